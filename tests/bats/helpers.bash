@@ -1,0 +1,123 @@
+# Shared bats helpers. Load with: load helpers
+#
+# CAMKIT_BIN is set by tests/run (build/bin or build-san/bin) and is on PATH.
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+: "${CAMKIT_BIN:=$ROOT/build/bin}"
+PATH="$CAMKIT_BIN:$PATH"
+FIXTURES="$ROOT/tests/fixtures"
+TOOLS="$ROOT/tests/tools"
+SHARED="$ROOT/../shared"
+
+# require_cmd CMD...: skip when missing, but fail under CI=true (a skipped
+# test in CI is a hole).
+require_cmd() {
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			if [ "${CI:-}" = true ]; then
+				echo "required command '$c' is missing under CI" >&2
+				return 1
+			fi
+			skip "$c not installed"
+		fi
+	done
+}
+
+# require_shared PATH: data under ../shared (present in CI); same policy.
+require_shared() {
+	if [ ! -e "$SHARED/$1" ]; then
+		if [ "${CI:-}" = true ]; then
+			echo "missing ../shared/$1 under CI" >&2
+			return 1
+		fi
+		skip "../shared/$1 not present"
+	fi
+}
+
+# require_root: for network namespaces.
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		[ "${CI:-}" = true ] && { echo "root required under CI" >&2; return 1; }
+		skip "needs root"
+	fi
+}
+
+# start_peer PORTFILE CMD...: runs CMD in the background; CMD must write the
+# port it bound (port 0 → kernel's choice) to PORTFILE. Waits up to 10 s for
+# it, sets PEER_PID and PEER_PORT. The peer is killed in teardown_peers.
+PEER_PIDS=()
+start_peer() {
+	local pf=$1; shift
+	rm -f "$pf"
+	"$@" &
+	PEER_PID=$!
+	PEER_PIDS+=("$PEER_PID")
+	wait_for_file "$pf" 10 || { echo "peer did not start: $*" >&2; return 1; }
+	PEER_PORT=$(cat "$pf")
+}
+
+# wait_for_file FILE SECONDS: waits for a non-empty file.
+wait_for_file() {
+	local f=$1 t=$(( $2 * 20 ))
+	while [ $t -gt 0 ]; do
+		[ -s "$f" ] && return 0
+		sleep 0.05; t=$((t - 1))
+	done
+	return 1
+}
+
+# wait_for_grep PATTERN FILE SECONDS
+wait_for_grep() {
+	local p=$1 f=$2 t=$(( $3 * 20 ))
+	while [ $t -gt 0 ]; do
+		grep -q -- "$p" "$f" 2>/dev/null && return 0
+		sleep 0.05; t=$((t - 1))
+	done
+	return 1
+}
+
+teardown_peers() {
+	local p
+	for p in "${PEER_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PEER_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	PEER_PIDS=()
+}
+
+# A port nobody listens on (bound then closed; races are unlikely on lo).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# assert_status N: checks $status from `run`.
+assert_status() {
+	if [ "$status" -ne "$1" ]; then
+		echo "expected exit $1, got $status" >&2
+		echo "stdout: $output" >&2
+		echo "stderr: ${stderr:-}" >&2
+		return 1
+	fi
+}
+
+# assert_json_eq JSON FILTER EXPECTED: jq -r FILTER on JSON equals EXPECTED.
+assert_json_eq() {
+	local got
+	got=$(printf '%s\n' "$1" | jq -r "$2") || { echo "not JSON: $1" >&2; return 1; }
+	if [ "$got" != "$3" ]; then
+		echo "jq '$2': got '$got', want '$3'" >&2
+		echo "in: $1" >&2
+		return 1
+	fi
+}
+
+# assert_contains HAYSTACK NEEDLE
+assert_contains() {
+	case "$1" in
+	*"$2"*) return 0 ;;
+	esac
+	echo "expected to find '$2' in: $1" >&2
+	return 1
+}

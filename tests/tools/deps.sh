@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages camkit needs to build, test, lint, fuzz and
+# benchmark. Quiet when everything is present.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config
+	libcurl4-openssl-dev libssl-dev libexpat1-dev libosip2-dev libpcap-dev
+	bats jq mandoc zsh bash-completion
+	clang libclang-rt-14-dev
+	python3 nodejs npm
+	sip-tester tshark tcpdump ffmpeg
+	iproute2 procps time hyperfine psmisc
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$s" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "camkit: missing Debian packages: ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	echo "camkit: run as root, or: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "camkit: installed ${missing[*]}" >&2
