@@ -18,6 +18,7 @@ struct ck_http {
 	CURL *c;
 	ck_http_opts o;
 	char *user, *pass;
+	int digest_on;
 };
 
 struct xfer {
@@ -74,7 +75,14 @@ ck_http_new(const ck_http_opts *o, ck_err *e)
 	}
 	h->o.user = h->user;
 	h->o.pass = h->pass;
+	h->digest_on = h->user != NULL;
 	return h;
+}
+
+void
+ck_http_set_digest(ck_http *h, int on)
+{
+	h->digest_on = on && h->user != NULL;
 }
 
 void
@@ -264,7 +272,7 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (h->o.user && h->o.pass) {
+	if (h->digest_on) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
 		curl_easy_setopt(c, CURLOPT_USERNAME, h->o.user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, h->o.pass);

@@ -38,6 +38,9 @@ typedef struct ck_http_resp {
  * Free with ck_http_free. */
 ck_http *ck_http_new(const ck_http_opts *o, ck_err *e);
 void ck_http_free(ck_http *h);
+/* Enables (1, the default when credentials were given) or disables (0)
+ * answering a 401 with HTTP Digest for the following posts. */
+void ck_http_set_digest(ck_http *h, int on);
 /* POSTs body (len bytes, content type ctype) to url and fills r. Returns 0
  * for any HTTP status (the caller judges it), or -1 with CK_NOHOST (cannot
  * resolve), CK_UNAVAIL (refused, unreachable, TLS handshake/verification),

@@ -1,0 +1,102 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "onvif.h"
+#include "t.h"
+
+static void
+test_targets(void)
+{
+	ck_onvif_target t;
+	ck_err e = { 0 };
+
+	T_EQ_INT(ck_onvif_target_parse("10.1.2.3", &t, &e), 0);
+	T_EQ_STR(t.url, "http://10.1.2.3/onvif/device_service");
+	T_EQ_INT(t.port, 80);
+	T_EQ_INT(ck_onvif_target_parse(" 10.1.2.3:2020\n", &t, &e), 0);
+	T_EQ_STR(t.url, "http://10.1.2.3:2020/onvif/device_service");
+	T_EQ_INT(ck_onvif_target_parse("http://cam.local:8080/onvif/service", &t, &e), 0);
+	T_EQ_STR(t.url, "http://cam.local:8080/onvif/service");
+	T_EQ_STR(t.host, "cam.local");
+	T_EQ_INT(ck_onvif_target_parse("https://[fe80::1]", &t, &e), 0);
+	T_EQ_STR(t.url, "https://[fe80::1]/onvif/device_service");
+	T_EQ_INT(ck_onvif_target_parse("[::1]:81", &t, &e), 0);
+	T_EQ_STR(t.url, "http://[::1]:81/onvif/device_service");
+	T_EQ_INT(ck_onvif_target_parse("rtsp://x/y", &t, &e), -1);
+	T_EQ_INT(e.kind, CK_USAGE);
+	T_EQ_INT(ck_onvif_target_parse("", &t, &e), -1);
+	/* NDJSON from onvif-discover: escapes, other keys first, space lists */
+	T_EQ_INT(ck_onvif_target_parse("{\"type\":\"device\",\"scopes\":[\"a\",{\"x\":[1,2]}],"
+	    "\"n\":-1.5e3,\"ok\":true,\"xaddrs\":[\"urn:x\",\"http:\\/\\/127.0.0.1:8080\\/onvif\\/device_service"
+	    " http://[fe80::1]/x\"]}", &t, &e), 0);
+	T_EQ_STR(t.url, "http://127.0.0.1:8080/onvif/device_service");
+	T_EQ_INT(ck_onvif_target_parse("{\"xaddrs\":[]}", &t, &e), -1);
+	T_EQ_INT(e.kind, CK_DATAERR);
+	T_EQ_INT(ck_onvif_target_parse("{\"xaddrs\":[\"http://a\"", &t, &e), -1);
+	T_EQ_INT(e.kind, CK_DATAERR);
+	T_EQ_INT(ck_onvif_target_parse("{\"xaddrs\":\"http://h:1/p\"}", &t, &e), 0);
+	T_EQ_STR(t.url, "http://h:1/p");
+}
+
+static void
+test_rewrite(void)
+{
+	ck_onvif_target t;
+	char out[256];
+	ck_err e;
+
+	ck_onvif_target_parse("127.0.0.1:18080", &t, &e);
+	ck_onvif_rewrite_xaddr(&t, "http://192.168.1.10/onvif/Media", 0, out, sizeof out);
+	T_EQ_STR(out, "http://127.0.0.1:18080/onvif/Media");
+	ck_onvif_rewrite_xaddr(&t, "http://192.168.1.10/onvif/Media", 1, out, sizeof out);
+	T_EQ_STR(out, "http://192.168.1.10/onvif/Media");
+	ck_onvif_rewrite_xaddr(&t, "http://127.0.0.1:9000/onvif/ptz", 0, out, sizeof out);
+	T_EQ_STR(out, "http://127.0.0.1:9000/onvif/ptz");
+	ck_onvif_rewrite_xaddr(&t, "http://10.0.0.1:80:80/onvif/events", 0, out, sizeof out);
+	T_EQ_STR(out, "http://127.0.0.1:18080/onvif/events");
+	T_EQ_STR(ck_onvif_service_ns("media2"), CK_NS_TR2);
+	T_EQ_STR(ck_onvif_service_ns("PTZ"), CK_NS_TPTZ);
+	T_OK(ck_onvif_service_ns("bogus") == NULL);
+}
+
+static void
+test_time(void)
+{
+	const char *x = "<tds:GetSystemDateAndTimeResponse xmlns:tds=\"" CK_NS_TDS "\" "
+	    "xmlns:tt=\"" CK_NS_TT "\"><tds:SystemDateAndTime><tt:DateTimeType>NTP"
+	    "</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings><tt:TimeZone>"
+	    "<tt:TZ>UTC+01:00</tt:TZ></tt:TimeZone><tt:UTCDateTime><tt:Time><tt:Hour>7"
+	    "</tt:Hour><tt:Minute>44</tt:Minute><tt:Second>59</tt:Second></tt:Time><tt:Date>"
+	    "<tt:Year>2023</tt:Year><tt:Month>8</tt:Month><tt:Day>25</tt:Day></tt:Date>"
+	    "</tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>";
+	ck_err e = { 0 };
+	ck_xml_doc *d = ck_xml_parse(x, strlen(x), &e);
+	ck_onvif_time t;
+
+	T_OK(d != NULL);
+	T_EQ_INT(ck_onvif_parse_time(ck_xml_root(d), &t, &e), 0);
+	T_EQ_STR(t.tz, "UTC+01:00");
+	T_EQ_STR(t.date_time_type, "NTP");
+	T_EQ_INT(t.dst, 0);
+	T_EQ_INT(t.has_utc, 1);
+	T_EQ_INT(t.has_local, 0);
+	T_EQ_INT(t.utc_ms, 1692949499000LL);
+	ck_xml_free(d);
+	x = "<R xmlns=\"" CK_NS_TDS "\"><SystemDateAndTime><UTCDateTime xmlns=\"" CK_NS_TT
+	    "\"><Time><Hour>25</Hour><Minute>0</Minute><Second>0</Second></Time><Date>"
+	    "<Year>2023</Year><Month>1</Month><Day>1</Day></Date></UTCDateTime>"
+	    "</SystemDateAndTime></R>";
+	d = ck_xml_parse(x, strlen(x), &e);
+	T_EQ_INT(ck_onvif_parse_time(ck_xml_root(d), &t, &e), -1);
+	T_EQ_INT(e.kind, CK_DATAERR);
+	ck_xml_free(d);
+}
+
+int
+main(void)
+{
+	test_targets();
+	test_rewrite();
+	test_time();
+	T_DONE();
+}
