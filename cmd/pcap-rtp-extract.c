@@ -1,0 +1,466 @@
+/* pcap-rtp-extract: list the RTP streams of a capture with loss and jitter
+ * statistics, or extract one of them. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+#include "opt.h"
+#include "pcapin.h"
+#include "rtp.h"
+#include "rtpscan.h"
+#include "tool.h"
+
+enum { OUT_LIST, OUT_4571, OUT_RTPDUMP, OUT_PAYLOAD };
+#define SORT_MAX 512
+
+typedef struct sortent {
+	int64_t ext;
+	uint8_t *data;
+	size_t len;
+} sortent;
+
+typedef struct job {
+	const char *read, *iface, *filter;
+	ck_scan_opts so;
+	int out, table, sort;
+	int have_ssrc;
+	uint32_t ssrc;
+	long stream;               /* --stream N, 0 none */
+	int locked;                /* index of the stream being extracted */
+	/* rtpdump state */
+	int dump_started;
+	int64_t dump_sec;
+	int32_t dump_nsec;
+	/* --sort seq */
+	sortent sq[SORT_MAX];
+	int nsq;
+	int64_t ext_max;
+	int have_ext;
+	int werr;
+} job;
+
+static const char usage_text[] =
+"Usage: pcap-rtp-extract [options] [-r FILE | -i IFACE]\n"
+"List the RTP streams of a capture (NDJSON, a table on a terminal) or\n"
+"extract one of them to stdout.\n"
+"  -r, --read FILE       pcap or pcapng file ('-' or none = stdin)\n"
+"  -i, --interface IFACE live capture (stop with Ctrl-C)\n"
+"  -f, --filter EXPR     BPF filter for -i\n"
+"  -d, --decode-as T:P   treat udp:PORT or tcp:PORT (RFC 4571) as RTP\n"
+"      --no-heuristics   only RTP announced by SDP or given with -d\n"
+"      --ssrc X          extract the stream with this SSRC (0x.. or decimal)\n"
+"      --stream N        extract stream N of the listing (1-based)\n"
+"      --rtpdump         extract as rtpdump (rtptools) instead of RFC 4571\n"
+"      --payload         extract RTP payloads only\n"
+"      --sort MODE       'seq': reorder by sequence number (bounded window)\n"
+"      --format F        'json' or 'table' (default: table on a terminal)\n"
+"  -v, --verbose         more diagnostics on stderr\n"
+"  -h, --help            this help\n"
+"  -V, --version         version\n";
+
+static ck_pcapin *g_in;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (g_in)
+		ck_pcapin_break(g_in);
+}
+
+static void
+put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xFFFF);
+}
+
+static void
+addr_str(int af, const uint8_t *a, char *out, size_t n)
+{
+	inet_ntop(af == 4 ? AF_INET : AF_INET6, a, out, (socklen_t)n);
+}
+
+static void
+write_one(job *j, const uint8_t *d, size_t len, const ck_pkt *p, const ck_stream *x)
+{
+	uint8_t h[16];
+
+	if (j->out == OUT_PAYLOAD) {
+		ck_rtp r;
+		if (ck_rtp_parse(d, len, &r, NULL) == 0 && r.payload_len &&
+		    fwrite(r.payload, 1, r.payload_len, stdout) != r.payload_len)
+			j->werr = 1;
+		return;
+	}
+	if (j->out == OUT_4571) {
+		put16(h, (unsigned)len);
+		if (fwrite(h, 1, 2, stdout) != 2 || fwrite(d, 1, len, stdout) != len)
+			j->werr = 1;
+		return;
+	}
+	if (!j->dump_started) {
+		char a[64];
+		j->dump_started = 1;
+		j->dump_sec = p->ts_sec;
+		j->dump_nsec = p->ts_nsec;
+		addr_str(x->af, x->dst, a, sizeof a);
+		printf("#!rtpplay1.0 %s/%u\n", a, x->dport);
+		put32(h, (uint32_t)p->ts_sec);
+		put32(h + 4, (uint32_t)(p->ts_nsec / 1000));
+		memcpy(h + 8, x->af == 4 ? x->dst : (const uint8_t *)"\0\0\0\0", 4);
+		put16(h + 12, x->dport);
+		put16(h + 14, 0);
+		if (fwrite(h, 1, 16, stdout) != 16)
+			j->werr = 1;
+	}
+	{
+		int64_t ms = (p->ts_sec - j->dump_sec) * 1000 +
+		    ((int64_t)p->ts_nsec - j->dump_nsec) / 1000000;
+		put16(h, (unsigned)(len + 8));
+		put16(h + 2, (unsigned)len);
+		put32(h + 4, (uint32_t)(ms < 0 ? 0 : ms));
+		if (fwrite(h, 1, 8, stdout) != 8 || fwrite(d, 1, len, stdout) != len)
+			j->werr = 1;
+	}
+}
+
+/* --sort seq: a bounded window ordered by extended sequence number. The
+ * rtpdump offsets of held packets keep their own capture times. */
+static ck_pkt g_sortpkt[SORT_MAX];
+
+static void
+sort_emit_first(job *j, const ck_stream *x)
+{
+	write_one(j, j->sq[0].data, j->sq[0].len, &g_sortpkt[0], x);
+	free(j->sq[0].data);
+	memmove(j->sq, j->sq + 1, (size_t)(j->nsq - 1) * sizeof j->sq[0]);
+	memmove(g_sortpkt, g_sortpkt + 1, (size_t)(j->nsq - 1) * sizeof g_sortpkt[0]);
+	j->nsq--;
+}
+
+static void
+sort_add(job *j, const uint8_t *d, size_t len, const ck_pkt *p, const ck_stream *x)
+{
+	uint16_t seq = (uint16_t)(d[2] << 8 | d[3]);
+	int64_t ext;
+	int i;
+
+	if (!j->have_ext) {
+		j->have_ext = 1;
+		j->ext_max = 65536 + seq;
+	}
+	ext = j->ext_max + ck_seq_delta((uint16_t)j->ext_max, seq);
+	if (ext > j->ext_max)
+		j->ext_max = ext;
+	if (j->nsq == SORT_MAX)
+		sort_emit_first(j, x);
+	for (i = j->nsq; i > 0 && j->sq[i - 1].ext > ext; i--)
+		;
+	memmove(j->sq + i + 1, j->sq + i, (size_t)(j->nsq - i) * sizeof j->sq[0]);
+	memmove(g_sortpkt + i + 1, g_sortpkt + i, (size_t)(j->nsq - i) * sizeof g_sortpkt[0]);
+	if (!(j->sq[i].data = malloc(len))) {
+		j->werr = 1;
+		return;
+	}
+	memcpy(j->sq[i].data, d, len);
+	j->sq[i].len = len;
+	j->sq[i].ext = ext;
+	g_sortpkt[i] = *p;
+	j->nsq++;
+}
+
+static void
+on_rtp(void *arg, const ck_stream *x, const uint8_t *d, size_t len, const ck_pkt *p)
+{
+	job *j = arg;
+
+	if (j->out == OUT_LIST)
+		return;
+	if (!j->locked) {
+		if ((j->have_ssrc && x->ssrc == j->ssrc) || (j->stream && x->index == j->stream))
+			j->locked = x->index;
+		else
+			return;
+	}
+	if (x->index != j->locked)
+		return;
+	if (j->sort)
+		sort_add(j, d, len, p, x);
+	else
+		write_one(j, d, len, p, x);
+}
+
+static void
+emit_stream(ck_json *js, const ck_stream *x, int table)
+{
+	char s[64], d[64], ssrc[16];
+	const ck_rtpstat *st = &x->st;
+	double dur = st->stop_time - st->start_time;
+
+	addr_str(x->af, x->src, s, sizeof s);
+	addr_str(x->af, x->dst, d, sizeof d);
+	snprintf(ssrc, sizeof ssrc, "0x%08X", x->ssrc);
+	if (table) {
+		char enc[24];
+		snprintf(enc, sizeof enc, "%s", x->encoding[0] ? x->encoding : "?");
+		printf("%3d %-3s %15s %5u %15s %5u %s %3u %-10s %8u %6lld %5llu %5llu %9.3f %9.3f %8.3f %8.3f\n",
+		    x->index, x->tcp ? "tcp" : "udp", s, x->sport, d, x->dport, ssrc,
+		    x->pt, enc, st->total_nr, (long long)ck_rtpstat_lost(st),
+		    (unsigned long long)st->dups, (unsigned long long)st->ooo,
+		    dur / 1000, st->max_delta, x->clock ? st->jitter : 0.0,
+		    x->clock ? st->max_jitter : 0.0);
+		return;
+	}
+	ck_json_record(js, "rtp_stream");
+	ck_json_int(js, "stream", x->index);
+	ck_json_str(js, "src", s);
+	ck_json_int(js, "src_port", x->sport);
+	ck_json_str(js, "dst", d);
+	ck_json_int(js, "dst_port", x->dport);
+	ck_json_str(js, "transport", x->tcp ? "tcp" : "udp");
+	ck_json_str(js, "ssrc", ssrc);
+	ck_json_int(js, "payload_type", x->pt);
+	if (x->encoding[0])
+		ck_json_str(js, "encoding", x->encoding);
+	else
+		ck_json_null(js, "encoding");
+	if (x->clock)
+		ck_json_int(js, "clock_rate", x->clock);
+	else
+		ck_json_null(js, "clock_rate");
+	ck_json_str(js, "found", x->found);
+	if (x->sdp_ssrc)
+		ck_json_bool(js, "sdp_ssrc", 1);
+	ck_json_uint(js, "packets", st->total_nr);
+	ck_json_int(js, "lost", ck_rtpstat_lost(st));
+	ck_json_uint(js, "duplicates", st->dups);
+	ck_json_uint(js, "out_of_order", st->ooo);
+	ck_json_uint(js, "bytes", st->bytes);
+	ck_json_time_ms(js, "first_time", st->first_sec * 1000 + st->first_nsec / 1000000);
+	ck_json_time_ms(js, "last_time", st->last_sec * 1000 + st->last_nsec / 1000000);
+	ck_json_num(js, "start_rel", st->start_time / 1000, 6);
+	ck_json_num(js, "end_rel", st->stop_time / 1000, 6);
+	ck_json_num(js, "duration", dur / 1000, 6);
+	ck_json_num(js, "max_delta_ms", st->max_delta, 3);
+	if (x->clock) {
+		ck_json_num(js, "jitter_ms", st->jitter, 3);
+		ck_json_num(js, "max_jitter_ms", st->max_jitter, 3);
+		ck_json_num(js, "mean_jitter_ms", st->mean_jitter, 3);
+	} else {
+		ck_json_null(js, "jitter_ms");
+		ck_json_null(js, "max_jitter_ms");
+		ck_json_null(js, "mean_jitter_ms");
+	}
+	ck_json_emit(js, stdout);
+}
+
+static void
+progress(ck_pcapin *in, const ck_rtpscan *sc, int final)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	uint64_t pos, size;
+
+	if (final) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	if (now == last)
+		return;
+	last = now;
+	ck_pcapin_progress(in, &pos, &size);
+	if (size)
+		fprintf(stderr, "\r%llu frames, %llu%% (%llu MB), %zu streams\033[K",
+		    (unsigned long long)ck_pcapin_frames(in),
+		    (unsigned long long)(pos * 100 / size),
+		    (unsigned long long)(pos >> 20), ck_rtpscan_count(sc));
+	else
+		fprintf(stderr, "\r%llu frames, %zu streams\033[K",
+		    (unsigned long long)ck_pcapin_frames(in), ck_rtpscan_count(sc));
+}
+
+static int
+run(job *j)
+{
+	ck_err e = {0};
+	ck_pcapin *in;
+	ck_rtpscan *sc;
+	ck_pkt p;
+	ck_json *js;
+	int rc, set = 0, tty = isatty(2);
+	size_t i;
+
+	in = j->iface ? ck_pcapin_open_live(j->iface, j->filter, &e)
+	    : ck_pcapin_open_file(j->read ? j->read : "-", &e);
+	if (!in)
+		return ck_fail(&e);
+	g_in = in;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!(sc = ck_rtpscan_new(&j->so, on_rtp, j)) || !(js = ck_json_new())) {
+		ck_pcapin_close(in);
+		ck_rtpscan_free(sc);
+		return ck_seterr(&e, CK_SOFTWARE, "out of memory"), ck_fail(&e);
+	}
+	while ((rc = ck_pcapin_next(in, &p, &e)) == 1) {
+		if (!set) {
+			int64_t s0;
+			int32_t n0;
+			ck_pcapin_first_ts(in, &s0, &n0);
+			ck_rtpscan_set_origin(sc, s0, n0);
+			set = 1;
+		}
+		ck_rtpscan_packet(sc, &p);
+		if (tty && (p.frame & 1023) == 0)
+			progress(in, sc, 0);
+		if (j->werr)
+			break;
+	}
+	if (tty)
+		progress(in, sc, 1);
+	if (j->out != OUT_LIST) {
+		const ck_stream *x = j->locked ? ck_rtpscan_stream(sc, (size_t)j->locked - 1) : NULL;
+		while (j->nsq)
+			sort_emit_first(j, x);
+	} else {
+		if (j->table && ck_rtpscan_count(sc))
+			printf("  # tr  %15s %5s %15s %5s %-10s %3s %-10s %8s %6s %5s %5s %9s %9s %8s %8s\n",
+			    "source", "port", "destination", "port", "ssrc", "pt",
+			    "encoding", "packets", "lost", "dup", "ooo", "duration",
+			    "maxdelta", "jitter", "maxjit");
+		for (i = 0; i < ck_rtpscan_count(sc); i++)
+			emit_stream(js, ck_rtpscan_stream(sc, i), j->table);
+	}
+	if (ck_verbosity) {
+		uint64_t rtcp, sdp, ov, mal, re, fd;
+		ck_rtpscan_counts(sc, &rtcp, &sdp, &ov);
+		ck_netdec_counts(ck_pcapin_decoder(in), &mal, &re, &fd);
+		ck_info("%llu frames, %zu RTP streams, %llu RTCP packets, %llu SDP "
+		    "messages, %llu reassembled datagrams, %llu fragments dropped, "
+		    "%llu malformed", (unsigned long long)ck_pcapin_frames(in),
+		    ck_rtpscan_count(sc), (unsigned long long)rtcp,
+		    (unsigned long long)sdp, (unsigned long long)re,
+		    (unsigned long long)fd, (unsigned long long)mal);
+	}
+	if (rc < 0)
+		rc = ck_fail(&e);
+	else if (j->werr)
+		rc = ck_seterr(&e, CK_IOERR, "write error on stdout"), ck_fail(&e);
+	else if (j->out != OUT_LIST && !j->locked) {
+		ck_warn("no such stream in the capture");
+		rc = CK_EMPTY;
+	} else
+		rc = ck_rtpscan_count(sc) ? 0 : CK_EMPTY;
+	ck_json_free(js);
+	ck_rtpscan_free(sc);
+	ck_pcapin_close(in);
+	g_in = NULL;
+	return rc;
+}
+
+static int
+parse_decode(job *j, const char *s, ck_err *e)
+{
+	long long port;
+	int tcp;
+
+	if (!strncasecmp(s, "udp:", 4))
+		tcp = 0;
+	else if (!strncasecmp(s, "tcp:", 4))
+		tcp = 1;
+	else
+		return ck_seterr(e, CK_USAGE, "-d wants udp:PORT or tcp:PORT, not '%s'", s);
+	if (ck_parse_int(s + 4, 1, 65535, &port, e) < 0)
+		return -1;
+	if (j->so.nforced == CK_SCAN_MAXFORCED)
+		return ck_seterr(e, CK_USAGE, "too many -d options");
+	j->so.forced[j->so.nforced].tcp = tcp;
+	j->so.forced[j->so.nforced++].port = (uint16_t)port;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"read", 1, 0, 'r'}, {"interface", 1, 0, 'i'}, {"filter", 1, 0, 'f'},
+		{"decode-as", 1, 0, 'd'}, {"no-heuristics", 0, 0, 'H'},
+		{"ssrc", 1, 0, 'S'}, {"stream", 1, 0, 'N'}, {"rtpdump", 0, 0, 'D'},
+		{"payload", 0, 0, 'P'}, {"sort", 1, 0, 'O'}, {"format", 1, 0, 'F'},
+		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'},
+		{0, 0, 0, 0}};
+	static job j;
+	const char *fmt = NULL;
+	long long v;
+	ck_err e = {0};
+	int c, extract = 0;
+
+	ck_log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "r:i:f:d:vhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r': j.read = optarg; break;
+		case 'i': j.iface = optarg; break;
+		case 'f': j.filter = optarg; break;
+		case 'd': if (parse_decode(&j, optarg, &e) < 0) return ck_usage_err("%s", e.msg); break;
+		case 'H': j.so.no_heuristics = 1; break;
+		case 'S':
+			if (ck_parse_int(optarg, 0, 0xFFFFFFFFll, &v, &e) < 0)
+				return ck_usage_err("--ssrc: %s", e.msg);
+			j.have_ssrc = 1, j.ssrc = (uint32_t)v, extract++;
+			break;
+		case 'N':
+			if (ck_parse_int(optarg, 1, 1000000, &v, &e) < 0)
+				return ck_usage_err("--stream: %s", e.msg);
+			j.stream = (long)v, extract++;
+			break;
+		case 'D': j.out = OUT_RTPDUMP; break;
+		case 'P': j.out = OUT_PAYLOAD; break;
+		case 'O':
+			if (strcmp(optarg, "seq"))
+				return ck_usage_err("--sort: only 'seq' is known");
+			j.sort = 1;
+			break;
+		case 'F': fmt = optarg; break;
+		case 'v': ck_verbosity++; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': return ck_version();
+		default: return ck_usage_err("unknown option");
+		}
+	}
+	if (optind < argc)
+		return ck_usage_err("unexpected argument '%s'", argv[optind]);
+	if (j.read && j.iface)
+		return ck_usage_err("-r and -i exclude each other");
+	if (j.filter && !j.iface)
+		return ck_usage_err("-f needs -i (filter files with tcpdump first)");
+	if (extract > 1)
+		return ck_usage_err("--ssrc and --stream exclude each other");
+	if (!extract && (j.out != OUT_LIST || j.sort))
+		return ck_usage_err("--rtpdump, --payload and --sort need --ssrc or --stream");
+	if (extract && j.out == OUT_LIST)
+		j.out = OUT_4571;
+	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "table"))
+		return ck_usage_err("--format: 'json' or 'table'");
+	j.table = fmt ? !strcmp(fmt, "table") : isatty(1);
+	if (!j.read && !j.iface && isatty(0))
+		return ck_usage_err("no capture: give -r FILE, -i IFACE or pipe one in");
+	if (extract && ck_refuse_tty(1, "RTP", &e) < 0)
+		return ck_fail(&e);
+	return ck_finish(run(&j));
+}

@@ -1,0 +1,755 @@
+#include "rtpscan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rtp.h"
+#include "sdp.h"
+#include "tcpreasm.h"
+
+#define MAX_STREAMS 65536
+#define FLOW_SLOTS 16384          /* power of two */
+#define FLOW_MAX 8192             /* reset the table when this many */
+#define TCP_MAX 256               /* reassembled TCP directions at once */
+#define SDP_MAX 256               /* remembered SDP media endpoints */
+#define HEUR_N 4                  /* packets of one SSRC that must agree */
+#define HEUR_HOLD 12              /* packets held while deciding */
+#define SIPBUF 65536
+
+typedef struct key {
+	uint8_t af, proto;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+} key;
+
+enum { F_FREE, F_CAND, F_RTP, F_RTCP, F_REJECT };
+
+typedef struct held {
+	uint8_t *data;
+	size_t len;
+	ck_pkt p;
+} held;
+
+typedef struct flow {
+	key k;
+	int state;
+	int fails;
+	int nheld;
+	held h[HEUR_HOLD];
+} flow;
+
+typedef struct tcpflow {
+	key k;
+	int used;
+	int sip;                      /* SIP text, else RFC 4571 RTP */
+	const char *found;
+	uint64_t last;                /* LRU tick */
+	ck_tcpstream *ts;
+	ck_deframer df;
+	char *sipbuf;
+	size_t siplen;
+	int dead;                     /* FIN/RST seen */
+} tcpflow;
+
+typedef struct sdpent {
+	int af, tcp;
+	uint8_t addr[16];
+	uint16_t port;
+	ck_sdp_media m;
+} sdpent;
+
+struct ck_rtpscan {
+	ck_scan_opts o;
+	ck_rtp_fn fn;
+	void *arg;
+	int64_t sec0;
+	int32_t nsec0;
+	int have_origin;
+	/* streams: array in detection order + open-addressing index */
+	ck_stream **st;
+	size_t nst, capst;
+	uint32_t *sidx;              /* 1-based stream index, 0 empty */
+	size_t sidx_size;
+	flow *fl;                     /* FLOW_SLOTS */
+	size_t nfl;
+	tcpflow tf[TCP_MAX];
+	uint64_t tick;
+	sdpent sdp[SDP_MAX];
+	size_t nsdp;
+	uint64_t rtcp, sdpmsgs, overflow;
+	/* context of the packet being processed (for TCP callbacks) */
+	const ck_pkt *cur;
+	tcpflow *curtf;
+};
+
+static uint32_t
+hash(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static void
+mkkey(key *k, const ck_pkt *p)
+{
+	memset(k, 0, sizeof *k);
+	k->af = (uint8_t)p->af;
+	k->proto = (uint8_t)p->proto;
+	k->sport = p->sport;
+	k->dport = p->dport;
+	memcpy(k->src, p->src, 16);
+	memcpy(k->dst, p->dst, 16);
+}
+
+ck_rtpscan *
+ck_rtpscan_new(const ck_scan_opts *o, ck_rtp_fn fn, void *arg)
+{
+	ck_rtpscan *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	if (o)
+		s->o = *o;
+	s->fn = fn;
+	s->arg = arg;
+	s->fl = calloc(FLOW_SLOTS, sizeof *s->fl);
+	s->sidx_size = 1024;
+	s->sidx = calloc(s->sidx_size, sizeof *s->sidx);
+	if (!s->fl || !s->sidx) {
+		ck_rtpscan_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+flow_clear(flow *f)
+{
+	int i;
+
+	for (i = 0; i < f->nheld; i++)
+		free(f->h[i].data);
+	memset(f, 0, sizeof *f);
+}
+
+static void
+tcp_close(tcpflow *t)
+{
+	ck_tcpstream_free(t->ts);
+	ck_deframer_free(&t->df);
+	free(t->sipbuf);
+	memset(t, 0, sizeof *t);
+}
+
+void
+ck_rtpscan_free(ck_rtpscan *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	if (s->fl)
+		for (i = 0; i < FLOW_SLOTS; i++)
+			flow_clear(&s->fl[i]);
+	for (i = 0; i < TCP_MAX; i++)
+		tcp_close(&s->tf[i]);
+	for (i = 0; i < s->nst; i++)
+		free(s->st[i]);
+	free(s->st);
+	free(s->sidx);
+	free(s->fl);
+	free(s);
+}
+
+void
+ck_rtpscan_set_origin(ck_rtpscan *s, int64_t sec, int32_t nsec)
+{
+	s->sec0 = sec;
+	s->nsec0 = nsec;
+	s->have_origin = 1;
+}
+
+size_t
+ck_rtpscan_count(const ck_rtpscan *s)
+{
+	return s->nst;
+}
+
+const ck_stream *
+ck_rtpscan_stream(const ck_rtpscan *s, size_t i)
+{
+	return i < s->nst ? s->st[i] : NULL;
+}
+
+void
+ck_rtpscan_counts(const ck_rtpscan *s, uint64_t *rtcp, uint64_t *sdp,
+    uint64_t *overflow)
+{
+	*rtcp = s->rtcp;
+	*sdp = s->sdpmsgs;
+	*overflow = s->overflow;
+}
+
+/* --- SDP endpoints ------------------------------------------------------ */
+
+static void
+sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
+{
+	size_t i;
+	sdpent *e = NULL;
+
+	for (i = 0; i < s->nsdp; i++)
+		if (s->sdp[i].af == m->af && s->sdp[i].port == m->port &&
+		    s->sdp[i].tcp == m->tcp && !memcmp(s->sdp[i].addr, m->addr, 16))
+			e = &s->sdp[i];
+	if (!e) {
+		if (s->nsdp < SDP_MAX)
+			e = &s->sdp[s->nsdp++];
+		else {   /* forget the oldest */
+			memmove(s->sdp, s->sdp + 1, (SDP_MAX - 1) * sizeof s->sdp[0]);
+			e = &s->sdp[SDP_MAX - 1];
+		}
+	}
+	e->af = m->af;
+	e->tcp = m->tcp;
+	e->port = m->port;
+	memcpy(e->addr, m->addr, 16);
+	e->m = *m;
+}
+
+static const sdpent *
+sdp_find(const ck_rtpscan *s, const ck_pkt *p)
+{
+	size_t i;
+
+	for (i = s->nsdp; i-- > 0;) {
+		const sdpent *e = &s->sdp[i];
+		if (e->af != p->af || e->tcp != (p->proto == 6))
+			continue;
+		if ((e->port == p->dport && !memcmp(e->addr, p->dst, 16)) ||
+		    (e->port == p->sport && !memcmp(e->addr, p->src, 16)))
+			return e;
+	}
+	return NULL;
+}
+
+static int
+sdp_rtcp_port(const ck_rtpscan *s, const ck_pkt *p)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsdp; i++) {
+		const sdpent *e = &s->sdp[i];
+		if (e->af == p->af && !e->tcp &&
+		    ((e->port + 1 == p->dport && !memcmp(e->addr, p->dst, 16)) ||
+		    (e->port + 1 == p->sport && !memcmp(e->addr, p->src, 16))))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+sip_message(ck_rtpscan *s, const uint8_t *p, size_t len)
+{
+	ck_sdp_media m[4];
+	ck_err e;
+	char *txt = malloc(len + 1);
+	int n, i;
+
+	if (!txt)
+		return;
+	memcpy(txt, p, len);
+	txt[len] = 0;
+	n = ck_sdp_from_sip(txt, len, m, 4, &e);
+	free(txt);
+	if (n > 0)
+		s->sdpmsgs++;
+	for (i = 0; i < n; i++)
+		sdp_add(s, &m[i]);
+}
+
+static int
+forced(const ck_rtpscan *s, const ck_pkt *p)
+{
+	int i;
+
+	for (i = 0; i < s->o.nforced; i++)
+		if (s->o.forced[i].tcp == (p->proto == 6) &&
+		    (s->o.forced[i].port == p->sport || s->o.forced[i].port == p->dport))
+			return 1;
+	return 0;
+}
+
+/* --- streams ------------------------------------------------------------ */
+
+static uint32_t
+skey_hash(const ck_pkt *p, uint32_t ssrc)
+{
+	uint32_t h = 2166136261u;
+
+	h = hash(&p->af, sizeof p->af, h);
+	h = hash(&p->proto, sizeof p->proto, h);
+	h = hash(p->src, 16, h);
+	h = hash(p->dst, 16, h);
+	h = hash(&p->sport, 2, h);
+	h = hash(&p->dport, 2, h);
+	return hash(&ssrc, 4, h);
+}
+
+static int
+skey_eq(const ck_stream *x, const ck_pkt *p, uint32_t ssrc)
+{
+	return x->ssrc == ssrc && x->sport == p->sport && x->dport == p->dport &&
+	    x->af == p->af && x->tcp == (p->proto == 6) &&
+	    !memcmp(x->src, p->src, 16) && !memcmp(x->dst, p->dst, 16);
+}
+
+static void
+sidx_insert(ck_rtpscan *s, const ck_stream *x, uint32_t idx)
+{
+	ck_pkt k;
+	size_t m = s->sidx_size - 1, i;
+
+	memset(&k, 0, sizeof k);
+	k.af = x->af;
+	k.proto = x->tcp ? 6 : 17;
+	memcpy(k.src, x->src, 16);
+	memcpy(k.dst, x->dst, 16);
+	k.sport = x->sport;
+	k.dport = x->dport;
+	for (i = skey_hash(&k, x->ssrc) & m; s->sidx[i]; i = (i + 1) & m)
+		;
+	s->sidx[i] = idx;
+}
+
+static ck_stream *
+stream_get(ck_rtpscan *s, const ck_pkt *p, uint32_t ssrc, const char *found)
+{
+	size_t m = s->sidx_size - 1, i;
+	ck_stream *x;
+
+	for (i = skey_hash(p, ssrc) & m; s->sidx[i]; i = (i + 1) & m)
+		if (skey_eq(s->st[s->sidx[i] - 1], p, ssrc))
+			return s->st[s->sidx[i] - 1];
+	if (s->nst >= MAX_STREAMS) {
+		s->overflow++;
+		return NULL;
+	}
+	if (s->nst == s->capst) {
+		size_t nc = s->capst ? 2 * s->capst : 64;
+		ck_stream **n = realloc(s->st, nc * sizeof *n);
+		if (!n)
+			return NULL;
+		s->st = n;
+		s->capst = nc;
+	}
+	if (2 * (s->nst + 1) > s->sidx_size) {
+		uint32_t *n = calloc(2 * s->sidx_size, sizeof *n);
+		size_t j;
+		if (!n)
+			return NULL;
+		free(s->sidx);
+		s->sidx = n;
+		s->sidx_size *= 2;
+		for (j = 0; j < s->nst; j++)
+			sidx_insert(s, s->st[j], (uint32_t)j + 1);
+	}
+	if (!(x = calloc(1, sizeof *x)))
+		return NULL;
+	x->index = (int)s->nst + 1;
+	x->af = p->af;
+	memcpy(x->src, p->src, 16);
+	memcpy(x->dst, p->dst, 16);
+	x->sport = p->sport;
+	x->dport = p->dport;
+	x->tcp = p->proto == 6;
+	x->ssrc = ssrc;
+	x->found = found;
+	ck_rtpstat_init(&x->st);
+	s->st[s->nst++] = x;
+	sidx_insert(s, x, (uint32_t)s->nst);
+	return x;
+}
+
+/* The clock rate the analysis uses for pt, the way Wireshark picks it. */
+static uint32_t
+clock_for(const sdpent *e, unsigned pt, const char **name)
+{
+	int i;
+
+	*name = ck_rtp_pt_name(pt);
+	if (e)
+		for (i = 0; i < e->m.npt; i++)
+			if (e->m.pt[i] == pt && e->m.name[i][0]) {
+				if (pt < 96) {
+					*name = e->m.name[i];
+					return ck_rtp_pt_clock(pt);
+				}
+				*name = e->m.name[i];
+				if (!strncasecmp(e->m.name[i], "telephone-event", 15))
+					return 0;
+				return e->m.rate[i] ? e->m.rate[i] : ck_rtp_name_clock(e->m.name[i]);
+			}
+	return pt < 96 ? ck_rtp_pt_clock(pt) : 0;
+}
+
+/* One RTP packet of a known-RTP flow. */
+static void
+rtp_packet(ck_rtpscan *s, const ck_pkt *p, const uint8_t *d, size_t len,
+    const char *found)
+{
+	ck_rtp r;
+	ck_err e;
+	ck_stream *x;
+	const sdpent *se;
+	const char *name;
+	uint32_t clk;
+
+	if (ck_rtp_is_rtcp(d, len)) {
+		s->rtcp++;
+		return;
+	}
+	if (ck_rtp_parse(d, len, &r, &e) < 0)
+		return;
+	if (!(x = stream_get(s, p, r.ssrc, found)))
+		return;
+	se = sdp_find(s, p);
+	clk = clock_for(se, r.pt, &name);
+	if (x->st.total_nr == 0) {
+		x->pt = r.pt;
+		snprintf(x->encoding, sizeof x->encoding, "%s", name ? name : "");
+		if (se && se->m.has_ssrc && se->m.ssrc == r.ssrc)
+			x->sdp_ssrc = 1;
+	}
+	if (clk)
+		x->clock = clk;
+	ck_rtpstat_add(&x->st, ck_rel_ms(p->ts_sec, p->ts_nsec, s->sec0, s->nsec0),
+	    p->ts_sec, p->ts_nsec, r.seq, r.ts, r.pt, (int)r.marker,
+	    (uint32_t)len, clk);
+	if (s->fn)
+		s->fn(s->arg, x, d, len, p);
+}
+
+/* --- UDP flows and heuristics --------------------------------------------- */
+
+static flow *
+flow_get(ck_rtpscan *s, const ck_pkt *p)
+{
+	key k;
+	size_t m = FLOW_SLOTS - 1, i;
+
+	mkkey(&k, p);
+	for (i = hash(&k, sizeof k, 2166136261u) & m; s->fl[i].state != F_FREE;
+	    i = (i + 1) & m)
+		if (!memcmp(&s->fl[i].k, &k, sizeof k))
+			return &s->fl[i];
+	if (s->nfl >= FLOW_MAX) {
+		/* too many flows: forget what we learnt and start over */
+		for (i = 0; i < FLOW_SLOTS; i++)
+			flow_clear(&s->fl[i]);
+		s->nfl = 0;
+		return flow_get(s, p);
+	}
+	s->nfl++;
+	s->fl[i].k = k;
+	s->fl[i].state = F_CAND;
+	return &s->fl[i];
+}
+
+/* A plausible RTP packet on its own: version 2, parses, not RTCP. */
+static int
+plausible(const uint8_t *d, size_t len, ck_rtp *r)
+{
+	ck_err e;
+
+	if (len < 12 || ck_rtp_is_rtcp(d, len) || ck_rtp_parse(d, len, r, &e) < 0)
+		return 0;
+	/* payload types 72-76 collide with RTCP; 1, 2, 19, 20-24 unassigned */
+	return !(r->pt >= 72 && r->pt <= 76);
+}
+
+static int
+plausible_rtcp(const uint8_t *d, size_t len)
+{
+	size_t words;
+
+	if (!ck_rtp_is_rtcp(d, len) || d[1] > 206)
+		return 0;
+	words = (size_t)(d[2] << 8 | d[3]);
+	return (words + 1) * 4 <= len;
+}
+
+/* Candidate flow: hold packets until one SSRC shows HEUR_N packets with
+ * a small advancing sequence (other SSRCs interleaved in the same flow,
+ * such as telephone-event, ride along), then replay them all. */
+static void
+heuristic(ck_rtpscan *s, flow *f, const ck_pkt *p)
+{
+	ck_rtp r, r0;
+	held *h;
+	int i, same = 1;
+
+	if (plausible_rtcp(p->data, p->len)) {
+		s->rtcp++;
+		return;
+	}
+	if (!plausible(p->data, p->len, &r))
+		goto fail;
+	for (i = f->nheld; i-- > 0;) {
+		ck_rtp_parse(f->h[i].data, f->h[i].len, &r0, NULL);
+		if (r0.ssrc == r.ssrc) {
+			int d = ck_seq_delta(r0.seq, r.seq);
+			if (d < -8 || d == 0 || d > 16)
+				goto fail;
+			same++;
+		}
+	}
+	if (f->nheld == HEUR_HOLD)
+		goto fail;
+	h = &f->h[f->nheld];
+	if (!(h->data = malloc(p->len)))
+		return;
+	memcpy(h->data, p->data, p->len);
+	h->len = p->len;
+	h->p = *p;
+	h->p.data = h->data;
+	f->nheld++;
+	if (same < HEUR_N)
+		return;
+	f->state = F_RTP;
+	for (i = 0; i < f->nheld; i++) {
+		rtp_packet(s, &f->h[i].p, f->h[i].data, f->h[i].len, "heuristic");
+		free(f->h[i].data);
+	}
+	f->nheld = 0;
+	return;
+fail:
+	for (i = 0; i < f->nheld; i++)
+		free(f->h[i].data);
+	f->nheld = 0;
+	if (++f->fails >= 32)
+		f->state = F_REJECT;
+}
+
+static void
+udp(ck_rtpscan *s, const ck_pkt *p)
+{
+	flow *f;
+
+	if (ck_sdp_sip_looks(p->data, p->len)) {
+		sip_message(s, p->data, p->len);
+		return;
+	}
+	if (forced(s, p)) {
+		rtp_packet(s, p, p->data, p->len, "forced");
+		return;
+	}
+	if (sdp_find(s, p)) {
+		rtp_packet(s, p, p->data, p->len, "sdp");
+		return;
+	}
+	if (sdp_rtcp_port(s, p)) {
+		if (ck_rtp_is_rtcp(p->data, p->len))
+			s->rtcp++;
+		return;
+	}
+	if (s->o.no_heuristics)
+		return;
+	f = flow_get(s, p);
+	if (f->state == F_RTP)
+		rtp_packet(s, p, p->data, p->len, "heuristic");
+	else if (f->state == F_CAND)
+		heuristic(s, f, p);
+}
+
+/* --- TCP ------------------------------------------------------------------ */
+
+static void
+tcp_frame(void *arg, const uint8_t *d, size_t len)
+{
+	ck_rtpscan *s = arg;
+
+	rtp_packet(s, s->cur, d, len, s->curtf->found);
+}
+
+static void
+sip_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
+{
+	if (!t->sipbuf && !(t->sipbuf = malloc(SIPBUF)))
+		return;
+	if (len > SIPBUF - t->siplen) {
+		t->siplen = 0;      /* not SIP as we know it: start over */
+		if (len > SIPBUF)
+			return;
+	}
+	memcpy(t->sipbuf + t->siplen, d, len);
+	t->siplen += len;
+	for (;;) {
+		char *end = memmem(t->sipbuf, t->siplen, "\r\n\r\n", 4);
+		size_t hl, cl = 0, total;
+		const char *h;
+		if (!end)
+			return;
+		hl = (size_t)(end - t->sipbuf) + 4;
+		for (h = t->sipbuf; h && h < end; h = memchr(h, '\n', (size_t)(end - h))) {
+			if (*h == '\n')
+				h++;
+			if (!strncasecmp(h, "Content-Length:", 15))
+				cl = strtoul(h + 15, NULL, 10);
+			else if (!strncasecmp(h, "l:", 2))
+				cl = strtoul(h + 2, NULL, 10);
+		}
+		if (cl > SIPBUF)
+			cl = SIPBUF;
+		total = hl + cl;
+		if (total > SIPBUF) {
+			t->siplen = 0;
+			return;
+		}
+		if (t->siplen < total)
+			return;
+		sip_message(s, (const uint8_t *)t->sipbuf, total);
+		memmove(t->sipbuf, t->sipbuf + total, t->siplen - total);
+		t->siplen -= total;
+	}
+}
+
+static void
+tcp_data(void *arg, const uint8_t *d, size_t len)
+{
+	ck_rtpscan *s = arg;
+	tcpflow *t = s->curtf;
+
+	if (!d) {                   /* a hole was given up */
+		ck_deframer_reset(&t->df);
+		t->siplen = 0;
+		return;
+	}
+	if (t->sip)
+		sip_bytes(s, t, d, len);
+	else
+		ck_deframer_feed(&t->df, d, len, tcp_frame, s);
+}
+
+/* First payload of an unknown TCP flow: an RFC 4571 frame holding RTP? */
+static int
+tcp_looks_rtp(const uint8_t *d, size_t len)
+{
+	size_t fl;
+	ck_rtp r;
+
+	if (len < 14)
+		return 0;
+	fl = (size_t)(d[0] << 8 | d[1]);
+	if (fl < 12 || !plausible(d + 2, len - 2 < fl ? len - 2 : fl, &r))
+		return 0;
+	if (fl + 2 + 3 <= len && (d[fl + 2 + 2] >> 6) != 2)
+		return 0;
+	return 1;
+}
+
+static tcpflow *
+tcp_get(ck_rtpscan *s, const ck_pkt *p, int create, int sip, const char *found)
+{
+	key k;
+	int i;
+	tcpflow *lru = NULL, *free_slot = NULL;
+
+	mkkey(&k, p);
+	for (i = 0; i < TCP_MAX; i++) {
+		tcpflow *t = &s->tf[i];
+		if (t->used && !memcmp(&t->k, &k, sizeof k))
+			return t;
+		if (!t->used && !free_slot)
+			free_slot = t;
+		if (t->used && (!lru || t->last < lru->last))
+			lru = t;
+	}
+	if (!create)
+		return NULL;
+	if (!free_slot) {
+		tcp_close(lru);
+		free_slot = lru;
+	}
+	free_slot->used = 1;
+	free_slot->k = k;
+	free_slot->sip = sip;
+	free_slot->found = found;
+	if (!(free_slot->ts = ck_tcpstream_new(64 << 10))) {
+		free_slot->used = 0;
+		return NULL;
+	}
+	return free_slot;
+}
+
+static void
+tcp(ck_rtpscan *s, const ck_pkt *p)
+{
+	tcpflow *t = tcp_get(s, p, 0, 0, NULL);
+
+	if (!t) {
+		const char *found = NULL;
+		int sip = 0;
+		if (!p->len && !(p->tcp_flags & 2))
+			return;
+		if (p->len && ck_sdp_sip_looks(p->data, p->len))
+			sip = 1, found = "sip";
+		else if (forced(s, p))
+			found = "forced";
+		else if (sdp_find(s, p))
+			found = "sdp";
+		else if (p->sport == 5060 || p->dport == 5060)
+			sip = 1, found = "sip";
+		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
+			found = "heuristic";
+		else if (p->tcp_flags & 2) {
+			/* a SYN: remember the ISN in case SDP or data says RTP later */
+			found = NULL;
+		}
+		if (!found && !(p->tcp_flags & 2))
+			return;
+		if (!(t = tcp_get(s, p, 1, sip, found)))
+			return;
+	}
+	if (!t->found) {
+		/* opened on SYN: decide on the first data */
+		if (!p->len)
+			goto feed;
+		if (ck_sdp_sip_looks(p->data, p->len) || p->sport == 5060 || p->dport == 5060)
+			t->sip = 1, t->found = "sip";
+		else if (forced(s, p))
+			t->found = "forced";
+		else if (sdp_find(s, p))
+			t->found = "sdp";
+		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
+			t->found = "heuristic";
+		else {
+			tcp_close(t);
+			return;
+		}
+	}
+feed:
+	t->last = ++s->tick;
+	s->cur = p;
+	s->curtf = t;
+	ck_tcpstream_segment(t->ts, p->tcp_seq, p->tcp_flags, p->data, p->len,
+	    tcp_data, s, NULL);
+	if (p->tcp_flags & 5)      /* FIN or RST: this direction is done */
+		t->dead = 1;
+}
+
+void
+ck_rtpscan_packet(ck_rtpscan *s, const ck_pkt *p)
+{
+	if (!s->have_origin)
+		ck_rtpscan_set_origin(s, p->ts_sec, p->ts_nsec);
+	if (p->proto == 17)
+		udp(s, p);
+	else if (p->proto == 6)
+		tcp(s, p);
+}
