@@ -1,0 +1,627 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "opt.h"
+#include "rtpsrc.h"
+
+#define SRC_BUF (256u << 10)
+#define PROBE_MAX (64u << 10)
+
+const char *
+ck_in_name(int k)
+{
+	switch (k) {
+	case CK_IN_RFC4571: return "rfc4571";
+	case CK_IN_DOLLAR: return "rtsp-interleaved";
+	case CK_IN_RTPDUMP: return "rtpdump";
+	case CK_IN_PS: return "ps";
+	case CK_IN_UDP: return "udp";
+	default: return "unknown";
+	}
+}
+
+static int
+is_rtp_start(const uint8_t *p)
+{
+	return (p[0] & 0xC0) == 0x80;
+}
+
+int
+ck_rtp_framing_detect(const uint8_t *p, size_t n, int at_eof)
+{
+	static const char dump[] = "#!rtpplay1.0 ";
+	int g4571 = 0, gdol = 0, b4571 = 0, bdol = 0;
+	size_t off;
+
+	if (n < sizeof dump - 1) {
+		if (memcmp(p, dump, n) == 0 && !at_eof)
+			return CK_IN_AUTO;
+	} else if (memcmp(p, dump, sizeof dump - 1) == 0)
+		return CK_IN_RTPDUMP;
+	if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 1 && p[3] == 0xBA)
+		return CK_IN_PS;
+	/* RFC 4571: len(2) + RTP. A first byte '$' (0x24) may also be a length
+	 * of 0x24xx: judge whole frames under both readings. */
+	for (off = 0; off + 3 <= n && g4571 < 4;) {
+		size_t l = (size_t)p[off] << 8 | p[off + 1];
+		if (l < 12 || !is_rtp_start(p + off + 2)) {
+			b4571 = 1;
+			break;
+		}
+		if (off + 2 + l > n)
+			break;
+		g4571++;
+		off += 2 + l;
+	}
+	for (off = 0; off + 5 <= n && gdol < 4;) {
+		size_t l = (size_t)p[off + 2] << 8 | p[off + 3];
+		if (p[off] != '$' || l < 4 || (!is_rtp_start(p + off + 4) && l >= 12)) {
+			bdol = 1;
+			break;
+		}
+		if (off + 4 + l > n)
+			break;
+		gdol++;
+		off += 4 + l;
+	}
+	if (b4571 && bdol)
+		return -1;
+	if (!b4571 && bdol)
+		return (g4571 >= 2 || at_eof || n >= PROBE_MAX) ? CK_IN_RFC4571 : CK_IN_AUTO;
+	if (b4571 && !bdol)
+		return (gdol >= 2 || at_eof || n >= PROBE_MAX) ? CK_IN_DOLLAR : CK_IN_AUTO;
+	/* both still plausible */
+	if (at_eof || n >= PROBE_MAX)
+		return gdol > g4571 ? CK_IN_DOLLAR : (g4571 ? CK_IN_RFC4571 : -1);
+	return CK_IN_AUTO;
+}
+
+static int
+split_spec(const char *rest, char *host, size_t hl, int *port, ck_err *e)
+{
+	if (rest[0] == ':') {
+		long long v;
+		host[0] = '\0';
+		if (ck_parse_int(rest + 1, 0, 65535, &v, e) < 0)
+			return -1;
+		*port = (int)v;
+		return 0;
+	}
+	if (ck_parse_hostport(rest, host, hl, port, -1, e) < 0)
+		return -1;
+	if (*port < 0)
+		return ck_seterr(e, CK_USAGE, "'%s': a port is required", rest);
+	return 0;
+}
+
+int
+ck_rtpsrc_open(ck_rtpsrc *s, const char *spec, int force, int64_t timeout_ms, ck_err *e)
+{
+	char host[256];
+	int port;
+
+	memset(s, 0, sizeof *s);
+	s->fd = s->lfd = -1;
+	s->kind = force;
+	s->timeout_ms = timeout_ms;
+	s->cap = SRC_BUF;
+	if ((s->buf = malloc(s->cap)) == NULL)
+		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+	if (spec == NULL || strcmp(spec, "-") == 0) {
+		s->fd = 0;
+		snprintf(s->desc, sizeof s->desc, "stdin");
+		return 0;
+	}
+	snprintf(s->desc, sizeof s->desc, "%s", spec);
+	if (strncmp(spec, "udp://", 6) == 0) {
+		if (split_spec(spec + 6, host, sizeof host, &port, e) < 0)
+			return -1;
+		if ((s->fd = ck_udp_bind(host[0] ? host : NULL, port, AF_UNSPEC, e)) < 0)
+			return -1;
+		s->net = 1;
+		if (force != CK_IN_PS)
+			s->kind = CK_IN_UDP;
+		int sz = 4 << 20;
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+		ck_info("listening on udp://%s:%d", host[0] ? host : "*", ck_local_port(s->fd));
+		return 0;
+	}
+	if (strncmp(spec, "tcp-listen://", 13) == 0) {
+		if (split_spec(spec + 13, host, sizeof host, &port, e) < 0)
+			return -1;
+		if ((s->lfd = ck_tcp_listen(host[0] ? host : NULL, port, AF_UNSPEC, e)) < 0)
+			return -1;
+		s->net = 1;
+		ck_info("listening on tcp://%s:%d", host[0] ? host : "*", ck_local_port(s->lfd));
+		return 0;
+	}
+	if (strncmp(spec, "tcp://", 6) == 0) {
+		if (split_spec(spec + 6, host, sizeof host, &port, e) < 0)
+			return -1;
+		int64_t dl = timeout_ms < 0 ? -1 : ck_now_ms() + timeout_ms;
+		if ((s->fd = ck_tcp_connect(host, port, dl, e)) < 0)
+			return -1;
+		s->net = 1;
+		ck_info("connected to %s:%d", host, port);
+		return 0;
+	}
+	if (strstr(spec, "://") != NULL)
+		return ck_seterr(e, CK_USAGE, "'%s': unknown input scheme (udp://, tcp-listen://, tcp://)", spec);
+	if ((s->fd = open(spec, O_RDONLY | O_CLOEXEC)) < 0)
+		return ck_seterr(e, errno == ENOENT ? CK_NOINPUT : CK_IOERR, "%s: %s", spec, strerror(errno));
+	return 0;
+}
+
+void
+ck_rtpsrc_close(ck_rtpsrc *s)
+{
+	if (s->fd > 0)
+		close(s->fd);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	s->fd = s->lfd = -1;
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* Accepts the camera's connection on a tcp-listen source. */
+static int
+accept_one(ck_rtpsrc *s, ck_err *e)
+{
+	int64_t dl = s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
+
+	for (;;) {
+		if (ck_wait_fd(s->lfd, POLLIN, dl, e) < 0) {
+			if (e->kind == CK_TEMPFAIL)
+				return ck_seterr(e, CK_TEMPFAIL, "%s: nobody connected in time", s->desc);
+			return -1;
+		}
+		int fd = accept(s->lfd, NULL, NULL);
+		if (fd >= 0) {
+			close(s->lfd);
+			s->lfd = -1;
+			s->fd = fd;
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			ck_info("accepted a connection on %s", s->desc);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			return ck_seterr(e, CK_IOERR, "accept: %s", strerror(errno));
+	}
+}
+
+/* Reads into b; 0 at the end (EOF, signal, idle timeout after data). */
+static ssize_t
+rd(ck_rtpsrc *s, void *b, size_t n, ck_err *e)
+{
+	ssize_t r;
+
+	if (s->lfd >= 0 && accept_one(s, e) < 0)
+		return -1;
+	if (s->net) {
+		int64_t dl = s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
+		r = ck_read_deadline(s->fd, b, n, dl, e);
+		if (r < 0) {
+			if (e->kind == CK_OK)
+				return 0;  /* interrupted by a signal: stop cleanly */
+			if (e->kind == CK_TEMPFAIL) {
+				if (s->got_data) {
+					s->timed_out = 1;
+					return 0;
+				}
+				return ck_seterr(e, CK_TEMPFAIL, "%s: nothing received in time", s->desc);
+			}
+			return -1;
+		}
+	} else {
+		r = read(s->fd, b, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				return 0;
+			return ck_seterr(e, CK_IOERR, "%s: read: %s", s->desc, strerror(errno));
+		}
+	}
+	if (r > 0) {
+		s->got_data = 1;
+		s->bytes += (uint64_t)r;
+	}
+	return r;
+}
+
+/* Makes need bytes available at buf+off. Returns 1, 0 at the end, -1. */
+static int
+fill(ck_rtpsrc *s, size_t need, ck_err *e)
+{
+	while (s->len - s->off < need) {
+		if (s->eof)
+			return 0;
+		if (s->cap - s->off < need || s->cap - s->len < 4096) {
+			memmove(s->buf, s->buf + s->off, s->len - s->off);
+			s->len -= s->off;
+			s->off = 0;
+		}
+		ssize_t r = rd(s, s->buf + s->len, s->cap - s->len, e);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			s->eof = 1;
+		s->len += (size_t)r;
+	}
+	return 1;
+}
+
+int
+ck_rtpsrc_chunk(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e)
+{
+	if (s->len > s->off) {  /* bytes kept by the framing probe */
+		*p = s->buf + s->off;
+		*n = s->len - s->off;
+		s->off = s->len = 0;
+		return 1;
+	}
+	if (s->eof)
+		return 0;
+	ssize_t r = rd(s, s->buf, s->cap, e);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		s->eof = 1;
+		return 0;
+	}
+	*p = s->buf;
+	*n = (size_t)r;
+	return 1;
+}
+
+/* Detects the framing of a byte stream. */
+static int
+probe(ck_rtpsrc *s, ck_err *e)
+{
+	for (;;) {
+		int k = ck_rtp_framing_detect(s->buf + s->off, s->len - s->off, s->eof);
+		if (k < 0) {
+			if (s->len == s->off)
+				return 0;
+			return ck_seterr(e, CK_DATAERR, "%s: neither RFC 4571 nor RTSP interleaved RTP, rtpdump or MPEG-PS (first bytes %02x %02x %02x %02x)",
+			    s->desc, s->buf[s->off], s->len - s->off > 1 ? s->buf[s->off + 1] : 0,
+			    s->len - s->off > 2 ? s->buf[s->off + 2] : 0, s->len - s->off > 3 ? s->buf[s->off + 3] : 0);
+		}
+		if (k != CK_IN_AUTO) {
+			s->kind = k;
+			ck_info("%s: %s framing", s->desc, ck_in_name(k));
+			if (k == CK_IN_RTPDUMP) {
+				uint8_t *nl = memchr(s->buf + s->off, '\n', s->len - s->off < 256 ? s->len - s->off : 256);
+				if (nl == NULL)
+					return ck_seterr(e, CK_DATAERR, "%s: rtpdump first line too long", s->desc);
+				s->off = (size_t)(nl + 1 - s->buf);
+				if (fill(s, 16, e) <= 0)
+					return ck_seterr(e, CK_DATAERR, "%s: rtpdump header truncated", s->desc);
+				s->off += 16;
+			}
+			return 1;
+		}
+		if (s->eof)
+			return 0;
+		int r = fill(s, s->len - s->off + 1, e);
+		if (r < 0)
+			return -1;
+	}
+}
+
+int
+ck_rtpsrc_probe(ck_rtpsrc *s, ck_err *e)
+{
+	if (s->kind != CK_IN_AUTO)
+		return s->kind;
+	if (probe(s, e) < 0)
+		return -1;
+	return s->kind;
+}
+
+int
+ck_rtpsrc_next(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e)
+{
+	size_t l;
+	int r;
+
+	if (s->kind == CK_IN_UDP) {
+		if (s->lfd >= 0)
+			return -1;
+		for (;;) {
+			int64_t dl = s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
+			ssize_t m = ck_recvfrom_deadline(s->fd, s->buf, s->cap, NULL, NULL, dl, e);
+			if (m < 0) {
+				if (e->kind == CK_OK)
+					return 0;
+				if (e->kind == CK_TEMPFAIL) {
+					if (s->got_data) {
+						s->timed_out = 1;
+						return 0;
+					}
+					return ck_seterr(e, CK_TEMPFAIL, "%s: nothing received in time", s->desc);
+				}
+				return -1;
+			}
+			s->got_data = 1;
+			s->bytes += (uint64_t)m;
+			*p = s->buf;
+			*n = (size_t)m;
+			return 1;
+		}
+	}
+	if (s->kind == CK_IN_AUTO) {
+		if ((r = probe(s, e)) <= 0)
+			return r;
+	}
+	for (;;) {
+		switch (s->kind) {
+		case CK_IN_RFC4571:
+			if ((r = fill(s, 2, e)) <= 0)
+				goto end;
+			l = (size_t)s->buf[s->off] << 8 | s->buf[s->off + 1];
+			if ((r = fill(s, 2 + l, e)) <= 0)
+				goto end;
+			*p = s->buf + s->off + 2;
+			*n = l;
+			s->off += 2 + l;
+			if (l == 0)
+				continue;
+			return 1;
+		case CK_IN_DOLLAR:
+			if ((r = fill(s, 4, e)) <= 0)
+				goto end;
+			if (s->buf[s->off] != '$')
+				return ck_seterr(e, CK_DATAERR, "%s: RTSP interleaved framing lost (0x%02x instead of '$')",
+				    s->desc, s->buf[s->off]);
+			l = (size_t)s->buf[s->off + 2] << 8 | s->buf[s->off + 3];
+			if ((r = fill(s, 4 + l, e)) <= 0)
+				goto end;
+			*p = s->buf + s->off + 4;
+			*n = l;
+			s->off += 4 + l;
+			if (l == 0)
+				continue;
+			return 1;
+		case CK_IN_RTPDUMP: {
+			if ((r = fill(s, 8, e)) <= 0)
+				goto end;
+			const uint8_t *h = s->buf + s->off;
+			l = (size_t)h[0] << 8 | h[1];
+			size_t plen = (size_t)h[2] << 8 | h[3];
+			if (l < 8)
+				return ck_seterr(e, CK_DATAERR, "%s: rtpdump record of %zu bytes", s->desc, l);
+			if ((r = fill(s, l, e)) <= 0)
+				goto end;
+			*p = s->buf + s->off + 8;
+			*n = l - 8;
+			s->off += l;
+			if (plen == 0)  /* an RTCP record */
+				continue;
+			if (plen < *n)
+				*n = plen;
+			return 1;
+		}
+		case CK_IN_PS:
+			return ck_seterr(e, CK_USAGE, "%s is a bare MPEG-PS stream, not RTP", s->desc);
+		default:
+			return ck_seterr(e, CK_SOFTWARE, "unknown framing");
+		}
+	}
+end:
+	if (r < 0)
+		return -1;
+	if (s->len > s->off)
+		ck_warn("%s: input ends inside a frame (%zu bytes ignored)", s->desc, s->len - s->off);
+	return 0;
+}
+
+/* ---- sequencing ---- */
+
+int
+ck_rtpseq_init(ck_rtpseq *q, int window, int64_t window_ms, ck_err *e)
+{
+	memset(q, 0, sizeof *q);
+	q->window = window;
+	q->window_ms = window_ms;
+	q->nslots = window_ms > 0 ? 1024 : window;
+	if (q->nslots > 0 && (q->slots = calloc((size_t)q->nslots, sizeof *q->slots)) == NULL)
+		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+	return 0;
+}
+
+void
+ck_rtpseq_free(ck_rtpseq *q)
+{
+	for (int i = 0; i < q->nslots; i++)
+		free(q->slots[i].p);
+	free(q->slots);
+	q->slots = NULL;
+	q->nslots = 0;
+}
+
+static int
+release(ck_rtpseq *q, const uint8_t *p, size_t n, ck_rtpseq_emit emit, void *ctx, ck_err *e)
+{
+	ck_rtp r;
+	ck_err ig;
+	int gap;
+
+	if (ck_rtp_parse(p, n, &r, &ig) < 0) {
+		q->bad++;
+		return 0;
+	}
+	gap = ck_seq_delta(q->next, r.seq);
+	if (gap < 0)
+		gap = 0;
+	q->lost += (uint64_t)gap;
+	q->next = (uint16_t)(r.seq + 1);
+	q->packets++;
+	return emit(ctx, &r, gap, e);
+}
+
+/* Index of the held packet with the lowest sequence number, or -1. */
+static int
+lowest(ck_rtpseq *q)
+{
+	int best = -1;
+	for (int i = 0; i < q->nslots; i++)
+		if (q->slots[i].used && (best < 0 || ck_seq_delta(q->slots[best].seq, q->slots[i].seq) < 0))
+			best = i;
+	return best;
+}
+
+static int
+drain(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
+{
+	int again = 1;
+	while (again && q->nused > 0) {
+		again = 0;
+		for (int i = 0; i < q->nslots; i++) {
+			ck_rtpseq_slot *s = &q->slots[i];
+			if (s->used && s->seq == q->next) {
+				s->used = 0;
+				q->nused--;
+				if (release(q, s->p, s->len, emit, ctx, e) < 0)
+					return -1;
+				again = 1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+release_lowest(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
+{
+	int i = lowest(q);
+	if (i < 0)
+		return 0;
+	q->slots[i].used = 0;
+	q->nused--;
+	if (release(q, q->slots[i].p, q->slots[i].len, emit, ctx, e) < 0)
+		return -1;
+	return drain(q, emit, ctx, e);
+}
+
+int
+ck_rtpseq_push(ck_rtpseq *q, const uint8_t *p, size_t n, int64_t now, ck_rtpseq_emit emit, void *ctx, ck_err *e)
+{
+	ck_rtp r;
+	ck_err ig;
+	int d;
+
+	if (ck_rtp_is_rtcp(p, n)) {
+		q->rtcp++;
+		return 0;
+	}
+	if (ck_rtp_parse(p, n, &r, &ig) < 0) {
+		q->bad++;
+		return 0;
+	}
+	if (!q->ssrc_set) {
+		q->ssrc = r.ssrc;
+		q->ssrc_set = 1;
+		ck_info("locked to SSRC 0x%08x", r.ssrc);
+	}
+	if (r.ssrc != q->ssrc) {
+		q->foreign++;
+		return 0;
+	}
+	if (!q->started) {
+		q->started = 1;
+		q->next = q->highest = r.seq;
+	}
+	d = ck_seq_delta(q->next, r.seq);
+	if (d < 0) {
+		q->duplicates++;  /* a duplicate, or too late to be of use */
+		return 0;
+	}
+	if (ck_seq_delta(q->highest, r.seq) < 0)
+		q->reordered++;
+	else
+		q->highest = r.seq;
+	if (d == 0 || q->nslots == 0) {
+		if (release(q, p, n, emit, ctx, e) < 0)
+			return -1;
+		return drain(q, emit, ctx, e);
+	}
+	for (int i = 0; i < q->nslots; i++)
+		if (q->slots[i].used && q->slots[i].seq == r.seq) {
+			q->duplicates++;
+			return 0;
+		}
+	if (d > 0x4000) {  /* a jump: do not wait for the hole to fill */
+		while (q->nused > 0)
+			if (release_lowest(q, emit, ctx, e) < 0)
+				return -1;
+		return release(q, p, n, emit, ctx, e);
+	}
+	if (q->nused == q->nslots || (q->window > 0 && q->nused >= q->window)) {
+		if (release_lowest(q, emit, ctx, e) < 0)
+			return -1;
+		if (ck_seq_delta(q->next, r.seq) == 0) {
+			if (release(q, p, n, emit, ctx, e) < 0)
+				return -1;
+			return drain(q, emit, ctx, e);
+		}
+		if (ck_seq_delta(q->next, r.seq) < 0) {
+			q->duplicates++;
+			return 0;
+		}
+	}
+	for (int i = 0; i < q->nslots; i++) {
+		ck_rtpseq_slot *s = &q->slots[i];
+		if (s->used)
+			continue;
+		if (s->cap < n) {
+			uint8_t *np = realloc(s->p, n);
+			if (np == NULL)
+				return ck_seterr(e, CK_SOFTWARE, "out of memory");
+			s->p = np;
+			s->cap = n;
+		}
+		memcpy(s->p, p, n);
+		s->len = n;
+		s->seq = r.seq;
+		s->t = now;
+		s->used = 1;
+		q->nused++;
+		break;
+	}
+	return q->window_ms > 0 ? ck_rtpseq_expire(q, now, emit, ctx, e) : 0;
+}
+
+int
+ck_rtpseq_expire(ck_rtpseq *q, int64_t now, ck_rtpseq_emit emit, void *ctx, ck_err *e)
+{
+	for (;;) {
+		int i = lowest(q), old = -1;
+		if (i < 0 || q->window_ms <= 0)
+			return 0;
+		for (int k = 0; k < q->nslots; k++)
+			if (q->slots[k].used && now - q->slots[k].t >= q->window_ms)
+				old = k;
+		if (old < 0)
+			return 0;
+		if (release_lowest(q, emit, ctx, e) < 0)
+			return -1;
+	}
+}
+
+int
+ck_rtpseq_flush(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
+{
+	while (q->nused > 0)
+		if (release_lowest(q, emit, ctx, e) < 0)
+			return -1;
+	return 0;
+}
