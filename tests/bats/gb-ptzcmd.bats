@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# gb-ptzcmd: encoding known answers, strict decoding, MANSCDP body, sending.
+load helpers
+bats_require_minimum_version 1.5.0
+
+teardown() { teardown_peers; }
+
+@test "encode: the known answers" {
+	run --separate-stderr gb-ptzcmd stop
+	assert_status 0; [ "$output" = A50F0100000000B5 ]; [ -z "$stderr" ]
+	run --separate-stderr gb-ptzcmd left 0xFA
+	assert_status 0; [ "$output" = A50F0102FA0000B1 ]
+	run --separate-stderr gb-ptzcmd left 250
+	[ "$output" = A50F0102FA0000B1 ]
+	run --separate-stderr gb-ptzcmd down 250
+	[ "$output" = A50F010400FA00B3 ]
+	run --separate-stderr gb-ptzcmd up 250
+	[ "$output" = A50F010800FA00B7 ]
+	run --separate-stderr gb-ptzcmd preset-goto 5
+	[ "$output" = A50F01820005003C ]
+	run --separate-stderr gb-ptzcmd zoom-in 10
+	[ "$output" = A50F01100000A065 ]
+	run --separate-stderr gb-ptzcmd iris-open 250
+	[ "$output" = A50F014400FA00F3 ]
+	run --separate-stderr gb-ptzcmd focus-far 250
+	[ "$output" = A50F0141FA0000F0 ]
+}
+
+@test "encode: 12-bit address split over bytes 3 and 7" {
+	run --separate-stderr gb-ptzcmd --address 0xABC left 250
+	assert_status 0; [ "$output" = A50FBC02FA000A76 ]
+	run --separate-stderr gb-ptzcmd -a 77 right 0x90
+	[ "$output" = A50F4D0190000092 ]
+	run --separate-stderr gb-ptzcmd --address 4096 stop
+	assert_status 64; assert_contains "$stderr" "try 'gb-ptzcmd --help'"
+}
+
+@test "encode: cruise, scan and aux families put values where the standard says" {
+	run gb-ptzcmd cruise-add 1 5;     [ "$output" = A50F01840105003F ]
+	run gb-ptzcmd cruise-speed 2 0xABC; [ "$output" = A50F018602BCA099 ]
+	run gb-ptzcmd cruise-dwell 3 300; [ "${output:6:2}" = 87 ]; [ "${output:8:2}" = 03 ]; [ "${output:10:2}" = 2C ]; [ "${output:12:1}" = 1 ]
+	run gb-ptzcmd cruise-start 4;     [ "${output:6:4}" = 8804 ]
+	run gb-ptzcmd cruise-stop 4;      [ "$output" = A50F0100000000B5 ]
+	run gb-ptzcmd scan-left 2;        [ "${output:6:6}" = 890201 ]
+	run gb-ptzcmd scan-right;         [ "${output:6:6}" = 890102 ]
+	run gb-ptzcmd aux-on 1;           [ "${output:6:6}" = 8C0100 ]
+	run gb-ptzcmd aux-off 1;          [ "${output:6:6}" = 8D0100 ]
+	# every encoding decodes back to the same command
+	for c in "up-left 128 64" "zoom-out 3" "focus-near 9" "iris-close 7" \
+	    "preset-set 9" "preset-del 9" "cruise-del 1 0" "scan-start 3" \
+	    "scan-speed 1 4095" "cruise-dwell 3 300"; do
+		h=$(gb-ptzcmd $c)
+		a=$(gb-ptzcmd --decode "$h" | jq -r .action)
+		[ "$a" = "${c%% *}" ] || { echo "$c -> $h -> $a"; return 1; }
+	done
+	# independent checksum: sum of bytes 1-7 mod 256 (python, not our code)
+	for c in "up-left 128 64" "cruise-dwell 3 300" "scan-speed 1 4095"; do
+		h=$(gb-ptzcmd -a 0x123 $c)
+		python3 -c "import sys;b=bytes.fromhex(sys.argv[1]);assert b[0]==0xA5 and b[1]==0x0F and sum(b[:7])%256==b[7] and b[2]==0x23 and b[6]&15==1" "$h"
+	done
+}
+
+@test "encode: usage errors exit 64" {
+	run --separate-stderr gb-ptzcmd
+	assert_status 64; assert_contains "$stderr" "try 'gb-ptzcmd --help'"
+	run --separate-stderr gb-ptzcmd spin 3
+	assert_status 64; assert_contains "$stderr" "unknown command"
+	run --separate-stderr gb-ptzcmd left 256
+	assert_status 64; [ -z "$output" ]
+	run --separate-stderr gb-ptzcmd zoom-in 16
+	assert_status 64
+	run --separate-stderr gb-ptzcmd preset-goto 0
+	assert_status 64
+	run --separate-stderr gb-ptzcmd preset-goto
+	assert_status 64
+	run --separate-stderr gb-ptzcmd left fast
+	assert_status 64
+	run --separate-stderr gb-ptzcmd --xml stop
+	assert_status 64; assert_contains "$stderr" "--device-id"
+	run --separate-stderr gb-ptzcmd guard
+	assert_status 64
+}
+
+@test "decode: the Hikvision capture and case-insensitive input" {
+	run --separate-stderr gb-ptzcmd --decode a50f4d0190000092
+	assert_status 0; [ -z "$stderr" ]
+	assert_json_eq "$output" .type ptzcmd
+	assert_json_eq "$output" .hex A50F4D0190000092
+	assert_json_eq "$output" .family ptz
+	assert_json_eq "$output" .action right
+	assert_json_eq "$output" .pan_speed 144
+	assert_json_eq "$output" .tilt_speed 0
+	assert_json_eq "$output" .address 77
+	run --separate-stderr gb-ptzcmd -D A50F01820005003C
+	assert_json_eq "$output" '[.family,.action,.preset]|@csv' '"preset","preset-goto",5'
+	run --separate-stderr gb-ptzcmd -D A50F010AFAFA00B3
+	assert_json_eq "$output" .action up-left
+}
+
+@test "decode: malformed input exits 65 with a clear error, never a guess" {
+	for h in A50F0100000000B A60F0100000000B6 A50E0100000000B4 A50F0100000000B4 \
+	    A50F010C00FA00BB A50F018B00000040 A50F01000000G0B5; do
+		run --separate-stderr gb-ptzcmd --decode "$h"
+		assert_status 65
+		[ -z "$output" ] || { echo "printed for $h: $output"; return 1; }
+		[ -n "$stderr" ]
+	done
+	run --separate-stderr gb-ptzcmd --decode A50F0100000000B4
+	assert_contains "$stderr" checksum
+	run --separate-stderr gb-ptzcmd --decode A50E0100000000B4
+	assert_contains "$stderr" "check nibble"
+	run --separate-stderr gb-ptzcmd --decode A60F0100000000B6
+	assert_contains "$stderr" "first byte"
+	run --separate-stderr gb-ptzcmd --decode A50F0100000000
+	assert_contains "$stderr" "16 hex digits"
+}
+
+@test "decode: stdin, one per line, error records for bad lines, worst status" {
+	run --separate-stderr bash -c 'printf "A50F0102FA0000B1\n\na50f4d0190000092\r\nnope\nA50F0100000000B5\n" | gb-ptzcmd --decode'
+	assert_status 65
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
+	[ "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" = "ptzcmd ptzcmd error ptzcmd " ]
+	assert_json_eq "$(printf '%s\n' "$output" | sed -n 3p)" .error malformed
+	assert_json_eq "$(printf '%s\n' "$output" | sed -n 3p)" .input nope
+	assert_contains "$stderr" "16 hex digits"
+	run --separate-stderr bash -c 'printf "A50F0102FA0000B1\n" | gb-ptzcmd -D'
+	assert_status 0
+}
+
+@test "--xml: the whole MANSCDP DeviceControl body, parsed by an independent XML parser" {
+	run --separate-stderr gb-ptzcmd --xml --device-id 34020000001320000001 --sn 17 preset-goto 5
+	assert_status 0
+	printf '%s' "$output" > "$BATS_TEST_TMPDIR/b.xml"
+	run python3 -c '
+import sys, xml.etree.ElementTree as ET
+d = open(sys.argv[1], "rb").read()
+assert d.startswith(b"<?xml version=\"1.0\" encoding=\"GB2312\"?>")
+r = ET.fromstring(d.decode("gb2312").split("?>", 1)[1])
+print(r.tag, r.findtext("CmdType"), r.findtext("SN"), r.findtext("DeviceID"), r.findtext("PTZCmd"), r.findtext("Info/ControlPriority"))' "$BATS_TEST_TMPDIR/b.xml"
+	[ "$output" = "Control DeviceControl 17 34020000001320000001 A50F01820005003C 5" ]
+	run gb-ptzcmd -x -d 34020000001320000001 --sn 3 home-position 7 60
+	printf '%s' "$output" > "$BATS_TEST_TMPDIR/h.xml"
+	run python3 -c '
+import sys, xml.etree.ElementTree as ET
+d = open(sys.argv[1], "rb").read()
+assert d.startswith(b"<?xml version=\"1.0\" encoding=\"GB2312\"?>")
+r = ET.fromstring(d.decode("gb2312").split("?>", 1)[1])
+print(r.findtext("HomePosition/Enabled"), r.findtext("HomePosition/ResetTime"), r.findtext("HomePosition/PresetIndex"))' "$BATS_TEST_TMPDIR/h.xml"
+	[ "$output" = "1 60 7" ]
+	run gb-ptzcmd -x -d 34020000001320000001 guard
+	assert_contains "$output" "<GuardCmd>SetGuard</GuardCmd>"
+	run gb-ptzcmd -x -d 34020000001320000001 unguard
+	assert_contains "$output" "<GuardCmd>ResetGuard</GuardCmd>"
+}
