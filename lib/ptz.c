@@ -623,3 +623,146 @@ ck_ptz_body_get_node(const char *token)
 	sb_add(&b, "</tptz:GetNode>");
 	return sb_done(&b);
 }
+
+/* ---- Calls through an ONVIF client ---- */
+
+int
+ck_ptz_call(ck_onvif *c, const char *op, const char *body, ck_soap_resp *r,
+    const ck_xnode **resp, ck_err *e)
+{
+	if (!body)
+		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+	if (ck_onvif_call(c, "ptz", body, r, e) < 0)
+		return ck_wraperr(e, "%s", op);
+	*resp = ck_ptz_response(r->envelope, op, e);
+	if (!*resp) {
+		ck_soap_resp_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* Scans a GetProfilesResponse (Media or Media2) for the profile: the one
+ * named want, else the first with a PTZ configuration. Returns 1 found (x
+ * filled), 0 not found (*seen set when want exists without PTZ), -1 error. */
+static int
+scan_profiles(const ck_xnode *resp, const char *want, ck_ptz_ctx *x,
+    int *seen, ck_err *e)
+{
+	const ck_xnode *p, *cfg;
+
+	for (p = ck_xml_child(resp, NULL, "Profiles"); p;
+	    p = ck_xml_next(p, NULL, "Profiles")) {
+		const char *tok = ck_xml_attr(p, "token");
+		const ck_xnode *confs;
+
+		if (!tok || (want && strcmp(tok, want) != 0))
+			continue;
+		if (want)
+			*seen = 1;
+		cfg = ck_xml_child(p, NULL, "PTZConfiguration");     /* Media */
+		confs = ck_xml_child(p, NULL, "Configurations");     /* Media2 */
+		if (!cfg && confs)
+			cfg = ck_xml_child(confs, NULL, "PTZ");
+		if (!cfg) {
+			if (want) {
+				/* Named explicitly: the user knows best; the
+				 * PTZ service will say if it has no PTZ. */
+				copy(x->profile, sizeof x->profile, tok);
+				return 1;
+			}
+			continue;
+		}
+		copy(x->profile, sizeof x->profile, tok);
+		if (ck_ptz_parse_config(cfg, &x->config, e) == 0)
+			x->has_config = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+profiles_from(ck_onvif *c, const char *svc, const char *want, ck_ptz_ctx *x,
+    int *seen, ck_err *e)
+{
+	ck_soap_resp r;
+	const ck_xnode *resp;
+	int found;
+	const char *body = strcmp(svc, "media2") == 0
+	    ? "<tr2:GetProfiles xmlns:tr2=\"" CK_NS_TR2 "\"><tr2:Type>PTZ</tr2:Type>"
+	      "</tr2:GetProfiles>"
+	    : "<trt:GetProfiles xmlns:trt=\"" CK_NS_TRT "\"/>";
+
+	if (ck_onvif_call(c, svc, body, &r, e) < 0)
+		return ck_wraperr(e, "GetProfiles (%s)", svc);
+	resp = r.first;
+	if (!resp || strcmp(resp->name, "GetProfilesResponse") != 0) {
+		ck_soap_resp_free(&r);
+		return ck_seterr(e, CK_PROTO, "GetProfiles (%s): reply has no "
+		    "GetProfilesResponse", svc);
+	}
+	found = scan_profiles(resp, want, x, seen, e);
+	ck_soap_resp_free(&r);
+	return found;
+}
+
+static int
+select_node(ck_onvif *c, ck_ptz_ctx *x, ck_err *e)
+{
+	ck_soap_resp r;
+	const ck_xnode *resp;
+	ck_ptz_node *nodes;
+	int n, i, pick = 0;
+
+	if (ck_ptz_call(c, "GetNodes", "<tptz:GetNodes xmlns:tptz=\"" CK_NS_TPTZ
+	    "\"/>", &r, &resp, e) < 0)
+		return -1;
+	nodes = calloc(16, sizeof *nodes);
+	if (!nodes) {
+		ck_soap_resp_free(&r);
+		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+	}
+	n = ck_ptz_parse_nodes(resp, nodes, 16, e);
+	ck_soap_resp_free(&r);
+	if (n <= 0) {
+		free(nodes);
+		return ck_seterr(e, CK_PROTO, "GetNodes: the device lists no PTZ node");
+	}
+	for (i = 0; i < n && x->has_config; i++)
+		if (strcmp(nodes[i].token, x->config.node_token) == 0)
+			pick = i;
+	x->node = nodes[pick];
+	x->has_node = 1;
+	free(nodes);
+	return 0;
+}
+
+int
+ck_ptz_select(ck_onvif *c, const char *profile_opt, int need_node,
+    ck_ptz_ctx *x, ck_err *e)
+{
+	ck_err e2;
+	int found = 0, seen = 0;
+
+	memset(x, 0, sizeof *x);
+	/* Media2 first when the device offers it. */
+	if (ck_onvif_service_url(c, "media2", &e2))
+		found = profiles_from(c, "media2", profile_opt, x, &seen, e);
+	if (found < 0 && e->kind == CK_NOPERM)
+		return -1;
+	if (found <= 0 || (!x->has_config && !profile_opt)) {
+		memset(x, 0, sizeof *x);
+		found = profiles_from(c, "media", profile_opt, x, &seen, e);
+		if (found < 0)
+			return -1;
+	}
+	if (!found) {
+		if (profile_opt)
+			return ck_seterr(e, CK_USAGE, "no media profile '%s' on the device",
+			    profile_opt);
+		return ck_seterr(e, CK_EMPTY, "no media profile has a PTZ configuration");
+	}
+	if (need_node && select_node(c, x, e) < 0)
+		return -1;
+	return 0;
+}

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "onvif.h"
 #include "xml.h"
 
 /* The spaces of tt:SupportedPTZSpaces, in this order. */
@@ -143,3 +144,28 @@ char *ck_ptz_body_get_node(const char *token);
 const char *ck_ptz_fmt(double v, char *out);
 
 #endif
+
+/* ---- Calls through an ONVIF client (lib/onvif) ---- */
+
+/* What a verb needs to know about the profile it drives. */
+typedef struct ck_ptz_ctx {
+	char profile[128];      /* profile token */
+	int has_config;
+	ck_ptz_config config;   /* the profile's PTZ configuration */
+	int has_node;
+	ck_ptz_node node;       /* the configuration's node */
+} ck_ptz_ctx;
+
+/* Sends body to the PTZ service and checks the reply is {tptz}op+Response.
+ * Returns 0 with r filled (caller frees) and *resp at that element, or -1
+ * (kinds of ck_onvif_request; CK_PROTO for another element). */
+int ck_ptz_call(ck_onvif *c, const char *op, const char *body,
+    ck_soap_resp *r, const ck_xnode **resp, ck_err *e);
+/* Fills x: the profile (profile_opt, else the first profile with a PTZ
+ * configuration, asking Media2 first and Media when Media2 is not offered
+ * or lists none), its PTZ configuration and, when need_node, the node
+ * (GetNodes, matched by the configuration's NodeToken). Returns 0, or -1
+ * (CK_EMPTY when no profile has PTZ, CK_USAGE when profile_opt is unknown,
+ * or the request's kind). */
+int ck_ptz_select(ck_onvif *c, const char *profile_opt, int need_node,
+    ck_ptz_ctx *x, ck_err *e);
