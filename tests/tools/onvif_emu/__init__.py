@@ -1,0 +1,1 @@
+"""camkit ONVIF device emulator package (plugins: see README.md)."""
