@@ -673,8 +673,9 @@ ck_sip_request_new(ck_sip *s, const ck_sip_peer *p, const ck_sip_reqspec *rs,
 			snprintf(buf, sizeof buf, "<%s>", rs->contact);
 		else {
 			osip_from_t *f = m->from;
-			snprintf(buf, sizeof buf, "<sip:%s@%s>",
-			    f && f->url && f->url->username ? f->url->username : "camkit", hp);
+			snprintf(buf, sizeof buf, "<sip:%s@%s%s>",
+			    f && f->url && f->url->username ? f->url->username : "camkit", hp,
+			    p->transport == CK_SIP_TCP ? ";transport=tcp" : "");
 		}
 		if (osip_message_set_contact(m, buf) != 0)
 			goto bad;
