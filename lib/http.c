@@ -17,15 +17,12 @@
 struct ck_http {
 	CURL *c;
 	ck_http_opts o;
-	char *user, *pass;
-	int digest_on;
 };
 
 struct xfer {
 	ck_http_resp *r;
 	size_t cap;
 	int too_big;
-	int sent_auth;
 };
 
 static int curl_ready;
@@ -37,11 +34,6 @@ ck_http_free(ck_http *h)
 		return;
 	if (h->c)
 		curl_easy_cleanup(h->c);
-	if (h->pass) {
-		memset(h->pass, 0, strlen(h->pass));
-		free(h->pass);
-	}
-	free(h->user);
 	free(h);
 }
 
@@ -64,25 +56,7 @@ ck_http_new(const ck_http_opts *o, ck_err *e)
 		return NULL;
 	}
 	h->o = *o;
-	if (o->user && o->pass) {
-		h->user = strdup(o->user);
-		h->pass = strdup(o->pass);
-		if (h->user == NULL || h->pass == NULL) {
-			ck_http_free(h);
-			ck_seterr(e, CK_SOFTWARE, "out of memory");
-			return NULL;
-		}
-	}
-	h->o.user = h->user;
-	h->o.pass = h->pass;
-	h->digest_on = h->user != NULL;
 	return h;
-}
-
-void
-ck_http_set_digest(ck_http *h, int on)
-{
-	h->digest_on = on && h->user != NULL;
 }
 
 void
@@ -151,28 +125,27 @@ on_header(char *p, size_t sz, size_t nm, void *ud)
 	ck_http_resp *r = x->r;
 	size_t n = sz * nm;
 
+	char chal[sizeof r->www_authenticate];
+
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		/* a new response (after 100-continue or a 401): start over */
-		r->date[0] = r->content_type[0] = '\0';
+		/* a new response (after 100-continue): start over */
+		r->date[0] = r->content_type[0] = r->www_authenticate[0] = '\0';
 	}
 	hdr_value(p, n, "Date", r->date, sizeof r->date);
 	hdr_value(p, n, "Content-Type", r->content_type, sizeof r->content_type);
-	hdr_value(p, n, "WWW-Authenticate", r->www_authenticate,
-	    sizeof r->www_authenticate);
+	if (hdr_value(p, n, "WWW-Authenticate", chal, sizeof chal) &&
+	    (r->www_authenticate[0] == '\0' || strcasestr(chal, "SHA-256")))
+		memcpy(r->www_authenticate, chal, sizeof chal);
 	return n;
 }
 
 static int
 on_debug(CURL *c, curl_infotype t, char *p, size_t n, void *ud)
 {
-	struct xfer *x = ud;
-
 	(void)c;
+	(void)ud;
 	switch (t) {
 	case CURLINFO_HEADER_OUT:
-		if (n >= 14 && memmem(p, n, "Authorization:", 14))
-			x->sent_auth = 1;
-		/* FALLTHROUGH */
 	case CURLINFO_DATA_OUT:
 		ck_trace('>', p, n);
 		break;
@@ -229,12 +202,12 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 
 int
 ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
-    size_t len, ck_http_resp *r, ck_err *e)
+    size_t len, const char *authz, ck_http_resp *r, ck_err *e)
 {
 	CURL *c = h->c;
 	struct curl_slist *hl = NULL;
 	struct xfer x;
-	char errbuf[CURL_ERROR_SIZE] = "", cth[256];
+	char errbuf[CURL_ERROR_SIZE] = "", cth[256], ah[1024];
 	long tmo = h->o.timeout_ms > 0 ? h->o.timeout_ms : 10000;
 	long ctmo = h->o.connect_timeout_ms > 0 ? h->o.connect_timeout_ms : tmo;
 	curl_off_t pre = 0, st = 0;
@@ -247,6 +220,11 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	snprintf(cth, sizeof cth, "Content-Type: %s", ctype);
 	hl = curl_slist_append(hl, cth);
 	hl = curl_slist_append(hl, "Expect:");   /* cameras mishandle 100-continue */
+	if (authz) {
+		snprintf(ah, sizeof ah, "Authorization: %s", authz);
+		hl = curl_slist_append(hl, ah);
+		memset(ah, 0, sizeof ah);
+	}
 	if (hl == NULL)
 		return ck_seterr(e, CK_SOFTWARE, "out of memory");
 	curl_easy_reset(c);
@@ -272,11 +250,6 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (h->digest_on) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
-		curl_easy_setopt(c, CURLOPT_USERNAME, h->o.user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, h->o.pass);
-	}
 	t0 = ck_wall_ms();
 	rc = curl_easy_perform(c);
 	curl_slist_free_all(hl);
@@ -299,7 +272,6 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	if (r->recv_ms < r->sent_ms)
 		r->recv_ms = r->sent_ms;
 	r->rtt_ms = r->recv_ms - r->sent_ms;
-	r->digest_used = x.sent_auth;
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
 		return ck_seterr(e, CK_SOFTWARE, "out of memory");
 	return 0;

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "digest.h"
 #include "log.h"
 #include "net.h"
 #include "opt.h"
@@ -28,6 +29,9 @@ struct ck_onvif {
 	ck_onvif_service svc[MAX_SERVICES];
 	int nsvc, resolved;
 	ck_http_resp last;
+	ck_digest_chal chal;   /* the device's last Digest challenge */
+	int have_chal;
+	unsigned nc;           /* nonce count used with chal */
 };
 
 /* ---- options ---- */
@@ -431,10 +435,6 @@ ck_onvif_new(const ck_onvif_target *t, const ck_onvif_opts *o,
 	memset(&ho, 0, sizeof ho);
 	ho.timeout_ms = o->timeout_ms;
 	ho.insecure = o->insecure;
-	if (c->have_pass && (o->auth == CK_AUTH_AUTO || o->auth == CK_AUTH_DIGEST)) {
-		ho.user = c->user;
-		ho.pass = c->pass;
-	}
 	c->h = ck_http_new(&ho, e);
 	if (c->h == NULL) {
 		ck_onvif_free(c);
@@ -495,50 +495,93 @@ offset_from_date(const ck_http_resp *r, int64_t *off)
 	return 0;
 }
 
+/* The Authorization value answering the cached challenge for url, into out;
+ * returns 0, or -1 when there is none to answer. */
+static int
+digest_authz(ck_onvif *c, const char *url, char *out, size_t outlen)
+{
+	ck_url u;
+
+	if (!c->have_chal || ck_parse_url(url, &u, NULL) < 0)
+		return -1;
+	c->nc++;
+	return ck_digest_build_auth(&c->chal, c->user, c->pass, "POST", u.path,
+	    c->nc, NULL, out, outlen, NULL) < 0 ? -1 : 0;
+}
+
 static int
 post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
     ck_soap_resp *r, ck_soap_fault *f, int *demanded, ck_err *e)
 {
 	int wsse = signed_ && (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_WSSE);
 	int digest = signed_ && (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_DIGEST);
-	char *hdr = NULL, *env;
+	char *hdr = NULL, *env = NULL, authz[1024];
+	int sent_authz = 0;
 	ck_http_resp hr;
 	int rc;
 
 	*demanded = 0;
-	if (wsse) {
-		char *tok = ck_wsse_header(c->user, c->pass, c->offset_ms, e);
-		size_t n;
-		if (tok == NULL)
-			return -1;
-		n = strlen(tok) + (q->header_xml ? strlen(q->header_xml) : 0) + 1;
-		hdr = malloc(n);
-		if (hdr)
-			snprintf(hdr, n, "%s%s", tok, q->header_xml ? q->header_xml : "");
-		ck_wipe(tok, strlen(tok));
-		free(tok);
-		if (hdr == NULL)
+	for (int round = 0; round < 2; round++) {
+		free(env);
+		env = NULL;
+		if (wsse) {
+			/* a fresh token (nonce, Created) for every post */
+			char *tok = ck_wsse_header(c->user, c->pass, c->offset_ms, e);
+			size_t n;
+			if (tok == NULL)
+				return -1;
+			n = strlen(tok) + (q->header_xml ? strlen(q->header_xml) : 0) + 1;
+			hdr = malloc(n);
+			if (hdr)
+				snprintf(hdr, n, "%s%s", tok, q->header_xml ? q->header_xml : "");
+			ck_wipe(tok, strlen(tok));
+			free(tok);
+			if (hdr == NULL)
+				return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		}
+		env = ck_soap_envelope(hdr ? hdr : q->header_xml, q->body_xml);
+		free(hdr);
+		hdr = NULL;
+		if (env == NULL)
 			return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		sent_authz = digest && digest_authz(c, url, authz, sizeof authz) == 0;
+		rc = ck_http_post(c->h, url, SOAP_CTYPE, env, strlen(env),
+		    sent_authz ? authz : NULL, &hr, e);
+		ck_wipe(authz, sizeof authz);
+		ck_wipe(env, strlen(env));
+		if (rc < 0) {
+			free(env);
+			return -1;
+		}
+		ck_http_resp_free(&c->last);
+		c->last = hr;
+		c->last.body = NULL;
+		if (hr.status != 401 || !digest)
+			break;
+		/* answer (or re-answer a stale) Digest challenge once */
+		{
+			ck_digest_chal ch;
+			if (hr.www_authenticate[0] == '\0' ||
+			    ck_digest_parse_challenge(hr.www_authenticate, &ch, NULL) < 0 ||
+			    (sent_authz && !ch.stale) || round == 1)
+				break;
+			c->chal = ch;
+			c->have_chal = 1;
+			c->nc = 0;
+			ck_info("answering the HTTP Digest challenge (%s)",
+			    ck_digest_alg_name(ch.alg));
+			free(hr.body);
+		}
 	}
-	env = ck_soap_envelope(hdr ? hdr : q->header_xml, q->body_xml);
-	free(hdr);
-	if (env == NULL)
-		return ck_seterr(e, CK_SOFTWARE, "out of memory");
-	ck_http_set_digest(c->h, digest);
-	rc = ck_http_post(c->h, url, SOAP_CTYPE, env, strlen(env), &hr, e);
-	ck_wipe(env, strlen(env));
 	free(env);
-	if (rc < 0)
-		return -1;
-	ck_http_resp_free(&c->last);
-	c->last = hr;
-	c->last.body = NULL;
 	if (hr.status == 401) {
 		*demanded = 1;
-		if (hr.digest_used)
+		if (sent_authz)
 			rc = ck_seterr(e, CK_NOPERM, "%s: HTTP Digest authentication rejected (401)", url);
 		else if (!signed_)
 			rc = ck_seterr(e, CK_NOPERM, "%s: device demands authentication (HTTP 401)", url);
+		else if (digest)
+			rc = ck_seterr(e, CK_NOPERM, "%s: HTTP 401 without a usable Digest challenge", url);
 		else
 			rc = ck_seterr(e, CK_NOPERM, "%s: HTTP 401%s", url,
 			    c->o.auth == CK_AUTH_WSSE ? " (the device wants HTTP Digest: --auth auto or digest)" : "");
@@ -726,7 +769,9 @@ ck_onvif_get_time(ck_onvif *c, ck_onvif_time *tout, int64_t *offset_ms,
 	if (rc < 0)
 		return ck_wraperr(e, "%s", c->t.url);
 	if (t.has_utc) {
-		c->offset_ms = t.utc_ms - (c->last.sent_ms + c->last.rtt_ms / 2);
+		/* the device truncates to whole seconds: its clock was somewhere
+		 * in [utc, utc + 1 s) when it answered; take the middle */
+		c->offset_ms = t.utc_ms + 500 - (c->last.sent_ms + c->last.rtt_ms / 2);
 		c->calibrated = 1;
 		ck_info("device clock offset %+lld ms (rtt %lld ms)",
 		    (long long)c->offset_ms, (long long)c->last.rtt_ms);

@@ -47,7 +47,7 @@ class HttpError(Exception):
     def __init__(self, status, body="", ctype="text/html", headers=None):
         super().__init__("HTTP %d" % status)
         self.status, self.body, self.ctype = status, body, ctype
-        self.headers = headers or {}
+        self.headers = headers if headers is not None else {}
 
 
 class Raw:
