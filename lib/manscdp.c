@@ -476,26 +476,29 @@ ck_manscdp_parse(const char *buf, size_t len, const char *charset,
 	m->kind = m->root->name;
 	s = ck_manscdp_field(m->root, "CmdType");
 	if (!s || !*s) {
-		ck_manscdp_free(m);
-		return ck_seterr(e, CK_DATAERR, "MANSCDP %s without CmdType",
+		ck_seterr(e, CK_DATAERR, "MANSCDP %s without CmdType",
 		    m->kind ? m->kind : "body");
+		ck_manscdp_free(m);
+		return -1;
 	}
 	m->cmd_type = s;
 	s = ck_manscdp_field(m->root, "DeviceID");
 	m->device_id = s ? s : "";
 	if ((s = ck_manscdp_field(m->root, "SN"))) {
 		if (parse_ulong(s, &m->sn) < 0) {
+			ck_seterr(e, CK_DATAERR, "MANSCDP SN \"%.40s\" is not a "
+			    "number", s);
 			ck_manscdp_free(m);
-			return ck_seterr(e, CK_DATAERR, "MANSCDP SN \"%.40s\" is "
-			    "not a number", s);
+			return -1;
 		}
 		m->has_sn = 1;
 	}
 	if ((s = ck_manscdp_field(m->root, "SumNum"))) {
 		if (parse_ulong(s, &v) < 0) {
+			ck_seterr(e, CK_DATAERR, "MANSCDP SumNum \"%.40s\" is not "
+			    "a number", s);
 			ck_manscdp_free(m);
-			return ck_seterr(e, CK_DATAERR, "MANSCDP SumNum \"%.40s\" "
-			    "is not a number", s);
+			return -1;
 		}
 		m->sumnum = (long)v;
 	}
