@@ -337,7 +337,9 @@ ck_rtpsrc_next(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e)
 			return -1;
 		for (;;) {
 			int64_t dl = s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
-			ssize_t m = ck_recvfrom_deadline(s->fd, s->buf, s->cap, NULL, NULL, dl, e);
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof from;
+			ssize_t m = ck_recvfrom_deadline(s->fd, s->buf, s->cap, &from, &fl, dl, e);
 			if (m < 0) {
 				if (e->kind == CK_OK)
 					return 0;

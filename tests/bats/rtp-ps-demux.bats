@@ -1,0 +1,323 @@
+#!/usr/bin/env bats
+# rtp-ps-demux: known answers from tests/tools/psmux (the ES muxed into PS
+# and RTP comes back byte for byte), ffmpeg's mpeg demuxer as the
+# independent peer, loss accounting against psmux's side file, network
+# inputs on loopback, and bad input.
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() { teardown_peers; }
+
+setup_file() {
+	command -v ffmpeg >/dev/null || return 0
+	local d=$BATS_FILE_TMPDIR
+	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
+		-c:v libx264 -preset ultrafast -g 25 -bf 0 -f h264 "$d/v.264"
+	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
+		-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=25 -f hevc "$d/v.265"
+	ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=4 -ar 8000 -ac 1 -f alaw "$d/a.alaw"
+}
+
+setup() {
+	require_cmd ffmpeg ffprobe python3 jq
+	D=$BATS_FILE_TMPDIR
+	T=$BATS_TEST_TMPDIR
+	PSMUX="$TOOLS/psmux"
+}
+
+# mux ES VARIANT-ARGS...: writes $T/x.ps, $T/x.rtp, $T/x.rtpdump
+mux() {
+	local es=$1; shift
+	"$PSMUX" "$es" --ps "$T/x.ps" --rtp "$T/x.rtp" --rtpdump "$T/x.rtpdump" "$@" 2>/dev/null
+}
+
+# demux_all ES: every container variant demuxes back to ES exactly
+demux_all() {
+	local es=$1 f
+	run --separate-stderr rtp-ps-demux --ps "$T/x.ps"
+	assert_status 0
+	rtp-ps-demux --ps "$T/x.ps" 2>/dev/null | cmp - "$es"
+	for f in x.rtp x.rtpdump; do
+		rtp-ps-demux "$T/$f" 2>/dev/null | cmp - "$es"
+	done
+	rtp-ps-demux < "$T/x.rtp" 2>/dev/null | cmp - "$es"
+	cat "$T/x.rtpdump" | rtp-ps-demux 2>/dev/null | cmp - "$es"
+}
+
+@test "usage: missing input file -> 66, bad option values -> 64, two inputs -> 64" {
+	run --separate-stderr rtp-ps-demux "$T/nope.rtp"
+	assert_status 66
+	assert_contains "$stderr" "nope.rtp"
+	run --separate-stderr rtp-ps-demux --reorder lots x
+	assert_status 64
+	assert_contains "$stderr" "try 'rtp-ps-demux --help'"
+	run --separate-stderr rtp-ps-demux --ssrc 0x1FFFFFFFF x
+	assert_status 64
+	run --separate-stderr rtp-ps-demux a b
+	assert_status 64
+	run --separate-stderr rtp-ps-demux ftp://x:1
+	assert_status 64
+	[ -z "$output" ]
+}
+
+@test "H.264: PS, RFC 4571, rtpdump (file and pipe) all give the source ES back" {
+	mux "$D/v.264"
+	demux_all "$D/v.264"
+	run --separate-stderr rtp-ps-demux "$T/x.rtp"
+	assert_status 0
+	assert_contains "$stderr" "h264 320x240, 75 frames (3 key)"
+	assert_contains "$stderr" "0 lost"
+}
+
+@test "H.265: every variant gives the source ES back; resolution from the SPS" {
+	mux "$D/v.265" --pes-max 2000
+	demux_all "$D/v.265"
+	run --separate-stderr rtp-ps-demux --stats "$T/x.rtpdump"
+	assert_status 0
+	assert_json_eq "$stderr" .codec h265
+	assert_json_eq "$stderr" .width 320
+	assert_json_eq "$stderr" .height 240
+	assert_json_eq "$stderr" .frames 75
+	assert_json_eq "$stderr" .key_frames 3
+	assert_json_eq "$stderr" .framing rtpdump
+}
+
+@test "stuffing (non-0xFF), DTS, split key frames, 0xBD/0xBE, audio, odd PSMs: byte-exact" {
+	local v
+	for v in "--stuffing fffa00 --dts" "--stuffing 00000000000000" \
+		"--pes-max 1000 --private --padding" "--audio $D/a.alaw --pes-max 5000" \
+		"--psm-crc le" "--psm-crc bad --psm-every" "--no-psm" "--payload 64 --seq 65535"; do
+		mux "$D/v.264" $v
+		demux_all "$D/v.264" || { echo "variant: $v"; return 1; }
+		mux "$D/v.265" $v
+		demux_all "$D/v.265" || { echo "variant: $v (h265)"; return 1; }
+	done
+}
+
+@test "--audio writes the G.711 payloads, --private the 0xBD payloads" {
+	mux "$D/v.264" --audio "$D/a.alaw" --private --pes-max 3000
+	run --separate-stderr rtp-ps-demux --stats --audio "$T/a.out" --private "$T/p.out" -o "$T/v.out" "$T/x.rtp"
+	assert_status 0
+	[ -z "$output" ]
+	cmp "$T/v.out" "$D/v.264"
+	# 75 frames x 320 bytes (8000 Hz / 25 fps)
+	head -c 24000 "$D/a.alaw" | cmp - "$T/a.out"
+	assert_json_eq "$stderr" .audio_codec pcm_alaw
+	assert_json_eq "$stderr" .audio_bytes 24000
+	[ "$(stat -c %s "$T/p.out")" -eq $((75 * 16)) ]
+	[ "$(head -c 4 "$T/p.out")" = "HIK" ] || [ "$(head -c 3 "$T/p.out")" = "HIK" ]
+	# without --private nothing of 0xBD leaks into the video
+	rtp-ps-demux "$T/x.rtp" 2>/dev/null | cmp - "$D/v.264"
+}
+
+@test "peer: rtp-ps-demux --ps equals ffmpeg -f mpeg ... -c copy on the same file" {
+	mux "$D/v.264" --stuffing fffa --pes-max 3000 --private --padding
+	ffmpeg -v error -f mpeg -i "$T/x.ps" -map 0:v -c copy -f h264 - > "$T/ff.264"
+	rtp-ps-demux --ps "$T/x.ps" 2>/dev/null | cmp - "$T/ff.264"
+	mux "$D/v.265" --dts --pes-max 2500
+	ffmpeg -v error -f mpeg -i "$T/x.ps" -map 0:v -c copy -f hevc - > "$T/ff.265"
+	rtp-ps-demux --ps "$T/x.ps" 2>/dev/null | cmp - "$T/ff.265"
+}
+
+@test "ffprobe reads the demuxed output" {
+	mux "$D/v.265"
+	rtp-ps-demux -o "$T/out.265" "$T/x.rtp" 2>/dev/null
+	run ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,width,height -of csv=p=0 "$T/out.265"
+	assert_status 0
+	[ "$output" = "hevc,320,240" ]
+	mux "$D/v.264"
+	rtp-ps-demux -o "$T/out.264" "$T/x.rtpdump" 2>/dev/null
+	run ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=codec_name,nb_read_frames -of csv=p=0 "$T/out.264"
+	[ "$output" = "h264,75" ]
+}
+
+@test "--frames: NDJSON index with pts, dts, key, size and offsets that tile the output" {
+	mux "$D/v.264" --dts
+	run --separate-stderr rtp-ps-demux --frames "$T/f.json" -o "$T/o.264" "$T/x.rtp"
+	assert_status 0
+	[ "$(wc -l < "$T/f.json")" -eq 75 ]
+	[ "$(jq -s 'map(select(.key)) | length' "$T/f.json")" -eq 3 ]
+	[ "$(jq -s '.[0] | [.type, .pts, .dts, .key, .offset] | @csv' -r "$T/f.json")" = '"frame",97200,90000,true,0' ]
+	# offsets are consecutive and sizes sum to the file
+	jq -s -e 'reduce .[] as $f ({o:0, ok:true}; {o: ($f.offset + $f.size), ok: (.ok and $f.offset == .o)}) | .ok' "$T/f.json"
+	[ "$(jq -s 'map(.size) | add' "$T/f.json")" -eq "$(stat -c %s "$T/o.264")" ]
+}
+
+@test "loss: every output frame is intact and dropped frames == frames that lost packets" {
+	local s args
+	for args in "--loss 3 --seed 5" "--loss 10 --seed 7 --pes-max 3000 --payload 500" \
+		"--loss-frames 3,10,11,12,50" "--loss 20 --seed 3 --payload 200" "--loss 5 --seed 9 --reorder 5 --dup 5"; do
+		for c in 264 265; do
+			"$PSMUX" "$D/v.$c" $args --rtp "$T/l.rtp" --lost "$T/l.lost" --intact "$T/l.es" 2>/dev/null
+			run --separate-stderr rtp-ps-demux --stats --reorder 8 -o "$T/l.out" "$T/l.rtp"
+			assert_status 0
+			cmp "$T/l.out" "$T/l.es" || { echo "$args ($c)"; return 1; }
+			assert_json_eq "$stderr" .dropped_frames "$(wc -l < "$T/l.lost")"
+			[ "$(wc -l < "$T/l.lost")" -gt 0 ]
+		done
+	done
+}
+
+@test "loss: --keep-damaged passes partial frames instead of dropping them" {
+	"$PSMUX" "$D/v.264" --loss 10 --seed 7 --payload 300 --rtp "$T/l.rtp" --lost "$T/l.lost" --intact "$T/l.es" 2>/dev/null
+	run --separate-stderr rtp-ps-demux --stats --keep-damaged -o "$T/l.out" "$T/l.rtp"
+	assert_status 0
+	[ "$(printf '%s' "$stderr" | jq .damaged_frames)" -gt 0 ]
+	[ "$(stat -c %s "$T/l.out")" -gt "$(stat -c %s "$T/l.es")" ]
+}
+
+@test "reorder and duplicates: a reorder window restores the exact stream" {
+	"$PSMUX" "$D/v.264" --reorder 10 --dup 10 --seed 2 --payload 400 --rtp "$T/r.rtp" 2>/dev/null
+	run --separate-stderr rtp-ps-demux --stats --reorder 4 -o "$T/r.out" "$T/r.rtp"
+	assert_status 0
+	cmp "$T/r.out" "$D/v.264"
+	assert_json_eq "$stderr" .lost 0
+	assert_json_eq "$stderr" .dropped_frames 0
+	[ "$(printf '%s' "$stderr" | jq .reordered)" -gt 0 ]
+	[ "$(printf '%s' "$stderr" | jq .duplicates)" -gt 0 ]
+	run --separate-stderr rtp-ps-demux --stats --reorder 50ms -o "$T/r2.out" "$T/r.rtp"
+	assert_status 0
+	cmp "$T/r2.out" "$D/v.264"
+	# without a window the swaps are losses, yet nothing damaged is written
+	run --separate-stderr rtp-ps-demux --stats -o "$T/r3.out" "$T/r.rtp"
+	assert_status 0
+	[ "$(printf '%s' "$stderr" | jq .dropped_frames)" -gt 0 ]
+}
+
+@test "--ssrc picks one of two streams; default locks to the first SSRC" {
+	"$PSMUX" "$D/v.264" --ssrc 0x11111111 --rtp "$T/a.rtp" 2>/dev/null
+	"$PSMUX" "$D/v.265" --ssrc 0x22222222 --rtp "$T/b.rtp" 2>/dev/null
+	cat "$T/a.rtp" "$T/b.rtp" > "$T/ab.rtp"
+	rtp-ps-demux "$T/ab.rtp" 2>/dev/null | cmp - "$D/v.264"
+	rtp-ps-demux --ssrc 0x22222222 "$T/ab.rtp" 2>/dev/null | cmp - "$D/v.265"
+	run --separate-stderr rtp-ps-demux --ssrc 5 "$T/ab.rtp"
+	assert_status 1
+	[ -z "$output" ]
+}
+
+# listen_port FILE SCHEME: the port from "-v" "listening on SCHEME://...:PORT"
+listen_port() {
+	wait_for_grep "listening on" "$1" 10 || return 1
+	sed -n "s/.*listening on $2:\/\/.*:\([0-9]*\)\$/\1/p" "$1"
+}
+
+@test "udp:// input: datagrams from a sender on loopback" {
+	rtp-ps-demux -v --timeout 1s -o "$T/u.out" udp://127.0.0.1:0 2> "$T/u.err" &
+	PEER_PIDS+=($!)
+	local pid=$! port
+	mux "$D/v.264" --audio "$D/a.alaw"
+	port=$(listen_port "$T/u.err" udp)
+	"$TOOLS/rtpsend" udp "$T/x.rtp" 127.0.0.1 "$port"
+	wait "$pid"
+	cmp "$T/u.out" "$D/v.264"
+	grep -q "75 frames" "$T/u.err"
+}
+
+@test "tcp-listen:// input: RFC 4571 and RTSP '\$' framing, segments not aligned" {
+	local mode pid port
+	mux "$D/v.264" --payload 1200
+	for mode in tcp dollar; do
+		rtp-ps-demux -v --timeout 5s -o "$T/t.out" tcp-listen://127.0.0.1:0 2> "$T/t.err" &
+		pid=$!
+		PEER_PIDS+=($pid)
+		port=$(listen_port "$T/t.err" tcp)
+		"$TOOLS/rtpsend" $mode "$T/x.rtp" 127.0.0.1 "$port"
+		wait "$pid"
+		cmp "$T/t.out" "$D/v.264"
+		if [ $mode = dollar ]; then grep -q "rtsp-interleaved framing" "$T/t.err"; else grep -q "rfc4571 framing" "$T/t.err"; fi
+	done
+}
+
+@test "RFC 4571 whose first length is 0x24xx is not mistaken for '\$' framing" {
+	mux "$D/v.264" --payload 9230 --pes-max 9000 --padding --padding-size 1200
+	[ "$(head -c 1 "$T/x.rtp" | od -An -tx1 | tr -d ' ')" = 24 ]
+	rtp-ps-demux -v "$T/x.rtp" 2> "$T/e" | cmp - "$D/v.264"
+	grep -q "rfc4571 framing" "$T/e"
+}
+
+@test "tcp:// input (TCP active: we connect to the sender)" {
+	mux "$D/v.265"
+	start_peer "$T/port" "$TOOLS/rtpsend" serve "$T/x.rtp" "$T/port"
+	run --separate-stderr rtp-ps-demux --timeout 5s -o "$T/a.out" "tcp://127.0.0.1:$PEER_PORT"
+	assert_status 0
+	cmp "$T/a.out" "$D/v.265"
+}
+
+@test "network errors: silent UDP port -> 75, refused TCP -> 69, nobody connects -> 75" {
+	run --separate-stderr timeout 10 rtp-ps-demux --timeout 300ms -o "$T/n" udp://127.0.0.1:0
+	assert_status 75
+	assert_contains "$stderr" "nothing received"
+	run --separate-stderr timeout 10 rtp-ps-demux --timeout 2s -o "$T/n" "tcp://127.0.0.1:$(free_port)"
+	assert_status 69
+	run --separate-stderr timeout 10 rtp-ps-demux --timeout 300ms -o "$T/n" tcp-listen://127.0.0.1:0
+	assert_status 75
+}
+
+@test "bad PS: truncated, PES length past the end, zero-length PES, PSM with 1000 streams, garbage" {
+	mux "$D/v.264" --pes-max 3000
+	# truncated: whole frames only, a prefix of the source
+	head -c 40000 "$T/x.ps" > "$T/t.ps"
+	run --separate-stderr rtp-ps-demux --stats -o "$T/t.out" --ps "$T/t.ps"
+	assert_status 0
+	assert_json_eq "$stderr" .dropped_frames 1
+	cmp -n "$(stat -c %s "$T/t.out")" "$T/t.out" "$D/v.264"
+	[ "$(stat -c %s "$T/t.out")" -gt 30000 ]
+	# frames after a broken PES are still found; nothing broken is written
+	"$TOOLS/psbreak" pes-past-end "$T/x.ps" "$T/b.ps"
+	run --separate-stderr rtp-ps-demux --stats --frames "$T/b.json" -o "$T/b.out" --ps "$T/b.ps"
+	assert_status 0
+	[ "$(printf '%s' "$stderr" | jq .resyncs)" -ge 1 ]
+	python3 - "$T/b.json" "$T/b.out" "$D/v.264" <<'PY'
+import json, sys
+# every output frame (found by its PTS) equals the source frame at that index
+src = open(sys.argv[3], "rb").read()
+out = open(sys.argv[2], "rb").read()
+starts = []
+i = src.find(b"\x00\x00\x00\x01")
+while i >= 0:
+    t = src[i + 4] & 0x1F
+    if t in (7, 1) or (t == 5 and src[i + 5] & 0x80 and (not starts or src[starts[-1] + 4] & 0x1F != 8)):
+        starts.append(i)
+    i = src.find(b"\x00\x00\x00\x01", i + 4)
+# x264 frames start with SPS (key) or a slice (others)
+starts = [s for k, s in enumerate(starts) if k == 0 or src[s + 4] & 0x1F != 5 or src[starts[k-1] + 4] & 0x1F != 8]
+frames = [json.loads(l) for l in open(sys.argv[1])]
+assert len(frames) > 0
+for f in frames:
+    idx = (f["pts"] - 90000) // 3600
+    a = starts[idx]
+    assert out[f["offset"]:f["offset"] + f["size"]] == src[a:a + f["size"]], idx
+PY
+	for m in zero-pes psm-1000 garbage-head; do
+		"$TOOLS/psbreak" $m "$T/x.ps" "$T/b.ps"
+		run --separate-stderr rtp-ps-demux -o "$T/b.out" --ps "$T/b.ps"
+		assert_status 0
+		cmp "$T/b.out" "$D/v.264" || { echo "$m"; return 1; }
+	done
+}
+
+@test "not PS: random bytes and a non-PS payload under PS/90000 -> 65, nothing written" {
+	head -c 300000 /dev/urandom > "$T/r.bin"
+	run --separate-stderr rtp-ps-demux --ps -o "$T/o" "$T/r.bin"
+	assert_status 65
+	assert_contains "$stderr" "not MPEG-PS"
+	[ ! -s "$T/o" ]
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/r.bin"
+	assert_status 65
+	assert_contains "$stderr" "neither RFC 4571"
+	mux "$D/v.264"
+	"$TOOLS/psbreak" nonps-rtp "$T/x.rtp" "$T/n.rtp"
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/n.rtp"
+	assert_status 65
+	assert_contains "$stderr" "not MPEG-PS"
+	[ ! -s "$T/o" ]
+	# a truncated RFC 4571 file: whole packets are used, the cut one is reported
+	head -c 50001 "$T/x.rtp" > "$T/c.rtp"
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/c.rtp"
+	assert_status 0
+	assert_contains "$stderr" "input ends inside a frame"
+	cmp -n "$(stat -c %s "$T/o")" "$T/o" "$D/v.264"
+	: > "$T/empty"
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/empty"
+	assert_status 1
+}
