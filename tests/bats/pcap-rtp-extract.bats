@@ -1,0 +1,427 @@
+#!/usr/bin/env bats
+# pcap-rtp-extract: stream statistics against tshark -z rtp,streams on the
+# generated variants (tests/tools/rtp2pcap) and the public captures,
+# byte-exact extraction, the rtp-ps-demux pipeline, rtpdump, bad input.
+load helpers
+bats_require_minimum_version 1.5.0
+
+teardown() { teardown_peers; }
+
+GEN="$TOOLS/rtp2pcap"
+SAMPLES=data/pcap-samples
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	"$GEN" synth -o "$T/a.rtp" --packets 400 --seed 1
+	"$GEN" synth -o "$T/b.rtp" --packets 300 --ssrc 0x1234 --seq 10 --seed 2
+}
+
+# tshark_agree CAPTURE EXACT [tshark args...]: every stream tshark lists is
+# listed by us with the same packets and lost, max delta within 0.002 ms
+# and max/mean jitter within 0.01 ms (jitter null where tshark has no clock
+# rate). EXACT=1 also wants the same number of streams.
+tshark_agree() {
+	local cap=$1 exact=$2
+	shift 2
+	tshark -r "$cap" "$@" -q -z rtp,streams >"$T/tshark.txt" 2>/dev/null
+	pcap-rtp-extract -r "$cap" --format json >"$T/ours.json"
+	python3 - "$T/tshark.txt" "$T/ours.json" "$exact" <<'EOF'
+import json, sys
+rows = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) >= 17 and f[6].startswith("0x"):
+        rows.append(f)
+ours = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+bad = 0
+if not rows:
+    print("tshark found no streams"); sys.exit(1)
+for f in rows:
+    key = (f[2], int(f[3]), f[4], int(f[5]), f[6].upper().replace("0X", "0x"))
+    m = [o for o in ours if (o["src"], o["src_port"], o["dst"], o["dst_port"], o["ssrc"]) == key]
+    if len(m) != 1:
+        print("stream %s: ours %d matches" % (key, len(m))); bad += 1; continue
+    o = m[0]
+    pk, lost = int(f[8]), int(f[9])
+    maxd, minj, meanj, maxj = float(f[13]), float(f[14]), float(f[15]), float(f[16])
+    errs = []
+    if o["packets"] != pk: errs.append("packets %s != %s" % (o["packets"], pk))
+    if o["lost"] != lost: errs.append("lost %s != %s" % (o["lost"], lost))
+    if abs(o["max_delta_ms"] - maxd) > 0.002: errs.append("max delta %s != %s" % (o["max_delta_ms"], maxd))
+    if minj == -1.0:
+        if o["max_jitter_ms"] is not None and o["transport"] == "udp":
+            errs.append("jitter %s where tshark has no clock rate" % o["max_jitter_ms"])
+    else:
+        if o["max_jitter_ms"] is None or abs(o["max_jitter_ms"] - maxj) > 0.01:
+            errs.append("max jitter %s != %s" % (o["max_jitter_ms"], maxj))
+        if o["mean_jitter_ms"] is None or abs(o["mean_jitter_ms"] - meanj) > 0.01:
+            errs.append("mean jitter %s != %s" % (o["mean_jitter_ms"], meanj))
+    if errs:
+        print("stream %s: %s" % (key, "; ".join(errs))); bad += 1
+if sys.argv[3] == "1" and len(ours) != len(rows):
+    print("stream count: ours %d, tshark %d" % (len(ours), len(rows))); bad += 1
+sys.exit(1 if bad else 0)
+EOF
+}
+
+@test "usage errors exit 64 with a hint" {
+	for args in "--rtpdump -r x" "--sort seq -r x" "--sort time --ssrc 1 -r x" \
+	    "-d sctp:5 -r x" "-d udp:0 -r x" "-d udp:70000 -r x" \
+	    "--ssrc 1 --stream 1 -r x" "--ssrc zz -r x" "--stream 0 -r x" \
+	    "-f udp -r x" "-r x -i lo" "--format xml -r x" "-r x extra"; do
+		run --separate-stderr pcap-rtp-extract $args
+		[ "$status" -eq 64 ] || { echo "$args: $status"; return 1; }
+		assert_contains "$stderr" "try 'pcap-rtp-extract --help'"
+		[ -z "$output" ]
+	done
+}
+
+@test "missing file exits 66, random bytes and empty files exit 65" {
+	run --separate-stderr pcap-rtp-extract -r "$T/nope.pcap"
+	assert_status 66
+	assert_contains "$stderr" "nope.pcap"
+	head -c 4000 /dev/urandom >"$T/rand.bin"
+	run --separate-stderr pcap-rtp-extract -r "$T/rand.bin"
+	assert_status 65
+	assert_contains "$stderr" "not a pcap or pcapng capture"
+	[ -z "$output" ]
+	: >"$T/empty"
+	run --separate-stderr pcap-rtp-extract -r "$T/empty"
+	assert_status 65
+	run --separate-stderr pcap-rtp-extract <"$T/rand.bin"
+	assert_status 65
+}
+
+@test "truncated capture: the streams so far, then a clear error and 65" {
+	"$GEN" -o "$T/c.pcap" "$T/a.rtp"
+	for fmt in pcap pcapng; do
+		"$GEN" --format $fmt -o "$T/c.$fmt" "$T/a.rtp"
+		sz=$(stat -c %s "$T/c.$fmt")
+		head -c $((sz - 700)) "$T/c.$fmt" >"$T/t.$fmt"
+		run --separate-stderr pcap-rtp-extract -r "$T/t.$fmt" --format json
+		assert_status 65
+		assert_contains "$stderr" "truncated"
+		assert_json_eq "$output" .ssrc 0x0BEBC201
+	done
+	# a cut inside the file header
+	head -c 10 "$T/c.pcap" >"$T/h.pcap"
+	run --separate-stderr pcap-rtp-extract -r "$T/h.pcap"
+	assert_status 65
+}
+
+@test "UDP variants: statistics equal tshark's and extraction is byte-identical" {
+	require_cmd tshark
+	local n=0
+	while read -r opts; do
+		n=$((n + 1))
+		"$GEN" $opts -o "$T/v$n.cap" "$T/a.rtp" "$T/b.rtp"
+		tshark_agree "$T/v$n.cap" 1 -d udp.port==30000,rtp -d udp.port==30002,rtp ||
+			{ echo "variant: $opts"; return 1; }
+		run pcap-rtp-extract -r "$T/v$n.cap" --ssrc 0x0BEBC201
+		assert_status 0
+		pcap-rtp-extract -r "$T/v$n.cap" --ssrc 0x0BEBC201 | cmp - "$T/a.rtp" ||
+			{ echo "variant: $opts"; return 1; }
+		pcap-rtp-extract -r "$T/v$n.cap" --stream 2 | cmp - "$T/b.rtp" ||
+			{ echo "variant: $opts"; return 1; }
+	done <<-EOF
+	--link ether
+	--link vlan --format pcapng
+	--link qinq
+	--link sll
+	--link sll2 --format pcapng
+	--link raw
+	--link null
+	--ipv6
+	--ipv6 --link sll2
+	--frag 576
+	--frag 700 --ipv6
+	--frag 1000 --link qinq --format pcapng
+	--rtcp
+	EOF
+}
+
+@test "UDP impairments: loss, reorder, duplicates agree with tshark" {
+	require_cmd tshark
+	local n=0
+	while read -r opts; do
+		n=$((n + 1))
+		"$GEN" $opts -o "$T/i$n.cap" "$T/a.rtp" "$T/b.rtp"
+		tshark_agree "$T/i$n.cap" 1 -d udp.port==30000,rtp -d udp.port==30002,rtp ||
+			{ echo "variant: $opts"; return 1; }
+	done <<-EOF
+	--loss 5 --seed 3
+	--reorder 5 --seed 4
+	--dup 5 --seed 5
+	--loss 3 --reorder 3 --dup 3 --seed 6 --ipv6
+	--loss 10 --frag 600 --seed 7
+	EOF
+	"$GEN" --dup 5 --seed 5 -o "$T/d.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/d.cap" --format json
+	assert_status 0
+	[ "$(jq .duplicates <<<"$output")" -gt 0 ]
+	[ "$(jq .out_of_order <<<"$output")" -eq 0 ]
+	"$GEN" --reorder 5 --seed 4 -o "$T/r.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/r.cap" --format json
+	[ "$(jq .out_of_order <<<"$output")" -gt 0 ]
+	[ "$(jq .duplicates <<<"$output")" -eq 0 ]
+	# --sort seq undoes the reordering
+	pcap-rtp-extract -r "$T/r.cap" --stream 1 --sort seq | cmp - "$T/a.rtp"
+	! pcap-rtp-extract -r "$T/r.cap" --stream 1 | cmp -s - "$T/a.rtp"
+}
+
+@test "SIP/SDP: PS/90000 from rtpmap, y= SSRC, jitter equal to tshark's" {
+	require_cmd tshark
+	"$GEN" --sip -o "$T/s.cap" "$T/a.rtp" "$T/b.rtp"
+	tshark_agree "$T/s.cap" 1 -d udp.port==30002,rtp
+	run --separate-stderr pcap-rtp-extract -r "$T/s.cap" --no-heuristics --format json
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	assert_json_eq "$output" .encoding PS
+	assert_json_eq "$output" .clock_rate 90000
+	assert_json_eq "$output" .found sdp
+	assert_json_eq "$output" .sdp_ssrc true
+	assert_json_eq "$output" '.jitter_ms > 0' true
+	# SIP over TCP (INVITE split across segments), IPv6, pcapng
+	"$GEN" --sip --sip-tcp --ipv6 --format pcapng -o "$T/s6.cap" "$T/a.rtp"
+	tshark_agree "$T/s6.cap" 1
+	run --separate-stderr pcap-rtp-extract -r "$T/s6.cap" --no-heuristics --format json
+	assert_status 0
+	assert_json_eq "$output" .encoding PS
+	assert_json_eq "$output" .src fd00::2
+	# IPv4-fragmented SIP
+	"$GEN" --sip --frag 400 -o "$T/sf.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/sf.cap" --no-heuristics --format json
+	assert_json_eq "$output" .found sdp
+}
+
+@test "heuristics: found without SDP; --no-heuristics and -d" {
+	"$GEN" -o "$T/h.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format json
+	assert_status 0
+	assert_json_eq "$output" .found heuristic
+	assert_json_eq "$output" .packets 400
+	assert_json_eq "$output" .encoding null
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics
+	assert_status 1
+	[ -z "$output" ]
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics -d udp:30000 --format json
+	assert_status 0
+	assert_json_eq "$output" .found forced
+	assert_json_eq "$output" .packets 400
+	# a capture with no RTP at all
+	require_shared "$SAMPLES/sngrep-ipv6frag.pcap"
+	run --separate-stderr pcap-rtp-extract -r "$SHARED/$SAMPLES/sngrep-ipv6frag.pcap"
+	assert_status 1
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+
+@test "TCP RFC 4571: unaligned, retransmitted, out-of-order segments, both directions" {
+	require_cmd tshark
+	local n=0
+	while read -r opts; do
+		n=$((n + 1))
+		"$GEN" --transport tcp $opts -o "$T/t$n.cap" "$T/a.rtp" "$T/b.rtp"
+		pcap-rtp-extract -r "$T/t$n.cap" --ssrc 0x0BEBC201 | cmp - "$T/a.rtp" ||
+			{ echo "variant: $opts"; return 1; }
+		pcap-rtp-extract -r "$T/t$n.cap" --ssrc 0x1234 | cmp - "$T/b.rtp" ||
+			{ echo "variant: $opts"; return 1; }
+		run --separate-stderr pcap-rtp-extract -r "$T/t$n.cap" --format json
+		assert_status 0
+		[ "$(printf '%s\n' "$output" | jq -s 'map(select(.transport == "tcp")) | length')" -eq 2 ]
+		tshark_agree "$T/t$n.cap" 1 -o tcp.reassemble_out_of_order:TRUE -d tcp.port==30000,rtp ||
+			{ echo "variant: $opts"; return 1; }
+	done <<-EOF
+	--mss 1000
+	--mss 333 --ipv6
+	--mss 1460 --retrans 10 --seed 2
+	--mss 700 --tcp-ooo 10 --seed 3
+	--mss 500 --retrans 8 --tcp-ooo 8 --link vlan --format pcapng --seed 4
+	--mss 3000 --frag 1400
+	EOF
+	# announced by SDP as TCP/RTP/AVP: found without heuristics
+	"$GEN" --transport tcp --sip -o "$T/ts.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/ts.cap" --no-heuristics --format json
+	assert_status 0
+	assert_json_eq "$output" .found sdp
+	assert_json_eq "$output" .transport tcp
+	assert_json_eq "$output" .encoding PS
+}
+
+@test "public captures: every stream tshark lists agrees" {
+	require_cmd tshark
+	require_shared "$SAMPLES/README.md"
+	local d=$SHARED/$SAMPLES
+	tshark_agree "$d/pcap2wav-SIP_CALL_RTP_G711.pcap" 0
+	tshark_agree "$d/pcap2wav-sip-rtp-g711.pcap" 1
+	tshark_agree "$d/sngrep-aaa.pcap" 1
+	tshark_agree "$d/vzvca-h264.pcap" 1 -d udp.port==5018,rtp
+	tshark_agree "$d/ndpi-rtp.pcapng" 1 --enable-heuristic rtp_udp -d tcp.port==5000,rtp
+	# the README's oracle numbers for the SIP call
+	run --separate-stderr pcap-rtp-extract -r "$d/pcap2wav-SIP_CALL_RTP_G711.pcap" --format json
+	o=$(printf '%s\n' "$output" | jq -c 'select(.ssrc == "0xD2BD4E3E" and .src_port == 8000)')
+	assert_json_eq "$o" .packets 548
+	assert_json_eq "$o" .lost 0
+	assert_json_eq "$o" .max_delta_ms 5843.742
+	assert_json_eq "$o" .max_jitter_ms 7.407
+	assert_json_eq "$o" .mean_jitter_ms 2.517
+	# the one lost packet of the H.264 capture
+	run --separate-stderr pcap-rtp-extract -r "$d/vzvca-h264.pcap" --format json
+	assert_json_eq "$output" .packets 3896
+	assert_json_eq "$output" .lost 1
+}
+
+@test "public capture ndpi: RFC 4571 over TCP and 802.1Q extraction" {
+	require_shared "$SAMPLES/ndpi-rtp.pcapng"
+	local d=$SHARED/$SAMPLES
+	run --separate-stderr pcap-rtp-extract -r "$d/ndpi-rtp.pcapng" --format json
+	assert_status 0
+	o=$(printf '%s\n' "$output" | jq -c 'select(.transport == "tcp")')
+	assert_json_eq "$o" .dst_port 5000
+	assert_json_eq "$o" .encoding PCMA
+	s=$(jq .stream <<<"$o")
+	pcap-rtp-extract -r "$d/ndpi-rtp.pcapng" --stream "$s" >"$T/n.rtp"
+	# 17 frames of 1212 bytes, each with the 2-byte length
+	[ "$(stat -c %s "$T/n.rtp")" -eq $((17 * 1214)) ]
+	python3 -c 'import sys,struct; d=open(sys.argv[1],"rb").read(); assert all(struct.unpack(">H",d[i:i+2])[0]==1212 and d[i+2]>>6==2 for i in range(0,len(d),1214))' "$T/n.rtp"
+}
+
+@test "psmux -> rtp2pcap -> pcap-rtp-extract | rtp-ps-demux gives the source ES" {
+	require_cmd ffmpeg
+	[ -x "$CAMKIT_BIN/rtp-ps-demux" ] || skip "rtp-ps-demux not built"
+	ffmpeg -loglevel error -f lavfi -i testsrc=size=320x240:rate=25 -t 2 \
+	    -c:v libx264 -g 25 -bf 0 -f h264 "$T/src.h264"
+	"$TOOLS/psmux" --rtp "$T/ps.rtp" --es "$T/ps.es" "$T/src.h264" 2>/dev/null
+	while read -r opts; do
+		"$GEN" $opts -o "$T/p.cap" "$T/ps.rtp"
+		pcap-rtp-extract -r "$T/p.cap" --stream 1 | rtp-ps-demux 2>/dev/null >"$T/out.h264"
+		cmp "$T/out.h264" "$T/ps.es" || { echo "variant: $opts"; return 1; }
+		cmp "$T/out.h264" "$T/src.h264"
+	done <<-EOF
+	--sip
+	--sip --transport tcp --mss 777 --retrans 10 --tcp-ooo 10
+	--sip --ipv6 --frag 600 --link sll
+	--link sll2 --format pcapng
+	EOF
+	# rtpdump output read back by the demuxer
+	"$GEN" --sip -o "$T/p.cap" "$T/ps.rtp"
+	pcap-rtp-extract -r "$T/p.cap" --stream 1 --rtpdump | rtp-ps-demux 2>/dev/null | cmp - "$T/ps.es"
+}
+
+# rtpdump_check FILE: prints "ADDR/PORT packets" after checking the layout.
+rtpdump_check() {
+	python3 - "$1" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+nl = d.index(b"\n")
+line = d[:nl].decode()
+assert line.startswith("#!rtpplay1.0 "), line
+addr, port = line.split()[1].rsplit("/", 1)
+hdr = d[nl + 1:nl + 17]
+assert len(hdr) == 16
+sec, usec, src, hport, pad = struct.unpack(">IIIHH", hdr)
+assert hport == int(port) and pad == 0 and usec < 1000000
+i, n, last = nl + 17, 0, -1
+while i < len(d):
+    ln, plen, off = struct.unpack(">HHI", d[i:i + 8])
+    assert ln >= 8 and i + ln <= len(d), (i, ln)
+    assert plen == 0 or plen == ln - 8, (plen, ln)
+    assert off >= last
+    last, i, n = off, i + ln, n + 1
+print("%s/%s %d" % (addr, port, n))
+EOF
+}
+
+@test "--rtpdump: rtptools layout (checked against bark.rtp) and the same packets" {
+	require_shared "$SAMPLES/rtptools-bark.rtp"
+	run rtpdump_check "$SHARED/$SAMPLES/rtptools-bark.rtp"
+	assert_status 0
+	[ "$output" = "0.0.0.0/20000 16" ]
+	"$GEN" --sip -o "$T/s.cap" "$T/a.rtp"
+	pcap-rtp-extract -r "$T/s.cap" --ssrc 0x0BEBC201 --rtpdump >"$T/a.rtpdump"
+	run rtpdump_check "$T/a.rtpdump"
+	assert_status 0
+	[ "$output" = "10.0.0.1/30000 400" ]
+	# the packets are those of the input, in order
+	python3 - "$T/a.rtpdump" "$T/a.rtp" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read(); i = d.index(b"\n") + 17; a = []
+while i < len(d):
+    ln = struct.unpack(">H", d[i:i + 2])[0]; a.append(d[i + 8:i + ln]); i += ln
+r = open(sys.argv[2], "rb").read(); j = 0; b = []
+while j < len(r):
+    n = struct.unpack(">H", r[j:j + 2])[0]; b.append(r[j + 2:j + 2 + n]); j += 2 + n
+assert a == b
+EOF
+}
+
+@test "--payload writes the RTP payloads only" {
+	"$GEN" -o "$T/p.cap" "$T/a.rtp"
+	pcap-rtp-extract -r "$T/p.cap" --stream 1 --payload >"$T/pl.bin"
+	python3 - "$T/a.rtp" >"$T/want.bin" <<'EOF'
+import struct, sys
+r = open(sys.argv[1], "rb").read(); j = 0
+while j < len(r):
+    n = struct.unpack(">H", r[j:j + 2])[0]; sys.stdout.buffer.write(r[j + 14:j + 2 + n]); j += 2 + n
+EOF
+	cmp "$T/pl.bin" "$T/want.bin"
+}
+
+@test "stdin input, unknown stream, table format" {
+	"$GEN" --format pcapng -o "$T/p.cap" "$T/a.rtp"
+	run --separate-stderr bash -c "pcap-rtp-extract --format json < '$T/p.cap'"
+	assert_status 0
+	assert_json_eq "$output" .packets 400
+	run --separate-stderr bash -c "pcap-rtp-extract -r - --stream 1 < '$T/p.cap' | cmp - '$T/a.rtp'"
+	assert_status 0
+	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --stream 7
+	assert_status 1
+	assert_contains "$stderr" "no such stream"
+	[ -z "$output" ]
+	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --format table
+	assert_status 0
+	assert_contains "$output" "0x0BEBC201"
+	assert_contains "$output" "packets"
+}
+
+@test "live capture on loopback with a BPF filter, stopped by SIGINT" {
+	require_root
+	local port
+	port=$(free_port)
+	pcap-rtp-extract -i lo -f "udp port $port" --format json >"$T/live.out" 2>"$T/live.err" &
+	PEER_PIDS+=($!)
+	local pid=$!
+	sleep 1
+	python3 - "$T/a.rtp" "$port" <<'EOF'
+import socket, struct, sys, time
+r = open(sys.argv[1], "rb").read(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+j = 0; n = 0
+while j < len(r) and n < 100:
+    k = struct.unpack(">H", r[j:j + 2])[0]; s.sendto(r[j + 2:j + 2 + k], ("127.0.0.1", int(sys.argv[2]))); j += 2 + k; n += 1
+    time.sleep(0.001)
+EOF
+	sleep 0.5
+	kill -INT $pid
+	timeout 10 tail --pid=$pid -f /dev/null
+	wait $pid || true
+	assert_json_eq "$(cat "$T/live.out")" .packets 100
+	assert_json_eq "$(cat "$T/live.out")" .dst_port "$port"
+}
+
+@test "live capture: bad interface 69, bad filter 64" {
+	run --separate-stderr pcap-rtp-extract -i no-such-if0
+	assert_status 69
+	assert_contains "$stderr" "no-such-if0"
+	require_root
+	run --separate-stderr pcap-rtp-extract -i lo -f "udp port"
+	assert_status 64
+	assert_contains "$stderr" "filter"
+}
+
+@test "extraction refuses a terminal" {
+	"$GEN" -o "$T/p.cap" "$T/a.rtp"
+	require_cmd script
+	run script -qec "pcap-rtp-extract -r '$T/p.cap' --stream 1" /dev/null
+	[ "$status" -eq 64 ]
+	assert_contains "$output" "terminal"
+}
