@@ -129,26 +129,31 @@ reap(run *r, int block)
 static void
 output(run *r, int run_it)
 {
-	const char *text = ck_json_text(r->j);
-	char *copy = run_it && r->a->exec_argv ? strdup(text) : NULL;
+	char *line = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&line, &n);
 	ck_err e;
 
-	if (ck_json_emit(r->j, stdout) < 0) {
+	if (!m || ck_json_emit(r->j, m) < 0 || fclose(m) != 0) {
+		ck_warn("out of memory");
+		r->out_err = 1;
+		free(line);
+		return;
+	}
+	if (fwrite(line, 1, n, stdout) != n || fflush(stdout) != 0) {
 		ck_warn("stdout: %s", strerror(errno));
 		r->out_err = 1;
 	}
-	if (copy) {
-		size_t n = strlen(copy);
-		copy[n] = '\n';   /* replaces the NUL: send the line with its \n */
+	if (run_it && r->a->exec_argv) {
 		reap(r, 0);
 		if (r->children >= 32)   /* bound the fan-out of slow commands */
 			reap(r, 1);
-		if (ck_ev_spawn(r->a->exec_argv, copy, n + 1, &e) < 0)
+		if (ck_ev_spawn(r->a->exec_argv, line, n, &e) < 0)
 			ck_warn("--exec %s: %s", r->a->exec_argv[0], e.msg);
 		else
 			r->children++;
-		free(copy);
 	}
+	free(line);
 }
 
 static const char *
