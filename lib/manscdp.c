@@ -381,6 +381,9 @@ ck_manscdp_to_utf8(const char *buf, size_t len, const char *charset,
 	find_decl(buf, len, &start, &decl_end, enc, sizeof enc);
 	body = buf + (decl_end ? decl_end : start);
 	n = len - (size_t)(body - buf);
+	while (n > 0 && (*body == '\r' || *body == '\n' || *body == ' ' ||
+	    *body == '\t'))
+		body++, n--;
 	if (charset && *charset) {
 		if (!(cs = canon_charset(charset)))
 			return ck_seterr(e, CK_USAGE, "charset %s not supported",
