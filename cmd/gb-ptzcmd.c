@@ -34,7 +34,7 @@ static const char usage[] =
 "\n"
 "  -a, --address N       device address 0-4095 (default 1)\n"
 "  -x, --xml             print the MANSCDP DeviceControl body instead\n"
-"  -d, --device-id ID    DeviceID in the body (default: the --send URI's)\n"
+"  -d, --device-id ID    DeviceID in the body\n"
 "      --sn N            SN of the body (default: random)\n"
 "  -D, --decode          decode HEX arguments or stdin lines\n"
 "  -v, --verbose         -v events, -vv wire trace\n"
