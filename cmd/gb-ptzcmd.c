@@ -1,22 +1,28 @@
 /* gb-ptzcmd: encode, decode (and send) GB/T 28181 PTZCmd instructions. */
 #include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cred.h"
 #include "err.h"
+#include "gbquery.h"
 #include "json.h"
 #include "log.h"
 #include "manscdp.h"
+#include "net.h"
 #include "opt.h"
 #include "ptzcmd.h"
 #include "tool.h"
 
 static const char usage[] =
 "Usage: gb-ptzcmd [options] COMMAND [ARG...]\n"
+"       gb-ptzcmd --send sip:ID@HOST[:PORT] [options] COMMAND [ARG...]\n"
+"       gb-ptzcmd --await-register [ADDR]:PORT [options] COMMAND [ARG...]\n"
 "       gb-ptzcmd --decode [HEX...]\n"
 "Encodes a GB/T 28181 PTZCmd (16 hex digits), or decodes them to NDJSON\n"
 "(HEX arguments, or one per line on stdin).\n"
@@ -28,7 +34,7 @@ static const char usage[] =
 "  cruise-speed GROUP SPEED; cruise-dwell GROUP SECONDS; cruise-start GROUP;\n"
 "  cruise-stop [GROUP]; scan-start|scan-left|scan-right|scan-stop [GROUP];\n"
 "  scan-speed GROUP SPEED; aux-on|aux-off N;\n"
-"  with --xml also: home-position PRESET [SECONDS],\n"
+"  with --xml or --send also: home-position PRESET [SECONDS],\n"
 "  home-position-off, guard, unguard.\n"
 "Speeds are 0-255 (default 128), zoom 0-15 (default 8).\n"
 "\n"
@@ -37,17 +43,33 @@ static const char usage[] =
 "  -d, --device-id ID    DeviceID in the body\n"
 "      --sn N            SN of the body (default: random)\n"
 "  -D, --decode          decode HEX arguments or stdin lines\n"
+"  -s, --send URI        send the DeviceControl MESSAGE to sip:ID@HOST[:PORT]\n"
+"                        and wait for its 200\n"
+"  -w, --await-register [ADDR]:PORT  act as the registrar, wait for a\n"
+"                        device to register, send it the MESSAGE over the\n"
+"                        same transport and source address\n"
+"  -f, --from ID@DOMAIN  our platform ID (default 34020000002000000001@\n"
+"                        3402000000)\n"
+"  -p, --local-port N    local SIP port with --send (default: any)\n"
+"  -t, --tcp             --send over TCP\n"
+"  -T, --timeout DUR     wait this long for the 200 (default 5s)\n"
+"  -W, --wait DUR        wait this long for the registration (default 60s)\n"
+"      --domain DOMAIN   registrar realm (default: the --from domain)\n"
+"      --password-file F registrar password (else GB_PASSWORD)\n"
 "  -v, --verbose         -v events, -vv wire trace\n"
 "  -h, --help            show this help\n"
 "  -V, --version         show the version\n"
 "\n"
-"Exit: 0 ok, 64 usage, 65 malformed PTZCmd, 74 I/O error.\n";
+"Exit: 0 ok, 64 usage, 65 malformed PTZCmd, 69 unreachable, 74 I/O error,\n"
+"75 timeout, 76 SIP error status, 77 refused (401/403), 78 no password.\n";
 
 struct opts {
 	long long address;
 	int xml, decode;
 	const char *device_id;
-	long long sn;
+	const char *password_file;
+	ck_gbq_opts g;
+	long long sn, timeout_ms;
 	int nargs;
 	char **args;
 };
@@ -154,6 +176,75 @@ do_encode(const struct opts *o)
 	return 0;
 }
 
+static void
+send_record(ck_json *j, const struct opts *o, const ck_gbq *q,
+    const char *body_id, unsigned long sn, const char *hex, int status,
+    const char *reason, int64_t rtt)
+{
+	ck_ptzcmd c;
+	ck_err e;
+
+	ck_json_record(j, "control");
+	ck_json_time_ms(j, "ts", ck_wall_ms());
+	ck_json_str(j, "device_id", body_id);
+	ck_json_str(j, "to", q->device_id);
+	ck_json_str(j, "peer", q->source);
+	ck_json_str(j, "transport", ck_sip_transport_name(q->peer.transport));
+	ck_json_uint(j, "sn", sn);
+	ck_json_str(j, "command", o->args[0]);
+	if (hex[0] && ck_ptzcmd_decode_hex(hex, 16, &c, &e) == 0) {
+		ck_json_str(j, "ptzcmd", hex);
+		ck_ptzcmd_json(&c, j);
+	}
+	ck_json_int(j, "status", status);
+	ck_json_str(j, "reason", reason);
+	ck_json_int(j, "rtt_ms", rtt);
+}
+
+/* Sends the DeviceControl MESSAGE and waits for the device's answer. */
+static int
+do_send(const struct opts *o)
+{
+	char hex[17], reason[128], *body = NULL;
+	unsigned long sn = default_sn(o);
+	ck_json *j = NULL;
+	const char *id;
+	int status, rc;
+	int64_t t0;
+	size_t len;
+	ck_gbq q;
+	ck_err e;
+
+	if (build(o, hex, &e) < 0)
+		return e.kind == CK_USAGE ? ck_usage_err("%s", e.msg) : ck_fail(&e);
+	if (ck_gbq_open(&q, &o->g, &e) < 0)
+		return ck_fail(&e);
+	id = o->device_id ? o->device_id : q.device_id;
+	if (!(body = control_body(o, id, sn, hex, &len, &e)) || !(j = ck_json_new())) {
+		rc = e.kind == CK_USAGE ? ck_usage_err("%s", e.msg) : ck_fail(&e);
+		goto out;
+	}
+	t0 = ck_now_ms();
+	if (ck_gbq_message(&q, body, len, t0 + o->timeout_ms, &status, reason,
+	    sizeof reason, &e) < 0) {
+		rc = ck_fail(&e);
+		goto out;
+	}
+	send_record(j, o, &q, id, sn, hex, status, reason, ck_now_ms() - t0);
+	ck_json_emit(j, stdout);
+	rc = 0;
+	if (status < 200 || status > 299) {
+		ck_warn("%s answered %d %s", q.device_id, status, reason);
+		rc = status == 401 || status == 403 || status == 407 ? CK_NOPERM :
+		    CK_PROTO;
+	}
+out:
+	free(body);
+	ck_json_free(j);
+	ck_gbq_close(&q);
+	return rc;
+}
+
 /* One input: a record, or an error on stderr (and an error record when
  * reading stdin, so a pipe sees every line). Returns 0 or CK_DATAERR. */
 static int
@@ -225,15 +316,26 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "device-id", required_argument, NULL, 'd' },
 		{ "sn", required_argument, NULL, 'S' },
 		{ "decode", no_argument, NULL, 'D' },
+		{ "send", required_argument, NULL, 's' },
+		{ "await-register", required_argument, NULL, 'w' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "local-port", required_argument, NULL, 'p' },
+		{ "tcp", no_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "wait", required_argument, NULL, 'W' },
+		{ "domain", required_argument, NULL, 'M' },
+		{ "password-file", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	ck_err e;
+	long long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:xd:DvhV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:xd:Ds:w:f:p:tT:W:vhV", lo,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (ck_parse_int(optarg, 0, 4095, &o->address, &e) < 0)
@@ -246,6 +348,27 @@ parse_opts(int argc, char **argv, struct opts *o)
 				return ck_usage_err("--sn: %s", e.msg);
 			break;
 		case 'D': o->decode = 1; break;
+		case 's': o->g.target = optarg; break;
+		case 'w': o->g.listen = optarg; break;
+		case 'f': o->g.from = optarg; break;
+		case 'p':
+			if (ck_parse_int(optarg, 0, 65535, &v, &e) < 0)
+				return ck_usage_err("--local-port: %s", e.msg);
+			o->g.local_port = (int)v;
+			break;
+		case 't': o->g.tcp = 1; break;
+		case 'T':
+		case 'W':
+			if (ck_parse_duration(optarg, &v, &e) < 0)
+				return ck_usage_err("%s: %s", c == 'T' ? "--timeout" :
+				    "--wait", e.msg);
+			if (c == 'T')
+				o->timeout_ms = v;
+			else
+				o->g.wait_ms = v;
+			break;
+		case 'M': o->g.domain = optarg; break;
+		case 'P': o->password_file = optarg; break;
 		case 'v': ck_verbosity++; break;
 		case 'h': fputs(usage, stdout); return -1;
 		case 'V': ck_version(); return -1;
@@ -257,23 +380,65 @@ parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+static int
+validate(const struct opts *o, ck_err *e)
+{
+	char id[64], host[256];
+	int port;
+
+	if (o->decode && (o->xml || o->device_id || o->g.target || o->g.listen))
+		return ck_seterr(e, CK_USAGE, "--decode takes none of --xml, "
+		    "--device-id, --send, --await-register");
+	if (o->decode)
+		return 0;
+	if (o->nargs == 0)
+		return ck_seterr(e, CK_USAGE, "no command given");
+	if (o->g.target && o->g.listen)
+		return ck_seterr(e, CK_USAGE, "--send and --await-register exclude "
+		    "each other");
+	if (o->g.target && !ck_gbq_split_uri(o->g.target, id, sizeof id, host,
+	    sizeof host, &port))
+		return ck_seterr(e, CK_USAGE, "--send '%s' is not sip:ID@HOST[:PORT]",
+		    o->g.target);
+	if (o->xml && (o->g.target || o->g.listen))
+		return ck_seterr(e, CK_USAGE, "--xml prints, --send sends: pick one");
+	if (o->xml && !o->device_id)
+		return ck_seterr(e, CK_USAGE, "--xml needs --device-id");
+	if (o->g.from && !strchr(o->g.from, '@'))
+		return ck_seterr(e, CK_USAGE, "--from must be ID@DOMAIN");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .address = 1, .sn = -1 };
+	struct opts o = { .address = 1, .sn = -1, .timeout_ms = 5000,
+	    .g = { .wait_ms = 60000 } };
+	ck_cred cred;
+	ck_err e;
 	int rc;
 
 	ck_log_init(argv[0]);
+	signal(SIGPIPE, SIG_IGN);
 	if ((rc = parse_opts(argc, argv, &o)) != 0)
 		return rc < 0 ? ck_finish(0) : rc;
-	if (o.decode) {
-		if (o.xml || o.device_id)
-			return ck_usage_err("--decode does not take --xml or --device-id");
+	if (validate(&o, &e) < 0)
+		return ck_usage_err("%s", e.msg);
+	if (o.decode)
 		return ck_finish(do_decode(&o));
+	if (!o.g.target && !o.g.listen)
+		return ck_finish(do_encode(&o));
+	if (o.g.listen) {
+		if (ck_cred_load(&cred, "GB", NULL, o.password_file, NULL, &e) < 0)
+			return ck_fail(&e);
+		if (!cred.have_pass) {
+			ck_warn("no password: give --password-file or GB_PASSWORD");
+			return CK_CONFIG;
+		}
+		o.g.password = cred.pass;
 	}
-	if (o.nargs == 0)
-		return ck_usage_err("no command given");
-	if (o.xml && !o.device_id)
-		return ck_usage_err("--xml needs --device-id");
-	return ck_finish(do_encode(&o));
+	rc = do_send(&o);
+	if (o.g.listen)
+		ck_cred_wipe(&cred);
+	return ck_finish(rc);
 }
