@@ -11,7 +11,8 @@ set (SUNBA.405).
 The head: ContinuousMove sets a velocity (0.5 generic units per second at
 velocity 1) until Stop or the request's Timeout (or the configuration's
 DefaultPTZTimeout); with --quirk ptz-timeout-ignored only Stop stops it, as
-on some cameras. RelativeMove/AbsoluteMove/GotoPreset/GotoHomePosition move
+on some cameras; --quirk ptz-no-presets makes GetPresets fault
+(ActionNotSupported) like cameras without presets. RelativeMove/AbsoluteMove/GotoPreset/GotoHomePosition move
 at once. Values outside the node's ranges get ter:InvalidArgVal faults.
 
 When no other module serves Media GetProfiles, a fallback answers with the
@@ -136,7 +137,7 @@ def init(dev):
         except (TypeError, ValueError):
             pass
         shape["movestatus"] = root.find(".//" + q("tt", "MoveStatus")) is not None
-        err = root.find(".//" + q("tt", "PTZStatus") + "/" + q("tt", "Error"))
+        err = root.find(".//" + q("tptz", "PTZStatus") + "/" + q("tt", "Error"))
         shape["error"] = err.text if err is not None else None
         utc = (root.findtext(".//" + q("tt", "UtcTime")) or "").strip()
         if utc.startswith("19"):
@@ -206,11 +207,11 @@ def _profile_check(dev, req):
     tok = req.text("tptz:ProfileToken")
     if tok is None:
         raise Fault(["ter:InvalidArgVal", "ter:NoProfile"], "ProfileToken missing")
-    # Strict only when the profiles come from here (another media module may
-    # name its profiles as it likes).
-    if dev.handlers.get((TRT, "GetProfiles")) is not get_profiles_fallback:
-        return tok
-    if tok not in dev.state.setdefault("ptz_profiles", _profile_tokens(dev)):
+    st = dev.state
+    known = set(st.get("media_tokens1") or []) | set(st.get("media_tokens2") or [])
+    if dev.handlers.get((TRT, "GetProfiles")) is get_profiles_fallback:
+        known |= _profile_tokens(dev)
+    if known and tok not in known:
         raise Fault(["ter:InvalidArgVal", "ter:NoProfile"], "no profile %s" % tok)
     return tok
 
@@ -430,6 +431,9 @@ def absolute_move(dev, req):
 
 def get_presets(dev, req):
     _profile_check(dev, req)
+    if "ptz-no-presets" in dev.quirks:
+        raise Fault(["ter:ActionNotSupported"], "Optional Action Not Implemented",
+                    code="Receiver")
     out = []
     with dev.lock:
         for p in dev.state["ptz_presets"]:
