@@ -1,0 +1,290 @@
+/* onvif-call: post any SOAP body to a device service, print the answer. */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cred.h"
+#include "err.h"
+#include "log.h"
+#include "onvif.h"
+#include "soap.h"
+#include "tool.h"
+#include "xml.h"
+
+#define MAX_BODY (1u << 20)
+
+static const char usage[] =
+    "Usage: onvif-call [options] SERVICE|URL [BODY]\n"
+    "Wraps BODY (XML; read from stdin when absent) in a SOAP 1.2 envelope,\n"
+    "authenticates, posts it, and prints the response Body's content as XML\n"
+    "(each element with the namespace declarations it needs). SERVICE is a\n"
+    "service name resolved with GetServices on the --device (device, media,\n"
+    "media2, ptz, events, imaging, analytics, deviceio, recording, search,\n"
+    "replay) or a namespace URI; URL is a service endpoint used as is.\n"
+    "SOAP Faults go to stderr (code, subcodes, reason): exit 76, or 77 when\n"
+    "the device refuses the credentials.\n"
+    "\n"
+    "Options:\n"
+    "  -d, --device TARGET     the device (URL or host[:port]); needed with\n"
+    "                          SERVICE, else the URL's device is assumed\n"
+    "      --envelope          print the whole response envelope\n"
+    CK_ONVIF_HELP
+    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
+    "  -h, --help              show this help\n"
+    "  -V, --version           show the version\n";
+
+enum { OPT_ENVELOPE = 0x2001 };
+
+/* Reads all of stdin (bounded). Returns a malloc'd string or NULL. */
+static char *
+read_stdin(ck_err *e)
+{
+	size_t n = 0, cap = 4096, got;
+	char *b = malloc(cap), *nb;
+
+	if (b == NULL)
+		goto oom;
+	while ((got = fread(b + n, 1, cap - n - 1, stdin)) > 0) {
+		n += got;
+		if (n > MAX_BODY) {
+			free(b);
+			ck_seterr(e, CK_DATAERR, "BODY on stdin is larger than %u bytes", MAX_BODY);
+			return NULL;
+		}
+		if (cap - n - 1 == 0) {
+			if ((nb = realloc(b, cap * 2)) == NULL)
+				goto oom;
+			b = nb;
+			cap *= 2;
+		}
+	}
+	if (ferror(stdin)) {
+		free(b);
+		ck_seterr(e, CK_IOERR, "reading BODY from stdin failed");
+		return NULL;
+	}
+	b[n] = '\0';
+	return b;
+oom:
+	free(b);
+	ck_seterr(e, CK_SOFTWARE, "out of memory");
+	return NULL;
+}
+
+/* BODY must be well-formed XML with its prefixes declared: parsed inside a
+ * wrapper element so that several elements are allowed. */
+static int
+check_body(const char *body, ck_err *e)
+{
+	char *w;
+	ck_xml_doc *d;
+	size_t n = strlen(body);
+
+	if (body[strspn(body, " \t\r\n")] == '\0')
+		return ck_seterr(e, CK_DATAERR, "BODY is empty");
+	if ((w = malloc(n + 16)) == NULL)
+		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+	snprintf(w, n + 16, "<w>%s</w>", body);
+	d = ck_xml_parse(w, strlen(w), e);
+	free(w);
+	if (d == NULL)
+		return ck_wraperr(e, "BODY is not well-formed XML");
+	ck_xml_free(d);
+	return 0;
+}
+
+/* Whether prefix: occurs in buf[0..n) as a whole name (not inside tds:
+ * when looking for s:): element, attribute and QName-value uses alike. */
+static int
+uses_prefix(const char *buf, size_t n, const char *prefix)
+{
+	char pat[80];
+	size_t pl = (size_t)snprintf(pat, sizeof pat, "%s:", prefix);
+	const char *p = buf, *end = buf + n, *hit;
+
+	while ((hit = memmem(p, (size_t)(end - p), pat, pl)) != NULL) {
+		unsigned char c = hit > buf ? (unsigned char)hit[-1] : ' ';
+		if (!(isalnum(c) || c == '_' || c == '-' || c == '.' || c >= 0x80))
+			return 1;
+		p = hit + 1;
+	}
+	return 0;
+}
+
+/* Prints element n as standalone XML: its bytes, with the namespace
+ * declarations of its ancestors that it uses added to its start tag. */
+static void
+print_element(const ck_xnode *n, const char *src)
+{
+	const char *raw = src + n->src_off, *p = raw + 1;
+	char seen[64][64];
+	int nseen = 0;
+
+	while (*p && !strchr(" \t\r\n/>", *p))
+		p++;
+	fwrite(raw, 1, (size_t)(p - raw), stdout);
+	for (const ck_xns *d = n->nsdecls; d && nseen < 64; d = d->next)
+		snprintf(seen[nseen++], 64, "%s", d->prefix);
+	for (const ck_xnode *a = n->parent; a; a = a->parent) {
+		for (const ck_xns *d = a->nsdecls; d; d = d->next) {
+			int i;
+			for (i = 0; i < nseen && strcmp(seen[i], d->prefix) != 0; i++)
+				;
+			if (i < nseen || nseen >= 64)
+				continue;
+			snprintf(seen[nseen++], 64, "%s", d->prefix);
+			if (d->prefix[0] && !uses_prefix(raw, n->src_len, d->prefix))
+				continue;   /* not used inside: leave it out */
+			if (d->prefix[0])
+				printf(" xmlns:%s=\"%s\"", d->prefix, d->uri);
+			else
+				printf(" xmlns=\"%s\"", d->uri);
+		}
+	}
+	fwrite(p, 1, n->src_len - (size_t)(p - raw), stdout);
+	putchar('\n');
+}
+
+/* An http(s) URL that is not one of the service namespace URIs. */
+static int
+is_endpoint(const char *s)
+{
+	static const char *const names[] = { "device", "media", "media2", "ptz",
+		"events", "imaging", "analytics", "deviceio", "recording", "search",
+		"replay", NULL };
+
+	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+		return 0;
+	for (int i = 0; names[i]; i++)
+		if (strcmp(ck_onvif_service_ns(names[i]), s) == 0)
+			return 0;
+	return 1;
+}
+
+static void
+report_fault(const char *url, const ck_soap_fault *f)
+{
+	char q[512];
+
+	ck_warn("%s: SOAP Fault", url);
+	ck_warn("code: %s", ck_soap_qname_str(&f->code, q, sizeof q));
+	for (int i = 0; i < f->nsub && i < CK_SOAP_MAX_SUBCODES; i++)
+		ck_warn("subcode: %s", ck_soap_qname_str(&f->sub[i], q, sizeof q));
+	ck_warn("reason: %s", f->reason);
+}
+
+static int
+call(const ck_onvif_opts *o, const ck_cred *cred, const char *device,
+    const char *svc, int envelope, const char *body)
+{
+	ck_onvif_target tg;
+	ck_onvif *c = NULL;
+	ck_onvif_req q;
+	ck_soap_resp r;
+	ck_soap_fault f;
+	ck_err e = { 0, "" };
+	const char *src;
+	size_t len;
+	int rc = 0;
+
+	memset(&q, 0, sizeof q);
+	memset(&f, 0, sizeof f);
+	if (is_endpoint(svc))
+		q.url = svc;
+	else
+		q.service = svc;
+	q.body_xml = body;
+	if (ck_onvif_target_parse(device, &tg, &e) < 0 ||
+	    (c = ck_onvif_new(&tg, o, cred, &e)) == NULL)
+		return ck_fail(&e);
+	if (ck_onvif_request(c, &q, &r, &f, &e) < 0) {
+		if (f.code.local[0])
+			report_fault(q.url ? q.url : svc, &f);
+		rc = ck_fail(&e);
+	} else {
+		src = ck_xml_src(r.doc, &len);
+		if (envelope) {
+			fwrite(src, 1, len, stdout);
+			if (len && src[len - 1] != '\n')
+				putchar('\n');
+		} else {
+			for (const ck_xnode *n = r.first; n; n = n->next)
+				print_element(n, src);
+		}
+		ck_soap_resp_free(&r);
+	}
+	ck_onvif_free(c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		CK_ONVIF_LONGOPTS,
+		{ "device", required_argument, NULL, 'd' },
+		{ "envelope", no_argument, NULL, OPT_ENVELOPE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static ck_onvif_opts o;
+	static ck_cred cred;
+	const char *device = NULL, *svc;
+	char *body = NULL;
+	ck_onvif_target tg;
+	ck_err e = { 0, "" };
+	int c, r, envelope = 0, rc, is_url;
+
+	ck_log_init(argv[0]);
+	ck_onvif_opts_init(&o);
+	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "d:vhV", lo, NULL)) != -1) {
+		if ((r = ck_onvif_getopt(c, optarg, &o)) != 0) {
+			if (r < 0)
+				return CK_USAGE;
+			continue;
+		}
+		switch (c) {
+		case 'd': device = optarg; break;
+		case OPT_ENVELOPE: envelope = 1; break;
+		case 'v': ck_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_finish(0);
+		case 'V': return ck_finish(ck_version());
+		default: return ck_usage_err("unknown option");
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return ck_usage_err("want SERVICE or URL, and at most one BODY");
+	svc = argv[optind];
+	is_url = is_endpoint(svc);
+	if (!is_url && ck_onvif_service_ns(svc) == NULL)
+		return ck_usage_err("unknown service '%s' (device, media, media2, ptz, "
+		    "events, imaging, analytics, deviceio, recording, search, replay, a "
+		    "namespace URI, or an http(s) URL)", svc);
+	if (!is_url && device == NULL)
+		return ck_usage_err("SERVICE '%s' needs --device TARGET", svc);
+	if (device == NULL)
+		device = svc;
+	if (ck_onvif_target_parse(device, &tg, &e) < 0)
+		return ck_usage_err("%s", e.msg);
+	if (optind + 1 < argc) {
+		if ((body = strdup(argv[optind + 1])) == NULL)
+			return ck_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
+	} else if ((body = read_stdin(&e)) == NULL)
+		return ck_fail(&e);
+	if (check_body(body, &e) < 0) {
+		free(body);
+		return ck_fail(&e);
+	}
+	if (ck_onvif_cred(&o, tg.host, &cred, &e) < 0) {
+		free(body);
+		return ck_fail(&e);
+	}
+	rc = call(&o, &cred, device, svc, envelope, body);
+	free(body);
+	ck_cred_wipe(&cred);
+	return ck_finish(rc);
+}

@@ -1,0 +1,219 @@
+/* onvif-info: device identity, services with versions, capability summary. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cred.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "net.h"
+#include "onvif.h"
+#include "targets.h"
+#include "tool.h"
+#include "xml.h"
+
+static const char usage[] =
+    "Usage: onvif-info [options] [TARGET...]\n"
+    "Prints one NDJSON record per device: GetDeviceInformation (manufacturer,\n"
+    "model, firmware, serial, hardware id), the services with their versions\n"
+    "and addresses, and a capability summary (media, media2, ptz, events,\n"
+    "pullpoint, imaging, analytics). TARGET is a device service URL or\n"
+    "host[:port]; without TARGET, one per stdin line (URL, host, or an\n"
+    "onvif-discover record).\n"
+    "\n"
+    "Options:\n"
+    CK_ONVIF_HELP
+    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
+    "  -h, --help              show this help\n"
+    "  -V, --version           show the version\n";
+
+struct job {
+	ck_onvif_opts o;
+	ck_cred cred;
+	ck_json *j;
+};
+
+static const char *const svc_names[] = { "device", "media", "media2", "ptz",
+	"events", "imaging", "analytics", "deviceio", "recording", "search",
+	"replay", NULL };
+
+/* The short name of a service namespace, or NULL for others. */
+static const char *
+svc_name(const char *ns)
+{
+	for (int i = 0; svc_names[i]; i++)
+		if (strcmp(ck_onvif_service_ns(svc_names[i]), ns) == 0)
+			return svc_names[i];
+	return NULL;
+}
+
+static int
+has(const ck_onvif_service *s, int n, const char *name)
+{
+	const char *ns = ck_onvif_service_ns(name);
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(s[i].ns, ns) == 0)
+			return 1;
+	return 0;
+}
+
+/* PullPoint support: events GetServiceCapabilities, else GetCapabilities.
+ * Returns 1, 0, or -1 when the device does not say. */
+static int
+pullpoint(ck_onvif *c)
+{
+	ck_soap_resp r;
+	ck_err e;
+	const char *v = NULL;
+	int b = -1;
+
+	if (ck_onvif_call(c, "events", "<tev:GetServiceCapabilities xmlns:tev=\""
+	    CK_NS_TEV "\"/>", &r, &e) == 0) {
+		v = ck_xml_attr(ck_xml_child(r.first, CK_NS_TEV, "Capabilities"),
+		    "WSPullPointSupport");
+		b = ck_xml_bool(v);
+		ck_soap_resp_free(&r);
+		if (b >= 0)
+			return b;
+	} else
+		ck_info("events GetServiceCapabilities: %s", e.msg);
+	if (ck_onvif_call(c, "device", "<tds:GetCapabilities xmlns:tds=\"" CK_NS_TDS
+	    "\"><tds:Category>Events</tds:Category></tds:GetCapabilities>", &r, &e) == 0) {
+		v = ck_xml_path_text(ck_xml_child(r.first, CK_NS_TDS, "Capabilities"),
+		    CK_NS_TT, "Events/WSPullPointSupport");
+		b = ck_xml_bool(v);
+		ck_soap_resp_free(&r);
+	} else
+		ck_info("GetCapabilities: %s", e.msg);
+	return b;
+}
+
+static void
+put_text(ck_json *j, const char *key, const ck_xnode *resp, const char *el)
+{
+	ck_json_str(j, key, ck_xml_child_text(resp, CK_NS_TDS, el));
+}
+
+static int
+one(void *ctx, const char *arg)
+{
+	struct job *jb = ctx;
+	ck_onvif_target tg;
+	ck_onvif *c = NULL;
+	ck_soap_resp r;
+	const ck_onvif_service *s;
+	ck_err e = { 0, "" };
+	ck_json *j = jb->j;
+	int n, pp;
+	char ver[32];
+
+	memset(&tg, 0, sizeof tg);
+	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
+	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
+	    ck_onvif_call(c, "device", "<tds:GetDeviceInformation xmlns:tds=\""
+	    CK_NS_TDS "\"/>", &r, &e) < 0)
+		goto fail;
+	if (!ck_xml_is(r.first, CK_NS_TDS, "GetDeviceInformationResponse")) {
+		ck_soap_resp_free(&r);
+		ck_seterr(&e, CK_PROTO, "%s: GetDeviceInformation answered with %s",
+		    tg.url, r.first ? "another element" : "an empty body");
+		goto fail;
+	}
+	ck_json_record(j, "info");
+	ck_json_str(j, "device", tg.url);
+	ck_json_time_ms(j, "ts", ck_wall_ms());
+	put_text(j, "manufacturer", r.first, "Manufacturer");
+	put_text(j, "model", r.first, "Model");
+	put_text(j, "firmware", r.first, "FirmwareVersion");
+	put_text(j, "serial", r.first, "SerialNumber");
+	put_text(j, "hardware_id", r.first, "HardwareId");
+	ck_soap_resp_free(&r);
+	if ((n = ck_onvif_services(c, &s, &e)) < 0) {
+		ck_json_reset(j);
+		goto fail;
+	}
+	pp = has(s, n, "events") ? pullpoint(c) : 0;
+	ck_json_arr(j, "services");
+	for (int i = 0; i < n; i++) {
+		ck_json_obj(j, NULL);
+		ck_json_str(j, "name", svc_name(s[i].ns));
+		ck_json_str(j, "namespace", s[i].ns);
+		ck_json_str(j, "xaddr", s[i].xaddr);
+		if (strcmp(s[i].xaddr, s[i].advertised) != 0)
+			ck_json_str(j, "advertised_xaddr", s[i].advertised);
+		if (s[i].major >= 0) {
+			snprintf(ver, sizeof ver, "%d.%d", s[i].major, s[i].minor < 0 ? 0 :
+			    s[i].minor);
+			ck_json_str(j, "version", ver);
+		} else
+			ck_json_null(j, "version");
+		ck_json_end(j);
+	}
+	ck_json_end(j);
+	ck_json_obj(j, "capabilities");
+	ck_json_bool(j, "media", has(s, n, "media"));
+	ck_json_bool(j, "media2", has(s, n, "media2"));
+	ck_json_bool(j, "ptz", has(s, n, "ptz"));
+	ck_json_bool(j, "events", has(s, n, "events"));
+	if (pp < 0)
+		ck_json_null(j, "pullpoint");
+	else
+		ck_json_bool(j, "pullpoint", pp);
+	ck_json_bool(j, "imaging", has(s, n, "imaging"));
+	ck_json_bool(j, "analytics", has(s, n, "analytics"));
+	ck_json_bool(j, "recording", has(s, n, "recording"));
+	ck_json_end(j);
+	ck_onvif_free(c);
+	return ck_json_emit(j, stdout) < 0 ? CK_IOERR : 0;
+fail:
+	ck_onvif_free(c);
+	ck_warn("%s", e.msg);
+	return ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		CK_ONVIF_LONGOPTS,
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct job jb;
+	ck_onvif_target tg;
+	ck_err e = { 0, "" };
+	int c, r, rc;
+
+	ck_log_init(argv[0]);
+	ck_onvif_opts_init(&jb.o);
+	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "vhV", lo, NULL)) != -1) {
+		if ((r = ck_onvif_getopt(c, optarg, &jb.o)) != 0) {
+			if (r < 0)
+				return CK_USAGE;
+			continue;
+		}
+		switch (c) {
+		case 'v': ck_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_finish(0);
+		case 'V': return ck_finish(ck_version());
+		default: return ck_usage_err("unknown option");
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
+			return ck_usage_err("%s", e.msg);
+	if (ck_onvif_cred(&jb.o, optind < argc && ck_onvif_target_parse(argv[optind],
+	    &tg, &e) == 0 ? tg.host : NULL, &jb.cred, &e) < 0)
+		return ck_fail(&e);
+	if ((jb.j = ck_json_new()) == NULL)
+		return ck_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
+	rc = ck_targets_each(argv + optind, argc - optind, one, &jb);
+	ck_json_free(jb.j);
+	ck_cred_wipe(&jb.cred);
+	return ck_finish(rc);
+}

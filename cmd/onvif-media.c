@@ -1,0 +1,292 @@
+/* onvif-media: media profiles with their stream and snapshot URIs. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cred.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "media.h"
+#include "net.h"
+#include "onvif.h"
+#include "targets.h"
+#include "tool.h"
+
+static const char usage[] =
+    "Usage: onvif-media [options] [TARGET...]\n"
+    "Lists a device's media profiles (Media2 when offered, else Media) with\n"
+    "encoding, resolution, frame rate, bitrate, PTZ configuration, RTSP stream\n"
+    "URI and snapshot URI: one NDJSON record per profile. TARGET is a device\n"
+    "service URL or host[:port]; without TARGET, one per stdin line (URL, host,\n"
+    "or an onvif-discover record).\n"
+    "\n"
+    "Options:\n"
+    "  -p, --profile TOKEN     only this profile\n"
+    "      --transport T       udp (default), tcp (RTSP interleaved) or http\n"
+    "      --media VERSION     auto (default), 1 (Media) or 2 (Media2)\n"
+    "      --no-uri            profiles only: no GetStreamUri/GetSnapshotUri\n"
+    "      --with-credentials  put user:password (percent-encoded) in the RTSP URI\n"
+    CK_ONVIF_HELP
+    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
+    "  -h, --help              show this help\n"
+    "  -V, --version           show the version\n";
+
+enum { OPT_TRANSPORT = 0x2001, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED };
+
+struct job {
+	const char *profile;
+	int transport, media, no_uri, with_cred;
+	ck_onvif_opts o;
+	ck_cred cred;
+	ck_json *j;
+};
+
+static const char *const tnames[] = { "udp", "tcp", "http" };
+
+/* Media2 when the device lists it (and --media allows), else Media. */
+static int
+pick_version(struct job *jb, ck_onvif *c, ck_err *e)
+{
+	const ck_onvif_service *s;
+	int n, i, has1 = 0, has2 = 0;
+
+	if ((n = ck_onvif_services(c, &s, e)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		has1 |= strcmp(s[i].ns, CK_NS_TRT) == 0;
+		has2 |= strcmp(s[i].ns, CK_NS_TR2) == 0;
+	}
+	if (jb->media == 2 && !has2)
+		return ck_seterr(e, CK_PROTO, "the device offers no Media2 service");
+	if (jb->media == 1 && !has1)
+		return ck_seterr(e, CK_PROTO, "the device offers no Media service");
+	if (jb->media)
+		return jb->media;
+	if (!has1 && !has2)
+		return ck_seterr(e, CK_PROTO, "the device offers no Media or Media2 service");
+	return has2 ? 2 : 1;
+}
+
+/* One GetStreamUri/GetSnapshotUri; the URI into out. */
+static int
+get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen, ck_err *e)
+{
+	ck_soap_resp r;
+	const char *u;
+	int rc = -1;
+
+	if (body == NULL)
+		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+	if (ck_onvif_call(c, v == 2 ? "media2" : "media", body, &r, e) == 0) {
+		if ((u = ck_media_parse_uri(r.first, v, e)) != NULL) {
+			snprintf(out, outlen, "%s", u);
+			rc = 0;
+		}
+		ck_soap_resp_free(&r);
+	}
+	free(body);
+	return rc;
+}
+
+static void
+put_opt_int(ck_json *j, const char *k, long v)
+{
+	if (v < 0)
+		ck_json_null(j, k);
+	else
+		ck_json_int(j, k, v);
+}
+
+static void
+put_opt_str(ck_json *j, const char *k, const char *v)
+{
+	ck_json_str(j, k, v && *v ? v : NULL);
+}
+
+/* URIs of profile p, then its record. Returns the profile's status. */
+static int
+one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
+    const ck_media_profile *p)
+{
+	char uri[2048] = "", snap[2048] = "", adv[2048] = "", cu[4096];
+	ck_err e = { 0, "" }, se = { 0, "" };
+	int rc = 0, have_uri = 0, have_snap = 0;
+	ck_json *j = jb->j;
+
+	if (!jb->no_uri) {
+		if (get_uri(c, v, ck_media_stream_uri_body(v, p->token, jb->transport),
+		    adv, sizeof adv, &e) == 0) {
+			have_uri = 1;
+			if (jb->o.trust_xaddrs ||
+			    ck_media_uri_rehost(adv, tg->host, uri, sizeof uri) < 0)
+				snprintf(uri, sizeof uri, "%s", adv);
+			else if (strcmp(uri, adv) != 0)
+				ck_info("stream URI %s rewritten to %s (--trust-xaddrs keeps it)",
+				    adv, uri);
+		} else {
+			ck_warn("%s: profile %s: GetStreamUri: %s", tg->url, p->token, e.msg);
+			rc = e.kind ? e.kind : CK_SOFTWARE;
+		}
+		if (get_uri(c, v, ck_media_snapshot_uri_body(v, p->token), snap,
+		    sizeof snap, &se) == 0)
+			have_snap = 1;
+		else
+			ck_info("profile %s: no snapshot URI (%s)", p->token, se.msg);
+	}
+	ck_json_record(j, "profile");
+	ck_json_str(j, "device", tg->url);
+	ck_json_time_ms(j, "ts", ck_wall_ms());
+	ck_json_int(j, "media", v);
+	ck_json_str(j, "token", p->token);
+	ck_json_str(j, "name", p->name);
+	ck_json_bool(j, "fixed", p->fixed);
+	put_opt_str(j, "video_source", p->video_source);
+	put_opt_str(j, "encoding", p->encoding);
+	put_opt_int(j, "width", p->width);
+	put_opt_int(j, "height", p->height);
+	if (p->frame_rate < 0)
+		ck_json_null(j, "frame_rate");
+	else
+		ck_json_num(j, "frame_rate", p->frame_rate, 3);
+	put_opt_int(j, "bitrate_kbps", p->bitrate_kbps);
+	put_opt_str(j, "audio_encoding", p->audio_encoding);
+	put_opt_str(j, "ptz_configuration", p->ptz_config);
+	if (!jb->no_uri) {
+		ck_json_str(j, "transport", tnames[jb->transport]);
+		if (have_uri && jb->with_cred &&
+		    ck_media_uri_with_cred(uri, jb->cred.user, jb->cred.pass, cu,
+		    sizeof cu, &e) == 0) {
+			ck_json_str(j, "stream_uri", cu);
+			ck_wipe(cu, sizeof cu);
+		} else
+			ck_json_str(j, "stream_uri", have_uri ? uri : NULL);
+		if (have_uri && strcmp(uri, adv) != 0)
+			ck_json_str(j, "advertised_stream_uri", adv);
+		ck_json_str(j, "snapshot_uri", have_snap ? snap : NULL);
+	}
+	if (ck_json_emit(j, stdout) < 0)
+		return CK_IOERR;
+	return rc;
+}
+
+static int
+one(void *ctx, const char *arg)
+{
+	struct job *jb = ctx;
+	ck_onvif_target tg;
+	ck_onvif *c = NULL;
+	ck_soap_resp r;
+	ck_media_profile *p = NULL;
+	ck_err e = { 0, "" };
+	int v, n = 0, i, rc = 0, shown = 0;
+
+	memset(&tg, 0, sizeof tg);
+	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
+	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
+	    (v = pick_version(jb, c, &e)) < 0)
+		goto fail;
+	ck_info("%s: using Media%s", tg.url, v == 2 ? "2" : "");
+	if (ck_onvif_call(c, v == 2 ? "media2" : "media", ck_media_profiles_body(v),
+	    &r, &e) < 0)
+		goto fail;
+	if ((p = calloc(CK_MEDIA_MAX_PROFILES, sizeof *p)) == NULL)
+		ck_seterr(&e, CK_SOFTWARE, "out of memory");
+	else
+		n = ck_media_parse_profiles(r.first, v, p, CK_MEDIA_MAX_PROFILES, &e);
+	ck_soap_resp_free(&r);
+	if (p == NULL || n < 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (jb->profile && strcmp(jb->profile, p[i].token) != 0)
+			continue;
+		shown++;
+		rc = ck_worst(rc, one_profile(jb, c, &tg, v, &p[i]));
+	}
+	if (jb->profile && shown == 0) {
+		ck_seterr(&e, CK_EMPTY, "no profile with token '%s'", jb->profile);
+		goto fail;
+	}
+	if (n == 0) {
+		ck_warn("%s: the device has no media profile", tg.url);
+		rc = CK_EMPTY;
+	}
+	free(p);
+	ck_onvif_free(c);
+	return rc;
+fail:
+	free(p);
+	ck_onvif_free(c);
+	ck_warn("%s", e.msg);
+	return ck_targets_error(jb->j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		CK_ONVIF_LONGOPTS,
+		{ "profile", required_argument, NULL, 'p' },
+		{ "transport", required_argument, NULL, OPT_TRANSPORT },
+		{ "media", required_argument, NULL, OPT_MEDIA },
+		{ "no-uri", no_argument, NULL, OPT_NO_URI },
+		{ "with-credentials", no_argument, NULL, OPT_WITH_CRED },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct job jb;
+	ck_onvif_target tg;
+	ck_err e = { 0, "" };
+	int c, r, rc;
+
+	ck_log_init(argv[0]);
+	ck_onvif_opts_init(&jb.o);
+	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "p:vhV", lo, NULL)) != -1) {
+		if ((r = ck_onvif_getopt(c, optarg, &jb.o)) != 0) {
+			if (r < 0)
+				return CK_USAGE;
+			continue;
+		}
+		switch (c) {
+		case 'p': jb.profile = optarg; break;
+		case OPT_TRANSPORT:
+			if ((jb.transport = ck_media_transport(optarg)) < 0)
+				return ck_usage_err("--transport: '%s' (udp, tcp or http)", optarg);
+			break;
+		case OPT_MEDIA:
+			jb.media = strcmp(optarg, "auto") == 0 ? 0 : strcmp(optarg, "1") == 0 ? 1 :
+			    strcmp(optarg, "2") == 0 ? 2 : -1;
+			if (jb.media < 0)
+				return ck_usage_err("--media: '%s' (auto, 1 or 2)", optarg);
+			break;
+		case OPT_NO_URI: jb.no_uri = 1; break;
+		case OPT_WITH_CRED: jb.with_cred = 1; break;
+		case 'v': ck_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_finish(0);
+		case 'V': return ck_finish(ck_version());
+		default: return ck_usage_err("unknown option");
+		}
+	}
+	if (jb.with_cred && jb.no_uri)
+		return ck_usage_err("--with-credentials needs the URIs (drop --no-uri)");
+	for (int i = optind; i < argc; i++)
+		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
+			return ck_usage_err("%s", e.msg);
+	if (ck_onvif_cred(&jb.o, optind < argc && ck_onvif_target_parse(argv[optind],
+	    &tg, &e) == 0 ? tg.host : NULL, &jb.cred, &e) < 0)
+		return ck_fail(&e);
+	if (jb.with_cred && !jb.cred.have_pass) {
+		ck_cred_wipe(&jb.cred);
+		return ck_usage_err("--with-credentials: no password configured "
+		    "(--password-file, ONVIF_PASSWORD or the credentials file)");
+	}
+	if ((jb.j = ck_json_new()) == NULL)
+		return ck_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
+	rc = ck_targets_each(argv + optind, argc - optind, one, &jb);
+	ck_json_free(jb.j);
+	ck_cred_wipe(&jb.cred);
+	return ck_finish(rc);
+}
