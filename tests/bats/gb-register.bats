@@ -1,0 +1,372 @@
+#!/usr/bin/env bats
+# gb-register against sipp (Debian sip-tester) as an independent SIP stack:
+# sipp as a platform that challenges and verifies the digest itself
+# (verifyauth), sipp as devices answering our registrar's challenge with its
+# own digest code ([authentication]); the bytes on the wire checked by tshark.
+load helpers
+bats_require_minimum_version 1.5.0
+
+SIPP="$ROOT/tests/sipp"
+PLATFORM_ID=34020000002000000001
+DEV_ID=34020000001320000001
+GB_DATE=2026-01-02T03:04:05.678
+
+setup() {
+	require_cmd sipp jq
+	export GB_PASSWORD=secret
+	unset GB_USERNAME CAMKIT_CREDENTIALS
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
+	export TZ=UTC
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() { teardown_peers; }
+
+# start_sipp_uas SCENARIO [sipp args...]: sipp as a platform on a free UDP
+# port (SIPP_PORT), with its message log in $T/sipp.msg.
+start_sipp_uas() {
+	local scen=$1; shift
+	SIPP_PORT=$(free_port)
+	sipp -sf "$SIPP/$scen" -i 127.0.0.1 -p "$SIPP_PORT" -nostdin -timeout 60s \
+		-set user "$DEV_ID" -set pass secret -set date "$GB_DATE" \
+		-trace_msg -message_file "$T/sipp.msg" "$@" >"$T/sipp.out" 2>&1 &
+	PEER_PIDS+=("$!")
+	local i
+	for i in $(seq 100); do
+		ss -Hlun "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
+		ss -Hltn "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "sipp did not start" >&2; cat "$T/sipp.out" >&2; return 1
+}
+
+# start_registrar [gb-register args...]: gb-register --listen on a free
+# port; records in $T/reg.out, port in REG_PORT.
+start_registrar() {
+	gb-register --listen 127.0.0.1:0 "$@" >"$T/reg.out" 2>"$T/reg.err" &
+	PEER_PIDS+=("$!")
+	REG_PID=$!
+	wait_for_grep '"listening"' "$T/reg.out" 10 || { cat "$T/reg.err" >&2; return 1; }
+	REG_PORT=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+}
+
+# start_device OUT [args...]: gb-register device side in the background.
+start_device() {
+	local out=$1; shift
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --id "$DEV_ID" \
+		"$@" >"$out" 2>"$out.err" &
+	DEV_PID=$!
+	PEER_PIDS+=("$DEV_PID")
+}
+
+# sipp as a device: run_sipp_uac SCENARIO PORT [args...] (foreground, bounded).
+run_sipp_uac() {
+	local scen=$1 port=$2; shift 2
+	printf 'SEQUENTIAL\n%s;%s;\n' "${UAC_ID:-$DEV_ID}" "$PLATFORM_ID" >"$T/dev.csv"
+	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/$scen" -inf "$T/dev.csv" \
+		-i 127.0.0.1 -p "$(free_port)" -m 1 -nostdin -timeout 20s -timeout_error \
+		-set expires 60 -au "${UAC_ID:-$DEV_ID}" "$@"
+}
+
+@test "gb-register: usage errors exit 64" {
+	run --separate-stderr gb-register
+	assert_status 64
+	assert_contains "$stderr" "--server or --listen is required"
+	assert_contains "$stderr" "try 'gb-register --help'"
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --id 12x
+	assert_status 64
+	assert_contains "$stderr" "--id"
+	run --separate-stderr gb-register --server nohost --id "$DEV_ID"
+	assert_status 64
+	assert_contains "$stderr" "ID@HOST"
+	run --separate-stderr gb-register --listen :0 --server "$PLATFORM_ID@127.0.0.1"
+	assert_status 64
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --id "$DEV_ID" --keepalive 5parsecs
+	assert_status 64
+	[ -z "$output" ]
+}
+
+@test "gb-register: registers with sipp's digest check, keepalives, unregisters on SIGTERM" {
+	start_sipp_uas register-platform.xml -set grant 3600
+	start_device "$T/d.out" --keepalive 300ms
+	wait_for_grep keepalive_ok "$T/d.out" 10
+	kill -TERM "$DEV_PID"
+	wait "$DEV_PID" && st=0 || st=$?
+	[ "$st" -eq 0 ] || { cat "$T/d.out.err"; echo "exit $st"; return 1; }
+	run jq -r .type "$T/d.out"
+	[ "${lines[0]}" = registered ]
+	[ "${lines[1]}" = keepalive_ok ]
+	[ "${lines[${#lines[@]}-1]}" = unregistered ]
+	rec=$(head -n 1 "$T/d.out")
+	assert_json_eq "$rec" .server "$PLATFORM_ID"
+	assert_json_eq "$rec" .transport udp
+	assert_json_eq "$rec" .expires 3600
+	assert_json_eq "$rec" .server_date "$GB_DATE"
+	# offset = platform clock (the fixed Date) minus ours, at the same moment
+	want=$(( $(date -u -d "${GB_DATE/T/ }" +%s) - $(date -u -d "$(jq -r .ts <<<"$rec")" +%s) ))
+	got=$(jq -r '.offset_s | floor' <<<"$rec")
+	[ $((got - want)) -ge -2 ] && [ $((got - want)) -le 1 ]
+	assert_json_eq "$(sed -n 2p "$T/d.out")" .sn 1
+	# what sipp received: the unregister is Expires: 0 with credentials
+	grep -q '^Expires: 0' "$T/sipp.msg"
+	grep -q '^Authorization: Digest username="'"$DEV_ID"'", realm="3402000000", nonce="a8afe6fcbee6331d89d3eb0d3d19ce39"' "$T/sipp.msg"
+	grep -q 'opaque="a853e4f25298413f9bf3a9aa6767857d"' "$T/sipp.msg"
+	grep -q '<CmdType>Keepalive</CmdType>' "$T/sipp.msg"
+	[ ! -s "$T/d.out.err" ]
+}
+
+@test "gb-register: refreshes before the granted expiry (sipp grants 2 s)" {
+	start_sipp_uas register-platform.xml -set grant 2
+	start_device "$T/d.out" --expires 3600 --keepalive 60s
+	wait_for_grep refreshed "$T/d.out" 10
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	assert_json_eq "$(grep refreshed "$T/d.out" | head -n 1)" .expires 2
+	# three REGISTER transactions with credentials: register, refresh, unregister
+	[ "$(grep -c '^Authorization: Digest' "$T/sipp.msg")" -ge 3 ]
+	# the refresh keeps the Call-ID
+	[ "$(grep -A6 '^REGISTER ' "$T/sipp.msg" | grep '^Call-ID' | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "gb-register: wrong password -> sipp answers 403 -> exit 77" {
+	start_sipp_uas register-platform.xml -set grant 3600
+	GB_PASSWORD=wrong run --separate-stderr timeout 20 gb-register \
+		--server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --id "$DEV_ID"
+	assert_status 77
+	assert_contains "$stderr" "403"
+	assert_json_eq "$output" .type error
+	assert_json_eq "$output" .error auth
+}
+
+@test "gb-register: no password configured and a challenge -> exit 78" {
+	start_sipp_uas register-platform.xml -set grant 3600
+	unset GB_PASSWORD
+	run --separate-stderr timeout 20 gb-register \
+		--server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --id "$DEV_ID"
+	assert_status 78
+	assert_contains "$stderr" "none is configured"
+}
+
+@test "gb-register: silent platform -> timeout exit 75 after --attempts" {
+	port=$(free_port)
+	python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); time.sleep(30)' "$port" &
+	PEER_PIDS+=("$!")
+	run --separate-stderr timeout 20 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" \
+		--id "$DEV_ID" --timeout 700ms --attempts 2 --retry 100ms
+	assert_status 75
+	[ "$(grep -c '"type":"error"' <<<"$output")" -eq 2 ]
+	assert_contains "$stderr" "no final response"
+}
+
+@test "gb-register: 302 redirect (GB28181-2022) to a gb-register --listen platform" {
+	start_registrar
+	start_sipp_uas register-redirect.xml -set grant 3600 \
+		-set target "sip:34020000002000000002@127.0.0.1:$REG_PORT"
+	start_device "$T/d.out" --keepalive 60s
+	wait_for_grep '"registered"' "$T/d.out" 10
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	red=$(grep '"redirected"' "$T/d.out")
+	assert_json_eq "$red" .server 34020000002000000002
+	assert_json_eq "$red" .address "127.0.0.1:$REG_PORT"
+	assert_json_eq "$(grep '"registered"' "$T/d.out")" .server 34020000002000000002
+	wait_for_grep '"unregister"' "$T/reg.out" 5
+	assert_json_eq "$(grep '"register"' "$T/reg.out")" .id "$DEV_ID"
+}
+
+@test "gb-register: unanswered keepalives -> keepalive_lost -> registers again" {
+	start_sipp_uas register-nokeepalive.xml -set grant 3600
+	start_device "$T/d.out" --keepalive 300ms --max-missed 3
+	wait_for_grep keepalive_lost "$T/d.out" 15
+	wait_for_grep_n 2 '"registered"' "$T/d.out"
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	run jq -r .type "$T/d.out"
+	[ "${lines[0]}" = registered ]
+	[ "${lines[1]}" = keepalive_lost ]
+	[ "${lines[2]}" = registered ]
+	assert_json_eq "$(grep keepalive_lost "$T/d.out")" .missed 3
+}
+
+wait_for_grep_n() {
+	local n=$1 p=$2 f=$3 t=200
+	while [ $t -gt 0 ]; do
+		[ "$(grep -c -- "$p" "$f")" -ge "$n" ] && return 0
+		sleep 0.05; t=$((t - 1))
+	done
+	return 1
+}
+
+@test "gb-register: --tcp against sipp over TCP" {
+	start_sipp_uas register-platform.xml -t t1 -set grant 3600
+	start_device "$T/d.out" --tcp --keepalive 300ms
+	wait_for_grep keepalive_ok "$T/d.out" 10
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	assert_json_eq "$(head -n 1 "$T/d.out")" .transport tcp
+	tail -n 1 "$T/d.out" | grep -q unregistered
+	grep -q '^Via: SIP/2.0/TCP ' "$T/sipp.msg"
+	grep -q 'TCP message received' "$T/sipp.msg"
+}
+
+@test "gb-register: TCP connection dropped -> reconnects and registers again" {
+	start_registrar --keepalive 60s
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --id "$DEV_ID" \
+		--tcp --keepalive 300ms --retry 200ms >"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
+	wait_for_grep keepalive_ok "$T/d.out" 10
+	kill "$REG_PID"; wait "$REG_PID" || true
+	wait_for_grep '"connection"\|keepalive_lost\|"error"' "$T/d.out" 10
+	# the platform comes back on the same port
+	gb-register --listen "127.0.0.1:$REG_PORT" >"$T/reg2.out" 2>&1 &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"register"' "$T/reg2.out" 15
+	assert_json_eq "$(grep '"register"' "$T/reg2.out")" .transport tcp
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	wait_for_grep_n 2 '"registered"' "$T/d.out"
+}
+
+@test "gb-register: answers sipp's Catalog query in chunks, GB2312 bytes, correct Content-Length (tshark)" {
+	require_cmd tshark tcpdump
+	require_root
+	printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' '<Response><DeviceList>' \
+		'<Item><DeviceID>34020000001320000011</DeviceID><Name>浙江省</Name></Item>' \
+		'<Item><DeviceID>34020000001320000012</DeviceID><Name>Cam 2</Name></Item>' \
+		'<Item><DeviceID>34020000001320000013</DeviceID><Name>Cam 3</Name></Item>' \
+		'</DeviceList></Response>' >"$T/cat.xml"
+	SIPP_PORT=$(free_port)
+	tcpdump -Z root --immediate-mode -i lo -U -w "$T/cap.pcap" "udp port $SIPP_PORT" 2>"$T/tcpdump.err" &
+	TCPD=$!; PEER_PIDS+=("$TCPD")
+	wait_for_grep listening "$T/tcpdump.err" 10
+	sipp -sf "$SIPP/register-platform-query.xml" -i 127.0.0.1 -p "$SIPP_PORT" -nostdin -timeout 60s \
+		-set user "$DEV_ID" -set pass secret -set date "$GB_DATE" -set grant 3600 -set cmd Catalog \
+		-trace_msg -message_file "$T/sipp.msg" >"$T/sipp.out" 2>&1 &
+	PEER_PIDS+=("$!")
+	sleep 0.3
+	start_device "$T/d.out" --catalog "$T/cat.xml" --catalog-chunk 2 --keepalive 60s
+	wait_for_grep '"query"' "$T/d.out" 10
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	sleep 0.3
+	kill -TERM "$TCPD"; wait "$TCPD" || true
+	q=$(grep '"query"' "$T/d.out")
+	assert_json_eq "$q" .cmd_type Catalog
+	assert_json_eq "$q" .sn 471
+	assert_json_eq "$q" .messages 2
+	assert_json_eq "$q" .items 3
+	assert_json_eq "$q" .from "$PLATFORM_ID"
+	# tshark: nothing malformed; every request we sent has the expected headers
+	[ "$(tshark -r "$T/cap.pcap" -d udp.port==$SIPP_PORT,sip -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | wc -l)" -eq 0 ]
+	tshark -r "$T/cap.pcap" -d udp.port==$SIPP_PORT,sip -Y "sip.Method && udp.dstport == $SIPP_PORT" -T fields -E separator='|' \
+		-e sip.Method -e sip.Via.branch -e sip.from.tag -e sip.CSeq.method -e sip.Max-Forwards \
+		-e sip.Content-Type -e sip.Content-Length -e udp.payload 2>/dev/null >"$T/fields"
+	[ "$(cut -d'|' -f1 "$T/fields" | sort | uniq -c | awk '{print $2":"$1}' | tr '\n' ' ')" = "MESSAGE:2 REGISTER:4 " ]
+	while IFS='|' read -r m br tag cm mf ct cl hex; do
+		[[ $br == z9hG4bK* ]] || { echo "branch $br"; return 1; }
+		[ -n "$tag" ] && [ "$cm" = "$m" ] && [ "$mf" = 70 ] || { echo "headers: $m $tag $cm $mf"; return 1; }
+		body=$(python3 -c 'import sys; b=bytes.fromhex(sys.argv[1]); print(len(b.split(b"\r\n\r\n",1)[1]))' "$hex")
+		[ "$body" = "$cl" ] || { echo "$m: Content-Length $cl, body $body"; return 1; }
+		if [ "$m" = MESSAGE ]; then
+			[ "$ct" = "Application/MANSCDP+xml" ] || { echo "ctype $ct"; return 1; }
+		fi
+	done <"$T/fields"
+	# the GB2312 bytes of 浙江省 (d5e3 bdad caa1) in the first chunk, SumNum 3
+	grep -q 'd5e3bdadcaa1' "$T/fields"
+	[ "$(grep -c '<SumNum>3</SumNum>' "$T/sipp.msg")" -eq 2 ]
+	grep -q '<DeviceList Num="2">' "$T/sipp.msg"
+	grep -q '<DeviceList Num="1">' "$T/sipp.msg"
+}
+
+@test "gb-register: answers DeviceInfo from options" {
+	start_sipp_uas register-platform-query.xml -set grant 3600 -set cmd DeviceInfo
+	start_device "$T/d.out" --keepalive 60s --name "Gate 1" --model IPC-X
+	wait_for_grep '"query"' "$T/d.out" 10
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	assert_json_eq "$(grep '"query"' "$T/d.out")" .cmd_type DeviceInfo
+	grep -q '<DeviceName>Gate 1</DeviceName>' "$T/sipp.msg"
+	grep -q '<Model>IPC-X</Model>' "$T/sipp.msg"
+	grep -q '<CmdType>DeviceInfo</CmdType>' "$T/sipp.msg"
+}
+
+@test "gb-register --listen: sipp device registers with digest, keepalives, unregisters" {
+	start_registrar --keepalive 1s
+	run_sipp_uac register-device.xml "$REG_PORT" -ap secret -d 200
+	assert_status 0
+	wait_for_grep '"unregister"' "$T/reg.out" 5
+	run jq -r .type "$T/reg.out"
+	[ "${lines[*]}" = "listening register keepalive keepalive keepalive unregister" ]
+	r=$(grep '"register"' "$T/reg.out")
+	assert_json_eq "$r" .id "$DEV_ID"
+	assert_json_eq "$r" .transport udp
+	assert_json_eq "$r" .expires 60
+	assert_json_eq "$r" .user_agent sipp
+	assert_contains "$(jq -r .source <<<"$r")" "127.0.0.1:"
+}
+
+@test "gb-register --listen: qop=auth challenge answered by sipp" {
+	start_registrar --qop
+	run_sipp_uac register-bench.xml "$REG_PORT" -ap secret
+	assert_status 0
+	wait_for_grep '"register"' "$T/reg.out" 5
+}
+
+@test "gb-register --listen: wrong password -> 403, auth_failed wrong password" {
+	start_registrar
+	run_sipp_uac register-device-reject.xml "$REG_PORT" -ap wrong
+	assert_status 0
+	wait_for_grep auth_failed "$T/reg.out" 5
+	assert_json_eq "$(grep auth_failed "$T/reg.out")" .reason "wrong password"
+	assert_json_eq "$(grep auth_failed "$T/reg.out")" .status 403
+	! grep -q '"register"' "$T/reg.out"
+}
+
+@test "gb-register --listen: ID outside --allow -> 403 unknown id; per-device password file" {
+	printf '# id password\n%s devpass\n34020000001320000099 other\n' "$DEV_ID" >"$T/pw"
+	unset GB_PASSWORD
+	start_registrar --allow '3402000000132000000*' --passwords "$T/pw"
+	UAC_ID=34020000001320000099 run_sipp_uac register-device-unknown.xml "$REG_PORT" -ap other
+	assert_status 0
+	run_sipp_uac register-bench.xml "$REG_PORT" -ap devpass
+	assert_status 0
+	wait_for_grep '"register"' "$T/reg.out" 5
+	assert_json_eq "$(grep auth_failed "$T/reg.out")" .reason "unknown id"
+	assert_json_eq "$(grep auth_failed "$T/reg.out")" .id 34020000001320000099
+}
+
+@test "gb-register --listen: wrong realm -> 403; stale nonce -> 401 stale=true then 200" {
+	start_registrar --nonce-ttl 1s
+	run_sipp_uac register-device-realm.xml "$REG_PORT" -ap secret
+	assert_status 0
+	run_sipp_uac register-device-stale.xml "$REG_PORT" -ap secret -d 2500
+	assert_status 0
+	wait_for_grep '"register"' "$T/reg.out" 5
+	run jq -r 'select(.type=="auth_failed") | .reason' "$T/reg.out"
+	[ "${lines[*]}" = "wrong realm stale nonce" ]
+}
+
+@test "gb-register --listen: device that stops keeping alive goes offline" {
+	start_registrar --keepalive 300ms --max-missed 3
+	run_sipp_uac register-bench.xml "$REG_PORT" -ap secret
+	assert_status 0
+	wait_for_grep '"offline"' "$T/reg.out" 5
+	assert_json_eq "$(grep '"offline"' "$T/reg.out")" .id "$DEV_ID"
+}
+
+@test "gb-register --listen: no password at all -> exit 78; missing password file -> 66" {
+	unset GB_PASSWORD
+	run --separate-stderr timeout 5 gb-register --listen 127.0.0.1:0
+	assert_status 78
+	run --separate-stderr timeout 5 gb-register --listen 127.0.0.1:0 --passwords "$T/nope"
+	assert_status 66
+}
+
+@test "gb-register: device and platform over TCP, SHA-256 + qop, malformed SIP ignored" {
+	start_registrar --sha256 --qop --keepalive 300ms
+	# garbage and an oversized TCP header block do not disturb the registrar
+	printf 'garbage\r\n\r\n' | timeout 2 python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); s.sendall(sys.stdin.buffer.read()); s.sendall(b"X"*70000); s.close()' "$REG_PORT"
+	printf 'REGISTER sip:x SIP/2.0\r\n\r\n' | timeout 2 python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.sendto(sys.stdin.buffer.read(),("127.0.0.1",int(sys.argv[1])))' "$REG_PORT"
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --id "$DEV_ID" \
+		--tcp --keepalive 300ms >"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
+	wait_for_grep keepalive_ok "$T/d.out" 10
+	kill -TERM "$DEV_PID"; wait "$DEV_PID"
+	wait_for_grep '"unregister"' "$T/reg.out" 5
+	assert_json_eq "$(grep '"register"' "$T/reg.out")" .transport tcp
+	assert_json_eq "$(head -n 1 "$T/d.out")" .transport tcp
+	kill -0 "$REG_PID"
+}
