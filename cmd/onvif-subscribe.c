@@ -190,6 +190,8 @@ expire(run *r, int64_t now)
 static void
 deliver(run *r, const ck_ev_msg *m, int64_t rx)
 {
+	if (r->a->count > 0 && r->events >= r->a->count)
+		return;   /* pushed after we had enough */
 	if (r->co) {
 		const ck_ev_open *o;
 		int k = ck_coalesce_feed(r->co, m, ck_now_ms(), rx, &o);
@@ -441,7 +443,7 @@ pull(run *r, ck_err *e)
 	return rc;
 }
 
-static void
+static int
 on_notify(void *arg, const char *peer, const char *path, const char *body,
     size_t len)
 {
@@ -451,7 +453,7 @@ on_notify(void *arg, const char *peer, const char *path, const char *body,
 
 	if (ck_soap_parse(body, len, &resp, NULL, &e) < 0) {
 		ck_warn("push from %s: %s", peer, e.msg);
-		return;
+		return done(r);
 	}
 	if (!resp.first || !ck_xml_is(resp.first, CK_NS_WSNT, "Notify"))
 		ck_warn("push from %s: not a wsnt:Notify (%s)", peer,
@@ -459,6 +461,7 @@ on_notify(void *arg, const char *peer, const char *path, const char *body,
 	else if (deliver_all(r, resp.first, &e) < 0)
 		ck_warn("push from %s: %s", peer, e.msg);
 	ck_soap_resp_free(&resp);
+	return done(r);
 }
 
 static int

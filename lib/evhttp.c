@@ -235,10 +235,11 @@ reply(int fd, int status, const char *text, int64_t deadline)
 	ck_write_all(fd, b, (size_t)n, deadline, &e);
 }
 
-/* Serves one connection. Returns 1 if a POST went to cb, else 0. */
+/* Serves one connection. Returns 1 if a POST went to cb, else 0; *stop
+ * gets what cb asked. */
 static int
 serve_conn(int fd, const char *peer, int64_t deadline, ck_evhttp_cb cb,
-    void *arg)
+    void *arg, int *stop)
 {
 	size_t cap = 8192, len = 0;
 	char *buf = malloc(cap), *head = malloc(CK_EVHTTP_MAX_HEAD + 1);
@@ -267,7 +268,7 @@ serve_conn(int fd, const char *peer, int64_t deadline, ck_evhttp_cb cb,
 			} else {
 				reply(fd, 200, "OK", deadline);
 				ck_trace('<', body, blen);
-				cb(arg, peer, path, body, blen);
+				*stop = cb(arg, peer, path, body, blen);
 				done = 1;
 			}
 			free(body);
@@ -303,7 +304,7 @@ int
 ck_evhttp_serve(ck_evhttp *h, int64_t deadline, ck_evhttp_cb cb, void *arg,
     ck_err *e)
 {
-	int count = 0;
+	int count = 0, stop = 0;
 
 	for (;;) {
 		struct sockaddr_storage ss;
@@ -313,7 +314,7 @@ ck_evhttp_serve(ck_evhttp *h, int64_t deadline, ck_evhttp_cb cb, void *arg,
 		struct pollfd p = { .fd = h->fd, .events = POLLIN };
 		int fd, r;
 
-		if (left <= 0)
+		if (left <= 0 || stop)
 			return count;
 		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
 		if (r < 0) {
@@ -333,7 +334,7 @@ ck_evhttp_serve(ck_evhttp *h, int64_t deadline, ck_evhttp_cb cb, void *arg,
 		/* A client gets 2 s beyond our own deadline, never more. */
 		{
 			int64_t d = ck_now_ms() + 5000, lim = deadline + 2000;
-			count += serve_conn(fd, peer, d < lim ? d : lim, cb, arg);
+			count += serve_conn(fd, peer, d < lim ? d : lim, cb, arg, &stop);
 		}
 		close(fd);
 	}

@@ -23,14 +23,15 @@ void ck_evhttp_free(ck_evhttp *h);
 int ck_evhttp_port(const ck_evhttp *h);
 
 /* Called per complete POST with its path and body (NUL-terminated, valid
- * during the call); peer is "addr:port". */
-typedef void (*ck_evhttp_cb)(void *arg, const char *peer, const char *path,
+ * during the call); peer is "addr:port". Returns 0 to go on serving, 1 to
+ * make ck_evhttp_serve return now. */
+typedef int (*ck_evhttp_cb)(void *arg, const char *peer, const char *path,
     const char *body, size_t len);
 
 /* Accepts and answers requests until the monotonic deadline (one slow or
  * broken client cannot hold it past the deadline plus 2 s). Returns the
  * number of POSTs handed to cb, or -1 with CK_IOERR when the listening
- * socket fails. A signal (EINTR) returns early with what was done. Bad
+ * socket fails. A signal (EINTR), or cb returning 1, returns early. Bad
  * requests are answered with 4xx and logged with ck_info. */
 int ck_evhttp_serve(ck_evhttp *h, int64_t deadline, ck_evhttp_cb cb,
     void *arg, ck_err *e);

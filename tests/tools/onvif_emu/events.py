@@ -11,7 +11,7 @@ steady stream (--event-interval; tns1:RuleEngine/CellMotionDetector/Motion
 written with a vendor prefix, IsMotion mostly true with an occasional false
 like Tapo) or a script (--event-script FILE, JSON lines {"delay": s,
 "topic": "RuleEngine/...", "prefix": "tns1", "source": {..}, "key": {..},
-"data": {..}, "op": "Changed"}). A new pull-point subscription first gets
+"data": {..}, "op": "Changed"}) played from the first subscription on. A new pull-point subscription first gets
 the recorded PullMessages payload of the profile (the real Hikvision
 initial-state burst for ex_onvif), then the events made after it was
 created.
@@ -141,6 +141,10 @@ class Events:
         if args.event_script:
             with open(args.event_script, encoding="utf-8") as f:
                 steps = [json.loads(line) for line in f if line.strip()]
+            # the script starts with the first subscription
+            with self.cond:
+                while self.next_sub == 1 and not self.dying:
+                    self.cond.wait(0.2)
             for s in steps:
                 time.sleep(float(s.get("delay", 0)))
                 if self.dying:

@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# onvif-subscribe against the strict emulator's event service: the real
+# Hikvision PullMessages payload, generated and scripted streams, push
+# delivery, renewals, and faults (restart, 5xx, resets, lost subscriptions).
+load helpers
+
+teardown() {
+	[ -n "${SUB_PID:-}" ] && kill -9 "$SUB_PID" 2>/dev/null
+	teardown_peers
+}
+
+# emu [options...]: ex_onvif device (admin/secret) on a free port, or on
+# $EMU_PORT; sets T, LOG (requests) and EV (delivered messages).
+emu() {
+	local n=${EMU_N:-1}
+	LOG="$BATS_TEST_TMPDIR/emu$n.jsonl"
+	EV="$BATS_TEST_TMPDIR/ev$n.jsonl"
+	local prof=(--profile ex_onvif)
+	case " $* " in *" --profile "*) prof=() ;; esac
+	start_peer "$BATS_TEST_TMPDIR/port$n" python3 "$TOOLS/onvif-emu" "${prof[@]}" \
+		--port "${EMU_PORT:-0}" --port-file "$BATS_TEST_TMPDIR/port$n" --log "$LOG" \
+		--events-log "$EV" --user admin --password secret "$@"
+	T="127.0.0.1:$PEER_PORT"
+	export ONVIF_USERNAME=admin ONVIF_PASSWORD=secret
+}
+
+ops() { jq -r 'select(.op) | .op' "$1"; }
+body() { jq -r --arg op "$2" 'select(.op == $op) | .body' "$1"; }
+# delivered FILE...: "topic ts" of every message the emulator delivered
+delivered() { cat "$@" | jq -r 'select(.event == "delivered") | .topic + " " + .ts'; }
+# printed: "topic ts" of every event record in $1
+printed() { printf '%s\n' "$1" | jq -r 'select(.type == "event") | .topic + " " + .ts'; }
+
+sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
+
+@test "usage errors exit 64" {
+	run --separate-stderr onvif-subscribe --push 0.0.0.0:8002 127.0.0.1
+	assert_status 64
+	assert_contains "$stderr" "not a wildcard"
+	run --separate-stderr onvif-subscribe --count 0 127.0.0.1
+	assert_status 64
+	run --separate-stderr onvif-subscribe --exec 'notify "unbalanced' 127.0.0.1
+	assert_status 64
+	assert_contains "$stderr" "unbalanced quote"
+	run --separate-stderr onvif-subscribe --topic 'tns1:<x>' 127.0.0.1
+	assert_status 64
+	run --separate-stderr onvif-subscribe --coalesce fast 127.0.0.1
+	assert_status 64
+	run --separate-stderr onvif-subscribe 127.0.0.1 127.0.0.2
+	assert_status 64
+	assert_contains "$stderr" "one target at a time"
+	[ -z "$output" ]
+}
+
+@test "pull point: the real Hikvision payload, then generated events; what was delivered is printed" {
+	emu
+	run --separate-stderr sub -c 12 "$T"
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 12 ]
+	first=$(printf '%s\n' "$output" | head -n 1)
+	assert_json_eq "$first" .topic "tns1:VideoSource/MotionAlarm"
+	assert_json_eq "$first" .ts "2025-04-18T20:34:05.000Z"
+	assert_json_eq "$first" .operation Initialized
+	assert_json_eq "$first" .source.Source VideoSource_1
+	assert_json_eq "$first" .data.State false
+	key=$(printf '%s\n' "$output" | jq -c 'select(.topic == "tns1:RuleEngine/FieldDetector/ObjectsInside") | .key')
+	[ "$key" = '{"ObjectId":"0"}' ]
+	last=$(printf '%s\n' "$output" | tail -n 1)
+	assert_json_eq "$last" .topic "tns1:RuleEngine/CellMotionDetector/Motion"
+	assert_json_eq "$last" .topic_ns "http://www.onvif.org/ver10/topics"
+	# the bytes: the subscription request, PullMessages, Unsubscribe to the
+	# subscription address with WS-Addressing To
+	body "$LOG" CreatePullPointSubscription | grep -qF '<tev:InitialTerminationTime>PT60S</tev:InitialTerminationTime>'
+	body "$LOG" PullMessages | head -n 1 | grep -qE '<tev:Timeout>PT[01](\.[0-9]+)?S</tev:Timeout><tev:MessageLimit>100</tev:MessageLimit>'
+	body "$LOG" Unsubscribe | grep -qF "<wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">http://$T/onvif/Events/PullSubManager_1</wsa:To>"
+	[ "$(jq -r 'select(.op == "PullMessages") | .path' "$LOG" | sort -u)" = /onvif/Events/PullSubManager_1 ]
+	# exactly what the emulator delivered, in order
+	diff -u <(delivered "$EV" | head -n 12) <(printed "$output")
+}
+
+@test "--topic filters on the device; SIGTERM unsubscribes and exits 0" {
+	emu
+	onvif-subscribe --pull-timeout 1s --topic 'tns1:RuleEngine/CellMotionDetector/Motion' "$T" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	SUB_PID=$!
+	wait_for_grep '"IsMotion":"true"' "$BATS_TEST_TMPDIR/out" 10
+	kill -TERM "$SUB_PID"
+	rc=0
+	wait "$SUB_PID" || rc=$?
+	SUB_PID=
+	[ "$rc" -eq 0 ]
+	[ "$(jq -r .topic "$BATS_TEST_TMPDIR/out" | sort -u)" = "tns1:RuleEngine/CellMotionDetector/Motion" ]
+	body "$LOG" CreatePullPointSubscription | grep -qF '<tev:Filter><wsnt:TopicExpression Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet"'
+	body "$LOG" CreatePullPointSubscription | grep -qF '>tns1:RuleEngine/CellMotionDetector/Motion</wsnt:TopicExpression></tev:Filter>'
+	[ "$(ops "$LOG" | tail -n 1)" = Unsubscribe ]
+	jq -e 'select(.event == "unsubscribe")' "$EV" >/dev/null
+}
+
+@test "renews at 80% of the granted time; absolute time when relative is refused" {
+	emu --quirk renew-relative-refused
+	run --separate-stderr sub --termination 2s -d 3500ms -v "$T"
+	assert_status 0
+	# one subscription, kept alive by absolute Renews
+	[ "$(ops "$LOG" | grep -c CreatePullPointSubscription)" -eq 1 ]
+	[ "$(jq -r 'select(.op == "Renew") | .result' "$LOG" | head -n 2 | tr '\n' ' ')" = "fault ok " ]
+	body "$LOG" Renew | head -n 1 | grep -qF '<wsnt:TerminationTime>PT2S</wsnt:TerminationTime>'
+	body "$LOG" Renew | sed -n 2p | grep -qE '<wsnt:TerminationTime>20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z</wsnt:TerminationTime>'
+	assert_contains "$stderr" "renewing in 1600 ms"
+}
+
+@test "a device that refuses Renew gets a new subscription, and events go on" {
+	emu --quirk renew-refused
+	run --separate-stderr sub --termination 1s -d 3s "$T"
+	assert_status 0
+	[ "$(ops "$LOG" | grep -c CreatePullPointSubscription)" -ge 2 ]
+	assert_contains "$stderr" "renew failed"
+	diff -u <(delivered "$EV") <(printed "$output")
+}
+
+@test "survives HTTP 500, connection resets and lost subscriptions; nothing lost or doubled" {
+	emu --pull-faults "3:500,5:unknown,7:reset"
+	run --separate-stderr sub --backoff-max 300ms -c 20 "$T"
+	assert_status 0
+	assert_contains "$stderr" "HTTP 500"
+	assert_contains "$stderr" "ResourceUnknown"
+	[ "$(ops "$LOG" | grep -c CreatePullPointSubscription)" -ge 3 ]
+	diff -u <(delivered "$EV" | head -n 20) <(printed "$output")
+}
+
+@test "kill and restart the device mid-stream: resumes, delivers what came after, no duplicates or losses" {
+	emu
+	port=$PEER_PORT
+	out="$BATS_TEST_TMPDIR/out"
+	onvif-subscribe --pull-timeout 1s --backoff-max 300ms "$T" >"$out" 2>"$BATS_TEST_TMPDIR/err" &
+	SUB_PID=$!
+	# the burst and a few generated events
+	for i in $(seq 100); do [ "$(wc -l <"$out")" -ge 11 ] && break; sleep 0.1; done
+	[ "$(wc -l <"$out")" -ge 11 ]
+	kill -TERM "$PEER_PID"
+	wait "$PEER_PID" 2>/dev/null || true
+	sleep 0.5
+	n_before=$(wc -l <"$out")
+	EMU_N=2 EMU_PORT=$port emu --event-seq-start 1000
+	[ "$PEER_PORT" = "$port" ]
+	for i in $(seq 150); do
+		[ "$(wc -l <"$out")" -ge $((n_before + 14)) ] && break
+		sleep 0.1
+	done
+	kill -TERM "$SUB_PID"
+	rc=0
+	wait "$SUB_PID" || rc=$?
+	SUB_PID=
+	[ "$rc" -eq 0 ]
+	grep -q "subscribing again" "$BATS_TEST_TMPDIR/err"
+	# events generated by the second device were printed
+	[ "$(jq -r 'select(.type == "event") | .received' "$out" | wc -l)" -ge $((n_before + 14)) ]
+	# printed == delivered by device 1 then device 2, each exactly once
+	diff -u <(delivered "$BATS_TEST_TMPDIR/ev1.jsonl" "$BATS_TEST_TMPDIR/ev2.jsonl") \
+		<(printed "$(cat "$out")")
+	[ -z "$(printed "$(cat "$out")" | grep -v '2025-04-18' | sort | uniq -d)" ]
+}
+
+@test "push: Subscribe with a ConsumerReference, Notify to our listener; PullPoint 500 as on a Tapo C320WS" {
+	emu --quirk pullpoint-500
+	run --separate-stderr sub "$T"
+	assert_status 76
+	assert_contains "$stderr" "500"
+	run --separate-stderr sub --push 127.0.0.1:0 -c 4 "$T"
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | jq -r .topic | sort -u)" = "tns1:RuleEngine/CellMotionDetector/Motion" ]
+	body "$LOG" Subscribe | grep -qE '<wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:[0-9]+/</wsa:Address></wsnt:ConsumerReference>'
+	diff -u <(delivered "$EV" | head -n 4) <(printed "$output")
+	ops "$LOG" | grep -qx Unsubscribe
+}
+
+@test "--coalesce: a Tapo-like cascade (repeats, a false state) is one event_start and one event_end" {
+	script="$BATS_TEST_TMPDIR/script.jsonl"
+	src='"source":{"VideoSourceConfigurationToken":"vsc","Rule":"motion"}'
+	{
+		for v in true true false true true; do
+			echo "{\"delay\":0.1,\"prefix\":\"tnsx\",\"topic\":\"RuleEngine/CellMotionDetector/Motion\",$src,\"data\":{\"IsMotion\":\"$v\"}}"
+		done
+		echo "{\"delay\":1.5,\"topic\":\"RuleEngine/CellMotionDetector/Motion\",$src,\"data\":{\"IsMotion\":\"true\"}}"
+		echo "{\"delay\":0.1,\"topic\":\"RuleEngine/CellMotionDetector/Motion\",$src,\"data\":{\"IsMotion\":\"true\"}}"
+	} >"$script"
+	emu --event-script "$script"
+	run --separate-stderr sub --topic 'tns1:RuleEngine/CellMotionDetector/Motion' --coalesce 600ms -c 2 "$T"
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | jq -r '.type + " " + (.event_id | tostring)' | tr '\n' ' ')" = \
+	  "event_start 1 event_end 1 event_start 2 event_end 2 " ]
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.type == "event_end") | .notifications' | tr '\n' ' ')" = "5 2 " ]
+	assert_json_eq "$(printf '%s\n' "$output" | head -n 1)" .data.IsMotion true
+	assert_json_eq "$(printf '%s\n' "$output" | sed -n 2p)" .reason quiet
+}
+
+@test "--exec runs the command per event with the record on stdin, without a shell" {
+	emu
+	x="$BATS_TEST_TMPDIR/x"
+	run --separate-stderr sub -c 3 --topic 'tns1:RuleEngine/CellMotionDetector/Motion' \
+		--exec "sh -c 'cat >>\"\$0\"' $x" "$T"
+	assert_status 0
+	for i in $(seq 50); do [ "$(wc -l <"$x" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
+	diff -u <(printf '%s\n' "$output" | sort) <(sort "$x")
+	# ';' and '$HOME' reach the command as they are
+	run --separate-stderr sub -c 1 --exec 'echo a;b $HOME' "$T"
+	assert_status 0
+	assert_contains "$stderr" 'a;b $HOME'
+}
+
+@test "--topics lists the topic tree with item descriptions" {
+	emu
+	run --separate-stderr timeout 30 onvif-subscribe --topics "$T"
+	assert_status 0
+	m=$(printf '%s\n' "$output" | jq -c 'select(.topic == "tns1:RuleEngine/CellMotionDetector/Motion") | [.property, .data.IsMotion]')
+	[ "$m" = '[true,"xs:boolean"]' ]
+	printf '%s\n' "$output" | jq -r .topic | grep -qx 'tns1:Device/HardwareFailure/tnshik:HardDiskFull'
+	[ "$(printf '%s\n' "$output" | jq -r .type | sort -u)" = topic ]
+}
+
+@test "failures of the first subscription: 77 auth, 75 timeout, 65 malformed; 1 when nothing came" {
+	emu
+	ONVIF_PASSWORD=wrong run --separate-stderr sub "$T"
+	assert_status 77
+	teardown_peers
+	emu --quirk silent
+	run --separate-stderr sub -t 1s "$T"
+	assert_status 75
+	teardown_peers
+	emu --quirk garbage-xml
+	run --separate-stderr sub "$T"
+	assert_status 65
+	teardown_peers
+	emu --profile generic --event-interval 0
+	run --separate-stderr sub -d 1500ms "$T"
+	assert_status 1
+	[ -z "$output" ]
+}
