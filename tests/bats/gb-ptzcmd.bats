@@ -152,3 +152,155 @@ print(r.findtext("HomePosition/Enabled"), r.findtext("HomePosition/ResetTime"), 
 	run gb-ptzcmd -x -d 34020000001320000001 unguard
 	assert_contains "$output" "<GuardCmd>ResetGuard</GuardCmd>"
 }
+
+# ---- sending: sipp (Debian sip-tester) as the device, gb-register end to end
+
+SIPP="$ROOT/tests/sipp"
+DEV_ID=34020000001320000001
+
+udp_port() {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_sipp() {
+	local scen=$1; shift
+	T=$BATS_TEST_TMPDIR
+	SIPP_PORT=$(udp_port)
+	sipp -sf "$SIPP/$scen" -i 127.0.0.1 -p "$SIPP_PORT" -m 1 -nostdin -timeout 20s \
+		-trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log" \
+		"$@" >"$T/sipp.out" 2>&1 &
+	SIPP_PID=$!
+	PEER_PIDS+=("$SIPP_PID")
+	local i
+	for i in $(seq 100); do
+		ss -Hlun "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "sipp did not start" >&2; cat "$T/sipp.out" >&2; return 1
+}
+
+@test "--send: sipp device gets the DeviceControl MESSAGE and answers 200" {
+	require_cmd sipp jq tshark
+	start_sipp ptz-device.xml
+	tshark -i lo -f "udp port $SIPP_PORT" -w "$T/cap.pcap" >"$T/tshark.out" 2>&1 &
+	local cap=$!
+	PEER_PIDS+=("$cap")
+	wait_for_grep "Capturing on" "$T/tshark.out" 10; sleep 0.3
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" \
+		--from 34020000002000000001@3402000000 -d 34020000001310000001 --sn 130 -a 0x4D right 0x90
+	sleep 0.3; kill -INT "$cap"; wait "$cap" || true
+	assert_status 0
+	[ -z "$stderr" ]
+	assert_json_eq "$output" .type control
+	assert_json_eq "$output" .status 200
+	assert_json_eq "$output" .ptzcmd A50F4D0190000092
+	assert_json_eq "$output" .action right
+	assert_json_eq "$output" .device_id 34020000001310000001
+	assert_json_eq "$output" .to "$DEV_ID"
+	assert_json_eq "$output" .transport udp
+	assert_json_eq "$output" .sn 130
+	wait "$SIPP_PID"
+	grep -q "body-ok" "$T/sipp.log"
+	# the exact request sipp received
+	grep -q "^MESSAGE sip:$DEV_ID@127.0.0.1:$SIPP_PORT SIP/2.0" "$T/sipp.msg"
+	grep -q '^From: <sip:34020000002000000001@3402000000>;tag=' "$T/sipp.msg"
+	grep -q "^To: <sip:$DEV_ID@3402000000>" "$T/sipp.msg"
+	grep -q '^Content-Type: Application/MANSCDP+xml' "$T/sipp.msg"
+	blen=$(python3 - "$T/sipp.msg" <<'PY'
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+print(len(re.search(rb"(<\?xml.*?</Control>\r\n)", raw, re.S).group(1)))
+m = raw.replace(b"\r\n", b"\n")
+body = re.search(rb"(<\?xml.*?</Control>\n)", m, re.S).group(1)
+assert body == b"""<?xml version="1.0" encoding="GB2312"?>
+<Control>
+<CmdType>DeviceControl</CmdType>
+<SN>130</SN>
+<DeviceID>34020000001310000001</DeviceID>
+<PTZCmd>A50F4D0190000092</PTZCmd>
+<Info>
+<ControlPriority>5</ControlPriority>
+</Info>
+</Control>
+""", body
+PY
+)
+	# tshark: well formed, Content-Length equal to the body bytes
+	run --separate-stderr tshark -r "$T/cap.pcap" -Y 'sip.Method == "MESSAGE"' -T fields -E separator='|' \
+		-e sip.Content-Type -e sip.Content-Length -e sip.Max-Forwards -e sip.Via.branch -e sip.CSeq.method -e sip.from.tag -e sip.msg_body
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	IFS='|' read -r ct cl mf branch cm ftag body <<<"$output"
+	[ "$ct" = Application/MANSCDP+xml ]; [ "$mf" = 70 ]; [ "$cm" = MESSAGE ]
+	[[ $branch == z9hG4bK* ]]; [ -n "$ftag" ]
+	[ "$cl" -eq "$blen" ] || { echo "Content-Length $cl, body $blen"; return 1; }
+	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
+}
+
+@test "--send: a 500 from the device is exit 76, with the record" {
+	require_cmd sipp jq
+	start_sipp ptz-device-500.xml
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" preset-goto 5
+	assert_status 76
+	assert_json_eq "$output" .status 500
+	assert_json_eq "$output" .reason "Server Internal Error"
+	assert_contains "$stderr" "500 Server Internal Error"
+}
+
+@test "--send: home-position and guard are DeviceControl bodies without PTZCmd" {
+	require_cmd sipp jq
+	start_sipp ptz-device.xml
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" home-position 3 60
+	assert_status 0
+	assert_json_eq "$output" .command home-position
+	assert_json_eq "$output" '.ptzcmd // "none"' none
+	wait "$SIPP_PID"
+	grep -q '^<HomePosition>' "$T/sipp.msg"
+	grep -q '^<PresetIndex>3</PresetIndex>' "$T/sipp.msg"
+	grep -q '^<ResetTime>60</ResetTime>' "$T/sipp.msg"
+	! grep -q 'PTZCmd' "$T/sipp.msg"
+}
+
+@test "--send: silent device -> 75; usage errors -> 64" {
+	T=$BATS_TEST_TMPDIR
+	python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/port" &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/port" 10
+	run --separate-stderr timeout 20 gb-ptzcmd -T 1s --send "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")" stop
+	assert_status 75
+	[ -z "$output" ]
+	run --separate-stderr gb-ptzcmd --send http://x/ stop
+	assert_status 64
+	run --separate-stderr gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1" --xml -d 1 stop
+	assert_status 64
+	run --separate-stderr gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1" -w 127.0.0.1:0 stop
+	assert_status 64
+	run --separate-stderr gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1" spin
+	assert_status 64
+	: >"$T/creds"; chmod 600 "$T/creds"
+	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-ptzcmd -w 127.0.0.1:0 stop
+	assert_status 78
+}
+
+@test "--await-register: gb-register (device side) receives and decodes it, UDP and TCP" {
+	require_cmd jq
+	T=$BATS_TEST_TMPDIR
+	local tcp port
+	for tcp in "" --tcp; do
+		port=$( [ -n "$tcp" ] && free_port || udp_port )
+		GB_PASSWORD=s3cret timeout 20 gb-ptzcmd -w "127.0.0.1:$port" -W 15s zoom-in 10 >"$T/p.out" 2>"$T/p.err" &
+		local p=$!
+		sleep 0.3
+		GB_PASSWORD=s3cret timeout 20 gb-register $tcp --server "34020000002000000001@127.0.0.1:$port" \
+			--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
+		PEER_PIDS+=("$!")
+		wait "$p" || { cat "$T/p.err" "$T/dev.err"; return 1; }
+		assert_json_eq "$(cat "$T/p.out")" .status 200
+		[ "$(jq -r .transport "$T/p.out")" = "$( [ -n "$tcp" ] && echo tcp || echo udp)" ]
+		wait_for_grep '"type":"control"' "$T/dev.out" 5
+		local rec; rec=$(grep '"type":"control"' "$T/dev.out")
+		assert_json_eq "$rec" .ptzcmd A50F01100000A065
+		assert_json_eq "$rec" .action zoom-in
+		assert_json_eq "$rec" .zoom_speed 10
+		teardown_peers || true
+	done
+}
