@@ -1,0 +1,27 @@
+# demo: gb-catalog: a GB28181 device (gb-register) registers with gb-catalog and lists its channels
+set -eu
+items=$DEMO_TMP/channels.xml
+cat >"$items" <<'XML'
+<Item><DeviceID>34020000001310000001</DeviceID><Name>浙江省杭州市 西湖 01</Name><Manufacturer>camkit</Manufacturer><Status>ON</Status><Info><PTZType>1</PTZType></Info></Item>
+<Item><DeviceID>34020000001310000002</DeviceID><Name>Gate 02</Name><Manufacturer>camkit</Manufacturer><Status>ON</Status></Item>
+<Item><DeviceID>34020000001310000003</DeviceID><Name>Yard 03</Name><Manufacturer>camkit</Manufacturer><Status>OFF</Status></Item>
+XML
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export GB_PASSWORD=demo-secret
+echo "\$ gb-catalog --await-register 127.0.0.1:$port | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
+echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --id 34020000001320000001 --catalog channels.xml &"
+gb-catalog --await-register "127.0.0.1:$port" --wait 10s >"$DEMO_TMP/catalog.out" &
+cat_pid=$!
+sleep 0.3
+timeout 15 gb-register --server "34020000002000000001@127.0.0.1:$port" \
+	--id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
+dev_pid=$!
+wait "$cat_pid"
+if command -v jq >/dev/null; then
+	jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' "$DEMO_TMP/catalog.out"
+else
+	cat "$DEMO_TMP/catalog.out"
+fi
+# the platform is gone, so skip the device's unregister attempt
+kill -KILL "$dev_pid" 2>/dev/null || true
+wait "$dev_pid" 2>/dev/null || true
