@@ -66,8 +66,7 @@ open_direct(ck_gbq *q, const ck_gbq_opts *o, const char *fid, const char *fdom,
 {
 	char host[256];
 	int port;
-	ck_sip_opts so = { .port = o->local_port, .udp = 1,
-	    .user_agent = "camkit/" CAMKIT_VERSION };
+	ck_sip_opts so = { .port = o->local_port, .udp = 1 };
 
 	if (!ck_gbq_split_uri(o->target, q->device_id, sizeof q->device_id, host,
 	    sizeof host, &port))
@@ -93,8 +92,7 @@ open_await(ck_gbq *q, const ck_gbq_opts *o, const char *fdom, ck_err *e)
 	char host[256];
 	int port;
 	ck_reg_device dev;
-	ck_sip_opts so = { .udp = 1, .tcp_listen = 1,
-	    .user_agent = "camkit/" CAMKIT_VERSION };
+	ck_sip_opts so = { .udp = 1, .tcp_listen = 1 };
 	ck_reg_opts ro = { .domain = o->domain ? o->domain : fdom,
 	    .password = o->password, .password_file = o->passwords_file,
 	    .allow = o->allow, .sha256 = o->sha256, .on_event = on_reg };
