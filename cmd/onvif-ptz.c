@@ -177,7 +177,6 @@ simple(ck_onvif *c, const char *op, char *body, ck_err *e)
 	const ck_xnode *resp;
 	int rc = ck_ptz_call(c, op, body, &r, &resp, e);
 
-	free(body);
 	if (rc == 0)
 		ck_soap_resp_free(&r);
 	return rc;
@@ -462,8 +461,8 @@ do_nodes(ck_onvif *c, ck_err *e)
 
 	if (!nodes)
 		return ck_seterr(e, CK_SOFTWARE, "out of memory");
-	if (ck_ptz_call(c, "GetNodes", "<tptz:GetNodes xmlns:tptz=\"" CK_NS_TPTZ
-	    "\"/>", &r, &resp, e) < 0) {
+	if (ck_ptz_call(c, "GetNodes", ck_ptz_body_simple("GetNodes", NULL), &r,
+	    &resp, e) < 0) {
 		free(nodes);
 		return -1;
 	}

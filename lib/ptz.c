@@ -627,12 +627,16 @@ ck_ptz_body_get_node(const char *token)
 /* ---- Calls through an ONVIF client ---- */
 
 int
-ck_ptz_call(ck_onvif *c, const char *op, const char *body, ck_soap_resp *r,
+ck_ptz_call(ck_onvif *c, const char *op, char *body, ck_soap_resp *r,
     const ck_xnode **resp, ck_err *e)
 {
+	int rc;
+
 	if (!body)
 		return ck_seterr(e, CK_SOFTWARE, "out of memory");
-	if (ck_onvif_call(c, "ptz", body, r, e) < 0)
+	rc = ck_onvif_call(c, "ptz", body, r, e);
+	free(body);
+	if (rc < 0)
 		return ck_wraperr(e, "%s", op);
 	*resp = ck_ptz_response(r->envelope, op, e);
 	if (!*resp) {
@@ -714,8 +718,8 @@ select_node(ck_onvif *c, ck_ptz_ctx *x, ck_err *e)
 	ck_ptz_node *nodes;
 	int n, i, pick = 0;
 
-	if (ck_ptz_call(c, "GetNodes", "<tptz:GetNodes xmlns:tptz=\"" CK_NS_TPTZ
-	    "\"/>", &r, &resp, e) < 0)
+	if (ck_ptz_call(c, "GetNodes", ck_ptz_body_simple("GetNodes", NULL), &r,
+	    &resp, e) < 0)
 		return -1;
 	nodes = calloc(16, sizeof *nodes);
 	if (!nodes) {

@@ -156,10 +156,11 @@ typedef struct ck_ptz_ctx {
 	ck_ptz_node node;       /* the configuration's node */
 } ck_ptz_ctx;
 
-/* Sends body to the PTZ service and checks the reply is {tptz}op+Response.
- * Returns 0 with r filled (caller frees) and *resp at that element, or -1
- * (kinds of ck_onvif_request; CK_PROTO for another element). */
-int ck_ptz_call(ck_onvif *c, const char *op, const char *body,
+/* Sends body (malloc'd; taken over and freed, NULL = out of memory) to the
+ * PTZ service and checks the reply is {tptz}op+Response. Returns 0 with r
+ * filled (caller frees) and *resp at that element, or -1 (kinds of
+ * ck_onvif_request; CK_PROTO for another element). */
+int ck_ptz_call(ck_onvif *c, const char *op, char *body,
     ck_soap_resp *r, const ck_xnode **resp, ck_err *e);
 /* Fills x: the profile (profile_opt, else the first profile with a PTZ
  * configuration, asking Media2 first and Media when Media2 is not offered
