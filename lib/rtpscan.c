@@ -12,7 +12,7 @@
 #define MAX_STREAMS 65536
 #define FLOW_SLOTS 16384          /* power of two */
 #define FLOW_MAX 8192             /* reset the table when this many */
-#define TCP_MAX 256               /* reassembled TCP directions at once */
+#define TCP_MAX 64                /* reassembled TCP directions at once */
 #define SDP_MAX 256               /* remembered SDP media endpoints */
 #define HEUR_N 4                  /* packets of one SSRC that must agree */
 #define HEUR_HOLD 12              /* packets held while deciding */
@@ -37,7 +37,7 @@ typedef struct flow {
 	int state;
 	int fails;
 	int nheld;
-	held h[HEUR_HOLD];
+	held *h;                      /* HEUR_HOLD slots while a candidate */
 } flow;
 
 typedef struct tcpflow {
@@ -72,8 +72,8 @@ struct ck_rtpscan {
 	size_t nst, capst;
 	uint32_t *sidx;              /* 1-based stream index, 0 empty */
 	size_t sidx_size;
-	flow *fl;                     /* FLOW_SLOTS */
-	size_t nfl;
+	flow *fl;                     /* flsize slots, grows to FLOW_SLOTS */
+	size_t nfl, flsize;
 	tcpflow tf[TCP_MAX];
 	uint64_t tick;
 	sdpent sdp[SDP_MAX];
@@ -117,7 +117,8 @@ ck_rtpscan_new(const ck_scan_opts *o, ck_rtp_fn fn, void *arg)
 		s->o = *o;
 	s->fn = fn;
 	s->arg = arg;
-	s->fl = calloc(FLOW_SLOTS, sizeof *s->fl);
+	s->flsize = 256;
+	s->fl = calloc(s->flsize, sizeof *s->fl);
 	s->sidx_size = 1024;
 	s->sidx = calloc(s->sidx_size, sizeof *s->sidx);
 	if (!s->fl || !s->sidx) {
@@ -134,6 +135,7 @@ flow_clear(flow *f)
 
 	for (i = 0; i < f->nheld; i++)
 		free(f->h[i].data);
+	free(f->h);
 	memset(f, 0, sizeof *f);
 }
 
@@ -154,7 +156,7 @@ ck_rtpscan_free(ck_rtpscan *s)
 	if (!s)
 		return;
 	if (s->fl)
-		for (i = 0; i < FLOW_SLOTS; i++)
+		for (i = 0; i < s->flsize; i++)
 			flow_clear(&s->fl[i]);
 	for (i = 0; i < TCP_MAX; i++)
 		tcp_close(&s->tf[i]);
@@ -258,13 +260,12 @@ sip_message(ck_rtpscan *s, const uint8_t *p, size_t len)
 {
 	ck_sdp_media m[4];
 	ck_err e;
-	char *txt = malloc(len + 1);
+	char *txt = calloc(1, len + 64);   /* NUL padding: see sdp.c */
 	int n, i;
 
 	if (!txt)
 		return;
 	memcpy(txt, p, len);
-	txt[len] = 0;
 	n = ck_sdp_from_sip(txt, len, m, 4, &e);
 	free(txt);
 	if (n > 0)
@@ -441,16 +442,37 @@ static flow *
 flow_get(ck_rtpscan *s, const ck_pkt *p)
 {
 	key k;
-	size_t m = FLOW_SLOTS - 1, i;
+	size_t m = s->flsize - 1, i;
 
 	mkkey(&k, p);
 	for (i = hash(&k, sizeof k, 2166136261u) & m; s->fl[i].state != F_FREE;
 	    i = (i + 1) & m)
 		if (!memcmp(&s->fl[i].k, &k, sizeof k))
 			return &s->fl[i];
-	if (s->nfl >= FLOW_MAX) {
+	if (2 * (s->nfl + 1) > s->flsize && s->flsize < FLOW_SLOTS) {
+		/* grow and rehash (flows move as values) */
+		size_t ns = 2 * s->flsize, j;
+		flow *nf = calloc(ns, sizeof *nf);
+		if (nf) {
+			for (j = 0; j < s->flsize; j++) {
+				flow *f = &s->fl[j];
+				size_t x;
+				if (f->state == F_FREE)
+					continue;
+				for (x = hash(&f->k, sizeof f->k, 2166136261u) & (ns - 1);
+				    nf[x].state != F_FREE; x = (x + 1) & (ns - 1))
+					;
+				nf[x] = *f;
+			}
+			free(s->fl);
+			s->fl = nf;
+			s->flsize = ns;
+			return flow_get(s, p);
+		}
+	}
+	if (s->nfl >= FLOW_MAX || 2 * (s->nfl + 1) > s->flsize) {
 		/* too many flows: forget what we learnt and start over */
-		for (i = 0; i < FLOW_SLOTS; i++)
+		for (i = 0; i < s->flsize; i++)
 			flow_clear(&s->fl[i]);
 		s->nfl = 0;
 		return flow_get(s, p);
@@ -511,6 +533,8 @@ heuristic(ck_rtpscan *s, flow *f, const ck_pkt *p)
 	}
 	if (f->nheld == HEUR_HOLD)
 		goto fail;
+	if (!f->h && !(f->h = malloc(HEUR_HOLD * sizeof *f->h)))
+		return;
 	h = &f->h[f->nheld];
 	if (!(h->data = malloc(p->len)))
 		return;
@@ -527,11 +551,15 @@ heuristic(ck_rtpscan *s, flow *f, const ck_pkt *p)
 		free(f->h[i].data);
 	}
 	f->nheld = 0;
+	free(f->h);
+	f->h = NULL;
 	return;
 fail:
 	for (i = 0; i < f->nheld; i++)
 		free(f->h[i].data);
 	f->nheld = 0;
+	free(f->h);
+	f->h = NULL;
 	if (++f->fails >= 32)
 		f->state = F_REJECT;
 }

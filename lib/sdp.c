@@ -50,16 +50,28 @@ ck_sdp_sip_looks(const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* libosip2's SDP parser can read a few bytes past the terminating NUL on
+ * malformed lines (found by fuzzing): every text handed to it ends in
+ * CRLF and this many NULs. */
+#define OSIP_PAD 64
+
 /* The y= and f= lines of GB28181 are not SDP: take y= out ourselves and
- * hand libosip2 the rest. Returns a malloc'd copy. */
+ * hand libosip2 the rest. Returns a malloc'd copy, or NULL when the body
+ * holds control characters (not SDP) or memory is short. */
 static char *
 strip_gb(const char *body, size_t len, int *has_ssrc, uint32_t *ssrc)
 {
-	char *out = malloc(len + 1), *o = out;
+	char *out, *o;
 	const char *p = body, *end = body + len;
+	size_t i;
 
 	*has_ssrc = 0;
-	if (!out)
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)body[i];
+		if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7F)
+			return NULL;
+	}
+	if (!(out = o = malloc(len + 2 + OSIP_PAD)))
 		return NULL;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -81,7 +93,11 @@ strip_gb(const char *body, size_t len, int *has_ssrc, uint32_t *ssrc)
 		}
 		p += ll;
 	}
-	*o = 0;
+	if (o == out || o[-1] != '\n') {
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	memset(o, 0, OSIP_PAD);
 	return out;
 }
 
@@ -137,7 +153,7 @@ ck_sdp_parse(const char *body, size_t len, ck_sdp_media *m, int max, ck_err *e)
 
 	init_osip();
 	if (!(txt = strip_gb(body, len, &has_ssrc, &ssrc)))
-		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		return ck_seterr(e, CK_DATAERR, "SDP body is not text");
 	if (sdp_message_init(&sdp) != 0 || sdp_message_parse(sdp, txt) != 0) {
 		sdp_message_free(sdp);
 		free(txt);
