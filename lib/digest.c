@@ -48,6 +48,8 @@ walk_params(const char *p, param_fn fn, void *arg)
 			while (*p && *p != '"') {
 				if (*p == '\\' && p[1])
 					p++;
+				if ((unsigned char)*p < 0x20 && *p != '\t')
+					return -1;
 				if (vl + 1 >= sizeof val)
 					return -1;
 				val[vl++] = *p++;
@@ -57,6 +59,8 @@ walk_params(const char *p, param_fn fn, void *arg)
 			p++;
 		} else {
 			while (*p && *p != ',' && *p != ' ' && *p != '\t') {
+				if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+					return -1;
 				if (vl + 1 >= sizeof val)
 					return -1;
 				val[vl++] = *p++;
@@ -300,6 +304,16 @@ ck_digest_random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
+/* 1 when s can go between double quotes as is. */
+static int
+quotable(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			return 0;
+	return 1;
+}
+
 int
 ck_digest_build_auth(const ck_digest_chal *c, const char *user,
     const char *pass, const char *method, const char *uri, unsigned nc,
@@ -308,6 +322,9 @@ ck_digest_build_auth(const ck_digest_chal *c, const char *user,
 	char resp[CK_DIGEST_HEX_MAX], ncs[16], cn[33];
 	int n;
 	snprintf(ncs, sizeof ncs, "%08x", nc ? nc : 1);
+	if (!quotable(c->realm) || !quotable(c->nonce) || !quotable(c->opaque) ||
+	    !quotable(user) || !quotable(uri) || (cnonce && !quotable(cnonce)))
+		return ck_seterr(e, CK_PROTO, "digest: a value cannot be quoted");
 	if (cnonce == NULL) {
 		if (ck_digest_random_hex(cn, 16) < 0)
 			return ck_seterr(e, CK_SOFTWARE, "digest: no random bytes");
@@ -334,6 +351,8 @@ int
 ck_digest_build_challenge(const ck_digest_chal *c, char *out, size_t outlen,
     ck_err *e)
 {
+	if (!quotable(c->realm) || !quotable(c->nonce) || !quotable(c->opaque))
+		return ck_seterr(e, CK_SOFTWARE, "digest: a value cannot be quoted");
 	int n = snprintf(out, outlen, "Digest realm=\"%s\", nonce=\"%s\"",
 	    c->realm, c->nonce);
 	if (n >= 0 && (size_t)n < outlen && c->opaque[0])

@@ -21,6 +21,10 @@
 #include "log.h"
 #include "net.h"
 
+#ifndef CAMKIT_VERSION
+#define CAMKIT_VERSION "0.0.0"
+#endif
+
 #define T2_MS 4000
 #define CACHE_SLOTS 8192
 #define CACHE_TTL_MS 32000
