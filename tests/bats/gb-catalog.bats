@@ -24,10 +24,15 @@ udp_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_sipp SCENARIO [args...]: sipp as the device on a free UDP port.
+# start_sipp SCENARIO [args...]: sipp as the device on a free UDP port
+# (TCP with SIPP_TCP=1).
 start_sipp() {
 	local scen=$1; shift
-	SIPP_PORT=$(udp_port)
+	if [ -n "${SIPP_TCP:-}" ]; then
+		SIPP_PORT=$(free_port); set -- -t t1 "$@"
+	else
+		SIPP_PORT=$(udp_port)
+	fi
 	sipp -sf "$SIPP/$scen" -i 127.0.0.1 -p "$SIPP_PORT" -m 1 -nostdin -timeout 20s \
 		-inf "$T/names.csv" -set sum 3 -set devid "$DEV_ID" \
 		-trace_msg -message_file "$T/sipp.msg" "$@" >"$T/sipp.out" 2>&1 &
@@ -36,6 +41,7 @@ start_sipp() {
 	local i
 	for i in $(seq 100); do
 		ss -Hlun "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
+		ss -Hltn "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
 		sleep 0.05
 	done
 	echo "sipp did not start" >&2; cat "$T/sipp.out" >&2; return 1
@@ -134,6 +140,15 @@ PY
 	[ "$status" -eq 0 ]
 	assert_contains "$output" "gb2312-body"
 	assert_contains "$output" "checked 5"
+}
+
+@test "sipp device over TCP: query and answers on one connection" {
+	SIPP_TCP=1 start_sipp catalog-device.xml
+	run --separate-stderr timeout 30 gb-catalog --tcp "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | jq -r .item.name | tr '\n' '|')" = "$ZJ|西湖区 02|滨江 3|" ]
+	wait "$SIPP_PID"
+	grep -q '^Via: SIP/2.0/TCP ' "$T/sipp.msg"
 }
 
 @test "--xml prints the bodies converted to UTF-8" {
