@@ -474,10 +474,12 @@ answer_control(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
 		ck_json_obj(d->j, "command");
 		ck_manscdp_json_fields(m->root, d->j, 1, m);
 		ck_json_end(d->j);
-		for (int i = 0; ack_controls[i]; i++)
-			if (ck_manscdp_field(m->root, ack_controls[i]) ||
-			    strstr(m->utf8, ack_controls[i]))
+		for (int i = 0; ack_controls[i]; i++) {
+			char tag[32];
+			snprintf(tag, sizeof tag, "<%s>", ack_controls[i]);
+			if (ck_manscdp_field(m->root, ack_controls[i]) || strstr(m->utf8, tag))
 				need_ack = 1;
+		}
 	}
 	ck_json_emit(d->j, stdout);
 	if (need_ack) {

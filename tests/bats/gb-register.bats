@@ -370,3 +370,21 @@ wait_for_grep_n() {
 	assert_json_eq "$(head -n 1 "$T/d.out")" .transport tcp
 	kill -0 "$REG_PID"
 }
+
+@test "gb-register: DeviceControl from sipp: PTZCmd decoded, GuardCmd acknowledged with a Response" {
+	start_sipp_uas register-platform-control.xml -set grant 3600 -set ptz A50F0102FA0000B1
+	start_device "$T/d.out" --keepalive 60s
+	wait_for_grep_n 2 '"control"' "$T/d.out"
+	wait_for_grep '<Result>OK</Result>' "$T/sipp.msg" 5
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	c=$(grep '"control"' "$T/d.out" | head -n 1)
+	assert_json_eq "$c" .ptzcmd A50F0102FA0000B1
+	assert_json_eq "$c" .family ptz
+	assert_json_eq "$c" .action left
+	assert_json_eq "$c" .sn 11
+	assert_json_eq "$c" .from "$PLATFORM_ID"
+	g=$(grep '"control"' "$T/d.out" | sed -n 2p)
+	assert_json_eq "$g" .command.guard_cmd SetGuard
+	grep -q '<CmdType>DeviceControl</CmdType>' "$T/sipp.msg"
+	grep -B3 -A3 '<Result>OK</Result>' "$T/sipp.msg" | grep -q '<SN>12</SN>'
+}
