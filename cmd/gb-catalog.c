@@ -47,6 +47,7 @@ static const char usage[] =
 "      --start TIME      RecordInfo start, yyyy-MM-ddTHH:mm:ss\n"
 "      --end TIME        RecordInfo end\n"
 "      --type TYPE       RecordInfo type: all (default), time, alarm, manual\n"
+"      --address TEXT    RecordInfo Address (sent as GB2312)\n"
 "      --config LIST     ConfigDownload types (default BasicParam), e.g.\n"
 "                        BasicParam,VideoParamOpt\n"
 "      --sn N            SN of the query (default: random)\n"
@@ -69,6 +70,7 @@ static const char *const types[] = { "Catalog", "DeviceInfo", "DeviceStatus",
 struct opts {
 	ck_gbq_opts g;
 	const char *query, *channel, *start, *end, *rtype, *config, *charset;
+	const char *address;
 	const char *password_file;
 	long long sn, timeout_ms;
 	int xml;
@@ -102,7 +104,7 @@ build_query(const struct opts *o, unsigned long sn, const char *id,
 
 	if (!strcmp(o->query, "RecordInfo"))
 		return ck_manscdp_record_query(sn, id, o->start, o->end, o->rtype,
-		    len, e);
+		    o->address, len, e);
 	if (!strcmp(o->query, "ConfigDownload")) {
 		/* GB/T 28181-2016 separates several types with '/' */
 		snprintf(cfg, sizeof cfg, "%s", kv.value);
@@ -380,7 +382,7 @@ static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_PWFILE = 256, O_PASSWORDS, O_ALLOW, O_SHA256, O_START, O_END,
-	    O_TYPE, O_CONFIG, O_SN, O_CHARSET };
+	    O_TYPE, O_CONFIG, O_SN, O_CHARSET, O_ADDRESS };
 	static const struct option lo[] = {
 		{ "query", required_argument, NULL, 'q' },
 		{ "await-register", required_argument, NULL, 'w' },
@@ -397,6 +399,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "start", required_argument, NULL, O_START },
 		{ "end", required_argument, NULL, O_END },
 		{ "type", required_argument, NULL, O_TYPE },
+		{ "address", required_argument, NULL, O_ADDRESS },
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "sn", required_argument, NULL, O_SN },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -434,6 +437,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_START: o->start = optarg; break;
 		case O_END: o->end = optarg; break;
 		case O_TYPE: o->rtype = optarg; break;
+		case O_ADDRESS: o->address = optarg; break;
 		case O_CONFIG: o->config = optarg; break;
 		case O_SN:
 			if (ck_parse_int(optarg, 0, 4294967295LL, &o->sn, &e) < 0)

@@ -166,12 +166,12 @@ ck_manscdp_query(const char *cmd_type, unsigned long sn,
 
 char *
 ck_manscdp_record_query(unsigned long sn, const char *device_id,
-    const char *start, const char *end, const char *type, size_t *len,
-    ck_err *e)
+    const char *start, const char *end, const char *type,
+    const char *address, size_t *len, ck_err *e)
 {
 	ck_kv kv[] = {
 		{ "StartTime", start }, { "EndTime", end }, { "FilePath", "" },
-		{ "Address", "" }, { "Secrecy", "0" },
+		{ "Address", address ? address : "" }, { "Secrecy", "0" },
 		{ "Type", type ? type : "all" }, { "RecorderID", "all" },
 	};
 

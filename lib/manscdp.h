@@ -33,11 +33,12 @@ char *ck_manscdp_query(const char *cmd_type, unsigned long sn,
     const char *device_id, const ck_kv *extra, size_t nextra, size_t *len,
     ck_err *e);
 /* The RecordInfo query as Hikvision platforms send it: StartTime, EndTime
- * ("yyyy-MM-ddTHH:mm:ss"), FilePath, Address, Secrecy 0, Type (NULL = all),
- * RecorderID all. Returns as ck_manscdp_query. */
+ * ("yyyy-MM-ddTHH:mm:ss"), FilePath, Address (UTF-8 text, NULL = empty),
+ * Secrecy 0, Type (NULL = all), RecorderID all. Returns as
+ * ck_manscdp_query. */
 char *ck_manscdp_record_query(unsigned long sn, const char *device_id,
-    const char *start, const char *end, const char *type, size_t *len,
-    ck_err *e);
+    const char *start, const char *end, const char *type,
+    const char *address, size_t *len, ck_err *e);
 /* <Control> DeviceControl with <PTZCmd>hex</PTZCmd> and
  * <Info><ControlPriority>5</ControlPriority></Info>. Returns as above. */
 char *ck_manscdp_ptz_control(unsigned long sn, const char *device_id,

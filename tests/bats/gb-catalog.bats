@@ -179,22 +179,41 @@ PY
 }
 
 @test "RecordInfo and ConfigDownload queries carry the fields devices expect" {
+	require_cmd tshark
 	start_sipp catalog-query-sink.xml
+	start_capture "$SIPP_PORT"
 	run --separate-stderr timeout 30 gb-catalog -q RecordInfo -c 34020000001310000001 \
-		--start 2023-10-14T00:00:00 --end 2023-10-14T23:00:00 --type time --sn 10000 -T 1s \
-		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+		--start 2023-10-14T00:00:00 --end 2023-10-14T23:00:00 --type time --address "$ZJ" \
+		--sn 10000 -T 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	stop_capture
 	assert_status 75
 	assert_contains "$stderr" "no RecordInfo response"
 	python3 - "$T/sipp.msg" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
 m = open(sys.argv[1], "rb").read()
 body = re.search(rb"<\?xml.*?</Query>", m, re.S).group(0)
+assert body.startswith(b'<?xml version="1.0" encoding="GB2312"?>')
+assert "<Address>浙江省杭州市</Address>".encode("gb2312") in body
 r = ET.fromstring(body.decode("gb2312").split("?>", 1)[1])
 got = [(c.tag, c.text or "") for c in r]
 assert got == [("CmdType", "RecordInfo"), ("SN", "10000"), ("DeviceID", "34020000001310000001"),
     ("StartTime", "2023-10-14T00:00:00"), ("EndTime", "2023-10-14T23:00:00"), ("FilePath", ""),
-    ("Address", ""), ("Secrecy", "0"), ("Type", "time"), ("RecorderID", "all")], got
+    ("Address", "浙江省杭州市"), ("Secrecy", "0"), ("Type", "time"), ("RecorderID", "all")], got
 PY
+	# tshark: our MESSAGE is well formed and its Content-Length counts the
+	# GB2312 bytes (not UTF-8 characters)
+	run --separate-stderr tshark -r "$T/cap.pcap" -Y 'sip.Method == "MESSAGE"' -T fields -E separator='|' \
+		-e sip.Content-Type -e sip.Content-Length -e udp.payload
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	IFS='|' read -r ct cl payload <<<"$output"
+	[ "$ct" = Application/MANSCDP+xml ]
+	python3 -c '
+import sys
+b = bytes.fromhex(sys.argv[2].replace(":", ""))
+body = b.split(b"\r\n\r\n", 1)[1]
+assert int(sys.argv[1]) == len(body), (sys.argv[1], len(body))
+assert "浙江省杭州市".encode("gb2312") in body' "$cl" "$payload"
+	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
 	start_sipp catalog-query-sink.xml
 	run --separate-stderr timeout 30 gb-catalog -q configdownload --config BasicParam,VideoParamOpt -T 500ms \
 		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"

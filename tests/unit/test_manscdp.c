@@ -204,11 +204,19 @@ builders(void)
 	T_OK(strstr(b, "<ConfigType>BasicParam/VideoParamOpt</ConfigType>") != NULL);
 	free(b);
 	b = ck_manscdp_record_query(9, "1", "2023-10-14T00:00:00",
-	    "2023-10-14T23:00:00", NULL, &len, &e);
+	    "2023-10-14T23:00:00", NULL, NULL, &len, &e);
 	m = parse_ok(b, len, NULL);
 	T_EQ_STR(ck_manscdp_field(m.root, "StartTime"), "2023-10-14T00:00:00");
 	T_EQ_STR(ck_manscdp_field(m.root, "Type"), "all");
 	T_EQ_STR(ck_manscdp_field(m.root, "FilePath"), "");
+	ck_manscdp_free(&m);
+	free(b);
+	b = ck_manscdp_record_query(9, "1", "2023-10-14T00:00:00",
+	    "2023-10-14T23:00:00", "time", ZJ_U8, &len, &e);
+	T_OK(memmem(b, len, "<Address>" ZJ_GB "</Address>", 9 + 12 + 10) != NULL);
+	m = parse_ok(b, len, NULL);
+	T_EQ_STR(ck_manscdp_field(m.root, "Address"), ZJ_U8);
+	T_EQ_STR(ck_manscdp_field(m.root, "Type"), "time");
 	ck_manscdp_free(&m);
 	free(b);
 	b = ck_manscdp_keepalive(5, "34020000001320000001", &len, &e);
