@@ -257,9 +257,73 @@ to_utf8(void)
 	free(o);
 }
 
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = malloc(1 << 16);
+
+	*len = f && b ? fread(b, 1, (1 << 16) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	return b;
+}
+
+static void
+fixtures(void)
+{
+	size_t len;
+	char *b = slurp("tests/fixtures/gb/hik-catalog-response.xml", &len);
+	ck_manscdp m;
+	const ck_xnode *it;
+	ck_json *j = ck_json_new();
+
+	T_OK(len > 100);
+	m = parse_ok(b, len, NULL);
+	T_EQ_STR(m.cmd_type, "Catalog");
+	T_EQ_INT(m.sn, 1708);
+	T_EQ_INT(m.sumnum, 1);
+	T_EQ_INT(m.list_num, 1);
+	it = ck_manscdp_next_item(&m, NULL);
+	T_EQ_STR(ck_manscdp_field(it, "ParentID"), "51000000002000000001");
+	ck_json_record(j, "item");
+	ck_manscdp_json_fields(it, j, 0, NULL);
+	T_EQ_STR(ck_json_text(j), "{\"type\":\"item\",\"device_id\":"
+	    "\"62010201001320000393\",\"name\":\"Camera 01\",\"manufacturer\":"
+	    "\"Hikvision\",\"model\":\"IP Camera\",\"owner\":\"Owner\","
+	    "\"civil_code\":\"5100000000\",\"address\":\"Address\",\"parental\":"
+	    "\"0\",\"parent_id\":\"51000000002000000001\",\"safety_way\":\"0\","
+	    "\"register_way\":\"1\",\"secrecy\":\"0\",\"status\":\"ON\"");
+	ck_json_reset(j);
+	ck_manscdp_free(&m);
+	free(b);
+
+	b = slurp("tests/fixtures/gb/hik-recordinfo-response.xml", &len);
+	m = parse_ok(b, len, NULL);
+	T_EQ_STR(m.cmd_type, "RecordInfo");
+	T_EQ_INT(m.sumnum, 1);
+	T_OK(m.list && strcmp(m.list->name, "RecordList") == 0);
+	it = ck_manscdp_next_item(&m, NULL);
+	T_EQ_STR(ck_manscdp_field(it, "FileSize"), "19396096");
+	T_EQ_STR(ck_manscdp_field(it, "StartTime"), "2023-10-14T14:15:52");
+	ck_manscdp_free(&m);
+	free(b);
+
+	b = slurp("tests/fixtures/gb/hik-catalog-query.xml", &len);
+	m = parse_ok(b, len, NULL);
+	T_EQ_STR(m.kind, "Query");
+	T_EQ_INT(m.sn, 471);
+	T_EQ_STR(m.device_id, "130909113319427420");
+	T_OK(m.list == NULL);
+	ck_manscdp_free(&m);
+	free(b);
+	ck_json_free(j);
+}
+
 int
 main(void)
 {
+	fixtures();
 	charsets();
 	rejects();
 	json();
