@@ -638,7 +638,8 @@ ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
 			return ck_seterr(e, CK_NOPERM, "%s: device demands authentication and "
 			    "no password is configured (--password-file, ONVIF_PASSWORD)", url);
 		ck_info("device demands authentication; retrying signed");
-		if (!c->calibrated && !c->calibrating) {
+		if (!c->calibrated) {
+			/* not calibrated yet: the HTTP Date header is the best clue */
 			int64_t off;
 			if (offset_from_date(&c->last, &off) == 0)
 				c->offset_ms = off;

@@ -218,7 +218,8 @@ def set_ntp(dev, req):
         a = (m.findtext(key, "", NS) or "").strip()
         if not a:
             raise Fault(["ter:InvalidArgVal", "ter:InvalidNetworkHost"], "empty NTP address")
-        if t == "IPv4" and not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", a):
+        if t == "IPv4" and not (re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", a)
+                                and all(int(o) < 256 for o in a.split("."))):
             raise Fault(["ter:InvalidArgVal", "ter:InvalidIPv4Address"], "bad IPv4 address")
         entries.append((t, a))
     if dhcp in ("false", "0") and not entries:
