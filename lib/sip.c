@@ -35,7 +35,7 @@ struct conn {
 	struct sockaddr_storage addr;
 	socklen_t alen;
 	char *buf;
-	size_t len;
+	size_t len, cap;   /* buffer grows from 4 KiB up to CK_SIP_MAX + 1 */
 };
 
 struct cache_ent {
@@ -916,11 +916,20 @@ static void
 read_conn(ck_sip *s, size_t i)
 {
 	struct conn *c = s->conns[i];
-	if (c->buf == NULL && (c->buf = malloc(CK_SIP_MAX + 1)) == NULL) {
-		conn_drop(s, i);
-		return;
+	/* Many idle device connections: keep buffers small until needed. */
+	if (c->len == c->cap && c->cap < CK_SIP_MAX + 1) {
+		size_t nc = c->cap ? c->cap * 2 : 4096;
+		if (nc > CK_SIP_MAX + 1)
+			nc = CK_SIP_MAX + 1;
+		char *nb = realloc(c->buf, nc);
+		if (nb == NULL) {
+			conn_drop(s, i);
+			return;
+		}
+		c->buf = nb;
+		c->cap = nc;
 	}
-	ssize_t n = read(c->fd, c->buf + c->len, CK_SIP_MAX + 1 - c->len);
+	ssize_t n = read(c->fd, c->buf + c->len, c->cap - c->len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
