@@ -266,8 +266,12 @@ collect(struct run *r)
 		ck_sip_req_free(rq);
 		if (r->responses > before)
 			deadline = ck_now_ms() + r->o->timeout_ms;
+		if (done && r->nkeys == 0 && list_type(r->o->query)) {
+			ck_info("the %s is empty (SumNum 0)", r->o->query);
+			return CK_EMPTY;
+		}
 		if (done)
-			return r->nkeys == 0 && list_type(r->o->query) ? CK_EMPTY : 0;
+			return 0;
 	}
 	if (r->responses == 0) {
 		ck_warn("no %s response within %lld ms%s", r->o->query,

@@ -52,6 +52,7 @@ int ck_gbq_split_uri(const char *s, char *id, size_t idlen, char *host,
  * CK_UNAVAIL, CK_TEMPFAIL (nobody registered in time), CK_NOINPUT/CK_CONFIG
  * (password file), CK_OK kind when a signal interrupted the wait. */
 int ck_gbq_open(ck_gbq *q, const ck_gbq_opts *o, ck_err *e);
+/* Closes the endpoint and the registrar; q may be half-opened. */
 void ck_gbq_close(ck_gbq *q);
 /* Sends one MESSAGE (Content-Type Application/MANSCDP+xml) with body to the
  * device and waits until the deadline for the final answer: *status gets

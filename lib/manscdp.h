@@ -93,6 +93,7 @@ typedef struct ck_manscdp {
  * missing, or SN/SumNum are not numbers. */
 int ck_manscdp_parse(const char *buf, size_t len, const char *charset,
     ck_manscdp *m, ck_err *e);
+/* Frees what m holds (the document, the converted text); m may be zeroed. */
 void ck_manscdp_free(ck_manscdp *m);
 /* Iterates the list's <Item> elements: first with prev NULL. NULL at end. */
 const ck_xnode *ck_manscdp_next_item(const ck_manscdp *m, const ck_xnode *prev);

@@ -283,3 +283,19 @@ e2e() {
 	[ ! -s "$T/cat.out" ]
 	grep -q "wrong password" "$T/cat.err"
 }
+
+@test "a device without channels: empty catalog -> 1" {
+	local port; port=$(udp_port)
+	GB_PASSWORD=s3cret timeout 20 gb-catalog -v -w "127.0.0.1:$port" -W 15s >"$T/cat.out" 2>"$T/cat.err" &
+	local cat=$!
+	PEER_PIDS+=("$cat")
+	sleep 0.3
+	GB_PASSWORD=s3cret timeout 20 gb-register --server "34020000002000000001@127.0.0.1:$port" \
+		--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	local rc=0
+	wait "$cat" || rc=$?
+	[ "$rc" -eq 1 ] || { cat "$T/cat.err"; return 1; }
+	[ ! -s "$T/cat.out" ]
+	grep -q "empty (SumNum 0)" "$T/cat.err"
+}
