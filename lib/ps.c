@@ -422,6 +422,8 @@ ck_ps_feed(ck_ps *ps, const uint8_t *p, size_t n, ck_err *e)
 		}
 		if (used == -2)
 			return -1;
+		if (ps->hold_len == 0)
+			i++;  /* not a unit here: search again after this byte */
 		ck_ps_resync(ps);
 	}
 	return 0;
