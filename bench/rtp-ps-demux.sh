@@ -42,10 +42,10 @@ cat "$tmp/x.ps" "$tmp/x.rtp" > /dev/null   # warm the page cache
 "$BIN" "$tmp/x.rtp" 2>/dev/null | cmp - "$tmp/x.264"
 
 t_ours=$(best 3 "$BIN" --ps "$tmp/x.ps" -o /dev/null)
-t_cat=$(best 3 sh -c "cat '$tmp/x.ps' > /dev/null")
+t_cat=$(best 3 cat "$tmp/x.ps")
 t_ff=$(best 1 ffmpeg -v error -f mpeg -i "$tmp/x.ps" -map 0:v -c copy -f h264 -y /dev/null)
 t_rtp=$(best 3 "$BIN" "$tmp/x.rtp" -o /dev/null)
-t_catr=$(best 3 sh -c "cat '$tmp/x.rtp' > /dev/null")
+t_catr=$(best 3 cat "$tmp/x.rtp")
 rss_ps=$(/usr/bin/time -f %M "$BIN" --ps "$tmp/x.ps" -o /dev/null 2>&1 >/dev/null | tail -1)
 rss_rtp=$(/usr/bin/time -f %M "$BIN" "$tmp/x.rtp" -o /dev/null 2>&1 >/dev/null | tail -1)
 head -c $(( ps_size / 10 )) "$tmp/x.ps" > "$tmp/small.ps"

@@ -365,6 +365,15 @@ ck_ps_feed(ck_ps *ps, const uint8_t *p, size_t n, ck_err *e)
 					ps->state = S_UNIT;
 					continue;
 				}
+				if (k + add < 4) {
+					/* still too short to tell: keep the tail */
+					size_t keep = k + add < 3 ? k + add : 3;
+					ps->skipped += k + add - keep;
+					memcpy(ps->hold, t + k + add - keep, keep);
+					ps->hold_len = keep;
+					i += add;
+					continue;
+				}
 				ps->skipped += k;
 				ps->hold_len = 0;
 			}
