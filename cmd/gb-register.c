@@ -69,8 +69,9 @@ static const char usage[] =
 "  -V, --version           show the version\n"
 "\n"
 "Exit: 0 ok (also after SIGINT/SIGTERM), 64 usage, 66 catalog or password\n"
-"file missing, 65 bad catalog file, 69 unreachable, 75 timeout, 76 SIP\n"
-"error status, 77 authentication rejected, 78 no password configured.\n";
+"file missing, 65 bad catalog file, 68 unknown host, 69 unreachable, 75\n"
+"timeout, 76 SIP error status, 77 authentication rejected, 78 no password\n"
+"configured.\n";
 
 struct opts {
 	/* device */
@@ -620,7 +621,9 @@ run_device(const struct opts *o, ck_cred *cred)
 		rc = ck_fail(&e);
 		goto out;
 	}
+	/* An IPv6 platform needs an IPv6 socket. */
 	ck_sip_opts so = { .udp = 1, .port = o->local_port,
+	    .bind_addr = strchr(o->server_host, ':') ? "::" : NULL,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
 	if ((d.s = ck_sip_open(&so, &e)) == NULL) {
 		rc = ck_fail(&e);
@@ -652,7 +655,7 @@ run_device(const struct opts *o, ck_cred *cred)
 					break;
 				rec_error(&d, "register", &e, 0);
 				failures++;
-				if (e.kind == CK_NOPERM || e.kind == CK_CONFIG ||
+				if (e.kind == CK_NOPERM || e.kind == CK_CONFIG || e.kind == CK_NOHOST ||
 				    (o->attempts > 0 && failures >= o->attempts)) {
 					rc = e.kind;
 					break;

@@ -388,3 +388,76 @@ wait_for_grep_n() {
 	grep -q '<CmdType>DeviceControl</CmdType>' "$T/sipp.msg"
 	grep -B3 -A3 '<Result>OK</Result>' "$T/sipp.msg" | grep -q '<SN>12</SN>'
 }
+
+@test "gb-register: catalog file missing -> 66, without items -> 65; unknown host -> 68" {
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1:5060" --id "$DEV_ID" --catalog "$T/none.xml"
+	assert_status 66
+	assert_contains "$stderr" "none.xml"
+	printf '<Response><DeviceList Num="0"></DeviceList></Response>\n' >"$T/empty.xml"
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1:5060" --id "$DEV_ID" --catalog "$T/empty.xml"
+	assert_status 65
+	assert_contains "$stderr" "no <Item>"
+	run --separate-stderr timeout 20 gb-register --server "$PLATFORM_ID@no-such-host.invalid:5060" --id "$DEV_ID"
+	assert_status 68
+}
+
+@test "gb-register: IPv6 loopback, SIGINT unregisters, -vv trace redacts Authorization" {
+	gb-register --listen '[::1]:0' >"$T/reg.out" 2>"$T/reg.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep listening "$T/reg.out" 10
+	port=$(jq -r .port "$T/reg.out")
+	timeout 30 gb-register -vv --server "$PLATFORM_ID@[::1]:$port" --id "$DEV_ID" >"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
+	wait_for_grep '"registered"' "$T/d.out" 10
+	kill -INT "$DEV_PID"
+	wait "$DEV_PID"
+	assert_json_eq "$(head -n 1 "$T/d.out")" .address "[::1]:$port"
+	assert_json_eq "$(tail -n 1 "$T/d.out")" .type unregistered
+	wait_for_grep '"unregister"' "$T/reg.out" 5
+	grep -q '^> Authorization: Digest \[redacted\]' "$T/d.err"
+	! grep -q 'response=' "$T/d.err"
+	grep -q '^< SIP/2.0 401 Unauthorized' "$T/d.err"
+	grep -q '^> Via: SIP/2.0/UDP \[::1\]:' "$T/d.err"
+}
+
+@test "gb-register: answers DeviceStatus" {
+	start_sipp_uas register-platform-query.xml -set grant 3600 -set cmd DeviceStatus
+	start_device "$T/d.out" --keepalive 60s
+	wait_for_grep '"query"' "$T/d.out" 10
+	wait_for_grep '<Online>ONLINE</Online>' "$T/sipp.msg" 5
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	assert_json_eq "$(grep '"query"' "$T/d.out")" .cmd_type DeviceStatus
+	grep -q '<CmdType>DeviceStatus</CmdType>' "$T/sipp.msg"
+	grep -q '<Result>OK</Result>' "$T/sipp.msg"
+	grep -qE '<DeviceTime>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}</DeviceTime>' "$T/sipp.msg"
+}
+
+@test "gb-register --listen: what the registrar sends, checked by tshark (401, 200 with GB Date, rport)" {
+	require_cmd tshark tcpdump
+	require_root
+	start_registrar --keepalive 1s
+	tcpdump -Z root --immediate-mode -i lo -U -w "$T/cap.pcap" "udp port $REG_PORT" 2>"$T/tcpdump.err" &
+	TCPD=$!; PEER_PIDS+=("$TCPD")
+	wait_for_grep listening "$T/tcpdump.err" 10
+	run_sipp_uac register-device.xml "$REG_PORT" -ap secret -d 100
+	assert_status 0
+	sleep 0.3
+	kill -TERM "$TCPD"; wait "$TCPD" || true
+	ts() { tshark -r "$T/cap.pcap" -d "udp.port==$REG_PORT,sip" "$@" 2>/dev/null; }
+	[ "$(ts -Y '_ws.malformed || _ws.expert.severity == error' | wc -l)" -eq 0 ]
+	ts -Y "sip.Status-Code && udp.srcport == $REG_PORT" -T fields -E separator='|' \
+		-e sip.Status-Code -e sip.CSeq.method -e sip.to.tag -e sip.Via.rport -e sip.Via.received \
+		-e sip.WWW-Authenticate -e sip.Date -e sip.Content-Length >"$T/resp"
+	# REGISTER 401, 200; 3 keepalives 200; unregister 401, 200
+	[ "$(cut -d'|' -f1,2 "$T/resp" | tr '\n' ' ')" = "401|REGISTER 200|REGISTER 200|MESSAGE 200|MESSAGE 200|MESSAGE 401|REGISTER 200|REGISTER " ]
+	while IFS='|' read -r code m tag rport recv www date cl; do
+		[ -n "$tag" ] && [ -n "$rport" ] && [ "$recv" = 127.0.0.1 ] && [ "$cl" = 0 ] ||
+			{ echo "bad $code $m: tag=$tag rport=$rport received=$recv cl=$cl"; return 1; }
+		if [ "$code" = 401 ]; then
+			[[ $www == 'Digest realm="3402000000", nonce="'* ]] && [[ $www == *'opaque="'* ]] || { echo "www: $www"; return 1; }
+		fi
+		if [ "$code" = 200 ] && [ "$m" = REGISTER ]; then
+			[[ $date =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$ ]] || { echo "date: $date"; return 1; }
+		fi
+	done <"$T/resp"
+}
