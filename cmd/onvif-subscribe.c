@@ -439,6 +439,14 @@ pull(run *r, ck_err *e)
 	    r->a->limit), "PullMessagesResponse", &resp, e) < 0)
 		return -1;
 	rc = deliver_all(r, resp.first, e);
+	/* Some firmwares answer at once, ignoring the Timeout: do not hammer
+	 * them with back-to-back requests. */
+	if (rc == 0 && !ck_xml_child(resp.first, CK_NS_WSNT, "NotificationMessage")) {
+		int64_t min_wait = d / 2 < 1000 ? d / 2 : 1000;
+		int64_t spent = ck_now_ms() - now;
+		if (spent < min_wait && !done(r))
+			poll(NULL, 0, (int)(min_wait - spent));
+	}
 	ck_soap_resp_free(&resp);
 	return rc;
 }
