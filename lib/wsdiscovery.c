@@ -70,8 +70,8 @@ user_type(const char *tok, size_t n, const char **ns, size_t *nslen,
 		if (c == NULL || c == tok + 1 || !valid_ncname(c + 1, n - (c + 1 - tok)))
 			return ck_seterr(e, CK_USAGE, "bad type '%.*s' (want "
 			    "prefix:Name or {uri}Name)", (int)n, tok);
-		for (const char *p = tok + 1; p < c; p++)
-			if (strchr("<>&\"'", *p))
+		for (const char *p = tok + 1; p < c; p++)   /* a URI: printable ASCII */
+			if (*p < 0x21 || *p > 0x7e || strchr("<>&\"'{", *p))
 				return ck_seterr(e, CK_USAGE, "bad type namespace '%.*s'",
 				    (int)n, tok);
 		*ns = tok + 1;
