@@ -37,6 +37,7 @@ demux_all() {
 	run --separate-stderr rtp-ps-demux --ps "$T/x.ps"
 	assert_status 0
 	rtp-ps-demux --ps "$T/x.ps" 2>/dev/null | cmp - "$es"
+	rtp-ps-demux < "$T/x.ps" 2>/dev/null | cmp - "$es"   # PS recognised by its pack header
 	for f in x.rtp x.rtpdump; do
 		rtp-ps-demux "$T/$f" 2>/dev/null | cmp - "$es"
 	done
@@ -58,6 +59,15 @@ demux_all() {
 	run --separate-stderr rtp-ps-demux ftp://x:1
 	assert_status 64
 	[ -z "$output" ]
+}
+
+@test "video is never written to a terminal" {
+	require_cmd script
+	mux "$D/v.264"
+	run script -qec "rtp-ps-demux '$T/x.rtp'" /dev/null
+	assert_status 64
+	assert_contains "$output" "refusing to write video to a terminal"
+	[ "${#output}" -lt 200 ]
 }
 
 @test "H.264: PS, RFC 4571, rtpdump (file and pipe) all give the source ES back" {
