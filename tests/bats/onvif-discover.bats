@@ -224,3 +224,21 @@ emu_lo() {
 	assert_contains "$stderr" "< <?xml"
 	assert_contains "$stderr" "<wsa:Address>urn:uuid:trace</wsa:Address>"
 }
+
+@test "differential: the npm onvif client's discovery finds the same devices and XAddrs" {
+	require_cmd node
+	nm=$("$TOOLS/npm-onvif.sh") || { [ "${CI:-}" = true ] && return 1; skip "npm onvif unavailable"; }
+	netns_setup
+	for i in 1 2 3; do netns_host "d$i" "10.213.0.1$i/24" br0; done
+	emu_in d1 --iface-addr 10.213.0.11 --urn urn:uuid:cam-1 --xaddr 'http://{addr}:8080/onvif/device_service'
+	emu_in d2 --iface-addr 10.213.0.12 --urn urn:uuid:cam-2 --quirk twice
+	emu_in d3 --iface-addr 10.213.0.13 --urn urn:uuid:cam-3 --quirk odd-prefixes --quirk porttype
+	NODE_PATH="$nm" timeout 30 ip netns exec "$C_NS" node "$TOOLS/npm/onvif-discover.js" eth0 2000 \
+	    >"$BATS_TEST_TMPDIR/npm.out" 2>"$BATS_TEST_TMPDIR/npm.err" || { cat "$BATS_TEST_TMPDIR/npm.err"; return 1; }
+	run --separate-stderr timeout 20 ip netns exec "$C_NS" "$(BIN)" -t 2s
+	assert_status 0
+	# npm reports each answer (cam-2 answers twice); we report each device once
+	diff -u <(jq -c '{urn, xaddrs}' "$BATS_TEST_TMPDIR/npm.out" | sort -u) \
+	    <(printf '%s\n' "$output" | jq -c '{urn, xaddrs}' | sort)
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
+}
