@@ -96,7 +96,8 @@ demux_all() {
 	local v
 	for v in "--stuffing fffa00 --dts" "--stuffing 00000000000000" \
 		"--pes-max 1000 --private --padding" "--audio $D/a.alaw --pes-max 5000" \
-		"--psm-crc le" "--psm-crc bad --psm-every" "--no-psm" "--payload 64 --seq 65535"; do
+		"--psm-crc le" "--psm-crc bad --psm-every" "--no-psm" "--payload 64 --seq 65535" \
+		"--audio $D/a.alaw --audio-separate --pts-every-pes --pes-max 1500"; do
 		mux "$D/v.264" $v
 		demux_all "$D/v.264" || { echo "variant: $v"; return 1; }
 		mux "$D/v.265" $v
@@ -156,7 +157,8 @@ demux_all() {
 @test "loss: every output frame is intact and dropped frames == frames that lost packets" {
 	local s args
 	for args in "--loss 3 --seed 5" "--loss 10 --seed 7 --pes-max 3000 --payload 500" \
-		"--loss-frames 3,10,11,12,50" "--loss 20 --seed 3 --payload 200" "--loss 5 --seed 9 --reorder 5 --dup 5"; do
+		"--loss-frames 3,10,11,12,50" "--loss 20 --seed 3 --payload 200" "--loss 5 --seed 9 --reorder 5 --dup 5" \
+		"--loss 8 --seed 2 --payload 400 --audio $D/a.alaw --audio-separate"; do
 		for c in 264 265; do
 			"$PSMUX" "$D/v.$c" $args --rtp "$T/l.rtp" --lost "$T/l.lost" --intact "$T/l.es" 2>/dev/null
 			run --separate-stderr rtp-ps-demux --stats --reorder 8 -o "$T/l.out" "$T/l.rtp"
