@@ -69,9 +69,9 @@ static const char usage[] =
 "  -V, --version           show the version\n"
 "\n"
 "Exit: 0 ok (also after SIGINT/SIGTERM), 64 usage, 66 catalog or password\n"
-"file missing, 65 bad catalog file, 68 unknown host, 69 unreachable, 75\n"
-"timeout, 76 SIP error status, 77 authentication rejected, 78 no password\n"
-"configured.\n";
+"file missing, 65 bad catalog file, 68 unknown host, 69 unreachable, 74\n"
+"stdout failed, 75 timeout, 76 SIP error status, 77 authentication rejected,\n"
+"78 no password configured.\n";
 
 struct opts {
 	/* device */
@@ -88,6 +88,17 @@ struct opts {
 };
 
 static volatile sig_atomic_t stop_flag;
+static int out_failed;   /* stdout is gone (closed pipe, full disk) */
+
+/* Emits the record; a failed write stops the main loop (exit 74). */
+static void
+emit(ck_json *j)
+{
+	if (ck_json_emit(j, stdout) < 0 && !out_failed) {
+		out_failed = 1;
+		stop_flag = 1;
+	}
+}
 
 static void
 on_signal(int sig)
@@ -143,7 +154,7 @@ rec_error(struct dev *d, const char *stage, const ck_err *e, int status)
 	ck_json_str(d->j, "message", e->msg);
 	if (status)
 		ck_json_int(d->j, "status", status);
-	ck_json_emit(d->j, stdout);
+	emit(d->j);
 	ck_warn("%s: %s", stage, e->msg);
 }
 
@@ -220,7 +231,7 @@ redirect(struct dev *d, osip_message_t *m, ck_err *e)
 	rec_start(d, "redirected");
 	ck_json_str(d->j, "from", old);
 	rec_server(d);
-	ck_json_emit(d->j, stdout);
+	emit(d->j);
 	return 0;
 }
 
@@ -482,7 +493,7 @@ answer_control(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
 				need_ack = 1;
 		}
 	}
-	ck_json_emit(d->j, stdout);
+	emit(d->j);
 	if (need_ack) {
 		const char *kv[] = { "Result", "OK" };
 		size_t len;
@@ -559,7 +570,7 @@ answer_query(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
 		ck_json_str(d->j, "error", e.msg);
 	else if (status >= 300)
 		ck_json_int(d->j, "status", status);
-	ck_json_emit(d->j, stdout);
+	emit(d->j);
 	osip_free(to);
 }
 
@@ -599,7 +610,7 @@ rec_registered(struct dev *d, const char *type, int granted, int64_t off, const 
 		ck_json_str(d->j, "server_date", date);
 		ck_json_num(d->j, "offset_s", (double)off / 1000.0, 3);
 	}
-	ck_json_emit(d->j, stdout);
+	emit(d->j);
 }
 
 static int
@@ -692,7 +703,7 @@ run_device(const struct opts *o, ck_cred *cred)
 				rec_start(&d, "keepalive_ok");
 				ck_json_uint(d.j, "sn", d.sn);
 				ck_json_int(d.j, "rtt_ms", rtt);
-				ck_json_emit(d.j, stdout);
+				emit(d.j);
 			} else {
 				misses = st > 0 ? o->max_missed : misses + 1;
 				if (misses >= o->max_missed) {
@@ -701,7 +712,7 @@ run_device(const struct opts *o, ck_cred *cred)
 					ck_json_int(d.j, "missed", misses);
 					if (st > 0)
 						ck_json_int(d.j, "status", st);
-					ck_json_emit(d.j, stdout);
+					emit(d.j);
 					d.registered = 0;
 					next_reg = ck_now_ms();
 					new_session(&d);
@@ -733,12 +744,14 @@ run_device(const struct opts *o, ck_cred *cred)
 			rec_start(&d, "unregistered");
 			ck_json_str(d.j, "id", o->id);
 			rec_server(&d);
-			ck_json_emit(d.j, stdout);
+			emit(d.j);
 		} else
 			rec_error(&d, "unregister", &e, 0);
 		d.o = o;
 	}
 out:
+	if (out_failed && rc == 0)
+		rc = CK_IOERR;
 	for (size_t i = 0; i < d.nitems; i++)
 		free(d.items[i]);
 	free(d.items);
@@ -782,7 +795,7 @@ on_reg_event(void *arg, const ck_reg_event *ev)
 	}
 	if (ev->status)
 		ck_json_int(p->j, "status", ev->status);
-	ck_json_emit(p->j, stdout);
+	emit(p->j);
 }
 
 static int
@@ -817,7 +830,7 @@ run_platform(const struct opts *o, ck_cred *cred)
 	ck_json_int(p.j, "port", ck_sip_port(p.s));
 	ck_json_str(p.j, "domain", o->domain);
 	ck_json_str(p.j, "id", o->id);
-	ck_json_emit(p.j, stdout);
+	emit(p.j);
 	while (!stop_flag) {
 		ck_sip_req *rq = NULL;
 		int n = ck_sip_next_request(p.s, ck_now_ms() + 250, &rq, &e);
@@ -838,12 +851,14 @@ run_platform(const struct opts *o, ck_cred *cred)
 			char src[64];
 			ck_json_str(p.j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
 			ck_json_int(p.j, "body_bytes", b ? (long long)bl : 0);
-			ck_json_emit(p.j, stdout);
+			emit(p.j);
 			ck_sip_req_free(rq);
 		}
 		ck_registrar_tick(r);
 	}
 out:
+	if (out_failed && rc == 0)
+		rc = CK_IOERR;
 	ck_registrar_free(r);
 	ck_sip_close(p.s);
 	ck_json_free(p.j);

@@ -461,3 +461,13 @@ wait_for_grep_n() {
 		fi
 	done <"$T/resp"
 }
+
+@test "gb-register: stdout gone -> stops with exit 74" {
+	run --separate-stderr timeout 10 sh -c "gb-register --listen 127.0.0.1:0 >/dev/full"
+	assert_status 74
+	start_sipp_uas register-platform.xml -set grant 3600
+	run --separate-stderr timeout 20 sh -c "gb-register --server '$PLATFORM_ID@127.0.0.1:$SIPP_PORT' --id '$DEV_ID' --keepalive 200ms >/dev/full"
+	assert_status 74
+	# it still unregistered on the way out
+	wait_for_grep '^Expires: 0' "$T/sipp.msg" 5
+}
