@@ -229,6 +229,26 @@ pump(run *r, int *kind, ck_err *e)
 	return ck_ps_finish(&r->ps, e);
 }
 
+/* Says what a payload that is not PS looks like. */
+static void
+not_ps_hint(const ck_rtpps *f)
+{
+	const uint8_t *h = f->head;
+	const char *what = "an unknown private framing";
+	char hex[32] = "";
+
+	if (f->head_len == 0)
+		return;
+	for (size_t i = 0; i < f->head_len; i++)
+		snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", h[i]);
+	if (f->head_len >= 4 && h[0] == 0 && h[1] == 0 && (h[2] == 1 || (h[2] == 0 && h[3] == 1)))
+		what = "an Annex-B elementary stream (H.264/H.265 without PS)";
+	else if ((h[0] & 0x80) == 0 && ((h[0] & 0x1F) == 28 || (h[0] & 0x1F) == 24 ||
+	    ((h[0] & 0x1F) >= 1 && (h[0] & 0x1F) <= 8)))
+		what = "RFC 6184 H.264 NAL units";
+	ck_warn("RTP payload type %u starts with %sthat looks like %s", f->head_pt, hex, what);
+}
+
 static int
 demux(const opts *o)
 {
@@ -254,8 +274,11 @@ demux(const opts *o)
 	r.seq.ssrc_set = o->ssrc_set;
 	if (ck_rtpsrc_open(&r.src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, &e) < 0)
 		rc = ck_fail(&e);
-	else if (pump(&r, &kind, &e) < 0)
+	else if (pump(&r, &kind, &e) < 0) {
 		rc = ck_fail(&e);
+		if (rc == CK_DATAERR && kind != CK_IN_PS && r.ps.packs == 0)
+			not_ps_hint(&r.fr);
+	}
 	if (out_close(&r.video, &e) < 0 || out_close(&r.audio, &e) < 0 || out_close(&r.priv, &e) < 0)
 		rc = ck_worst(rc, ck_fail(&e));
 	if (r.frames && fclose(r.frames) != 0)

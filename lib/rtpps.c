@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "rtpps.h"
 
 void
@@ -55,6 +57,11 @@ open_frame(ck_rtpps *f, const ck_rtp *r, int damaged)
 int
 ck_rtpps_packet(ck_rtpps *f, const ck_rtp *r, int gap, ck_err *e)
 {
+	if (f->head_len == 0 && r->payload_len > 0) {
+		f->head_len = r->payload_len < sizeof f->head ? r->payload_len : sizeof f->head;
+		memcpy(f->head, r->payload, f->head_len);
+		f->head_pt = r->pt;
+	}
 	if (gap > 0 && f->in_frame && r->ts == f->ts) {
 		/* a hole inside this frame */
 		f->damaged = 1;

@@ -18,6 +18,9 @@ typedef struct ck_rtpps {
 	uint64_t dropped;      /* frames that lost packets and were dropped */
 	uint64_t damaged_kept; /* frames that lost packets, kept (keep_damaged) */
 	uint64_t lost_whole;   /* of those, frames with no packet received */
+	uint8_t head[8];       /* first bytes of the first payload (diagnostics) */
+	size_t head_len;
+	unsigned head_pt;
 	/* private */
 	int in_frame, damaged, marker, have_prev;
 	uint32_t ts, prev_ts, step;

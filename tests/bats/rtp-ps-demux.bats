@@ -322,6 +322,7 @@ PY
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/n.rtp"
 	assert_status 65
 	assert_contains "$stderr" "not MPEG-PS"
+	assert_contains "$stderr" "looks like RFC 6184 H.264"
 	[ ! -s "$T/o" ]
 	# a truncated RFC 4571 file: whole packets are used, the cut one is reported
 	head -c 50001 "$T/x.rtp" > "$T/c.rtp"
