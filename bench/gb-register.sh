@@ -32,6 +32,11 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
 TCK=$(getconf CLK_TCK)
+# One core each when there are two: gb-register on CPU 0, sipp on CPU 1.
+PIN_REG=() PIN_SIPP=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	PIN_REG=(taskset -c 0) PIN_SIPP=(taskset -c 1)
+fi
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -42,7 +47,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.S
 } >"$T/devices.csv"
 
 start_registrar() {
-	GB_PASSWORD=benchpw "$BIN" --listen 127.0.0.1:0 --keepalive "${KA}s" "$@" >"$T/reg.out" 2>"$T/reg.err" &
+	GB_PASSWORD=benchpw "${PIN_REG[@]}" "$BIN" --listen 127.0.0.1:0 --keepalive "${KA}s" "$@" >"$T/reg.out" 2>"$T/reg.err" &
 	REG=$!
 	PIDS+=("$REG")
 	for _ in $(seq 100); do grep -q listening "$T/reg.out" 2>/dev/null && break; sleep 0.05; done
@@ -55,7 +60,7 @@ run_sipp() {
 	local scen=$1 rate=$2 calls=$3; shift 3
 	local lp; lp=$(free_port)
 	rm -f "$T/stat.csv"
-	sipp 127.0.0.1:"$PORT" -sf tests/sipp/"$scen" -inf "$T/devices.csv" -i 127.0.0.1 -p "$lp" \
+	"${PIN_SIPP[@]}" sipp 127.0.0.1:"$PORT" -sf tests/sipp/"$scen" -inf "$T/devices.csv" -i 127.0.0.1 -p "$lp" \
 		-au bench -ap benchpw -set expires 3600 -r "$rate" -m "$calls" -l 20000 \
 		-nostdin -timeout 300s -trace_stat -stf "$T/stat.csv" -fd 1 "$@" >"$T/sipp.out" 2>&1 &
 	local sp=$!
