@@ -20,6 +20,8 @@
 
 struct dev {
 	ck_reg_device d;
+	char nonce[40];          /* last nonce accepted, and its nonce count */
+	unsigned long nc;
 	struct dev *next;
 };
 
@@ -404,6 +406,22 @@ handle_register(ck_registrar *r, ck_sip_req *rq)
 	}
 	int expires = ck_sip_expires(q, 3600);
 	struct dev *d = dev_get(r, id, expires > 0);
+	/* With qop, a nonce count that does not grow is a replay (RFC 7616
+	 * 3.4): answer with a fresh nonce, as for a stale one. */
+	if (d && a.qop_auth) {
+		unsigned long nc = strtoul(a.nc, NULL, 16);
+		if (strcmp(d->nonce, a.nonce) == 0 && nc <= d->nc) {
+			ck_reg_device x;
+			memset(&x, 0, sizeof x);
+			snprintf(x.id, sizeof x.id, "%s", id);
+			fill_src(&x, rq);
+			challenge(r, rq, 1);
+			emit(r, CK_REG_AUTH_FAILED, "replayed nonce count", &x, 401);
+			return;
+		}
+		snprintf(d->nonce, sizeof d->nonce, "%s", a.nonce);
+		d->nc = nc;
+	}
 	osip_message_t *m = ck_sip_response_new(r->s, rq, 200, &e);
 	if (m == NULL)
 		return;

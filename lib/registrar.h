@@ -31,7 +31,7 @@ enum ck_reg_ev {
 	CK_REG_OFFLINE,        /* max_missed keepalive intervals without one */
 	CK_REG_AUTH_FAILED     /* reason: "unknown id", "wrong password",
 	                          "stale nonce", "wrong realm", "not allowed",
-	                          "bad authorization" */
+	                          "bad authorization", "replayed nonce count" */
 };
 
 typedef struct ck_reg_device {
