@@ -20,6 +20,17 @@ setup() {
 
 teardown() { teardown_peers; }
 
+# wait_bound PORT: until something listens on UDP or TCP PORT (10 s).
+wait_bound() {
+	local i
+	for i in $(seq 200); do
+		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "nothing listens on $1" >&2; return 1
+}
+
 udp_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -242,7 +253,7 @@ e2e() {
 	GB_PASSWORD=s3cret gb-catalog -q "$q" -w "127.0.0.1:$port" -W "${WAIT:-15s}" -T 5s >"$T/cat.out" 2>"$T/cat.err" &
 	local cat=$!
 	PEER_PIDS+=("$cat")
-	sleep 0.3
+	wait_bound "$port"
 	GB_PASSWORD=${DEV_PASSWORD:-s3cret} timeout 20 gb-register $tcp --server "34020000002000000001@127.0.0.1:$port" \
 		--id "$DEV_ID" --catalog "$T/items.xml" --catalog-chunk 2 -r 1s >"$T/dev.out" 2>"$T/dev.err" &
 	DEV=$!
@@ -289,8 +300,8 @@ e2e() {
 	GB_PASSWORD=s3cret timeout 20 gb-catalog -v -w "127.0.0.1:$port" -W 15s >"$T/cat.out" 2>"$T/cat.err" &
 	local cat=$!
 	PEER_PIDS+=("$cat")
-	sleep 0.3
-	GB_PASSWORD=s3cret timeout 20 gb-register --server "34020000002000000001@127.0.0.1:$port" \
+	wait_bound "$port"
+	GB_PASSWORD=s3cret timeout 20 gb-register -r 1s --server "34020000002000000001@127.0.0.1:$port" \
 		--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 	PEER_PIDS+=("$!")
 	local rc=0

@@ -162,6 +162,17 @@ udp_port() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# wait_bound PORT: until something listens on UDP or TCP PORT (10 s).
+wait_bound() {
+	local i
+	for i in $(seq 200); do
+		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "nothing listens on $1" >&2; return 1
+}
+
 start_sipp() {
 	local scen=$1; shift
 	T=$BATS_TEST_TMPDIR
@@ -289,8 +300,9 @@ PY
 		port=$( [ -n "$tcp" ] && free_port || udp_port )
 		GB_PASSWORD=s3cret timeout 20 gb-ptzcmd -w "127.0.0.1:$port" -W 15s zoom-in 10 >"$T/p.out" 2>"$T/p.err" &
 		local p=$!
-		sleep 0.3
-		GB_PASSWORD=s3cret timeout 20 gb-register $tcp --server "34020000002000000001@127.0.0.1:$port" \
+		PEER_PIDS+=("$p")
+		wait_bound "$port"
+		GB_PASSWORD=s3cret timeout 20 gb-register -r 1s $tcp --server "34020000002000000001@127.0.0.1:$port" \
 			--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 		PEER_PIDS+=("$!")
 		wait "$p" || { cat "$T/p.err" "$T/dev.err"; return 1; }

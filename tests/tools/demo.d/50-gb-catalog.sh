@@ -12,7 +12,10 @@ echo "\$ gb-catalog --await-register 127.0.0.1:$port | jq -c '{id: .item.device_
 echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --id 34020000001320000001 --catalog channels.xml &"
 gb-catalog --await-register "127.0.0.1:$port" --wait 10s >"$DEMO_TMP/catalog.out" &
 cat_pid=$!
-sleep 0.3
+for i in $(seq 100); do   # until the registrar listens
+	ss -Hlun "sport = :$port" 2>/dev/null | grep -q . && break
+	sleep 0.05
+done
 timeout 15 gb-register --server "34020000002000000001@127.0.0.1:$port" \
 	--id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
 dev_pid=$!
