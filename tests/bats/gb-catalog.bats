@@ -310,3 +310,11 @@ e2e() {
 	[ ! -s "$T/cat.out" ]
 	grep -q "empty (SumNum 0)" "$T/cat.err"
 }
+
+@test "direct TCP to a closed port -> 69" {
+	local port; port=$(free_port)
+	run --separate-stderr timeout 20 gb-catalog --tcp -T 1s "sip:$DEV_ID@127.0.0.1:$port"
+	assert_status 69
+	[ -z "$output" ]
+	assert_contains "$stderr" "refused"
+}
