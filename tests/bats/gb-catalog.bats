@@ -318,3 +318,13 @@ e2e() {
 	[ -z "$output" ]
 	assert_contains "$stderr" "refused"
 }
+
+@test "PresetQuery: one MESSAGE without SumNum, declared GB2312" {
+	start_sipp catalog-device-presets.xml
+	run --separate-stderr timeout 30 gb-catalog -q PresetQuery -c 34020000001310000001 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | jq -r '[.cmd_type, .item.preset_id, .item.preset_name] | join(",")' | tr '\n' '|')" = "PresetQuery,1,$ZJ|PresetQuery,2,Gate 3|" ]
+	grep -q '^<CmdType>PresetQuery</CmdType>' "$T/sipp.msg"
+	grep -q '^<DeviceID>34020000001310000001</DeviceID>' "$T/sipp.msg"
+}
