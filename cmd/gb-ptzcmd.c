@@ -406,6 +406,15 @@ validate(const struct opts *o, ck_err *e)
 		return ck_seterr(e, CK_USAGE, "--xml needs --device-id");
 	if (o->g.from && !strchr(o->g.from, '@'))
 		return ck_seterr(e, CK_USAGE, "--from must be ID@DOMAIN");
+	/* The command and its numbers, before any credential or socket. */
+	if (o->g.target || o->g.listen) {
+		char hex[17], *body;
+		size_t len;
+		if (build(o, hex, e) < 0 ||
+		    !(body = control_body(o, "0", 0, hex, &len, e)))
+			return -1;
+		free(body);
+	}
 	return 0;
 }
 

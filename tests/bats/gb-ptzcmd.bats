@@ -287,6 +287,11 @@ PY
 	assert_status 64
 	run --separate-stderr gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1" spin
 	assert_status 64
+	# bad arguments are refused before anything is sent or awaited
+	run --separate-stderr timeout 5 gb-ptzcmd -w 127.0.0.1:0 home-position 0
+	assert_status 64
+	run --separate-stderr timeout 5 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")" guard 1
+	assert_status 64
 	: >"$T/creds"; chmod 600 "$T/creds"
 	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-ptzcmd -w 127.0.0.1:0 stop
 	assert_status 78
