@@ -396,10 +396,16 @@ ck_manscdp_to_utf8(const char *buf, size_t len, const char *charset,
 	} else
 		cs = valid_utf8((const unsigned char *)body, n) ? "UTF-8" :
 		    "GB18030";
+	/* Devices that declare UTF-8 and send GBK exist; bytes that are not
+	 * UTF-8 cannot be read as UTF-8 anyway, while GB text almost never
+	 * happens to be valid UTF-8, so this fallback does not misread. */
+	if (strcmp(cs, "UTF-8") == 0 && !(charset && *charset) &&
+	    !valid_utf8((const unsigned char *)body, n))
+		cs = "GB18030";
 	if (strcmp(cs, "UTF-8") == 0) {
 		if (!valid_utf8((const unsigned char *)body, n))
 			return ck_seterr(e, CK_DATAERR,
-			    "body declared UTF-8 is not valid UTF-8"), NULL;
+			    "body read as UTF-8 is not valid UTF-8"), NULL;
 		conv = malloc(n + 1);
 		if (!conv)
 			return ck_seterr(e, CK_SOFTWARE, "out of memory"), NULL;

@@ -6,8 +6,9 @@
  * or not (a bare <?xml version="1.0"?>, or no declaration at all). The
  * parser converts to UTF-8 with iconv before expat sees the bytes: a
  * declared encoding wins (GB2312 and GBK are read as their superset
- * GB18030); undeclared bytes that are valid UTF-8 are UTF-8, anything else
- * is GB18030. Builders write encoding="GB2312" and, when a value is not
+ * GB18030), except that a body declared UTF-8 whose bytes are not UTF-8 is
+ * read as GB18030 (devices do that); undeclared bytes that are valid UTF-8
+ * are UTF-8, anything else is GB18030. Builders write encoding="GB2312" and, when a value is not
  * ASCII, convert the body to GB18030 so the bytes match what real platforms
  * send (names such as 浙江省 survive the round trip). */
 #ifndef CK_MANSCDP_H

@@ -81,11 +81,17 @@ charsets(void)
 	T_EQ_STR(ck_manscdp_field(ck_manscdp_next_item(&m, NULL), "Name"), ZJ_U8);
 	ck_manscdp_free(&m);
 
-	/* forced charset wins over the declaration */
+	/* declared UTF-8 but GB bytes: read as GB18030 */
 	n = snprintf(buf, sizeof buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n%s",
 	    catalog_body);
-	T_EQ_INT(ck_manscdp_parse(buf, (size_t)n, NULL, &m, &e), -1);
+	m = parse_ok(buf, (size_t)n, NULL);
+	T_EQ_STR(m.charset, "GB18030");
+	T_EQ_STR(ck_manscdp_field(ck_manscdp_next_item(&m, NULL), "Name"), ZJ_U8);
+	ck_manscdp_free(&m);
+	/* a forced charset is not second-guessed */
+	T_EQ_INT(ck_manscdp_parse(buf, (size_t)n, "UTF-8", &m, &e), -1);
 	T_EQ_INT(e.kind, CK_DATAERR);
+	/* forced charset wins over the declaration */
 	m = parse_ok(buf, (size_t)n, "GBK");
 	T_EQ_STR(ck_manscdp_field(ck_manscdp_next_item(&m, NULL), "Name"), ZJ_U8);
 	ck_manscdp_free(&m);
