@@ -214,10 +214,10 @@ listen_port() {
 }
 
 @test "udp:// input: datagrams from a sender on loopback" {
-	rtp-ps-demux -v --timeout 1s -o "$T/u.out" udp://127.0.0.1:0 2> "$T/u.err" &
+	mux "$D/v.264" --audio "$D/a.alaw"
+	rtp-ps-demux -v --timeout 2s -o "$T/u.out" udp://127.0.0.1:0 2> "$T/u.err" &
 	PEER_PIDS+=($!)
 	local pid=$! port
-	mux "$D/v.264" --audio "$D/a.alaw"
 	port=$(listen_port "$T/u.err" udp)
 	"$TOOLS/rtpsend" udp "$T/x.rtp" 127.0.0.1 "$port"
 	wait "$pid"
