@@ -461,6 +461,8 @@ ck_pcapin_open_file(const char *path, ck_err *e)
 	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
 		size = (uint64_t)st.st_size;
+	/* libpcap reads through stdio: 4 KiB reads cost more than the parsing */
+	setvbuf(fp, NULL, _IOFBF, 256 << 10);
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!pc) {

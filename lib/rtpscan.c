@@ -79,6 +79,8 @@ struct ck_rtpscan {
 	sdpent sdp[SDP_MAX];
 	size_t nsdp;
 	uint64_t rtcp, sdpmsgs, overflow;
+	unsigned sdp_gen;             /* bumped whenever SDP is learnt */
+	ck_stream *last;              /* stream of the previous packet */
 	/* context of the packet being processed (for TCP callbacks) */
 	const ck_pkt *cur;
 	tcpflow *curtf;
@@ -217,6 +219,7 @@ sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
 			e = &s->sdp[SDP_MAX - 1];
 		}
 	}
+	s->sdp_gen++;
 	e->af = m->af;
 	e->tcp = m->tcp;
 	e->port = m->port;
@@ -334,9 +337,11 @@ stream_get(ck_rtpscan *s, const ck_pkt *p, uint32_t ssrc, const char *found)
 	size_t m = s->sidx_size - 1, i;
 	ck_stream *x;
 
+	if (s->last && skey_eq(s->last, p, ssrc))
+		return s->last;
 	for (i = skey_hash(p, ssrc) & m; s->sidx[i]; i = (i + 1) & m)
 		if (skey_eq(s->st[s->sidx[i] - 1], p, ssrc))
-			return s->st[s->sidx[i] - 1];
+			return s->last = s->st[s->sidx[i] - 1];
 	if (s->nst >= MAX_STREAMS) {
 		s->overflow++;
 		return NULL;
@@ -372,7 +377,9 @@ stream_get(ck_rtpscan *s, const ck_pkt *p, uint32_t ssrc, const char *found)
 	x->ssrc = ssrc;
 	x->found = found;
 	ck_rtpstat_init(&x->st);
+	x->cache_gen = ~0u;
 	s->st[s->nst++] = x;
+	s->last = x;
 	sidx_insert(s, x, (uint32_t)s->nst);
 	return x;
 }
@@ -419,8 +426,17 @@ rtp_packet(ck_rtpscan *s, const ck_pkt *p, const uint8_t *d, size_t len,
 		return;
 	if (!(x = stream_get(s, p, r.ssrc, found)))
 		return;
-	se = sdp_find(s, p);
-	clk = clock_for(se, r.pt, &name);
+	if (x->cache_gen != s->sdp_gen || x->cache_pt != r.pt) {
+		/* the clock rate only changes with the payload type or new SDP */
+		se = sdp_find(s, p);
+		x->cache_clock = clock_for(se, r.pt, &name);
+		x->cache_gen = s->sdp_gen;
+		x->cache_pt = r.pt;
+		if (x->st.total_nr && !x->encoding[0] && name)
+			snprintf(x->encoding, sizeof x->encoding, "%s", name);
+	} else
+		se = NULL, name = NULL;
+	clk = x->cache_clock;
 	if (x->st.total_nr == 0) {
 		x->pt = r.pt;
 		snprintf(x->encoding, sizeof x->encoding, "%s", name ? name : "");

@@ -30,6 +30,8 @@ typedef struct ck_stream {
 	const char *found;        /* "sdp", "forced", "heuristic" */
 	int sdp_ssrc;             /* 1 if SDP y= named this SSRC */
 	ck_rtpstat st;
+	unsigned cache_gen, cache_pt;  /* internal: clock rate cache */
+	uint32_t cache_clock;
 } ck_stream;
 
 typedef struct ck_scan_opts {

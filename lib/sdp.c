@@ -42,6 +42,9 @@ ck_sdp_sip_looks(const uint8_t *p, size_t len)
 	    "SUBSCRIBE ", "UPDATE ", "PRACK ", "REFER "};
 	size_t i, n;
 
+	/* RTP starts with 0x80..0xBF: reject fast, this runs per packet */
+	if (len < 4 || p[0] < 'A' || p[0] > 'U')
+		return 0;
 	for (i = 0; i < sizeof pre / sizeof pre[0]; i++) {
 		n = strlen(pre[i]);
 		if (len >= n && memcmp(p, pre[i], n) == 0)
