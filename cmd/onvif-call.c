@@ -199,9 +199,13 @@ call(const ck_onvif_opts *o, const ck_cred *cred, const char *device,
 	if (ck_onvif_target_parse(device, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, o, cred, &e)) == NULL)
 		return ck_fail(&e);
+	if (q.url == NULL && (q.url = ck_onvif_service_url(c, svc, &e)) == NULL) {
+		ck_onvif_free(c);
+		return ck_fail(&e);
+	}
 	if (ck_onvif_request(c, &q, &r, &f, &e) < 0) {
 		if (f.code.local[0])
-			report_fault(q.url ? q.url : svc, &f);
+			report_fault(q.url, &f);
 		rc = ck_fail(&e);
 	} else {
 		src = ck_xml_src(r.doc, &len);

@@ -117,7 +117,11 @@ def _uri(dev, req, recorded_uri, token, first, default):
             netloc = u.netloc.rsplit("@", 1)[0] + "@" + netloc
         uri = u._replace(netloc=netloc).geturl()
     if recorded_uri and token != first:
-        uri += ("&" if "?" in uri else "?") + "profile=" + token
+        if first and re.search(r"\b%s\b" % re.escape(first), uri):
+            # the recording names its profile (Hikvision-style ...&profile=X)
+            uri = re.sub(r"\b%s\b" % re.escape(first), token, uri)
+        else:
+            uri += ("&" if "?" in uri else "?") + "profile=" + token
     return uri
 
 
