@@ -141,8 +141,10 @@ output(run *r, int run_it)
 		return;
 	}
 	if (fwrite(line, 1, n, stdout) != n || fflush(stdout) != 0) {
-		ck_warn("stdout: %s", strerror(errno));
-		r->out_err = 1;
+		/* A reader that has had enough (| head) is no news. */
+		if (errno != EPIPE)
+			ck_warn("stdout: %s", strerror(errno));
+		r->out_err = errno == EPIPE ? 2 : 1;
 	}
 	if (run_it && r->a->exec_argv) {
 		reap(r, 0);
@@ -656,6 +658,8 @@ subscribe_main(const args *a, ck_cred *cred)
 	unsubscribe(&r);
 	if (rc == 0 && r.out_err)
 		rc = CK_IOERR;
+	if (r.out_err == 2)
+		clearerr(stdout);   /* said nothing about EPIPE: keep it so */
 	if (rc == 0 && r.events == 0 && !stop_sig)
 		rc = CK_EMPTY;
 out:

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1167,9 +1168,14 @@ ck_ev_spawn(char *const argv[], const char *data, size_t len, ck_err *e)
 		return ck_seterr(e, CK_SOFTWARE, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		/* stdout carries our records: the command's goes to stderr. */
+		/* stdout carries our records: the command's goes to stderr. The
+		 * command gets default signals and none of our sockets. */
 		if (dup2(fd, 0) < 0 || dup2(2, 1) < 0)
 			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		close_range(3, ~0U, 0);
 		execvp(argv[0], argv);
 		dprintf(2, "%s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
