@@ -867,45 +867,57 @@ header_clen(const char *h, size_t hl)
 	return -1;
 }
 
+long
+ck_sip_frame(const char *buf, size_t len, size_t *skip)
+{
+	size_t k = 0;
+	while (k < len && (buf[k] == '\r' || buf[k] == '\n'))
+		k++;
+	*skip = k;
+	buf += k;
+	len -= k;
+	if (len == 0)
+		return 0;
+	const char *end = memmem(buf, len, "\r\n\r\n", 4);
+	if (end == NULL)
+		return len > CK_SIP_MAX ? -1 : 0;
+	size_t hl = (size_t)(end - buf) + 4;
+	long cl = header_clen(buf, hl);
+	if (cl == -2)
+		return -1;
+	if (cl < 0)
+		cl = 0;
+	if (hl + (size_t)cl > CK_SIP_MAX)
+		return -1;
+	if (len < hl + (size_t)cl)
+		return 0;
+	return (long)(hl + (size_t)cl);
+}
+
 /* Extracts complete messages from a TCP buffer. Returns -1 to drop the
  * connection (framing broken or message too large). */
 static int
 tcp_extract(ck_sip *s, struct conn *c)
 {
 	for (;;) {
-		size_t skip = 0;
-		while (skip < c->len && (c->buf[skip] == '\r' || c->buf[skip] == '\n'))
-			skip++;
+		size_t skip;
+		long total = ck_sip_frame(c->buf, c->len, &skip);
 		if (skip) {
 			memmove(c->buf, c->buf + skip, c->len - skip);
 			c->len -= skip;
 		}
-		if (c->len == 0)
-			return 0;
-		char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
-		if (end == NULL)
-			return c->len > CK_SIP_MAX ? -1 : 0;
-		size_t hl = (size_t)(end - c->buf) + 4;
-		long cl = header_clen(c->buf, hl);
-		if (cl == -2)
-			return -1;
-		if (cl < 0)
-			cl = 0;
-		if (hl + (size_t)cl > CK_SIP_MAX)
-			return -1;
-		if (c->len < hl + (size_t)cl)
-			return 0;
+		if (total <= 0)
+			return (int)total;
 		ck_sip_peer p = { CK_SIP_TCP, c->fd, c->id, c->addr, c->alen };
-		size_t total = hl + (size_t)cl;
 		uint64_t id = c->id;
 		/* dispatch may send (retransmission answer) and drop c on error */
-		char *copy = malloc(total);
+		char *copy = malloc((size_t)total);
 		if (copy == NULL)
 			return -1;
-		memcpy(copy, c->buf, total);
-		memmove(c->buf, c->buf + total, c->len - total);
-		c->len -= total;
-		dispatch(s, copy, total, &p);
+		memcpy(copy, c->buf, (size_t)total);
+		memmove(c->buf, c->buf + total, c->len - (size_t)total);
+		c->len -= (size_t)total;
+		dispatch(s, copy, (size_t)total, &p);
 		free(copy);
 		if (conn_find(s, id, NULL) == NULL)
 			return 1;

@@ -172,6 +172,11 @@ const char *ck_sip_from_user(const osip_message_t *m, int which_to);
 int ck_sip_expires(const osip_message_t *m, int dflt);
 /* Serialises m into a malloc'd NUL-terminated string (caller frees), *len set. */
 char *ck_sip_to_str(const osip_message_t *m, size_t *len, ck_err *e);
+/* Stream framing (SIP over TCP, RFC 3261 18.3): the length of the first
+ * complete message in buf after *skip leading CR/LF keepalive bytes; 0 when
+ * more bytes are needed; -1 when the framing is broken (bad Content-Length)
+ * or the message would exceed CK_SIP_MAX. */
+long ck_sip_frame(const char *buf, size_t len, size_t *skip);
 /* Parses a buffer as a SIP message (copying it). NULL with CK_DATAERR. */
 osip_message_t *ck_sip_parse(const char *buf, size_t len, ck_err *e);
 

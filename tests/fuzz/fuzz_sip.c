@@ -1,5 +1,5 @@
 /* libFuzzer: the SIP message path as gb-register uses it: a datagram is
- * parsed (libosip2 + our checks), a request goes through the registrar
+ * framed as on TCP, parsed (libosip2 + our checks), a request goes through the registrar
  * (REGISTER challenge/verify, Keepalive MESSAGE) or is answered 200, the
  * answer is built and serialised; Date and Expires are read. */
 #include <stdint.h>
@@ -36,6 +36,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t ms;
 	if (s == NULL)
 		init();
+	/* TCP framing first: when the input holds a whole framed message,
+	 * continue with that message, as the TCP path does. */
+	size_t skip;
+	long fl = ck_sip_frame((const char *)data, size, &skip);
+	if (fl > 0) {
+		if (skip + (size_t)fl > size)
+			abort();
+		data += skip;
+		size = (size_t)fl;
+	}
 	osip_message_t *m = ck_sip_parse((const char *)data, size, &e);
 	if (m == NULL)
 		return 0;

@@ -153,6 +153,23 @@ main(void)
 	T_EQ_INT(e.kind, CK_DATAERR);
 	T_OK(ck_sip_parse("\x01\x02garbage", 9, &e) == NULL);
 
+	/* TCP framing */
+	size_t sk;
+	const char *two = "\r\n\r\nMESSAGE sip:a@b SIP/2.0\r\nContent-Length: 3\r\n\r\nabcNEXT";
+	T_EQ_INT(ck_sip_frame(two, strlen(two), &sk), (long)strlen(two) - 4 - 4);
+	T_EQ_INT(sk, 4);
+	T_EQ_INT(ck_sip_frame(two, 20, &sk), 0);
+	const char *compact = "OPTIONS sip:a@b SIP/2.0\r\nl:  2\r\n\r\nxy";
+	T_EQ_INT(ck_sip_frame(compact, strlen(compact), &sk), (long)strlen(compact));
+	const char *nolen = "OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n";
+	T_EQ_INT(ck_sip_frame(nolen, strlen(nolen), &sk), (long)strlen(nolen));
+	const char *bad = "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: x\r\n\r\n";
+	T_EQ_INT(ck_sip_frame(bad, strlen(bad), &sk), -1);
+	const char *huge = "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 999999\r\n\r\n";
+	T_EQ_INT(ck_sip_frame(huge, strlen(huge), &sk), -1);
+	T_EQ_INT(ck_sip_frame("\r\n", 2, &sk), 0);
+	T_EQ_INT(sk, 2);
+
 	/* GB dates (TZ-independent round trip, and the UTC form) */
 	int64_t ms;
 	char d[40];
