@@ -4,6 +4,7 @@
 #   netns_bridge br0            # a bridge in the switch (IGMP snooping off)
 #   netns_host cam1 10.213.0.11/24 br0   # namespace with eth0 on br0
 #   netns_link cam1 eth1 10.213.1.11/24 br1   # a second interface
+#   netns_addr6 cam1 fd00:213::11/64           # an IPv6 address on eth0
 #   netns_exec cam1 CMD...      # run in it
 #   netns_cleanup               # delete everything this run made
 #
@@ -47,8 +48,17 @@ netns_host() {
 	local ns; ns=$(netns_ns "$1")
 	ip netns add "$ns" || return 1
 	NETNS_LIST+=("$ns")
+	# no duplicate address detection: IPv6 addresses (link-local too) are
+	# usable at once instead of after a second or two
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+	    net.ipv6.conf.default.accept_dad=0 >/dev/null 2>&1 || true
 	ip -n "$ns" link set lo up
 	netns_link "$1" eth0 "$2" "$3"
+}
+
+# netns_addr6 HOST ADDR/LEN [IFNAME]: an IPv6 address on eth0 (or IFNAME).
+netns_addr6() {
+	ip -n "$(netns_ns "$1")" -6 addr add "$2" dev "${3:-eth0}" nodad
 }
 
 # netns_exec HOST CMD...

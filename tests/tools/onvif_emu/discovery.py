@@ -18,7 +18,8 @@ plugin loader can import it):
       --xaddr 'http://{addr}:8080/onvif/device_service' --ready FILE
 
 {addr} in an XAddr becomes the address of the interface the Probe came in
-on (IP_PKTINFO), as real multi-homed cameras do.
+on (IP_PKTINFO), as real multi-homed cameras do (IPv4 only; give IPv6
+XAddrs literally). --ipv6 --iface eth0 answers on [ff02::c]:3702.
 
 Quirks (--quirk, repeatable): no-types (omit wsdd:Types), odd-prefixes
 (env/ns1/ns2/default-namespace spellings), porttype (wsa:PortType and empty
@@ -49,6 +50,7 @@ DN = "http://www.onvif.org/ver10/network/wsdl"
 TDS = "http://www.onvif.org/ver10/device/wsdl"
 TO_DISCOVERY = "urn:schemas-xmlsoap-org:ws:2005:04:discovery"
 GROUP = "239.255.255.250"
+GROUP6 = "ff02::c"
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -227,14 +229,25 @@ def parse_probe(data):
 class Responder:
     def __init__(self, dev, a):
         self.dev, self.a = dev, a
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-        self.sock.bind((a.bind, a.port))
+        self.v6 = a.ipv6
+        if self.v6:
+            self.sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            self.sock.bind((a.bind if a.bind != "0.0.0.0" else "::", a.port))
+            for name in a.iface or []:
+                mreq = socket.inet_pton(socket.AF_INET6, GROUP6) + struct.pack(
+                    "@I", socket.if_nametoindex(name))
+                self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+            self.sock.bind((a.bind, a.port))
+            for ifa in a.iface_addr or []:
+                mreq = socket.inet_aton(GROUP) + socket.inet_aton(ifa)
+                self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
         self.port = self.sock.getsockname()[1]
-        for ifa in a.iface_addr or []:
-            mreq = socket.inet_aton(GROUP) + socket.inet_aton(ifa)
-            self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
         self.pending = []   # (when, data, dest)
         self.nrecv = 0
         self.answered = set()   # (MessageID, interface): repeats are dropped
@@ -248,6 +261,15 @@ class Responder:
     def announce(self, kind):
         # SOAP-over-UDP: a multicast message is repeated (same MessageID)
         # MULTICAST_UDP_REPEAT times with a doubling random delay.
+        if self.v6:
+            for name in self.a.iface or []:
+                msg = self.dev.announcement(kind, "")
+                self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF,
+                                     socket.if_nametoindex(name))
+                self.sock.sendto(msg, (GROUP6, self.a.group_port, 0,
+                                       socket.if_nametoindex(name)))
+                log("%s sent on %s" % (kind, name))
+            return
         for ifa in self.a.iface_addr or []:
             msg = self.dev.announcement(kind, ifa)
             delay = random.uniform(0.05, 0.25)
@@ -271,7 +293,7 @@ class Responder:
         except LookupError as e:
             return   # another device's Hello/Bye: not for us
         except ValueError as e:
-            log("rejected datagram from %s:%d: %s" % (src[0], src[1], e))
+            log("rejected datagram from %s port %d: %s" % (src[0], src[1], e))
             return
         if want is not None:
             have = self.dev.type_qnames()
@@ -318,7 +340,7 @@ class Responder:
             if not r:
                 continue
             data, anc, _, src = self.sock.recvmsg(65535, socket.CMSG_SPACE(12))
-            local = self.a.bind
+            local = self.a.bind if not self.v6 else ""
             for lvl, typ, val in anc:
                 if lvl == socket.IPPROTO_IP and typ == IP_PKTINFO and len(val) >= 12:
                     local = socket.inet_ntoa(val[4:8])
@@ -332,6 +354,9 @@ def main(argv=None):
     ap.add_argument("--group-port", type=int, default=3702)
     ap.add_argument("--iface-addr", action="append",
                     help="join the group on the interface with this address")
+    ap.add_argument("--ipv6", action="store_true",
+                    help="IPv6: [ff02::c]:3702, joined on each --iface NAME")
+    ap.add_argument("--iface", action="append", help="interface name (with --ipv6)")
     ap.add_argument("--urn", default="urn:uuid:%s" % uuid.uuid4())
     ap.add_argument("--xaddr", action="append", default=None)
     ap.add_argument("--types", default="dn:NetworkVideoTransmitter tds:Device")
