@@ -458,6 +458,31 @@ load_catalog(struct dev *d, const char *path, ck_err *e)
 	return 0;
 }
 
+/* Without --catalog, an IP camera's answer: itself as the only channel. */
+static int
+self_item(struct dev *d)
+{
+	char *name = ck_xml_escape(d->o->name), *man = ck_xml_escape(d->o->manufacturer),
+	    *model = ck_xml_escape(d->o->model), *it = NULL;
+	if (name && man && model && asprintf(&it, "<Item>\r\n<DeviceID>%s</DeviceID>\r\n"
+	    "<Name>%s</Name>\r\n<Manufacturer>%s</Manufacturer>\r\n<Model>%s</Model>\r\n"
+	    "<Owner>Owner</Owner>\r\n<CivilCode>%s</CivilCode>\r\n<Address>Address</Address>\r\n"
+	    "<Parental>0</Parental>\r\n<ParentID>%s</ParentID>\r\n<SafetyWay>0</SafetyWay>\r\n"
+	    "<RegisterWay>1</RegisterWay>\r\n<Secrecy>0</Secrecy>\r\n<Status>ON</Status>\r\n"
+	    "</Item>", d->o->id, name, man, model, d->o->domain, d->server_id) < 0)
+		it = NULL;
+	free(name);
+	free(man);
+	free(model);
+	if (it == NULL || (d->items = malloc(sizeof *d->items)) == NULL) {
+		free(it);
+		return -1;
+	}
+	d->items[0] = it;
+	d->nitems = 1;
+	return 0;
+}
+
 /* Control elements that need a <Response> (GB/T 28181-2016 9.3). */
 static const char *const ack_controls[] = {
 	"RecordCmd", "GuardCmd", "AlarmCmd", "HomePosition", "DeviceUpgrade",
@@ -558,6 +583,25 @@ answer_query(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
 		status = b ? send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e) : -1;
 		messages += status >= 0;
 		free(b);
+	} else if (strcmp(m->cmd_type, "RecordInfo") == 0 ||
+	    strcmp(m->cmd_type, "PresetQuery") == 0) {
+		/* No recordings and no presets: an empty list, as devices answer. */
+		int rec = m->cmd_type[0] == 'R';
+		char *b = ck_manscdp_list_response(m->cmd_type, m->sn,
+		    m->device_id[0] ? m->device_id : d->o->id, 0,
+		    rec ? "RecordList" : "PresetList", NULL, 0, &len, &e);
+		status = b ? send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e) : -1;
+		messages += status >= 0;
+		free(b);
+	} else if (strcmp(m->cmd_type, "ConfigDownload") == 0) {
+		const char *kv[] = { "Result", "OK" };
+		char *b = response_body("ConfigDownload", m->sn, d->o->id, kv, 2,
+		    "<BasicParam>\r\n<Expiration>3600</Expiration>\r\n"
+		    "<HeartBeatInterval>60</HeartBeatInterval>\r\n<HeartBeatCount>3</HeartBeatCount>\r\n"
+		    "</BasicParam>\r\n", &len);
+		status = b ? send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e) : -1;
+		messages += status >= 0;
+		free(b);
 	}
 	rec_start(d, "query");
 	ck_json_str(d->j, "cmd_type", m->cmd_type);
@@ -630,6 +674,10 @@ run_device(const struct opts *o, ck_cred *cred)
 		return CK_SOFTWARE;
 	if (o->catalog && load_catalog(&d, o->catalog, &e) < 0) {
 		rc = ck_fail(&e);
+		goto out;
+	}
+	if (!o->catalog && self_item(&d) < 0) {
+		rc = CK_SOFTWARE;
 		goto out;
 	}
 	/* An IPv6 platform needs an IPv6 socket. */

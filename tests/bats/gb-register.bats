@@ -505,3 +505,26 @@ PY
 	wait_for_grep auth_failed "$T/reg.out" 5
 	assert_json_eq "$(grep auth_failed "$T/reg.out" | head -n 1)" .reason "replayed nonce count"
 }
+
+@test "gb-register: without --catalog answers as an IP camera (itself); RecordInfo gets an empty list" {
+	start_sipp_uas register-platform-query.xml -set grant 3600 -set cmd Catalog
+	start_device "$T/d.out" --keepalive 60s --name "Door <1>"
+	wait_for_grep '"query"' "$T/d.out" 10
+	wait_for_grep '</Response>' "$T/sipp.msg" 5
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	assert_json_eq "$(grep '"query"' "$T/d.out")" .items 1
+	grep -q '<SumNum>1</SumNum>' "$T/sipp.msg"
+	grep -q "<DeviceID>$DEV_ID</DeviceID>" "$T/sipp.msg"
+	grep -q '<Name>Door &lt;1&gt;</Name>' "$T/sipp.msg"
+	grep -q "<ParentID>$PLATFORM_ID</ParentID>" "$T/sipp.msg"
+	teardown_peers || true
+	rm -f "$T/sipp.msg"
+	start_sipp_uas register-platform-query.xml -set grant 3600 -set cmd RecordInfo
+	start_device "$T/d2.out" --keepalive 60s
+	wait_for_grep '"query"' "$T/d2.out" 10
+	wait_for_grep '</Response>' "$T/sipp.msg" 5
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	assert_json_eq "$(grep '"query"' "$T/d2.out")" .cmd_type RecordInfo
+	grep -q '<RecordList Num="0">' "$T/sipp.msg"
+	grep -q '<SumNum>0</SumNum>' "$T/sipp.msg"
+}
