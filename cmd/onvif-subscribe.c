@@ -76,7 +76,12 @@ typedef struct run {
 	ck_onvif *c;         /* control requests */
 	ck_onvif *pc;        /* PullMessages (longer HTTP timeout) */
 	ck_evhttp *lis;
-	char consumer[300];
+	char consumer[300];  /* http://host:port/ of the listener */
+	unsigned gen;        /* push: subscription number, in the consumer path */
+	int gen_seen;        /* a Notify for gen arrived */
+	int from;            /* push: 0 current subscription, 1 the replaced one */
+	char *seen[128];     /* fingerprints heard from the replaced one */
+	unsigned nseen;
 	ck_ev_sub sub;
 	int subscribed;
 	char sub_url[1024];  /* sub.address after XAddr rewriting */
@@ -215,6 +220,61 @@ deliver(run *r, const ck_ev_msg *m, int64_t rx)
 	r->events++;
 }
 
+/* Push, while one subscription replaces another: both may send the same
+ * notification. What the replaced one sent is remembered, and the new one's
+ * copy dropped. Returns 1 for such a copy. */
+static int
+transition_dup(run *r, const ck_ev_msg *m)
+{
+	char *key = ck_ev_msg_key(m), *fp;
+	size_t i, n;
+	unsigned k;
+
+	if (!key || !m->utc)
+		return free(key), 0;
+	n = strlen(key) + strlen(m->utc) + 2;
+	for (i = 0; i < m->ndata; i++)
+		n += strlen(m->data[i].name) + strlen(m->data[i].value) + 2;
+	fp = malloc(n);
+	if (!fp)
+		return free(key), 0;
+	snprintf(fp, n, "%s\n%s", key, m->utc);
+	for (i = 0; i < m->ndata; i++) {
+		strcat(fp, "\n");
+		strcat(fp, m->data[i].name);
+		strcat(fp, "=");
+		strcat(fp, m->data[i].value);
+	}
+	free(key);
+	if (r->from == 1) {
+		k = r->nseen++ % (sizeof r->seen / sizeof r->seen[0]);
+		free(r->seen[k]);
+		r->seen[k] = fp;
+		return 0;
+	}
+	for (k = 0; k < sizeof r->seen / sizeof r->seen[0]; k++)
+		if (r->seen[k] && strcmp(r->seen[k], fp) == 0) {
+			ck_info("%s at %s came from both subscriptions; printed once",
+			    m->topic, m->utc);
+			free(fp);
+			return 1;
+		}
+	free(fp);
+	return 0;
+}
+
+static void
+forget_seen(run *r)
+{
+	unsigned k;
+
+	for (k = 0; k < sizeof r->seen / sizeof r->seen[0]; k++) {
+		free(r->seen[k]);
+		r->seen[k] = NULL;
+	}
+	r->nseen = 0;
+}
+
 /* Parses the NotificationMessages under container and delivers them. */
 static int
 deliver_all(run *r, const ck_xnode *container, ck_err *e)
@@ -226,6 +286,8 @@ deliver_all(run *r, const ck_xnode *container, ck_err *e)
 	if (ck_ev_parse_msgs(container, &m, &n, e) < 0)
 		return -1;
 	for (i = 0; i < n && !r->out_err; i++) {
+		if (r->a->push && transition_dup(r, &m[i]))
+			continue;
 		deliver(r, &m[i], rx);
 		if (r->a->count > 0 && r->events >= r->a->count)
 			break;
@@ -317,11 +379,19 @@ subscribe(run *r, ck_err *e)
 	int pass;
 
 	ck_ev_fmt_duration(a->term_ms, term);
+	/* Each push subscription has its own consumer path, so that Notifies
+	 * from one we replaced (Unsubscribe does not work everywhere) are told
+	 * apart and dropped instead of printed twice. */
+	char consumer[340];
+	r->gen++;
+	r->gen_seen = 0;
+	forget_seen(r);
+	snprintf(consumer, sizeof consumer, "%sonvif-subscribe/%u", r->consumer, r->gen);
 	/* Some firmwares refuse a relative InitialTerminationTime: then ask
 	 * without one and take what they give. */
 	for (pass = 0; pass < 2; pass++) {
 		const char *t = pass == 0 ? term : NULL;
-		char *body = a->push ? ck_ev_body_subscribe(r->consumer, topics, t)
+		char *body = a->push ? ck_ev_body_subscribe(consumer, topics, t)
 		    : ck_ev_body_create_pullpoint(topics, t);
 		int rc;
 
@@ -460,7 +530,22 @@ on_notify(void *arg, const char *peer, const char *path, const char *body,
 	run *r = arg;
 	ck_soap_resp resp;
 	ck_err e;
+	unsigned g;
 
+	/* The previous subscription is heard until the new one speaks: what it
+	 * sends after that, the new one sends too. */
+	r->from = 0;
+	if (sscanf(path, "/onvif-subscribe/%u", &g) == 1) {
+		if (g == r->gen) {
+			r->gen_seen = 1;
+		} else if (g + 1 != r->gen || r->gen_seen) {
+			ck_info("push from %s to %s: a replaced subscription, ignored",
+			    peer, path);
+			return done(r);
+		} else {
+			r->from = 1;
+		}
+	}
 	if (ck_soap_parse(body, len, &resp, NULL, &e) < 0) {
 		ck_warn("push from %s: %s", peer, e.msg);
 		return done(r);
@@ -663,6 +748,7 @@ subscribe_main(const args *a, ck_cred *cred)
 	if (rc == 0 && r.events == 0 && !stop_sig)
 		rc = CK_EMPTY;
 out:
+	forget_seen(&r);
 	reap(&r, 1);
 	drop_sub(&r);
 	ck_coalesce_free(r.co);

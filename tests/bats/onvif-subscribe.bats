@@ -168,9 +168,21 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	run --separate-stderr sub --push 127.0.0.1:0 -c 4 "$T"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -r .topic | sort -u)" = "tns1:RuleEngine/CellMotionDetector/Motion" ]
-	body "$LOG" Subscribe | grep -qE '<wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:[0-9]+/</wsa:Address></wsnt:ConsumerReference>'
+	body "$LOG" Subscribe | grep -qE "<wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:[0-9]+/onvif-subscribe/1</wsa:Address></wsnt:ConsumerReference>"
 	diff -u <(delivered "$EV" | head -n 4) <(printed "$output")
 	ops "$LOG" | grep -qx Unsubscribe
+}
+
+@test "push to a camera whose Renew and Unsubscribe do not work: no event printed twice" {
+	emu --quirk renew-refused --quirk unsubscribe-refused --event-interval 0.1
+	run --separate-stderr sub --push 127.0.0.1:0 --termination 1s -d 3500ms -v "$T"
+	assert_status 0
+	[ "$(ops "$LOG" | grep -c '^Subscribe$')" -ge 3 ]
+	# several subscriptions delivered the same events; each is printed once
+	[ "$(jq -r 'select(.event == "delivered") | .ts' "$EV" | sort | uniq -d | wc -l)" -gt 0 ]
+	[ -z "$(printed "$output" | sort | uniq -d)" ]
+	grep -qE "a replaced subscription, ignored|came from both subscriptions" <<<"$stderr"
+	[ "$(printed "$output" | wc -l)" -ge 15 ]
 }
 
 @test "--coalesce: a Tapo-like cascade (repeats, a false state) is one event_start and one event_end" {

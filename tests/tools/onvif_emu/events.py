@@ -24,7 +24,8 @@ replies already handed over go out, and exits (the restart tests).
 
 Quirks: pullpoint-500 (CreatePullPointSubscription and PullMessages answer
 HTTP 500 while push works, Tapo C320WS), renew-refused (every Renew faults),
-renew-relative-refused (only an absolute TerminationTime is accepted).
+renew-relative-refused (only an absolute TerminationTime is accepted),
+unsubscribe-refused (the subscription goes on until it expires; Tapo).
 --pull-faults "3:500,5:unknown,7:reset" makes the Nth PullMessages fail.
 """
 import datetime
@@ -435,6 +436,9 @@ def renew(dev, req):
 def unsubscribe(dev, req):
     ev = dev.state["events"]
     sub = ev.lookup(req)
+    if "unsubscribe-refused" in dev.quirks:
+        raise Fault(["ter:ActionNotSupported"], "Unsubscribe is not supported",
+                    code="Receiver")
     with ev.cond:
         sub["alive"] = False
         ev.subs.pop(sub["path"], None)
