@@ -267,7 +267,7 @@ collect(struct run *r)
 		if (r->responses > before)
 			deadline = ck_now_ms() + r->o->timeout_ms;
 		if (done && r->nkeys == 0 && list_type(r->o->query)) {
-			ck_info("the %s is empty (SumNum 0)", r->o->query);
+			ck_info("the %s is empty", r->o->query);
 			return CK_EMPTY;
 		}
 		if (done)

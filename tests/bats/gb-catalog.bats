@@ -295,9 +295,10 @@ e2e() {
 	grep -q "wrong password" "$T/cat.err"
 }
 
-@test "a device without channels: empty catalog -> 1" {
+@test "a device without recordings: empty RecordInfo answer -> 1" {
 	local port; port=$(udp_port)
-	GB_PASSWORD=s3cret timeout 20 gb-catalog -v -w "127.0.0.1:$port" -W 15s >"$T/cat.out" 2>"$T/cat.err" &
+	GB_PASSWORD=s3cret timeout 20 gb-catalog -v -q RecordInfo --start 2023-10-14T00:00:00 \
+		--end 2023-10-14T23:59:59 -w "127.0.0.1:$port" -W 15s >"$T/cat.out" 2>"$T/cat.err" &
 	local cat=$!
 	PEER_PIDS+=("$cat")
 	wait_bound "$port"
@@ -308,7 +309,7 @@ e2e() {
 	wait "$cat" || rc=$?
 	[ "$rc" -eq 1 ] || { cat "$T/cat.err"; return 1; }
 	[ ! -s "$T/cat.out" ]
-	grep -q "empty (SumNum 0)" "$T/cat.err"
+	grep -q "the RecordInfo is empty" "$T/cat.err"
 }
 
 @test "direct TCP to a closed port -> 69" {
