@@ -37,7 +37,8 @@ ck_ps_init(ck_ps *ps, ck_ps_sink sink, void *ctx, ck_err *e)
 	ps->state = S_SYNC;
 	ps->hold = malloc(HOLD_MAX);
 	ps->pkt = malloc(65536);
-	ps->au = malloc(CK_PS_AU_MAX);
+	ps->au_cap = 64u << 10;  /* grows with the largest frame, up to CK_PS_AU_MAX */
+	ps->au = malloc(ps->au_cap);
 	if (!ps->hold || !ps->pkt || !ps->au) {
 		ck_ps_free(ps);
 		return ck_seterr(e, CK_SOFTWARE, "out of memory");
@@ -317,6 +318,18 @@ payload(ck_ps *ps, const uint8_t *p, size_t m, ck_err *e)
 				return -1;
 			ps->au_open = 1;
 			ps->au_split = 1;
+		}
+		if (ps->au_len + m > ps->au_cap) {
+			size_t nc = ps->au_cap * 2;
+			while (nc < ps->au_len + m)
+				nc *= 2;
+			if (nc > CK_PS_AU_MAX)
+				nc = CK_PS_AU_MAX;
+			uint8_t *na = realloc(ps->au, nc);
+			if (na == NULL)
+				return ck_seterr(e, CK_SOFTWARE, "out of memory");
+			ps->au = na;
+			ps->au_cap = nc;
 		}
 		memcpy(ps->au + ps->au_len, p, m);
 		ps->au_len += m;

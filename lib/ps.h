@@ -55,7 +55,7 @@ typedef struct ck_ps {
 	uint8_t *hold;
 	size_t hold_len;
 	uint8_t *au;
-	size_t au_len;
+	size_t au_len, au_cap;
 	int au_open, au_has_pts, au_has_dts, au_split;
 	uint64_t au_pts, au_dts;
 	uint8_t *pkt;          /* current audio / private PES payload */
