@@ -418,7 +418,9 @@ discover(struct run *r, ck_err *e)
 			p[np++] = (struct pollfd){ .fd = r->fd4, .events = POLLIN };
 		if (r->fd6 >= 0)
 			p[np++] = (struct pollfd){ .fd = r->fd6, .events = POLLIN };
-		rc = poll(p, (nfds_t)np, wake < 0 ? -1 : (int)(wake > now ? wake - now : 0));
+		/* in slices of at most a minute: -t may be longer than an int of ms */
+		rc = poll(p, (nfds_t)np, wake < 0 ? 60000 :
+		    (int)(wake - now > 60000 ? 60000 : wake > now ? wake - now : 0));
 		if (rc < 0 && errno != EINTR) {
 			ck_seterr(e, CK_IOERR, "poll: %s", strerror(errno));
 			break;
