@@ -37,6 +37,11 @@ main(void)
 	    "sip:130909115229300920@10.64.49.44:7100",
 	    "a8afe6fcbee6331d89d3eb0d3d19ce39", NULL, NULL, NULL, out, &e) == 0);
 	T_EQ_STR(out, "907ddb1bcc25174d7de4a96c947fb066");
+	/* ... and its unregister (Expires: 0) from the same capture (seed 003) */
+	T_OK(ck_digest_response(CK_DIGEST_MD5, "admin", "hik", "12345", "REGISTER",
+	    "sip:130909115229300920@10.64.49.44:7100",
+	    "42dc1acbe02b15743942c0af9314768b", NULL, NULL, NULL, out, &e) == 0);
+	T_EQ_STR(out, "7328353ed26e3f2edf3ff57e834d5665");
 
 	/* Challenge parsing: the 7616 SHA-256 challenge, unquoted algorithm */
 	T_EQ_INT(ck_digest_parse_challenge("Digest\r\n realm=\"http-auth@example.org\","
