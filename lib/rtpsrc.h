@@ -92,6 +92,7 @@ int ck_rtpseq_push(ck_rtpseq *q, const uint8_t *p, size_t n, int64_t now_ms,
 int ck_rtpseq_expire(ck_rtpseq *q, int64_t now_ms, ck_rtpseq_emit emit, void *ctx, ck_err *e);
 /* End of input: releases everything held, in order. */
 int ck_rtpseq_flush(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e);
+/* Frees the held packets and the window (q itself belongs to the caller). */
 void ck_rtpseq_free(ck_rtpseq *q);
 
 #endif
