@@ -133,9 +133,9 @@ emu_lo() {
 	netns_setup
 	netns_host d1 10.213.0.11/24 br0
 	out="$BATS_TEST_TMPDIR/listen.out"
-	ip netns exec "$C_NS" "$(BIN)" --listen -t 8s >"$out" 2>"$BATS_TEST_TMPDIR/listen.err" &
+	ip netns exec "$C_NS" "$(BIN)" -v --listen -t 8s >"$out" 2>"$BATS_TEST_TMPDIR/listen.err" &
 	lpid=$!
-	sleep 0.5
+	wait_for_grep 'listening on eth0' "$BATS_TEST_TMPDIR/listen.err" 5
 	emu_in d1 --iface-addr 10.213.0.11 --urn urn:uuid:hello-1 --name hi \
 	    --xaddr 'http://{addr}:2020/onvif/device_service'
 	wait_for_grep '"hello"' "$out" 5
@@ -249,9 +249,9 @@ emu_lo() {
 	netns_addr6 c fd00:213::2/64
 	netns_addr6 d1 fd00:213::11/64
 	out="$BATS_TEST_TMPDIR/listen6.out"
-	ip netns exec "$C_NS" "$(BIN)" --listen -6 -t 8s >"$out" 2>"$BATS_TEST_TMPDIR/listen6.err" &
+	ip netns exec "$C_NS" "$(BIN)" -v --listen -6 -t 8s >"$out" 2>"$BATS_TEST_TMPDIR/listen6.err" &
 	lpid=$!
-	sleep 0.5
+	wait_for_grep 'listening on eth0' "$BATS_TEST_TMPDIR/listen6.err" 5
 	emu_in d1 --ipv6 --iface eth0 --urn urn:uuid:six \
 	    --xaddr 'http://[fd00:213::11]/onvif/device_service'
 	wait_for_grep '"hello"' "$out" 5
