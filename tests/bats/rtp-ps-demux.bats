@@ -334,3 +334,20 @@ PY
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/empty"
 	assert_status 1
 }
+
+@test "real captures: rtptools' own rtpdump (PCMU) and an RFC 6184 H.264 stream are refused as not PS" {
+	require_shared data/pcap-samples/rtptools-bark.rtp
+	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$SHARED/data/pcap-samples/rtptools-bark.rtp"
+	assert_status 65
+	assert_contains "$stderr" "not MPEG-PS"
+	# 16 records, one of them RTCP (plen 0): 15 RTP packets of SSRC 0x00059c72
+	assert_json_eq "$(printf '%s\n' "$stderr" | grep '^{')" .rtp_packets 15
+	assert_json_eq "$(printf '%s\n' "$stderr" | grep '^{')" .ssrc 367730
+	[ ! -s "$T/o" ]
+	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
+	pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --stream 1 > "$T/h.rtp"
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/h.rtp"
+	assert_status 65
+	assert_contains "$stderr" "looks like RFC 6184 H.264"
+	[ ! -s "$T/o" ]
+}
