@@ -131,7 +131,8 @@ ck_rtpsrc_open(ck_rtpsrc *s, const char *spec, int force, int64_t timeout_ms, ck
 			s->kind = CK_IN_UDP;
 		int sz = 4 << 20;
 		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-		ck_info("listening on udp://%s:%d", host[0] ? host : "*", ck_local_port(s->fd));
+		ck_info("listening on udp://%s%s%s:%d", strchr(host, ':') ? "[" : "", host[0] ? host : "*",
+		    strchr(host, ':') ? "]" : "", ck_local_port(s->fd));
 		return 0;
 	}
 	if (strncmp(spec, "tcp-listen://", 13) == 0) {
@@ -140,7 +141,8 @@ ck_rtpsrc_open(ck_rtpsrc *s, const char *spec, int force, int64_t timeout_ms, ck
 		if ((s->lfd = ck_tcp_listen(host[0] ? host : NULL, port, AF_UNSPEC, e)) < 0)
 			return -1;
 		s->net = 1;
-		ck_info("listening on tcp://%s:%d", host[0] ? host : "*", ck_local_port(s->lfd));
+		ck_info("listening on tcp://%s%s%s:%d", strchr(host, ':') ? "[" : "", host[0] ? host : "*",
+		    strchr(host, ':') ? "]" : "", ck_local_port(s->lfd));
 		return 0;
 	}
 	if (strncmp(spec, "tcp://", 6) == 0) {

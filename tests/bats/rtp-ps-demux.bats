@@ -223,6 +223,16 @@ listen_port() {
 	wait "$pid"
 	cmp "$T/u.out" "$D/v.264"
 	grep -q "75 frames" "$T/u.err"
+	# IPv6, where the host has it
+	python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null || return 0
+	rtp-ps-demux -v --timeout 2s -o "$T/u6.out" 'udp://[::1]:0' 2> "$T/u6.err" &
+	pid=$!
+	PEER_PIDS+=($pid)
+	port=$(listen_port "$T/u6.err" udp)
+	grep -q 'listening on udp://\[::1\]:' "$T/u6.err"
+	"$TOOLS/rtpsend" udp "$T/x.rtp" ::1 "$port"
+	wait "$pid"
+	cmp "$T/u6.out" "$D/v.264"
 }
 
 @test "tcp-listen:// input: RFC 4571 and RTSP '\$' framing, segments not aligned" {
