@@ -204,6 +204,8 @@ on_rtp(void *arg, const ck_stream *x, const uint8_t *d, size_t len, const ck_pkt
 		sort_add(j, d, len, p, x);
 	else
 		write_one(j, d, len, p, x);
+	if (j->iface && fflush(stdout) != 0)   /* live: the reader waits */
+		j->werr = 1;
 }
 
 static void
@@ -267,6 +269,29 @@ emit_stream(ck_json *js, const ck_stream *x, int table)
 		ck_json_null(js, "max_jitter_ms");
 		ck_json_null(js, "mean_jitter_ms");
 	}
+	ck_json_emit(js, stdout);
+}
+
+static void
+emit_rtcp(ck_json *js, const ck_rtcpflow *r, int table)
+{
+	char s[64], d[64];
+
+	addr_str(r->af, r->src, s, sizeof s);
+	addr_str(r->af, r->dst, d, sizeof d);
+	if (table) {
+		printf("  - %-3s %15s %5u %15s %5u RTCP %llu packets\n",
+		    r->tcp ? "tcp" : "udp", s, r->sport, d, r->dport,
+		    (unsigned long long)r->packets);
+		return;
+	}
+	ck_json_record(js, "rtcp");
+	ck_json_str(js, "src", s);
+	ck_json_int(js, "src_port", r->sport);
+	ck_json_str(js, "dst", d);
+	ck_json_int(js, "dst_port", r->dport);
+	ck_json_str(js, "transport", r->tcp ? "tcp" : "udp");
+	ck_json_uint(js, "packets", r->packets);
 	ck_json_emit(js, stdout);
 }
 
@@ -346,6 +371,8 @@ run(job *j)
 			    "maxdelta", "jitter", "maxjit");
 		for (i = 0; i < ck_rtpscan_count(sc); i++)
 			emit_stream(js, ck_rtpscan_stream(sc, i), j->table);
+		for (i = 0; i < ck_rtpscan_rtcp_count(sc); i++)
+			emit_rtcp(js, ck_rtpscan_rtcp(sc, i), j->table);
 	}
 	if (ck_verbosity) {
 		uint64_t rtcp, sdp, ov, mal, re, fd;

@@ -17,6 +17,7 @@
 #define HEUR_N 4                  /* packets of one SSRC that must agree */
 #define HEUR_HOLD 12              /* packets held while deciding */
 #define SIPBUF 65536
+#define RTCP_MAX 1024             /* RTCP flows remembered */
 
 typedef struct key {
 	uint8_t af, proto;
@@ -80,6 +81,8 @@ struct ck_rtpscan {
 	size_t nsdp;
 	uint64_t rtcp, sdpmsgs, overflow;
 	unsigned sdp_gen;             /* bumped whenever SDP is learnt */
+	ck_rtcpflow *rf;              /* RTCP flows, in order of detection */
+	size_t nrf;
 	ck_stream *last;              /* stream of the previous packet */
 	/* context of the packet being processed (for TCP callbacks) */
 	const ck_pkt *cur;
@@ -165,6 +168,7 @@ ck_rtpscan_free(ck_rtpscan *s)
 	for (i = 0; i < s->nst; i++)
 		free(s->st[i]);
 	free(s->st);
+	free(s->rf);
 	free(s->sidx);
 	free(s->fl);
 	free(s);
@@ -197,6 +201,50 @@ ck_rtpscan_counts(const ck_rtpscan *s, uint64_t *rtcp, uint64_t *sdp,
 	*rtcp = s->rtcp;
 	*sdp = s->sdpmsgs;
 	*overflow = s->overflow;
+}
+
+/* --- RTCP: counted per flow, apart from the RTP streams ------------------ */
+
+static void
+rtcp_seen(ck_rtpscan *s, const ck_pkt *p)
+{
+	size_t i;
+	ck_rtcpflow *r;
+
+	s->rtcp++;
+	for (i = s->nrf; i-- > 0;) {
+		r = &s->rf[i];
+		if (r->sport == p->sport && r->dport == p->dport && r->af == p->af &&
+		    r->tcp == (p->proto == 6) && !memcmp(r->src, p->src, 16) &&
+		    !memcmp(r->dst, p->dst, 16)) {
+			r->packets++;
+			return;
+		}
+	}
+	if (s->nrf == RTCP_MAX)
+		return;
+	if (!s->rf && !(s->rf = calloc(RTCP_MAX, sizeof *s->rf)))
+		return;
+	r = &s->rf[s->nrf++];
+	r->af = p->af;
+	memcpy(r->src, p->src, 16);
+	memcpy(r->dst, p->dst, 16);
+	r->sport = p->sport;
+	r->dport = p->dport;
+	r->tcp = p->proto == 6;
+	r->packets = 1;
+}
+
+size_t
+ck_rtpscan_rtcp_count(const ck_rtpscan *s)
+{
+	return s->nrf;
+}
+
+const ck_rtcpflow *
+ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i)
+{
+	return i < s->nrf ? &s->rf[i] : NULL;
 }
 
 /* --- SDP endpoints ------------------------------------------------------ */
@@ -419,7 +467,7 @@ rtp_packet(ck_rtpscan *s, const ck_pkt *p, const uint8_t *d, size_t len,
 	uint32_t clk;
 
 	if (ck_rtp_is_rtcp(d, len)) {
-		s->rtcp++;
+		rtcp_seen(s, p);
 		return;
 	}
 	if (ck_rtp_parse(d, len, &r, &e) < 0)
@@ -533,7 +581,7 @@ heuristic(ck_rtpscan *s, flow *f, const ck_pkt *p)
 	int i, same = 1;
 
 	if (plausible_rtcp(p->data, p->len)) {
-		s->rtcp++;
+		rtcp_seen(s, p);
 		return;
 	}
 	if (!plausible(p->data, p->len, &r))
@@ -599,7 +647,7 @@ udp(ck_rtpscan *s, const ck_pkt *p)
 	}
 	if (sdp_rtcp_port(s, p)) {
 		if (ck_rtp_is_rtcp(p->data, p->len))
-			s->rtcp++;
+			rtcp_seen(s, p);
 		return;
 	}
 	if (s->o.no_heuristics)

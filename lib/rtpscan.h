@@ -34,6 +34,14 @@ typedef struct ck_stream {
 	uint32_t cache_clock;
 } ck_stream;
 
+typedef struct ck_rtcpflow {
+	int af;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	int tcp;
+	uint64_t packets;
+} ck_rtcpflow;
+
 typedef struct ck_scan_opts {
 	int no_heuristics;
 	int nforced;
@@ -56,6 +64,9 @@ void ck_rtpscan_packet(ck_rtpscan *s, const ck_pkt *p);
 /* Streams found so far, in order of detection (index 1..n). */
 size_t ck_rtpscan_count(const ck_rtpscan *s);
 const ck_stream *ck_rtpscan_stream(const ck_rtpscan *s, size_t i);
+/* RTCP flows seen (at most 1024), in order of detection. */
+size_t ck_rtpscan_rtcp_count(const ck_rtpscan *s);
+const ck_rtcpflow *ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i);
 /* Counters: RTCP packets, SIP messages with SDP, streams refused because
  * the stream table was full. */
 void ck_rtpscan_counts(const ck_rtpscan *s, uint64_t *rtcp, uint64_t *sdp,

@@ -33,6 +33,7 @@ for line in open(sys.argv[1]):
     if len(f) >= 17 and f[6].startswith("0x"):
         rows.append(f)
 ours = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+ours = [o for o in ours if o["type"] == "rtp_stream"]
 bad = 0
 if not rows:
     print("tshark found no streams"); sys.exit(1)
@@ -208,6 +209,12 @@ EOF
 	assert_status 0
 	assert_json_eq "$output" .found forced
 	assert_json_eq "$output" .packets 400
+	# RTCP sender reports on the RTP port + 1: kept apart, one record per flow
+	"$GEN" --rtcp -o "$T/rc.cap" "$T/a.rtp" "$T/b.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/rc.cap" --format json
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.type == "rtp_stream")) | length')" = 2 ]
+	[ "$(printf '%s\n' "$output" | jq -s -c 'map(select(.type == "rtcp")) | map([.dst_port, .packets]) | sort')" = "[[30001,8],[30003,6]]" ]
 	# a capture with no RTP at all
 	require_shared "$SAMPLES/sngrep-ipv6frag.pcap"
 	run --separate-stderr pcap-rtp-extract -r "$SHARED/$SAMPLES/sngrep-ipv6frag.pcap"
@@ -424,4 +431,15 @@ EOF
 	run script -qec "pcap-rtp-extract -r '$T/p.cap' --stream 1" /dev/null
 	[ "$status" -eq 64 ]
 	assert_contains "$output" "terminal"
+}
+
+@test "progress on stderr only when it is a terminal" {
+	require_cmd script
+	"$GEN" --frag 300 -o "$T/p.cap" "$T/a.rtp"    # > 1024 frames
+	run script -qec "pcap-rtp-extract -r '$T/p.cap' --format json >/dev/null" /dev/null
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "frames"
+	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --format json
+	assert_status 0
+	[ -z "$stderr" ]
 }
