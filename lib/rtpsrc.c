@@ -174,7 +174,8 @@ ck_rtpsrc_close(ck_rtpsrc *s)
 	s->buf = NULL;
 }
 
-/* Accepts the camera's connection on a tcp-listen source. */
+/* Accepts the camera's connection on a tcp-listen source: 0, 1 when a
+ * signal interrupted the wait, or -1. */
 static int
 accept_one(ck_rtpsrc *s, ck_err *e)
 {
@@ -182,6 +183,8 @@ accept_one(ck_rtpsrc *s, ck_err *e)
 
 	for (;;) {
 		if (ck_wait_fd(s->lfd, POLLIN, dl, e) < 0) {
+			if (e->kind == CK_OK)
+				return 1;  /* interrupted by a signal: nothing to read */
 			if (e->kind == CK_TEMPFAIL)
 				return ck_seterr(e, CK_TEMPFAIL, "%s: nobody connected in time", s->desc);
 			return -1;
@@ -206,8 +209,11 @@ rd(ck_rtpsrc *s, void *b, size_t n, ck_err *e)
 {
 	ssize_t r;
 
-	if (s->lfd >= 0 && accept_one(s, e) < 0)
-		return -1;
+	if (s->lfd >= 0) {
+		int a = accept_one(s, e);
+		if (a != 0)
+			return a < 0 ? -1 : 0;
+	}
 	if (s->net) {
 		int64_t dl = s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
 		r = ck_read_deadline(s->fd, b, n, dl, e);

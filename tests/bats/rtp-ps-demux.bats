@@ -361,3 +361,26 @@ PY
 	assert_contains "$stderr" "looks like RFC 6184 H.264"
 	[ ! -s "$T/o" ]
 }
+
+@test "SIGTERM/SIGINT end a live input cleanly: output flushed, summary, exit 0" {
+	mux "$D/v.264"
+	rtp-ps-demux -v --timeout 60s -o "$T/s.out" udp://127.0.0.1:0 2> "$T/s.err" &
+	local pid=$! port
+	PEER_PIDS+=($pid)
+	port=$(listen_port "$T/s.err" udp)
+	"$TOOLS/rtpsend" udp "$T/x.rtp" 127.0.0.1 "$port"
+	sleep 0.5
+	kill -TERM "$pid"
+	run wait "$pid"
+	assert_status 0
+	cmp "$T/s.out" "$D/v.264"
+	grep -q "75 frames" "$T/s.err"
+	# interrupted while waiting for the camera to connect: nothing came, exit 1
+	rtp-ps-demux -v --timeout 60s -o "$T/s2.out" tcp-listen://127.0.0.1:0 2> "$T/s2.err" &
+	pid=$!
+	PEER_PIDS+=($pid)
+	wait_for_grep "listening on" "$T/s2.err" 10
+	kill -INT "$pid"
+	run wait "$pid"
+	assert_status 1
+}
