@@ -258,23 +258,31 @@ demux(const opts *o)
 
 	r.o = o;
 	r.video.fd = r.audio.fd = r.priv.fd = -1;
+	/* the checks that need no input come first, then the input (a missing
+	 * file must not truncate -o), then the outputs */
+	if (!o->out && ck_refuse_tty(1, "video", &e) < 0)
+		return ck_fail(&e);
+	if (ck_rtpsrc_open(&r.src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, &e) < 0) {
+		rc = ck_fail(&e);
+		goto out;
+	}
 	if (out_open(&r.video, o->out, "video", &e) < 0 ||
 	    (o->audio && out_open(&r.audio, o->audio, "audio", &e) < 0) ||
-	    (o->priv && out_open(&r.priv, o->priv, "private data", &e) < 0))
-		return ck_fail(&e);
+	    (o->priv && out_open(&r.priv, o->priv, "private data", &e) < 0) ||
+	    ck_ps_init(&r.ps, sink, &r, &e) < 0 ||
+	    ck_rtpseq_init(&r.seq, o->reorder, o->reorder_ms, &e) < 0) {
+		rc = ck_fail(&e);
+		goto out;
+	}
 	if (o->frames && (r.frames = fopen(o->frames, "w")) == NULL) {
 		ck_warn("%s: %s", o->frames, strerror(errno));
-		return CK_IOERR;
+		rc = CK_IOERR;
+		goto out;
 	}
-	if (ck_ps_init(&r.ps, sink, &r, &e) < 0 ||
-	    ck_rtpseq_init(&r.seq, o->reorder, o->reorder_ms, &e) < 0)
-		return ck_fail(&e);
 	r.ps.keep_private = o->priv != NULL;
 	r.seq.ssrc = o->ssrc;
 	r.seq.ssrc_set = o->ssrc_set;
-	if (ck_rtpsrc_open(&r.src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, &e) < 0)
-		rc = ck_fail(&e);
-	else if (pump(&r, &kind, &e) < 0) {
+	if (pump(&r, &kind, &e) < 0) {
 		rc = ck_fail(&e);
 		if (rc == CK_DATAERR && kind != CK_IN_PS && r.ps.packs == 0)
 			not_ps_hint(&r.fr);
@@ -283,12 +291,19 @@ demux(const opts *o)
 		rc = ck_worst(rc, ck_fail(&e));
 	if (r.frames && fclose(r.frames) != 0)
 		rc = ck_worst(rc, CK_IOERR);
+	r.frames = NULL;
 	if (rc == 0 || rc == CK_DATAERR)
 		summary(&r, kind);
 	if (rc == 0 && r.ps.frames == 0 && r.ps.audio_bytes == 0) {
 		ck_warn("no frames in %s", r.src.desc);
 		rc = CK_EMPTY;
 	}
+out:
+	out_close(&r.video, &e);
+	out_close(&r.audio, &e);
+	out_close(&r.priv, &e);
+	if (r.frames)
+		fclose(r.frames);
 	ck_rtpsrc_close(&r.src);
 	ck_rtpseq_free(&r.seq);
 	ck_ps_free(&r.ps);
