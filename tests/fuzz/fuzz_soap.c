@@ -1,0 +1,37 @@
+/* libFuzzer: SOAP response parsing as the ONVIF tools do it: envelope,
+ * faults (subcodes, reasons, auth classification) and the
+ * GetSystemDateAndTime reader. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onvif.h"
+#include "soap.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ck_soap_resp r;
+	ck_soap_fault f;
+	ck_onvif_time t;
+	ck_err e = { 0, "" };
+
+	if (ck_soap_parse((const char *)data, size, &r, &f, &e) == 0) {
+		if (r.doc == NULL || r.body == NULL)
+			abort();
+		if (ck_onvif_parse_time(r.first, &t, &e) == 0 && t.has_utc &&
+		    (t.utc[1] < 1 || t.utc[1] > 12))
+			abort();
+		ck_soap_resp_free(&r);
+	} else {
+		if (r.doc != NULL)
+			abort();
+		if (e.kind == CK_PROTO || e.kind == CK_NOPERM) {
+			if (memchr(f.text, '\0', sizeof f.text) == NULL ||
+			    f.nsub > CK_SOAP_MAX_SUBCODES)
+				abort();
+		} else if (e.kind != CK_DATAERR && e.kind != CK_SOFTWARE)
+			abort();
+	}
+	return 0;
+}
