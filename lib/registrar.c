@@ -507,10 +507,21 @@ handle_keepalive(ck_registrar *r, ck_sip_req *rq)
 		reject(r, rq, 403, "unknown id", id);
 		return;
 	}
-	struct dev *d = dev_get(r, id, 1);
+	/* Keepalives are not authenticated: only devices that registered get
+	 * tracked, so forged IDs cannot grow the table. Others are still
+	 * answered and reported (a device that registered with an earlier
+	 * instance of the platform keeps sending them). */
+	struct dev *d = dev_get(r, id, 0);
 	ck_sip_reply(r->s, rq, 200, &e);
-	if (d == NULL)
+	if (d == NULL) {
+		ck_reg_device x;
+		memset(&x, 0, sizeof x);
+		snprintf(x.id, sizeof x.id, "%s", id);
+		fill_src(&x, rq);
+		x.last_seen = ck_now_ms();
+		emit(r, CK_REG_KEEPALIVE, NULL, &x, 200);
 		return;
+	}
 	fill_src(&d->d, rq);
 	d->d.last_seen = ck_now_ms();
 	set_online(r, d);
