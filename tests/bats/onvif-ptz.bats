@@ -52,37 +52,36 @@ ptz() { timeout 30 onvif-ptz "$@"; }
 	[ -z "$output" ]
 }
 
-@test "interactive on a pseudo-terminal: arrow key -> RelativeMove, q quits, terminal restored" {
+@test "interactive on a pseudo-terminal: arrow key -> RelativeMove; terminal restored after q and after SIGTERM" {
 	emu
 	run --separate-stderr timeout 30 python3 - "$CAMKIT_BIN/onvif-ptz" "$T" <<'EOF'
-import os, pty, sys, time, termios, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "--step", "0.2", "interactive", sys.argv[2]])
-before = None
-buf = b""
-def read_until(s, t=10):
-    global buf
-    end = time.time() + t
-    while s not in buf and time.time() < end:
+import os, pty, signal, sys, time, termios, select
+
+def session(stop):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(sys.argv[1], [sys.argv[1], "--step", "0.2", "interactive", sys.argv[2]])
+    buf, end = b"", time.time() + 10
+    while b"q quit" not in buf and time.time() < end:
         r, _, _ = select.select([fd], [], [], 0.2)
         if r:
-            try:
-                buf += os.read(fd, 4096)
-            except OSError:
-                break
-    return s in buf
-assert read_until(b"q quit"), buf
-before = termios.tcgetattr(fd)[3] & termios.ICANON
-os.write(fd, b"\x1b[C")          # right arrow
-time.sleep(1.0)
-os.write(fd, b"q")
-_, st = os.waitpid(pid, 0)
-print("exit", os.WEXITSTATUS(st))
+            buf += os.read(fd, 4096)
+    assert b"q quit" in buf, buf
+    raw = not termios.tcgetattr(fd)[3] & termios.ICANON
+    os.write(fd, b"\x1b[C")          # right arrow
+    time.sleep(0.8)
+    stop(pid, fd)
+    _, st = os.waitpid(pid, 0)
+    restored = bool(termios.tcgetattr(fd)[3] & termios.ICANON)
+    print("raw", raw, "restored", restored, "exit", os.WEXITSTATUS(st))
+
+session(lambda pid, fd: os.write(fd, b"q"))
+session(lambda pid, fd: os.kill(pid, signal.SIGTERM))
 EOF
 	assert_status 0
-	assert_contains "$output" "exit 0"
-	ops | grep -qx RelativeMove
+	[ "$output" = "raw True restored True exit 0
+raw True restored True exit 0" ]
+	[ "$(ops | grep -c RelativeMove)" -eq 2 ]
 	body RelativeMove | grep -q '<tt:PanTilt x="0.2" y="0" space="http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationGenericSpace"/>'
 }
 
