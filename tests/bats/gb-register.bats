@@ -447,11 +447,11 @@ wait_for_grep_n() {
 	[ "$(ts -Y '_ws.malformed || _ws.expert.severity == error' | wc -l)" -eq 0 ]
 	ts -Y "sip.Status-Code && udp.srcport == $REG_PORT" -T fields -E separator='|' \
 		-e sip.Status-Code -e sip.CSeq.method -e sip.to.tag -e sip.Via.rport -e sip.Via.received \
-		-e sip.WWW-Authenticate -e sip.Date -e sip.Content-Length >"$T/resp"
+		-e sip.WWW-Authenticate -e sip.Date -e sip.Content-Length -e sip.CSeq.seq >"$T/resp"
 	# REGISTER 401, 200; 3 keepalives 200; unregister 401, 200 (a response
 	# repeated for a retransmission on a busy machine is folded by uniq)
-	[ "$(cut -d'|' -f1,2 "$T/resp" | uniq | tr '\n' ' ')" = "401|REGISTER 200|REGISTER 200|MESSAGE 200|MESSAGE 200|MESSAGE 401|REGISTER 200|REGISTER " ]
-	while IFS='|' read -r code m tag rport recv www date cl; do
+	[ "$(cut -d'|' -f1,2,9 "$T/resp" | uniq | cut -d'|' -f1,2 | tr '\n' ' ')" = "401|REGISTER 200|REGISTER 200|MESSAGE 200|MESSAGE 200|MESSAGE 401|REGISTER 200|REGISTER " ]
+	while IFS='|' read -r code m tag rport recv www date cl _; do
 		[ -n "$tag" ] && [ -n "$rport" ] && [ "$recv" = 127.0.0.1 ] && [ "$cl" = 0 ] ||
 			{ echo "bad $code $m: tag=$tag rport=$rport received=$recv cl=$cl"; return 1; }
 		if [ "$code" = 401 ]; then
