@@ -215,11 +215,19 @@ rd(ck_rtpsrc *s, void *b, size_t n, ck_err *e)
 			return a < 0 ? -1 : 0;
 	}
 	if (s->net) {
-		int64_t dl = s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
+again:;
+		int64_t dl = s->stopping ? ck_now_ms() : s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
 		r = ck_read_deadline(s->fd, b, n, dl, e);
 		if (r < 0) {
-			if (e->kind == CK_OK)
-				return 0;  /* interrupted by a signal: stop cleanly */
+			if (e->kind == CK_OK) {
+				/* interrupted by a signal: take what is queued, then stop */
+				if (s->stopping)
+					return 0;
+				s->stopping = 1;
+				goto again;
+			}
+			if (s->stopping && e->kind == CK_TEMPFAIL)
+				return 0;
 			if (e->kind == CK_TEMPFAIL) {
 				if (s->got_data) {
 					s->timed_out = 1;
@@ -344,12 +352,19 @@ ck_rtpsrc_next(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e)
 		if (s->lfd >= 0)
 			return -1;
 		for (;;) {
-			int64_t dl = s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
+			int64_t dl = s->stopping ? ck_now_ms() : s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof from;
 			ssize_t m = ck_recvfrom_deadline(s->fd, s->buf, s->cap, &from, &fl, dl, e);
 			if (m < 0) {
-				if (e->kind == CK_OK)
+				if (e->kind == CK_OK) {
+					/* a signal: drain the datagrams already queued */
+					if (s->stopping)
+						return 0;
+					s->stopping = 1;
+					continue;
+				}
+				if (s->stopping && e->kind == CK_TEMPFAIL)
 					return 0;
 				if (e->kind == CK_TEMPFAIL) {
 					if (s->got_data) {

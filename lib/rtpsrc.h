@@ -21,6 +21,7 @@ typedef struct ck_rtpsrc {
 	int kind;              /* CK_IN_* once known */
 	int net;               /* a socket: the idle timeout applies */
 	int got_data, timed_out;
+	int stopping;          /* a signal came: read what is queued, then end */
 	int64_t timeout_ms;    /* idle timeout on sockets, -1 = none */
 	uint8_t *buf;
 	size_t cap, off, len;
