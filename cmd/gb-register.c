@@ -689,6 +689,7 @@ run_device(const struct opts *o, ck_cred *cred)
 		goto out;
 	}
 	new_session(&d);
+	ck_sip_set_interrupt(d.s, &stop_flag);
 	while (!stop_flag) {
 		int64_t now = ck_now_ms();
 		char date[64];
@@ -731,6 +732,8 @@ run_device(const struct opts *o, ck_cred *cred)
 				refresh_at = ck_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
 				    (granted + 1) / 2) * 1000;
 			} else {
+				if (stop_flag && e.kind == CK_OK)
+					break;
 				rec_error(&d, "refresh", &e, 0);
 				if (e.kind == CK_NOPERM || e.kind == CK_CONFIG) {
 					rc = e.kind;
@@ -746,6 +749,8 @@ run_device(const struct opts *o, ck_cred *cred)
 			int64_t rtt = 0;
 			int st = send_keepalive(&d, &rtt, &e);
 			next_ka = ck_now_ms() + o->keepalive_ms;
+			if (st < 0 && stop_flag)
+				break;
 			if (st >= 200 && st < 300) {
 				misses = 0;
 				rec_start(&d, "keepalive_ok");
@@ -780,6 +785,8 @@ run_device(const struct opts *o, ck_cred *cred)
 			ck_sip_req_free(rq);
 		}
 	}
+	/* The unregister itself is not interrupted (it is bounded to 5 s). */
+	ck_sip_set_interrupt(d.s, NULL);
 	if (stop_flag && d.registered) {
 		char date[64];
 		int granted;

@@ -2,6 +2,7 @@
 #include "sip.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <poll.h>
 #include <stdio.h>
@@ -71,6 +72,7 @@ struct ck_sip {
 	struct sockaddr_storage la_peer;
 	char la_host[64];
 	char *rbuf;
+	volatile sig_atomic_t *intr;
 };
 
 static int osip_ready;
@@ -115,6 +117,12 @@ int
 ck_sip_port(const ck_sip *s)
 {
 	return s->port;
+}
+
+void
+ck_sip_set_interrupt(ck_sip *s, volatile sig_atomic_t *flag)
+{
+	s->intr = flag;
 }
 
 int
@@ -1118,6 +1126,10 @@ ck_sip_send_request(ck_sip *s, const ck_sip_peer *p, osip_message_t *req,
 			*resp = s->got;
 			s->got = NULL;
 			rc = 0;
+			break;
+		}
+		if (s->intr && *s->intr) {
+			ck_seterr(e, CK_OK, "interrupted");
 			break;
 		}
 		if (s->conn_lost || !ck_sip_peer_alive(s, p)) {

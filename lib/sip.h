@@ -25,6 +25,7 @@
 #define CK_SIP_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -67,6 +68,9 @@ ck_sip *ck_sip_open(const ck_sip_opts *o, ck_err *e);
 void ck_sip_close(ck_sip *s);
 /* The port the endpoint is bound to (the kernel's choice when 0 was asked). */
 int ck_sip_port(const ck_sip *s);
+/* While *flag (set by a signal handler) is non-zero, ck_sip_send_request
+ * gives up at once with CK_OK kind and "interrupted" (NULL: never). */
+void ck_sip_set_interrupt(ck_sip *s, volatile sig_atomic_t *flag);
 /* The UDP socket (or -1), for callers that need to poll it themselves. */
 int ck_sip_udp_fd(const ck_sip *s);
 

@@ -529,3 +529,18 @@ PY
 	grep -q '<RecordList Num="0">' "$T/sipp.msg"
 	grep -q '<SumNum>0</SumNum>' "$T/sipp.msg"
 }
+
+@test "gb-register: SIGTERM while a REGISTER waits on a silent platform exits at once" {
+	port=$(free_port)
+	python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); time.sleep(30)' "$port" &
+	PEER_PIDS+=("$!")
+	timeout 30 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" --id "$DEV_ID" \
+		>"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!
+	sleep 0.5
+	t0=$(date +%s%N)
+	kill -TERM "$DEV_PID"
+	wait "$DEV_PID"
+	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ]
+	[ ! -s "$T/d.out" ]
+}
