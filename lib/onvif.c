@@ -635,8 +635,9 @@ ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
 	rc = post_once(c, url, q, sign, r, f, &demanded, e);
 	if (rc < 0 && demanded && !sign && (q->flags & CK_ONVIF_RETRY_AUTH)) {
 		if (!can_sign)
-			return ck_seterr(e, CK_NOPERM, "%s: device demands authentication and "
-			    "no password is configured (--password-file, ONVIF_PASSWORD)", url);
+			return ck_seterr(e, CK_NOPERM, "%s: device demands authentication and %s",
+			    url, c->o.auth == CK_AUTH_NONE ? "--auth none was given" :
+			    "no password is configured (--password-file, ONVIF_PASSWORD)");
 		ck_info("device demands authentication; retrying signed");
 		if (!c->calibrated) {
 			/* not calibrated yet: the HTTP Date header is the best clue */
@@ -646,7 +647,8 @@ ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
 		}
 		rc = post_once(c, url, q, 1, r, f, &demanded, e);
 	}
-	if (rc < 0 && demanded && !can_sign && e && e->kind == CK_NOPERM)
+	if (rc < 0 && demanded && !can_sign && !(q->flags & CK_ONVIF_RETRY_AUTH) &&
+	    c->o.auth != CK_AUTH_NONE && e && e->kind == CK_NOPERM)
 		ck_wraperr(e, "no password configured (--password-file, ONVIF_PASSWORD)");
 	return rc;
 }

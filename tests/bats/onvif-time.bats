@@ -228,6 +228,11 @@ EOF
 	ot "$EMU"
 	assert_status 77
 	assert_contains "$stderr" "no password is configured"
+	ONVIF_PASSWORD=s3cret ot --auth none "$EMU"
+	assert_status 77
+	assert_contains "$stderr" "--auth none"
+	run jq -r 'select(.wsse != null or .digest != null) | .op' "$LOG"
+	[ -z "$output" ]
 }
 
 @test "device that demands authentication even for GetSystemDateAndTime" {
