@@ -205,3 +205,23 @@ sent() {
 		teardown_peers
 	done
 }
+
+@test "differential over Media (no Media2) and RTSP/TCP: same as the npm onvif client" {
+	require_cmd node
+	nm=$("$TOOLS/npm-onvif.sh") || { [ "${CI:-}" = true ] && return 1; skip "npm onvif unavailable"; }
+	for prof in generic ipd-h4k8m05-bs; do
+		emu --profile "$prof" --quirk no-media2
+		NODE_PATH="$nm" timeout 30 node "$TOOLS/npm/onvif-media.js" 127.0.0.1 "$PEER_PORT" admin secret RTSP \
+		    >"$BATS_TEST_TMPDIR/npm.out" 2>"$BATS_TEST_TMPDIR/npm.err" ||
+		    { cat "$BATS_TEST_TMPDIR/npm.err"; return 1; }
+		run --separate-stderr onvif-media --transport tcp "$DEV"
+		assert_status 0
+		f='[.media,.token,.name,.encoding,.width,.height,.stream_uri,.snapshot_uri]|tostring'
+		diff -u <(jq -c "$f" "$BATS_TEST_TMPDIR/npm.out") <(printf '%s\n' "$output" | jq -c "$f")
+		[ "$(jq -r .media "$BATS_TEST_TMPDIR/npm.out" | sort -u)" = 1 ]
+		# both asked for RTP over RTSP over TCP
+		[ "$(jq -r 'select(.op=="GetStreamUri") | .body' "$LOG" | grep -c '<[a-z:]*Protocol>RTSP</[a-z:]*Protocol>')" -ge 2 ]
+		teardown_peers
+		: >"$LOG"
+	done
+}
