@@ -153,6 +153,12 @@ one(struct job *jb, const char *arg)
 
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0)
 		goto fail;
+	/* the credentials file has entries per host: look this one up */
+	if (!jb->cred.have_pass || strcmp(jb->cred.source, "credentials file") == 0) {
+		ck_cred_wipe(&jb->cred);
+		if (ck_onvif_cred(&jb->o, tg.host, &jb->cred, &e) < 0)
+			goto fail;
+	}
 	if ((c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL)
 		goto fail;
 	if (ck_onvif_get_time(c, &t, &off, &rtt, &e) < 0)
@@ -248,6 +254,8 @@ main(int argc, char **argv)
 	    strspn(jb.ntp, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789.-:") != strlen(jb.ntp)))
 		return ck_usage_err("--ntp: '%s' is not a host name or address", jb.ntp);
+	if (optind == argc && jb.o.password_file && strcmp(jb.o.password_file, "-") == 0)
+		return ck_usage_err("--password-file - needs TARGET arguments (stdin is the target list)");
 	for (int i = optind; i < argc; i++)
 		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
 			return ck_usage_err("%s", e.msg);

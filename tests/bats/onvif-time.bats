@@ -350,3 +350,18 @@ EOF
 	[[ "$stderr" != *"$digest"* ]]
 	[[ "$stderr" != *s3cret* ]]
 }
+
+@test "credentials: per-host entry of the credentials file; loose modes refused" {
+	emu --profile dcs-6511
+	unset ONVIF_USERNAME ONVIF_PASSWORD
+	export CAMKIT_CREDENTIALS="$BATS_TEST_TMPDIR/creds"
+	printf 'machine 10.9.9.9 login other password nope\nmachine 127.0.0.1 login admin password s3cret\n' >"$CAMKIT_CREDENTIALS"
+	chmod 600 "$CAMKIT_CREDENTIALS"
+	echo "$EMU" | { run --separate-stderr timeout 30 onvif-time --set; assert_status 0; }
+	run jq -r 'select(.op == "SetSystemDateAndTime") | .result' "$LOG"
+	[ "$output" = ok ]
+	chmod 644 "$CAMKIT_CREDENTIALS"
+	ot "$EMU"
+	assert_status 78
+	echo x | { run --separate-stderr onvif-time --password-file -; assert_status 64; }
+}
