@@ -17,6 +17,7 @@
 #define HEUR_N 4                  /* packets of one SSRC that must agree */
 #define HEUR_HOLD 12              /* packets held while deciding */
 #define SIPBUF 65536
+#define RSBUF (3 * 65537 + 8192)  /* resync window: SYNC_N whole frames */
 #define RTCP_MAX 1024             /* RTCP flows remembered */
 
 typedef struct key {
@@ -52,6 +53,11 @@ typedef struct tcpflow {
 	char *sipbuf;
 	size_t siplen;
 	int dead;                     /* FIN/RST seen */
+	int unsynced;                 /* RFC 4571 frame boundary not known */
+	int have_ssrc;                /* the SSRC this direction carries */
+	uint32_t ssrc;
+	uint8_t *rs;                  /* bytes kept while looking for one */
+	size_t rslen;
 } tcpflow;
 
 typedef struct sdpent {
@@ -150,6 +156,7 @@ tcp_close(tcpflow *t)
 	ck_tcpstream_free(t->ts);
 	ck_deframer_free(&t->df);
 	free(t->sipbuf);
+	free(t->rs);
 	memset(t, 0, sizeof *t);
 }
 
@@ -665,8 +672,110 @@ static void
 tcp_frame(void *arg, const uint8_t *d, size_t len)
 {
 	ck_rtpscan *s = arg;
+	tcpflow *t = s->curtf;
+	uint32_t ssrc;
 
-	rtp_packet(s, s->cur, d, len, s->curtf->found);
+	if (t->unsynced)
+		return;
+	/* Not RTP/RTCP, or another SSRC than this direction carries (a GB28181
+	 * connection carries one): we lost the framing, look for it again. */
+	if (len < 8 || (d[0] >> 6) != 2) {
+		t->unsynced = 1;
+		return;
+	}
+	if (!ck_rtp_is_rtcp(d, len)) {
+		if (len < 12) {
+			t->unsynced = 1;
+			return;
+		}
+		ssrc = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 |
+		    (uint32_t)d[10] << 8 | d[11];
+		if (t->have_ssrc && ssrc != t->ssrc) {
+			t->unsynced = 1;
+			return;
+		}
+		t->ssrc = ssrc;
+		t->have_ssrc = 1;
+	}
+	rtp_packet(s, s->cur, d, len, t->found);
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Offset of the first place in b where SYNC_N RFC 4571 frames follow each
+ * other, each an RTP packet of one SSRC with sequence numbers advancing by
+ * one (random payload bytes pass this by chance once in ~2^70), or -1. */
+#define SYNC_N 3
+static long
+find_sync(const uint8_t *b, size_t n)
+{
+	size_t o, q, l;
+	int k;
+
+	for (o = 0; o + 14 <= n; o++) {
+		if ((b[o + 2] >> 6) != 2 || rd16(b + o) < 12)
+			continue;
+		for (k = 0, q = o; k < SYNC_N; k++, q += 2 + l) {
+			l = rd16(b + q);
+			if (l < 12 || q + 2 + l > n || (b[q + 2] >> 6) != 2 ||
+			    ((b[q + 3] & 0x7F) >= 72 && (b[q + 3] & 0x7F) <= 76))
+				break;
+			if (k && (memcmp(b + q + 10, b + o + 10, 4) ||
+			    (uint16_t)(rd16(b + q + 4) - rd16(b + o + 4)) != k))
+				break;
+		}
+		if (k == SYNC_N)
+			return (long)o;
+	}
+	return -1;
+}
+
+/* Stream bytes of a flow whose framing is lost (joined mid-stream, after a
+ * hole, after a bad frame): keep them until two frames line up. */
+static void
+resync(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
+{
+	while (len) {
+		size_t take;
+		long o;
+		if (!t->rs && !(t->rs = malloc(RSBUF)))
+			return;
+		take = RSBUF - t->rslen < len ? RSBUF - t->rslen : len;
+		memcpy(t->rs + t->rslen, d, take);
+		t->rslen += take;
+		d += take;
+		len -= take;
+		if ((o = find_sync(t->rs, t->rslen)) >= 0) {
+			uint8_t *rs = t->rs;
+			size_t n = t->rslen;
+			t->rs = NULL;
+			t->rslen = 0;
+			t->unsynced = 0;
+			t->have_ssrc = 1;
+			t->ssrc = (uint32_t)rs[o + 10] << 24 | (uint32_t)rs[o + 11] << 16 |
+			    (uint32_t)rs[o + 12] << 8 | rs[o + 13];
+			ck_deframer_reset(&t->df);
+			ck_deframer_feed(&t->df, rs + o, n - (size_t)o, tcp_frame, s);
+			free(rs);
+			if (t->unsynced) {
+				ck_deframer_reset(&t->df);
+				continue;
+			}
+			if (len)
+				ck_deframer_feed(&t->df, d, len, tcp_frame, s);
+			if (t->unsynced)
+				ck_deframer_reset(&t->df);
+			return;
+		}
+		if (t->rslen == RSBUF) {   /* keep what may hold a frame start */
+			memmove(t->rs, t->rs + RSBUF - 3 * 65537, 3 * 65537);
+			t->rslen = 3 * 65537;
+		}
+	}
 }
 
 static void
@@ -720,12 +829,18 @@ tcp_data(void *arg, const uint8_t *d, size_t len)
 	if (!d) {                   /* a hole was given up */
 		ck_deframer_reset(&t->df);
 		t->siplen = 0;
+		t->unsynced = 1;
 		return;
 	}
 	if (t->sip)
 		sip_bytes(s, t, d, len);
-	else
+	else if (t->unsynced)
+		resync(s, t, d, len);
+	else {
 		ck_deframer_feed(&t->df, d, len, tcp_frame, s);
+		if (t->unsynced)
+			ck_deframer_reset(&t->df);
+	}
 }
 
 /* First payload of an unknown TCP flow: an RFC 4571 frame holding RTP? */
@@ -807,6 +922,9 @@ tcp(ck_rtpscan *s, const ck_pkt *p)
 			return;
 		if (!(t = tcp_get(s, p, 1, sip, found)))
 			return;
+		/* joined mid-stream: the segment need not start a frame */
+		if (!sip && !(p->tcp_flags & 2))
+			t->unsynced = 1;
 	}
 	if (!t->found) {
 		/* opened on SYN: decide on the first data */
