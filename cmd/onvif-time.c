@@ -98,6 +98,8 @@ set_clock(ck_onvif *c, const ck_onvif_time *t, const char *ntp, ck_err *e)
 	if (ck_onvif_call(c, "device", body, &r, e) < 0)
 		return ck_wraperr(e, "SetSystemDateAndTime");
 	ck_soap_resp_free(&r);
+	if (!ntp)   /* the device now runs on our clock */
+		ck_onvif_set_offset_ms(c, 0);
 	return 0;
 }
 

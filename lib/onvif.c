@@ -32,6 +32,7 @@ struct ck_onvif {
 	ck_digest_chal chal;   /* the device's last Digest challenge */
 	int have_chal;
 	unsigned nc;           /* nonce count used with chal */
+	int demands_auth;      /* refused an unsigned call once: sign from now on */
 };
 
 /* ---- options ---- */
@@ -575,7 +576,15 @@ post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
 	}
 	free(env);
 	if (hr.status == 401) {
+		ck_digest_chal ch;
 		*demanded = 1;
+		/* keep an unsigned attempt's challenge for the signed retry */
+		if (!signed_ && (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_DIGEST) &&
+		    ck_digest_parse_challenge(hr.www_authenticate, &ch, NULL) == 0) {
+			c->chal = ch;
+			c->have_chal = 1;
+			c->nc = 0;
+		}
 		if (sent_authz)
 			rc = ck_seterr(e, CK_NOPERM, "%s: HTTP Digest authentication rejected (401)", url);
 		else if (!signed_)
@@ -614,7 +623,8 @@ ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
 {
 	const char *url = q->url;
 	int can_sign = c->have_pass && c->o.auth != CK_AUTH_NONE;
-	int sign = can_sign && !(q->flags & CK_ONVIF_NOAUTH);
+	int sign = can_sign && (!(q->flags & CK_ONVIF_NOAUTH) ||
+	    ((q->flags & CK_ONVIF_RETRY_AUTH) && c->demands_auth));
 	int demanded, rc;
 
 	memset(r, 0, sizeof *r);
@@ -631,14 +641,26 @@ ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
 			ck_info("clock calibration failed (%s); signing with the local clock", ce.msg);
 		}
 	}
-	ck_info("%s %s%s", url, q->service ? q->service : "", sign ? " (signed)" : "");
+	ck_info("POST %s%s", url, sign ? " (signed)" : "");
 	rc = post_once(c, url, q, sign, r, f, &demanded, e);
+	if (rc < 0 && demanded && sign && (q->flags & CK_ONVIF_NOAUTH) &&
+	    e && e->kind == CK_NOPERM) {
+		/* signed straight away because the device wanted it before, and
+		 * refused: its clock may have moved (--set, NTP); start over
+		 * unsigned, with the Date header as the clock */
+		ck_info("signed request refused; retrying the unsigned way");
+		c->demands_auth = 0;
+		c->calibrated = 0;
+		c->offset_ms = 0;
+		return ck_onvif_request(c, q, r, f, e);
+	}
 	if (rc < 0 && demanded && !sign && (q->flags & CK_ONVIF_RETRY_AUTH)) {
 		if (!can_sign)
 			return ck_seterr(e, CK_NOPERM, "%s: device demands authentication and %s",
 			    url, c->o.auth == CK_AUTH_NONE ? "--auth none was given" :
 			    "no password is configured (--password-file, ONVIF_PASSWORD)");
 		ck_info("device demands authentication; retrying signed");
+		c->demands_auth = 1;
 		if (!c->calibrated) {
 			/* not calibrated yet: the HTTP Date header is the best clue */
 			int64_t off;

@@ -158,6 +158,10 @@ EOF
 	run jq -r '.wsse.why // .result' "$LOG"
 	[ "${lines[1]}" = ok ]
 	[ "${lines[2]}" = "nonce replayed" ]
+	# --set moves the device clock 2 h back: the read after it must cope
+	ot --auth wsse --set "$EMU"
+	assert_status 0
+	assert_json_eq "$output" '.offset_s > -1.5 and .offset_s < 1.5' true
 }
 
 @test "the exact bytes: unsigned GetSystemDateAndTime, then a signed Set" {
@@ -213,6 +217,15 @@ EOF
 	assert_status 76
 	assert_contains "$stderr" "ter:InvalidIPv4Address"
 	assert_json_eq "$output" .error fault
+	teardown_peers
+	# a device 2 h off that signs-only everything and jumps to the right
+	# time when handed to NTP: the read after the change must still work
+	emu --profile dcs-6511 --skew 7200 --open-ops "" --ntp-time
+	ot --ntp 10.0.0.1 "$EMU"
+	assert_status 0
+	assert_json_eq "$output" '.offset_s > -1.5 and .offset_s < 1.5' true
+	run jq -r 'select(.op != null) | .op + ":" + .result' "$LOG"
+	[ "$(echo "$output" | tr '\n' ' ')" = "GetSystemDateAndTime:fault GetSystemDateAndTime:ok SetNTP:ok SetSystemDateAndTime:ok GetSystemDateAndTime:fault GetSystemDateAndTime:fault GetSystemDateAndTime:ok " ]
 }
 
 @test "wrong password -> 77; no password where one is needed -> 77" {
