@@ -32,6 +32,7 @@ typedef struct ck_netdec ck_netdec;
 /* New decoder for link type dlt (a DLT_ value); NULL on allocation failure.
  * Reassembly keeps at most max_bytes of fragments (0 = 1 MiB). */
 ck_netdec *ck_netdec_new(int dlt, size_t max_bytes);
+/* Frees d and the fragments it holds; NULL is fine. */
 void ck_netdec_free(ck_netdec *d);
 /* 1 if dlt is a link type the decoder understands. */
 int ck_netdec_supported(int dlt);
@@ -62,8 +63,11 @@ void ck_pcapin_break(ck_pcapin *in);
 void ck_pcapin_first_ts(const ck_pcapin *in, int64_t *sec, int32_t *nsec);
 /* Bytes consumed so far and total file size (0 if unknown), for progress. */
 void ck_pcapin_progress(ck_pcapin *in, uint64_t *pos, uint64_t *size);
+/* Frames read so far (all link-layer frames, ours or not). */
 uint64_t ck_pcapin_frames(const ck_pcapin *in);
+/* The decoder, for its counters; owned by in. */
 const ck_netdec *ck_pcapin_decoder(const ck_pcapin *in);
+/* Closes the capture (and the file or stdin it read); NULL is fine. */
 void ck_pcapin_close(ck_pcapin *in);
 
 #endif

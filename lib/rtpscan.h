@@ -56,6 +56,7 @@ typedef struct ck_rtpscan ck_rtpscan;
 
 /* New scanner; fn may be NULL. Returns NULL on allocation failure. */
 ck_rtpscan *ck_rtpscan_new(const ck_scan_opts *o, ck_rtp_fn fn, void *arg);
+/* Frees s with its streams and flows; NULL is fine. */
 void ck_rtpscan_free(ck_rtpscan *s);
 /* Sets the reference time (first frame of the capture). */
 void ck_rtpscan_set_origin(ck_rtpscan *s, int64_t sec, int32_t nsec);
@@ -63,6 +64,7 @@ void ck_rtpscan_set_origin(ck_rtpscan *s, int64_t sec, int32_t nsec);
 void ck_rtpscan_packet(ck_rtpscan *s, const ck_pkt *p);
 /* Streams found so far, in order of detection (index 1..n). */
 size_t ck_rtpscan_count(const ck_rtpscan *s);
+/* Stream i (0-based) or NULL; owned by s. */
 const ck_stream *ck_rtpscan_stream(const ck_rtpscan *s, size_t i);
 /* RTCP flows seen (at most 1024), in order of detection. */
 size_t ck_rtpscan_rtcp_count(const ck_rtpscan *s);

@@ -16,6 +16,7 @@ typedef struct ck_tcpstream ck_tcpstream;
 /* New stream that buffers at most max_ooo bytes of out-of-order data
  * (0 = 256 KiB); NULL on allocation failure. Free with ck_tcpstream_free. */
 ck_tcpstream *ck_tcpstream_new(size_t max_ooo);
+/* Frees s and the segments it holds; NULL is fine. */
 void ck_tcpstream_free(ck_tcpstream *s);
 /* Feeds one segment (seq, flags as on the wire, payload). In-order bytes go
  * to fn at once; later segments wait until the hole is filled. When the
@@ -45,6 +46,7 @@ int ck_deframer_feed(ck_deframer *d, const uint8_t *p, size_t len,
     ck_frame_fn fn, void *arg);
 /* Drops a partial frame (after a gap). */
 void ck_deframer_reset(ck_deframer *d);
+/* Frees the partial-frame buffer; d can be fed again afterwards. */
 void ck_deframer_free(ck_deframer *d);
 
 #endif

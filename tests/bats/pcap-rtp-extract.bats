@@ -318,6 +318,11 @@ EOF
 	--sip --ipv6 --frag 600 --link sll
 	--link sll2 --format pcapng
 	EOF
+	# with loss in the capture: every frame written is intact (psmux --intact)
+	"$TOOLS/psmux" --rtp "$T/psl.rtp" --intact "$T/psl.intact" --loss 3 --seed 5 \
+	    "$T/src.h264" 2>/dev/null
+	"$GEN" --sip --reorder 3 --seed 6 -o "$T/pl.cap" "$T/psl.rtp"
+	pcap-rtp-extract -r "$T/pl.cap" --stream 1 --sort seq | rtp-ps-demux 2>/dev/null | cmp - "$T/psl.intact"
 	# rtpdump output read back by the demuxer
 	"$GEN" --sip -o "$T/p.cap" "$T/ps.rtp"
 	pcap-rtp-extract -r "$T/p.cap" --stream 1 --rtpdump | rtp-ps-demux 2>/dev/null | cmp - "$T/ps.es"
