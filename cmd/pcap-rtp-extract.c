@@ -247,8 +247,8 @@ emit_stream(ck_json *js, const ck_stream *x, int table)
 	else
 		ck_json_null(js, "clock_rate");
 	ck_json_str(js, "found", x->found);
-	if (x->sdp_ssrc)
-		ck_json_bool(js, "sdp_ssrc", 1);
+	if (x->sdp_ssrc >= 0)   /* a camera sending another SSRC than y= is a classic */
+		ck_json_bool(js, "sdp_ssrc", x->sdp_ssrc);
 	ck_json_uint(js, "packets", st->total_nr);
 	ck_json_int(js, "lost", ck_rtpstat_lost(st));
 	ck_json_uint(js, "duplicates", st->dups);

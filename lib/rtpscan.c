@@ -433,6 +433,7 @@ stream_get(ck_rtpscan *s, const ck_pkt *p, uint32_t ssrc, const char *found)
 	x->found = found;
 	ck_rtpstat_init(&x->st);
 	x->cache_gen = ~0u;
+	x->sdp_ssrc = -1;
 	s->st[s->nst++] = x;
 	s->last = x;
 	sidx_insert(s, x, (uint32_t)s->nst);
@@ -495,8 +496,8 @@ rtp_packet(ck_rtpscan *s, const ck_pkt *p, const uint8_t *d, size_t len,
 	if (x->st.total_nr == 0) {
 		x->pt = r.pt;
 		snprintf(x->encoding, sizeof x->encoding, "%s", name ? name : "");
-		if (se && se->m.has_ssrc && se->m.ssrc == r.ssrc)
-			x->sdp_ssrc = 1;
+		if (se && se->m.has_ssrc)
+			x->sdp_ssrc = se->m.ssrc == r.ssrc ? 1 : 0;
 	}
 	if (clk)
 		x->clock = clk;

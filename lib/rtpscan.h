@@ -28,7 +28,7 @@ typedef struct ck_stream {
 	char encoding[32];        /* from SDP or the static table, "" unknown */
 	uint32_t clock;           /* clock rate used, 0 unknown */
 	const char *found;        /* "sdp", "forced", "heuristic" */
-	int sdp_ssrc;             /* 1 if SDP y= named this SSRC */
+	int sdp_ssrc;             /* SDP y= SSRC: 1 this one, 0 another, -1 none */
 	ck_rtpstat st;
 	unsigned cache_gen, cache_pt;  /* internal: clock rate cache */
 	uint32_t cache_clock;

@@ -189,6 +189,11 @@ EOF
 	assert_status 0
 	assert_json_eq "$output" .encoding PS
 	assert_json_eq "$output" .src fd00::2
+	# the device sends another SSRC than the y= it answered
+	"$GEN" --sip --y 200000099 -o "$T/sy.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/sy.cap" --format json
+	assert_json_eq "$output" .sdp_ssrc false
+	assert_json_eq "$output" .encoding PS
 	# IPv4-fragmented SIP
 	"$GEN" --sip --frag 400 -o "$T/sf.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/sf.cap" --no-heuristics --format json
