@@ -335,6 +335,9 @@ run(job *j)
 	    : ck_pcapin_open_file(j->read ? j->read : "-", &e);
 	if (!in)
 		return ck_fail(&e);
+	if (j->iface)
+		ck_info("capturing on %s%s%s", j->iface, j->filter ? ", filter " : "",
+		    j->filter ? j->filter : "");
 	g_in = in;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

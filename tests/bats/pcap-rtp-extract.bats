@@ -413,10 +413,10 @@ EOF
 	require_root
 	local port
 	port=$(free_port)
-	pcap-rtp-extract -i lo -f "udp port $port" --format json >"$T/live.out" 2>"$T/live.err" &
+	pcap-rtp-extract -v -i lo -f "udp port $port" --format json >"$T/live.out" 2>"$T/live.err" &
 	PEER_PIDS+=($!)
 	local pid=$!
-	sleep 1
+	wait_for_grep "capturing on lo" "$T/live.err" 20 || { cat "$T/live.err"; return 1; }
 	python3 - "$T/a.rtp" "$port" <<'EOF'
 import socket, struct, sys, time
 r = open(sys.argv[1], "rb").read(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -425,7 +425,7 @@ while j < len(r) and n < 100:
     k = struct.unpack(">H", r[j:j + 2])[0]; s.sendto(r[j + 2:j + 2 + k], ("127.0.0.1", int(sys.argv[2]))); j += 2 + k; n += 1
     time.sleep(0.001)
 EOF
-	sleep 0.5
+	sleep 1    # the capture reads with a 200 ms timeout
 	kill -INT $pid
 	timeout 10 tail --pid=$pid -f /dev/null
 	wait $pid || true
