@@ -134,7 +134,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	onvif-subscribe --pull-timeout 1s --backoff-max 300ms "$T" >"$out" 2>"$BATS_TEST_TMPDIR/err" &
 	SUB_PID=$!
 	# the burst and a few generated events
-	for i in $(seq 100); do [ "$(wc -l <"$out")" -ge 11 ] && break; sleep 0.1; done
+	for i in $(seq 300); do [ "$(wc -l <"$out")" -ge 11 ] && break; sleep 0.1; done
 	[ "$(wc -l <"$out")" -ge 11 ]
 	kill -TERM "$PEER_PID"
 	wait "$PEER_PID" 2>/dev/null || true
@@ -142,7 +142,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	n_before=$(wc -l <"$out")
 	EMU_N=2 EMU_PORT=$port emu --event-seq-start 1000
 	[ "$PEER_PORT" = "$port" ]
-	for i in $(seq 150); do
+	for i in $(seq 300); do
 		[ "$(wc -l <"$out")" -ge $((n_before + 14)) ] && break
 		sleep 0.1
 	done
