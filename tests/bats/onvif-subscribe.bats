@@ -202,6 +202,9 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	  "event_start 1 event_end 1 event_start 2 event_end 2 " ]
 	[ "$(printf '%s\n' "$output" | jq -r 'select(.type == "event_end") | .notifications' | tr '\n' ' ')" = "5 2 " ]
 	assert_json_eq "$(printf '%s\n' "$output" | head -n 1)" .data.IsMotion true
+	# the first cascade was sent as "tnsx:RuleEngine/..." (tnsx bound to the
+	# ONVIF topic namespace): printed with the canonical prefix
+	assert_json_eq "$(printf '%s\n' "$output" | head -n 1)" .topic tns1:RuleEngine/CellMotionDetector/Motion
 	assert_json_eq "$(printf '%s\n' "$output" | sed -n 2p)" .reason quiet
 }
 
