@@ -153,6 +153,11 @@ summary(run *r, int kind)
 	int rtp = kind != CK_IN_PS;
 	unsigned long long dropped = ps->dropped + (rtp ? r->fr.dropped : 0);
 
+	if (rtp && r->seq.foreign > 0)
+		ck_warn("%llu packets of other SSRCs ignored (locked to 0x%08x; see --ssrc)",
+		    (unsigned long long)r->seq.foreign, r->seq.ssrc);
+	if (rtp && r->seq.jumps > 0)
+		ck_warn("the sender restarted its RTP sequence %llu time(s)", (unsigned long long)r->seq.jumps);
 	if (r->o->stats) {
 		ck_json *j = ck_json_new();
 		if (j == NULL)
@@ -179,6 +184,8 @@ summary(run *r, int kind)
 			ck_json_uint(j, "reordered", r->seq.reordered);
 			ck_json_uint(j, "duplicates", r->seq.duplicates);
 			ck_json_uint(j, "damaged_frames", r->fr.damaged_kept);
+			ck_json_uint(j, "seq_restarts", r->seq.jumps);
+			ck_json_uint(j, "other_ssrc_packets", r->seq.foreign);
 		}
 		ck_json_uint(j, "dropped_frames", dropped);
 		ck_json_uint(j, "resyncs", ps->resyncs);

@@ -62,7 +62,16 @@ ck_rtpps_packet(ck_rtpps *f, const ck_rtp *r, int gap, ck_err *e)
 		memcpy(f->head, r->payload, f->head_len);
 		f->head_pt = r->pt;
 	}
-	if (gap > 0 && f->in_frame && r->ts == f->ts) {
+	if (gap < 0) {
+		/* the sender restarted: what was under way is incomplete */
+		if (f->in_frame && !f->marker)
+			f->damaged = 1;
+		if (close_frame(f, e) < 0)
+			return -1;
+		f->have_prev = 0;
+		ck_ps_resync(f->ps);
+		open_frame(f, r, !head_ok(r));
+	} else if (gap > 0 && f->in_frame && r->ts == f->ts) {
 		/* a hole inside this frame */
 		f->damaged = 1;
 		ck_ps_resync(f->ps);
@@ -76,8 +85,9 @@ ck_rtpps_packet(ck_rtpps *f, const ck_rtp *r, int gap, ck_err *e)
 		if (!head)
 			used++;
 		if (f->have_prev && f->step > 0) {
-			uint32_t d = r->ts - (f->in_frame ? f->ts : f->prev_ts);
-			whole = ((int64_t)d + f->step / 2) / f->step - 1;
+			int32_t d = (int32_t)(r->ts - (f->in_frame ? f->ts : f->prev_ts));
+			if (d > 0 && d <= 90000 * 60)  /* else the timestamps tell nothing */
+				whole = ((int64_t)d + f->step / 2) / f->step - 1;
 		}
 		if (used == 0 && whole < 1)
 			whole = 1;  /* lost packets with no partial frame: whole frames */

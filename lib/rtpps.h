@@ -28,7 +28,8 @@ typedef struct ck_rtpps {
 
 /* Starts an assembler feeding ps (not owned). */
 void ck_rtpps_init(ck_rtpps *f, ck_ps *ps, int keep_damaged);
-/* One in-order packet and the number lost just before it. Returns 0 or -1
+/* One in-order packet and the number lost just before it (-1: the sender
+ * restarted its sequence). Returns 0 or -1
  * (from the demuxer: not PS, sink failure). */
 int ck_rtpps_packet(ck_rtpps *f, const ck_rtp *r, int gap, ck_err *e);
 /* End of input: closes the last frame (damaged when its marker never came

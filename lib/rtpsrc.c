@@ -487,6 +487,10 @@ release(ck_rtpseq *q, const uint8_t *p, size_t n, ck_rtpseq_emit emit, void *ctx
 	if (gap < 0)
 		gap = 0;
 	q->lost += (uint64_t)gap;
+	if (q->disc) {
+		gap = -1;
+		q->disc = 0;
+	}
 	q->next = (uint16_t)(r.seq + 1);
 	q->packets++;
 	return emit(ctx, &r, gap, e);
@@ -537,6 +541,21 @@ release_lowest(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
 	return drain(q, emit, ctx, e);
 }
 
+/* The sequence restarts at r: release what is held, then r as the first
+ * packet after a discontinuity (gap -1, not counted as a loss). */
+static int
+jump(ck_rtpseq *q, const uint8_t *p, size_t n, const ck_rtp *r, ck_rtpseq_emit emit, void *ctx, ck_err *e)
+{
+	while (q->nused > 0)
+		if (release_lowest(q, emit, ctx, e) < 0)
+			return -1;
+	q->jumps++;
+	q->next = r->seq;
+	q->highest = r->seq;
+	q->disc = 1;
+	return release(q, p, n, emit, ctx, e);
+}
+
 int
 ck_rtpseq_push(ck_rtpseq *q, const uint8_t *p, size_t n, int64_t now, ck_rtpseq_emit emit, void *ctx, ck_err *e)
 {
@@ -567,13 +586,24 @@ ck_rtpseq_push(ck_rtpseq *q, const uint8_t *p, size_t n, int64_t now, ck_rtpseq_
 	}
 	d = ck_seq_delta(q->next, r.seq);
 	if (d < 0) {
-		q->duplicates++;  /* a duplicate, or too late to be of use */
-		return 0;
+		/* a duplicate or a late packet; but a run of in-order packets far
+		 * behind is the sender restarting its sequence: follow it */
+		q->back_n = r.seq == (uint16_t)(q->back_seq + 1) ? q->back_n + 1 : 1;
+		q->back_seq = r.seq;
+		if (q->back_n < 4 || d > -64) {
+			q->duplicates++;
+			return 0;
+		}
+		q->duplicates -= 3;  /* the three before this one were not duplicates */
+		return jump(q, p, n, &r, emit, ctx, e);
 	}
+	q->back_n = 0;
 	if (ck_seq_delta(q->highest, r.seq) < 0)
 		q->reordered++;
 	else
 		q->highest = r.seq;
+	if (d > 0x4000)  /* a jump: do not wait for the hole to fill */
+		return jump(q, p, n, &r, emit, ctx, e);
 	if (d == 0 || q->nslots == 0) {
 		if (release(q, p, n, emit, ctx, e) < 0)
 			return -1;
@@ -584,12 +614,6 @@ ck_rtpseq_push(ck_rtpseq *q, const uint8_t *p, size_t n, int64_t now, ck_rtpseq_
 			q->duplicates++;
 			return 0;
 		}
-	if (d > 0x4000) {  /* a jump: do not wait for the hole to fill */
-		while (q->nused > 0)
-			if (release_lowest(q, emit, ctx, e) < 0)
-				return -1;
-		return release(q, p, n, emit, ctx, e);
-	}
 	if (q->nused == q->nslots || (q->window > 0 && q->nused >= q->window)) {
 		if (release_lowest(q, emit, ctx, e) < 0)
 			return -1;

@@ -66,7 +66,8 @@ typedef struct ck_rtpseq_slot {
 } ck_rtpseq_slot;
 
 /* Called with each packet released in order; gap = packets lost just
- * before it. Returns 0 or -1 (e filled) to stop. */
+ * before it, or -1 after a sequence restart (loss unknown, not counted).
+ * Returns 0 or -1 (e filled) to stop. */
 typedef int (*ck_rtpseq_emit)(void *ctx, const ck_rtp *r, int gap, ck_err *e);
 
 typedef struct ck_rtpseq {
@@ -76,9 +77,11 @@ typedef struct ck_rtpseq {
 	int ssrc_set;          /* lock to ssrc (else to the first one seen) */
 	/* counters */
 	uint64_t packets, lost, reordered, duplicates, foreign, rtcp, bad;
+	uint64_t jumps;        /* sequence restarts (sender restarted) */
 	/* private */
 	int started;
-	uint16_t next, highest;
+	uint16_t next, highest, back_seq;
+	int back_n, disc;
 	ck_rtpseq_slot *slots;
 	int nslots, nused;
 } ck_rtpseq;

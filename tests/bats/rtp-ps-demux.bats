@@ -385,3 +385,30 @@ PY
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 1 ] || { echo "exit $rc"; cat "$T/s2.err"; return 1; }
 }
+
+@test "sender restarts its RTP sequence (same SSRC): followed, not counted as loss" {
+	# forward jump: the second stream starts 25000 sequence numbers on
+	"$PSMUX" "$D/v.264" --seq 40000 --rtp "$T/r1.rtp" 2>/dev/null
+	"$PSMUX" "$D/v.265" --seq 100 --rtp "$T/r2.rtp" 2>/dev/null
+	cat "$T/r1.rtp" "$T/r2.rtp" > "$T/rr.rtp"
+	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/rr.rtp"
+	assert_status 0
+	cat "$D/v.264" "$D/v.265" | cmp - "$T/o"
+	local js=$(printf '%s\n' "$stderr" | grep '^{')
+	assert_json_eq "$js" .seq_restarts 1
+	assert_json_eq "$js" .lost 0
+	assert_json_eq "$js" .dropped_frames 0
+	assert_contains "$stderr" "restarted its RTP sequence"
+	# backwards: the first packets of the new run look late; after a run of
+	# them the new sequence is followed and only its first frame is lost
+	"$PSMUX" "$D/v.264" --seq 5000 --rtp "$T/r1.rtp" 2>/dev/null
+	"$PSMUX" "$D/v.264" --seq 1000 --rtp "$T/r2.rtp" --frames "$T/r2.frames" 2>/dev/null
+	cat "$T/r1.rtp" "$T/r2.rtp" > "$T/rr.rtp"
+	local s0=$(head -1 "$T/r2.frames" | cut -d' ' -f4)
+	run --separate-stderr rtp-ps-demux --stats --reorder 4 -o "$T/o" "$T/rr.rtp"
+	assert_status 0
+	{ cat "$D/v.264"; tail -c +$((s0 + 1)) "$D/v.264"; } | cmp - "$T/o"
+	js=$(printf '%s\n' "$stderr" | grep '^{')
+	assert_json_eq "$js" .seq_restarts 1
+	assert_json_eq "$js" .dropped_frames 1
+}
