@@ -186,25 +186,34 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 }
 
 @test "push listener: oversized, malformed and non-POST requests are refused and the run goes on" {
-	require_cmd curl
 	emu --event-interval 0.5
 	onvif-subscribe -v --push 127.0.0.1:0 -c 3 "$T" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	SUB_PID=$!
 	wait_for_grep 'listening for notifications at' "$BATS_TEST_TMPDIR/err" 10
 	url=$(sed -n 's/.*listening for notifications at \(http[^ ]*\).*/\1/p' "$BATS_TEST_TMPDIR/err")
-	head -c 2000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
-	# 413, or a reset if the listener hung up while curl was still sending
-	code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$BATS_TEST_TMPDIR/big" "$url" || true)
-	[ "$code" = 413 ] || [ "$code" = 000 ]
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 405 ]
-	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/soap+xml' --data '<not-xml' "$url")" = 200 ]
+	run --separate-stderr timeout 20 python3 - "$url" <<'EOF'
+import http.client, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+def req(method, body=None):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    try:
+        c.request(method, u.path, body, {"Content-Type": "application/soap+xml"})
+        return c.getresponse().status
+    except OSError:
+        return 0      # the listener hung up while we were still sending
+    finally:
+        c.close()
+print(req("POST", b"x" * 2000000), req("GET"), req("POST", b"<not-xml"))
+EOF
+	assert_status 0
+	[ "$output" = "413 405 200" ] || [ "$output" = "0 405 200" ]
 	rc=0
 	wait "$SUB_PID" || rc=$?
 	SUB_PID=
 	[ "$rc" -eq 0 ]
 	[ "$(jq -r .type "$BATS_TEST_TMPDIR/out" | sort | uniq -c | tr -s ' ')" = " 3 event" ]
-	grep -q 'request header too large\|body of 2000000 bytes is too large' "$BATS_TEST_TMPDIR/err"
-	grep -q 'push from 127.0.0.1:[0-9]*: .*not well-formed\|push from 127.0.0.1:[0-9]*: reply is not XML' "$BATS_TEST_TMPDIR/err"
+	grep -q 'body of 2000000 bytes is too large' "$BATS_TEST_TMPDIR/err"
+	grep -q 'push from 127.0.0.1:[0-9]*: .*not XML\|push from 127.0.0.1:[0-9]*: .*not well-formed' "$BATS_TEST_TMPDIR/err"
 }
 
 @test "--coalesce: a Tapo-like cascade (repeats, a false state) is one event_start and one event_end" {
