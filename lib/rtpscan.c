@@ -13,7 +13,8 @@
 #define FLOW_SLOTS 16384          /* power of two */
 #define FLOW_MAX 8192             /* reset the table when this many */
 #define TCP_MAX 64                /* reassembled TCP directions at once */
-#define SDP_MAX 256               /* remembered SDP media endpoints */
+#define SDP_MAX 4096              /* remembered SDP media endpoints */
+#define SDP_SLOTS 8192            /* their hash index (power of two) */
 #define HEUR_N 4                  /* packets of one SSRC that must agree */
 #define HEUR_HOLD 12              /* packets held while deciding */
 #define SIPBUF 65536
@@ -83,8 +84,9 @@ struct ck_rtpscan {
 	size_t nfl, flsize;
 	tcpflow tf[TCP_MAX];
 	uint64_t tick;
-	sdpent sdp[SDP_MAX];
-	size_t nsdp;
+	sdpent *sdp;                  /* grows to SDP_MAX */
+	size_t nsdp, capsdp;
+	uint32_t *sdpidx;             /* SDP_SLOTS, 1-based index into sdp */
 	uint64_t rtcp, sdpmsgs, overflow;
 	unsigned sdp_gen;             /* bumped whenever SDP is learnt */
 	ck_rtcpflow *rf;              /* RTCP flows, in order of detection */
@@ -175,6 +177,8 @@ ck_rtpscan_free(ck_rtpscan *s)
 	for (i = 0; i < s->nst; i++)
 		free(s->st[i]);
 	free(s->st);
+	free(s->sdp);
+	free(s->sdpidx);
 	free(s->rf);
 	free(s->sidx);
 	free(s->fl);
@@ -256,23 +260,61 @@ ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i)
 
 /* --- SDP endpoints ------------------------------------------------------ */
 
+static uint32_t
+sdp_hash(int af, int tcp, const uint8_t *addr, uint16_t port)
+{
+	uint32_t h = 2166136261u;
+	uint8_t k[3] = {(uint8_t)af, (uint8_t)tcp, 0};
+
+	h = hash(k, 2, h);
+	h = hash(addr, 16, h);
+	return hash(&port, 2, h) & (SDP_SLOTS - 1);
+}
+
+static const sdpent *
+sdp_lookup(const ck_rtpscan *s, int af, int tcp, const uint8_t *addr,
+    uint16_t port)
+{
+	uint32_t i;
+
+	if (!s->nsdp)
+		return NULL;
+	for (i = sdp_hash(af, tcp, addr, port); s->sdpidx[i];
+	    i = (i + 1) & (SDP_SLOTS - 1)) {
+		const sdpent *e = &s->sdp[s->sdpidx[i] - 1];
+		if (e->port == port && e->af == af && e->tcp == tcp &&
+		    !memcmp(e->addr, addr, 16))
+			return e;
+	}
+	return NULL;
+}
+
 static void
 sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
 {
-	size_t i;
-	sdpent *e = NULL;
+	sdpent *e = (sdpent *)sdp_lookup(s, m->af, m->tcp, m->addr, m->port);
+	uint32_t i;
 
-	for (i = 0; i < s->nsdp; i++)
-		if (s->sdp[i].af == m->af && s->sdp[i].port == m->port &&
-		    s->sdp[i].tcp == m->tcp && !memcmp(s->sdp[i].addr, m->addr, 16))
-			e = &s->sdp[i];
 	if (!e) {
-		if (s->nsdp < SDP_MAX)
-			e = &s->sdp[s->nsdp++];
-		else {   /* forget the oldest */
-			memmove(s->sdp, s->sdp + 1, (SDP_MAX - 1) * sizeof s->sdp[0]);
-			e = &s->sdp[SDP_MAX - 1];
+		if (!s->sdpidx && !(s->sdpidx = calloc(SDP_SLOTS, sizeof *s->sdpidx)))
+			return;
+		if (s->nsdp == SDP_MAX) {   /* full: forget all, start over */
+			memset(s->sdpidx, 0, SDP_SLOTS * sizeof *s->sdpidx);
+			s->nsdp = 0;
 		}
+		if (s->nsdp == s->capsdp) {
+			size_t nc = s->capsdp ? 2 * s->capsdp : 16;
+			sdpent *n = realloc(s->sdp, nc * sizeof *n);
+			if (!n)
+				return;
+			s->sdp = n;
+			s->capsdp = nc;
+		}
+		e = &s->sdp[s->nsdp++];
+		for (i = sdp_hash(m->af, m->tcp, m->addr, m->port); s->sdpidx[i];
+		    i = (i + 1) & (SDP_SLOTS - 1))
+			;
+		s->sdpidx[i] = (uint32_t)s->nsdp;
 	}
 	s->sdp_gen++;
 	e->af = m->af;
@@ -282,35 +324,28 @@ sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
 	e->m = *m;
 }
 
+/* The SDP medium this packet goes to or comes from, or NULL. */
 static const sdpent *
 sdp_find(const ck_rtpscan *s, const ck_pkt *p)
 {
-	size_t i;
+	const sdpent *e;
+	int tcp = p->proto == 6;
 
-	for (i = s->nsdp; i-- > 0;) {
-		const sdpent *e = &s->sdp[i];
-		if (e->af != p->af || e->tcp != (p->proto == 6))
-			continue;
-		if ((e->port == p->dport && !memcmp(e->addr, p->dst, 16)) ||
-		    (e->port == p->sport && !memcmp(e->addr, p->src, 16)))
-			return e;
-	}
-	return NULL;
+	if (!s->nsdp)
+		return NULL;
+	if ((e = sdp_lookup(s, p->af, tcp, p->dst, p->dport)))
+		return e;
+	return sdp_lookup(s, p->af, tcp, p->src, p->sport);
 }
 
+/* 1 if the packet uses the RTCP port (RTP port + 1) of an SDP medium. */
 static int
 sdp_rtcp_port(const ck_rtpscan *s, const ck_pkt *p)
 {
-	size_t i;
-
-	for (i = 0; i < s->nsdp; i++) {
-		const sdpent *e = &s->sdp[i];
-		if (e->af == p->af && !e->tcp &&
-		    ((e->port + 1 == p->dport && !memcmp(e->addr, p->dst, 16)) ||
-		    (e->port + 1 == p->sport && !memcmp(e->addr, p->src, 16))))
-			return 1;
-	}
-	return 0;
+	if (!s->nsdp)
+		return 0;
+	return (p->dport > 0 && sdp_lookup(s, p->af, 0, p->dst, (uint16_t)(p->dport - 1))) ||
+	    (p->sport > 0 && sdp_lookup(s, p->af, 0, p->src, (uint16_t)(p->sport - 1)));
 }
 
 static void
