@@ -251,7 +251,7 @@ listen_port() {
 }
 
 @test "RFC 4571 whose first length is 0x24xx is not mistaken for '\$' framing" {
-	mux "$D/v.264" --payload 9230 --pes-max 9000 --padding --padding-size 1200
+	mux "$D/v.264" --payload 9230 --pes-max 9000 --padding --padding-size 9300
 	[ "$(head -c 1 "$T/x.rtp" | od -An -tx1 | tr -d ' ')" = 24 ]
 	rtp-ps-demux -v "$T/x.rtp" 2> "$T/e" | cmp - "$D/v.264"
 	grep -q "rfc4571 framing" "$T/e"
