@@ -353,11 +353,18 @@ schedule_renew(run *r, int64_t cur, int64_t term)
 		int64_t now_dev = cur >= 0 ? cur : ck_wall_ms() + ck_onvif_offset_ms(r->c);
 		granted = term - now_dev;
 	}
+	int64_t delay;
+
 	if (granted < 1000)
 		granted = 1000;
-	r->renew_at = ck_now_ms() + granted * 8 / 10;
+	/* At 80%, but a second before the end at least: devices give times to
+	 * the second and our idea of their clock is no better. */
+	delay = granted * 8 / 10;
+	if (granted - delay < 1000)
+		delay = granted - 1000 > granted / 2 ? granted - 1000 : granted / 2;
+	r->renew_at = ck_now_ms() + delay;
 	ck_info("subscription granted for %lld ms; renewing in %lld ms",
-	    (long long)granted, (long long)(granted * 8 / 10));
+	    (long long)granted, (long long)delay);
 }
 
 static void
@@ -387,25 +394,30 @@ subscribe(run *r, ck_err *e)
 	r->gen_seen = 0;
 	forget_seen(r);
 	snprintf(consumer, sizeof consumer, "%sonvif-subscribe/%u", r->consumer, r->gen);
-	/* Some firmwares refuse a relative InitialTerminationTime: then ask
-	 * without one and take what they give. */
-	for (pass = 0; pass < 2; pass++) {
-		const char *t = pass == 0 ? term : NULL;
-		char *body = a->push ? ck_ev_body_subscribe(consumer, topics, t)
-		    : ck_ev_body_create_pullpoint(topics, t);
+	/* Some firmwares refuse a relative InitialTerminationTime: then an
+	 * absolute one on the device's clock, then none (take what they give). */
+	for (pass = 0; pass < 3; pass++) {
+		char abs[40];
+		const char *t = pass == 0 ? term : pass == 1 ? abs : NULL;
+		char *body;
 		int rc;
 
+		ck_rfc3339_ms(ck_wall_ms() + ck_onvif_offset_ms(r->c) + a->term_ms, abs,
+		    sizeof abs);
+		body = a->push ? ck_ev_body_subscribe(consumer, topics, t)
+		    : ck_ev_body_create_pullpoint(topics, t);
 		if (!body)
 			return ck_seterr(e, CK_SOFTWARE, "out of memory");
 		rc = ck_onvif_call(r->c, "events", body, &resp, e);
 		free(body);
 		if (rc == 0)
 			break;
-		if (pass == 1 || e->kind != CK_PROTO)
+		if (pass == 2 || e->kind != CK_PROTO)
 			return ck_wraperr(e, "%s", a->push ? "Subscribe" :
 			    "CreatePullPointSubscription");
-		ck_info("subscription with a relative time refused (%s); retrying without",
-		    e->msg);
+		ck_info("subscription with %s refused (%s); retrying with %s",
+		    pass == 0 ? "a relative time" : "an absolute time", e->msg,
+		    pass == 0 ? "an absolute time" : "none");
 	}
 	if (!resp.first || strcmp(resp.first->name, want) != 0) {
 		ck_soap_resp_free(&resp);

@@ -96,16 +96,21 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	jq -e 'select(.event == "unsubscribe")' "$EV" >/dev/null
 }
 
-@test "renews at 80% of the granted time; absolute time when relative is refused" {
-	emu --quirk renew-relative-refused
+@test "renews at 80% of the granted time; absolute times when relative ones are refused" {
+	emu --quirk renew-relative-refused --quirk subscribe-relative-refused
 	run --separate-stderr sub --termination 2s -d 3500ms -v "$T"
 	assert_status 0
-	# one subscription, kept alive by absolute Renews
-	[ "$(ops "$LOG" | grep -c CreatePullPointSubscription)" -eq 1 ]
+	# one subscription (asked with an absolute time after a refusal), kept
+	# alive by absolute Renews
+	[ "$(jq -r 'select(.op == "CreatePullPointSubscription") | .result' "$LOG" | tr '\n' ' ')" = "fault ok " ]
+	body "$LOG" CreatePullPointSubscription | sed -n 2p | grep -qE '<tev:InitialTerminationTime>20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z</tev:InitialTerminationTime>'
 	[ "$(jq -r 'select(.op == "Renew") | .result' "$LOG" | head -n 2 | tr '\n' ' ')" = "fault ok " ]
 	body "$LOG" Renew | head -n 1 | grep -qF '<wsnt:TerminationTime>PT2S</wsnt:TerminationTime>'
 	body "$LOG" Renew | sed -n 2p | grep -qE '<wsnt:TerminationTime>20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z</wsnt:TerminationTime>'
-	assert_contains "$stderr" "renewing in 1600 ms"
+	# 80% of 2 s would leave 400 ms: one second of margin wins
+	assert_contains "$stderr" "granted for 2000 ms; renewing in 1000 ms"
+	[ "$(jq -r 'select(.op == "Renew") | .result' "$LOG" | grep -c ok)" -ge 2 ]
+	! grep -q ResourceUnknown <<<"$stderr"
 }
 
 @test "a device that refuses Renew gets a new subscription, and events go on" {

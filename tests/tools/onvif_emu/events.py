@@ -25,7 +25,8 @@ replies already handed over go out, and exits (the restart tests).
 Quirks: pullpoint-500 (CreatePullPointSubscription and PullMessages answer
 HTTP 500 while push works, Tapo C320WS), renew-refused (every Renew faults),
 renew-relative-refused (only an absolute TerminationTime is accepted),
-unsubscribe-refused (the subscription goes on until it expires; Tapo).
+unsubscribe-refused (the subscription goes on until it expires; Tapo),
+subscribe-relative-refused (InitialTerminationTime must be absolute).
 --pull-faults "3:500,5:unknown,7:reset" makes the Nth PullMessages fail.
 """
 import datetime
@@ -172,6 +173,10 @@ class Events:
         term = req.text("tev:InitialTerminationTime") if kind == "pull" else \
             req.text("wsnt:InitialTerminationTime")
         now = dev.now()
+        if "subscribe-relative-refused" in dev.quirks and term and \
+                term.strip().startswith("P"):
+            raise Fault(["ter:InvalidArgVal"],
+                        "UnacceptableInitialTerminationTime: relative time")
         expires = self.termination(term, now, 60.0)
         flt = self.filter(req)
         with self.cond:
