@@ -1,6 +1,7 @@
 /* libFuzzer: SOAP response parsing as the ONVIF tools do it: envelope,
  * faults (subcodes, reasons, auth classification) and the
- * GetSystemDateAndTime reader. */
+ * GetSystemDateAndTime reader; plus the target parser (URLs, host:port and
+ * NDJSON "xaddrs" lines read from stdin). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ck_soap_fault f;
 	ck_onvif_time t;
 	ck_err e = { 0, "" };
+	ck_onvif_target tg;
+	char *line = malloc(size + 1);
 
+	if (line) {
+		memcpy(line, data, size);
+		line[size] = '\0';
+		if (ck_onvif_target_parse(line, &tg, &e) == 0 &&
+		    strncmp(tg.url, "http", 4) != 0)
+			abort();
+		free(line);
+	}
 	if (ck_soap_parse((const char *)data, size, &r, &f, &e) == 0) {
 		if (r.doc == NULL || r.body == NULL)
 			abort();
