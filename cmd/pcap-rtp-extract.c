@@ -14,36 +14,22 @@
 #include "log.h"
 #include "opt.h"
 #include "pcapin.h"
-#include "rtp.h"
+#include "rtpout.h"
 #include "rtpscan.h"
 #include "tool.h"
 
 enum { OUT_LIST, OUT_4571, OUT_RTPDUMP, OUT_PAYLOAD };
 #define SORT_MAX 512
 
-typedef struct sortent {
-	int64_t ext;
-	uint8_t *data;
-	size_t len;
-} sortent;
-
 typedef struct job {
 	const char *read, *iface, *filter;
 	ck_scan_opts so;
 	int out, table, sort;
+	ck_rtpout *w;
 	int have_ssrc;
 	uint32_t ssrc;
 	long stream;               /* --stream N, 0 none */
 	int locked;                /* index of the stream being extracted */
-	/* rtpdump state */
-	int dump_started;
-	int64_t dump_sec;
-	int32_t dump_nsec;
-	/* --sort seq */
-	sortent sq[SORT_MAX];
-	int nsq;
-	int64_t ext_max;
-	int have_ext;
 	int werr;
 } job;
 
@@ -77,112 +63,9 @@ on_signal(int sig)
 }
 
 static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xFFFF);
-}
-
-static void
 addr_str(int af, const uint8_t *a, char *out, size_t n)
 {
 	inet_ntop(af == 4 ? AF_INET : AF_INET6, a, out, (socklen_t)n);
-}
-
-static void
-write_one(job *j, const uint8_t *d, size_t len, const ck_pkt *p, const ck_stream *x)
-{
-	uint8_t h[16];
-
-	if (j->out == OUT_PAYLOAD) {
-		ck_rtp r;
-		if (ck_rtp_parse(d, len, &r, NULL) == 0 && r.payload_len &&
-		    fwrite(r.payload, 1, r.payload_len, stdout) != r.payload_len)
-			j->werr = 1;
-		return;
-	}
-	if (j->out == OUT_4571) {
-		put16(h, (unsigned)len);
-		if (fwrite(h, 1, 2, stdout) != 2 || fwrite(d, 1, len, stdout) != len)
-			j->werr = 1;
-		return;
-	}
-	if (!j->dump_started) {
-		char a[64];
-		j->dump_started = 1;
-		j->dump_sec = p->ts_sec;
-		j->dump_nsec = p->ts_nsec;
-		addr_str(x->af, x->dst, a, sizeof a);
-		printf("#!rtpplay1.0 %s/%u\n", a, x->dport);
-		put32(h, (uint32_t)p->ts_sec);
-		put32(h + 4, (uint32_t)(p->ts_nsec / 1000));
-		memcpy(h + 8, x->af == 4 ? x->dst : (const uint8_t *)"\0\0\0\0", 4);
-		put16(h + 12, x->dport);
-		put16(h + 14, 0);
-		if (fwrite(h, 1, 16, stdout) != 16)
-			j->werr = 1;
-	}
-	{
-		int64_t ms = (p->ts_sec - j->dump_sec) * 1000 +
-		    ((int64_t)p->ts_nsec - j->dump_nsec) / 1000000;
-		put16(h, (unsigned)(len + 8));
-		put16(h + 2, (unsigned)len);
-		put32(h + 4, (uint32_t)(ms < 0 ? 0 : ms));
-		if (fwrite(h, 1, 8, stdout) != 8 || fwrite(d, 1, len, stdout) != len)
-			j->werr = 1;
-	}
-}
-
-/* --sort seq: a bounded window ordered by extended sequence number. The
- * rtpdump offsets of held packets keep their own capture times. */
-static ck_pkt g_sortpkt[SORT_MAX];
-
-static void
-sort_emit_first(job *j, const ck_stream *x)
-{
-	write_one(j, j->sq[0].data, j->sq[0].len, &g_sortpkt[0], x);
-	free(j->sq[0].data);
-	memmove(j->sq, j->sq + 1, (size_t)(j->nsq - 1) * sizeof j->sq[0]);
-	memmove(g_sortpkt, g_sortpkt + 1, (size_t)(j->nsq - 1) * sizeof g_sortpkt[0]);
-	j->nsq--;
-}
-
-static void
-sort_add(job *j, const uint8_t *d, size_t len, const ck_pkt *p, const ck_stream *x)
-{
-	uint16_t seq = (uint16_t)(d[2] << 8 | d[3]);
-	int64_t ext;
-	int i;
-
-	if (!j->have_ext) {
-		j->have_ext = 1;
-		j->ext_max = 65536 + seq;
-	}
-	ext = j->ext_max + ck_seq_delta((uint16_t)j->ext_max, seq);
-	if (ext > j->ext_max)
-		j->ext_max = ext;
-	if (j->nsq == SORT_MAX)
-		sort_emit_first(j, x);
-	for (i = j->nsq; i > 0 && j->sq[i - 1].ext > ext; i--)
-		;
-	memmove(j->sq + i + 1, j->sq + i, (size_t)(j->nsq - i) * sizeof j->sq[0]);
-	memmove(g_sortpkt + i + 1, g_sortpkt + i, (size_t)(j->nsq - i) * sizeof g_sortpkt[0]);
-	if (!(j->sq[i].data = malloc(len))) {
-		j->werr = 1;
-		return;
-	}
-	memcpy(j->sq[i].data, d, len);
-	j->sq[i].len = len;
-	j->sq[i].ext = ext;
-	g_sortpkt[i] = *p;
-	j->nsq++;
 }
 
 static void
@@ -200,10 +83,9 @@ on_rtp(void *arg, const ck_stream *x, const uint8_t *d, size_t len, const ck_pkt
 	}
 	if (x->index != j->locked)
 		return;
-	if (j->sort)
-		sort_add(j, d, len, p, x);
-	else
-		write_one(j, d, len, p, x);
+	if (ck_rtpout_packet(j->w, d, len, p->ts_sec, p->ts_nsec, x->af, x->dst,
+	    x->dport) < 0)
+		j->werr = 1;
 	if (j->iface && fflush(stdout) != 0)   /* live: the reader waits */
 		j->werr = 1;
 }
@@ -341,9 +223,17 @@ run(job *j)
 	g_in = in;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (!(sc = ck_rtpscan_new(&j->so, on_rtp, j)) || !(js = ck_json_new())) {
+	js = ck_json_new();
+	sc = ck_rtpscan_new(&j->so, on_rtp, j);
+	if (j->out != OUT_LIST)
+		j->w = ck_rtpout_new(stdout, j->out == OUT_RTPDUMP ? CK_RTPOUT_RTPDUMP :
+		    j->out == OUT_PAYLOAD ? CK_RTPOUT_PAYLOAD : CK_RTPOUT_4571,
+		    j->sort ? SORT_MAX : 0);
+	if (!sc || !js || (j->out != OUT_LIST && !j->w)) {
 		ck_pcapin_close(in);
 		ck_rtpscan_free(sc);
+		ck_json_free(js);
+		ck_rtpout_free(j->w);
 		return ck_seterr(&e, CK_SOFTWARE, "out of memory"), ck_fail(&e);
 	}
 	while ((rc = ck_pcapin_next(in, &p, &e)) == 1) {
@@ -363,9 +253,8 @@ run(job *j)
 	if (tty)
 		progress(in, sc, 1);
 	if (j->out != OUT_LIST) {
-		const ck_stream *x = j->locked ? ck_rtpscan_stream(sc, (size_t)j->locked - 1) : NULL;
-		while (j->nsq)
-			sort_emit_first(j, x);
+		if (ck_rtpout_flush(j->w) < 0)
+			j->werr = 1;
 	} else {
 		if (j->table && ck_rtpscan_count(sc))
 			printf("  # tr  %15s %5s %15s %5s %-10s %3s %-10s %8s %6s %5s %5s %9s %9s %8s %8s\n",
@@ -399,6 +288,7 @@ run(job *j)
 		rc = ck_rtpscan_count(sc) ? 0 : CK_EMPTY;
 	ck_json_free(js);
 	ck_rtpscan_free(sc);
+	ck_rtpout_free(j->w);
 	ck_pcapin_close(in);
 	g_in = NULL;
 	return rc;
