@@ -78,6 +78,14 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	diff -u <(delivered "$EV" | head -n 12) <(printed "$output")
 }
 
+@test "the target can come from stdin as an onvif-discover record" {
+	emu
+	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$T/onvif/device_service\"]}' | timeout 30 onvif-subscribe -c 1"
+	assert_status 0
+	assert_json_eq "$output" .device "http://$T/onvif/device_service"
+	assert_json_eq "$output" .topic "tns1:VideoSource/MotionAlarm"
+}
+
 @test "--topic filters on the device; SIGTERM unsubscribes and exits 0" {
 	emu
 	onvif-subscribe --pull-timeout 1s --topic 'tns1:RuleEngine/CellMotionDetector/Motion' "$T" \
