@@ -600,7 +600,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 {
 	ck_ptz_preset *p = NULL;
 	size_t np = 0;
-	int moving = 0, rc = 0;
+	int moving = 0, rc = 0, dir = 0;
 	int64_t last_key = 0;
 	ck_err e2;
 
@@ -669,8 +669,9 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		last_key = ck_now_ms();
 		if (a->continuous) {
 			ck_ptz_vec v;
-			if (moving)
-				continue;
+			if (moving && k == dir)
+				continue;   /* key repeat: keep moving */
+			dir = k;
 			if (move_vec(&m, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, &e2) < 0 ||
 			    simple(c, "ContinuousMove", ck_ptz_body_continuous(x->profile,
 			    &v, 1000), &e2) < 0)

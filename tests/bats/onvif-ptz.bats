@@ -85,6 +85,32 @@ raw True restored True exit 0" ]
 	body RelativeMove | grep -q '<tt:PanTilt x="0.2" y="0" space="http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationGenericSpace"/>'
 }
 
+@test "interactive --continuous: a held key is one ContinuousMove, its release a Stop" {
+	emu
+	run --separate-stderr timeout 30 python3 - "$CAMKIT_BIN/onvif-ptz" "$T" <<'EOF'
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--continuous", "interactive", sys.argv[2]])
+buf, end = b"", time.time() + 10
+while b"q quit" not in buf and time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        buf += os.read(fd, 4096)
+for _ in range(5):                 # key repeat: up arrow held for ~0.5 s
+    os.write(fd, b"\x1bOA")
+    time.sleep(0.1)
+time.sleep(1.0)                    # released
+os.write(fd, b"q")
+_, st = os.waitpid(pid, 0)
+print("exit", os.WEXITSTATUS(st))
+EOF
+	assert_status 0
+	[ "$output" = "exit 0" ]
+	[ "$(ops | grep -E 'Move|Stop' | tr '\n' ' ')" = "ContinuousMove Stop " ]
+	body ContinuousMove | grep -qF '<tt:PanTilt x="0" y="0.5" space="http://www.onvif.org/ver10/tptz/PanTiltSpaces/VelocityGenericSpace"/>'
+}
+
 @test "status equals the recorded GetStatus (ex_onvif)" {
 	emu
 	run --separate-stderr ptz status "$T"
