@@ -26,8 +26,8 @@ mb=$(( size / 1048576 ))
 best() {
 	local n=$1 bw= bc= w c; shift
 	for _ in $(seq "$n"); do
-		/usr/bin/time -f '%e %U %S' -o "$T/time" "$@" >/dev/null 2>&1 || true
-		read -r w u s <"$T/time"
+		{ TIMEFORMAT='%3R %3U %3S'; time "$@" >/dev/null 2>&1; } 2>"$T/time" || true
+		read -r w u s < <(tail -n 1 "$T/time")
 		c=$(awk -v u="$u" -v s="$s" 'BEGIN{print u + s}')
 		if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN{exit !(a<b)}'; then bw=$w; fi
 		if [ -z "$bc" ] || awk -v a="$c" -v b="$bc" 'BEGIN{exit !(a<b)}'; then bc=$c; fi
@@ -62,8 +62,8 @@ function d(x) { return x > 0 ? x : 0.005 }
 BEGIN {
 	printf "capture: %d MiB, 90000 RTP packets in 2 streams (times: wall / CPU seconds,\n", mb
 	printf "  best of 5 for ours and tcpdump, one tshark run, page cache warm)\n"
-	printf "pcap-rtp-extract listing: %.2f / %.2f s (%.0f MiB/s wall)\n", o, oc, mb / d(o)
-	printf "tshark -z rtp,streams:    %.2f / %.2f s -> ours %.1fx faster wall, %.1fx CPU (goal >= 20x)\n", ts, tsc, ts / d(o), tsc / d(oc)
-	printf "tcpdump -r -w /dev/null:  %.2f / %.2f s -> ours at %.0f%% of its throughput wall, %.0f%% CPU (goal >= 40%%)\n", td, tdc, 100 * td / d(o), 100 * tdc / d(oc)
+	printf "pcap-rtp-extract listing: %.3f / %.3f s (%.0f MiB/s wall)\n", o, oc, mb / d(o)
+	printf "tshark -z rtp,streams:    %.3f / %.3f s -> ours %.1fx faster wall, %.1fx CPU (goal >= 20x)\n", ts, tsc, ts / d(o), tsc / d(oc)
+	printf "tcpdump -r -w /dev/null:  %.3f / %.3f s -> ours at %.0f%% of its throughput wall, %.0f%% CPU (goal >= 40%%)\n", td, tdc, 100 * td / d(o), 100 * tdc / d(oc)
 	printf "peak RSS: %.1f MiB on %d MiB, %.1f MiB on %d MiB (goal <= 16 MiB, flat)\n", r1 / 1024, mb, r2 / 1024, big
 }'
