@@ -466,9 +466,10 @@ ck_pcapin_open_file(const char *path, ck_err *e)
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!pc) {
-		/* libpcap closes fp on failure for pcap_fopen_offline */
 		ck_seterr(e, CK_DATAERR, "%s: not a pcap or pcapng capture (%s)",
 		    strcmp(path, "-") ? path : "stdin", eb);
+		if (fp != stdin)
+			fclose(fp);   /* pcap_fopen_offline leaves it open on failure */
 		return NULL;
 	}
 	return wrap(pc, fp, size, e);
