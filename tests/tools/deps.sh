@@ -8,7 +8,7 @@ pkgs=(
 	libcurl4-openssl-dev libssl-dev libexpat1-dev libosip2-dev libpcap-dev
 	bats jq curl mandoc zsh bash-completion
 	clang libclang-rt-14-dev
-	python3 nodejs npm
+	python3
 	sip-tester tshark tcpdump ffmpeg
 	iproute2 procps time hyperfine psmisc
 )
@@ -18,6 +18,10 @@ for p in "${pkgs[@]}"; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$s" = "install ok installed" ] || missing+=("$p")
 done
+# Node.js may come from another repository than Debian's (whose npm package
+# then conflicts with it): ask for Debian's only when the commands are absent.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "camkit: missing Debian packages: ${missing[*]}" >&2
