@@ -66,7 +66,7 @@ $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcamkit.a
 # libFuzzer harnesses: clang, with ASan+UBSan, linked against the library
 # sources compiled the same way.
 FUZZ_CC     ?= clang
-FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -DCAMKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
