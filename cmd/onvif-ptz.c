@@ -540,7 +540,36 @@ do_preset_verb(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 /* ---- interactive ---- */
 
 static struct termios saved_tio;
-static int tio_saved;
+static int tio_saved, atexit_done;
+static volatile sig_atomic_t tstp;
+static void tty_restore(void);
+static int tty_raw(ck_err *e);
+
+static void
+on_tstp(int s)
+{
+	(void)s;
+	tstp = 1;
+}
+
+/* ^Z: stop moving, give the terminal back as it was, stop; on SIGCONT take
+ * it again. */
+static void
+suspend(void)
+{
+	struct sigaction sa;
+	ck_err e;
+
+	tstp = 0;
+	tty_restore();
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_tstp;
+	sigaction(SIGTSTP, &sa, NULL);
+	if (tty_raw(&e) < 0)
+		ck_warn("%s", e.msg);
+}
 
 static void
 tty_restore(void)
@@ -559,7 +588,8 @@ tty_raw(ck_err *e)
 	if (tcgetattr(0, &saved_tio) < 0)
 		return ck_seterr(e, CK_IOERR, "terminal: %s", strerror(errno));
 	tio_saved = 1;
-	atexit(tty_restore);
+	if (!atexit_done++)
+		atexit(tty_restore);
 	t = saved_tio;
 	/* Keys one by one, no echo; ISIG stays so ^C still stops us. */
 	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
@@ -610,11 +640,26 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		free(p);
 		return -1;
 	}
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_tstp;
+		sigaction(SIGTSTP, &sa, NULL);
+	}
 	fprintf(stderr, "onvif-ptz: profile %s: arrows move, +/- zoom, 1-9 presets "
 	    "(%zu), 0 home, space stop, q quit\r\n", x->profile, np);
 	while (!stop_sig) {
-		int k = read_key(moving ? 60 : 250);
+		int k;
 		args m = *a;
+
+		if (tstp) {
+			if (moving && send_stop(c, x, 1, 1, &e2) < 0)
+				fprintf(stderr, "stop: %s\r\n", e2.msg);
+			moving = 0;
+			suspend();
+			continue;
+		}
+		k = read_key(moving ? 60 : 250);
 
 		if (k < 0 || k == 'q' || k == 'Q' || k == 4)
 			break;
