@@ -243,7 +243,7 @@ serve_conn(int fd, const char *peer, int64_t deadline, ck_evhttp_cb cb,
 {
 	size_t cap = 8192, len = 0;
 	char *buf = malloc(cap), *head = malloc(CK_EVHTTP_MAX_HEAD + 1);
-	int done = 0, rc;
+	int done = 0, rc, continued = 0;
 	ck_err e;
 
 	if (!buf || !head)
@@ -261,6 +261,17 @@ serve_conn(int fd, const char *peer, int64_t deadline, ck_evhttp_cb cb,
 			reply(fd, e.kind == CK_NOINPUT ? 413 : 400, e.kind == CK_NOINPUT
 			    ? "Payload Too Large" : "Bad Request", deadline);
 			goto out;
+		}
+		if (rc == 0 && !continued) {
+			/* A client that asks first (Expect: 100-continue) is told
+			 * to go on rather than left waiting. */
+			const char *end = memmem(buf, len, "\r\n\r\n", 4);
+			if (end) {
+				continued = 1;
+				if (memmem(buf, (size_t)(end - buf), "100-continue", 12))
+					ck_write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25,
+					    deadline, &e);
+			}
 		}
 		if (rc > 0) {
 			if (strcmp(method, "POST") != 0) {

@@ -216,10 +216,22 @@ def req(method, body=None):
         return 0      # the listener hung up while we were still sending
     finally:
         c.close()
-print(req("POST", b"x" * 2000000), req("GET"), req("POST", b"<not-xml"))
+def expect():
+    import socket
+    s = socket.create_connection((u.hostname, u.port), timeout=5)
+    body = b"<x/>"
+    s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              b"Content-Length: %d\r\n\r\n" % (u.path.encode(), len(body)))
+    first = s.recv(100)
+    s.sendall(body)
+    final = s.recv(100)
+    s.close()
+    return first.split(b"\r\n")[0].decode() + "+" + final.split(b" ")[1].decode()
+print(req("POST", b"x" * 2000000), req("GET"), req("POST", b"<not-xml"), expect())
 EOF
 	assert_status 0
-	[ "$output" = "413 405 200" ] || [ "$output" = "0 405 200" ]
+	[ "$output" = "413 405 200 HTTP/1.1 100 Continue+200" ] ||
+		[ "$output" = "0 405 200 HTTP/1.1 100 Continue+200" ]
 	rc=0
 	wait "$SUB_PID" || rc=$?
 	SUB_PID=
