@@ -1,6 +1,7 @@
 # Shared bats helpers. Load with: load helpers
 #
 # CAMKIT_BIN is set by tests/run (build/bin or build-san/bin) and is on PATH.
+bats_require_minimum_version 1.5.0
 ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 : "${CAMKIT_BIN:=$ROOT/build/bin}"
 PATH="$CAMKIT_BIN:$PATH"
