@@ -152,8 +152,8 @@ rec_error(struct dev *d, const char *stage, const ck_err *e, int status)
 	ck_json_str(d->j, "stage", stage);
 	ck_json_str(d->j, "error", ck_kind_name(e->kind));
 	ck_json_str(d->j, "message", e->msg);
-	if (status)
-		ck_json_int(d->j, "status", status);
+	/* "status" in error records is the exit status of the kind (camkit.7) */
+	ck_json_int(d->j, "status", status ? status : (e->kind ? e->kind : CK_SOFTWARE));
 	emit(d->j);
 	ck_warn("%s: %s", stage, e->msg);
 }

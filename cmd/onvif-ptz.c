@@ -17,6 +17,7 @@
 #include "onvif.h"
 #include "opt.h"
 #include "ptz.h"
+#include "targets.h"
 #include "tool.h"
 
 static const char usage[] =
@@ -834,11 +835,7 @@ run(const args *a, ck_cred *cred)
 				ck_json *j = ck_json_new();
 				ck_warn("%s: %s", t, e.msg);
 				if (j) {
-					ck_json_record(j, "error");
-					ck_json_str(j, "target", t);
-					ck_json_str(j, "kind", ck_kind_name(k));
-					ck_json_str(j, "message", e.msg);
-					ck_json_emit(j, stdout);
+					ck_targets_error(j, stdout, t, k, e.msg);
 					ck_json_free(j);
 				}
 			} else {

@@ -287,7 +287,7 @@ EOF
 	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$T/onvif/device_service\"]}' '127.0.0.1:$bad' | timeout 30 onvif-ptz -t 2s status"
 	assert_status 69
 	[ "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" = "ptz_status error " ]
-	assert_json_eq "$(printf '%s\n' "$output" | tail -n 1)" .kind unreachable
+	assert_json_eq "$(printf '%s\n' "$output" | tail -n 1)" .error unreachable
 }
 
 @test "wrong password exits 77" {
