@@ -1,12 +1,12 @@
 /* events: ONVIF event parsing, bodies, coalescing, command runner (see
  * events.h). */
 #include "events.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,81 +54,6 @@ ck_ev_uri_for(const char *prefix)
 	return NULL;
 }
 
-/* Growing string. */
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void
-sb_addn(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = (b->cap ? b->cap * 2 : 256) + n;
-		char *q = realloc(b->p, nc);
-		if (!q) {
-			b->oom = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_add(sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void
-sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-sb_fmt(sbuf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof tmp) {
-		b->oom = 1;
-		return;
-	}
-	sb_addn(b, tmp, (size_t)n);
-}
-
-static void
-sb_esc(sbuf *b, const char *s)
-{
-	char *x = ck_xml_escape(s ? s : "");
-
-	if (!x) {
-		b->oom = 1;
-		return;
-	}
-	sb_add(b, x);
-	free(x);
-}
-
-static char *
-sb_done(sbuf *b)
-{
-	if (b->oom || !b->p) {
-		free(b->p);
-		return b->oom ? NULL : strdup("");
-	}
-	return b->p;
-}
-
 static int
 is_space(char c)
 {
@@ -139,7 +64,7 @@ char *
 ck_ev_topic_norm(const ck_xnode *n, const char *text, const char **ns)
 {
 	const char *s = text ? text : "", *end;
-	sbuf b = {0};
+	ck_sbuf b = {0};
 	int first = 1;
 
 	if (ns)
@@ -171,21 +96,21 @@ ck_ev_topic_norm(const ck_xnode *n, const char *text, const char **ns)
 			if (first && ns)
 				*ns = uri;
 			if (canon) {
-				sb_add(&b, canon);
-				sb_addn(&b, colon, (size_t)(seg_end - colon));
+				ck_sb_add(&b, canon);
+				ck_sb_addn(&b, colon, (size_t)(seg_end - colon));
 			} else {
-				sb_addn(&b, s, (size_t)(seg_end - s));
+				ck_sb_addn(&b, s, (size_t)(seg_end - s));
 			}
 		} else {
-			sb_addn(&b, s, (size_t)(seg_end - s));
+			ck_sb_addn(&b, s, (size_t)(seg_end - s));
 		}
 		first = 0;
 		if (!slash)
 			break;
-		sb_add(&b, "/");
+		ck_sb_add(&b, "/");
 		s = slash + 1;
 	}
-	return sb_done(&b);
+	return ck_sb_done(&b);
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
@@ -314,32 +239,32 @@ xdup(const char *s, int *oom)
 /* Writes element n as XML, declaring its namespace as the default one
  * wherever it changes, so the text stands on its own. */
 static void
-serialise(sbuf *b, const ck_xnode *n, const char *parent_ns, int depth)
+serialise(ck_sbuf *b, const ck_xnode *n, const char *parent_ns, int depth)
 {
 	const ck_xnode *c;
 	size_t i;
 
 	if (depth > 16 || b->len > 65536)
 		return;
-	sb_fmt(b, "<%.100s", n->name);
+	ck_sb_printf(b, "<%.100s", n->name);
 	if (strcmp(n->ns, parent_ns) != 0) {
-		sb_add(b, " xmlns=\"");
-		sb_esc(b, n->ns);
-		sb_add(b, "\"");
+		ck_sb_add(b, " xmlns=\"");
+		ck_sb_esc(b, n->ns);
+		ck_sb_add(b, "\"");
 	}
 	for (i = 0; i < n->nattrs; i++) {
 		if (n->attrs[i].ns[0])
 			continue;   /* qualified attributes would need a prefix */
-		sb_fmt(b, " %.100s=\"", n->attrs[i].name);
-		sb_esc(b, n->attrs[i].value);
-		sb_add(b, "\"");
+		ck_sb_printf(b, " %.100s=\"", n->attrs[i].name);
+		ck_sb_esc(b, n->attrs[i].value);
+		ck_sb_add(b, "\"");
 	}
-	sb_add(b, ">");
+	ck_sb_add(b, ">");
 	if (n->text && n->text[0])
-		sb_esc(b, n->text);
+		ck_sb_esc(b, n->text);
 	for (c = ck_xml_child(n, NULL, NULL); c; c = ck_xml_next(c, NULL, NULL))
 		serialise(b, c, n->ns, depth + 1);
-	sb_fmt(b, "</%.100s>", n->name);
+	ck_sb_printf(b, "</%.100s>", n->name);
 }
 
 /* Reads the SimpleItem/ElementItem children of a Source/Key/Data element. */
@@ -377,14 +302,14 @@ items(const ck_xnode *parent, ck_ev_item **out, size_t *n, int *oom)
 			a[k].value = xdup(v ? v : "", oom);
 			k++;
 		} else if (strcmp(c->name, "ElementItem") == 0) {
-			sbuf x = {0};
+			ck_sbuf x = {0};
 			const ck_xnode *inner;
 
 			for (inner = ck_xml_child(c, NULL, NULL); inner;
 			    inner = ck_xml_next(inner, NULL, NULL))
 				serialise(&x, inner, "", 0);
 			a[k].name = xdup(name, oom);
-			a[k].value = sb_done(&x);
+			a[k].value = ck_sb_done(&x);
 			if (!a[k].value)
 				*oom = 1;
 			k++;
@@ -580,28 +505,28 @@ item_cmp(const void *a, const void *b)
 char *
 ck_ev_msg_key(const ck_ev_msg *m)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 	ck_ev_item *s = NULL;
 	size_t i;
 
-	sb_add(&b, m->topic ? m->topic : "");
+	ck_sb_add(&b, m->topic ? m->topic : "");
 	if (m->nsrc) {
 		s = malloc(m->nsrc * sizeof *s);
 		if (!s) {
-			free(b.p);
+			ck_sb_free(&b);
 			return NULL;
 		}
 		memcpy(s, m->src, m->nsrc * sizeof *s);
 		qsort(s, m->nsrc, sizeof *s, item_cmp);
 	}
 	for (i = 0; i < m->nsrc; i++) {
-		sb_add(&b, "\n");
-		sb_add(&b, s[i].name ? s[i].name : "");
-		sb_add(&b, "=");
-		sb_add(&b, s[i].value ? s[i].value : "");
+		ck_sb_add(&b, "\n");
+		ck_sb_add(&b, s[i].name ? s[i].name : "");
+		ck_sb_add(&b, "=");
+		ck_sb_add(&b, s[i].value ? s[i].value : "");
 	}
 	free(s);
-	return sb_done(&b);
+	return ck_sb_done(&b);
 }
 
 static void
@@ -651,27 +576,27 @@ static char *
 refparams_xml(const ck_xnode *rp)
 {
 	const ck_xnode *c;
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	for (c = ck_xml_child(rp, NULL, NULL); c; c = ck_xml_next(c, NULL, NULL)) {
 		if (c->first)
 			continue;
 		if (c->ns[0]) {
-			sb_fmt(&b, "<rp:%.100s xmlns:rp=\"", c->name);
-			sb_esc(&b, c->ns);
-			sb_add(&b, "\" wsa:IsReferenceParameter=\"true\" xmlns:wsa=\""
+			ck_sb_printf(&b, "<rp:%.100s xmlns:rp=\"", c->name);
+			ck_sb_esc(&b, c->ns);
+			ck_sb_add(&b, "\" wsa:IsReferenceParameter=\"true\" xmlns:wsa=\""
 			    CK_NS_WSA "\">");
-			sb_esc(&b, c->text ? c->text : "");
-			sb_fmt(&b, "</rp:%.100s>", c->name);
+			ck_sb_esc(&b, c->text ? c->text : "");
+			ck_sb_printf(&b, "</rp:%.100s>", c->name);
 		} else {
-			sb_fmt(&b, "<%.100s>", c->name);
-			sb_esc(&b, c->text ? c->text : "");
-			sb_fmt(&b, "</%.100s>", c->name);
+			ck_sb_printf(&b, "<%.100s>", c->name);
+			ck_sb_esc(&b, c->text ? c->text : "");
+			ck_sb_printf(&b, "</%.100s>", c->name);
 		}
 	}
 	if (!b.p)
 		return NULL;
-	return sb_done(&b);
+	return ck_sb_done(&b);
 }
 
 int
@@ -755,62 +680,60 @@ ck_ev_check_topic(const char *t, ck_err *e)
 }
 
 static void
-topic_filter(sbuf *b, const char *topics)
+topic_filter(ck_sbuf *b, const char *topics)
 {
 	size_t i;
 
 	if (!topics)
 		return;
-	sb_add(b, "<wsnt:TopicExpression Dialect=\"" CK_EV_DIALECT_CONCRETE_SET "\"");
+	ck_sb_add(b, "<wsnt:TopicExpression Dialect=\""
+	    CK_EV_DIALECT_CONCRETE_SET "\"");
 	for (i = 0; i < NTOPIC_NS; i++)
-		sb_fmt(b, " xmlns:%s=\"%s\"", topic_ns[i].prefix, topic_ns[i].uri);
-	sb_add(b, ">");
-	sb_esc(b, topics);
-	sb_add(b, "</wsnt:TopicExpression>");
+		ck_sb_printf(b, " xmlns:%s=\"%s\"", topic_ns[i].prefix, topic_ns[i].uri);
+	ck_sb_add(b, ">");
+	ck_sb_esc(b, topics);
+	ck_sb_add(b, "</wsnt:TopicExpression>");
 }
 
 char *
 ck_ev_body_create_pullpoint(const char *topics, const char *term)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
-	sb_add(&b, "<tev:CreatePullPointSubscription xmlns:tev=\"" CK_NS_TEV
+	ck_sb_add(&b, "<tev:CreatePullPointSubscription xmlns:tev=\"" CK_NS_TEV
 	    "\" xmlns:wsnt=\"" CK_NS_WSNT "\">");
 	if (topics) {
-		sb_add(&b, "<tev:Filter>");
+		ck_sb_add(&b, "<tev:Filter>");
 		topic_filter(&b, topics);
-		sb_add(&b, "</tev:Filter>");
+		ck_sb_add(&b, "</tev:Filter>");
 	}
-	if (term) {
-		sb_add(&b, "<tev:InitialTerminationTime>");
-		sb_esc(&b, term);
-		sb_add(&b, "</tev:InitialTerminationTime>");
-	}
-	sb_add(&b, "</tev:CreatePullPointSubscription>");
-	return sb_done(&b);
+	if (term)
+		ck_sb_elem(&b, "tev:InitialTerminationTime", term);
+	ck_sb_add(&b, "</tev:CreatePullPointSubscription>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ev_body_pull(long long timeout_ms, int limit)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 	char d[32];
 
-	sb_fmt(&b, "<tev:PullMessages xmlns:tev=\"" CK_NS_TEV "\"><tev:Timeout>%s"
-	    "</tev:Timeout><tev:MessageLimit>%d</tev:MessageLimit>"
+	ck_sb_printf(&b, "<tev:PullMessages xmlns:tev=\"" CK_NS_TEV "\">"
+	    "<tev:Timeout>%s</tev:Timeout><tev:MessageLimit>%d</tev:MessageLimit>"
 	    "</tev:PullMessages>", ck_ev_fmt_duration(timeout_ms, d), limit);
-	return sb_done(&b);
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ev_body_renew(const char *term)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
-	sb_add(&b, "<wsnt:Renew xmlns:wsnt=\"" CK_NS_WSNT "\"><wsnt:TerminationTime>");
-	sb_esc(&b, term);
-	sb_add(&b, "</wsnt:TerminationTime></wsnt:Renew>");
-	return sb_done(&b);
+	ck_sb_add(&b, "<wsnt:Renew xmlns:wsnt=\"" CK_NS_WSNT "\">");
+	ck_sb_elem(&b, "wsnt:TerminationTime", term);
+	ck_sb_add(&b, "</wsnt:Renew>");
+	return ck_sb_done(&b);
 }
 
 char *
@@ -823,24 +746,21 @@ char *
 ck_ev_body_subscribe(const char *consumer_url, const char *topics,
     const char *term)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
-	sb_add(&b, "<wsnt:Subscribe xmlns:wsnt=\"" CK_NS_WSNT "\" xmlns:wsa=\""
+	ck_sb_add(&b, "<wsnt:Subscribe xmlns:wsnt=\"" CK_NS_WSNT "\" xmlns:wsa=\""
 	    CK_NS_WSA "\"><wsnt:ConsumerReference><wsa:Address>");
-	sb_esc(&b, consumer_url);
-	sb_add(&b, "</wsa:Address></wsnt:ConsumerReference>");
+	ck_sb_esc(&b, consumer_url);
+	ck_sb_add(&b, "</wsa:Address></wsnt:ConsumerReference>");
 	if (topics) {
-		sb_add(&b, "<wsnt:Filter>");
+		ck_sb_add(&b, "<wsnt:Filter>");
 		topic_filter(&b, topics);
-		sb_add(&b, "</wsnt:Filter>");
+		ck_sb_add(&b, "</wsnt:Filter>");
 	}
-	if (term) {
-		sb_add(&b, "<wsnt:InitialTerminationTime>");
-		sb_esc(&b, term);
-		sb_add(&b, "</wsnt:InitialTerminationTime>");
-	}
-	sb_add(&b, "</wsnt:Subscribe>");
-	return sb_done(&b);
+	if (term)
+		ck_sb_elem(&b, "wsnt:InitialTerminationTime", term);
+	ck_sb_add(&b, "</wsnt:Subscribe>");
+	return ck_sb_done(&b);
 }
 
 char *
@@ -1068,7 +988,7 @@ ck_ev_split_argv(const char *cmd, char ***argv, ck_err *e)
 
 	*argv = NULL;
 	for (;;) {
-		sbuf w = {0};
+		ck_sbuf w = {0};
 		int have = 0;
 
 		while (*p == ' ' || *p == '\t' || *p == '\n')
@@ -1081,36 +1001,36 @@ ck_ev_split_argv(const char *cmd, char ***argv, ck_err *e)
 				const char *q = strchr(p + 1, '\'');
 				if (!q)
 					goto unbalanced;
-				sb_addn(&w, p + 1, (size_t)(q - p - 1));
+				ck_sb_addn(&w, p + 1, (size_t)(q - p - 1));
 				p = q + 1;
 			} else if (*p == '"') {
 				p++;
 				while (*p && *p != '"') {
 					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 						p++;
-					sb_addn(&w, p, 1);
+					ck_sb_addn(&w, p, 1);
 					p++;
 				}
 				if (*p != '"')
 					goto unbalanced;
 				p++;
 			} else if (*p == '\\' && p[1]) {
-				sb_addn(&w, p + 1, 1);
+				ck_sb_addn(&w, p + 1, 1);
 				p += 2;
 			} else {
-				sb_addn(&w, p, 1);
+				ck_sb_addn(&w, p, 1);
 				p++;
 			}
 			continue;
 unbalanced:
-			free(w.p);
+			ck_sb_free(&w);
 			ck_ev_argv_free(v);
 			return ck_seterr(e, CK_USAGE, "--exec: unbalanced quote in '%s'",
 			    cmd);
 		}
 		if (have) {
 			char **nv = realloc(v, (n + 2) * sizeof *v);
-			char *word = sb_done(&w);
+			char *word = ck_sb_done(&w);
 			if (!nv || !word) {
 				free(word);
 				if (nv)

@@ -1,4 +1,5 @@
 #include "log.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -45,27 +46,6 @@ ck_info(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* Appends to a growing buffer; the buffer is always large enough because the
- * redacted text is never longer than the input plus a bounded marker count. */
-struct sbuf { char *p; size_t n, cap; };
-
-static int
-sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = (b->cap + n + 1) * 2;
-		char *np = realloc(b->p, cap);
-		if (np == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-	return 0;
 }
 
 static const char RED[] = "[redacted]";
@@ -124,12 +104,10 @@ char *
 ck_redact(const void *vbuf, size_t len)
 {
 	const char *s = vbuf;
-	struct sbuf b = { NULL, 0, 0 };
+	ck_sbuf b = { 0 };
 	size_t i = 0;
 	int bol = 1;
 
-	if (sb_put(&b, "", 0) < 0)
-		return NULL;
 	while (i < len) {
 		size_t m;
 		if (bol && (m = match_header(s + i, len - i)) > 0) {
@@ -139,9 +117,9 @@ ck_redact(const void *vbuf, size_t len)
 				j++;
 			while (j < len && s[j] != ' ' && s[j] != '\r' && s[j] != '\n')
 				j++;
-			if (sb_put(&b, s + i, j - i) < 0 || sb_put(&b, " ", 1) < 0 ||
-			    sb_put(&b, RED, sizeof RED - 1) < 0)
-				goto fail;
+			ck_sb_addn(&b, s + i, j - i);
+			ck_sb_add(&b, " ");
+			ck_sb_add(&b, RED);
 			while (j < len && s[j] != '\r' && s[j] != '\n')
 				j++;
 			i = j;
@@ -150,8 +128,8 @@ ck_redact(const void *vbuf, size_t len)
 		}
 		if (s[i] == '<' && (m = match_elem(s + i, len - i)) > 0) {
 			size_t j = i + m;
-			if (sb_put(&b, s + i, m) < 0 || sb_put(&b, RED, sizeof RED - 1) < 0)
-				goto fail;
+			ck_sb_addn(&b, s + i, m);
+			ck_sb_add(&b, RED);
 			while (j < len && s[j] != '<')
 				j++;
 			i = j;
@@ -159,14 +137,11 @@ ck_redact(const void *vbuf, size_t len)
 			continue;
 		}
 		bol = (s[i] == '\n');
-		if (sb_put(&b, s + i, 1) < 0)
-			goto fail;
+		ck_sb_addn(&b, s + i, 1);
 		i++;
 	}
-	return b.p;
-fail:
-	free(b.p);
-	return NULL;
+	/* After a failed allocation the appends above are no-ops. */
+	return ck_sb_done(&b);
 }
 
 static void

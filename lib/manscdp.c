@@ -1,77 +1,22 @@
 #include "manscdp.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* ---- a tiny growable string ---- */
-
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
+/* One "<name>value</name>\r\n" line; nothing when value is NULL. */
 static void
-sb_add(sbuf *b, const char *s, size_t n)
+elem_line(ck_sbuf *b, const char *name, const char *value)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p, b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void
-sb_printf(sbuf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof tmp) {
-		b->oom = 1;
-		return;
-	}
-	sb_add(b, tmp, (size_t)n);
-}
-
-static void
-sb_elem(sbuf *b, const char *name, const char *value)
-{
-	char *esc;
-
 	if (!value)
 		return;
-	if (!(esc = ck_xml_escape(value))) {
-		b->oom = 1;
-		return;
-	}
-	sb_printf(b, "<%s>", name);
-	sb_add(b, esc, strlen(esc));
-	sb_printf(b, "</%s>\r\n", name);
-	free(esc);
+	ck_sb_elem(b, name, value);
+	ck_sb_add(b, "\r\n");
 }
 
 static int
@@ -121,7 +66,7 @@ convert(const char *to, const char *from, const char *s, size_t n,
 /* Closes the body: converted to GB18030 when any value is not ASCII, so the
  * bytes agree with the GB2312 declaration. */
 static char *
-finish(sbuf *b, size_t *len, ck_err *e)
+finish(ck_sbuf *b, size_t *len, ck_err *e)
 {
 	char *gb;
 
@@ -139,14 +84,14 @@ finish(sbuf *b, size_t *len, ck_err *e)
 }
 
 static void
-head(sbuf *b, const char *root, const char *cmd_type, unsigned long sn,
+head(ck_sbuf *b, const char *root, const char *cmd_type, unsigned long sn,
     const char *device_id)
 {
-	sb_printf(b, "<?xml version=\"1.0\" encoding=\"GB2312\"?>\r\n<%s>\r\n",
+	ck_sb_printf(b, "<?xml version=\"1.0\" encoding=\"GB2312\"?>\r\n<%s>\r\n",
 	    root);
-	sb_elem(b, "CmdType", cmd_type);
-	sb_printf(b, "<SN>%lu</SN>\r\n", sn);
-	sb_elem(b, "DeviceID", device_id ? device_id : "");
+	elem_line(b, "CmdType", cmd_type);
+	ck_sb_printf(b, "<SN>%lu</SN>\r\n", sn);
+	elem_line(b, "DeviceID", device_id ? device_id : "");
 }
 
 char *
@@ -154,13 +99,13 @@ ck_manscdp_query(const char *cmd_type, unsigned long sn,
     const char *device_id, const ck_kv *extra, size_t nextra, size_t *len,
     ck_err *e)
 {
-	sbuf b = { 0 };
+	ck_sbuf b = { 0 };
 	size_t i;
 
 	head(&b, "Query", cmd_type, sn, device_id);
 	for (i = 0; i < nextra; i++)
-		sb_elem(&b, extra[i].key, extra[i].value);
-	sb_add(&b, "</Query>\r\n", 10);
+		elem_line(&b, extra[i].key, extra[i].value);
+	ck_sb_add(&b, "</Query>\r\n");
 	return finish(&b, len, e);
 }
 
@@ -183,11 +128,11 @@ static char *
 control(unsigned long sn, const char *device_id, const char *inner,
     size_t *len, ck_err *e)
 {
-	sbuf b = { 0 };
+	ck_sbuf b = { 0 };
 
 	head(&b, "Control", "DeviceControl", sn, device_id);
-	sb_add(&b, inner, strlen(inner));
-	sb_add(&b, "</Control>\r\n", 12);
+	ck_sb_add(&b, inner);
+	ck_sb_add(&b, "</Control>\r\n");
 	return finish(&b, len, e);
 }
 
@@ -238,10 +183,10 @@ char *
 ck_manscdp_keepalive(unsigned long sn, const char *device_id, size_t *len,
     ck_err *e)
 {
-	sbuf b = { 0 };
+	ck_sbuf b = { 0 };
 
 	head(&b, "Notify", "Keepalive", sn, device_id);
-	sb_add(&b, "<Status>OK</Status>\r\n</Notify>\r\n", 32);
+	ck_sb_add(&b, "<Status>OK</Status>\r\n</Notify>\r\n");
 	return finish(&b, len, e);
 }
 
@@ -250,17 +195,17 @@ ck_manscdp_list_response(const char *cmd_type, unsigned long sn,
     const char *device_id, unsigned long sumnum, const char *list_name,
     const char *const *items, size_t nitems, size_t *len, ck_err *e)
 {
-	sbuf b = { 0 };
+	ck_sbuf b = { 0 };
 	size_t i;
 
 	head(&b, "Response", cmd_type, sn, device_id);
-	sb_printf(&b, "<SumNum>%lu</SumNum>\r\n<%s Num=\"%zu\">\r\n", sumnum,
+	ck_sb_printf(&b, "<SumNum>%lu</SumNum>\r\n<%s Num=\"%zu\">\r\n", sumnum,
 	    list_name, nitems);
 	for (i = 0; i < nitems; i++) {
-		sb_add(&b, items[i], strlen(items[i]));
-		sb_add(&b, "\r\n", 2);
+		ck_sb_add(&b, items[i]);
+		ck_sb_add(&b, "\r\n");
 	}
-	sb_printf(&b, "</%s>\r\n</Response>\r\n", list_name);
+	ck_sb_printf(&b, "</%s>\r\n</Response>\r\n", list_name);
 	return finish(&b, len, e);
 }
 

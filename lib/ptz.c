@@ -1,9 +1,9 @@
 /* ptz: ONVIF PTZ parsers, range checks and request bodies (see ptz.h). */
 #include "ptz.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,251 +377,173 @@ ck_ptz_default_speed(const ck_ptz_node *n, const ck_ptz_config *c,
 	ck_ptz_set_spaces(n, CK_PTZ_SPEED_PT, CK_PTZ_SPEED_Z, speed);
 }
 
-/* A growing string buffer for the builders. */
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
 static void
-sb_add(sbuf *b, const char *fmt, ...)
+open_op(ck_sbuf *b, const char *op, const char *profile)
 {
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL,
-		    b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->p && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t nc = (b->cap ? b->cap * 2 : 512) + (size_t)n;
-		char *q = realloc(b->p, nc);
-		if (!q) {
-			b->oom = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = nc;
-	}
-}
-
-/* Appends the escaped text s. */
-static void
-sb_esc(sbuf *b, const char *s)
-{
-	char *x = ck_xml_escape(s ? s : "");
-
-	if (!x) {
-		b->oom = 1;
-		return;
-	}
-	sb_add(b, "%s", x);
-	free(x);
-}
-
-static char *
-sb_done(sbuf *b)
-{
-	if (b->oom) {
-		free(b->p);
-		return NULL;
-	}
-	return b->p;
-}
-
-static void
-open_op(sbuf *b, const char *op, const char *profile)
-{
-	sb_add(b, "<tptz:%s xmlns:tptz=\"" CK_NS_TPTZ "\" xmlns:tt=\"" CK_NS_TT "\">",
-	    op);
-	if (profile) {
-		sb_add(b, "<tptz:ProfileToken>");
-		sb_esc(b, profile);
-		sb_add(b, "</tptz:ProfileToken>");
-	}
+	ck_sb_printf(b, "<tptz:%s xmlns:tptz=\"" CK_NS_TPTZ "\" xmlns:tt=\""
+	    CK_NS_TT "\">", op);
+	if (profile)
+		ck_sb_elem(b, "tptz:ProfileToken", profile);
 }
 
 /* <tptz:elem><tt:PanTilt x= y= space=/><tt:Zoom x= space=/></tptz:elem> */
 static void
-vec(sbuf *b, const char *elem, const ck_ptz_vec *v)
+vec(ck_sbuf *b, const char *elem, const ck_ptz_vec *v)
 {
 	char x[32], y[32];
 
 	if (!v || (!v->has_pt && !v->has_z))
 		return;
-	sb_add(b, "<tptz:%s>", elem);
+	ck_sb_printf(b, "<tptz:%s>", elem);
 	if (v->has_pt) {
-		sb_add(b, "<tt:PanTilt x=\"%s\" y=\"%s\"", ck_ptz_fmt(v->x, x),
+		ck_sb_printf(b, "<tt:PanTilt x=\"%s\" y=\"%s\"", ck_ptz_fmt(v->x, x),
 		    ck_ptz_fmt(v->y, y));
 		if (v->pt_space[0]) {
-			sb_add(b, " space=\"");
-			sb_esc(b, v->pt_space);
-			sb_add(b, "\"");
+			ck_sb_add(b, " space=\"");
+			ck_sb_esc(b, v->pt_space);
+			ck_sb_add(b, "\"");
 		}
-		sb_add(b, "/>");
+		ck_sb_add(b, "/>");
 	}
 	if (v->has_z) {
-		sb_add(b, "<tt:Zoom x=\"%s\"", ck_ptz_fmt(v->z, x));
+		ck_sb_printf(b, "<tt:Zoom x=\"%s\"", ck_ptz_fmt(v->z, x));
 		if (v->z_space[0]) {
-			sb_add(b, " space=\"");
-			sb_esc(b, v->z_space);
-			sb_add(b, "\"");
+			ck_sb_add(b, " space=\"");
+			ck_sb_esc(b, v->z_space);
+			ck_sb_add(b, "\"");
 		}
-		sb_add(b, "/>");
+		ck_sb_add(b, "/>");
 	}
-	sb_add(b, "</tptz:%s>", elem);
+	ck_sb_printf(b, "</tptz:%s>", elem);
 }
 
 char *
 ck_ptz_body_simple(const char *op, const char *profile)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, op, profile);
-	sb_add(&b, "</tptz:%s>", op);
-	return sb_done(&b);
+	ck_sb_printf(&b, "</tptz:%s>", op);
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_continuous(const char *profile, const ck_ptz_vec *vel,
     long long timeout_ms)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "ContinuousMove", profile);
 	vec(&b, "Velocity", vel);
 	if (timeout_ms > 0) {
 		if (timeout_ms % 1000)
-			sb_add(&b, "<tptz:Timeout>PT%lld.%03lldS</tptz:Timeout>",
+			ck_sb_printf(&b, "<tptz:Timeout>PT%lld.%03lldS</tptz:Timeout>",
 			    timeout_ms / 1000, timeout_ms % 1000);
 		else
-			sb_add(&b, "<tptz:Timeout>PT%lldS</tptz:Timeout>",
+			ck_sb_printf(&b, "<tptz:Timeout>PT%lldS</tptz:Timeout>",
 			    timeout_ms / 1000);
 	}
-	sb_add(&b, "</tptz:ContinuousMove>");
-	return sb_done(&b);
+	ck_sb_add(&b, "</tptz:ContinuousMove>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_relative(const char *profile, const ck_ptz_vec *tr,
     const ck_ptz_vec *speed)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "RelativeMove", profile);
 	vec(&b, "Translation", tr);
 	vec(&b, "Speed", speed);
-	sb_add(&b, "</tptz:RelativeMove>");
-	return sb_done(&b);
+	ck_sb_add(&b, "</tptz:RelativeMove>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_absolute(const char *profile, const ck_ptz_vec *pos,
     const ck_ptz_vec *speed)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "AbsoluteMove", profile);
 	vec(&b, "Position", pos);
 	vec(&b, "Speed", speed);
-	sb_add(&b, "</tptz:AbsoluteMove>");
-	return sb_done(&b);
+	ck_sb_add(&b, "</tptz:AbsoluteMove>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_stop(const char *profile, int pan_tilt, int zoom)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "Stop", profile);
-	sb_add(&b, "<tptz:PanTilt>%s</tptz:PanTilt><tptz:Zoom>%s</tptz:Zoom>",
+	ck_sb_printf(&b, "<tptz:PanTilt>%s</tptz:PanTilt><tptz:Zoom>%s</tptz:Zoom>",
 	    pan_tilt ? "true" : "false", zoom ? "true" : "false");
-	sb_add(&b, "</tptz:Stop>");
-	return sb_done(&b);
+	ck_sb_add(&b, "</tptz:Stop>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_goto_preset(const char *profile, const char *token,
     const ck_ptz_vec *speed)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "GotoPreset", profile);
-	sb_add(&b, "<tptz:PresetToken>");
-	sb_esc(&b, token);
-	sb_add(&b, "</tptz:PresetToken>");
+	ck_sb_elem(&b, "tptz:PresetToken", token);
 	vec(&b, "Speed", speed);
-	sb_add(&b, "</tptz:GotoPreset>");
-	return sb_done(&b);
+	ck_sb_add(&b, "</tptz:GotoPreset>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_goto_home(const char *profile, const ck_ptz_vec *speed)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "GotoHomePosition", profile);
 	vec(&b, "Speed", speed);
-	sb_add(&b, "</tptz:GotoHomePosition>");
-	return sb_done(&b);
+	ck_sb_add(&b, "</tptz:GotoHomePosition>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_set_preset(const char *profile, const char *name,
     const char *token)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "SetPreset", profile);
-	if (name) {
-		sb_add(&b, "<tptz:PresetName>");
-		sb_esc(&b, name);
-		sb_add(&b, "</tptz:PresetName>");
-	}
-	if (token) {
-		sb_add(&b, "<tptz:PresetToken>");
-		sb_esc(&b, token);
-		sb_add(&b, "</tptz:PresetToken>");
-	}
-	sb_add(&b, "</tptz:SetPreset>");
-	return sb_done(&b);
+	if (name)
+		ck_sb_elem(&b, "tptz:PresetName", name);
+	if (token)
+		ck_sb_elem(&b, "tptz:PresetToken", token);
+	ck_sb_add(&b, "</tptz:SetPreset>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_remove_preset(const char *profile, const char *token)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "RemovePreset", profile);
-	sb_add(&b, "<tptz:PresetToken>");
-	sb_esc(&b, token);
-	sb_add(&b, "</tptz:PresetToken>");
-	sb_add(&b, "</tptz:RemovePreset>");
-	return sb_done(&b);
+	ck_sb_elem(&b, "tptz:PresetToken", token);
+	ck_sb_add(&b, "</tptz:RemovePreset>");
+	return ck_sb_done(&b);
 }
 
 char *
 ck_ptz_body_get_node(const char *token)
 {
-	sbuf b = {0};
+	ck_sbuf b = {0};
 
 	open_op(&b, "GetNode", NULL);
-	sb_add(&b, "<tptz:NodeToken>");
-	sb_esc(&b, token);
-	sb_add(&b, "</tptz:NodeToken>");
-	sb_add(&b, "</tptz:GetNode>");
-	return sb_done(&b);
+	ck_sb_elem(&b, "tptz:NodeToken", token);
+	ck_sb_add(&b, "</tptz:GetNode>");
+	return ck_sb_done(&b);
 }
 
 /* ---- Calls through an ONVIF client ---- */

@@ -1,6 +1,7 @@
 /* wsdiscovery: WS-Discovery 2005/04 Probe builder, ProbeMatches/Hello/Bye
  * parser, ONVIF scope parsing. */
 #include "wsdiscovery.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -131,43 +132,14 @@ ck_wsd_check_types(const char *types, ck_err *e)
 	return 0;
 }
 
-struct sbuf { char *p; size_t len, cap; int oom; };
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	char *q;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		if ((q = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 char *
 ck_wsd_probe(const char *message_id, const char *types, ck_err *e)
 {
-	struct sbuf b = { 0 };
+	ck_sbuf b = { 0 };
 	const char *p = types ? types : "", *t, *ns, *l;
 	size_t n, nl, ll;
 	int k = 0;
-	char tmp[1024];
+	char tmp[1024], *out;
 
 	if (ck_wsd_check_types(types, e) < 0)
 		return NULL;
@@ -175,53 +147,50 @@ ck_wsd_probe(const char *message_id, const char *types, ck_err *e)
 		ck_seterr(e, CK_SOFTWARE, "bad message id");
 		return NULL;
 	}
-	sb_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	ck_sb_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<s:Envelope xmlns:s=\"" CK_NS_SOAP12 "\" xmlns:a=\"" CK_NS_WSA04
 	    "\" xmlns:d=\"" CK_NS_WSD "\" xmlns:dn=\"" CK_NS_DN
 	    "\" xmlns:tds=\"" CK_NS_TDS "\">"
 	    "<s:Header>"
 	    "<a:Action s:mustUnderstand=\"1\">" CK_NS_WSD "/Probe</a:Action>"
 	    "<a:MessageID>");
-	sb_str(&b, message_id);
-	sb_str(&b, "</a:MessageID>"
+	ck_sb_add(&b, message_id);
+	ck_sb_add(&b, "</a:MessageID>"
 	    "<a:ReplyTo><a:Address>" SOAP_ANON "</a:Address></a:ReplyTo>"
 	    "<a:To s:mustUnderstand=\"1\">" WSD_TO "</a:To>"
 	    "</s:Header><s:Body><d:Probe>");
 	if (next_tok(&(const char *){ p }, &n) != NULL) {
-		struct sbuf decl = { 0 }, val = { 0 };
+		ck_sbuf decl = { 0 }, val = { 0 };
 		while ((t = next_tok(&p, &n)) != NULL) {
 			user_type(t, n, &ns, &nl, &l, &ll, NULL);
 			if (val.len)
-				sb_str(&val, " ");
+				ck_sb_add(&val, " ");
 			if (*t != '{') {   /* a known prefix: dn/tdn or tds */
 				snprintf(tmp, sizeof tmp, "%s:%.*s",
 				    strcmp(ns, CK_NS_DN) == 0 ? "dn" : "tds", (int)ll, l);
 			} else {
 				snprintf(tmp, sizeof tmp, " xmlns:t%d=\"%.*s\"", k,
 				    (int)nl, ns);
-				sb_str(&decl, tmp);
+				ck_sb_add(&decl, tmp);
 				snprintf(tmp, sizeof tmp, "t%d:%.*s", k++, (int)ll, l);
 			}
-			sb_str(&val, tmp);
+			ck_sb_add(&val, tmp);
 		}
-		sb_str(&b, "<d:Types");
+		ck_sb_add(&b, "<d:Types");
 		if (decl.len)
-			sb_str(&b, decl.p);
-		sb_str(&b, ">");
+			ck_sb_add(&b, decl.p);
+		ck_sb_add(&b, ">");
 		if (val.len)
-			sb_str(&b, val.p);
-		sb_str(&b, "</d:Types>");
+			ck_sb_add(&b, val.p);
+		ck_sb_add(&b, "</d:Types>");
 		b.oom |= decl.oom | val.oom;
-		free(decl.p);
-		free(val.p);
+		ck_sb_free(&decl);
+		ck_sb_free(&val);
 	}
-	sb_str(&b, "</d:Probe></s:Body></s:Envelope>\n");
-	if (b.oom) {
-		free(b.p);
+	ck_sb_add(&b, "</d:Probe></s:Body></s:Envelope>\n");
+	if ((out = ck_sb_done(&b)) == NULL)
 		ck_seterr(e, CK_SOFTWARE, "out of memory");
-		return NULL;
-	}
-	return b.p;
+	return out;
 }
 
 static int
