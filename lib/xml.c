@@ -1,5 +1,7 @@
 #include "xml.h"
 
+#include "sbuf.h"
+
 #include <expat.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -551,35 +553,26 @@ ck_xml_bool(const char *s)
 size_t
 ck_xml_escape_buf(const char *s, char *out, size_t outlen)
 {
-	size_t n = 0;
+	char *p = ck_xml_escape(s);
+	size_t n = p ? strlen(p) : 0;
 
-	for (; *s; s++) {
-		const char *r = NULL;
-		char one[2] = { *s, '\0' };
-		switch (*s) {
-		case '&': r = "&amp;"; break;
-		case '<': r = "&lt;"; break;
-		case '>': r = "&gt;"; break;
-		case '"': r = "&quot;"; break;
-		case '\'': r = "&apos;"; break;
-		default: r = one;
-		}
-		for (; *r; r++, n++)
-			if (outlen && n < outlen - 1)
-				out[n] = *r;
+	if (outlen) {
+		size_t k = n < outlen ? n : outlen - 1;
+		if (p)
+			memcpy(out, p, k);
+		out[k] = '\0';
 	}
-	if (outlen)
-		out[n < outlen ? n : outlen - 1] = '\0';
+	free(p);
 	return n;
 }
 
+/* The escaping itself lives in lib/sbuf, the base layer, so that modules
+ * below xml (log) can use it too. */
 char *
 ck_xml_escape(const char *s)
 {
-	size_t n = ck_xml_escape_buf(s, NULL, 0);
-	char *p = malloc(n + 1);
+	ck_sbuf b = { 0 };
 
-	if (p)
-		ck_xml_escape_buf(s, p, n + 1);
-	return p;
+	ck_sb_esc(&b, s);
+	return ck_sb_done(&b);
 }
