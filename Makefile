@@ -75,7 +75,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
 fuzz-build: $(FUZZERS)
 
 # Each harness for FUZZ_TIME seconds, starting from its seed corpus.
-fuzz: deps fuzz-build
+# Targets that start with `deps` build through a sub-make: pkg-config must
+# be asked again once the -dev packages are installed on a fresh machine.
+fuzz: deps
+	$(MAKE) fuzz-build
 	@set -e; for f in $(FUZZERS); do n=$${f##*/}; \
 	  mkdir -p $(BUILD)/fuzz/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
@@ -84,19 +87,23 @@ fuzz: deps fuzz-build
 
 unit: $(UNITS)
 
-check: deps all unit
+check: deps
+	$(MAKE) all unit
 	BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run
 
-lint: deps all
+lint: deps
+	$(MAKE) all
 	@set -e; for m in $(MAN1) $(MAN7); do mandoc -Tlint -W warning $$m; done; \
 	echo "mandoc -Tlint: $(words $(MAN1) $(MAN7)) pages clean"
 	bash -n tests/tools/*.sh bench/*.sh completions/bash/*
 	zsh -n completions/zsh/_camkit 2>/dev/null || ! command -v zsh >/dev/null
 
-bench: deps all
+bench: deps
+	$(MAKE) all
 	@set -e; for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) bash $$b; done
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	BUILD=$(BUILD) bash tests/tools/demo.sh
 
 deps:

@@ -10,7 +10,7 @@ pkgs=(
 	clang libclang-rt-14-dev
 	python3
 	sip-tester tshark tcpdump ffmpeg
-	iproute2 procps time hyperfine psmisc
+	iproute2 procps time hyperfine psmisc bc
 )
 
 missing=()
