@@ -203,6 +203,38 @@ accept_one(ck_rtpsrc *s, ck_err *e)
 	}
 }
 
+/* Deadline of the next network read: none, the idle timeout, or "now" once a
+ * signal asked us to stop (so only what is already queued is taken). */
+static int64_t
+read_deadline(const ck_rtpsrc *s)
+{
+	if (s->stopping)
+		return ck_now_ms();
+	return s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
+}
+
+/* After a failed network read: 1 = read again (a signal arrived: drain what
+ * is queued first), 0 = end of input, -1 = error in e. */
+static int
+read_failed(ck_rtpsrc *s, ck_err *e)
+{
+	if (e->kind == CK_OK) {
+		if (s->stopping)
+			return 0;
+		s->stopping = 1;
+		return 1;
+	}
+	if (e->kind != CK_TEMPFAIL)
+		return -1;
+	if (s->stopping)
+		return 0;
+	if (s->got_data) {
+		s->timed_out = 1;
+		return 0;
+	}
+	return ck_seterr(e, CK_TEMPFAIL, "%s: nothing received in time", s->desc);
+}
+
 /* Reads into b; 0 at the end (EOF, signal, idle timeout after data). */
 static ssize_t
 rd(ck_rtpsrc *s, void *b, size_t n, ck_err *e)
@@ -216,26 +248,12 @@ rd(ck_rtpsrc *s, void *b, size_t n, ck_err *e)
 	}
 	if (s->net) {
 again:;
-		int64_t dl = s->stopping ? ck_now_ms() : s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
-		r = ck_read_deadline(s->fd, b, n, dl, e);
+		r = ck_read_deadline(s->fd, b, n, read_deadline(s), e);
 		if (r < 0) {
-			if (e->kind == CK_OK) {
-				/* interrupted by a signal: take what is queued, then stop */
-				if (s->stopping)
-					return 0;
-				s->stopping = 1;
+			int f = read_failed(s, e);
+			if (f > 0)
 				goto again;
-			}
-			if (s->stopping && e->kind == CK_TEMPFAIL)
-				return 0;
-			if (e->kind == CK_TEMPFAIL) {
-				if (s->got_data) {
-					s->timed_out = 1;
-					return 0;
-				}
-				return ck_seterr(e, CK_TEMPFAIL, "%s: nothing received in time", s->desc);
-			}
-			return -1;
+			return f;
 		}
 	} else {
 		r = read(s->fd, b, n);
@@ -352,28 +370,15 @@ ck_rtpsrc_next(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e)
 		if (s->lfd >= 0)
 			return -1;
 		for (;;) {
-			int64_t dl = s->stopping ? ck_now_ms() : s->timeout_ms < 0 ? -1 : ck_now_ms() + s->timeout_ms;
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof from;
-			ssize_t m = ck_recvfrom_deadline(s->fd, s->buf, s->cap, &from, &fl, dl, e);
+			ssize_t m = ck_recvfrom_deadline(s->fd, s->buf, s->cap, &from, &fl,
+			    read_deadline(s), e);
 			if (m < 0) {
-				if (e->kind == CK_OK) {
-					/* a signal: drain the datagrams already queued */
-					if (s->stopping)
-						return 0;
-					s->stopping = 1;
+				int f = read_failed(s, e);
+				if (f > 0)
 					continue;
-				}
-				if (s->stopping && e->kind == CK_TEMPFAIL)
-					return 0;
-				if (e->kind == CK_TEMPFAIL) {
-					if (s->got_data) {
-						s->timed_out = 1;
-						return 0;
-					}
-					return ck_seterr(e, CK_TEMPFAIL, "%s: nothing received in time", s->desc);
-				}
-				return -1;
+				return f;
 			}
 			s->got_data = 1;
 			s->bytes += (uint64_t)m;
