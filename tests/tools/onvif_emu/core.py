@@ -338,6 +338,11 @@ def fault_envelope(dev, f):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body of a reply go out in two send()s; with Nagle on, the
+    # body waits for the client's delayed ACK (40 ms per request on a
+    # kept-alive connection). Real cameras don't stall like that, and it
+    # would dominate timings (bench/onvif.sh).
+    disable_nagle_algorithm = True
     server_version = "camkit-onvif-emu"
     sys_version = ""
 

@@ -81,12 +81,6 @@ def _fmt(v):
 
 
 def init(dev):
-    # The core writes the headers and the body of a reply in two send()s;
-    # with Nagle on, the body waits for the client's delayed ACK (40 ms per
-    # request on a kept-alive connection). Real cameras do not stall like
-    # that, and it would dominate timings (bench/onvif.sh), so turn it off.
-    from . import core
-    core.Handler.disable_nagle_algorithm = True
     st = dev.state
     v1 = dev.recorded(TRT, "GetProfiles")
     v2 = dev.recorded(TR2, "GetProfiles")
