@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config
 	libcurl4-openssl-dev libssl-dev libexpat1-dev libosip2-dev libpcap-dev
-	bats jq curl mandoc zsh bash-completion
+	bats jq curl mandoc zsh bash-completion openssl
 	clang libclang-rt-14-dev
 	python3
 	sip-tester tshark tcpdump ffmpeg

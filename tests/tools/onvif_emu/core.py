@@ -20,6 +20,7 @@ import pkgutil
 import re
 import secrets
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -151,11 +152,12 @@ class Device:
         return detemplate(t) if t and "{{" in t else t
 
     def base_url(self, req):
+        scheme = "https://" if self.args.tls_cert else "http://"
         host = self.args.xaddr_host
         if not host:
             host = (req.headers.get("Host") or "").strip() or "127.0.0.1:%d" % self.port
-            return "http://" + host
-        return "http://%s:%d" % (host, self.port) if ":" not in host else "http://" + host
+            return scheme + host
+        return scheme + ("%s:%d" % (host, self.port) if ":" not in host else host)
 
     def fix_xaddrs(self, text, req):
         """Points recorded XAddr hosts at this emulator (unless keep-xaddrs)."""
@@ -542,6 +544,8 @@ def main(argv=None):
     ap.add_argument("--quirk", action="append", default=[],
                     help="silent, garbage, garbage-xml, keep-xaddrs, odd-prefixes, "
                     "soap11, fault-500, any-path, or a plugin's quirk")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate")
+    ap.add_argument("--tls-key", help="private key of --tls-cert (PEM)")
     ap.add_argument("--log", help="append one JSON line per request to this file")
     ap.add_argument("-v", "--verbose", action="store_true")
     for mod in mods:
@@ -567,6 +571,12 @@ def main(argv=None):
     srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.server_bind()
     srv.server_activate()
+    if args.tls_cert:
+        # A client that refuses the certificate fails the handshake inside
+        # accept(); socketserver treats that OSError as a dropped connection.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.dev = dev
     dev.port = srv.server_address[1]
     if args.port_file:
