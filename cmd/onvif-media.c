@@ -156,7 +156,7 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 	if (!jb->no_uri) {
 		ck_json_str(j, "transport", tnames[jb->transport]);
 		if (have_uri && jb->with_cred &&
-		    ck_media_uri_with_cred(uri, jb->cred.user, jb->cred.pass, cu,
+		    ck_media_uri_with_cred(uri, ck_onvif_user(c), ck_onvif_password(c), cu,
 		    sizeof cu, &e) == 0) {
 			ck_json_str(j, "stream_uri", cu);
 			ck_wipe(cu, sizeof cu);

@@ -155,12 +155,6 @@ one(struct job *jb, const char *arg)
 
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0)
 		goto fail;
-	/* the credentials file has entries per host: look this one up */
-	if (!jb->cred.have_pass || strcmp(jb->cred.source, "credentials file") == 0) {
-		ck_cred_wipe(&jb->cred);
-		if (ck_onvif_cred(&jb->o, tg.host, &jb->cred, &e) < 0)
-			goto fail;
-	}
 	if ((c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL)
 		goto fail;
 	if (ck_onvif_get_time(c, &t, &off, &rtt, &e) < 0)

@@ -417,10 +417,20 @@ ck_onvif *
 ck_onvif_new(const ck_onvif_target *t, const ck_onvif_opts *o,
     const ck_cred *cred, ck_err *e)
 {
-	ck_onvif *c = calloc(1, sizeof *c);
+	ck_onvif *c;
 	ck_http_opts ho;
+	ck_cred host;
 
-	if (c == NULL) {
+	memset(&host, 0, sizeof host);
+	if (cred == NULL || !cred->have_pass ||
+	    strcmp(cred->source, "credentials file") == 0) {
+		if (ck_onvif_cred(o, t->host, &host, e) < 0)
+			return NULL;
+		if (host.have_pass)
+			cred = &host;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		ck_cred_wipe(&host);
 		ck_seterr(e, CK_SOFTWARE, "out of memory");
 		return NULL;
 	}
@@ -433,6 +443,7 @@ ck_onvif_new(const ck_onvif_target *t, const ck_onvif_opts *o,
 			c->have_pass = 1;
 		}
 	}
+	ck_cred_wipe(&host);
 	memset(&ho, 0, sizeof ho);
 	ho.timeout_ms = o->timeout_ms;
 	ho.insecure = o->insecure;
@@ -442,6 +453,18 @@ ck_onvif_new(const ck_onvif_target *t, const ck_onvif_opts *o,
 		return NULL;
 	}
 	return c;
+}
+
+const char *
+ck_onvif_user(const ck_onvif *c)
+{
+	return c->user;
+}
+
+const char *
+ck_onvif_password(const ck_onvif *c)
+{
+	return c->have_pass ? c->pass : "";
 }
 
 void

@@ -100,10 +100,17 @@ int ck_json_strings(const char *json, const char *key, char **out, int max,
 typedef struct ck_onvif ck_onvif;
 
 /* A client for target t. cred may be NULL or have no password (only
- * unauthenticated calls then). Returns NULL with CK_SOFTWARE on failure. */
+ * unauthenticated calls then). When cred has no password or came from the
+ * credentials file, t's own host entry is looked up there (the file has
+ * entries per host; a tool loads credentials once for many targets).
+ * Returns NULL with CK_SOFTWARE, or the credential lookup's error. */
 ck_onvif *ck_onvif_new(const ck_onvif_target *t, const ck_onvif_opts *o,
     const ck_cred *cred, ck_err *e);
 void ck_onvif_free(ck_onvif *c);
+/* The user name and password the client signs with ("" when none); owned by
+ * the client, valid until ck_onvif_free. */
+const char *ck_onvif_user(const ck_onvif *c);
+const char *ck_onvif_password(const ck_onvif *c);
 const ck_onvif_target *ck_onvif_get_target(const ck_onvif *c);
 
 /* Flags for ck_onvif_request. */
