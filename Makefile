@@ -9,7 +9,7 @@ DESTDIR    ?=
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS        = libcurl libcrypto expat libosip2 libpcap
+PKGS        = libcurl libcrypto expat libosip2 libpcap jansson
 
 SANITIZE   ?= 0
 ifeq ($(SANITIZE),1)
@@ -29,7 +29,7 @@ CFLAGS     += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
 LDFLAGS    += $(SANFLAGS)
 LDLIBS     += -Wl,--as-needed $(PKG_LIBS) -lm
 
-LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*/*.c))
 CMD_SRC    := $(sort $(wildcard cmd/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -68,7 +68,7 @@ $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcamkit.a
 FUZZ_CC     ?= clang
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -DCAMKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
 

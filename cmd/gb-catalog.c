@@ -9,15 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cred.h"
-#include "err.h"
-#include "gbquery.h"
-#include "json.h"
-#include "log.h"
-#include "manscdp.h"
-#include "net.h"
-#include "opt.h"
-#include "tool.h"
+#include "base/clock.h"
+#include "base/cred.h"
+#include "base/err.h"
+#include "gb/query.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "gb/manscdp.h"
+#include "net/net.h"
+#include "base/opt.h"
+#include "cli/tool.h"
 
 #define MAX_ITEMS 100000
 
@@ -68,7 +69,7 @@ static const char *const types[] = { "Catalog", "DeviceInfo", "DeviceStatus",
     "RecordInfo", "PresetQuery", "ConfigDownload" };
 
 struct opts {
-	ck_gbq_opts g;
+	ck_query_opts g;
 	const char *query, *channel, *start, *end, *rtype, *config, *charset;
 	const char *address;
 	const char *password_file;
@@ -78,7 +79,7 @@ struct opts {
 
 struct run {
 	const struct opts *o;
-	ck_gbq q;
+	ck_query q;
 	unsigned long sn;
 	ck_json *j;
 	char **keys;
@@ -98,7 +99,7 @@ static char *
 build_query(const struct opts *o, unsigned long sn, const char *id,
     size_t *len, ck_err *e)
 {
-	ck_kv kv = { "ConfigType", o->config ? o->config : "BasicParam" };
+	ck_manscdp_kv kv = { "ConfigType", o->config ? o->config : "BasicParam" };
 	char cfg[512];
 	size_t i;
 
@@ -155,7 +156,7 @@ record_head(struct run *r, const ck_manscdp *m, const char *type)
 static int
 take(struct run *r, const ck_manscdp *m, const char *raw, size_t rawlen)
 {
-	const ck_xnode *it;
+	const ck_xml_node *it;
 	const char *used;
 	char *u;
 	size_t n;
@@ -199,11 +200,11 @@ take(struct run *r, const ck_manscdp *m, const char *raw, size_t rawlen)
 			free(key);
 		}
 		if (fresh < 0) {
-			ck_warn("too many items; stopping at %zu", r->nkeys);
+			ck_log_warn("too many items; stopping at %zu", r->nkeys);
 			return 1;
 		}
 		if (!fresh) {
-			ck_info("duplicate item %s dropped", id ? id : "");
+			ck_log_info("duplicate item %s dropped", id ? id : "");
 			continue;
 		}
 		if (!r->o->xml) {
@@ -231,11 +232,11 @@ handle(struct run *r, ck_sip_req *rq)
 
 	ck_sip_reply(r->q.sip, rq, 200, &e);
 	if (!body || len == 0) {
-		ck_info("MESSAGE without a body ignored");
+		ck_log_info("MESSAGE without a body ignored");
 		return 0;
 	}
 	if (ck_manscdp_parse(body, len, r->o->charset, &m, &e) < 0) {
-		ck_warn("response from %s: %s", r->q.source, e.msg);
+		ck_log_warn("response from %s: %s", r->q.source, e.msg);
 		r->malformed++;
 		return 0;
 	}
@@ -243,7 +244,7 @@ handle(struct run *r, ck_sip_req *rq)
 	    !strcasecmp(m.cmd_type, r->o->query))
 		done = take(r, &m, body, len);
 	else
-		ck_info("ignored %s %s SN %lu", m.kind, m.cmd_type, m.sn);
+		ck_log_info("ignored %s %s SN %lu", m.kind, m.cmd_type, m.sn);
 	ck_manscdp_free(&m);
 	return done;
 }
@@ -251,34 +252,34 @@ handle(struct run *r, ck_sip_req *rq)
 static int
 collect(struct run *r)
 {
-	int64_t deadline = ck_now_ms() + r->o->timeout_ms;
+	int64_t deadline = ck_clock_now_ms() + r->o->timeout_ms;
 	ck_sip_req *rq;
 	ck_err e;
 	int n;
 
 	for (;;) {
-		if ((n = ck_gbq_next_message(&r->q, deadline, &rq, &e)) < 0)
-			return ck_fail(&e);
+		if ((n = ck_query_next_message(&r->q, deadline, &rq, &e)) < 0)
+			return ck_tool_fail(&e);
 		if (n == 0)
 			break;
 		int before = r->responses;
 		int done = handle(r, rq);
 		ck_sip_req_free(rq);
 		if (r->responses > before)
-			deadline = ck_now_ms() + r->o->timeout_ms;
+			deadline = ck_clock_now_ms() + r->o->timeout_ms;
 		if (done && r->nkeys == 0 && list_type(r->o->query)) {
-			ck_info("the %s is empty", r->o->query);
+			ck_log_info("the %s is empty", r->o->query);
 			return CK_EMPTY;
 		}
 		if (done)
 			return 0;
 	}
 	if (r->responses == 0) {
-		ck_warn("no %s response within %lld ms%s", r->o->query,
+		ck_log_warn("no %s response within %lld ms%s", r->o->query,
 		    r->o->timeout_ms, r->malformed ? " (only malformed ones)" : "");
 		return r->malformed ? CK_DATAERR : CK_TEMPFAIL;
 	}
-	ck_warn("partial answer: %zu of %ld items, then nothing for %lld ms",
+	ck_log_warn("partial answer: %zu of %ld items, then nothing for %lld ms",
 	    r->nkeys, r->sumnum, r->o->timeout_ms);
 	return CK_TEMPFAIL;
 }
@@ -305,24 +306,24 @@ run_query(const struct opts *o)
 
 	if (!(r.j = ck_json_new()))
 		return CK_SOFTWARE;
-	if (ck_gbq_open(&r.q, &o->g, &e) < 0) {
+	if (ck_query_open(&r.q, &o->g, &e) < 0) {
 		ck_json_free(r.j);
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	}
 	if (!(body = build_query(o, r.sn, o->channel ? o->channel : r.q.device_id,
 	    &len, &e))) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
-	rc = ck_gbq_message(&r.q, body, len, ck_now_ms() + o->timeout_ms, &status,
+	rc = ck_query_message(&r.q, body, len, ck_clock_now_ms() + o->timeout_ms, &status,
 	    reason, sizeof reason, &e);
 	free(body);
 	if (rc < 0) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
 	if (status < 200 || status > 299) {
-		ck_warn("%s answered %d %s to the %s query", r.q.device_id, status,
+		ck_log_warn("%s answered %d %s to the %s query", r.q.device_id, status,
 		    reason, o->query);
 		rc = status == 401 || status == 403 || status == 407 ? CK_NOPERM :
 		    CK_PROTO;
@@ -334,7 +335,7 @@ out:
 		free(r.keys[--r.nkeys]);
 	free(r.keys);
 	ck_json_free(r.j);
-	ck_gbq_close(&r.q);
+	ck_query_close(&r.q);
 	return rc;
 }
 
@@ -359,26 +360,26 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 		if (!strcasecmp(o->query, types[i]))
 			o->query = types[i], found = 1;
 	if (!found)
-		return ck_seterr(e, CK_USAGE, "unknown --query '%s'", o->query);
+		return ck_err_set(e, CK_USAGE, "unknown --query '%s'", o->query);
 	if ((o->g.listen != NULL) == (argc == 1))
-		return ck_seterr(e, CK_USAGE, "give either sip:ID@HOST[:PORT] or "
+		return ck_err_set(e, CK_USAGE, "give either sip:ID@HOST[:PORT] or "
 		    "--await-register");
 	if (argc > 1)
-		return ck_seterr(e, CK_USAGE, "unexpected argument '%s'", argv[1]);
+		return ck_err_set(e, CK_USAGE, "unexpected argument '%s'", argv[1]);
 	if (argc == 1) {
 		char id[64], host[256];
 		int port;
-		if (!ck_gbq_split_uri(argv[0], id, sizeof id, host, sizeof host, &port))
-			return ck_seterr(e, CK_USAGE, "'%s' is not sip:ID@HOST[:PORT]",
+		if (!ck_query_split_uri(argv[0], id, sizeof id, host, sizeof host, &port))
+			return ck_err_set(e, CK_USAGE, "'%s' is not sip:ID@HOST[:PORT]",
 			    argv[0]);
 		o->g.target = argv[0];
 	}
 	if (!strcmp(o->query, "RecordInfo") && (!o->start || !o->end))
-		return ck_seterr(e, CK_USAGE, "RecordInfo needs --start and --end");
+		return ck_err_set(e, CK_USAGE, "RecordInfo needs --start and --end");
 	if ((o->start && !gb_time(o->start)) || (o->end && !gb_time(o->end)))
-		return ck_seterr(e, CK_USAGE, "times are yyyy-MM-ddTHH:mm:ss");
+		return ck_err_set(e, CK_USAGE, "times are yyyy-MM-ddTHH:mm:ss");
 	if (o->g.from && !strchr(o->g.from, '@'))
-		return ck_seterr(e, CK_USAGE, "--from must be ID@DOMAIN");
+		return ck_err_set(e, CK_USAGE, "--from must be ID@DOMAIN");
 	return 0;
 }
 
@@ -433,8 +434,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_ALLOW: o->g.allow = optarg; break;
 		case O_SHA256: o->g.sha256 = 1; break;
 		case 'p':
-			if (ck_parse_int(optarg, 0, 65535, &v, &e) < 0)
-				return ck_usage_err("--local-port: %s", e.msg);
+			if (ck_opt_parse_int(optarg, 0, 65535, &v, &e) < 0)
+				return ck_tool_usage_err("--local-port: %s", e.msg);
 			o->g.local_port = (int)v;
 			break;
 		case 't': o->g.tcp = 1; break;
@@ -444,13 +445,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_ADDRESS: o->address = optarg; break;
 		case O_CONFIG: o->config = optarg; break;
 		case O_SN:
-			if (ck_parse_int(optarg, 0, 4294967295LL, &o->sn, &e) < 0)
-				return ck_usage_err("--sn: %s", e.msg);
+			if (ck_opt_parse_int(optarg, 0, 4294967295LL, &o->sn, &e) < 0)
+				return ck_tool_usage_err("--sn: %s", e.msg);
 			break;
 		case 'T':
 		case 'W':
-			if (ck_parse_duration(optarg, &v, &e) < 0)
-				return ck_usage_err("%s: %s", c == 'T' ? "--timeout" :
+			if (ck_opt_parse_duration(optarg, &v, &e) < 0)
+				return ck_tool_usage_err("%s: %s", c == 'T' ? "--timeout" :
 				    "--wait", e.msg);
 			if (c == 'T')
 				o->timeout_ms = v;
@@ -459,14 +460,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'x': o->xml = 1; break;
 		case O_CHARSET: o->charset = optarg; break;
-		case 'v': ck_verbosity++; break;
+		case 'v': ck_log_verbosity++; break;
 		case 'h': fputs(usage, stdout); return -1;
-		case 'V': ck_version(); return -1;
-		default: return ck_usage_err("unknown or incomplete option");
+		case 'V': ck_tool_version(); return -1;
+		default: return ck_tool_usage_err("unknown or incomplete option");
 		}
 	}
 	if (validate(o, argc - optind, argv + optind, &e) < 0)
-		return ck_usage_err("%s", e.msg);
+		return ck_tool_usage_err("%s", e.msg);
 	return 0;
 }
 
@@ -482,12 +483,12 @@ main(int argc, char **argv)
 	ck_log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = parse_opts(argc, argv, &o)) != 0)
-		return rc < 0 ? ck_finish(0) : rc;
+		return rc < 0 ? ck_tool_finish(0) : rc;
 	if (o.g.listen) {
 		if (ck_cred_load(&cred, "GB", NULL, o.password_file, NULL, &e) < 0)
-			return ck_fail(&e);
+			return ck_tool_fail(&e);
 		if (!cred.have_pass && !o.g.passwords_file) {
-			ck_warn("no password: give --passwords FILE, --password-file, "
+			ck_log_warn("no password: give --passwords FILE, --password-file, "
 			    "or GB_PASSWORD");
 			return CK_CONFIG;
 		}
@@ -496,5 +497,5 @@ main(int argc, char **argv)
 	rc = run_query(&o);
 	if (o.g.listen)
 		ck_cred_wipe(&cred);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

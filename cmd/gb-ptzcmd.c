@@ -8,16 +8,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cred.h"
-#include "err.h"
-#include "gbquery.h"
-#include "json.h"
-#include "log.h"
-#include "manscdp.h"
-#include "net.h"
-#include "opt.h"
-#include "ptzcmd.h"
-#include "tool.h"
+#include "base/clock.h"
+#include "base/cred.h"
+#include "base/err.h"
+#include "gb/query.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "gb/manscdp.h"
+#include "net/net.h"
+#include "base/opt.h"
+#include "gb/ptzcmd.h"
+#include "cli/tool.h"
 
 static const char usage[] =
 "Usage: gb-ptzcmd [options] COMMAND [ARG...]\n"
@@ -68,7 +69,7 @@ struct opts {
 	int xml, decode;
 	const char *device_id;
 	const char *password_file;
-	ck_gbq_opts g;
+	ck_query_opts g;
 	long long sn, timeout_ms;
 	int nargs;
 	char **args;
@@ -89,11 +90,11 @@ parse_nums(const struct opts *o, long long *nums, ck_err *e)
 	int i;
 
 	if (o->nargs - 1 > 2)
-		return ck_seterr(e, CK_USAGE, "%s: too many arguments",
+		return ck_err_set(e, CK_USAGE, "%s: too many arguments",
 		    o->args[0]);
 	for (i = 1; i < o->nargs; i++)
-		if (ck_parse_int(o->args[i], 0, 4095, &nums[i - 1], e) < 0)
-			return ck_wraperr(e, "%s", o->args[0]);
+		if (ck_opt_parse_int(o->args[i], 0, 4095, &nums[i - 1], e) < 0)
+			return ck_err_wrap(e, "%s", o->args[0]);
 	return 0;
 }
 
@@ -111,13 +112,13 @@ control_body(const struct opts *o, const char *device_id, unsigned long sn,
 		return NULL;
 	if (!strcmp(v, "home-position")) {
 		if (o->nargs < 2 || n[0] < 1 || n[0] > 255)
-			return ck_seterr(e, CK_USAGE, "home-position takes a "
+			return ck_err_set(e, CK_USAGE, "home-position takes a "
 			    "preset 1-255 and optional seconds"), NULL;
 		return ck_manscdp_home_position(sn, device_id, 1,
 		    o->nargs > 2 ? (unsigned)n[1] : 0, (unsigned)n[0], len, e);
 	}
 	if (o->nargs > 1)
-		return ck_seterr(e, CK_USAGE, "%s takes no argument", v), NULL;
+		return ck_err_set(e, CK_USAGE, "%s takes no argument", v), NULL;
 	if (!strcmp(v, "home-position-off"))
 		return ck_manscdp_home_position(sn, device_id, 0, 0, 0, len, e);
 	return ck_manscdp_guard_control(sn, device_id, !strcmp(v, "guard"),
@@ -135,7 +136,7 @@ build(const struct opts *o, char hex[17], ck_err *e)
 	if (xml_only(o->args[0]))
 		return 0;
 	if (!ck_ptzcmd_is_verb(o->args[0]))
-		return ck_seterr(e, CK_USAGE, "unknown command '%s'", o->args[0]);
+		return ck_err_set(e, CK_USAGE, "unknown command '%s'", o->args[0]);
 	if (parse_nums(o, nums, e) < 0 ||
 	    ck_ptzcmd_from_verb(o->args[0], nums, o->nargs - 1, &c, e) < 0)
 		return -1;
@@ -162,22 +163,22 @@ do_encode(const struct opts *o)
 	ck_err e;
 
 	if (build(o, hex, &e) < 0)
-		return e.kind == CK_USAGE ? ck_usage_err("%s", e.msg) : ck_fail(&e);
+		return e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
 	if (!o->xml) {
 		if (!hex[0])
-			return ck_usage_err("%s needs --xml or --send", o->args[0]);
+			return ck_tool_usage_err("%s needs --xml or --send", o->args[0]);
 		printf("%s\n", hex);
 		return 0;
 	}
 	if (!(body = control_body(o, o->device_id, default_sn(o), hex, &len, &e)))
-		return e.kind == CK_USAGE ? ck_usage_err("%s", e.msg) : ck_fail(&e);
+		return e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
 	fwrite(body, 1, len, stdout);
 	free(body);
 	return 0;
 }
 
 static void
-send_record(ck_json *j, const struct opts *o, const ck_gbq *q,
+send_record(ck_json *j, const struct opts *o, const ck_query *q,
     const char *body_id, unsigned long sn, const char *hex, int status,
     const char *reason, int64_t rtt)
 {
@@ -185,7 +186,7 @@ send_record(ck_json *j, const struct opts *o, const ck_gbq *q,
 	ck_err e;
 
 	ck_json_record(j, "control");
-	ck_json_time_ms(j, "ts", ck_wall_ms());
+	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
 	ck_json_str(j, "device_id", body_id);
 	ck_json_str(j, "to", q->device_id);
 	ck_json_str(j, "peer", q->source);
@@ -212,36 +213,36 @@ do_send(const struct opts *o)
 	int status, rc;
 	int64_t t0;
 	size_t len;
-	ck_gbq q;
+	ck_query q;
 	ck_err e;
 
 	if (build(o, hex, &e) < 0)
-		return e.kind == CK_USAGE ? ck_usage_err("%s", e.msg) : ck_fail(&e);
-	if (ck_gbq_open(&q, &o->g, &e) < 0)
-		return ck_fail(&e);
+		return e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
+	if (ck_query_open(&q, &o->g, &e) < 0)
+		return ck_tool_fail(&e);
 	id = o->device_id ? o->device_id : q.device_id;
 	if (!(body = control_body(o, id, sn, hex, &len, &e)) || !(j = ck_json_new())) {
-		rc = e.kind == CK_USAGE ? ck_usage_err("%s", e.msg) : ck_fail(&e);
+		rc = e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
 		goto out;
 	}
-	t0 = ck_now_ms();
-	if (ck_gbq_message(&q, body, len, t0 + o->timeout_ms, &status, reason,
+	t0 = ck_clock_now_ms();
+	if (ck_query_message(&q, body, len, t0 + o->timeout_ms, &status, reason,
 	    sizeof reason, &e) < 0) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
-	send_record(j, o, &q, id, sn, hex, status, reason, ck_now_ms() - t0);
+	send_record(j, o, &q, id, sn, hex, status, reason, ck_clock_now_ms() - t0);
 	ck_json_emit(j, stdout);
 	rc = 0;
 	if (status < 200 || status > 299) {
-		ck_warn("%s answered %d %s", q.device_id, status, reason);
+		ck_log_warn("%s answered %d %s", q.device_id, status, reason);
 		rc = status == 401 || status == 403 || status == 407 ? CK_NOPERM :
 		    CK_PROTO;
 	}
 out:
 	free(body);
 	ck_json_free(j);
-	ck_gbq_close(&q);
+	ck_query_close(&q);
 	return rc;
 }
 
@@ -254,11 +255,11 @@ decode_one(ck_json *j, const char *s, size_t n, int as_stream)
 	ck_err e;
 
 	if (ck_ptzcmd_decode_hex(s, n, &c, &e) < 0) {
-		ck_warn("%s", e.msg);
+		ck_log_warn("%s", e.msg);
 		if (as_stream) {
 			ck_json_record(j, "error");
 			ck_json_strn(j, "input", s, n);
-			ck_json_str(j, "error", ck_kind_name(e.kind));
+			ck_json_str(j, "error", ck_err_kind_name(e.kind));
 			ck_json_str(j, "message", e.msg);
 			ck_json_emit(j, stdout);
 		}
@@ -291,7 +292,7 @@ do_decode(const struct opts *o)
 	if (!j)
 		return CK_SOFTWARE;
 	for (i = 0; i < o->nargs; i++)
-		rc = ck_worst(rc, decode_one(j, o->args[i], strlen(o->args[i]), 0));
+		rc = ck_err_worst(rc, decode_one(j, o->args[i], strlen(o->args[i]), 0));
 	if (o->nargs == 0)
 		while ((n = getline(&line, &cap, stdin)) > 0) {
 			size_t k = (size_t)n;
@@ -300,7 +301,7 @@ do_decode(const struct opts *o)
 				k--;
 			if (k == strspn(line, " \t"))
 				continue;   /* blank line */
-			rc = ck_worst(rc, decode_one(j, line, k, 1));
+			rc = ck_err_worst(rc, decode_one(j, line, k, 1));
 		}
 	free(line);
 	ck_json_free(j);
@@ -338,29 +339,29 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (ck_parse_int(optarg, 0, 4095, &o->address, &e) < 0)
-				return ck_usage_err("--address: %s", e.msg);
+			if (ck_opt_parse_int(optarg, 0, 4095, &o->address, &e) < 0)
+				return ck_tool_usage_err("--address: %s", e.msg);
 			break;
 		case 'x': o->xml = 1; break;
 		case 'd': o->device_id = optarg; break;
 		case 'S':
-			if (ck_parse_int(optarg, 0, 4294967295LL, &o->sn, &e) < 0)
-				return ck_usage_err("--sn: %s", e.msg);
+			if (ck_opt_parse_int(optarg, 0, 4294967295LL, &o->sn, &e) < 0)
+				return ck_tool_usage_err("--sn: %s", e.msg);
 			break;
 		case 'D': o->decode = 1; break;
 		case 's': o->g.target = optarg; break;
 		case 'w': o->g.listen = optarg; break;
 		case 'f': o->g.from = optarg; break;
 		case 'p':
-			if (ck_parse_int(optarg, 0, 65535, &v, &e) < 0)
-				return ck_usage_err("--local-port: %s", e.msg);
+			if (ck_opt_parse_int(optarg, 0, 65535, &v, &e) < 0)
+				return ck_tool_usage_err("--local-port: %s", e.msg);
 			o->g.local_port = (int)v;
 			break;
 		case 't': o->g.tcp = 1; break;
 		case 'T':
 		case 'W':
-			if (ck_parse_duration(optarg, &v, &e) < 0)
-				return ck_usage_err("%s: %s", c == 'T' ? "--timeout" :
+			if (ck_opt_parse_duration(optarg, &v, &e) < 0)
+				return ck_tool_usage_err("%s: %s", c == 'T' ? "--timeout" :
 				    "--wait", e.msg);
 			if (c == 'T')
 				o->timeout_ms = v;
@@ -369,10 +370,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'M': o->g.domain = optarg; break;
 		case 'P': o->password_file = optarg; break;
-		case 'v': ck_verbosity++; break;
+		case 'v': ck_log_verbosity++; break;
 		case 'h': fputs(usage, stdout); return -1;
-		case 'V': ck_version(); return -1;
-		default: return ck_usage_err("unknown option");
+		case 'V': ck_tool_version(); return -1;
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
 	o->args = argv + optind;
@@ -387,25 +388,25 @@ validate(const struct opts *o, ck_err *e)
 	int port;
 
 	if (o->decode && (o->xml || o->device_id || o->g.target || o->g.listen))
-		return ck_seterr(e, CK_USAGE, "--decode takes none of --xml, "
+		return ck_err_set(e, CK_USAGE, "--decode takes none of --xml, "
 		    "--device-id, --send, --await-register");
 	if (o->decode)
 		return 0;
 	if (o->nargs == 0)
-		return ck_seterr(e, CK_USAGE, "no command given");
+		return ck_err_set(e, CK_USAGE, "no command given");
 	if (o->g.target && o->g.listen)
-		return ck_seterr(e, CK_USAGE, "--send and --await-register exclude "
+		return ck_err_set(e, CK_USAGE, "--send and --await-register exclude "
 		    "each other");
-	if (o->g.target && !ck_gbq_split_uri(o->g.target, id, sizeof id, host,
+	if (o->g.target && !ck_query_split_uri(o->g.target, id, sizeof id, host,
 	    sizeof host, &port))
-		return ck_seterr(e, CK_USAGE, "--send '%s' is not sip:ID@HOST[:PORT]",
+		return ck_err_set(e, CK_USAGE, "--send '%s' is not sip:ID@HOST[:PORT]",
 		    o->g.target);
 	if (o->xml && (o->g.target || o->g.listen))
-		return ck_seterr(e, CK_USAGE, "--xml prints, --send sends: pick one");
+		return ck_err_set(e, CK_USAGE, "--xml prints, --send sends: pick one");
 	if (o->xml && !o->device_id)
-		return ck_seterr(e, CK_USAGE, "--xml needs --device-id");
+		return ck_err_set(e, CK_USAGE, "--xml needs --device-id");
 	if (o->g.from && !strchr(o->g.from, '@'))
-		return ck_seterr(e, CK_USAGE, "--from must be ID@DOMAIN");
+		return ck_err_set(e, CK_USAGE, "--from must be ID@DOMAIN");
 	/* The command and its numbers, before any credential or socket. */
 	if (o->g.target || o->g.listen) {
 		char hex[17], *body;
@@ -430,18 +431,18 @@ main(int argc, char **argv)
 	ck_log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = parse_opts(argc, argv, &o)) != 0)
-		return rc < 0 ? ck_finish(0) : rc;
+		return rc < 0 ? ck_tool_finish(0) : rc;
 	if (validate(&o, &e) < 0)
-		return ck_usage_err("%s", e.msg);
+		return ck_tool_usage_err("%s", e.msg);
 	if (o.decode)
-		return ck_finish(do_decode(&o));
+		return ck_tool_finish(do_decode(&o));
 	if (!o.g.target && !o.g.listen)
-		return ck_finish(do_encode(&o));
+		return ck_tool_finish(do_encode(&o));
 	if (o.g.listen) {
 		if (ck_cred_load(&cred, "GB", NULL, o.password_file, NULL, &e) < 0)
-			return ck_fail(&e);
+			return ck_tool_fail(&e);
 		if (!cred.have_pass) {
-			ck_warn("no password: give --password-file or GB_PASSWORD");
+			ck_log_warn("no password: give --password-file or GB_PASSWORD");
 			return CK_CONFIG;
 		}
 		o.g.password = cred.pass;
@@ -449,5 +450,5 @@ main(int argc, char **argv)
 	rc = do_send(&o);
 	if (o.g.listen)
 		ck_cred_wipe(&cred);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

@@ -9,19 +9,20 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cred.h"
-#include "digest.h"
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "manscdp.h"
-#include "net.h"
-#include "opt.h"
-#include "ptzcmd.h"
-#include "registrar.h"
-#include "sip.h"
-#include "tool.h"
-#include "xml.h"
+#include "base/clock.h"
+#include "base/cred.h"
+#include "codec/digest.h"
+#include "base/err.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "gb/manscdp.h"
+#include "net/net.h"
+#include "base/opt.h"
+#include "gb/ptzcmd.h"
+#include "gb/registrar.h"
+#include "gb/sip.h"
+#include "cli/tool.h"
+#include "codec/xml.h"
 
 static const char usage[] =
 "Usage: gb-register --server ID@HOST[:PORT] --id DEVICE_ID [options]\n"
@@ -131,7 +132,7 @@ static void
 rec_start(struct dev *d, const char *type)
 {
 	ck_json_record(d->j, type);
-	ck_json_time_ms(d->j, "ts", ck_wall_ms());
+	ck_json_time_ms(d->j, "ts", ck_clock_wall_ms());
 }
 
 static void
@@ -150,12 +151,12 @@ rec_error(struct dev *d, const char *stage, const ck_err *e, int status)
 {
 	rec_start(d, "error");
 	ck_json_str(d->j, "stage", stage);
-	ck_json_str(d->j, "error", ck_kind_name(e->kind));
+	ck_json_str(d->j, "error", ck_err_kind_name(e->kind));
 	ck_json_str(d->j, "message", e->msg);
 	/* "status" in error records is the exit status of the kind (camkit.7) */
 	ck_json_int(d->j, "status", status ? status : (e->kind ? e->kind : CK_SOFTWARE));
 	emit(d->j);
-	ck_warn("%s: %s", stage, e->msg);
+	ck_log_warn("%s: %s", stage, e->msg);
 }
 
 static int
@@ -166,7 +167,7 @@ ensure_peer(struct dev *d, ck_err *e)
 	d->have_peer = 0;
 	if (d->o->tcp) {
 		if (ck_sip_connect(d->s, d->server_host, d->server_port,
-		    ck_now_ms() + (d->o->timeout_ms < 10000 ? d->o->timeout_ms : 10000),
+		    ck_clock_now_ms() + (d->o->timeout_ms < 10000 ? d->o->timeout_ms : 10000),
 		    &d->peer, e) < 0)
 			return -1;
 	} else if (ck_sip_peer_udp(d->s, d->server_host, d->server_port, &d->peer, e) < 0)
@@ -189,7 +190,7 @@ register_once(struct dev *d, int expires, const char *auth, ck_err *e)
 	osip_message_t *req = ck_sip_request_new(d->s, &d->peer, &rs, e), *resp = NULL;
 	if (req == NULL)
 		return NULL;
-	if (ck_sip_send_request(d->s, &d->peer, req, ck_now_ms() + d->o->timeout_ms,
+	if (ck_sip_send_request(d->s, &d->peer, req, ck_clock_now_ms() + d->o->timeout_ms,
 	    &resp, e) < 0)
 		return NULL;
 	return resp;
@@ -204,7 +205,7 @@ challenge_of(osip_message_t *m, ck_digest_chal *c, ck_err *e)
 	if (osip_message_get_www_authenticate(m, 0, &w) < 0 || w == NULL)
 		osip_message_get_proxy_authenticate(m, 0, &w);
 	if (w == NULL || osip_www_authenticate_to_str(w, &v) != 0 || v == NULL)
-		return ck_seterr(e, CK_PROTO, "401 without a Digest challenge");
+		return ck_err_set(e, CK_PROTO, "401 without a Digest challenge");
 	rc = ck_digest_parse_challenge(v, c, e);
 	osip_free(v);
 	return rc;
@@ -218,7 +219,7 @@ redirect(struct dev *d, osip_message_t *m, ck_err *e)
 	char old[300];
 	if (osip_message_get_contact(m, 0, &c) < 0 || c == NULL || c->url == NULL ||
 	    c->url->host == NULL || c->url->username == NULL)
-		return ck_seterr(e, CK_PROTO, "302 without a usable Contact");
+		return ck_err_set(e, CK_PROTO, "302 without a usable Contact");
 	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
 	snprintf(d->server_id, sizeof d->server_id, "%s", c->url->username);
 	snprintf(d->server_host, sizeof d->server_host, "%s", c->url->host);
@@ -251,9 +252,9 @@ do_register(struct dev *d, int expires, int *granted, int64_t *offset_ms,
 	for (;;) {
 		if (ensure_peer(d, e) < 0)
 			return -1;
-		int64_t t0 = ck_wall_ms();
+		int64_t t0 = ck_clock_wall_ms();
 		osip_message_t *r = register_once(d, expires, authp, e);
-		int64_t t1 = ck_wall_ms();
+		int64_t t1 = ck_clock_wall_ms();
 		if (r == NULL)
 			return -1;
 		int st = osip_message_get_status_code(r);
@@ -277,10 +278,10 @@ do_register(struct dev *d, int expires, int *granted, int64_t *offset_ms,
 			/* A second 401 that is not about a stale nonce means the
 			 * credentials were refused. */
 			if (authp && !ch.stale)
-				return ck_seterr(e, CK_NOPERM, "registration rejected: wrong "
+				return ck_err_set(e, CK_NOPERM, "registration rejected: wrong "
 				    "credentials (401 after answering the challenge)");
 			if (!d->cred.have_pass)
-				return ck_seterr(e, CK_CONFIG, "platform asks for a password "
+				return ck_err_set(e, CK_CONFIG, "platform asks for a password "
 				    "and none is configured (--password-file, GB_PASSWORD)");
 			snprintf(ruri, sizeof ruri, strchr(d->server_host, ':') ?
 			    "sip:%s@[%s]:%d" : "sip:%s@%s:%d", d->server_id,
@@ -303,7 +304,7 @@ do_register(struct dev *d, int expires, int *granted, int64_t *offset_ms,
 			nc = 0;
 			continue;
 		}
-		ck_seterr(e, st == 403 ? CK_NOPERM : CK_PROTO, "registration answered %d %s",
+		ck_err_set(e, st == 403 ? CK_NOPERM : CK_PROTO, "registration answered %d %s",
 		    st, osip_message_get_reason_phrase(r) ? osip_message_get_reason_phrase(r) : "");
 		osip_message_free(r);
 		return -1;
@@ -329,13 +330,13 @@ send_manscdp(struct dev *d, const ck_sip_peer *p, const char *to, const char *bo
 	ck_sip_reqspec rs = { .method = "MESSAGE", .ruri = to, .from = from,
 	    .expires = -1, .content_type = CK_SIP_MANSCDP, .body = body, .body_len = len };
 	osip_message_t *req = ck_sip_request_new(d->s, p, &rs, e);
-	int64_t t0 = ck_now_ms();
+	int64_t t0 = ck_clock_now_ms();
 	if (req == NULL)
 		return -1;
 	if (ck_sip_send_request(d->s, p, req, deadline, &resp, e) < 0)
 		return -1;
 	if (rtt)
-		*rtt = ck_now_ms() - t0;
+		*rtt = ck_clock_now_ms() - t0;
 	int st = osip_message_get_status_code(resp);
 	osip_message_free(resp);
 	return st;
@@ -351,7 +352,7 @@ send_keepalive(struct dev *d, int64_t *rtt, ck_err *e)
 		return -1;
 	snprintf(to, sizeof to, strchr(d->server_host, ':') ? "sip:%s@[%s]:%d" :
 	    "sip:%s@%s:%d", d->server_id, d->server_host, d->server_port);
-	int64_t dl = ck_now_ms() + (d->o->keepalive_ms < d->o->timeout_ms ?
+	int64_t dl = ck_clock_now_ms() + (d->o->keepalive_ms < d->o->timeout_ms ?
 	    d->o->keepalive_ms : d->o->timeout_ms);
 	int st = ensure_peer(d, e) < 0 ? -1 :
 	    send_manscdp(d, &d->peer, to, body, len, dl, rtt, e);
@@ -424,18 +425,18 @@ load_catalog(struct dev *d, const char *path, ck_err *e)
 	size_t n, ul;
 	const char *used;
 	if (f == NULL)
-		return ck_seterr(e, CK_NOINPUT, "%s: %s", path, strerror(errno));
+		return ck_err_set(e, CK_NOINPUT, "%s: %s", path, strerror(errno));
 	buf = malloc(CK_MANSCDP_MAX_BODY + 1);
 	n = buf ? fread(buf, 1, CK_MANSCDP_MAX_BODY + 1, f) : 0;
 	fclose(f);
 	if (buf == NULL || n > CK_MANSCDP_MAX_BODY) {
 		free(buf);
-		return ck_seterr(e, CK_DATAERR, "%s: too large", path);
+		return ck_err_set(e, CK_DATAERR, "%s: too large", path);
 	}
 	u = ck_manscdp_to_utf8(buf, n, NULL, 0, &ul, &used, e);
 	free(buf);
 	if (u == NULL)
-		return ck_wraperr(e, "%s", path);
+		return ck_err_wrap(e, "%s", path);
 	for (char *p = u; (p = strstr(p, "<Item")) != NULL;) {
 		if (p[5] != '>' && p[5] != ' ' && p[5] != '\t' && p[5] != '\r' && p[5] != '\n') {
 			p += 5;
@@ -454,7 +455,7 @@ load_catalog(struct dev *d, const char *path, ck_err *e)
 	}
 	free(u);
 	if (d->nitems == 0)
-		return ck_seterr(e, CK_DATAERR, "%s: no <Item> elements", path);
+		return ck_err_set(e, CK_DATAERR, "%s: no <Item> elements", path);
 	return 0;
 }
 
@@ -525,7 +526,7 @@ answer_control(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
 		char *b = response_body("DeviceControl", m->sn, d->o->id, kv, 2, NULL, &len);
 		char *to = NULL;
 		if (b && osip_uri_to_str(rq->msg->from->url, &to) == 0 &&
-		    send_manscdp(d, &rq->peer, to, b, len, ck_now_ms() + d->o->timeout_ms,
+		    send_manscdp(d, &rq->peer, to, b, len, ck_clock_now_ms() + d->o->timeout_ms,
 		    NULL, &e) < 0)
 			rec_error(d, "control", &e, 0);
 		osip_free(to);
@@ -543,7 +544,7 @@ answer_query(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
 	int status = 0;
 	if (osip_uri_to_str(rq->msg->from->url, &to) != 0)
 		return;
-	int64_t dl = ck_now_ms() + d->o->timeout_ms;
+	int64_t dl = ck_clock_now_ms() + d->o->timeout_ms;
 	if (strcmp(m->cmd_type, "Catalog") == 0) {
 		size_t chunk = (size_t)d->o->chunk;
 		size_t k = 0;
@@ -574,7 +575,7 @@ answer_query(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
 		free(b);
 	} else if (strcmp(m->cmd_type, "DeviceStatus") == 0) {
 		char now[40];
-		ck_sip_gb_date(ck_wall_ms(), 0, now, sizeof now);
+		ck_sip_gb_date(ck_clock_wall_ms(), 0, now, sizeof now);
 		now[19] = '\0';
 		const char *kv[] = { "Result", "OK", "Online", "ONLINE", "Status", "OK",
 		    "Encode", "ON", "Record", "OFF", "DeviceTime", now };
@@ -673,7 +674,7 @@ run_device(const struct opts *o, ck_cred *cred)
 	if ((d.j = ck_json_new()) == NULL)
 		return CK_SOFTWARE;
 	if (o->catalog && load_catalog(&d, o->catalog, &e) < 0) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
 	if (!o->catalog && self_item(&d) < 0) {
@@ -685,18 +686,18 @@ run_device(const struct opts *o, ck_cred *cred)
 	    .bind_addr = strchr(o->server_host, ':') ? "::" : NULL,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
 	if ((d.s = ck_sip_open(&so, &e)) == NULL) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
 	new_session(&d);
 	ck_sip_set_interrupt(d.s, &stop_flag);
 	while (!stop_flag) {
-		int64_t now = ck_now_ms();
+		int64_t now = ck_clock_now_ms();
 		char date[64];
 		int granted;
 		int64_t off;
 		if (d.registered && o->tcp && !ck_sip_peer_alive(d.s, &d.peer)) {
-			ck_seterr(&e, CK_UNAVAIL, "TCP connection to the platform closed");
+			ck_err_set(&e, CK_UNAVAIL, "TCP connection to the platform closed");
 			rec_error(&d, "connection", &e, 0);
 			d.registered = 0;
 			next_reg = now;
@@ -707,9 +708,9 @@ run_device(const struct opts *o, ck_cred *cred)
 				failures = misses = 0;
 				d.expires = granted;
 				rec_registered(&d, "registered", granted, off, date);
-				refresh_at = ck_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
+				refresh_at = ck_clock_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
 				    (granted + 1) / 2) * 1000;
-				next_ka = ck_now_ms() + o->keepalive_ms;
+				next_ka = ck_clock_now_ms() + o->keepalive_ms;
 			} else {
 				if (stop_flag && e.kind == CK_OK)
 					break;
@@ -720,7 +721,7 @@ run_device(const struct opts *o, ck_cred *cred)
 					rc = e.kind;
 					break;
 				}
-				next_reg = ck_now_ms() + o->retry_ms;
+				next_reg = ck_clock_now_ms() + o->retry_ms;
 				new_session(&d);
 			}
 			continue;
@@ -729,7 +730,7 @@ run_device(const struct opts *o, ck_cred *cred)
 			if (do_register(&d, o->expires, &granted, &off, date, sizeof date, &e) == 0) {
 				d.expires = granted;
 				rec_registered(&d, "refreshed", granted, off, date);
-				refresh_at = ck_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
+				refresh_at = ck_clock_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
 				    (granted + 1) / 2) * 1000;
 			} else {
 				if (stop_flag && e.kind == CK_OK)
@@ -740,7 +741,7 @@ run_device(const struct opts *o, ck_cred *cred)
 					break;
 				}
 				d.registered = 0;
-				next_reg = ck_now_ms() + o->retry_ms;
+				next_reg = ck_clock_now_ms() + o->retry_ms;
 				new_session(&d);
 			}
 			continue;
@@ -748,7 +749,7 @@ run_device(const struct opts *o, ck_cred *cred)
 		if (d.registered && now >= next_ka) {
 			int64_t rtt = 0;
 			int st = send_keepalive(&d, &rtt, &e);
-			next_ka = ck_now_ms() + o->keepalive_ms;
+			next_ka = ck_clock_now_ms() + o->keepalive_ms;
 			if (st < 0 && stop_flag)
 				break;
 			if (st >= 200 && st < 300) {
@@ -767,7 +768,7 @@ run_device(const struct opts *o, ck_cred *cred)
 						ck_json_int(d.j, "status", st);
 					emit(d.j);
 					d.registered = 0;
-					next_reg = ck_now_ms();
+					next_reg = ck_clock_now_ms();
 					new_session(&d);
 				}
 			}
@@ -777,7 +778,7 @@ run_device(const struct opts *o, ck_cred *cred)
 		ck_sip_req *rq = NULL;
 		int n = ck_sip_next_request(d.s, wake, &rq, &e);
 		if (n < 0) {
-			rc = ck_fail(&e);
+			rc = ck_tool_fail(&e);
 			break;
 		}
 		if (n > 0) {
@@ -832,12 +833,12 @@ static const char *const ev_names[] = {
 };
 
 static void
-on_reg_event(void *arg, const ck_reg_event *ev)
+on_reg_event(void *arg, const ck_registrar_event *ev)
 {
 	struct plat *p = arg;
-	const ck_reg_device *d = ev->dev;
+	const ck_registrar_device *d = ev->dev;
 	ck_json_record(p->j, ev_names[ev->type]);
-	ck_json_time_ms(p->j, "ts", ck_wall_ms());
+	ck_json_time_ms(p->j, "ts", ck_clock_wall_ms());
 	ck_json_str(p->j, "id", d->id);
 	ck_json_str(p->j, "transport", ck_sip_transport_name(d->peer.transport));
 	ck_json_str(p->j, "source", d->source);
@@ -863,24 +864,24 @@ run_platform(const struct opts *o, ck_cred *cred)
 	ck_registrar *r = NULL;
 	if (p.j == NULL)
 		return CK_SOFTWARE;
-	if (ck_parse_hostport(o->listen, host, sizeof host, &port, 5060, &e) < 0) {
+	if (ck_opt_parse_hostport(o->listen, host, sizeof host, &port, 5060, &e) < 0) {
 		ck_json_free(p.j);
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	}
 	ck_sip_opts so = { .bind_addr = host, .port = port, .udp = 1, .tcp_listen = 1,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
-	ck_reg_opts ro = { .domain = o->domain,
+	ck_registrar_opts ro = { .domain = o->domain,
 	    .password = cred->have_pass ? cred->pass : NULL,
 	    .password_file = o->passwords, .allow = o->allow,
 	    .nonce_ttl_s = (int)((o->nonce_ttl_ms + 999) / 1000),
 	    .keepalive_ms = o->keepalive_ms, .max_missed = o->max_missed,
 	    .sha256 = o->sha256, .qop = o->qop, .on_event = on_reg_event, .arg = &p };
 	if ((p.s = ck_sip_open(&so, &e)) == NULL || (r = ck_registrar_new(p.s, &ro, &e)) == NULL) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
 	ck_json_record(p.j, "listening");
-	ck_json_time_ms(p.j, "ts", ck_wall_ms());
+	ck_json_time_ms(p.j, "ts", ck_clock_wall_ms());
 	ck_json_str(p.j, "address", host[0] ? host : "0.0.0.0");
 	ck_json_int(p.j, "port", ck_sip_port(p.s));
 	ck_json_str(p.j, "domain", o->domain);
@@ -888,9 +889,9 @@ run_platform(const struct opts *o, ck_cred *cred)
 	emit(p.j);
 	while (!stop_flag) {
 		ck_sip_req *rq = NULL;
-		int n = ck_sip_next_request(p.s, ck_now_ms() + 250, &rq, &e);
+		int n = ck_sip_next_request(p.s, ck_clock_now_ms() + 250, &rq, &e);
 		if (n < 0) {
-			rc = ck_fail(&e);
+			rc = ck_tool_fail(&e);
 			break;
 		}
 		if (n > 0 && !ck_registrar_handle(r, rq)) {
@@ -900,7 +901,7 @@ run_platform(const struct opts *o, ck_cred *cred)
 			const char *b = ck_sip_body(rq->msg, &bl);
 			ck_sip_reply(p.s, rq, MSG_IS_MESSAGE(rq->msg) ? 200 : 405, &e);
 			ck_json_record(p.j, "message");
-			ck_json_time_ms(p.j, "ts", ck_wall_ms());
+			ck_json_time_ms(p.j, "ts", ck_clock_wall_ms());
 			ck_json_str(p.j, "method", rq->msg->sip_method);
 			ck_json_str(p.j, "from", ck_sip_from_user(rq->msg, 0));
 			char src[64];
@@ -930,9 +931,9 @@ parse_server(struct opts *o, const char *v, ck_err *e)
 		v += 4;
 	at = strchr(v, '@');
 	if (at == NULL || at == v || (size_t)(at - v) >= sizeof o->server_id)
-		return ck_seterr(e, CK_USAGE, "--server: expected ID@HOST[:PORT]");
+		return ck_err_set(e, CK_USAGE, "--server: expected ID@HOST[:PORT]");
 	snprintf(o->server_id, sizeof o->server_id, "%.*s", (int)(at - v), v);
-	return ck_parse_hostport(at + 1, o->server_host, sizeof o->server_host,
+	return ck_opt_parse_hostport(at + 1, o->server_host, sizeof o->server_host,
 	    &o->server_port, 5060, e);
 }
 
@@ -947,15 +948,15 @@ parse_opt(struct opts *o, int c, const char *arg, ck_err *e)
 	case 'u': o->user = arg; return 0;
 	case 'P': o->password_file = arg; return 0;
 	case 't': o->tcp = 1; return 0;
-	case 'p': if (ck_parse_int(arg, 0, 65535, &v, e) < 0) return -1; o->local_port = (int)v; return 0;
-	case 'e': if (ck_parse_int(arg, 1, 100000000, &v, e) < 0) return -1; o->expires = (int)v; return 0;
-	case 'k': return ck_parse_duration(arg, &o->keepalive_ms, e);
-	case 'm': if (ck_parse_int(arg, 1, 1000, &v, e) < 0) return -1; o->max_missed = (int)v; return 0;
-	case 'r': return ck_parse_duration(arg, &o->retry_ms, e);
-	case 'a': if (ck_parse_int(arg, 0, 1000000, &v, e) < 0) return -1; o->attempts = (int)v; return 0;
-	case 'T': return ck_parse_duration(arg, &o->timeout_ms, e);
+	case 'p': if (ck_opt_parse_int(arg, 0, 65535, &v, e) < 0) return -1; o->local_port = (int)v; return 0;
+	case 'e': if (ck_opt_parse_int(arg, 1, 100000000, &v, e) < 0) return -1; o->expires = (int)v; return 0;
+	case 'k': return ck_opt_parse_duration(arg, &o->keepalive_ms, e);
+	case 'm': if (ck_opt_parse_int(arg, 1, 1000, &v, e) < 0) return -1; o->max_missed = (int)v; return 0;
+	case 'r': return ck_opt_parse_duration(arg, &o->retry_ms, e);
+	case 'a': if (ck_opt_parse_int(arg, 0, 1000000, &v, e) < 0) return -1; o->attempts = (int)v; return 0;
+	case 'T': return ck_opt_parse_duration(arg, &o->timeout_ms, e);
 	case 'c': o->catalog = arg; return 0;
-	case 'C': if (ck_parse_int(arg, 1, 1000, &v, e) < 0) return -1; o->chunk = (int)v; return 0;
+	case 'C': if (ck_opt_parse_int(arg, 1, 1000, &v, e) < 0) return -1; o->chunk = (int)v; return 0;
 	case 'N': o->name = arg; return 0;
 	case 'M': o->manufacturer = arg; return 0;
 	case 'O': o->model = arg; return 0;
@@ -963,11 +964,11 @@ parse_opt(struct opts *o, int c, const char *arg, ck_err *e)
 	case 'l': o->listen = arg; return 0;
 	case 'W': o->passwords = arg; return 0;
 	case 'A': o->allow = arg; return 0;
-	case 'n': return ck_parse_duration(arg, &o->nonce_ttl_ms, e);
+	case 'n': return ck_opt_parse_duration(arg, &o->nonce_ttl_ms, e);
 	case '2': o->sha256 = 1; return 0;
 	case 'q': o->qop = 1; return 0;
 	}
-	return ck_seterr(e, CK_USAGE, "bad option");
+	return ck_err_set(e, CK_USAGE, "bad option");
 }
 
 static int
@@ -987,23 +988,23 @@ static int
 validate(struct opts *o, ck_err *e)
 {
 	if (o->listen && o->server_id[0])
-		return ck_seterr(e, CK_USAGE, "--listen and --server exclude each other");
+		return ck_err_set(e, CK_USAGE, "--listen and --server exclude each other");
 	if (!o->listen && !o->server_id[0])
-		return ck_seterr(e, CK_USAGE, "--server or --listen is required");
+		return ck_err_set(e, CK_USAGE, "--server or --listen is required");
 	if (!o->listen && (o->id == NULL || !is_gb_id(o->id, 10)))
-		return ck_seterr(e, CK_USAGE, "--id: a device ID of 10-32 digits is required");
+		return ck_err_set(e, CK_USAGE, "--id: a device ID of 10-32 digits is required");
 	if (o->listen && o->id == NULL)
 		o->id = "34020000002000000001";
 	if (o->domain == NULL) {
 		const char *src = o->listen ? o->id : o->server_id;
 		if (!is_gb_id(src, 10))
-			return ck_seterr(e, CK_USAGE, "--domain is required when the %s ID "
+			return ck_err_set(e, CK_USAGE, "--domain is required when the %s ID "
 			    "does not start with 10 digits", o->listen ? "platform" : "server");
 		snprintf(o->domain_buf, sizeof o->domain_buf, "%.10s", src);
 		o->domain = o->domain_buf;
 	}
 	if (o->keepalive_ms <= 0 || o->timeout_ms <= 0)
-		return ck_seterr(e, CK_USAGE, "--keepalive and --timeout must be positive");
+		return ck_err_set(e, CK_USAGE, "--keepalive and --timeout must be positive");
 	return 0;
 }
 
@@ -1034,25 +1035,25 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:i:d:u:tp:e:k:m:r:a:T:c:C:l:vhV", lo, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
-			return ck_finish(0);
+			return ck_tool_finish(0);
 		} else if (c == 'V')
-			return ck_finish(ck_version());
+			return ck_tool_finish(ck_tool_version());
 		else if (c == 'v')
-			ck_verbosity++;
+			ck_log_verbosity++;
 		else if (c == '?')
-			return ck_usage_err("unknown or incomplete option");
+			return ck_tool_usage_err("unknown or incomplete option");
 		else if (parse_opt(&o, c, optarg, &e) < 0)
-			return ck_usage_err("%s", e.msg);
+			return ck_tool_usage_err("%s", e.msg);
 	}
 	if (optind < argc)
-		return ck_usage_err("unexpected argument '%s'", argv[optind]);
+		return ck_tool_usage_err("unexpected argument '%s'", argv[optind]);
 	if (validate(&o, &e) < 0)
-		return ck_usage_err("%s", e.msg);
+		return ck_tool_usage_err("%s", e.msg);
 	if (ck_cred_load(&cred, "GB", o.user, o.password_file,
 	    o.listen ? NULL : o.server_host, &e) < 0)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	if (o.listen && !cred.have_pass && !o.passwords) {
-		ck_warn("no password: give --passwords FILE, --password-file, or GB_PASSWORD");
+		ck_log_warn("no password: give --passwords FILE, --password-file, or GB_PASSWORD");
 		return CK_CONFIG;
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -1061,5 +1062,5 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rc = o.listen ? run_platform(&o, &cred) : run_device(&o, &cred);
 	ck_cred_wipe(&cred);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cred.h"
-#include "err.h"
-#include "log.h"
-#include "onvif.h"
-#include "soap.h"
-#include "tool.h"
-#include "xml.h"
+#include "base/cred.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "onvif/onvif.h"
+#include "onvif/soap.h"
+#include "cli/tool.h"
+#include "codec/xml.h"
 
 #define MAX_BODY (1u << 20)
 
@@ -50,7 +50,7 @@ read_stdin(ck_err *e)
 		n += got;
 		if (n > MAX_BODY) {
 			free(b);
-			ck_seterr(e, CK_DATAERR, "BODY on stdin is larger than %u bytes", MAX_BODY);
+			ck_err_set(e, CK_DATAERR, "BODY on stdin is larger than %u bytes", MAX_BODY);
 			return NULL;
 		}
 		if (cap - n - 1 == 0) {
@@ -62,14 +62,14 @@ read_stdin(ck_err *e)
 	}
 	if (ferror(stdin)) {
 		free(b);
-		ck_seterr(e, CK_IOERR, "reading BODY from stdin failed");
+		ck_err_set(e, CK_IOERR, "reading BODY from stdin failed");
 		return NULL;
 	}
 	b[n] = '\0';
 	return b;
 oom:
 	free(b);
-	ck_seterr(e, CK_SOFTWARE, "out of memory");
+	ck_err_set(e, CK_SOFTWARE, "out of memory");
 	return NULL;
 }
 
@@ -83,14 +83,14 @@ check_body(const char *body, ck_err *e)
 	size_t n = strlen(body);
 
 	if (body[strspn(body, " \t\r\n")] == '\0')
-		return ck_seterr(e, CK_DATAERR, "BODY is empty");
+		return ck_err_set(e, CK_DATAERR, "BODY is empty");
 	if ((w = malloc(n + 16)) == NULL)
-		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	snprintf(w, n + 16, "<w>%s</w>", body);
 	d = ck_xml_parse(w, strlen(w), e);
 	free(w);
 	if (d == NULL)
-		return ck_wraperr(e, "BODY is not well-formed XML");
+		return ck_err_wrap(e, "BODY is not well-formed XML");
 	ck_xml_free(d);
 	return 0;
 }
@@ -116,7 +116,7 @@ uses_prefix(const char *buf, size_t n, const char *prefix)
 /* Prints element n as standalone XML: its bytes, with the namespace
  * declarations of its ancestors that it uses added to its start tag. */
 static void
-print_element(const ck_xnode *n, const char *src)
+print_element(const ck_xml_node *n, const char *src)
 {
 	const char *raw = src + n->src_off, *p = raw + 1;
 	char seen[64][64];
@@ -125,10 +125,10 @@ print_element(const ck_xnode *n, const char *src)
 	while (*p && !strchr(" \t\r\n/>", *p))
 		p++;
 	fwrite(raw, 1, (size_t)(p - raw), stdout);
-	for (const ck_xns *d = n->nsdecls; d && nseen < 64; d = d->next)
+	for (const ck_xml_ns *d = n->nsdecls; d && nseen < 64; d = d->next)
 		snprintf(seen[nseen++], 64, "%s", d->prefix);
-	for (const ck_xnode *a = n->parent; a; a = a->parent) {
-		for (const ck_xns *d = a->nsdecls; d; d = d->next) {
+	for (const ck_xml_node *a = n->parent; a; a = a->parent) {
+		for (const ck_xml_ns *d = a->nsdecls; d; d = d->next) {
 			int i;
 			for (i = 0; i < nseen && strcmp(seen[i], d->prefix) != 0; i++)
 				;
@@ -168,11 +168,11 @@ report_fault(const char *url, const ck_soap_fault *f)
 {
 	char q[512];
 
-	ck_warn("%s: SOAP Fault", url);
-	ck_warn("code: %s", ck_soap_qname_str(&f->code, q, sizeof q));
+	ck_log_warn("%s: SOAP Fault", url);
+	ck_log_warn("code: %s", ck_soap_qname_str(&f->code, q, sizeof q));
 	for (int i = 0; i < f->nsub && i < CK_SOAP_MAX_SUBCODES; i++)
-		ck_warn("subcode: %s", ck_soap_qname_str(&f->sub[i], q, sizeof q));
-	ck_warn("reason: %s", f->reason);
+		ck_log_warn("subcode: %s", ck_soap_qname_str(&f->sub[i], q, sizeof q));
+	ck_log_warn("reason: %s", f->reason);
 }
 
 static int
@@ -198,15 +198,15 @@ call(const ck_onvif_opts *o, const ck_cred *cred, const char *device,
 	q.body_xml = body;
 	if (ck_onvif_target_parse(device, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, o, cred, &e)) == NULL)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	if (q.url == NULL && (q.url = ck_onvif_service_url(c, svc, &e)) == NULL) {
 		ck_onvif_free(c);
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	}
 	if (ck_onvif_request(c, &q, &r, &f, &e) < 0) {
 		if (f.code.local[0])
 			report_fault(q.url, &f);
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 	} else {
 		src = ck_xml_src(r.doc, &len);
 		if (envelope) {
@@ -214,7 +214,7 @@ call(const ck_onvif_opts *o, const ck_cred *cred, const char *device,
 			if (len && src[len - 1] != '\n')
 				putchar('\n');
 		} else {
-			for (const ck_xnode *n = r.first; n; n = n->next)
+			for (const ck_xml_node *n = r.first; n; n = n->next)
 				print_element(n, src);
 		}
 		ck_soap_resp_free(&r);
@@ -254,41 +254,41 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'd': device = optarg; break;
 		case OPT_ENVELOPE: envelope = 1; break;
-		case 'v': ck_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_finish(0);
-		case 'V': return ck_finish(ck_version());
-		default: return ck_usage_err("unknown option");
+		case 'v': ck_log_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
+		case 'V': return ck_tool_finish(ck_tool_version());
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)
-		return ck_usage_err("want SERVICE or URL, and at most one BODY");
+		return ck_tool_usage_err("want SERVICE or URL, and at most one BODY");
 	svc = argv[optind];
 	is_url = is_endpoint(svc);
 	if (!is_url && ck_onvif_service_ns(svc) == NULL)
-		return ck_usage_err("unknown service '%s' (device, media, media2, ptz, "
+		return ck_tool_usage_err("unknown service '%s' (device, media, media2, ptz, "
 		    "events, imaging, analytics, deviceio, recording, search, replay, a "
 		    "namespace URI, or an http(s) URL)", svc);
 	if (!is_url && device == NULL)
-		return ck_usage_err("SERVICE '%s' needs --device TARGET", svc);
+		return ck_tool_usage_err("SERVICE '%s' needs --device TARGET", svc);
 	if (device == NULL)
 		device = svc;
 	if (ck_onvif_target_parse(device, &tg, &e) < 0)
-		return ck_usage_err("%s", e.msg);
+		return ck_tool_usage_err("%s", e.msg);
 	if (optind + 1 < argc) {
 		if ((body = strdup(argv[optind + 1])) == NULL)
-			return ck_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
+			return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
 	} else if ((body = read_stdin(&e)) == NULL)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	if (check_body(body, &e) < 0) {
 		free(body);
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	}
 	if (ck_onvif_cred(&o, tg.host, &cred, &e) < 0) {
 		free(body);
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	}
 	rc = call(&o, &cred, device, svc, envelope, body);
 	free(body);
 	ck_cred_wipe(&cred);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

@@ -16,13 +16,14 @@
 
 #include <openssl/rand.h>
 
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "net.h"
-#include "opt.h"
-#include "tool.h"
-#include "wsdiscovery.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "base/opt.h"
+#include "cli/tool.h"
+#include "onvif/wsdiscovery.h"
 
 #define MAX_IFACES 32
 #define MAX_HOSTS 64
@@ -69,7 +70,7 @@ struct target {                  /* where Probes go */
 };
 
 struct device {
-	ck_wsd_match m;
+	ck_wsdiscovery_match m;
 	char from[64];
 	int64_t first_ms;
 };
@@ -99,7 +100,7 @@ ifaces_v6(unsigned *idx, char names[][IF_NAMESIZE], int max, const char *only,
 	int n = 0, i;
 
 	if (getifaddrs(&ifa) < 0)
-		return ck_seterr(e, CK_IOERR, "getifaddrs: %s", strerror(errno));
+		return ck_err_set(e, CK_IOERR, "getifaddrs: %s", strerror(errno));
 	for (p = ifa; p && n < max; p = p->ifa_next) {
 		if (!p->ifa_addr || p->ifa_addr->sa_family != AF_INET6 ||
 		    !(p->ifa_flags & IFF_UP) || !(p->ifa_flags & IFF_MULTICAST) ||
@@ -114,7 +115,7 @@ ifaces_v6(unsigned *idx, char names[][IF_NAMESIZE], int max, const char *only,
 	}
 	freeifaddrs(ifa);
 	if (n == 0)
-		return ck_seterr(e, CK_UNAVAIL, "%s%s", only ? only : "no up multicast "
+		return ck_err_set(e, CK_UNAVAIL, "%s%s", only ? only : "no up multicast "
 		    "interface with IPv6", only ? ": not up, or no IPv6" : "");
 	return n;
 }
@@ -125,7 +126,7 @@ sock_for(struct run *r, int family, ck_err *e)
 	int *fd = family == AF_INET6 ? &r->fd6 : &r->fd4;
 
 	if (*fd < 0)
-		*fd = ck_udp_bind(NULL, r->listen ? CK_WSD_PORT : 0, family, e);
+		*fd = ck_net_udp_bind(NULL, r->listen ? CK_WSD_PORT : 0, family, e);
 	return *fd;
 }
 
@@ -146,9 +147,9 @@ setup_multicast(struct run *r, const char *only, ck_err *e)
 			struct target *t = &r->tgt[r->ntgt];
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->ss;
 			if (r->listen) {
-				if (ck_mcast_join_v6(fd, CK_WSD_GROUP_V6, idx[i], e) < 0)
+				if (ck_net_mcast_join_v6(fd, CK_WSD_GROUP_V6, idx[i], e) < 0)
 					return -1;
-				ck_info("listening on %s", names[i]);
+				ck_log_info("listening on %s", names[i]);
 				continue;
 			}
 			memset(t, 0, sizeof *t);
@@ -162,25 +163,25 @@ setup_multicast(struct run *r, const char *only, ck_err *e)
 			t->ifindex = idx[i];
 			t->multicast = 1;
 			r->ntgt++;
-			ck_info("probing [%s%%%s]:%d", CK_WSD_GROUP_V6, names[i], CK_WSD_PORT);
+			ck_log_info("probing [%s%%%s]:%d", CK_WSD_GROUP_V6, names[i], CK_WSD_PORT);
 		}
 		return 0;
 	}
-	ck_iface ifs[MAX_IFACES];
-	if ((n = ck_ifaces_v4(ifs, MAX_IFACES, only, e)) < 0)
+	ck_net_iface ifs[MAX_IFACES];
+	if ((n = ck_net_ifaces_v4(ifs, MAX_IFACES, only, e)) < 0)
 		return -1;
 	if (n == 0)
-		return ck_seterr(e, CK_UNAVAIL, "no up multicast-capable IPv4 interface "
+		return ck_err_set(e, CK_UNAVAIL, "no up multicast-capable IPv4 interface "
 		    "(name hosts to probe them by unicast)");
 	for (i = 0; i < n; i++) {
 		struct target *t = &r->tgt[r->ntgt];
 		if (r->listen) {
-			if (ck_mcast_join_v4(fd, CK_WSD_GROUP_V4, ifs[i].addr, e) < 0)
-				return ck_wraperr(e, "%s", ifs[i].name);
-			ck_info("listening on %s", ifs[i].name);
+			if (ck_net_mcast_join_v4(fd, CK_WSD_GROUP_V4, ifs[i].addr, e) < 0)
+				return ck_err_wrap(e, "%s", ifs[i].name);
+			ck_log_info("listening on %s", ifs[i].name);
 			continue;
 		}
-		if (ck_resolve(CK_WSD_GROUP_V4, CK_WSD_PORT, AF_INET, SOCK_DGRAM,
+		if (ck_net_resolve(CK_WSD_GROUP_V4, CK_WSD_PORT, AF_INET, SOCK_DGRAM,
 		    &t->ss, &t->sl, e) < 0)
 			return -1;
 		t->fd = fd;
@@ -188,7 +189,7 @@ setup_multicast(struct run *r, const char *only, ck_err *e)
 		t->ifaddr = ifs[i].addr;
 		t->multicast = 1;
 		r->ntgt++;
-		ck_info("probing %s:%d on %s", CK_WSD_GROUP_V4, CK_WSD_PORT, ifs[i].name);
+		ck_log_info("probing %s:%d on %s", CK_WSD_GROUP_V4, CK_WSD_PORT, ifs[i].name);
 	}
 	return 0;
 }
@@ -201,8 +202,8 @@ setup_unicast(struct run *r, char **hosts, int nhosts, ck_err *e)
 
 	for (i = 0; i < nhosts; i++) {
 		struct target *t = &r->tgt[r->ntgt];
-		if (ck_parse_hostport(hosts[i], host, sizeof host, &port, CK_WSD_PORT,
-		    e) < 0 || ck_resolve(host, port, r->v6 ? AF_INET6 : AF_UNSPEC,
+		if (ck_opt_parse_hostport(hosts[i], host, sizeof host, &port, CK_WSD_PORT,
+		    e) < 0 || ck_net_resolve(host, port, r->v6 ? AF_INET6 : AF_UNSPEC,
 		    SOCK_DGRAM, &t->ss, &t->sl, e) < 0)
 			return -1;
 		t->family = t->ss.ss_family;
@@ -223,27 +224,27 @@ send_probe(struct run *r, const char *probe, ck_err *e)
 		struct target *t = &r->tgt[i];
 		char a[80];
 		if (t->multicast && t->family == AF_INET &&
-		    ck_mcast_out_v4(t->fd, t->ifaddr, 1, e) < 0)
+		    ck_net_mcast_out_v4(t->fd, t->ifaddr, 1, e) < 0)
 			return -1;
 		if (t->multicast && t->family == AF_INET6 &&
 		    (setsockopt(t->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &t->ifindex,
 		    sizeof t->ifindex) < 0 || setsockopt(t->fd, IPPROTO_IPV6,
 		    IPV6_MULTICAST_HOPS, &(int){ 1 }, sizeof(int)) < 0))
-			return ck_seterr(e, CK_IOERR, "IPv6 multicast options: %s",
+			return ck_err_set(e, CK_IOERR, "IPv6 multicast options: %s",
 			    strerror(errno));
-		ck_info("Probe to %s", ck_addr_str((struct sockaddr *)&t->ss, a, sizeof a));
-		ck_trace('>', probe, strlen(probe));
+		ck_log_info("Probe to %s", ck_net_addr_str((struct sockaddr *)&t->ss, a, sizeof a));
+		ck_log_trace('>', probe, strlen(probe));
 		if (sendto(t->fd, probe, strlen(probe), 0, (struct sockaddr *)&t->ss,
 		    t->sl) < 0)
-			ck_warn("send to %s: %s", a, strerror(errno));   /* other targets may work */
+			ck_log_warn("send to %s: %s", a, strerror(errno));   /* other targets may work */
 	}
 	return 0;
 }
 
 static void
-put_match(ck_json *j, const ck_wsd_match *m)
+put_match(ck_json *j, const ck_wsdiscovery_match *m)
 {
-	ck_wsd_scopes sc;
+	ck_wsdiscovery_scopes sc;
 	size_t i;
 
 	ck_json_str(j, "urn", m->address);
@@ -259,7 +260,7 @@ put_match(ck_json *j, const ck_wsd_match *m)
 	for (i = 0; i < m->nscopes; i++)
 		ck_json_str(j, NULL, m->scopes[i]);
 	ck_json_end(j);
-	ck_wsd_parse_scopes(m, &sc);
+	ck_wsdiscovery_parse_scopes(m, &sc);
 	ck_json_str(j, "name", sc.name);
 	ck_json_str(j, "hardware", sc.hardware);
 	ck_json_arr(j, "location");
@@ -278,18 +279,18 @@ put_match(ck_json *j, const ck_wsd_match *m)
 
 /* One ProbeMatches datagram: dedupe by EndpointReference, merge XAddrs. */
 static void
-take_matches(struct run *r, const ck_wsd_msg *m, const char *from)
+take_matches(struct run *r, const ck_wsdiscovery_msg *m, const char *from)
 {
 	size_t k;
 	int i;
 
 	if (m->kind != CK_WSD_PROBE_MATCHES) {
-		ck_info("%s: ignoring a %s", from, m->kind == CK_WSD_HELLO ? "Hello" :
+		ck_log_info("%s: ignoring a %s", from, m->kind == CK_WSD_HELLO ? "Hello" :
 		    m->kind == CK_WSD_BYE ? "Bye" : "Probe");
 		return;
 	}
 	if (m->relates_to && strcmp(m->relates_to, r->msgid) != 0) {
-		ck_info("%s: ProbeMatches for another probe (%s), ignored", from,
+		ck_log_info("%s: ProbeMatches for another probe (%s), ignored", from,
 		    m->relates_to);
 		return;
 	}
@@ -298,22 +299,22 @@ take_matches(struct run *r, const ck_wsd_msg *m, const char *from)
 			if (strcmp(r->dev[i].m.address, m->match[k].address) == 0)
 				break;
 		if (i < r->ndev) {
-			ck_info("%s: %s again", from, m->match[k].address);
-			if (ck_wsd_merge(&r->dev[i].m, &m->match[k]) < 0)
-				ck_warn("out of memory");
+			ck_log_info("%s: %s again", from, m->match[k].address);
+			if (ck_wsdiscovery_merge(&r->dev[i].m, &m->match[k]) < 0)
+				ck_log_warn("out of memory");
 			continue;
 		}
 		if (r->ndev >= MAX_DEVICES) {
-			ck_warn("more than %d devices, ignoring the rest", MAX_DEVICES);
+			ck_log_warn("more than %d devices, ignoring the rest", MAX_DEVICES);
 			return;
 		}
-		if (ck_wsd_match_copy(&r->dev[r->ndev].m, &m->match[k]) < 0) {
-			ck_warn("out of memory");
+		if (ck_wsdiscovery_match_copy(&r->dev[r->ndev].m, &m->match[k]) < 0) {
+			ck_log_warn("out of memory");
 			return;
 		}
 		snprintf(r->dev[r->ndev].from, sizeof r->dev[r->ndev].from, "%s", from);
-		r->dev[r->ndev].first_ms = ck_wall_ms();
-		ck_info("%s: %s", from, m->match[k].address);
+		r->dev[r->ndev].first_ms = ck_clock_wall_ms();
+		ck_log_info("%s: %s", from, m->match[k].address);
 		r->ndev++;
 	}
 }
@@ -321,7 +322,7 @@ take_matches(struct run *r, const ck_wsd_msg *m, const char *from)
 /* --listen: print each Hello/Bye at once; retransmissions (same
  * MessageID) are printed once. Returns 1 if a record was printed. */
 static int
-announce(struct run *r, const ck_wsd_msg *m, const char *from)
+announce(struct run *r, const ck_wsdiscovery_msg *m, const char *from)
 {
 	int i;
 
@@ -334,7 +335,7 @@ announce(struct run *r, const ck_wsd_msg *m, const char *from)
 		snprintf(r->seen[r->nseen++ % 64], 64, "%s", m->message_id);
 	}
 	ck_json_record(r->j, m->kind == CK_WSD_HELLO ? "hello" : "bye");
-	ck_json_time_ms(r->j, "ts", ck_wall_ms());
+	ck_json_time_ms(r->j, "ts", ck_clock_wall_ms());
 	put_match(r->j, &m->match[0]);
 	ck_json_str(r->j, "from", from);
 	if (ck_json_emit(r->j, stdout) < 0)
@@ -351,16 +352,16 @@ receive(struct run *r, int fd, int *printed)
 	char a[80];
 	ssize_t n;
 	ck_err e;
-	ck_wsd_msg *m;
+	ck_wsdiscovery_msg *m;
 
 	n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &fl);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	ck_addr_str((struct sockaddr *)&from, a, sizeof a);
-	ck_info("%zd bytes from %s", n, a);
-	ck_trace('<', buf, (size_t)n);
-	if ((m = ck_wsd_parse(buf, (size_t)n, &e)) == NULL) {
-		ck_warn("%s: %s", a, e.msg);   /* one bad device must not stop the run */
+	ck_net_addr_str((struct sockaddr *)&from, a, sizeof a);
+	ck_log_info("%zd bytes from %s", n, a);
+	ck_log_trace('<', buf, (size_t)n);
+	if ((m = ck_wsdiscovery_parse(buf, (size_t)n, &e)) == NULL) {
+		ck_log_warn("%s: %s", a, e.msg);   /* one bad device must not stop the run */
 		r->nbad++;
 		return 0;
 	}
@@ -368,7 +369,7 @@ receive(struct run *r, int fd, int *printed)
 		*printed |= announce(r, m, a);
 	else
 		take_matches(r, m, a);
-	ck_wsd_msg_free(m);
+	ck_wsdiscovery_msg_free(m);
 	return 0;
 }
 
@@ -385,17 +386,17 @@ static int
 discover(struct run *r, ck_err *e)
 {
 	char *probe = NULL;
-	int64_t start = ck_now_ms(), end, next = start, delay = 0;
+	int64_t start = ck_clock_now_ms(), end, next = start, delay = 0;
 	int sends = 0, printed = 0, i, maxsends = 1 + CK_WSD_MULTICAST_REPEAT;
 
 	if (!r->listen) {
-		if (ck_wsd_uuid(r->msgid, sizeof r->msgid, e) < 0 ||
-		    (probe = ck_wsd_probe(r->msgid, r->types, e)) == NULL)
+		if (ck_wsdiscovery_uuid(r->msgid, sizeof r->msgid, e) < 0 ||
+		    (probe = ck_wsdiscovery_probe(r->msgid, r->types, e)) == NULL)
 			return -1;
 	}
 	end = r->timeout_ms >= 0 ? start + r->timeout_ms : -1;
 	while (!stop) {
-		int64_t now = ck_now_ms(), wake = end;
+		int64_t now = ck_clock_now_ms(), wake = end;
 		struct pollfd p[2];
 		int np = 0, rc;
 		if (end >= 0 && now >= end)
@@ -422,12 +423,12 @@ discover(struct run *r, ck_err *e)
 		rc = poll(p, (nfds_t)np, wake < 0 ? 60000 :
 		    (int)(wake - now > 60000 ? 60000 : wake > now ? wake - now : 0));
 		if (rc < 0 && errno != EINTR) {
-			ck_seterr(e, CK_IOERR, "poll: %s", strerror(errno));
+			ck_err_set(e, CK_IOERR, "poll: %s", strerror(errno));
 			break;
 		}
 		for (i = 0; rc > 0 && i < np; i++)
 			if ((p[i].revents & POLLIN) && receive(r, p[i].fd, &printed) < 0)
-				ck_warn("receive: %s", strerror(errno));
+				ck_log_warn("receive: %s", strerror(errno));
 	}
 	free(probe);
 	if (e->kind != CK_OK)
@@ -443,7 +444,7 @@ discover(struct run *r, ck_err *e)
 	if (r->listen)
 		return printed ? CK_OK : CK_EMPTY;
 	if (r->ndev == 0 && r->nbad > 0) {
-		ck_warn("no usable answer: %d malformed", r->nbad);
+		ck_log_warn("no usable answer: %d malformed", r->nbad);
 		return CK_PROTO;
 	}
 	return r->ndev ? CK_OK : CK_EMPTY;
@@ -456,26 +457,26 @@ run_discovery(struct run *r, const char *iface, char **hosts, int nhosts)
 	int rc = -1, i;
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	ck_clearerr(&e);
+	ck_err_clear(&e);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	r->fd4 = r->fd6 = -1;
 	r->j = ck_json_new();
 	r->dev = calloc(MAX_DEVICES, sizeof *r->dev);
 	if (r->j == NULL || r->dev == NULL)
-		ck_seterr(&e, CK_SOFTWARE, "out of memory");
+		ck_err_set(&e, CK_SOFTWARE, "out of memory");
 	else if (nhosts > 0 ? setup_unicast(r, hosts, nhosts, &e) == 0 :
 	    setup_multicast(r, iface, &e) == 0)
 		rc = discover(r, &e);
 	for (i = 0; r->dev && i < r->ndev; i++)
-		ck_wsd_match_clear(&r->dev[i].m);
+		ck_wsdiscovery_match_clear(&r->dev[i].m);
 	free(r->dev);
 	ck_json_free(r->j);
 	if (r->fd4 >= 0)
 		close(r->fd4);
 	if (r->fd6 >= 0)
 		close(r->fd6);
-	return rc < 0 ? ck_fail(&e) : rc;
+	return rc < 0 ? ck_tool_fail(&e) : rc;
 }
 
 int
@@ -501,29 +502,29 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:i:6vhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (ck_parse_duration(optarg, &r.timeout_ms, &e) < 0)
-				return ck_usage_err("--timeout: %s", e.msg);
+			if (ck_opt_parse_duration(optarg, &r.timeout_ms, &e) < 0)
+				return ck_tool_usage_err("--timeout: %s", e.msg);
 			timeout_given = 1;
 			break;
 		case 'i': iface = optarg; break;
 		case '6': r.v6 = 1; break;
 		case 'T': r.types = optarg; break;
 		case 'L': r.listen = 1; break;
-		case 'v': ck_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_finish(0);
-		case 'V': ck_version(); return ck_finish(0);
-		default: return ck_usage_err("unknown option");
+		case 'v': ck_log_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
+		case 'V': ck_tool_version(); return ck_tool_finish(0);
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
-	if (ck_wsd_check_types(r.types, &e) < 0)
-		return ck_usage_err("--types: %s", e.msg);
+	if (ck_wsdiscovery_check_types(r.types, &e) < 0)
+		return ck_tool_usage_err("--types: %s", e.msg);
 	if (argc - optind > MAX_HOSTS)
-		return ck_usage_err("at most %d hosts", MAX_HOSTS);
+		return ck_tool_usage_err("at most %d hosts", MAX_HOSTS);
 	if (r.listen && optind < argc)
-		return ck_usage_err("--listen takes no HOST");
+		return ck_tool_usage_err("--listen takes no HOST");
 	if (r.listen && !timeout_given)
 		r.timeout_ms = -1;
 	if (r.timeout_ms <= 0 && !(r.listen && !timeout_given))
-		return ck_usage_err("--timeout must be positive");
-	return ck_finish(run_discovery(&r, iface, argv + optind, argc - optind));
+		return ck_tool_usage_err("--timeout must be positive");
+	return ck_tool_finish(run_discovery(&r, iface, argv + optind, argc - optind));
 }

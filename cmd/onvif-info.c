@@ -4,15 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cred.h"
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "net.h"
-#include "onvif.h"
-#include "targets.h"
-#include "tool.h"
-#include "xml.h"
+#include "base/clock.h"
+#include "base/cred.h"
+#include "base/err.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "onvif/onvif.h"
+#include "cli/targets.h"
+#include "cli/tool.h"
+#include "codec/xml.h"
 
 static const char usage[] =
     "Usage: onvif-info [options] [TARGET...]\n"
@@ -79,7 +80,7 @@ pullpoint(ck_onvif *c)
 		if (b >= 0)
 			return b;
 	} else
-		ck_info("events GetServiceCapabilities: %s", e.msg);
+		ck_log_info("events GetServiceCapabilities: %s", e.msg);
 	if (ck_onvif_call(c, "device", "<tds:GetCapabilities xmlns:tds=\"" CK_NS_TDS
 	    "\"><tds:Category>Events</tds:Category></tds:GetCapabilities>", &r, &e) == 0) {
 		v = ck_xml_path_text(ck_xml_child(r.first, CK_NS_TDS, "Capabilities"),
@@ -87,12 +88,12 @@ pullpoint(ck_onvif *c)
 		b = ck_xml_bool(v);
 		ck_soap_resp_free(&r);
 	} else
-		ck_info("GetCapabilities: %s", e.msg);
+		ck_log_info("GetCapabilities: %s", e.msg);
 	return b;
 }
 
 static void
-put_text(ck_json *j, const char *key, const ck_xnode *resp, const char *el)
+put_text(ck_json *j, const char *key, const ck_xml_node *resp, const char *el)
 {
 	ck_json_str(j, key, ck_xml_child_text(resp, CK_NS_TDS, el));
 }
@@ -118,13 +119,13 @@ one(void *ctx, const char *arg)
 		goto fail;
 	if (!ck_xml_is(r.first, CK_NS_TDS, "GetDeviceInformationResponse")) {
 		ck_soap_resp_free(&r);
-		ck_seterr(&e, CK_PROTO, "%s: GetDeviceInformation answered with %s",
+		ck_err_set(&e, CK_PROTO, "%s: GetDeviceInformation answered with %s",
 		    tg.url, r.first ? "another element" : "an empty body");
 		goto fail;
 	}
 	ck_json_record(j, "info");
 	ck_json_str(j, "device", tg.url);
-	ck_json_time_ms(j, "ts", ck_wall_ms());
+	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
 	put_text(j, "manufacturer", r.first, "Manufacturer");
 	put_text(j, "model", r.first, "Model");
 	put_text(j, "firmware", r.first, "FirmwareVersion");
@@ -170,7 +171,7 @@ one(void *ctx, const char *arg)
 	return ck_json_emit(j, stdout) < 0 ? CK_IOERR : 0;
 fail:
 	ck_onvif_free(c);
-	ck_warn("%s", e.msg);
+	ck_log_warn("%s", e.msg);
 	return ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
 }
 
@@ -198,22 +199,22 @@ main(int argc, char **argv)
 			continue;
 		}
 		switch (c) {
-		case 'v': ck_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_finish(0);
-		case 'V': return ck_finish(ck_version());
-		default: return ck_usage_err("unknown option");
+		case 'v': ck_log_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
+		case 'V': return ck_tool_finish(ck_tool_version());
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
 	for (int i = optind; i < argc; i++)
 		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
-			return ck_usage_err("%s", e.msg);
+			return ck_tool_usage_err("%s", e.msg);
 	if (ck_onvif_cred(&jb.o, optind < argc && ck_onvif_target_parse(argv[optind],
 	    &tg, &e) == 0 ? tg.host : NULL, &jb.cred, &e) < 0)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	if ((jb.j = ck_json_new()) == NULL)
-		return ck_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
+		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
 	rc = ck_targets_each(argv + optind, argc - optind, one, &jb);
 	ck_json_free(jb.j);
 	ck_cred_wipe(&jb.cred);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

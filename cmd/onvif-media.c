@@ -4,15 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cred.h"
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "media.h"
-#include "net.h"
-#include "onvif.h"
-#include "targets.h"
-#include "tool.h"
+#include "base/clock.h"
+#include "base/cred.h"
+#include "base/err.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "onvif/media.h"
+#include "net/net.h"
+#include "onvif/onvif.h"
+#include "cli/targets.h"
+#include "cli/tool.h"
 
 static const char usage[] =
     "Usage: onvif-media [options] [TARGET...]\n"
@@ -59,13 +60,13 @@ pick_version(struct job *jb, ck_onvif *c, ck_err *e)
 		has2 |= strcmp(s[i].ns, CK_NS_TR2) == 0;
 	}
 	if (jb->media == 2 && !has2)
-		return ck_seterr(e, CK_PROTO, "the device offers no Media2 service");
+		return ck_err_set(e, CK_PROTO, "the device offers no Media2 service");
 	if (jb->media == 1 && !has1)
-		return ck_seterr(e, CK_PROTO, "the device offers no Media service");
+		return ck_err_set(e, CK_PROTO, "the device offers no Media service");
 	if (jb->media)
 		return jb->media;
 	if (!has1 && !has2)
-		return ck_seterr(e, CK_PROTO, "the device offers no Media or Media2 service");
+		return ck_err_set(e, CK_PROTO, "the device offers no Media or Media2 service");
 	return has2 ? 2 : 1;
 }
 
@@ -78,7 +79,7 @@ get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen, ck_err *e)
 	int rc = -1;
 
 	if (body == NULL)
-		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	if (ck_onvif_call(c, v == 2 ? "media2" : "media", body, &r, e) == 0) {
 		if ((u = ck_media_parse_uri(r.first, v, e)) != NULL) {
 			snprintf(out, outlen, "%s", u);
@@ -123,21 +124,21 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 			    ck_media_uri_rehost(adv, tg->host, uri, sizeof uri) < 0)
 				snprintf(uri, sizeof uri, "%s", adv);
 			else if (strcmp(uri, adv) != 0)
-				ck_info("stream URI %s rewritten to %s (--trust-xaddrs keeps it)",
+				ck_log_info("stream URI %s rewritten to %s (--trust-xaddrs keeps it)",
 				    adv, uri);
 		} else {
-			ck_warn("%s: profile %s: GetStreamUri: %s", tg->url, p->token, e.msg);
+			ck_log_warn("%s: profile %s: GetStreamUri: %s", tg->url, p->token, e.msg);
 			rc = e.kind ? e.kind : CK_SOFTWARE;
 		}
 		if (get_uri(c, v, ck_media_snapshot_uri_body(v, p->token), snap,
 		    sizeof snap, &se) == 0)
 			have_snap = 1;
 		else
-			ck_info("profile %s: no snapshot URI (%s)", p->token, se.msg);
+			ck_log_info("profile %s: no snapshot URI (%s)", p->token, se.msg);
 	}
 	ck_json_record(j, "profile");
 	ck_json_str(j, "device", tg->url);
-	ck_json_time_ms(j, "ts", ck_wall_ms());
+	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
 	ck_json_int(j, "media", v);
 	ck_json_str(j, "token", p->token);
 	ck_json_str(j, "name", p->name);
@@ -159,7 +160,7 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 		    ck_media_uri_with_cred(uri, ck_onvif_user(c), ck_onvif_password(c), cu,
 		    sizeof cu, &e) == 0) {
 			ck_json_str(j, "stream_uri", cu);
-			ck_wipe(cu, sizeof cu);
+			ck_cred_wipe_mem(cu, sizeof cu);
 		} else
 			ck_json_str(j, "stream_uri", have_uri ? uri : NULL);
 		if (have_uri && strcmp(uri, adv) != 0)
@@ -187,12 +188,12 @@ one(void *ctx, const char *arg)
 	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    (v = pick_version(jb, c, &e)) < 0)
 		goto fail;
-	ck_info("%s: using Media%s", tg.url, v == 2 ? "2" : "");
+	ck_log_info("%s: using Media%s", tg.url, v == 2 ? "2" : "");
 	if (ck_onvif_call(c, v == 2 ? "media2" : "media", ck_media_profiles_body(v),
 	    &r, &e) < 0)
 		goto fail;
 	if ((p = calloc(CK_MEDIA_MAX_PROFILES, sizeof *p)) == NULL)
-		ck_seterr(&e, CK_SOFTWARE, "out of memory");
+		ck_err_set(&e, CK_SOFTWARE, "out of memory");
 	else
 		n = ck_media_parse_profiles(r.first, v, p, CK_MEDIA_MAX_PROFILES, &e);
 	ck_soap_resp_free(&r);
@@ -202,14 +203,14 @@ one(void *ctx, const char *arg)
 		if (jb->profile && strcmp(jb->profile, p[i].token) != 0)
 			continue;
 		shown++;
-		rc = ck_worst(rc, one_profile(jb, c, &tg, v, &p[i]));
+		rc = ck_err_worst(rc, one_profile(jb, c, &tg, v, &p[i]));
 	}
 	if (jb->profile && shown == 0) {
-		ck_seterr(&e, CK_EMPTY, "no profile with token '%s'", jb->profile);
+		ck_err_set(&e, CK_EMPTY, "no profile with token '%s'", jb->profile);
 		goto fail;
 	}
 	if (n == 0) {
-		ck_warn("%s: the device has no media profile", tg.url);
+		ck_log_warn("%s: the device has no media profile", tg.url);
 		rc = CK_EMPTY;
 	}
 	free(p);
@@ -218,7 +219,7 @@ one(void *ctx, const char *arg)
 fail:
 	free(p);
 	ck_onvif_free(c);
-	ck_warn("%s", e.msg);
+	ck_log_warn("%s", e.msg);
 	return ck_targets_error(jb->j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
 }
 
@@ -254,39 +255,39 @@ main(int argc, char **argv)
 		case 'p': jb.profile = optarg; break;
 		case OPT_TRANSPORT:
 			if ((jb.transport = ck_media_transport(optarg)) < 0)
-				return ck_usage_err("--transport: '%s' (udp, tcp or http)", optarg);
+				return ck_tool_usage_err("--transport: '%s' (udp, tcp or http)", optarg);
 			break;
 		case OPT_MEDIA:
 			jb.media = strcmp(optarg, "auto") == 0 ? 0 : strcmp(optarg, "1") == 0 ? 1 :
 			    strcmp(optarg, "2") == 0 ? 2 : -1;
 			if (jb.media < 0)
-				return ck_usage_err("--media: '%s' (auto, 1 or 2)", optarg);
+				return ck_tool_usage_err("--media: '%s' (auto, 1 or 2)", optarg);
 			break;
 		case OPT_NO_URI: jb.no_uri = 1; break;
 		case OPT_WITH_CRED: jb.with_cred = 1; break;
-		case 'v': ck_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_finish(0);
-		case 'V': return ck_finish(ck_version());
-		default: return ck_usage_err("unknown option");
+		case 'v': ck_log_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
+		case 'V': return ck_tool_finish(ck_tool_version());
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
 	if (jb.with_cred && jb.no_uri)
-		return ck_usage_err("--with-credentials needs the URIs (drop --no-uri)");
+		return ck_tool_usage_err("--with-credentials needs the URIs (drop --no-uri)");
 	for (int i = optind; i < argc; i++)
 		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
-			return ck_usage_err("%s", e.msg);
+			return ck_tool_usage_err("%s", e.msg);
 	if (ck_onvif_cred(&jb.o, optind < argc && ck_onvif_target_parse(argv[optind],
 	    &tg, &e) == 0 ? tg.host : NULL, &jb.cred, &e) < 0)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	if (jb.with_cred && !jb.cred.have_pass) {
 		ck_cred_wipe(&jb.cred);
-		return ck_usage_err("--with-credentials: no password configured "
+		return ck_tool_usage_err("--with-credentials: no password configured "
 		    "(--password-file, ONVIF_PASSWORD or the credentials file)");
 	}
 	if ((jb.j = ck_json_new()) == NULL)
-		return ck_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
+		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
 	rc = ck_targets_each(argv + optind, argc - optind, one, &jb);
 	ck_json_free(jb.j);
 	ck_cred_wipe(&jb.cred);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

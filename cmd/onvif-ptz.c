@@ -11,14 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
-#include "log.h"
-#include "net.h"
-#include "onvif.h"
-#include "opt.h"
-#include "ptz.h"
-#include "targets.h"
-#include "tool.h"
+#include "base/clock.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "onvif/onvif.h"
+#include "base/opt.h"
+#include "onvif/ptz.h"
+#include "cli/targets.h"
+#include "cli/tool.h"
 
 static const char usage[] =
 "Usage: onvif-ptz [options] VERB [ARG] [TARGET...]\n"
@@ -122,7 +123,7 @@ parse_num(const char *s, const char *what, double *out)
 	errno = 0;
 	*out = strtod(s, &end);
 	if (end == s || *end || errno || !isfinite(*out))
-		return ck_usage_err("%s: '%s' is not a number", what, s);
+		return ck_tool_usage_err("%s: '%s' is not a number", what, s);
 	return 0;
 }
 
@@ -136,7 +137,7 @@ record(const char *type, ck_onvif *c, const ck_ptz_ctx *x)
 		j = ck_json_new();
 	ck_json_reset(j);
 	ck_json_record(j, type);
-	ck_json_time_ms(j, "ts", ck_wall_ms());
+	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
 	ck_json_str(j, "device", ck_onvif_get_target(c)->url);
 	if (x && x->profile[0])
 		ck_json_str(j, "profile", x->profile);
@@ -147,7 +148,7 @@ static int
 emit(ck_json *j, ck_err *e)
 {
 	if (ck_json_emit(j, stdout) < 0)
-		return ck_seterr(e, CK_IOERR, "stdout: %s", strerror(errno));
+		return ck_err_set(e, CK_IOERR, "stdout: %s", strerror(errno));
 	return 0;
 }
 
@@ -175,7 +176,7 @@ static int
 simple(ck_onvif *c, const char *op, char *body, ck_err *e)
 {
 	ck_soap_resp r;
-	const ck_xnode *resp;
+	const ck_xml_node *resp;
 	int rc = ck_ptz_call(c, op, body, &r, &resp, e);
 
 	if (rc == 0)
@@ -187,7 +188,7 @@ static int
 get_status(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_status *st, ck_err *e)
 {
 	ck_soap_resp r;
-	const ck_xnode *resp;
+	const ck_xml_node *resp;
 	int rc;
 
 	if (ck_ptz_call(c, "GetStatus", ck_ptz_body_simple("GetStatus", x->profile),
@@ -226,7 +227,7 @@ get_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_preset **p, size_t *n,
     ck_err *e)
 {
 	ck_soap_resp r;
-	const ck_xnode *resp;
+	const ck_xml_node *resp;
 	int rc;
 
 	if (ck_ptz_call(c, "GetPresets", ck_ptz_body_simple("GetPresets",
@@ -256,7 +257,7 @@ do_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	}
 	free(p);
 	if (rc == 0 && n == 0)
-		return ck_seterr(e, CK_EMPTY, "no presets");
+		return ck_err_set(e, CK_EMPTY, "no presets");
 	return rc;
 }
 
@@ -284,9 +285,9 @@ find_preset(ck_onvif *c, const ck_ptz_ctx *x, const char *want, char *tok,
 	if (hits == 1)
 		return 0;
 	if (hits > 1)
-		return ck_seterr(e, CK_USAGE, "%zu presets are named '%s': give the "
+		return ck_err_set(e, CK_USAGE, "%zu presets are named '%s': give the "
 		    "token (onvif-ptz presets lists them)", hits, want);
-	return ck_seterr(e, CK_USAGE, "no preset with token or name '%s' "
+	return ck_err_set(e, CK_USAGE, "no preset with token or name '%s' "
 	    "(onvif-ptz presets lists them)", want);
 }
 
@@ -336,7 +337,7 @@ move_vec(const args *a, const ck_ptz_ctx *x, int pt, int z, ck_ptz_vec *v,
 		v->z = a->zoom;
 	}
 	if (!v->has_pt && !v->has_z)
-		return ck_seterr(e, CK_USAGE, "%s needs --pan, --tilt or --zoom",
+		return ck_err_set(e, CK_USAGE, "%s needs --pan, --tilt or --zoom",
 		    verbs[a->verb].name);
 	ck_ptz_set_spaces(n, pt, z, v);
 	return 0;
@@ -347,7 +348,7 @@ static void
 sleep_until(int64_t deadline)
 {
 	while (!stop_sig) {
-		int64_t left = deadline - ck_now_ms();
+		int64_t left = deadline - ck_clock_now_ms();
 		if (left <= 0)
 			break;
 		poll(NULL, 0, left > 50 ? 50 : (int)left);
@@ -370,7 +371,7 @@ do_move(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 
 	if (move_vec(a, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, e) < 0)
 		return -1;
-	t0 = ck_now_ms();
+	t0 = ck_clock_now_ms();
 	/* The Timeout is a hint only: some cameras ignore it, so Stop is sent
 	 * in every case, also when a signal cuts the move short. */
 	if (simple(c, "ContinuousMove", ck_ptz_body_continuous(x->profile, &v,
@@ -380,13 +381,13 @@ do_move(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			send_stop(c, x, 1, 1, &e2);
 		return -1;
 	}
-	ck_info("moving for %lld ms", a->duration_ms);
+	ck_log_info("moving for %lld ms", a->duration_ms);
 	sleep_until(t0 + a->duration_ms);
 	rc = send_stop(c, x, v.has_pt, v.has_z, e);
 	j = record("ptz_move", c, x);
 	ck_json_str(j, "verb", "move");
 	vec_json(j, &v);
-	ck_json_int(j, "duration_ms", ck_now_ms() - t0);
+	ck_json_int(j, "duration_ms", ck_clock_now_ms() - t0);
 	ck_json_bool(j, "stopped", rc == 0);
 	if (stop_sig)
 		ck_json_bool(j, "interrupted", 1);
@@ -412,7 +413,7 @@ do_relabs(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		if (get_status(c, x, &st, e) < 0)
 			return -1;
 		if (!st.has_pos || !st.pos.has_pt)
-			return ck_seterr(e, CK_USAGE, "the device does not report its "
+			return ck_err_set(e, CK_USAGE, "the device does not report its "
 			    "position: give both --pan and --tilt");
 		if (!b.has_pan)
 			b.pan = st.pos.x;
@@ -456,12 +457,12 @@ static int
 do_nodes(ck_onvif *c, ck_err *e)
 {
 	ck_soap_resp r;
-	const ck_xnode *resp;
+	const ck_xml_node *resp;
 	ck_ptz_node *nodes = calloc(64, sizeof *nodes);
 	int n, i, k, rc = 0;
 
 	if (!nodes)
-		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	if (ck_ptz_call(c, "GetNodes", ck_ptz_body_simple("GetNodes", NULL), &r,
 	    &resp, e) < 0) {
 		free(nodes);
@@ -493,7 +494,7 @@ do_nodes(ck_onvif *c, ck_err *e)
 	}
 	free(nodes);
 	if (rc == 0 && n == 0)
-		return ck_seterr(e, CK_EMPTY, "the device lists no PTZ node");
+		return ck_err_set(e, CK_EMPTY, "the device lists no PTZ node");
 	return rc;
 }
 
@@ -502,7 +503,7 @@ do_preset_verb(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 {
 	char tok[128] = "";
 	ck_soap_resp r;
-	const ck_xnode *resp;
+	const ck_xml_node *resp;
 	ck_ptz_vec sp = {0};
 	ck_json *j;
 
@@ -515,7 +516,7 @@ do_preset_verb(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		    ck_xml_child_text(resp, CK_NS_TPTZ, "PresetToken") : "");
 		ck_soap_resp_free(&r);
 		if (!tok[0])
-			return ck_seterr(e, CK_PROTO, "SetPresetResponse has no PresetToken");
+			return ck_err_set(e, CK_PROTO, "SetPresetResponse has no PresetToken");
 	} else {
 		if (find_preset(c, x, a->arg, tok, sizeof tok, e) < 0)
 			return -1;
@@ -569,7 +570,7 @@ suspend(void)
 	sa.sa_handler = on_tstp;
 	sigaction(SIGTSTP, &sa, NULL);
 	if (tty_raw(&e) < 0)
-		ck_warn("%s", e.msg);
+		ck_log_warn("%s", e.msg);
 }
 
 static void
@@ -587,7 +588,7 @@ tty_raw(ck_err *e)
 	struct termios t;
 
 	if (tcgetattr(0, &saved_tio) < 0)
-		return ck_seterr(e, CK_IOERR, "terminal: %s", strerror(errno));
+		return ck_err_set(e, CK_IOERR, "terminal: %s", strerror(errno));
 	tio_saved = 1;
 	if (!atexit_done++)
 		atexit(tty_restore);
@@ -598,7 +599,7 @@ tty_raw(ck_err *e)
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 0;
 	if (tcsetattr(0, TCSAFLUSH, &t) < 0)
-		return ck_seterr(e, CK_IOERR, "terminal: %s", strerror(errno));
+		return ck_err_set(e, CK_IOERR, "terminal: %s", strerror(errno));
 	return 0;
 }
 
@@ -666,7 +667,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			break;
 		if (k == 0) {
 			/* ContinuousMove lasts while the key repeats. */
-			if (moving && ck_now_ms() - last_key > 350) {
+			if (moving && ck_clock_now_ms() - last_key > 350) {
 				if (send_stop(c, x, 1, 1, &e2) < 0)
 					fprintf(stderr, "stop: %s\r\n", e2.msg);
 				moving = 0;
@@ -712,7 +713,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			}
 			continue;
 		}
-		last_key = ck_now_ms();
+		last_key = ck_clock_now_ms();
 		if (a->continuous) {
 			ck_ptz_vec v;
 			if (moving && k == dir)
@@ -758,7 +759,7 @@ run_target(const args *a, const char *target, ck_cred *cred, ck_err *e)
 	if (a->verb == V_NODES) {
 		rc = do_nodes(c, e);
 	} else if (ck_ptz_select(c, a->profile, need_node, &x, e) == 0) {
-		ck_info("profile %s, node %s", x.profile,
+		ck_log_info("profile %s, node %s", x.profile,
 		    x.has_node ? x.node.token : "(not asked)");
 		switch (a->verb) {
 		case V_STATUS: rc = do_status(c, &x, e); break;
@@ -814,7 +815,7 @@ run(const args *a, ck_cred *cred)
 		const char *t;
 		ck_err e;
 
-		ck_clearerr(&e);
+		ck_err_clear(&e);
 		if (a->ntargets) {
 			if (i >= a->ntargets)
 				break;
@@ -833,22 +834,22 @@ run(const args *a, ck_cred *cred)
 			int k = e.kind ? e.kind : CK_SOFTWARE;
 			if (k != CK_EMPTY) {
 				ck_json *j = ck_json_new();
-				ck_warn("%s: %s", t, e.msg);
+				ck_log_warn("%s: %s", t, e.msg);
 				if (j) {
 					ck_targets_error(j, stdout, t, k, e.msg);
 					ck_json_free(j);
 				}
 			} else {
-				ck_info("%s: %s", t, e.msg);
+				ck_log_info("%s: %s", t, e.msg);
 			}
-			worst = ck_worst(worst, k);
+			worst = ck_err_worst(worst, k);
 		}
 		if (stop_sig)
 			break;
 	}
 	free(line);
 	if (n == 0 && !stop_sig) {
-		ck_warn("no target given (arguments or stdin)");
+		ck_log_warn("no target given (arguments or stdin)");
 		return CK_USAGE;
 	}
 	return worst;
@@ -860,27 +861,27 @@ parse_verb(args *a, int argc, char **argv)
 	size_t i;
 
 	if (optind >= argc)
-		return ck_usage_err("a verb is required (status, move, presets, ...)");
+		return ck_tool_usage_err("a verb is required (status, move, presets, ...)");
 	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		if (strcmp(argv[optind], verbs[i].name) == 0)
 			break;
 	if (i == sizeof verbs / sizeof verbs[0])
-		return ck_usage_err("unknown verb '%s'", argv[optind]);
+		return ck_tool_usage_err("unknown verb '%s'", argv[optind]);
 	a->verb = (enum verb)i;
 	optind++;
 	if (verbs[i].args) {
 		if (optind >= argc || !argv[optind][0])
-			return ck_usage_err("%s needs an argument", verbs[i].name);
+			return ck_tool_usage_err("%s needs an argument", verbs[i].name);
 		a->arg = argv[optind++];
 	}
 	a->targets = argv + optind;
 	a->ntargets = argc - optind;
 	if (a->verb == V_INTERACTIVE && (a->ntargets != 1 || !isatty(0)))
-		return ck_usage_err(a->ntargets != 1
+		return ck_tool_usage_err(a->ntargets != 1
 		    ? "interactive drives exactly one target"
 		    : "interactive needs a terminal on stdin");
 	if (!a->ntargets && isatty(0))
-		return ck_usage_err("no target: give one or pipe onvif-discover records");
+		return ck_tool_usage_err("no target: give one or pipe onvif-discover records");
 	return 0;
 }
 
@@ -902,16 +903,16 @@ parse_opt(args *a, int c, const char *arg)
 	case O_STEP:
 		if (parse_num(arg, "--step", &a->step))
 			return CK_USAGE;
-		return a->step > 0 ? 0 : ck_usage_err("--step must be positive");
+		return a->step > 0 ? 0 : ck_tool_usage_err("--step must be positive");
 	case O_CONTINUOUS: a->continuous = 1; return 0;
 	case 'd':
-		if (ck_parse_duration(arg, &ms, &e) < 0 || ms <= 0 || ms > 3600000)
-			return ck_usage_err("--duration: '%s' is not a duration of up to 1h",
+		if (ck_opt_parse_duration(arg, &ms, &e) < 0 || ms <= 0 || ms > 3600000)
+			return ck_tool_usage_err("--duration: '%s' is not a duration of up to 1h",
 			    arg);
 		a->duration_ms = ms;
 		return 0;
-	case 'v': ck_verbosity++; return 0;
-	default: return ck_usage_err("unknown option");
+	case 'v': ck_log_verbosity++; return 0;
+	default: return ck_tool_usage_err("unknown option");
 	}
 }
 
@@ -948,12 +949,12 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
-			return ck_finish(0);
+			return ck_tool_finish(0);
 		}
 		if (c == 'V')
-			return ck_version();
+			return ck_tool_version();
 		if (c == '?')
-			return ck_usage_err("unknown option");
+			return ck_tool_usage_err("unknown option");
 		rc = ck_onvif_getopt(c, optarg, &a.o);
 		if (rc < 0)
 			return CK_USAGE;
@@ -963,9 +964,9 @@ main(int argc, char **argv)
 	if (parse_verb(&a, argc, argv) != 0)
 		return CK_USAGE;
 	if (ck_onvif_cred(&a.o, NULL, &cred, &e) < 0)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	catch_signals();
 	rc = run(&a, &cred);
 	ck_cred_wipe(&cred);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

@@ -10,14 +10,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "events.h"
-#include "evhttp.h"
-#include "json.h"
-#include "log.h"
-#include "net.h"
-#include "onvif.h"
-#include "opt.h"
-#include "tool.h"
+#include "base/clock.h"
+#include "onvif/coalesce.h"
+#include "onvif/events.h"
+#include "net/evhttp.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "onvif/onvif.h"
+#include "base/opt.h"
+#include "cli/tool.h"
 
 static const char usage[] =
 "Usage: onvif-subscribe [options] [TARGET]\n"
@@ -82,7 +84,7 @@ typedef struct run {
 	int from;            /* push: 0 current subscription, 1 the replaced one */
 	char *seen[128];     /* fingerprints heard from the replaced one */
 	unsigned nseen;
-	ck_ev_sub sub;
+	ck_events_sub sub;
 	int subscribed;
 	char sub_url[1024];  /* sub.address after XAddr rewriting */
 	int64_t renew_at;    /* monotonic */
@@ -111,7 +113,7 @@ static int
 done(const run *r)
 {
 	return stop_sig || r->out_err || (r->a->count > 0 && r->events >= r->a->count) ||
-	    (r->end_at >= 0 && ck_now_ms() >= r->end_at);
+	    (r->end_at >= 0 && ck_clock_now_ms() >= r->end_at);
 }
 
 /* Reaps finished --exec children; with block, waits for all. */
@@ -124,9 +126,9 @@ reap(run *r, int block)
 	while (r->children > 0 && (p = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
 		r->children--;
 		if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-			ck_info("--exec pid %d exited with %d", (int)p, WEXITSTATUS(st));
+			ck_log_info("--exec pid %d exited with %d", (int)p, WEXITSTATUS(st));
 		else if (WIFSIGNALED(st))
-			ck_info("--exec pid %d killed by signal %d", (int)p, WTERMSIG(st));
+			ck_log_info("--exec pid %d killed by signal %d", (int)p, WTERMSIG(st));
 	}
 }
 
@@ -140,7 +142,7 @@ output(run *r, int run_it)
 	ck_err e;
 
 	if (!m || ck_json_emit(r->j, m) < 0 || fclose(m) != 0) {
-		ck_warn("out of memory");
+		ck_log_warn("out of memory");
 		r->out_err = 1;
 		free(line);
 		return;
@@ -148,15 +150,15 @@ output(run *r, int run_it)
 	if (fwrite(line, 1, n, stdout) != n || fflush(stdout) != 0) {
 		/* A reader that has had enough (| head) is no news. */
 		if (errno != EPIPE)
-			ck_warn("stdout: %s", strerror(errno));
+			ck_log_warn("stdout: %s", strerror(errno));
 		r->out_err = errno == EPIPE ? 2 : 1;
 	}
 	if (run_it && r->a->exec_argv) {
 		reap(r, 0);
 		if (r->children >= 32)   /* bound the fan-out of slow commands */
 			reap(r, 1);
-		if (ck_ev_spawn(r->a->exec_argv, line, n, &e) < 0)
-			ck_warn("--exec %s: %s", r->a->exec_argv[0], e.msg);
+		if (ck_events_spawn(r->a->exec_argv, line, n, &e) < 0)
+			ck_log_warn("--exec %s: %s", r->a->exec_argv[0], e.msg);
 		else
 			r->children++;
 	}
@@ -170,24 +172,24 @@ device(const run *r)
 }
 
 static void
-end_record(run *r, ck_ev_open *o, const char *reason)
+end_record(run *r, ck_coalesce_event *o, const char *reason)
 {
 	ck_json_record(r->j, "event_end");
 	ck_json_int(r->j, "event_id", (long long)o->id);
-	ck_ev_msg_json(r->j, &o->last, o->last_rx_ms, device(r));
+	ck_events_msg_json(r->j, &o->last, o->last_rx_ms, device(r));
 	ck_json_time_ms(r->j, "started", o->first.utc_ms >= 0 ? o->first.utc_ms
 	    : o->first_rx_ms);
 	ck_json_int(r->j, "notifications", (long long)o->count);
 	ck_json_str(r->j, "reason", reason);
 	output(r, 0);
 	r->events++;
-	ck_ev_open_clear(o);
+	ck_coalesce_event_clear(o);
 }
 
 static void
 expire(run *r, int64_t now)
 {
-	ck_ev_open o;
+	ck_coalesce_event o;
 
 	while (r->co && ck_coalesce_expire(r->co, now, &o))
 		end_record(r, &o, now == INT64_MAX ? "exit" : "quiet");
@@ -195,27 +197,27 @@ expire(run *r, int64_t now)
 
 /* One notification from the device. */
 static void
-deliver(run *r, const ck_ev_msg *m, int64_t rx)
+deliver(run *r, const ck_events_msg *m, int64_t rx)
 {
 	if (r->a->count > 0 && r->events >= r->a->count)
 		return;   /* pushed after we had enough */
 	if (r->co) {
-		const ck_ev_open *o;
-		int k = ck_coalesce_feed(r->co, m, ck_now_ms(), rx, &o);
+		const ck_coalesce_event *o;
+		int k = ck_coalesce_feed(r->co, m, ck_clock_now_ms(), rx, &o);
 		if (k < 0) {
-			ck_warn("out of memory");
+			ck_log_warn("out of memory");
 			return;
 		}
 		if (k == 0)
 			return;
 		ck_json_record(r->j, "event_start");
 		ck_json_int(r->j, "event_id", (long long)o->id);
-		ck_ev_msg_json(r->j, m, rx, device(r));
+		ck_events_msg_json(r->j, m, rx, device(r));
 		output(r, 1);
 		return;
 	}
 	ck_json_record(r->j, "event");
-	ck_ev_msg_json(r->j, m, rx, device(r));
+	ck_events_msg_json(r->j, m, rx, device(r));
 	output(r, 1);
 	r->events++;
 }
@@ -224,9 +226,9 @@ deliver(run *r, const ck_ev_msg *m, int64_t rx)
  * notification. What the replaced one sent is remembered, and the new one's
  * copy dropped. Returns 1 for such a copy. */
 static int
-transition_dup(run *r, const ck_ev_msg *m)
+transition_dup(run *r, const ck_events_msg *m)
 {
-	char *key = ck_ev_msg_key(m), *fp;
+	char *key = ck_events_msg_key(m), *fp;
 	size_t i, n;
 	unsigned k;
 
@@ -254,7 +256,7 @@ transition_dup(run *r, const ck_ev_msg *m)
 	}
 	for (k = 0; k < sizeof r->seen / sizeof r->seen[0]; k++)
 		if (r->seen[k] && strcmp(r->seen[k], fp) == 0) {
-			ck_info("%s at %s came from both subscriptions; printed once",
+			ck_log_info("%s at %s came from both subscriptions; printed once",
 			    m->topic, m->utc);
 			free(fp);
 			return 1;
@@ -277,13 +279,13 @@ forget_seen(run *r)
 
 /* Parses the NotificationMessages under container and delivers them. */
 static int
-deliver_all(run *r, const ck_xnode *container, ck_err *e)
+deliver_all(run *r, const ck_xml_node *container, ck_err *e)
 {
-	ck_ev_msg *m;
+	ck_events_msg *m;
 	size_t n, i;
-	int64_t rx = ck_wall_ms();
+	int64_t rx = ck_clock_wall_ms();
 
-	if (ck_ev_parse_msgs(container, &m, &n, e) < 0)
+	if (ck_events_parse_msgs(container, &m, &n, e) < 0)
 		return -1;
 	for (i = 0; i < n && !r->out_err; i++) {
 		if (r->a->push && transition_dup(r, &m[i]))
@@ -292,7 +294,7 @@ deliver_all(run *r, const ck_xnode *container, ck_err *e)
 		if (r->a->count > 0 && r->events >= r->a->count)
 			break;
 	}
-	ck_ev_msgs_free(m, n);
+	ck_events_msgs_free(m, n);
 	return 0;
 }
 
@@ -329,7 +331,7 @@ sub_request(run *r, ck_onvif *c, const char *action, char *body,
 	if (!hdr || !body) {
 		free(hdr);
 		free(body);
-		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	}
 	rc = ck_onvif_request(c, &q, resp, NULL, e);
 	free(hdr);
@@ -338,7 +340,7 @@ sub_request(run *r, ck_onvif *c, const char *action, char *body,
 		return -1;
 	if (!resp->first || strcmp(resp->first->name, want) != 0) {
 		ck_soap_resp_free(resp);
-		return ck_seterr(e, CK_PROTO, "expected %s in the reply", want);
+		return ck_err_set(e, CK_PROTO, "expected %s in the reply", want);
 	}
 	return 0;
 }
@@ -350,7 +352,7 @@ schedule_renew(run *r, int64_t cur, int64_t term)
 	int64_t granted = r->a->term_ms;
 
 	if (term >= 0) {
-		int64_t now_dev = cur >= 0 ? cur : ck_wall_ms() + ck_onvif_offset_ms(r->c);
+		int64_t now_dev = cur >= 0 ? cur : ck_clock_wall_ms() + ck_onvif_offset_ms(r->c);
 		granted = term - now_dev;
 	}
 	int64_t delay;
@@ -362,15 +364,15 @@ schedule_renew(run *r, int64_t cur, int64_t term)
 	delay = granted * 8 / 10;
 	if (granted - delay < 1000)
 		delay = granted - 1000 > granted / 2 ? granted - 1000 : granted / 2;
-	r->renew_at = ck_now_ms() + delay;
-	ck_info("subscription granted for %lld ms; renewing in %lld ms",
+	r->renew_at = ck_clock_now_ms() + delay;
+	ck_log_info("subscription granted for %lld ms; renewing in %lld ms",
 	    (long long)granted, (long long)delay);
 }
 
 static void
 drop_sub(run *r)
 {
-	ck_ev_sub_clear(&r->sub);
+	ck_events_sub_clear(&r->sub);
 	r->subscribed = 0;
 }
 
@@ -385,7 +387,7 @@ subscribe(run *r, ck_err *e)
 	ck_soap_resp resp;
 	int pass;
 
-	ck_ev_fmt_duration(a->term_ms, term);
+	ck_events_fmt_duration(a->term_ms, term);
 	/* Each push subscription has its own consumer path, so that Notifies
 	 * from one we replaced (Unsubscribe does not work everywhere) are told
 	 * apart and dropped instead of printed twice. */
@@ -402,29 +404,29 @@ subscribe(run *r, ck_err *e)
 		char *body;
 		int rc;
 
-		ck_rfc3339_ms(ck_wall_ms() + ck_onvif_offset_ms(r->c) + a->term_ms, abs,
+		ck_json_rfc3339_ms(ck_clock_wall_ms() + ck_onvif_offset_ms(r->c) + a->term_ms, abs,
 		    sizeof abs);
-		body = a->push ? ck_ev_body_subscribe(consumer, topics, t)
-		    : ck_ev_body_create_pullpoint(topics, t);
+		body = a->push ? ck_events_body_subscribe(consumer, topics, t)
+		    : ck_events_body_create_pullpoint(topics, t);
 		if (!body)
-			return ck_seterr(e, CK_SOFTWARE, "out of memory");
+			return ck_err_set(e, CK_SOFTWARE, "out of memory");
 		rc = ck_onvif_call(r->c, "events", body, &resp, e);
 		free(body);
 		if (rc == 0)
 			break;
 		if (pass == 2 || e->kind != CK_PROTO)
-			return ck_wraperr(e, "%s", a->push ? "Subscribe" :
+			return ck_err_wrap(e, "%s", a->push ? "Subscribe" :
 			    "CreatePullPointSubscription");
-		ck_info("subscription with %s refused (%s); retrying with %s",
+		ck_log_info("subscription with %s refused (%s); retrying with %s",
 		    pass == 0 ? "a relative time" : "an absolute time", e->msg,
 		    pass == 0 ? "an absolute time" : "none");
 	}
 	if (!resp.first || strcmp(resp.first->name, want) != 0) {
 		ck_soap_resp_free(&resp);
-		return ck_seterr(e, CK_PROTO, "expected %s in the reply", want);
+		return ck_err_set(e, CK_PROTO, "expected %s in the reply", want);
 	}
 	drop_sub(r);
-	if (ck_ev_parse_sub(resp.first, &r->sub, e) < 0) {
+	if (ck_events_parse_sub(resp.first, &r->sub, e) < 0) {
 		ck_soap_resp_free(&resp);
 		return -1;
 	}
@@ -434,7 +436,7 @@ subscribe(run *r, ck_err *e)
 	r->subscribed = 1;
 	if (r->pc)
 		ck_onvif_set_offset_ms(r->pc, ck_onvif_offset_ms(r->c));
-	ck_info("subscribed: %s", r->sub_url);
+	ck_log_info("subscribed: %s", r->sub_url);
 	schedule_renew(r, r->sub.current_ms, r->sub.termination_ms);
 	return 0;
 }
@@ -452,22 +454,22 @@ renew(run *r, ck_err *e)
 		int64_t t, cur;
 
 		if (pass == 0) {
-			ck_ev_fmt_duration(r->a->term_ms, term);
+			ck_events_fmt_duration(r->a->term_ms, term);
 		} else {
-			ck_rfc3339_ms(ck_wall_ms() + ck_onvif_offset_ms(r->c) + r->a->term_ms,
+			ck_json_rfc3339_ms(ck_clock_wall_ms() + ck_onvif_offset_ms(r->c) + r->a->term_ms,
 			    term, sizeof term);
 		}
 		if (sub_request(r, r->c, "http://docs.oasis-open.org/wsn/bw-2/"
-		    "SubscriptionManager/RenewRequest", ck_ev_body_renew(term),
+		    "SubscriptionManager/RenewRequest", ck_events_body_renew(term),
 		    "RenewResponse", &resp, e) == 0) {
-			ck_ev_parse_renew(resp.first, &t, &cur);
+			ck_events_parse_renew(resp.first, &t, &cur);
 			ck_soap_resp_free(&resp);
 			schedule_renew(r, cur, t);
 			return 0;
 		}
 		if (e->kind != CK_PROTO || stop_sig)
 			return -1;
-		ck_info("Renew %s refused: %s", pass ? "(absolute)" : "(relative)", e->msg);
+		ck_log_info("Renew %s refused: %s", pass ? "(absolute)" : "(relative)", e->msg);
 	}
 	return -1;
 }
@@ -481,12 +483,12 @@ unsubscribe(run *r)
 	if (!r->subscribed)
 		return;
 	if (sub_request(r, r->c, "http://docs.oasis-open.org/wsn/bw-2/"
-	    "SubscriptionManager/UnsubscribeRequest", ck_ev_body_unsubscribe(),
+	    "SubscriptionManager/UnsubscribeRequest", ck_events_body_unsubscribe(),
 	    "UnsubscribeResponse", &resp, &e) == 0) {
 		ck_soap_resp_free(&resp);
-		ck_info("unsubscribed");
+		ck_log_info("unsubscribed");
 	} else {
-		ck_info("Unsubscribe: %s", e.msg);
+		ck_log_info("Unsubscribe: %s", e.msg);
 	}
 	drop_sub(r);
 }
@@ -511,7 +513,7 @@ next_deadline(const run *r, int64_t limit)
 static int
 pull(run *r, ck_err *e)
 {
-	int64_t now = ck_now_ms();
+	int64_t now = ck_clock_now_ms();
 	int64_t d = next_deadline(r, now + r->a->pull_ms) - now;
 	ck_soap_resp resp;
 	int rc;
@@ -519,7 +521,7 @@ pull(run *r, ck_err *e)
 	if (d < 200)
 		d = 200;
 	if (sub_request(r, r->pc, "http://www.onvif.org/ver10/events/wsdl/"
-	    "PullPointSubscription/PullMessagesRequest", ck_ev_body_pull(d,
+	    "PullPointSubscription/PullMessagesRequest", ck_events_body_pull(d,
 	    r->a->limit), "PullMessagesResponse", &resp, e) < 0)
 		return -1;
 	rc = deliver_all(r, resp.first, e);
@@ -527,7 +529,7 @@ pull(run *r, ck_err *e)
 	 * them with back-to-back requests. */
 	if (rc == 0 && !ck_xml_child(resp.first, CK_NS_WSNT, "NotificationMessage")) {
 		int64_t min_wait = d / 2 < 1000 ? d / 2 : 1000;
-		int64_t spent = ck_now_ms() - now;
+		int64_t spent = ck_clock_now_ms() - now;
 		if (spent < min_wait && !done(r))
 			poll(NULL, 0, (int)(min_wait - spent));
 	}
@@ -551,7 +553,7 @@ on_notify(void *arg, const char *peer, const char *path, const char *body,
 		if (g == r->gen) {
 			r->gen_seen = 1;
 		} else if (g + 1 != r->gen || r->gen_seen) {
-			ck_info("push from %s to %s: a replaced subscription, ignored",
+			ck_log_info("push from %s to %s: a replaced subscription, ignored",
 			    peer, path);
 			return done(r);
 		} else {
@@ -559,14 +561,14 @@ on_notify(void *arg, const char *peer, const char *path, const char *body,
 		}
 	}
 	if (ck_soap_parse(body, len, &resp, NULL, &e) < 0) {
-		ck_warn("push from %s: %s", peer, e.msg);
+		ck_log_warn("push from %s: %s", peer, e.msg);
 		return done(r);
 	}
 	if (!resp.first || !ck_xml_is(resp.first, CK_NS_WSNT, "Notify"))
-		ck_warn("push from %s: not a wsnt:Notify (%s)", peer,
+		ck_log_warn("push from %s: not a wsnt:Notify (%s)", peer,
 		    resp.first ? resp.first->name : "empty body");
 	else if (deliver_all(r, resp.first, &e) < 0)
-		ck_warn("push from %s: %s", peer, e.msg);
+		ck_log_warn("push from %s: %s", peer, e.msg);
 	ck_soap_resp_free(&resp);
 	return done(r);
 }
@@ -574,7 +576,7 @@ on_notify(void *arg, const char *peer, const char *path, const char *body,
 static int
 wait_push(run *r, ck_err *e)
 {
-	int64_t d = next_deadline(r, ck_now_ms() + 1000);
+	int64_t d = next_deadline(r, ck_clock_now_ms() + 1000);
 
 	return ck_evhttp_serve(r->lis, d, on_notify, r, e) < 0 ? -1 : 0;
 }
@@ -582,18 +584,18 @@ wait_push(run *r, ck_err *e)
 static void
 backoff_sleep(run *r, int64_t ms)
 {
-	int64_t until = ck_now_ms() + ms;
+	int64_t until = ck_clock_now_ms() + ms;
 
-	while (!done(r) && ck_now_ms() < until) {
+	while (!done(r) && ck_clock_now_ms() < until) {
 		if (r->lis) {
 			ck_err e;
 			/* Keep answering pushes that still arrive. */
-			ck_evhttp_serve(r->lis, until < ck_now_ms() + 200 ? until
-			    : ck_now_ms() + 200, on_notify, r, &e);
+			ck_evhttp_serve(r->lis, until < ck_clock_now_ms() + 200 ? until
+			    : ck_clock_now_ms() + 200, on_notify, r, &e);
 		} else {
 			poll(NULL, 0, 50);
 		}
-		expire(r, ck_now_ms());
+		expire(r, ck_clock_now_ms());
 	}
 }
 
@@ -611,19 +613,19 @@ loop(run *r)
 		if (!r->subscribed) {
 			rc = subscribe(r, &e);
 			if (rc < 0 && first)
-				return ck_fail(&e);
+				return ck_tool_fail(&e);
 			first = 0;
 		}
-		if (rc == 0 && ck_now_ms() >= r->renew_at && renew(r, &e) < 0) {
+		if (rc == 0 && ck_clock_now_ms() >= r->renew_at && renew(r, &e) < 0) {
 			if (stop_sig)
 				break;
-			ck_warn("renew failed (%s); subscribing again", e.msg);
+			ck_log_warn("renew failed (%s); subscribing again", e.msg);
 			unsubscribe(r);
 			continue;
 		}
 		if (rc == 0)
 			rc = r->a->push ? wait_push(r, &e) : pull(r, &e);
-		expire(r, ck_now_ms());
+		expire(r, ck_clock_now_ms());
 		reap(r, 0);
 		if (rc == 0) {
 			backoff = 0;
@@ -632,11 +634,11 @@ loop(run *r)
 		if (done(r))
 			break;
 		if (e.kind == CK_NOPERM || e.kind == CK_USAGE || e.kind == CK_CONFIG)
-			return ck_fail(&e);
+			return ck_tool_fail(&e);
 		backoff = backoff ? backoff * 2 : 500;
 		if (backoff > r->a->backoff_max_ms)
 			backoff = r->a->backoff_max_ms;
-		ck_warn("%s; subscribing again in %lld ms", e.msg, (long long)backoff);
+		ck_log_warn("%s; subscribing again in %lld ms", e.msg, (long long)backoff);
 		drop_sub(r);
 		backoff_sleep(r, backoff);
 	}
@@ -644,7 +646,7 @@ loop(run *r)
 }
 
 static void
-topic_cb(void *arg, const char *topic, const char *ns, const ck_xnode *descr)
+topic_cb(void *arg, const char *topic, const char *ns, const ck_xml_node *descr)
 {
 	run *r = arg;
 	static const char *const parts[] = { "Source", "Key", "Data" };
@@ -659,7 +661,7 @@ topic_cb(void *arg, const char *topic, const char *ns, const ck_xnode *descr)
 		if (p)
 			ck_json_bool(r->j, "property", ck_xml_bool(p) == 1);
 		for (i = 0; i < 3; i++) {
-			const ck_xnode *s = ck_xml_child(descr, CK_NS_TT, parts[i]), *d;
+			const ck_xml_node *s = ck_xml_child(descr, CK_NS_TT, parts[i]), *d;
 			if (!s)
 				continue;
 			ck_json_obj(r->j, i == 0 ? "source" : i == 1 ? "key" : "data");
@@ -680,25 +682,25 @@ list_topics(run *r)
 {
 	ck_soap_resp resp;
 	ck_err e;
-	char *body = ck_ev_body_get_properties();
+	char *body = ck_events_body_get_properties();
 	int n;
 
 	if (!body || ck_onvif_call(r->c, "events", body, &resp, &e) < 0) {
 		free(body);
 		if (!body)
-			ck_seterr(&e, CK_SOFTWARE, "out of memory");
-		return ck_fail(&e);
+			ck_err_set(&e, CK_SOFTWARE, "out of memory");
+		return ck_tool_fail(&e);
 	}
 	free(body);
 	if (!resp.first || strcmp(resp.first->name, "GetEventPropertiesResponse")) {
 		ck_soap_resp_free(&resp);
-		ck_seterr(&e, CK_PROTO, "expected GetEventPropertiesResponse");
-		return ck_fail(&e);
+		ck_err_set(&e, CK_PROTO, "expected GetEventPropertiesResponse");
+		return ck_tool_fail(&e);
 	}
-	n = ck_ev_topics(resp.first, topic_cb, r, &e);
+	n = ck_events_topics(resp.first, topic_cb, r, &e);
 	ck_soap_resp_free(&resp);
 	if (n < 0)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	return r->out_err ? CK_IOERR : n == 0 ? CK_EMPTY : 0;
 }
 
@@ -714,14 +716,14 @@ subscribe_main(const args *a, ck_cred *cred)
 
 	memset(&r, 0, sizeof r);
 	r.a = a;
-	r.end_at = a->duration_ms > 0 ? ck_now_ms() + a->duration_ms : -1;
+	r.end_at = a->duration_ms > 0 ? ck_clock_now_ms() + a->duration_ms : -1;
 	r.j = ck_json_new();
 	if (!r.j || ck_onvif_target_parse(a->target, &t, &e) < 0 ||
 	    !(r.c = ck_onvif_new(&t, &a->o, cred, &e))) {
 		if (!r.j)
-			ck_seterr(&e, CK_SOFTWARE, "out of memory");
+			ck_err_set(&e, CK_SOFTWARE, "out of memory");
 		ck_json_free(r.j);
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	}
 	if (a->list_topics) {
 		rc = list_topics(&r);
@@ -734,19 +736,19 @@ subscribe_main(const args *a, ck_cred *cred)
 	if (a->push) {
 		r.lis = ck_evhttp_listen(a->push_host, a->push_port, &e);
 		if (!r.lis) {
-			rc = ck_fail(&e);
+			rc = ck_tool_fail(&e);
 			goto out;
 		}
 		snprintf(r.consumer, sizeof r.consumer, strchr(a->push_host, ':')
 		    ? "http://[%s]:%d/" : "http://%s:%d/", a->push_host,
 		    ck_evhttp_port(r.lis));
-		ck_info("listening for notifications at %s", r.consumer);
+		ck_log_info("listening for notifications at %s", r.consumer);
 	} else {
 		/* PullMessages holds the request for up to --pull-timeout. */
 		po.timeout_ms = a->o.timeout_ms + a->pull_ms;
 		r.pc = ck_onvif_new(&t, &po, cred, &e);
 		if (!r.pc) {
-			rc = ck_fail(&e);
+			rc = ck_tool_fail(&e);
 			goto out;
 		}
 	}
@@ -776,8 +778,8 @@ dur_opt(const char *name, const char *s, long long min, long long *out)
 {
 	ck_err e;
 
-	if (ck_parse_duration(s, out, &e) < 0 || *out < min || *out > 86400000LL * 366)
-		return ck_usage_err("%s: '%s' is not a valid duration", name, s);
+	if (ck_opt_parse_duration(s, out, &e) < 0 || *out < min || *out > 86400000LL * 366)
+		return ck_tool_usage_err("%s: '%s' is not a valid duration", name, s);
 	return 0;
 }
 
@@ -789,10 +791,10 @@ parse_opt(args *a, int c, const char *arg)
 
 	switch (c) {
 	case O_TOPIC:
-		if (ck_ev_check_topic(arg, &e) < 0)
-			return ck_usage_err("%s", e.msg);
+		if (ck_events_check_topic(arg, &e) < 0)
+			return ck_tool_usage_err("%s", e.msg);
 		if (strlen(a->topics) + strlen(arg) + 2 > sizeof a->topics)
-			return ck_usage_err("too many --topic values");
+			return ck_tool_usage_err("too many --topic values");
 		if (a->topics[0])
 			strcat(a->topics, "|");
 		strcat(a->topics, arg);
@@ -800,17 +802,17 @@ parse_opt(args *a, int c, const char *arg)
 	case O_TOPICS: a->list_topics = 1; return 0;
 	case O_PUSH:
 		a->push = arg;
-		if (ck_parse_hostport(arg, a->push_host, sizeof a->push_host,
+		if (ck_opt_parse_hostport(arg, a->push_host, sizeof a->push_host,
 		    &a->push_port, -1, &e) < 0 || a->push_port < 0)
-			return ck_usage_err("--push: '%s' is not HOST:PORT", arg);
+			return ck_tool_usage_err("--push: '%s' is not HOST:PORT", arg);
 		if (!strcmp(a->push_host, "0.0.0.0") || !strcmp(a->push_host, "::") ||
 		    !a->push_host[0])
-			return ck_usage_err("--push: give the address the camera can reach "
+			return ck_tool_usage_err("--push: give the address the camera can reach "
 			    "us at, not a wildcard");
 		return 0;
 	case 'c':
-		if (ck_parse_int(arg, 1, 1LL << 40, &a->count, &e) < 0)
-			return ck_usage_err("--count: %s", e.msg);
+		if (ck_opt_parse_int(arg, 1, 1LL << 40, &a->count, &e) < 0)
+			return ck_tool_usage_err("--count: %s", e.msg);
 		return 0;
 	case 'd': return dur_opt("--duration", arg, 1, &a->duration_ms);
 	case O_COALESCE: return dur_opt("--coalesce", arg, 1, &a->coalesce_ms);
@@ -818,17 +820,17 @@ parse_opt(args *a, int c, const char *arg)
 	case O_TERMINATION: return dur_opt("--termination", arg, 1000, &a->term_ms);
 	case O_BACKOFF_MAX: return dur_opt("--backoff-max", arg, 1, &a->backoff_max_ms);
 	case O_LIMIT:
-		if (ck_parse_int(arg, 1, 10000, &v, &e) < 0)
-			return ck_usage_err("--limit: %s", e.msg);
+		if (ck_opt_parse_int(arg, 1, 10000, &v, &e) < 0)
+			return ck_tool_usage_err("--limit: %s", e.msg);
 		a->limit = (int)v;
 		return 0;
 	case O_EXEC:
-		ck_ev_argv_free(a->exec_argv);
-		if (ck_ev_split_argv(arg, &a->exec_argv, &e) < 0)
-			return ck_usage_err("%s", e.msg);
+		ck_events_argv_free(a->exec_argv);
+		if (ck_events_split_argv(arg, &a->exec_argv, &e) < 0)
+			return ck_tool_usage_err("%s", e.msg);
 		return 0;
-	case 'v': ck_verbosity++; return 0;
-	default: return ck_usage_err("unknown option");
+	case 'v': ck_log_verbosity++; return 0;
+	default: return ck_tool_usage_err("unknown option");
 	}
 }
 
@@ -871,33 +873,33 @@ main(int argc, char **argv)
 	    != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
-			return ck_finish(0);
+			return ck_tool_finish(0);
 		}
 		if (c == 'V')
-			return ck_version();
+			return ck_tool_version();
 		if (c == '?')
-			return ck_usage_err("unknown option");
+			return ck_tool_usage_err("unknown option");
 		rc = ck_onvif_getopt(c, optarg, &a.o);
 		if (rc < 0 || (rc == 0 && parse_opt(&a, c, optarg) != 0))
 			return CK_USAGE;
 	}
 	if (argc - optind > 1)
-		return ck_usage_err("one target at a time");
+		return ck_tool_usage_err("one target at a time");
 	if (optind < argc) {
 		a.target = argv[optind];
 	} else if (isatty(0)) {
-		return ck_usage_err("no target: give one or pipe an onvif-discover record");
+		return ck_tool_usage_err("no target: give one or pipe an onvif-discover record");
 	} else {
 		ssize_t n = getline(&line, &cap, stdin);
 		if (n <= 0) {
 			free(line);
-			return ck_usage_err("no target on stdin");
+			return ck_tool_usage_err("no target on stdin");
 		}
 		line[strcspn(line, "\r\n")] = '\0';
 		a.target = line;
 	}
 	if (ck_onvif_cred(&a.o, NULL, &cred, &e) < 0)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;   /* no SA_RESTART: waits end early */
 	sigaction(SIGINT, &sa, NULL);
@@ -905,7 +907,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rc = subscribe_main(&a, &cred);
 	ck_cred_wipe(&cred);
-	ck_ev_argv_free(a.exec_argv);
+	ck_events_argv_free(a.exec_argv);
 	free(line);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

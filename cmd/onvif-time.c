@@ -5,13 +5,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "net.h"
-#include "onvif.h"
-#include "tool.h"
-#include "xml.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "onvif/onvif.h"
+#include "cli/tool.h"
+#include "codec/xml.h"
 
 static const char usage[] =
     "Usage: onvif-time [options] [TARGET...]\n"
@@ -60,7 +61,7 @@ set_clock(ck_onvif *c, const ck_onvif_time *t, const char *ntp, ck_err *e)
 		    ? "IPv4" : "DNS";
 		es = ck_xml_escape(ntp);
 		if (es == NULL)
-			return ck_seterr(e, CK_SOFTWARE, "out of memory");
+			return ck_err_set(e, CK_SOFTWARE, "out of memory");
 		snprintf(srv, sizeof srv, "<tt:Type>%s</tt:Type><tt:%s>%s</tt:%s>", typ,
 		    strcmp(typ, "DNS") == 0 ? "DNSname" : strcmp(typ, "IPv4") == 0 ?
 		    "IPv4Address" : "IPv6Address", es, strcmp(typ, "DNS") == 0 ? "DNSname" :
@@ -70,7 +71,7 @@ set_clock(ck_onvif *c, const ck_onvif_time *t, const char *ntp, ck_err *e)
 		    "xmlns:tt=\"" CK_NS_TT "\"><tds:FromDHCP>false</tds:FromDHCP>"
 		    "<tds:NTPManual>%s</tds:NTPManual></tds:SetNTP>", srv);
 		if (ck_onvif_call(c, "device", body, &r, e) < 0)
-			return ck_wraperr(e, "SetNTP");
+			return ck_err_wrap(e, "SetNTP");
 		ck_soap_resp_free(&r);
 		snprintf(body, sizeof body, "<tds:SetSystemDateAndTime xmlns:tds=\""
 		    CK_NS_TDS "\"><tds:DateTimeType>NTP</tds:DateTimeType>"
@@ -79,11 +80,11 @@ set_clock(ck_onvif *c, const ck_onvif_time *t, const char *ntp, ck_err *e)
 	} else {
 		/* the device takes whole seconds: send at a second boundary (less
 		 * half the round trip) so that it lands exactly */
-		int64_t rtt = ck_onvif_last(c)->rtt_ms, ms = ck_wall_ms();
+		int64_t rtt = ck_onvif_last(c)->rtt_ms, ms = ck_clock_wall_ms();
 		int64_t wait = 1000 - (ms + rtt / 2) % 1000;
 		struct timespec ts = { 0, (long)(wait % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
-		tt = (time_t)((ck_wall_ms() + rtt / 2 + 500) / 1000);
+		tt = (time_t)((ck_clock_wall_ms() + rtt / 2 + 500) / 1000);
 		gmtime_r(&tt, &tm);
 		snprintf(body, sizeof body, "<tds:SetSystemDateAndTime xmlns:tds=\""
 		    CK_NS_TDS "\" xmlns:tt=\"" CK_NS_TT "\"><tds:DateTimeType>Manual"
@@ -96,7 +97,7 @@ set_clock(ck_onvif *c, const ck_onvif_time *t, const char *ntp, ck_err *e)
 		    tm.tm_mday);
 	}
 	if (ck_onvif_call(c, "device", body, &r, e) < 0)
-		return ck_wraperr(e, "SetSystemDateAndTime");
+		return ck_err_wrap(e, "SetSystemDateAndTime");
 	ck_soap_resp_free(&r);
 	if (!ntp)   /* the device now runs on our clock */
 		ck_onvif_set_offset_ms(c, 0);
@@ -112,7 +113,7 @@ emit_time(struct job *jb, const char *url, const ck_onvif_time *t, int64_t off,
 
 	ck_json_record(j, "time");
 	ck_json_str(j, "device", url);
-	ck_json_time_ms(j, "ts", ck_wall_ms());
+	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
 	if (t->has_utc) {
 		fmt_dt(t->utc, 1, buf, sizeof buf);
 		ck_json_str(j, "utc", buf);
@@ -168,17 +169,17 @@ one(struct job *jb, const char *arg)
 	goto out;
 fail:
 	rc = e.kind ? e.kind : CK_SOFTWARE;
-	ck_warn("%s", e.msg);
+	ck_log_warn("%s", e.msg);
 	ck_json_record(jb->j, "error");
 	ck_json_str(jb->j, "device", tg.url[0] ? tg.url : arg);
-	ck_json_time_ms(jb->j, "ts", ck_wall_ms());
-	ck_json_str(jb->j, "error", ck_kind_name(rc));
+	ck_json_time_ms(jb->j, "ts", ck_clock_wall_ms());
+	ck_json_str(jb->j, "error", ck_err_kind_name(rc));
 	ck_json_int(jb->j, "status", rc);
 	ck_json_str(jb->j, "message", e.msg);
 out:
 	ck_onvif_free(c);
 	if (ck_json_emit(jb->j, stdout) < 0)
-		rc = ck_worst(rc, CK_IOERR);
+		rc = ck_err_worst(rc, CK_IOERR);
 	return rc;
 }
 
@@ -190,7 +191,7 @@ run(struct job *jb, char **targets, int n)
 	int worst = 0;
 
 	for (int i = 0; i < n; i++)
-		worst = ck_worst(worst, one(jb, targets[i]));
+		worst = ck_err_worst(worst, one(jb, targets[i]));
 	if (n == 0) {
 		int seen = 0;
 		while (getline(&line, &cap, stdin) > 0) {
@@ -198,11 +199,11 @@ run(struct job *jb, char **targets, int n)
 			if (line[strspn(line, " \t")] == '\0' || line[0] == '#')
 				continue;
 			seen = 1;
-			worst = ck_worst(worst, one(jb, line));
+			worst = ck_err_worst(worst, one(jb, line));
 		}
 		free(line);
 		if (!seen) {
-			ck_warn("no targets (give TARGET arguments or lines on stdin)");
+			ck_log_warn("no targets (give TARGET arguments or lines on stdin)");
 			worst = CK_EMPTY;
 		}
 	}
@@ -238,31 +239,31 @@ main(int argc, char **argv)
 		switch (c) {
 		case OPT_SET: jb.set = 1; break;
 		case OPT_NTP: jb.ntp = optarg; break;
-		case 'v': ck_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_finish(0);
-		case 'V': return ck_finish(ck_version());
-		default: return ck_usage_err("unknown option");
+		case 'v': ck_log_verbosity++; break;
+		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
+		case 'V': return ck_tool_finish(ck_tool_version());
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
 	if (jb.set && jb.ntp)
-		return ck_usage_err("--set and --ntp exclude each other");
+		return ck_tool_usage_err("--set and --ntp exclude each other");
 	if (jb.ntp && (jb.ntp[0] == '\0' || strlen(jb.ntp) > 255 ||
 	    strspn(jb.ntp, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789.-:") != strlen(jb.ntp)))
-		return ck_usage_err("--ntp: '%s' is not a host name or address", jb.ntp);
+		return ck_tool_usage_err("--ntp: '%s' is not a host name or address", jb.ntp);
 	if (optind == argc && jb.o.password_file && strcmp(jb.o.password_file, "-") == 0)
-		return ck_usage_err("--password-file - needs TARGET arguments (stdin is the target list)");
+		return ck_tool_usage_err("--password-file - needs TARGET arguments (stdin is the target list)");
 	for (int i = optind; i < argc; i++)
 		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
-			return ck_usage_err("%s", e.msg);
+			return ck_tool_usage_err("%s", e.msg);
 	if (optind < argc)
 		ck_onvif_target_parse(argv[optind], &tg, &e);
 	if (ck_onvif_cred(&jb.o, optind < argc ? tg.host : NULL, &jb.cred, &e) < 0)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	if ((jb.j = ck_json_new()) == NULL)
-		return ck_finish(CK_SOFTWARE);
+		return ck_tool_finish(CK_SOFTWARE);
 	rc = run(&jb, argv + optind, argc - optind);
 	ck_cred_wipe(&jb.cred);
 	ck_json_free(jb.j);
-	return ck_finish(rc);
+	return ck_tool_finish(rc);
 }

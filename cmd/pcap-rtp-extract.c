@@ -10,20 +10,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
-#include "log.h"
-#include "opt.h"
-#include "pcapin.h"
-#include "rtpout.h"
-#include "rtpscan.h"
-#include "tool.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "base/opt.h"
+#include "media/pcap.h"
+#include "media/rtpout.h"
+#include "media/rtpscan.h"
+#include "cli/tool.h"
 
 enum { OUT_LIST, OUT_4571, OUT_RTPDUMP, OUT_PAYLOAD };
 #define SORT_MAX 512
 
 typedef struct job {
 	const char *read, *iface, *filter;
-	ck_scan_opts so;
+	ck_rtpscan_opts so;
 	int out, table, sort;
 	ck_rtpout *w;
 	int have_ssrc;
@@ -52,14 +52,14 @@ static const char usage_text[] =
 "  -h, --help            this help\n"
 "  -V, --version         version\n";
 
-static ck_pcapin *g_in;
+static ck_pcap *g_in;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	if (g_in)
-		ck_pcapin_break(g_in);
+		ck_pcap_break(g_in);
 }
 
 static void
@@ -69,7 +69,7 @@ addr_str(int af, const uint8_t *a, char *out, size_t n)
 }
 
 static void
-on_rtp(void *arg, const ck_stream *x, const uint8_t *d, size_t len, const ck_pkt *p)
+on_rtp(void *arg, const ck_rtpscan_flow *x, const uint8_t *d, size_t len, const ck_pcap_pkt *p)
 {
 	job *j = arg;
 
@@ -91,10 +91,10 @@ on_rtp(void *arg, const ck_stream *x, const uint8_t *d, size_t len, const ck_pkt
 }
 
 static void
-emit_stream(ck_json *js, const ck_stream *x, int table)
+emit_stream(ck_json *js, const ck_rtpscan_flow *x, int table)
 {
 	char s[64], d[64], ssrc[16];
-	const ck_rtpstat *st = &x->st;
+	const ck_rtpstream_stat *st = &x->st;
 	double dur = st->stop_time - st->start_time;
 
 	addr_str(x->af, x->src, s, sizeof s);
@@ -105,7 +105,7 @@ emit_stream(ck_json *js, const ck_stream *x, int table)
 		snprintf(enc, sizeof enc, "%s", x->encoding[0] ? x->encoding : "?");
 		printf("%3d %-3s %15s %5u %15s %5u %s %3u %-10s %8u %6lld %5llu %5llu %9.3f %9.3f %8.3f %8.3f\n",
 		    x->index, x->tcp ? "tcp" : "udp", s, x->sport, d, x->dport, ssrc,
-		    x->pt, enc, st->total_nr, (long long)ck_rtpstat_lost(st),
+		    x->pt, enc, st->total_nr, (long long)ck_rtpstream_stat_lost(st),
 		    (unsigned long long)st->dups, (unsigned long long)st->ooo,
 		    dur / 1000, st->max_delta, x->clock ? st->jitter : 0.0,
 		    x->clock ? st->max_jitter : 0.0);
@@ -132,7 +132,7 @@ emit_stream(ck_json *js, const ck_stream *x, int table)
 	if (x->sdp_ssrc >= 0)   /* a camera sending another SSRC than y= is a classic */
 		ck_json_bool(js, "sdp_ssrc", x->sdp_ssrc);
 	ck_json_uint(js, "packets", st->total_nr);
-	ck_json_int(js, "lost", ck_rtpstat_lost(st));
+	ck_json_int(js, "lost", ck_rtpstream_stat_lost(st));
 	ck_json_uint(js, "duplicates", st->dups);
 	ck_json_uint(js, "out_of_order", st->ooo);
 	ck_json_uint(js, "bytes", st->bytes);
@@ -155,7 +155,7 @@ emit_stream(ck_json *js, const ck_stream *x, int table)
 }
 
 static void
-emit_rtcp(ck_json *js, const ck_rtcpflow *r, int table)
+emit_rtcp(ck_json *js, const ck_rtpscan_rtcpflow *r, int table)
 {
 	char s[64], d[64];
 
@@ -178,7 +178,7 @@ emit_rtcp(ck_json *js, const ck_rtcpflow *r, int table)
 }
 
 static void
-progress(ck_pcapin *in, const ck_rtpscan *sc, int final)
+progress(ck_pcap *in, const ck_rtpscan *sc, int final)
 {
 	static time_t last;
 	time_t now = time(NULL);
@@ -191,34 +191,34 @@ progress(ck_pcapin *in, const ck_rtpscan *sc, int final)
 	if (now == last)
 		return;
 	last = now;
-	ck_pcapin_progress(in, &pos, &size);
+	ck_pcap_progress(in, &pos, &size);
 	if (size)
 		fprintf(stderr, "\r%llu frames, %llu%% (%llu MB), %zu streams\033[K",
-		    (unsigned long long)ck_pcapin_frames(in),
+		    (unsigned long long)ck_pcap_frames(in),
 		    (unsigned long long)(pos * 100 / size),
 		    (unsigned long long)(pos >> 20), ck_rtpscan_count(sc));
 	else
 		fprintf(stderr, "\r%llu frames, %zu streams\033[K",
-		    (unsigned long long)ck_pcapin_frames(in), ck_rtpscan_count(sc));
+		    (unsigned long long)ck_pcap_frames(in), ck_rtpscan_count(sc));
 }
 
 static int
 run(job *j)
 {
 	ck_err e = {0};
-	ck_pcapin *in;
+	ck_pcap *in;
 	ck_rtpscan *sc;
-	ck_pkt p;
+	ck_pcap_pkt p;
 	ck_json *js;
 	int rc, set = 0, tty = isatty(2);
 	size_t i;
 
-	in = j->iface ? ck_pcapin_open_live(j->iface, j->filter, &e)
-	    : ck_pcapin_open_file(j->read ? j->read : "-", &e);
+	in = j->iface ? ck_pcap_open_live(j->iface, j->filter, &e)
+	    : ck_pcap_open_file(j->read ? j->read : "-", &e);
 	if (!in)
-		return ck_fail(&e);
+		return ck_tool_fail(&e);
 	if (j->iface)
-		ck_info("capturing on %s%s%s", j->iface, j->filter ? ", filter " : "",
+		ck_log_info("capturing on %s%s%s", j->iface, j->filter ? ", filter " : "",
 		    j->filter ? j->filter : "");
 	g_in = in;
 	signal(SIGINT, on_signal);
@@ -230,17 +230,17 @@ run(job *j)
 		    j->out == OUT_PAYLOAD ? CK_RTPOUT_PAYLOAD : CK_RTPOUT_4571,
 		    j->sort ? SORT_MAX : 0);
 	if (!sc || !js || (j->out != OUT_LIST && !j->w)) {
-		ck_pcapin_close(in);
+		ck_pcap_close(in);
 		ck_rtpscan_free(sc);
 		ck_json_free(js);
 		ck_rtpout_free(j->w);
-		return ck_seterr(&e, CK_SOFTWARE, "out of memory"), ck_fail(&e);
+		return ck_err_set(&e, CK_SOFTWARE, "out of memory"), ck_tool_fail(&e);
 	}
-	while ((rc = ck_pcapin_next(in, &p, &e)) == 1) {
+	while ((rc = ck_pcap_next(in, &p, &e)) == 1) {
 		if (!set) {
 			int64_t s0;
 			int32_t n0;
-			ck_pcapin_first_ts(in, &s0, &n0);
+			ck_pcap_first_ts(in, &s0, &n0);
 			ck_rtpscan_set_origin(sc, s0, n0);
 			set = 1;
 		}
@@ -266,30 +266,30 @@ run(job *j)
 		for (i = 0; i < ck_rtpscan_rtcp_count(sc); i++)
 			emit_rtcp(js, ck_rtpscan_rtcp(sc, i), j->table);
 	}
-	if (ck_verbosity) {
+	if (ck_log_verbosity) {
 		uint64_t rtcp, sdp, ov, mal, re, fd;
 		ck_rtpscan_counts(sc, &rtcp, &sdp, &ov);
-		ck_netdec_counts(ck_pcapin_decoder(in), &mal, &re, &fd);
-		ck_info("%llu frames, %zu RTP streams, %llu RTCP packets, %llu SDP "
+		ck_pcap_netdec_counts(ck_pcap_decoder(in), &mal, &re, &fd);
+		ck_log_info("%llu frames, %zu RTP streams, %llu RTCP packets, %llu SDP "
 		    "messages, %llu reassembled datagrams, %llu fragments dropped, "
-		    "%llu malformed", (unsigned long long)ck_pcapin_frames(in),
+		    "%llu malformed", (unsigned long long)ck_pcap_frames(in),
 		    ck_rtpscan_count(sc), (unsigned long long)rtcp,
 		    (unsigned long long)sdp, (unsigned long long)re,
 		    (unsigned long long)fd, (unsigned long long)mal);
 	}
 	if (rc < 0)
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 	else if (j->werr)
-		rc = ck_seterr(&e, CK_IOERR, "write error on stdout"), ck_fail(&e);
+		rc = ck_err_set(&e, CK_IOERR, "write error on stdout"), ck_tool_fail(&e);
 	else if (j->out != OUT_LIST && !j->locked) {
-		ck_warn("no such stream in the capture");
+		ck_log_warn("no such stream in the capture");
 		rc = CK_EMPTY;
 	} else
 		rc = ck_rtpscan_count(sc) ? 0 : CK_EMPTY;
 	ck_json_free(js);
 	ck_rtpscan_free(sc);
 	ck_rtpout_free(j->w);
-	ck_pcapin_close(in);
+	ck_pcap_close(in);
 	g_in = NULL;
 	return rc;
 }
@@ -305,11 +305,11 @@ parse_decode(job *j, const char *s, ck_err *e)
 	else if (!strncasecmp(s, "tcp:", 4))
 		tcp = 1;
 	else
-		return ck_seterr(e, CK_USAGE, "-d wants udp:PORT or tcp:PORT, not '%s'", s);
-	if (ck_parse_int(s + 4, 1, 65535, &port, e) < 0)
+		return ck_err_set(e, CK_USAGE, "-d wants udp:PORT or tcp:PORT, not '%s'", s);
+	if (ck_opt_parse_int(s + 4, 1, 65535, &port, e) < 0)
 		return -1;
 	if (j->so.nforced == CK_SCAN_MAXFORCED)
-		return ck_seterr(e, CK_USAGE, "too many -d options");
+		return ck_err_set(e, CK_USAGE, "too many -d options");
 	j->so.forced[j->so.nforced].tcp = tcp;
 	j->so.forced[j->so.nforced++].port = (uint16_t)port;
 	return 0;
@@ -337,50 +337,50 @@ main(int argc, char **argv)
 		case 'r': j.read = optarg; break;
 		case 'i': j.iface = optarg; break;
 		case 'f': j.filter = optarg; break;
-		case 'd': if (parse_decode(&j, optarg, &e) < 0) return ck_usage_err("%s", e.msg); break;
+		case 'd': if (parse_decode(&j, optarg, &e) < 0) return ck_tool_usage_err("%s", e.msg); break;
 		case 'H': j.so.no_heuristics = 1; break;
 		case 'S':
-			if (ck_parse_int(optarg, 0, 0xFFFFFFFFll, &v, &e) < 0)
-				return ck_usage_err("--ssrc: %s", e.msg);
+			if (ck_opt_parse_int(optarg, 0, 0xFFFFFFFFll, &v, &e) < 0)
+				return ck_tool_usage_err("--ssrc: %s", e.msg);
 			j.have_ssrc = 1, j.ssrc = (uint32_t)v, extract++;
 			break;
 		case 'N':
-			if (ck_parse_int(optarg, 1, 1000000, &v, &e) < 0)
-				return ck_usage_err("--stream: %s", e.msg);
+			if (ck_opt_parse_int(optarg, 1, 1000000, &v, &e) < 0)
+				return ck_tool_usage_err("--stream: %s", e.msg);
 			j.stream = (long)v, extract++;
 			break;
 		case 'D': j.out = OUT_RTPDUMP; break;
 		case 'P': j.out = OUT_PAYLOAD; break;
 		case 'O':
 			if (strcmp(optarg, "seq"))
-				return ck_usage_err("--sort: only 'seq' is known");
+				return ck_tool_usage_err("--sort: only 'seq' is known");
 			j.sort = 1;
 			break;
 		case 'F': fmt = optarg; break;
-		case 'v': ck_verbosity++; break;
+		case 'v': ck_log_verbosity++; break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': return ck_version();
-		default: return ck_usage_err("unknown option");
+		case 'V': return ck_tool_version();
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
 	if (optind < argc)
-		return ck_usage_err("unexpected argument '%s'", argv[optind]);
+		return ck_tool_usage_err("unexpected argument '%s'", argv[optind]);
 	if (j.read && j.iface)
-		return ck_usage_err("-r and -i exclude each other");
+		return ck_tool_usage_err("-r and -i exclude each other");
 	if (j.filter && !j.iface)
-		return ck_usage_err("-f needs -i (filter files with tcpdump first)");
+		return ck_tool_usage_err("-f needs -i (filter files with tcpdump first)");
 	if (extract > 1)
-		return ck_usage_err("--ssrc and --stream exclude each other");
+		return ck_tool_usage_err("--ssrc and --stream exclude each other");
 	if (!extract && (j.out != OUT_LIST || j.sort))
-		return ck_usage_err("--rtpdump, --payload and --sort need --ssrc or --stream");
+		return ck_tool_usage_err("--rtpdump, --payload and --sort need --ssrc or --stream");
 	if (extract && j.out == OUT_LIST)
 		j.out = OUT_4571;
 	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "table"))
-		return ck_usage_err("--format: 'json' or 'table'");
+		return ck_tool_usage_err("--format: 'json' or 'table'");
 	j.table = fmt ? !strcmp(fmt, "table") : isatty(1);
 	if (!j.read && !j.iface && isatty(0))
-		return ck_usage_err("no capture: give -r FILE, -i IFACE or pipe one in");
-	if (extract && ck_refuse_tty(1, "RTP", &e) < 0)
-		return ck_fail(&e);
-	return ck_finish(run(&j));
+		return ck_tool_usage_err("no capture: give -r FILE, -i IFACE or pipe one in");
+	if (extract && ck_tool_refuse_tty(1, "RTP", &e) < 0)
+		return ck_tool_fail(&e);
+	return ck_tool_finish(run(&j));
 }

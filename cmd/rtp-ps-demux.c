@@ -9,15 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "h26x.h"
-#include "json.h"
-#include "log.h"
-#include "net.h"
-#include "opt.h"
-#include "ps.h"
-#include "rtpps.h"
-#include "rtpsrc.h"
-#include "tool.h"
+#include "base/clock.h"
+#include "codec/h26x.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "base/opt.h"
+#include "media/ps.h"
+#include "media/rtpps.h"
+#include "media/rtpseq.h"
+#include "media/rtpsrc.h"
+#include "cli/tool.h"
 
 #define OUTBUF (1u << 20)
 
@@ -53,11 +55,11 @@ out_open(out *o, const char *path, const char *what, ck_err *e)
 	o->name = path ? path : "stdout";
 	o->fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : 1;
 	if (o->fd < 0)
-		return ck_seterr(e, CK_IOERR, "%s: %s", path, strerror(errno));
-	if (ck_refuse_tty(o->fd, what, e) < 0)
+		return ck_err_set(e, CK_IOERR, "%s: %s", path, strerror(errno));
+	if (ck_tool_refuse_tty(o->fd, what, e) < 0)
 		return -1;
 	if ((o->buf = malloc(OUTBUF)) == NULL)
-		return ck_seterr(e, CK_SOFTWARE, "out of memory");
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	return 0;
 }
 
@@ -69,7 +71,7 @@ out_flush(out *o, const uint8_t *p, size_t n, ck_err *e)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return ck_seterr(e, CK_IOERR, "%s: write: %s", o->name, strerror(errno));
+			return ck_err_set(e, CK_IOERR, "%s: write: %s", o->name, strerror(errno));
 		p += w;
 		n -= (size_t)w;
 	}
@@ -100,7 +102,7 @@ out_close(out *o, ck_err *e)
 		return 0;
 	rc = out_flush(o, o->buf, o->len, e);
 	if (o->fd > 1 && close(o->fd) < 0 && rc == 0)
-		rc = ck_seterr(e, CK_IOERR, "%s: close: %s", o->name, strerror(errno));
+		rc = ck_err_set(e, CK_IOERR, "%s: close: %s", o->name, strerror(errno));
 	free(o->buf);
 	o->fd = -1;
 	return rc;
@@ -129,7 +131,7 @@ sink(void *ctx, const ck_ps_frame *f, ck_err *e)
 	if (f->kind == CK_PS_AUDIO && r->audio.fd >= 0) {
 		if (f->codec == CK_CODEC_AAC && !r->aac_warned && (f->len < 2 || f->data[0] != 0xFF ||
 		    (f->data[1] & 0xF0) != 0xF0)) {
-			ck_warn("AAC audio without ADTS headers: written as is");
+			ck_log_warn("AAC audio without ADTS headers: written as is");
 			r->aac_warned = 1;
 		}
 		return out_write(&r->audio, f->data, f->len, e);
@@ -154,18 +156,18 @@ summary(run *r, int kind)
 	unsigned long long dropped = ps->dropped + (rtp ? r->fr.dropped : 0);
 
 	if (rtp && r->seq.foreign > 0)
-		ck_warn("%llu packets of other SSRCs ignored (locked to 0x%08x; see --ssrc)",
+		ck_log_warn("%llu packets of other SSRCs ignored (locked to 0x%08x; see --ssrc)",
 		    (unsigned long long)r->seq.foreign, r->seq.ssrc);
 	if (rtp && r->seq.jumps > 0)
-		ck_warn("the sender restarted its RTP sequence %llu time(s)", (unsigned long long)r->seq.jumps);
+		ck_log_warn("the sender restarted its RTP sequence %llu time(s)", (unsigned long long)r->seq.jumps);
 	if (r->o->stats) {
 		ck_json *j = ck_json_new();
 		if (j == NULL)
 			return;
 		ck_json_record(j, "summary");
 		ck_json_str(j, "input", r->src.desc);
-		ck_json_str(j, "framing", ck_in_name(kind));
-		ck_json_str(j, "codec", ck_codec_name(ps->video_codec));
+		ck_json_str(j, "framing", ck_rtpsrc_in_name(kind));
+		ck_json_str(j, "codec", ck_h26x_codec_name(ps->video_codec));
 		if (ps->width > 0) {
 			ck_json_int(j, "width", ps->width);
 			ck_json_int(j, "height", ps->height);
@@ -174,7 +176,7 @@ summary(run *r, int kind)
 		ck_json_uint(j, "key_frames", ps->keys);
 		ck_json_uint(j, "bytes", r->video.total);
 		if (ps->audio_sid) {
-			ck_json_str(j, "audio_codec", ck_codec_name(ps->audio_codec));
+			ck_json_str(j, "audio_codec", ck_h26x_codec_name(ps->audio_codec));
 			ck_json_uint(j, "audio_bytes", ps->audio_bytes);
 		}
 		if (rtp) {
@@ -194,7 +196,7 @@ summary(run *r, int kind)
 		ck_json_free(j);
 		return;
 	}
-	fprintf(stderr, "%s: %s", ck_progname, ck_codec_name(ps->video_codec));
+	fprintf(stderr, "%s: %s", ck_log_progname, ck_h26x_codec_name(ps->video_codec));
 	if (ps->width > 0)
 		fprintf(stderr, " %dx%d", ps->width, ps->height);
 	fprintf(stderr, ", %llu frames (%llu key), %llu bytes", (unsigned long long)ps->frames,
@@ -226,7 +228,7 @@ pump(run *r, int *kind, ck_err *e)
 	}
 	ck_rtpps_init(&r->fr, &r->ps, r->o->keep_damaged);
 	while ((k = ck_rtpsrc_next(&r->src, &p, &n, e)) > 0) {
-		int64_t now = r->o->reorder_ms > 0 ? ck_now_ms() : 0;
+		int64_t now = r->o->reorder_ms > 0 ? ck_clock_now_ms() : 0;
 		if (ck_rtpseq_push(&r->seq, p, n, now, on_packet, r, e) < 0)
 			return -1;
 	}
@@ -253,7 +255,7 @@ not_ps_hint(const ck_rtpps *f)
 	else if ((h[0] & 0x80) == 0 && ((h[0] & 0x1F) == 28 || (h[0] & 0x1F) == 24 ||
 	    ((h[0] & 0x1F) >= 1 && (h[0] & 0x1F) <= 8)))
 		what = "RFC 6184 H.264 NAL units";
-	ck_warn("RTP payload type %u starts with %sthat looks like %s", f->head_pt, hex, what);
+	ck_log_warn("RTP payload type %u starts with %sthat looks like %s", f->head_pt, hex, what);
 }
 
 static int
@@ -267,10 +269,10 @@ demux(const opts *o)
 	r.video.fd = r.audio.fd = r.priv.fd = -1;
 	/* the checks that need no input come first, then the input (a missing
 	 * file must not truncate -o), then the outputs */
-	if (!o->out && ck_refuse_tty(1, "video", &e) < 0)
-		return ck_fail(&e);
+	if (!o->out && ck_tool_refuse_tty(1, "video", &e) < 0)
+		return ck_tool_fail(&e);
 	if (ck_rtpsrc_open(&r.src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, &e) < 0) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
 	if (out_open(&r.video, o->out, "video", &e) < 0 ||
@@ -278,11 +280,11 @@ demux(const opts *o)
 	    (o->priv && out_open(&r.priv, o->priv, "private data", &e) < 0) ||
 	    ck_ps_init(&r.ps, sink, &r, &e) < 0 ||
 	    ck_rtpseq_init(&r.seq, o->reorder, o->reorder_ms, &e) < 0) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		goto out;
 	}
 	if (o->frames && (r.frames = fopen(o->frames, "w")) == NULL) {
-		ck_warn("%s: %s", o->frames, strerror(errno));
+		ck_log_warn("%s: %s", o->frames, strerror(errno));
 		rc = CK_IOERR;
 		goto out;
 	}
@@ -290,19 +292,19 @@ demux(const opts *o)
 	r.seq.ssrc = o->ssrc;
 	r.seq.ssrc_set = o->ssrc_set;
 	if (pump(&r, &kind, &e) < 0) {
-		rc = ck_fail(&e);
+		rc = ck_tool_fail(&e);
 		if (rc == CK_DATAERR && kind != CK_IN_PS && r.ps.packs == 0)
 			not_ps_hint(&r.fr);
 	}
 	if (out_close(&r.video, &e) < 0 || out_close(&r.audio, &e) < 0 || out_close(&r.priv, &e) < 0)
-		rc = ck_worst(rc, ck_fail(&e));
+		rc = ck_err_worst(rc, ck_tool_fail(&e));
 	if (r.frames && fclose(r.frames) != 0)
-		rc = ck_worst(rc, CK_IOERR);
+		rc = ck_err_worst(rc, CK_IOERR);
 	r.frames = NULL;
 	if (rc == 0 || rc == CK_DATAERR)
 		summary(&r, kind);
 	if (rc == 0 && r.ps.frames == 0 && r.ps.audio_bytes == 0) {
-		ck_warn("no frames in %s", r.src.desc);
+		ck_log_warn("no frames in %s", r.src.desc);
 		rc = CK_EMPTY;
 	}
 out:
@@ -337,7 +339,7 @@ usage(FILE *f)
 	    "      --timeout DUR     idle timeout on network inputs (default 10s)\n"
 	    "  -v, --verbose         more diagnostics (repeatable)\n"
 	    "  -h, --help            show this help\n"
-	    "  -V, --version         show the version\n", ck_progname);
+	    "  -V, --version         show the version\n", ck_log_progname);
 }
 
 static void
@@ -352,12 +354,12 @@ parse_reorder(const char *s, opts *o, ck_err *e)
 	long long v;
 	size_t l = strlen(s);
 	if (l > 2 && strcmp(s + l - 2, "ms") == 0) {
-		if (ck_parse_duration(s, &o->reorder_ms, e) < 0 || o->reorder_ms > 10000)
-			return ck_seterr(e, CK_USAGE, "--reorder: '%s' is not 0..10000ms", s);
+		if (ck_opt_parse_duration(s, &o->reorder_ms, e) < 0 || o->reorder_ms > 10000)
+			return ck_err_set(e, CK_USAGE, "--reorder: '%s' is not 0..10000ms", s);
 		return 0;
 	}
-	if (ck_parse_int(s, 0, 1000, &v, e) < 0)
-		return ck_seterr(e, CK_USAGE, "--reorder: '%s' is not 0..1000 packets or Nms", s);
+	if (ck_opt_parse_int(s, 0, 1000, &v, e) < 0)
+		return ck_err_set(e, CK_USAGE, "--reorder: '%s' is not 0..1000 packets or Nms", s);
 	o->reorder = (int)v;
 	return 0;
 }
@@ -388,32 +390,32 @@ main(int argc, char **argv)
 		case 'p': o.ps = 1; break;
 		case 'k': o.keep_damaged = 1; break;
 		case 'S':
-			if (ck_parse_int(optarg, 0, 0xFFFFFFFFLL, &v, &e) < 0)
-				return ck_usage_err("--ssrc: '%s' is not a 32-bit number", optarg);
+			if (ck_opt_parse_int(optarg, 0, 0xFFFFFFFFLL, &v, &e) < 0)
+				return ck_tool_usage_err("--ssrc: '%s' is not a 32-bit number", optarg);
 			o.ssrc = (uint32_t)v;
 			o.ssrc_set = 1;
 			break;
 		case 'r':
 			if (parse_reorder(optarg, &o, &e) < 0)
-				return ck_usage_err("%s", e.msg);
+				return ck_tool_usage_err("%s", e.msg);
 			break;
 		case 't':
-			if (ck_parse_duration(optarg, &o.timeout_ms, &e) < 0)
-				return ck_usage_err("--timeout: %s", e.msg);
+			if (ck_opt_parse_duration(optarg, &o.timeout_ms, &e) < 0)
+				return ck_tool_usage_err("--timeout: %s", e.msg);
 			break;
-		case 'v': ck_verbosity++; break;
-		case 'h': usage(stdout); return ck_finish(0);
-		case 'V': return ck_version();
-		default: return ck_usage_err("unknown option");
+		case 'v': ck_log_verbosity++; break;
+		case 'h': usage(stdout); return ck_tool_finish(0);
+		case 'V': return ck_tool_version();
+		default: return ck_tool_usage_err("unknown option");
 		}
 	}
 	if (argc - optind > 1)
-		return ck_usage_err("one input at most");
+		return ck_tool_usage_err("one input at most");
 	o.input = optind < argc ? argv[optind] : NULL;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = on_signal;  /* no SA_RESTART: reads return, we finish */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return ck_finish(demux(&o));
+	return ck_tool_finish(demux(&o));
 }

@@ -76,3 +76,21 @@ tools() {
 	assert_status 0
 	[ -z "$(find "$d" -type f)" ]
 }
+
+@test "lib/ layering: families, sockets only in lib/net, printing only through the log sink, prefixes" {
+	run --separate-stderr bash "$ROOT/tests/tools/layering.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	assert_contains "$output" "files clean"
+}
+
+@test "the layering check catches a breach" {
+	# a copy of the tree with one forbidden include: the script must say so
+	local t="$BATS_TEST_TMPDIR/tree"
+	mkdir -p "$t/tests/tools" && cp -r "$ROOT/lib" "$t/" && cp "$ROOT/tests/tools/layering.sh" "$t/tests/tools/"
+	sed -i '0,/^#include "/s||#include "gb/sip.h"\n#include "|' "$t/lib/onvif/soap.c"
+	printf 'void f(void) { fprintf(stderr, "x"); }\n' >>"$t/lib/codec/json.c"
+	run --separate-stderr bash "$t/tests/tools/layering.sh"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "lib/onvif/soap.c: onvif includes gb"
+	assert_contains "$output" "lib/codec/json.c: writes to stderr outside the log sink"
+}

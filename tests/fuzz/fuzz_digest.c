@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
+#include "codec/digest.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,38 +7,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
-#include "evhttp.h"
-#include "json.h"
-#include "xml.h"
+#include "onvif/coalesce.h"
+#include "onvif/events.h"
+#include "net/evhttp.h"
+#include "codec/json.h"
+#include "codec/xml.h"
 
 static void
-topic_cb(void *arg, const char *t, const char *ns, const ck_xnode *d)
+topic_cb(void *arg, const char *t, const char *ns, const ck_xml_node *d)
 {
 	(void)ns; (void)d;
 	*(size_t *)arg += strlen(t);
 }
 
 static void
-messages(const ck_xnode *n, ck_coalesce *co, ck_json *j)
+messages(const ck_xml_node *n, ck_coalesce *co, ck_json *j)
 {
-	ck_ev_msg *m;
+	ck_events_msg *m;
 	size_t cnt, i;
 	ck_err e;
-	const ck_ev_open *o;
-	ck_ev_open end;
+	const ck_coalesce_event *o;
+	ck_coalesce_event end;
 
-	if (ck_ev_parse_msgs(n, &m, &cnt, &e) < 0)
+	if (ck_events_parse_msgs(n, &m, &cnt, &e) < 0)
 		return;
 	for (i = 0; i < cnt; i++) {
 		ck_json_record(j, "event");
-		ck_ev_msg_json(j, &m[i], 0, "dev");
+		ck_events_msg_json(j, &m[i], 0, "dev");
 		ck_json_reset(j);
 		ck_coalesce_feed(co, &m[i], (int64_t)i * 100, 0, &o);
 	}
 	while (ck_coalesce_expire(co, INT64_MAX, &end))
-		ck_ev_open_clear(&end);
-	ck_ev_msgs_free(m, cnt);
+		ck_coalesce_event_clear(&end);
+	ck_events_msgs_free(m, cnt);
 }
 
 int
@@ -66,13 +67,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < sizeof tb) {
 		memcpy(tb, data, size);
 		tb[size] = '\0';
-		ck_ev_parse_time(tb, &ms);
-		ck_ev_parse_duration(tb, &ms);
+		ck_events_parse_time(tb, &ms);
+		ck_events_parse_duration(tb, &ms);
 	}
 	d = ck_xml_parse(xml, xlen, &e);
 	if (d) {
-		const ck_xnode *r = ck_xml_root(d), *n;
-		ck_ev_sub s;
+		const ck_xml_node *r = ck_xml_root(d), *n;
+		ck_events_sub s;
 
 		co = ck_coalesce_new(1000);
 		j = ck_json_new();
@@ -85,10 +86,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				messages(r, co, j);
 		}
 		if ((n = ck_xml_find(r, NULL, "CreatePullPointSubscriptionResponse")) &&
-		    ck_ev_parse_sub(n, &s, &e) == 0)
-			ck_ev_sub_clear(&s);
+		    ck_events_parse_sub(n, &s, &e) == 0)
+			ck_events_sub_clear(&s);
 		if ((n = ck_xml_find(r, NULL, "GetEventPropertiesResponse")))
-			ck_ev_topics(n, topic_cb, &sum, &e);
+			ck_events_topics(n, topic_cb, &sum, &e);
 		ck_coalesce_free(co);
 		ck_json_free(j);
 		ck_xml_free(d);

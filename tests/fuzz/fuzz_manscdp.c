@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manscdp.h"
+#include "gb/manscdp.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const cs[] = { NULL, NULL, NULL, "GB2312", "UTF-8" };
 	ck_manscdp m;
 	ck_err e;
-	const ck_xnode *it;
+	const ck_xml_node *it;
 	ck_json *j;
 	const char *used;
 	size_t n;

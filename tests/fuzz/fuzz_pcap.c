@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pcapin.h"
-#include "rtpscan.h"
+#include "media/pcap.h"
+#include "media/rtpscan.h"
 
 static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
     DLT_NULL, DLT_LOOP, DLT_IPV4, DLT_IPV6};
@@ -14,15 +14,15 @@ static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
 int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 {
-	ck_netdec *d;
+	ck_pcap_netdec *d;
 	ck_rtpscan *sc;
-	ck_scan_opts o = {0};
-	ck_pkt pk;
+	ck_rtpscan_opts o = {0};
+	ck_pcap_pkt pk;
 	int64_t t = 1000;
 
 	if (n < 1)
 		return 0;
-	d = ck_netdec_new(dlts[p[0] % (sizeof dlts / sizeof dlts[0])], 8192);
+	d = ck_pcap_netdec_new(dlts[p[0] % (sizeof dlts / sizeof dlts[0])], 8192);
 	o.nforced = 1;
 	o.forced[0].tcp = p[0] >> 7;
 	o.forced[0].port = 5000;
@@ -33,13 +33,13 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 		if (fl > n - 2)
 			fl = n - 2;
 		pk.frame = 0;
-		if (ck_netdec_frame(d, p + 2, fl, t, 0, &pk))
+		if (ck_pcap_netdec_frame(d, p + 2, fl, t, 0, &pk))
 			ck_rtpscan_packet(sc, &pk);
 		t += fl & 31;      /* lets fragments time out now and then */
 		p += 2 + fl;
 		n -= 2 + fl;
 	}
 	ck_rtpscan_free(sc);
-	ck_netdec_free(d);
+	ck_pcap_netdec_free(d);
 	return 0;
 }

@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "h26x.h"
-#include "ps.h"
+#include "codec/h26x.h"
+#include "media/ps.h"
 
 static int
 sink(void *ctx, const ck_ps_frame *f, ck_err *e)
@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	ck_h26x_scan(CK_CODEC_H264, p, n, &inf);
 	ck_h26x_scan(CK_CODEC_H265, p, n, &inf);
 	ck_h26x_guess(p, n);
-	ck_h264_sps_size(p, n, &w, &h);
-	ck_h265_sps_size(p, n, &w, &h);
+	ck_h26x_h264_sps_size(p, n, &w, &h);
+	ck_h26x_h265_sps_size(p, n, &w, &h);
 	return 0;
 }

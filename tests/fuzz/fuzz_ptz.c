@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ptz.h"
+#include "onvif/ptz.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ck_err e;
 	ck_xml_doc *d = ck_xml_parse((const char *)data, size, &e);
-	const ck_xnode *root, *r;
+	const ck_xml_node *root, *r;
 	ck_ptz_node nodes[4];
 	ck_ptz_status st;
 	ck_ptz_preset *p;

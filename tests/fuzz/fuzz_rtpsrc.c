@@ -7,9 +7,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ps.h"
-#include "rtpps.h"
-#include "rtpsrc.h"
+#include "media/ps.h"
+#include "media/rtpps.h"
+#include "media/rtpseq.h"
+#include "media/rtpsrc.h"
 
 static int
 sink(void *ctx, const ck_ps_frame *f, ck_err *e)
@@ -41,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	if (n < 1)
 		return 0;
 	window = p[0] & 0x0F;
-	ck_rtp_framing_detect(p + 1, n - 1, 1);
+	ck_rtpsrc_framing_detect(p + 1, n - 1, 1);
 	if ((fd = memfd_create("fuzz", 0)) < 0)
 		return 0;
 	if (write(fd, p + 1, n - 1) != (ssize_t)(n - 1) || lseek(fd, 0, SEEK_SET) != 0) {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdp.h"
+#include "media/sdp.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registrar.h"
-#include "sip.h"
+#include "gb/registrar.h"
+#include "gb/sip.h"
 
 static ck_sip *s;
 static ck_registrar *r;
@@ -18,7 +18,7 @@ init(void)
 {
 	ck_err e;
 	ck_sip_opts so = { .bind_addr = "127.0.0.1", .udp = 1 };
-	ck_reg_opts ro = { .domain = "3402000000", .password = "secret" };
+	ck_registrar_opts ro = { .domain = "3402000000", .password = "secret" };
 	s = ck_sip_open(&so, &e);
 	if (s == NULL)
 		abort();

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onvif.h"
-#include "soap.h"
+#include "onvif/onvif.h"
+#include "onvif/soap.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,10 +3,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rtp.h"
-#include "tcpreasm.h"
+#include "media/rtp.h"
+#include "media/tcpreasm.h"
 
-static ck_deframer df;
+static ck_tcpreasm_deframer df;
 static size_t frames;
 
 static void
@@ -24,15 +24,15 @@ data(void *arg, const uint8_t *p, size_t len)
 {
 	(void)arg;
 	if (!p)
-		ck_deframer_reset(&df);
+		ck_tcpreasm_deframer_reset(&df);
 	else
-		ck_deframer_feed(&df, p, len, frame, NULL);
+		ck_tcpreasm_deframer_feed(&df, p, len, frame, NULL);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 {
-	ck_tcpstream *s = ck_tcpstream_new(4096);
+	ck_tcpreasm *s = ck_tcpreasm_new(4096);
 	uint32_t base = 0xFFFFF000u;
 
 	while (s && n >= 5) {
@@ -42,10 +42,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 		p += 5, n -= 5;
 		if (len > n)
 			len = n;
-		ck_tcpstream_segment(s, seq, fl, p, len, data, NULL, NULL);
+		ck_tcpreasm_segment(s, seq, fl, p, len, data, NULL, NULL);
 		p += len, n -= len;
 	}
-	ck_tcpstream_free(s);
-	ck_deframer_free(&df);
+	ck_tcpreasm_free(s);
+	ck_tcpreasm_deframer_free(&df);
 	return 0;
 }

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xml.h"
+#include "codec/xml.h"
 
 static void
-walk(const ck_xml_doc *d, const ck_xnode *n, size_t srclen, int depth)
+walk(const ck_xml_doc *d, const ck_xml_node *n, size_t srclen, int depth)
 {
 	const char *ns, *local;
 
@@ -17,7 +17,7 @@ walk(const ck_xml_doc *d, const ck_xnode *n, size_t srclen, int depth)
 	(void)ck_xml_qname(n, n->text, &ns, &local, NULL);
 	(void)ck_xml_attr(n, "Type");
 	(void)ck_xml_lookup_ns(n, "tt");
-	for (const ck_xnode *c = ck_xml_child(n, NULL, NULL); c; c = ck_xml_next(c, NULL, NULL)) {
+	for (const ck_xml_node *c = ck_xml_child(n, NULL, NULL); c; c = ck_xml_next(c, NULL, NULL)) {
 		if (c->parent != n)
 			abort();
 		walk(d, c, srclen, depth + 1);

@@ -5,12 +5,12 @@ set -euo pipefail
 
 pkgs=(
 	build-essential pkg-config
-	libcurl4-openssl-dev libssl-dev libexpat1-dev libosip2-dev libpcap-dev
+	libcurl4-openssl-dev libssl-dev libexpat1-dev libosip2-dev libpcap-dev libjansson-dev
 	bats jq curl mandoc zsh bash-completion openssl
 	clang libclang-rt-14-dev
 	python3
 	sip-tester tshark tcpdump ffmpeg
-	iproute2 procps time hyperfine psmisc bc
+	iproute2 procps time hyperfine psmisc bc parallel
 )
 
 missing=()

@@ -6,11 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cred.h"
-#include "err.h"
-#include "json.h"
-#include "log.h"
-#include "opt.h"
+#include "base/cred.h"
+#include "base/err.h"
+#include "codec/json.h"
+#include "base/log.h"
+#include "base/opt.h"
 #include "t.h"
 
 static void
@@ -18,15 +18,15 @@ test_err(void)
 {
 	ck_err e;
 
-	T_EQ_INT(ck_seterr(&e, CK_TEMPFAIL, "after %d ms", 500), -1);
+	T_EQ_INT(ck_err_set(&e, CK_TEMPFAIL, "after %d ms", 500), -1);
 	T_EQ_INT(e.kind, 75);
 	T_EQ_STR(e.msg, "after 500 ms");
-	ck_wraperr(&e, "GetSystemDateAndTime");
+	ck_err_wrap(&e, "GetSystemDateAndTime");
 	T_EQ_STR(e.msg, "GetSystemDateAndTime: after 500 ms");
 	T_EQ_INT(e.kind, 75);
-	T_EQ_INT(ck_worst(0, 1), 1);
-	T_EQ_INT(ck_worst(77, 75), 77);
-	T_EQ_STR(ck_kind_name(CK_NOPERM), "auth");
+	T_EQ_INT(ck_err_worst(0, 1), 1);
+	T_EQ_INT(ck_err_worst(77, 75), 77);
+	T_EQ_STR(ck_err_kind_name(CK_NOPERM), "auth");
 }
 
 static void
@@ -36,45 +36,45 @@ test_opt(void)
 	long long v;
 	char host[64];
 	int port;
-	ck_url u;
+	ck_opt_url u;
 	char out[256];
 
-	T_EQ_INT(ck_parse_duration("500ms", &v, &e), 0); T_EQ_INT(v, 500);
-	T_EQ_INT(ck_parse_duration("5s", &v, &e), 0); T_EQ_INT(v, 5000);
-	T_EQ_INT(ck_parse_duration("2m", &v, &e), 0); T_EQ_INT(v, 120000);
-	T_EQ_INT(ck_parse_duration("1.5", &v, &e), 0); T_EQ_INT(v, 1500);
-	T_EQ_INT(ck_parse_duration("1h", &v, &e), 0); T_EQ_INT(v, 3600000);
-	T_EQ_INT(ck_parse_duration("5x", &v, &e), -1); T_EQ_INT(e.kind, CK_USAGE);
-	T_EQ_INT(ck_parse_duration("-1s", &v, &e), -1);
-	T_EQ_INT(ck_parse_duration("", &v, &e), -1);
+	T_EQ_INT(ck_opt_parse_duration("500ms", &v, &e), 0); T_EQ_INT(v, 500);
+	T_EQ_INT(ck_opt_parse_duration("5s", &v, &e), 0); T_EQ_INT(v, 5000);
+	T_EQ_INT(ck_opt_parse_duration("2m", &v, &e), 0); T_EQ_INT(v, 120000);
+	T_EQ_INT(ck_opt_parse_duration("1.5", &v, &e), 0); T_EQ_INT(v, 1500);
+	T_EQ_INT(ck_opt_parse_duration("1h", &v, &e), 0); T_EQ_INT(v, 3600000);
+	T_EQ_INT(ck_opt_parse_duration("5x", &v, &e), -1); T_EQ_INT(e.kind, CK_USAGE);
+	T_EQ_INT(ck_opt_parse_duration("-1s", &v, &e), -1);
+	T_EQ_INT(ck_opt_parse_duration("", &v, &e), -1);
 
-	T_EQ_INT(ck_parse_int("42", 0, 100, &v, &e), 0); T_EQ_INT(v, 42);
-	T_EQ_INT(ck_parse_int("0x1F", 0, 100, &v, &e), 0); T_EQ_INT(v, 31);
-	T_EQ_INT(ck_parse_int("101", 0, 100, &v, &e), -1);
-	T_EQ_INT(ck_parse_int("4 2", 0, 100, &v, &e), -1);
-	T_EQ_INT(ck_parse_int("99999999999999999999999", 0, 100, &v, &e), -1);
+	T_EQ_INT(ck_opt_parse_int("42", 0, 100, &v, &e), 0); T_EQ_INT(v, 42);
+	T_EQ_INT(ck_opt_parse_int("0x1F", 0, 100, &v, &e), 0); T_EQ_INT(v, 31);
+	T_EQ_INT(ck_opt_parse_int("101", 0, 100, &v, &e), -1);
+	T_EQ_INT(ck_opt_parse_int("4 2", 0, 100, &v, &e), -1);
+	T_EQ_INT(ck_opt_parse_int("99999999999999999999999", 0, 100, &v, &e), -1);
 
-	T_EQ_INT(ck_parse_hostport("cam.local", host, sizeof host, &port, 80, &e), 0);
+	T_EQ_INT(ck_opt_parse_hostport("cam.local", host, sizeof host, &port, 80, &e), 0);
 	T_EQ_STR(host, "cam.local"); T_EQ_INT(port, 80);
-	T_EQ_INT(ck_parse_hostport("10.0.0.5:2020", host, sizeof host, &port, 80, &e), 0);
+	T_EQ_INT(ck_opt_parse_hostport("10.0.0.5:2020", host, sizeof host, &port, 80, &e), 0);
 	T_EQ_STR(host, "10.0.0.5"); T_EQ_INT(port, 2020);
-	T_EQ_INT(ck_parse_hostport("[fe80::1]:8000", host, sizeof host, &port, 80, &e), 0);
+	T_EQ_INT(ck_opt_parse_hostport("[fe80::1]:8000", host, sizeof host, &port, 80, &e), 0);
 	T_EQ_STR(host, "fe80::1"); T_EQ_INT(port, 8000);
-	T_EQ_INT(ck_parse_hostport("fe80::1", host, sizeof host, &port, 80, &e), 0);
+	T_EQ_INT(ck_opt_parse_hostport("fe80::1", host, sizeof host, &port, 80, &e), 0);
 	T_EQ_STR(host, "fe80::1"); T_EQ_INT(port, 80);
-	T_EQ_INT(ck_parse_hostport("host:99999", host, sizeof host, &port, 80, &e), -1);
-	T_EQ_INT(ck_parse_hostport(":80", host, sizeof host, &port, 80, &e), -1);
+	T_EQ_INT(ck_opt_parse_hostport("host:99999", host, sizeof host, &port, 80, &e), -1);
+	T_EQ_INT(ck_opt_parse_hostport(":80", host, sizeof host, &port, 80, &e), -1);
 
-	T_EQ_INT(ck_parse_url("http://admin%40x@192.168.1.10:8080/onvif/device_service", &u, &e), 0);
+	T_EQ_INT(ck_opt_parse_url("http://admin%40x@192.168.1.10:8080/onvif/device_service", &u, &e), 0);
 	T_EQ_STR(u.scheme, "http"); T_EQ_STR(u.user, "admin@x");
 	T_EQ_STR(u.host, "192.168.1.10"); T_EQ_INT(u.port, 8080);
 	T_EQ_STR(u.path, "/onvif/device_service");
-	T_EQ_INT(ck_parse_url("HTTPS://[::1]", &u, &e), 0);
+	T_EQ_INT(ck_opt_parse_url("HTTPS://[::1]", &u, &e), 0);
 	T_EQ_STR(u.scheme, "https"); T_EQ_INT(u.port, 443); T_EQ_STR(u.path, "/");
-	T_OK(ck_format_url(&u, out, sizeof out) > 0);
+	T_OK(ck_opt_format_url(&u, out, sizeof out) > 0);
 	T_EQ_STR(out, "https://[::1]/");
-	T_EQ_INT(ck_parse_url("not a url", &u, &e), -1);
-	T_EQ_INT(ck_parse_url("http:///x", &u, &e), -1);
+	T_EQ_INT(ck_opt_parse_url("not a url", &u, &e), -1);
+	T_EQ_INT(ck_opt_parse_url("http:///x", &u, &e), -1);
 }
 
 static void
@@ -115,7 +115,7 @@ test_json(void)
 	free(q);
 	{
 		char b[40];
-		ck_rfc3339_ms(1692949499123LL, b, sizeof b);
+		ck_json_rfc3339_ms(1692949499123LL, b, sizeof b);
 		T_EQ_STR(b, "2023-08-25T07:44:59.123Z");
 	}
 	/* emit to a full device fails */
@@ -143,17 +143,17 @@ test_redact(void)
 	    "username=\"34020000001320000001\", response=\"ffff\"\r\n";
 	char *r;
 
-	r = ck_redact(http, strlen(http));
+	r = ck_log_redact(http, strlen(http));
 	T_OK(strstr(r, "Authorization: Digest [redacted]\r\nHost: x") != NULL);
 	T_OK(strstr(r, "abc") == NULL);
 	free(r);
-	r = ck_redact(xml, strlen(xml));
+	r = ck_log_redact(xml, strlen(xml));
 	T_OK(strstr(r, "c2VjcmV0") == NULL);
 	T_OK(strstr(r, "bm9uY2U=") == NULL);
 	T_OK(strstr(r, "<wsse:Username>admin</wsse:Username>") != NULL);
 	T_OK(strstr(r, "#PasswordDigest\">[redacted]</wsse:Password>") != NULL);
 	free(r);
-	r = ck_redact(sip, strlen(sip));
+	r = ck_log_redact(sip, strlen(sip));
 	T_OK(strstr(r, "ffff") == NULL);
 	free(r);
 }

@@ -2,7 +2,7 @@
  * capture, parsing and building round trips. */
 #include <string.h>
 
-#include "digest.h"
+#include "codec/digest.h"
 #include "t.h"
 
 int

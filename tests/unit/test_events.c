@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
-#include "evhttp.h"
+#include "onvif/coalesce.h"
+#include "onvif/events.h"
+#include "net/evhttp.h"
 #include "t.h"
 
 #define FX "tests/fixtures/onvif/"
@@ -27,7 +28,7 @@ load(const char *path)
 }
 
 static const char *
-item(const ck_ev_item *a, size_t n, const char *name)
+item(const ck_events_item *a, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(a[i].name, name) == 0)
@@ -39,14 +40,14 @@ static void
 test_hikvision(void)
 {
 	ck_xml_doc *d = load(FX "ex_onvif/pull_messages.xml");
-	const ck_xnode *resp;
-	ck_ev_msg *m;
+	const ck_xml_node *resp;
+	ck_events_msg *m;
 	size_t n;
 	ck_err e;
 
 	T_OK(d != NULL);
 	resp = ck_xml_find(ck_xml_root(d), CK_NS_TEV, "PullMessagesResponse");
-	T_EQ_INT(ck_ev_parse_msgs(resp, &m, &n, &e), 0);
+	T_EQ_INT(ck_events_parse_msgs(resp, &m, &n, &e), 0);
 	T_EQ_INT(n, 8);
 	T_EQ_STR(m[0].topic, "tns1:VideoSource/MotionAlarm");
 	T_EQ_STR(m[0].topic_ns, CK_NS_TNS1);
@@ -54,17 +55,17 @@ test_hikvision(void)
 	T_EQ_INT(m[0].utc_ms, 1745008445000LL);
 	T_EQ_STR(item(m[1].src, m[1].nsrc, "Rule"), "MyMotionDetectorRule");
 	T_EQ_STR(item(m[1].data, m[1].ndata, "IsMotion"), "false");
-	T_EQ_INT(ck_ev_msg_active(&m[1]), 0);
+	T_EQ_INT(ck_events_msg_active(&m[1]), 0);
 	T_EQ_STR(item(m[4].key, m[4].nkey, "ObjectId"), "0");
-	T_EQ_INT(ck_ev_msg_active(&m[5]), 1);    /* no boolean: active */
+	T_EQ_INT(ck_events_msg_active(&m[5]), 1);    /* no boolean: active */
 	{
-		char *k = ck_ev_msg_key(&m[1]);
+		char *k = ck_events_msg_key(&m[1]);
 		T_EQ_STR(k, "tns1:RuleEngine/CellMotionDetector/Motion\nRule=MyMotionDetectorRule\n"
 		    "VideoAnalyticsConfigurationToken=VideoAnalyticsToken\n"
 		    "VideoSourceConfigurationToken=VideoSourceToken");
 		free(k);
 	}
-	ck_ev_msgs_free(m, n);
+	ck_events_msgs_free(m, n);
 	ck_xml_free(d);
 }
 
@@ -82,23 +83,23 @@ test_topics_norm(void)
 	    "</n:NotificationMessage></n:Notify>";
 	ck_err e;
 	ck_xml_doc *d = ck_xml_parse(x, strlen(x), &e);
-	ck_ev_msg *m;
+	ck_events_msg *m;
 	size_t n;
 
 	T_OK(d != NULL);
-	T_EQ_INT(ck_ev_parse_msgs(ck_xml_root(d), &m, &n, &e), 0);
+	T_EQ_INT(ck_events_parse_msgs(ck_xml_root(d), &m, &n, &e), 0);
 	T_EQ_INT(n, 1);
 	T_EQ_STR(m[0].topic, "tns1:Device/tnsaxis:IO/Port");
 	T_EQ_INT(m[0].utc_ms, 1735783445500LL);
 	T_EQ_STR(item(m[0].data, m[0].ndata, "Box"),
 	    "<R xmlns=\"" CK_NS_TT "\" a=\"1\">t</R>");
-	T_EQ_INT(ck_ev_msg_active(&m[0]), 1);
-	ck_ev_msgs_free(m, n);
+	T_EQ_INT(ck_events_msg_active(&m[0]), 1);
+	ck_events_msgs_free(m, n);
 	ck_xml_free(d);
 	/* a message without a topic is refused */
 	x = "<n:Notify xmlns:n=\"" CK_NS_WSNT "\"><n:NotificationMessage/></n:Notify>";
 	d = ck_xml_parse(x, strlen(x), &e);
-	T_EQ_INT(ck_ev_parse_msgs(ck_xml_root(d), &m, &n, &e), -1);
+	T_EQ_INT(ck_events_parse_msgs(ck_xml_root(d), &m, &n, &e), -1);
 	T_EQ_INT(e.kind, CK_PROTO);
 	ck_xml_free(d);
 }
@@ -108,35 +109,35 @@ test_times(void)
 {
 	int64_t ms;
 
-	T_EQ_INT(ck_ev_parse_time("1970-01-01T00:00:00Z", &ms), 0);
+	T_EQ_INT(ck_events_parse_time("1970-01-01T00:00:00Z", &ms), 0);
 	T_EQ_INT(ms, 0);
-	T_EQ_INT(ck_ev_parse_time("2025-04-15T16:50:37", &ms), 0);
+	T_EQ_INT(ck_events_parse_time("2025-04-15T16:50:37", &ms), 0);
 	T_EQ_INT(ms, 1744735837000LL);
-	T_EQ_INT(ck_ev_parse_time("2025-04-15 16:50:37Z", &ms), -1);
-	T_EQ_INT(ck_ev_parse_time("2025-13-15T16:50:37Z", &ms), -1);
-	T_EQ_INT(ck_ev_parse_duration("PT60S", &ms), 0);
+	T_EQ_INT(ck_events_parse_time("2025-04-15 16:50:37Z", &ms), -1);
+	T_EQ_INT(ck_events_parse_time("2025-13-15T16:50:37Z", &ms), -1);
+	T_EQ_INT(ck_events_parse_duration("PT60S", &ms), 0);
 	T_EQ_INT(ms, 60000);
-	T_EQ_INT(ck_ev_parse_duration("PT1M30.5S", &ms), 0);
+	T_EQ_INT(ck_events_parse_duration("PT1M30.5S", &ms), 0);
 	T_EQ_INT(ms, 90500);
-	T_EQ_INT(ck_ev_parse_duration("P1DT1H", &ms), 0);
+	T_EQ_INT(ck_events_parse_duration("P1DT1H", &ms), 0);
 	T_EQ_INT(ms, 90000000);
-	T_EQ_INT(ck_ev_parse_duration("PT", &ms), -1);
-	T_EQ_INT(ck_ev_parse_duration("P1H", &ms), -1);
+	T_EQ_INT(ck_events_parse_duration("PT", &ms), -1);
+	T_EQ_INT(ck_events_parse_duration("P1H", &ms), -1);
 }
 
 static void
 test_sub(void)
 {
 	ck_xml_doc *d = load(FX "ex_onvif/create_pull_point_subscription.xml");
-	ck_ev_sub s;
+	ck_events_sub s;
 	ck_err e;
 
 	T_OK(d != NULL);
-	T_EQ_INT(ck_ev_parse_sub(ck_xml_find(ck_xml_root(d), CK_NS_TEV,
+	T_EQ_INT(ck_events_parse_sub(ck_xml_find(ck_xml_root(d), CK_NS_TEV,
 	    "CreatePullPointSubscriptionResponse"), &s, &e), 0);
 	T_EQ_STR(s.address, "http://192.168.8.120/onvif/Events/PullSubManager_20250415T164937Z_0");
 	T_EQ_INT(s.termination_ms - s.current_ms, 60000);
-	ck_ev_sub_clear(&s);
+	ck_events_sub_clear(&s);
 	ck_xml_free(d);
 }
 
@@ -144,7 +145,7 @@ static int ntopics;
 static char last_topic[256];
 
 static void
-topic_cb(void *arg, const char *t, const char *ns, const ck_xnode *descr)
+topic_cb(void *arg, const char *t, const char *ns, const ck_xml_node *descr)
 {
 	(void)arg; (void)ns; (void)descr;
 	ntopics++;
@@ -158,15 +159,15 @@ test_tree(void)
 	ck_err e;
 
 	T_OK(d != NULL);
-	T_EQ_INT(ck_ev_topics(ck_xml_find(ck_xml_root(d), CK_NS_TEV,
+	T_EQ_INT(ck_events_topics(ck_xml_find(ck_xml_root(d), CK_NS_TEV,
 	    "GetEventPropertiesResponse"), topic_cb, NULL, &e), 4);
 	T_EQ_STR(last_topic, "tns1:VideoAnalytics/tnsaxis:MotionDetection");
 	ck_xml_free(d);
 }
 
 typedef struct tmsg {
-	ck_ev_msg m;
-	ck_ev_item s[1], d[1];
+	ck_events_msg m;
+	ck_events_item s[1], d[1];
 } tmsg;
 
 static void
@@ -189,10 +190,10 @@ static void
 test_coalesce(void)
 {
 	ck_coalesce *c = ck_coalesce_new(1000);
-	const ck_ev_open *o;
-	ck_ev_open end;
+	const ck_coalesce_event *o;
+	ck_coalesce_event end;
 	tmsg ta, tf, tb;
-	ck_ev_msg *a = &ta.m, *f = &tf.m, *b = &tb.m;
+	ck_events_msg *a = &ta.m, *f = &tf.m, *b = &tb.m;
 
 	mk(&ta, "tns1:M", "v1", "true");
 	mk(&tf, "tns1:M", "v1", "false");
@@ -208,15 +209,15 @@ test_coalesce(void)
 	T_EQ_INT(ck_coalesce_next(c), 1951);
 	T_EQ_INT(ck_coalesce_expire(c, 2000, &end), 1);
 	T_EQ_INT(end.id, 2);
-	ck_ev_open_clear(&end);
+	ck_coalesce_event_clear(&end);
 	T_EQ_INT(ck_coalesce_expire(c, 2000, &end), 0);
 	T_EQ_INT(ck_coalesce_expire(c, 2801, &end), 1);
 	T_EQ_INT(end.id, 1);
 	T_EQ_INT(end.count, 4);
-	ck_ev_open_clear(&end);
+	ck_coalesce_event_clear(&end);
 	T_EQ_INT(ck_coalesce_feed(c, a, 5000, 5000, &o), 1);
 	T_EQ_INT(ck_coalesce_expire(c, INT64_MAX, &end), 1);
-	ck_ev_open_clear(&end);
+	ck_coalesce_event_clear(&end);
 	ck_coalesce_free(c);
 }
 
@@ -226,19 +227,19 @@ test_argv(void)
 	char **v;
 	ck_err e;
 
-	T_EQ_INT(ck_ev_split_argv(" mail -s 'motion at $door' \"a \\\"b\\\"\" c\\ d;e ", &v, &e), 0);
+	T_EQ_INT(ck_events_split_argv(" mail -s 'motion at $door' \"a \\\"b\\\"\" c\\ d;e ", &v, &e), 0);
 	T_EQ_STR(v[0], "mail");
 	T_EQ_STR(v[2], "motion at $door");
 	T_EQ_STR(v[3], "a \"b\"");
 	T_EQ_STR(v[4], "c d;e");
 	T_OK(v[5] == NULL);
-	ck_ev_argv_free(v);
-	T_EQ_INT(ck_ev_split_argv("x 'y", &v, &e), -1);
+	ck_events_argv_free(v);
+	T_EQ_INT(ck_events_split_argv("x 'y", &v, &e), -1);
 	T_EQ_INT(e.kind, CK_USAGE);
-	T_EQ_INT(ck_ev_split_argv("   ", &v, &e), -1);
-	T_EQ_INT(ck_ev_split_argv("''", &v, &e), 0);    /* one empty word */
+	T_EQ_INT(ck_events_split_argv("   ", &v, &e), -1);
+	T_EQ_INT(ck_events_split_argv("''", &v, &e), 0);    /* one empty word */
 	T_EQ_STR(v[0], "");
-	ck_ev_argv_free(v);
+	ck_events_argv_free(v);
 }
 
 static void
@@ -283,7 +284,7 @@ test_http_parse(void)
 static void
 test_bodies(void)
 {
-	char *b = ck_ev_body_create_pullpoint("tns1:RuleEngine//.", "PT60S");
+	char *b = ck_events_body_create_pullpoint("tns1:RuleEngine//.", "PT60S");
 	char d[32];
 
 	T_OK(strstr(b, "<tev:Filter><wsnt:TopicExpression Dialect=\""
@@ -291,9 +292,9 @@ test_bodies(void)
 	T_OK(strstr(b, ">tns1:RuleEngine//.</wsnt:TopicExpression></tev:Filter>"
 	    "<tev:InitialTerminationTime>PT60S</tev:InitialTerminationTime>") != NULL);
 	free(b);
-	T_EQ_STR(ck_ev_fmt_duration(1500, d), "PT1.500S");
-	T_EQ_INT(ck_ev_check_topic("tns1:RuleEngine//.|tns1:VideoSource/MotionAlarm", NULL), 0);
-	T_EQ_INT(ck_ev_check_topic("a\"b", NULL), -1);
+	T_EQ_STR(ck_events_fmt_duration(1500, d), "PT1.500S");
+	T_EQ_INT(ck_events_check_topic("tns1:RuleEngine//.|tns1:VideoSource/MotionAlarm", NULL), 0);
+	T_EQ_INT(ck_events_check_topic("a\"b", NULL), -1);
 }
 
 int

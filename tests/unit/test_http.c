@@ -7,8 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "http.h"
-#include "net.h"
+#include "base/clock.h"
+#include "net/http.h"
+#include "net/net.h"
 #include "t.h"
 
 /* Serves one connection: reads the request head and body (Content-Length),
@@ -18,7 +19,7 @@ static int
 serve(const char *reply, pid_t *pid, int *pipefd)
 {
 	ck_err e;
-	int l = ck_tcp_listen("127.0.0.1", 0, AF_INET, &e), port = ck_local_port(l);
+	int l = ck_net_tcp_listen("127.0.0.1", 0, AF_INET, &e), port = ck_net_local_port(l);
 	int pf[2];
 
 	if (pipe(pf) < 0)
@@ -28,11 +29,11 @@ serve(const char *reply, pid_t *pid, int *pipefd)
 		char buf[65536];
 		size_t n = 0;
 		int c;
-		ck_wait_fd(l, POLLIN, ck_now_ms() + 5000, &e);
+		ck_net_wait_fd(l, POLLIN, ck_clock_now_ms() + 5000, &e);
 		c = accept(l, NULL, NULL);
 		for (;;) {
-			ssize_t k = ck_read_deadline(c, buf + n, sizeof buf - 1 - n,
-			    ck_now_ms() + 2000, &e);
+			ssize_t k = ck_net_read_deadline(c, buf + n, sizeof buf - 1 - n,
+			    ck_clock_now_ms() + 2000, &e);
 			char *hend, *cl;
 			if (k <= 0)
 				break;
@@ -49,7 +50,7 @@ serve(const char *reply, pid_t *pid, int *pipefd)
 		if (reply == NULL)
 			sleep(10);
 		else
-			ck_write_all(c, reply, strlen(reply), ck_now_ms() + 2000, &e);
+			ck_net_write_all(c, reply, strlen(reply), ck_clock_now_ms() + 2000, &e);
 		close(c);
 		_exit(0);
 	}
@@ -138,8 +139,8 @@ main(void)
 
 	/* refused -> 69 (the port of a listener just closed) */
 	{
-		int l = ck_tcp_listen("127.0.0.1", 0, AF_INET, &e);
-		port = ck_local_port(l);
+		int l = ck_net_tcp_listen("127.0.0.1", 0, AF_INET, &e);
+		port = ck_net_local_port(l);
 		close(l);
 		T_EQ_INT(post(port, 2000, &r, NULL, &e), -1);
 		T_EQ_INT(e.kind, CK_UNAVAIL);

@@ -1,7 +1,7 @@
 /* MANSCDP builders and the charset-aware parser. */
 #include <stdlib.h>
 
-#include "manscdp.h"
+#include "gb/manscdp.h"
 #include "t.h"
 
 /* 浙江省杭州市 in GB2312, and in UTF-8. */
@@ -38,7 +38,7 @@ charsets(void)
 {
 	char buf[2048];
 	ck_manscdp m;
-	const ck_xnode *it;
+	const ck_xml_node *it;
 	ck_err e;
 	int n;
 
@@ -195,7 +195,7 @@ builders(void)
 	ck_err e;
 	char *b;
 	ck_manscdp m;
-	ck_kv kv[] = { { "ConfigType", "BasicParam/VideoParamOpt" } };
+	ck_manscdp_kv kv[] = { { "ConfigType", "BasicParam/VideoParamOpt" } };
 	const char *items[] = {
 		"<Item><DeviceID>1</DeviceID><Name>" ZJ_U8 "</Name></Item>" };
 
@@ -281,7 +281,7 @@ fixtures(void)
 	size_t len;
 	char *b = slurp("tests/fixtures/gb/hik-catalog-response.xml", &len);
 	ck_manscdp m;
-	const ck_xnode *it;
+	const ck_xml_node *it;
 	ck_json *j = ck_json_new();
 
 	T_OK(len > 100);

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onvif.h"
+#include "onvif/onvif.h"
 #include "t.h"
 
 static void

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "h26x.h"
-#include "ps.h"
-#include "rtpsrc.h"
+#include "codec/h26x.h"
+#include "media/ps.h"
+#include "media/rtpseq.h"
+#include "media/rtpsrc.h"
 #include "t.h"
 
 static const uint8_t sps1080[] = { 0x67, 0xf4, 0x00, 0x28, 0x91, 0x96, 0x80, 0x78, 0x02, 0x27,
@@ -79,7 +80,7 @@ put_psm(uint8_t *p, int bad_crc)
 		0x1B, 0xE0, 0, 0, 0x90, 0xC0, 0, 0 };
 	uint32_t c;
 	memcpy(p, m, sizeof m);
-	c = ck_crc32_mpeg(p, sizeof m);
+	c = ck_ps_crc32_mpeg(p, sizeof m);
 	if (bad_crc)
 		c = __builtin_bswap32(c);  /* stored little-endian */
 	p[20] = (uint8_t)(c >> 24); p[21] = (uint8_t)(c >> 16);
@@ -210,13 +211,13 @@ test_h26x(void)
 	uint8_t au[64] = { 0, 0, 0, 1 };
 	ck_h26x_info inf;
 
-	T_EQ_INT(ck_h264_sps_size(sps1080, sizeof sps1080, &w, &h), 0);
+	T_EQ_INT(ck_h26x_h264_sps_size(sps1080, sizeof sps1080, &w, &h), 0);
 	T_EQ_INT(w, 1920);
 	T_EQ_INT(h, 1080);
-	T_EQ_INT(ck_h265_sps_size(sps720_265, sizeof sps720_265, &w, &h), 0);
+	T_EQ_INT(ck_h26x_h265_sps_size(sps720_265, sizeof sps720_265, &w, &h), 0);
 	T_EQ_INT(w, 1280);
 	T_EQ_INT(h, 720);
-	T_EQ_INT(ck_h264_sps_size(sps1080, 6, &w, &h), -1);  /* truncated */
+	T_EQ_INT(ck_h26x_h264_sps_size(sps1080, 6, &w, &h), -1);  /* truncated */
 	memcpy(au + 4, sps320, sizeof sps320);
 	memcpy(au + 4 + sizeof sps320, "\0\0\1\x65\x88", 5);
 	ck_h26x_scan(CK_CODEC_H264, au, 4 + sizeof sps320 + 5, &inf);
@@ -233,21 +234,21 @@ test_framing(void)
 {
 	uint8_t b[64] = { 0 };
 	/* RFC 4571 whose length is 0x24xx: two frames would be needed for '$' */
-	T_EQ_INT(ck_rtp_framing_detect((const uint8_t *)"#!rtpplay1.0 1.2.3.4/5\n", 23, 0), CK_IN_RTPDUMP);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"#!rtpplay1.0 1.2.3.4/5\n", 23, 0), CK_IN_RTPDUMP);
 	b[0] = 0; b[1] = 12; b[2] = 0x80; b[3] = 96;
 	b[14] = 0; b[15] = 12; b[16] = 0x80; b[17] = 96;
-	T_EQ_INT(ck_rtp_framing_detect(b, 28, 1), CK_IN_RFC4571);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 28, 1), CK_IN_RFC4571);
 	memset(b, 0, sizeof b);
 	b[0] = '$'; b[1] = 0; b[2] = 0; b[3] = 12; b[4] = 0x80;
 	b[16] = '$'; b[17] = 0; b[18] = 0; b[19] = 12; b[20] = 0x80;
-	T_EQ_INT(ck_rtp_framing_detect(b, 32, 1), CK_IN_DOLLAR);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 32, 1), CK_IN_DOLLAR);
 	/* '$' = 0x24 as a length byte: 0x2410 bytes of RTP follow */
 	memset(b, 0, sizeof b);
 	b[0] = 0x24; b[1] = 0x10; b[2] = 0x80; b[3] = 0x60; b[4] = 0xFF;
-	T_EQ_INT(ck_rtp_framing_detect(b, 64, 0), CK_IN_AUTO);  /* undecided yet */
-	T_EQ_INT(ck_rtp_framing_detect(b, 64, 1), CK_IN_RFC4571);
-	T_EQ_INT(ck_rtp_framing_detect((const uint8_t *)"\0\0\1\xba\x44", 5, 0), CK_IN_PS);
-	T_EQ_INT(ck_rtp_framing_detect((const uint8_t *)"hello world, no RTP", 19, 1), -1);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 0), CK_IN_AUTO);  /* undecided yet */
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 1), CK_IN_RFC4571);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"\0\0\1\xba\x44", 5, 0), CK_IN_PS);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"hello world, no RTP", 19, 1), -1);
 }
 
 static int seen[64], nseen, gaps;

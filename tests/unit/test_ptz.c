@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ptz.h"
+#include "onvif/ptz.h"
 #include "t.h"
 
 #define FX "tests/fixtures/onvif/"
@@ -30,7 +30,7 @@ static void
 test_status(void)
 {
 	ck_xml_doc *d;
-	const ck_xnode *r;
+	const ck_xml_node *r;
 	ck_ptz_status st;
 	ck_err e;
 
@@ -95,7 +95,7 @@ static void
 test_nodes_ranges(void)
 {
 	ck_xml_doc *d = load(FX "ex_onvif/get_ptz_nodes.xml");
-	const ck_xnode *r;
+	const ck_xml_node *r;
 	ck_ptz_node n[4];
 	ck_ptz_vec sp;
 	ck_ptz_config c;
@@ -148,7 +148,7 @@ static void
 test_presets(void)
 {
 	ck_xml_doc *d = load(FX "ex_onvif/get_ptz_presets.xml");
-	const ck_xnode *r;
+	const ck_xml_node *r;
 	ck_ptz_preset *p;
 	size_t n;
 	ck_err e;

@@ -2,7 +2,7 @@
  * round trips over every family. */
 #include <stdlib.h>
 
-#include "ptzcmd.h"
+#include "gb/ptzcmd.h"
 #include "t.h"
 
 static const char *

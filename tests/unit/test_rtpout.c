@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtpout.h"
+#include "media/rtpout.h"
 #include "t.h"
 
 static size_t

@@ -1,7 +1,7 @@
 /* sdp: GB28181 INVITE/200 OK bodies through libosip2. */
 #include <string.h>
 
-#include "sdp.h"
+#include "media/sdp.h"
 #include "t.h"
 
 static const char invite[] =

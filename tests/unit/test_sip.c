@@ -6,8 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net.h"
-#include "sip.h"
+#include "base/clock.h"
+#include "net/net.h"
+#include "gb/sip.h"
 #include "t.h"
 
 /* GB2312 bytes of 浙江省 */
@@ -22,7 +23,7 @@ serve(ck_sip *s, int n, int drop_first)
 	ck_err e;
 	ck_sip_req *rq;
 	int seen = 0;
-	while (n > 0 && ck_sip_next_request(s, ck_now_ms() + 5000, &rq, &e) == 1) {
+	while (n > 0 && ck_sip_next_request(s, ck_clock_now_ms() + 5000, &rq, &e) == 1) {
 		if (drop_first && seen++ == 0) {
 			ck_sip_req_free(rq);
 			continue;
@@ -34,7 +35,7 @@ serve(ck_sip *s, int n, int drop_first)
 		n--;
 	}
 	/* answer retransmissions from the cache for a moment */
-	ck_sip_next_request(s, ck_now_ms() + 300, &rq, &e);
+	ck_sip_next_request(s, ck_clock_now_ms() + 300, &rq, &e);
 	ck_sip_close(s);
 	_exit(0);
 }
@@ -59,7 +60,7 @@ roundtrip(int tcp, int drop_first)
 	ck_sip_peer p;
 	T_OK(c != NULL);
 	if (tcp)
-		T_EQ_INT(ck_sip_connect(c, "127.0.0.1", port, ck_now_ms() + 2000, &p, &e), 0);
+		T_EQ_INT(ck_sip_connect(c, "127.0.0.1", port, ck_clock_now_ms() + 2000, &p, &e), 0);
 	else
 		T_EQ_INT(ck_sip_peer_udp(c, "127.0.0.1", port, &p, &e), 0);
 	char ruri[128];
@@ -84,7 +85,7 @@ roundtrip(int tcp, int drop_first)
 	T_OK(strstr(txt, "\xd5\xe3\xbd\xad\xca\xa1") != NULL);
 	free(txt);
 	osip_message_t *resp = NULL;
-	T_EQ_INT(ck_sip_send_request(c, &p, m, ck_now_ms() + 5000, &resp, &e), 0);
+	T_EQ_INT(ck_sip_send_request(c, &p, m, ck_clock_now_ms() + 5000, &resp, &e), 0);
 	T_OK(resp != NULL);
 	if (resp) {
 		T_EQ_INT(osip_message_get_status_code(resp), 200);
@@ -127,10 +128,10 @@ main(void)
 	T_OK(strstr(txt, "Contact: <sip:34020000001320000001@127.0.0.1:") != NULL);
 	T_OK(strstr(txt, "Content-Length: 0\r\n") != NULL);
 	free(txt);
-	int64_t t0 = ck_now_ms();
+	int64_t t0 = ck_clock_now_ms();
 	T_EQ_INT(ck_sip_send_request(c, &p, m, t0 + 400, &resp, &e), -1);
 	T_EQ_INT(e.kind, CK_TEMPFAIL);
-	T_OK(ck_now_ms() - t0 < 1000);
+	T_OK(ck_clock_now_ms() - t0 < 1000);
 	ck_sip_close(c);
 	ck_sip_close(silent);
 

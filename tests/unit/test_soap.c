@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "soap.h"
+#include "onvif/soap.h"
 #include "t.h"
 
 static int

@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "media.h"
-#include "soap.h"
+#include "onvif/media.h"
+#include "onvif/soap.h"
 #include "t.h"
-#include "wsdiscovery.h"
+#include "onvif/wsdiscovery.h"
 
 /* The shape of python-ws-discovery's recorded camera answer (no Types,
  * PortType in the EPR, capitalised scope categories), written here. */
@@ -33,8 +33,8 @@ static void
 t_parse(void)
 {
 	ck_err e;
-	ck_wsd_msg *m = ck_wsd_parse(noTypes, strlen(noTypes), &e);
-	ck_wsd_scopes sc;
+	ck_wsdiscovery_msg *m = ck_wsdiscovery_parse(noTypes, strlen(noTypes), &e);
+	ck_wsdiscovery_scopes sc;
 
 	T_OK(m != NULL);
 	if (m == NULL)
@@ -47,17 +47,17 @@ t_parse(void)
 	T_EQ_INT(m->match[0].nxaddrs, 2);
 	T_EQ_STR(m->match[0].xaddrs[1], "http://[fe80::1]/onvif/device_service");
 	T_EQ_INT(m->match[0].metadata_version, 1);
-	T_OK(ck_wsd_match_types(&m->match[0], "dn:NetworkVideoTransmitter"));
-	ck_wsd_parse_scopes(&m->match[0], &sc);
+	T_OK(ck_wsdiscovery_match_types(&m->match[0], "dn:NetworkVideoTransmitter"));
+	ck_wsdiscovery_parse_scopes(&m->match[0], &sc);
 	T_EQ_STR(sc.name, "IP CAM");
 	T_OK(sc.hardware == NULL);
 	T_EQ_INT(sc.nlocation, 1);
 	T_EQ_STR(sc.location[0], "country/china");
 	T_EQ_INT(sc.nprofile, 1);
 	T_EQ_STR(sc.profile[0], "Streaming");
-	ck_wsd_msg_free(m);
+	ck_wsdiscovery_msg_free(m);
 
-	m = ck_wsd_parse(oddHello, strlen(oddHello), &e);
+	m = ck_wsdiscovery_parse(oddHello, strlen(oddHello), &e);
 	T_OK(m != NULL);
 	if (m == NULL)
 		return;
@@ -67,44 +67,44 @@ t_parse(void)
 	T_EQ_STR(m->match[0].types[1], "tds:Device");
 	T_EQ_STR(m->match[0].types[2], "{urn:other}Thing");
 	T_EQ_STR(m->match[0].types[3], "zz:Undeclared");
-	T_OK(ck_wsd_match_types(&m->match[0], "tdn:NetworkVideoTransmitter tds:Device"));
-	T_OK(ck_wsd_match_types(&m->match[0], "{urn:other}Thing"));
-	T_OK(!ck_wsd_match_types(&m->match[0], "{urn:other}Else"));
+	T_OK(ck_wsdiscovery_match_types(&m->match[0], "tdn:NetworkVideoTransmitter tds:Device"));
+	T_OK(ck_wsdiscovery_match_types(&m->match[0], "{urn:other}Thing"));
+	T_OK(!ck_wsdiscovery_match_types(&m->match[0], "{urn:other}Else"));
 	T_EQ_INT(m->match[0].metadata_version, -1);
-	ck_wsd_msg_free(m);
+	ck_wsdiscovery_msg_free(m);
 
-	T_OK(ck_wsd_parse("<a/>", 4, &e) == NULL && e.kind == CK_DATAERR);
-	T_OK(ck_wsd_parse("not xml", 7, &e) == NULL && e.kind == CK_DATAERR);
+	T_OK(ck_wsdiscovery_parse("<a/>", 4, &e) == NULL && e.kind == CK_DATAERR);
+	T_OK(ck_wsdiscovery_parse("not xml", 7, &e) == NULL && e.kind == CK_DATAERR);
 }
 
 static void
 t_probe(void)
 {
 	ck_err e;
-	char *p = ck_wsd_probe("uuid:x", "dn:NetworkVideoTransmitter {urn:a}B", &e);
-	ck_wsd_msg *m;
+	char *p = ck_wsdiscovery_probe("uuid:x", "dn:NetworkVideoTransmitter {urn:a}B", &e);
+	ck_wsdiscovery_msg *m;
 
 	T_OK(p != NULL && strstr(p, "<d:Types xmlns:t0=\"urn:a\">dn:NetworkVideoTransmitter t0:B</d:Types>"));
-	m = p ? ck_wsd_parse(p, strlen(p), &e) : NULL;
+	m = p ? ck_wsdiscovery_parse(p, strlen(p), &e) : NULL;
 	T_OK(m && m->kind == CK_WSD_PROBE && m->match[0].ntypes == 2 &&
 	    strcmp(m->match[0].types[1], "{urn:a}B") == 0);
-	ck_wsd_msg_free(m);
+	ck_wsdiscovery_msg_free(m);
 	free(p);
-	T_OK(ck_wsd_check_types("foo:Bar", &e) < 0 && e.kind == CK_USAGE);
-	T_OK(ck_wsd_check_types("dn:", &e) < 0);
-	T_OK(ck_wsd_check_types("{a b}C", &e) < 0);
-	T_OK(ck_wsd_check_types("", &e) == 0);
-	p = ck_wsd_probe("uuid:x", "", &e);
+	T_OK(ck_wsdiscovery_check_types("foo:Bar", &e) < 0 && e.kind == CK_USAGE);
+	T_OK(ck_wsdiscovery_check_types("dn:", &e) < 0);
+	T_OK(ck_wsdiscovery_check_types("{a b}C", &e) < 0);
+	T_OK(ck_wsdiscovery_check_types("", &e) == 0);
+	p = ck_wsdiscovery_probe("uuid:x", "", &e);
 	T_OK(p && strstr(p, "<d:Probe></d:Probe>"));
 	free(p);
 	char u[64];
-	T_OK(ck_wsd_uuid(u, sizeof u, &e) == 0 && strlen(u) == 41 && u[19] == '4');
+	T_OK(ck_wsdiscovery_uuid(u, sizeof u, &e) == 0 && strlen(u) == 41 && u[19] == '4');
 }
 
 static void
 t_merge_decode(void)
 {
-	ck_wsd_match a, b;
+	ck_wsdiscovery_match a, b;
 	char out[32];
 
 	memset(&a, 0, sizeof a);
@@ -113,15 +113,15 @@ t_merge_decode(void)
 	b.xaddrs[b.nxaddrs++] = strdup("http://2/");
 	b.xaddrs[b.nxaddrs++] = strdup("http://1/");
 	b.metadata_version = 3;
-	T_EQ_INT(ck_wsd_merge(&a, &b), 1);
+	T_EQ_INT(ck_wsdiscovery_merge(&a, &b), 1);
 	T_EQ_INT(a.nxaddrs, 2);
 	T_EQ_STR(a.xaddrs[1], "http://2/");
 	T_EQ_INT(a.metadata_version, 3);
-	ck_wsd_match_clear(&a);
-	ck_wsd_match_clear(&b);
-	ck_wsd_pct_decode("a%20b%zz%4", 10, out, sizeof out);
+	ck_wsdiscovery_match_clear(&a);
+	ck_wsdiscovery_match_clear(&b);
+	ck_wsdiscovery_pct_decode("a%20b%zz%4", 10, out, sizeof out);
 	T_EQ_STR(out, "a b%zz%4");
-	ck_wsd_pct_decode("x%00y", 5, out, sizeof out);
+	ck_wsdiscovery_pct_decode("x%00y", 5, out, sizeof out);
 	T_EQ_STR(out, "x%00y");
 }
 

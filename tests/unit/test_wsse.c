@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "t.h"
-#include "wsse.h"
-#include "xml.h"
+#include "onvif/wsse.h"
+#include "codec/xml.h"
 
 int
 main(void)
@@ -33,9 +33,9 @@ main(void)
 	ck_wsse_created(0, created, sizeof created);
 	T_EQ_STR(created, "1970-01-01T00:00:00.000Z");
 
-	T_EQ_INT(ck_base64((const unsigned char *)"ab", 2, out, sizeof out), 4);
+	T_EQ_INT(ck_wsse_base64((const unsigned char *)"ab", 2, out, sizeof out), 4);
 	T_EQ_STR(out, "YWI=");
-	T_EQ_INT(ck_base64((const unsigned char *)"ab", 2, out, 4), -1);
+	T_EQ_INT(ck_wsse_base64((const unsigned char *)"ab", 2, out, 4), -1);
 
 	/* the header parses and carries the expected fields; the user is escaped */
 	h = ck_wsse_header_with("ad<min", "pa&ss<word", n20, 20,
@@ -47,7 +47,7 @@ main(void)
 		d = ck_xml_parse(wrapped, strlen(wrapped), &e);
 		T_OK(d != NULL);
 		if (d) {
-			const ck_xnode *ut = ck_xml_find(ck_xml_root(d), CK_NS_WSSE, "UsernameToken");
+			const ck_xml_node *ut = ck_xml_find(ck_xml_root(d), CK_NS_WSSE, "UsernameToken");
 			T_EQ_STR(ck_xml_child_text(ut, CK_NS_WSSE, "Username"), "ad<min");
 			T_EQ_STR(ck_xml_child_text(ut, CK_NS_WSSE, "Password"),
 			    "96Z37c4d+nqPq62GMgNnlRJNKTA=");

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "t.h"
-#include "xml.h"
+#include "codec/xml.h"
 
 static ck_xml_doc *
 P(const char *s, ck_err *e)
@@ -26,7 +26,7 @@ test_prefixes(void)
 	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
 		ck_err e = { 0 };
 		ck_xml_doc *d = P(docs[i], &e);
-		const ck_xnode *r, *t;
+		const ck_xml_node *r, *t;
 		T_OK(d != NULL);
 		if (!d)
 			continue;
@@ -50,7 +50,7 @@ test_tree(void)
 	ck_err e = { 0 };
 	ck_xml_doc *d = P("<?xml version=\"1.0\"?>\n<a xmlns:x=\"urn:x\" x:k=\"1\" k=\"2\">"
 	    "pre<b>1</b><c/><b>2</b>post<x:b>3</x:b></a>", &e);
-	const ck_xnode *r, *b;
+	const ck_xml_node *r, *b;
 	const char *src;
 	size_t len;
 
@@ -90,7 +90,7 @@ test_qname(void)
 	ck_xml_doc *d = P("<f xmlns:ter=\"" CK_NS_TER "\"><v xmlns=\"urn:d\">"
 	    "ter:NotAuthorized</v></f>", &e);
 	const char *ns, *loc;
-	const ck_xnode *v;
+	const ck_xml_node *v;
 
 	T_OK(d != NULL);
 	if (!d)

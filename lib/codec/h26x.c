@@ -1,0 +1,319 @@
+#include <string.h>
+
+#include "codec/h26x.h"
+
+const char *
+ck_h26x_codec_name(int c)
+{
+	switch (c) {
+	case CK_CODEC_H264: return "h264";
+	case CK_CODEC_H265: return "h265";
+	case CK_CODEC_MPEG4: return "mpeg4";
+	case CK_CODEC_SVAC: return "svac";
+	case CK_CODEC_AAC: return "aac";
+	case CK_CODEC_G711A: return "pcm_alaw";
+	case CK_CODEC_G711U: return "pcm_mulaw";
+	case CK_CODEC_MPEGAUDIO: return "mp2";
+	default: return "unknown";
+	}
+}
+
+int
+ck_h26x_codec_from_stream_type(unsigned st)
+{
+	switch (st) {
+	case 0x1B: return CK_CODEC_H264;
+	case 0x24: return CK_CODEC_H265;
+	case 0x10: return CK_CODEC_MPEG4;
+	case 0x80: return CK_CODEC_SVAC;
+	case 0x0F: return CK_CODEC_AAC;
+	case 0x90: return CK_CODEC_G711A;
+	case 0x91: return CK_CODEC_G711U;
+	case 0x03: case 0x04: return CK_CODEC_MPEGAUDIO;
+	default: return CK_CODEC_UNKNOWN;
+	}
+}
+
+const uint8_t *
+ck_h26x_annexb_find(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *q = p + 2;
+
+	while (q < end) {
+		q = memchr(q, 1, (size_t)(end - q));
+		if (q == NULL)
+			return NULL;
+		if (q[-1] == 0 && q[-2] == 0)
+			return q - 2;
+		q++;
+	}
+	return NULL;
+}
+
+/* Bit reader over an RBSP copy (emulation prevention removed). Reads past
+ * the end yield zeros and set bad. */
+typedef struct br {
+	const uint8_t *p;
+	size_t n, pos;  /* pos in bits */
+	int bad;
+} br;
+
+static unsigned
+br_u(br *b, int bits)
+{
+	unsigned v = 0;
+	while (bits-- > 0) {
+		unsigned bit = 0;
+		if (b->pos < b->n * 8)
+			bit = (b->p[b->pos >> 3] >> (7 - (b->pos & 7))) & 1;
+		else
+			b->bad = 1;
+		b->pos++;
+		v = v << 1 | bit;
+	}
+	return v;
+}
+
+static void
+br_skip(br *b, size_t bits)
+{
+	b->pos += bits;
+	if (b->pos > b->n * 8)
+		b->bad = 1;
+}
+
+static unsigned
+br_ue(br *b)
+{
+	int z = 0;
+	while (br_u(b, 1) == 0) {
+		if (b->bad || ++z > 31) {
+			b->bad = 1;
+			return 0;
+		}
+	}
+	return ((1u << z) - 1) + br_u(b, z);
+}
+
+static int
+br_se(br *b)
+{
+	unsigned k = br_ue(b);
+	return (k & 1) ? (int)((k + 1) / 2) : -(int)(k / 2);
+}
+
+/* Copies at most cap bytes of RBSP from nal[skip..n), dropping the 0x03 of
+ * each 00 00 03. Returns the length. */
+static size_t
+rbsp(const uint8_t *nal, size_t n, size_t skip, uint8_t *out, size_t cap)
+{
+	size_t o = 0, z = 0;
+	for (size_t i = skip; i < n && o < cap; i++) {
+		if (z >= 2 && nal[i] == 3) {
+			z = 0;
+			continue;
+		}
+		z = nal[i] == 0 ? z + 1 : 0;
+		out[o++] = nal[i];
+	}
+	return o;
+}
+
+int
+ck_h26x_h264_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
+{
+	uint8_t buf[512];
+	br b = { buf, 0, 0, 0 };
+	unsigned prof, chroma = 1, fmo, wm, hm, cl = 0, cr = 0, ct = 0, cb = 0;
+
+	b.n = rbsp(nal, n, 1, buf, sizeof buf);
+	prof = br_u(&b, 8);
+	br_skip(&b, 16);
+	br_ue(&b);
+	if (prof == 100 || prof == 110 || prof == 122 || prof == 244 || prof == 44 ||
+	    prof == 83 || prof == 86 || prof == 118 || prof == 128 || prof == 138 ||
+	    prof == 139 || prof == 134 || prof == 135) {
+		chroma = br_ue(&b);
+		if (chroma > 3)
+			return -1;
+		if (chroma == 3)
+			br_u(&b, 1);
+		br_ue(&b);
+		br_ue(&b);
+		br_u(&b, 1);
+		if (br_u(&b, 1)) {
+			for (int i = 0; i < (chroma == 3 ? 12 : 8) && !b.bad; i++) {
+				if (!br_u(&b, 1))
+					continue;
+				int last = 8, next = 8, sz = i < 6 ? 16 : 64;
+				for (int j = 0; j < sz && !b.bad; j++) {
+					if (next != 0)
+						next = (last + br_se(&b) + 256) % 256;
+					last = next == 0 ? last : next;
+				}
+			}
+		}
+	}
+	br_ue(&b);
+	unsigned poc = br_ue(&b);
+	if (poc == 0)
+		br_ue(&b);
+	else if (poc == 1) {
+		br_u(&b, 1);
+		br_se(&b);
+		br_se(&b);
+		unsigned k = br_ue(&b);
+		if (k > 255)
+			return -1;
+		for (unsigned i = 0; i < k && !b.bad; i++)
+			br_se(&b);
+	} else if (poc > 2)
+		return -1;
+	br_ue(&b);
+	br_u(&b, 1);
+	wm = br_ue(&b);
+	hm = br_ue(&b);
+	fmo = br_u(&b, 1);
+	if (!fmo)
+		br_u(&b, 1);
+	br_u(&b, 1);
+	if (br_u(&b, 1)) {
+		cl = br_ue(&b);
+		cr = br_ue(&b);
+		ct = br_ue(&b);
+		cb = br_ue(&b);
+	}
+	if (b.bad || wm > 1023 || hm > 1023)
+		return -1;
+	unsigned sw = (chroma == 1 || chroma == 2) ? 2 : 1, sh = chroma == 1 ? 2 : 1;
+	if (chroma == 0)
+		sw = sh = 1;
+	long W = (long)(wm + 1) * 16 - (long)sw * (cl + cr);
+	long H = (long)(2 - fmo) * (hm + 1) * 16 - (long)sh * (2 - fmo) * (ct + cb);
+	if (W <= 0 || H <= 0)
+		return -1;
+	*w = (int)W;
+	*h = (int)H;
+	return 0;
+}
+
+int
+ck_h26x_h265_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
+{
+	uint8_t buf[512];
+	br b = { buf, 0, 0, 0 };
+	unsigned subl, chroma, W, H, cl = 0, cr = 0, ct = 0, cb = 0;
+	unsigned pp[8] = { 0 }, lp[8] = { 0 };
+
+	b.n = rbsp(nal, n, 2, buf, sizeof buf);
+	br_u(&b, 4);
+	subl = br_u(&b, 3);
+	br_u(&b, 1);
+	br_skip(&b, 88);
+	br_u(&b, 8);
+	for (unsigned i = 0; i < subl; i++) {
+		pp[i] = br_u(&b, 1);
+		lp[i] = br_u(&b, 1);
+	}
+	if (subl > 0)
+		for (unsigned i = subl; i < 8; i++)
+			br_u(&b, 2);
+	for (unsigned i = 0; i < subl; i++) {
+		if (pp[i])
+			br_skip(&b, 88);
+		if (lp[i])
+			br_skip(&b, 8);
+	}
+	br_ue(&b);
+	chroma = br_ue(&b);
+	if (chroma > 3)
+		return -1;
+	if (chroma == 3)
+		br_u(&b, 1);
+	W = br_ue(&b);
+	H = br_ue(&b);
+	if (br_u(&b, 1)) {
+		cl = br_ue(&b);
+		cr = br_ue(&b);
+		ct = br_ue(&b);
+		cb = br_ue(&b);
+	}
+	if (b.bad || W == 0 || H == 0 || W > 65535 || H > 65535)
+		return -1;
+	unsigned sw = (chroma == 1 || chroma == 2) ? 2 : 1, sh = chroma == 1 ? 2 : 1;
+	long ww = (long)W - (long)sw * ((long)cl + cr), hh = (long)H - (long)sh * ((long)ct + cb);
+	if (ww <= 0 || hh <= 0)
+		return -1;
+	*w = (int)ww;
+	*h = (int)hh;
+	return 0;
+}
+
+int
+ck_h26x_scan(int codec, const uint8_t *p, size_t n, ck_h26x_info *out)
+{
+	const uint8_t *end = p + n, *s = ck_h26x_annexb_find(p, end);
+
+	memset(out, 0, sizeof *out);
+	while (s != NULL) {
+		const uint8_t *nal = s + 3;
+		const uint8_t *next;
+		if (nal >= end)
+			break;
+		if (codec == CK_CODEC_H265) {
+			unsigned t = (nal[0] >> 1) & 0x3F;
+			if (t < 32) {
+				out->vcl = 1;
+				out->key = t >= 16 && t <= 21;
+				break;
+			}
+			next = ck_h26x_annexb_find(nal, end);
+			if (t == 33)
+				ck_h26x_h265_sps_size(nal, (size_t)((next ? next : end) - nal),
+				    &out->width, &out->height);
+		} else {
+			unsigned t = nal[0] & 0x1F;
+			if (t >= 1 && t <= 5) {
+				out->vcl = 1;
+				out->key = t == 5;
+				break;
+			}
+			next = ck_h26x_annexb_find(nal, end);
+			if (t == 7)
+				ck_h26x_h264_sps_size(nal, (size_t)((next ? next : end) - nal),
+				    &out->width, &out->height);
+		}
+		s = next;
+	}
+	return 0;
+}
+
+int
+ck_h26x_guess(const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n, *s = ck_h26x_annexb_find(p, end);
+	int v264 = 0, v265 = 0, seen = 0;
+
+	if (s == NULL || s - p > 4)
+		return CK_CODEC_UNKNOWN;
+	for (; s != NULL && seen < 8; s = ck_h26x_annexb_find(s + 3, end)) {
+		const uint8_t *nal = s + 3;
+		if (nal + 1 >= end)
+			break;
+		seen++;
+		if (nal[0] & 0x80)
+			return CK_CODEC_UNKNOWN;
+		unsigned t4 = nal[0] & 0x1F, t5 = (nal[0] >> 1) & 0x3F;
+		if ((nal[1] & 0xF8) == 0 && (nal[1] & 7) >= 1 && (t5 <= 21 || (t5 >= 32 && t5 <= 40)))
+			v265++;
+		if (t4 >= 1 && t4 <= 9 && (t4 != 5 || (nal[0] & 0x60)))
+			v264++;
+	}
+	if (seen == 0)
+		return CK_CODEC_UNKNOWN;
+	if (v265 == seen && v265 >= v264)
+		return CK_CODEC_H265;
+	if (v264 == seen)
+		return CK_CODEC_H264;
+	return v265 > v264 ? CK_CODEC_H265 : (v264 ? CK_CODEC_H264 : CK_CODEC_UNKNOWN);
+}

@@ -1,0 +1,107 @@
+/* registrar: the platform side of GB/T 28181 registration on a ck_sip
+ * endpoint. Challenges REGISTER with 401 Digest (realm = domain, random
+ * nonce, opaque), verifies (one password or per-device passwords, constant
+ * time), answers 200 with a GB Date header, 403 for IDs outside the allow
+ * list, accepts Keepalive MESSAGEs, and tracks each device's transport and
+ * source address so the caller can send requests back over the same socket
+ * (NAT-safe: use dev->peer with ck_sip_request_new/ck_sip_send_request).
+ *
+ * Loop:
+ *   ck_sip_req *rq;
+ *   while (ck_sip_next_request(s, now + 1000, &rq, &e) >= 0) {
+ *       if (rq && !ck_registrar_handle(r, rq)) { ...your request...; ck_sip_req_free(rq); }
+ *       ck_registrar_tick(r);
+ *   }
+ * Events (register, keepalive, offline, ...) are reported through the
+ * callback given in the options. */
+#ifndef CK_REGISTRAR_H
+#define CK_REGISTRAR_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "gb/sip.h"
+
+enum ck_registrar_ev {
+	CK_REG_REGISTER = 1,   /* registered (first time or again) */
+	CK_REG_REFRESH,        /* same Call-ID refreshed before expiry */
+	CK_REG_UNREGISTER,     /* Expires: 0 */
+	CK_REG_EXPIRED,        /* registration ran out without a refresh */
+	CK_REG_KEEPALIVE,      /* Keepalive MESSAGE accepted */
+	CK_REG_OFFLINE,        /* max_missed keepalive intervals without one */
+	CK_REG_AUTH_FAILED     /* reason: "unknown id", "wrong password",
+	                          "stale nonce", "wrong realm", "not allowed",
+	                          "bad authorization", "replayed nonce count" */
+};
+
+typedef struct ck_registrar_device {
+	char id[64];
+	char contact[256];
+	char user_agent[128];
+	char source[64];          /* "ip:port" the request came from */
+	ck_sip_peer peer;         /* transport + socket + address to answer on */
+	int expires;              /* seconds granted */
+	int registered;           /* 1 after a successful REGISTER */
+	int online;               /* 0 after an offline/expired/unregister event */
+	int64_t registered_at;    /* wall clock ms */
+	int64_t last_seen;        /* monotonic ms of the last REGISTER/keepalive */
+	int64_t expires_at;       /* monotonic ms */
+	char call_id[128];
+} ck_registrar_device;
+
+typedef struct ck_registrar_event {
+	int type;                 /* enum ck_registrar_ev */
+	const char *reason;       /* for CK_REG_AUTH_FAILED; else NULL */
+	const ck_registrar_device *dev; /* the device (for auth_failed: id/source/peer
+	                             only); valid during the callback */
+	int status;               /* SIP status answered (0 for timer events) */
+} ck_registrar_event;
+
+typedef void (*ck_registrar_cb)(void *arg, const ck_registrar_event *ev);
+
+typedef struct ck_registrar_opts {
+	const char *domain;         /* realm and SIP domain (10+ digits) */
+	const char *password;       /* one password for every device, or NULL */
+	const char *password_file;  /* "ID PASSWORD" per line ('#' comments) */
+	const char *allow;          /* comma list of IDs or prefixes ending in
+	                               '*'; NULL = anyone with the password */
+	int nonce_ttl_s;            /* nonce lifetime, 0 = 300 */
+	int64_t keepalive_ms;       /* expected keepalive interval, 0 = 60000 */
+	int max_missed;             /* intervals missed before offline, 0 = 3 */
+	int min_expires;            /* smallest Expires granted, 0 = 1 */
+	int sha256;                 /* challenge with SHA-256 instead of MD5 */
+	int qop;                    /* 1 = offer qop="auth" (default 0: GB
+	                               devices mostly expect no qop) */
+	ck_registrar_cb on_event;
+	void *arg;
+} ck_registrar_opts;
+
+typedef struct ck_registrar ck_registrar;
+
+/* New registrar on endpoint s (not owned). Loads the password file and
+ * allow list. Returns it (free with ck_registrar_free) or NULL with e
+ * (CK_NOINPUT for a missing file, CK_CONFIG for a bad line). */
+ck_registrar *ck_registrar_new(ck_sip *s, const ck_registrar_opts *o, ck_err *e);
+void ck_registrar_free(ck_registrar *r);
+
+/* Handles rq if it is the registrar's business (REGISTER, or a MESSAGE whose
+ * body is a Keepalive notify): answers it, reports events, frees rq and
+ * returns 1. Returns 0 (rq untouched, still the caller's) otherwise. */
+int ck_registrar_handle(ck_registrar *r, ck_sip_req *rq);
+/* Reports expired registrations and devices gone offline. Cheap; call it
+ * at least once a second. */
+void ck_registrar_tick(ck_registrar *r);
+/* The device with that ID, or NULL. Valid until the next handle/tick. */
+const ck_registrar_device *ck_registrar_find(ck_registrar *r, const char *id);
+/* Number of devices currently online. */
+size_t ck_registrar_online(const ck_registrar *r);
+
+/* Serves registrations until device id (NULL = any) registers successfully
+ * or sends a keepalive, or the deadline passes. Requests that are not the
+ * registrar's are answered (MESSAGE 200, others 405) and dropped. Returns
+ * 0 with *out filled (a copy), -1 with CK_TEMPFAIL at the deadline, or with
+ * CK_OK kind when interrupted by a signal. */
+int ck_registrar_await(ck_registrar *r, const char *id, int64_t deadline,
+    ck_registrar_device *out, ck_err *e);
+
+#endif

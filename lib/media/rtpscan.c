@@ -1,0 +1,1001 @@
+#include "media/rtpscan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "media/rtp.h"
+#include "media/sdp.h"
+#include "media/tcpreasm.h"
+
+#define MAX_STREAMS 65536
+#define FLOW_SLOTS 16384          /* power of two */
+#define FLOW_MAX 8192             /* reset the table when this many */
+#define TCP_MAX 64                /* reassembled TCP directions at once */
+#define SDP_MAX 4096              /* remembered SDP media endpoints */
+#define SDP_SLOTS 8192            /* their hash index (power of two) */
+#define HEUR_N 4                  /* packets of one SSRC that must agree */
+#define HEUR_HOLD 12              /* packets held while deciding */
+#define SIPBUF 65536
+#define RSBUF (3 * 65537 + 8192)  /* resync window: SYNC_N whole frames */
+#define RTCP_MAX 1024             /* RTCP flows remembered */
+
+typedef struct key {
+	uint8_t af, proto;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+} key;
+
+enum { F_FREE, F_CAND, F_RTP, F_RTCP, F_REJECT };
+
+typedef struct held {
+	uint8_t *data;
+	size_t len;
+	ck_pcap_pkt p;
+} held;
+
+typedef struct flow {
+	key k;
+	int state;
+	int fails;
+	int nheld;
+	held *h;                      /* HEUR_HOLD slots while a candidate */
+} flow;
+
+typedef struct tcpflow {
+	key k;
+	int used;
+	int sip;                      /* SIP text, else RFC 4571 RTP */
+	const char *found;
+	uint64_t last;                /* LRU tick */
+	ck_tcpreasm *ts;
+	ck_tcpreasm_deframer df;
+	char *sipbuf;
+	size_t siplen;
+	int dead;                     /* FIN/RST seen */
+	int unsynced;                 /* RFC 4571 frame boundary not known */
+	int have_ssrc;                /* the SSRC this direction carries */
+	uint32_t ssrc;
+	uint8_t *rs;                  /* bytes kept while looking for one */
+	size_t rslen;
+} tcpflow;
+
+typedef struct sdpent {
+	int af, tcp;
+	uint8_t addr[16];
+	uint16_t port;
+	ck_sdp_media m;
+} sdpent;
+
+struct ck_rtpscan {
+	ck_rtpscan_opts o;
+	ck_rtpscan_rtp_fn fn;
+	void *arg;
+	int64_t sec0;
+	int32_t nsec0;
+	int have_origin;
+	/* streams: array in detection order + open-addressing index */
+	ck_rtpscan_flow **st;
+	size_t nst, capst;
+	uint32_t *sidx;              /* 1-based stream index, 0 empty */
+	size_t sidx_size;
+	flow *fl;                     /* flsize slots, grows to FLOW_SLOTS */
+	size_t nfl, flsize;
+	tcpflow tf[TCP_MAX];
+	uint64_t tick;
+	sdpent *sdp;                  /* grows to SDP_MAX */
+	size_t nsdp, capsdp;
+	uint32_t *sdpidx;             /* SDP_SLOTS, 1-based index into sdp */
+	uint64_t rtcp, sdpmsgs, overflow;
+	unsigned sdp_gen;             /* bumped whenever SDP is learnt */
+	ck_rtpscan_rtcpflow *rf;              /* RTCP flows, in order of detection */
+	size_t nrf;
+	ck_rtpscan_flow *last;              /* stream of the previous packet */
+	/* context of the packet being processed (for TCP callbacks) */
+	const ck_pcap_pkt *cur;
+	tcpflow *curtf;
+};
+
+static uint32_t
+hash(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static void
+mkkey(key *k, const ck_pcap_pkt *p)
+{
+	memset(k, 0, sizeof *k);
+	k->af = (uint8_t)p->af;
+	k->proto = (uint8_t)p->proto;
+	k->sport = p->sport;
+	k->dport = p->dport;
+	memcpy(k->src, p->src, 16);
+	memcpy(k->dst, p->dst, 16);
+}
+
+ck_rtpscan *
+ck_rtpscan_new(const ck_rtpscan_opts *o, ck_rtpscan_rtp_fn fn, void *arg)
+{
+	ck_rtpscan *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	if (o)
+		s->o = *o;
+	s->fn = fn;
+	s->arg = arg;
+	s->flsize = 256;
+	s->fl = calloc(s->flsize, sizeof *s->fl);
+	s->sidx_size = 1024;
+	s->sidx = calloc(s->sidx_size, sizeof *s->sidx);
+	if (!s->fl || !s->sidx) {
+		ck_rtpscan_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+flow_clear(flow *f)
+{
+	int i;
+
+	for (i = 0; i < f->nheld; i++)
+		free(f->h[i].data);
+	free(f->h);
+	memset(f, 0, sizeof *f);
+}
+
+static void
+tcp_close(tcpflow *t)
+{
+	ck_tcpreasm_free(t->ts);
+	ck_tcpreasm_deframer_free(&t->df);
+	free(t->sipbuf);
+	free(t->rs);
+	memset(t, 0, sizeof *t);
+}
+
+void
+ck_rtpscan_free(ck_rtpscan *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	if (s->fl)
+		for (i = 0; i < s->flsize; i++)
+			flow_clear(&s->fl[i]);
+	for (i = 0; i < TCP_MAX; i++)
+		tcp_close(&s->tf[i]);
+	for (i = 0; i < s->nst; i++)
+		free(s->st[i]);
+	free(s->st);
+	free(s->sdp);
+	free(s->sdpidx);
+	free(s->rf);
+	free(s->sidx);
+	free(s->fl);
+	free(s);
+}
+
+void
+ck_rtpscan_set_origin(ck_rtpscan *s, int64_t sec, int32_t nsec)
+{
+	s->sec0 = sec;
+	s->nsec0 = nsec;
+	s->have_origin = 1;
+}
+
+size_t
+ck_rtpscan_count(const ck_rtpscan *s)
+{
+	return s->nst;
+}
+
+const ck_rtpscan_flow *
+ck_rtpscan_stream(const ck_rtpscan *s, size_t i)
+{
+	return i < s->nst ? s->st[i] : NULL;
+}
+
+void
+ck_rtpscan_counts(const ck_rtpscan *s, uint64_t *rtcp, uint64_t *sdp,
+    uint64_t *overflow)
+{
+	*rtcp = s->rtcp;
+	*sdp = s->sdpmsgs;
+	*overflow = s->overflow;
+}
+
+/* --- RTCP: counted per flow, apart from the RTP streams ------------------ */
+
+static void
+rtcp_seen(ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	size_t i;
+	ck_rtpscan_rtcpflow *r;
+
+	s->rtcp++;
+	for (i = s->nrf; i-- > 0;) {
+		r = &s->rf[i];
+		if (r->sport == p->sport && r->dport == p->dport && r->af == p->af &&
+		    r->tcp == (p->proto == 6) && !memcmp(r->src, p->src, 16) &&
+		    !memcmp(r->dst, p->dst, 16)) {
+			r->packets++;
+			return;
+		}
+	}
+	if (s->nrf == RTCP_MAX)
+		return;
+	if (!s->rf && !(s->rf = calloc(RTCP_MAX, sizeof *s->rf)))
+		return;
+	r = &s->rf[s->nrf++];
+	r->af = p->af;
+	memcpy(r->src, p->src, 16);
+	memcpy(r->dst, p->dst, 16);
+	r->sport = p->sport;
+	r->dport = p->dport;
+	r->tcp = p->proto == 6;
+	r->packets = 1;
+}
+
+size_t
+ck_rtpscan_rtcp_count(const ck_rtpscan *s)
+{
+	return s->nrf;
+}
+
+const ck_rtpscan_rtcpflow *
+ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i)
+{
+	return i < s->nrf ? &s->rf[i] : NULL;
+}
+
+/* --- SDP endpoints ------------------------------------------------------ */
+
+static uint32_t
+sdp_hash(int af, int tcp, const uint8_t *addr, uint16_t port)
+{
+	uint32_t h = 2166136261u;
+	uint8_t k[3] = {(uint8_t)af, (uint8_t)tcp, 0};
+
+	h = hash(k, 2, h);
+	h = hash(addr, 16, h);
+	return hash(&port, 2, h) & (SDP_SLOTS - 1);
+}
+
+static const sdpent *
+sdp_lookup(const ck_rtpscan *s, int af, int tcp, const uint8_t *addr,
+    uint16_t port)
+{
+	uint32_t i;
+
+	if (!s->nsdp)
+		return NULL;
+	for (i = sdp_hash(af, tcp, addr, port); s->sdpidx[i];
+	    i = (i + 1) & (SDP_SLOTS - 1)) {
+		const sdpent *e = &s->sdp[s->sdpidx[i] - 1];
+		if (e->port == port && e->af == af && e->tcp == tcp &&
+		    !memcmp(e->addr, addr, 16))
+			return e;
+	}
+	return NULL;
+}
+
+static void
+sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
+{
+	sdpent *e = (sdpent *)sdp_lookup(s, m->af, m->tcp, m->addr, m->port);
+	uint32_t i;
+
+	if (!e) {
+		if (!s->sdpidx && !(s->sdpidx = calloc(SDP_SLOTS, sizeof *s->sdpidx)))
+			return;
+		if (s->nsdp == SDP_MAX) {   /* full: forget all, start over */
+			memset(s->sdpidx, 0, SDP_SLOTS * sizeof *s->sdpidx);
+			s->nsdp = 0;
+		}
+		if (s->nsdp == s->capsdp) {
+			size_t nc = s->capsdp ? 2 * s->capsdp : 16;
+			sdpent *n = realloc(s->sdp, nc * sizeof *n);
+			if (!n)
+				return;
+			s->sdp = n;
+			s->capsdp = nc;
+		}
+		e = &s->sdp[s->nsdp++];
+		for (i = sdp_hash(m->af, m->tcp, m->addr, m->port); s->sdpidx[i];
+		    i = (i + 1) & (SDP_SLOTS - 1))
+			;
+		s->sdpidx[i] = (uint32_t)s->nsdp;
+	}
+	s->sdp_gen++;
+	e->af = m->af;
+	e->tcp = m->tcp;
+	e->port = m->port;
+	memcpy(e->addr, m->addr, 16);
+	e->m = *m;
+}
+
+/* The SDP medium this packet goes to or comes from, or NULL. */
+static const sdpent *
+sdp_find(const ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	const sdpent *e;
+	int tcp = p->proto == 6;
+
+	if (!s->nsdp)
+		return NULL;
+	if ((e = sdp_lookup(s, p->af, tcp, p->dst, p->dport)))
+		return e;
+	return sdp_lookup(s, p->af, tcp, p->src, p->sport);
+}
+
+/* 1 if the packet uses the RTCP port (RTP port + 1) of an SDP medium. */
+static int
+sdp_rtcp_port(const ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	if (!s->nsdp)
+		return 0;
+	return (p->dport > 0 && sdp_lookup(s, p->af, 0, p->dst, (uint16_t)(p->dport - 1))) ||
+	    (p->sport > 0 && sdp_lookup(s, p->af, 0, p->src, (uint16_t)(p->sport - 1)));
+}
+
+static void
+sip_message(ck_rtpscan *s, const uint8_t *p, size_t len)
+{
+	ck_sdp_media m[4];
+	ck_err e;
+	char *txt = calloc(1, len + 64);   /* NUL padding: see sdp.c */
+	int n, i;
+
+	if (!txt)
+		return;
+	memcpy(txt, p, len);
+	n = ck_sdp_from_sip(txt, len, m, 4, &e);
+	free(txt);
+	if (n > 0)
+		s->sdpmsgs++;
+	for (i = 0; i < n; i++)
+		sdp_add(s, &m[i]);
+}
+
+static int
+forced(const ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	int i;
+
+	for (i = 0; i < s->o.nforced; i++)
+		if (s->o.forced[i].tcp == (p->proto == 6) &&
+		    (s->o.forced[i].port == p->sport || s->o.forced[i].port == p->dport))
+			return 1;
+	return 0;
+}
+
+/* --- streams ------------------------------------------------------------ */
+
+static uint32_t
+skey_hash(const ck_pcap_pkt *p, uint32_t ssrc)
+{
+	uint32_t h = 2166136261u;
+
+	h = hash(&p->af, sizeof p->af, h);
+	h = hash(&p->proto, sizeof p->proto, h);
+	h = hash(p->src, 16, h);
+	h = hash(p->dst, 16, h);
+	h = hash(&p->sport, 2, h);
+	h = hash(&p->dport, 2, h);
+	return hash(&ssrc, 4, h);
+}
+
+static int
+skey_eq(const ck_rtpscan_flow *x, const ck_pcap_pkt *p, uint32_t ssrc)
+{
+	return x->ssrc == ssrc && x->sport == p->sport && x->dport == p->dport &&
+	    x->af == p->af && x->tcp == (p->proto == 6) &&
+	    !memcmp(x->src, p->src, 16) && !memcmp(x->dst, p->dst, 16);
+}
+
+static void
+sidx_insert(ck_rtpscan *s, const ck_rtpscan_flow *x, uint32_t idx)
+{
+	ck_pcap_pkt k;
+	size_t m = s->sidx_size - 1, i;
+
+	memset(&k, 0, sizeof k);
+	k.af = x->af;
+	k.proto = x->tcp ? 6 : 17;
+	memcpy(k.src, x->src, 16);
+	memcpy(k.dst, x->dst, 16);
+	k.sport = x->sport;
+	k.dport = x->dport;
+	for (i = skey_hash(&k, x->ssrc) & m; s->sidx[i]; i = (i + 1) & m)
+		;
+	s->sidx[i] = idx;
+}
+
+static ck_rtpscan_flow *
+stream_get(ck_rtpscan *s, const ck_pcap_pkt *p, uint32_t ssrc, const char *found)
+{
+	size_t m = s->sidx_size - 1, i;
+	ck_rtpscan_flow *x;
+
+	if (s->last && skey_eq(s->last, p, ssrc))
+		return s->last;
+	for (i = skey_hash(p, ssrc) & m; s->sidx[i]; i = (i + 1) & m)
+		if (skey_eq(s->st[s->sidx[i] - 1], p, ssrc))
+			return s->last = s->st[s->sidx[i] - 1];
+	if (s->nst >= MAX_STREAMS) {
+		s->overflow++;
+		return NULL;
+	}
+	if (s->nst == s->capst) {
+		size_t nc = s->capst ? 2 * s->capst : 64;
+		ck_rtpscan_flow **n = realloc(s->st, nc * sizeof *n);
+		if (!n)
+			return NULL;
+		s->st = n;
+		s->capst = nc;
+	}
+	if (2 * (s->nst + 1) > s->sidx_size) {
+		uint32_t *n = calloc(2 * s->sidx_size, sizeof *n);
+		size_t j;
+		if (!n)
+			return NULL;
+		free(s->sidx);
+		s->sidx = n;
+		s->sidx_size *= 2;
+		for (j = 0; j < s->nst; j++)
+			sidx_insert(s, s->st[j], (uint32_t)j + 1);
+	}
+	if (!(x = calloc(1, sizeof *x)))
+		return NULL;
+	x->index = (int)s->nst + 1;
+	x->af = p->af;
+	memcpy(x->src, p->src, 16);
+	memcpy(x->dst, p->dst, 16);
+	x->sport = p->sport;
+	x->dport = p->dport;
+	x->tcp = p->proto == 6;
+	x->ssrc = ssrc;
+	x->found = found;
+	ck_rtpstream_stat_init(&x->st);
+	x->cache_gen = ~0u;
+	x->sdp_ssrc = -1;
+	s->st[s->nst++] = x;
+	s->last = x;
+	sidx_insert(s, x, (uint32_t)s->nst);
+	return x;
+}
+
+/* The clock rate the analysis uses for pt, the way Wireshark picks it. */
+static uint32_t
+clock_for(const sdpent *e, unsigned pt, const char **name)
+{
+	int i;
+
+	*name = ck_rtpstream_pt_name(pt);
+	if (e)
+		for (i = 0; i < e->m.npt; i++)
+			if (e->m.pt[i] == pt && e->m.name[i][0]) {
+				if (pt < 96) {
+					*name = e->m.name[i];
+					return ck_rtpstream_pt_clock(pt);
+				}
+				*name = e->m.name[i];
+				if (!strncasecmp(e->m.name[i], "telephone-event", 15))
+					return 0;
+				return e->m.rate[i] ? e->m.rate[i] : ck_rtpstream_name_clock(e->m.name[i]);
+			}
+	return pt < 96 ? ck_rtpstream_pt_clock(pt) : 0;
+}
+
+/* One RTP packet of a known-RTP flow. */
+static void
+rtp_packet(ck_rtpscan *s, const ck_pcap_pkt *p, const uint8_t *d, size_t len,
+    const char *found)
+{
+	ck_rtp r;
+	ck_err e;
+	ck_rtpscan_flow *x;
+	const sdpent *se;
+	const char *name;
+	uint32_t clk;
+
+	if (ck_rtp_is_rtcp(d, len)) {
+		rtcp_seen(s, p);
+		return;
+	}
+	if (ck_rtp_parse(d, len, &r, &e) < 0)
+		return;
+	if (!(x = stream_get(s, p, r.ssrc, found)))
+		return;
+	if (x->cache_gen != s->sdp_gen || x->cache_pt != r.pt) {
+		/* the clock rate only changes with the payload type or new SDP */
+		se = sdp_find(s, p);
+		x->cache_clock = clock_for(se, r.pt, &name);
+		x->cache_gen = s->sdp_gen;
+		x->cache_pt = r.pt;
+		if (x->st.total_nr && !x->encoding[0] && name)
+			snprintf(x->encoding, sizeof x->encoding, "%s", name);
+	} else
+		se = NULL, name = NULL;
+	clk = x->cache_clock;
+	if (x->st.total_nr == 0) {
+		x->pt = r.pt;
+		snprintf(x->encoding, sizeof x->encoding, "%s", name ? name : "");
+		if (se && se->m.has_ssrc)
+			x->sdp_ssrc = se->m.ssrc == r.ssrc ? 1 : 0;
+	}
+	if (clk)
+		x->clock = clk;
+	ck_rtpstream_stat_add(&x->st, ck_rtpstream_rel_ms(p->ts_sec, p->ts_nsec, s->sec0, s->nsec0),
+	    p->ts_sec, p->ts_nsec, r.seq, r.ts, r.pt, (int)r.marker,
+	    (uint32_t)len, clk);
+	if (s->fn)
+		s->fn(s->arg, x, d, len, p);
+}
+
+/* --- UDP flows and heuristics --------------------------------------------- */
+
+static flow *
+flow_get(ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	key k;
+	size_t m = s->flsize - 1, i;
+
+	mkkey(&k, p);
+	for (i = hash(&k, sizeof k, 2166136261u) & m; s->fl[i].state != F_FREE;
+	    i = (i + 1) & m)
+		if (!memcmp(&s->fl[i].k, &k, sizeof k))
+			return &s->fl[i];
+	if (2 * (s->nfl + 1) > s->flsize && s->flsize < FLOW_SLOTS) {
+		/* grow and rehash (flows move as values) */
+		size_t ns = 2 * s->flsize, j;
+		flow *nf = calloc(ns, sizeof *nf);
+		if (nf) {
+			for (j = 0; j < s->flsize; j++) {
+				flow *f = &s->fl[j];
+				size_t x;
+				if (f->state == F_FREE)
+					continue;
+				for (x = hash(&f->k, sizeof f->k, 2166136261u) & (ns - 1);
+				    nf[x].state != F_FREE; x = (x + 1) & (ns - 1))
+					;
+				nf[x] = *f;
+			}
+			free(s->fl);
+			s->fl = nf;
+			s->flsize = ns;
+			return flow_get(s, p);
+		}
+	}
+	if (s->nfl >= FLOW_MAX || 2 * (s->nfl + 1) > s->flsize) {
+		/* too many flows: forget what we learnt and start over */
+		for (i = 0; i < s->flsize; i++)
+			flow_clear(&s->fl[i]);
+		s->nfl = 0;
+		return flow_get(s, p);
+	}
+	s->nfl++;
+	s->fl[i].k = k;
+	s->fl[i].state = F_CAND;
+	return &s->fl[i];
+}
+
+/* A plausible RTP packet on its own: version 2, parses, not RTCP. */
+static int
+plausible(const uint8_t *d, size_t len, ck_rtp *r)
+{
+	ck_err e;
+
+	if (len < 12 || ck_rtp_is_rtcp(d, len) || ck_rtp_parse(d, len, r, &e) < 0)
+		return 0;
+	/* payload types 72-76 collide with RTCP; 1, 2, 19, 20-24 unassigned */
+	return !(r->pt >= 72 && r->pt <= 76);
+}
+
+static int
+plausible_rtcp(const uint8_t *d, size_t len)
+{
+	size_t words;
+
+	if (!ck_rtp_is_rtcp(d, len) || d[1] > 206)
+		return 0;
+	words = (size_t)(d[2] << 8 | d[3]);
+	return (words + 1) * 4 <= len;
+}
+
+/* Candidate flow: hold packets until one SSRC shows HEUR_N packets with
+ * a small advancing sequence (other SSRCs interleaved in the same flow,
+ * such as telephone-event, ride along), then replay them all. */
+static void
+heuristic(ck_rtpscan *s, flow *f, const ck_pcap_pkt *p)
+{
+	ck_rtp r, r0;
+	held *h;
+	int i, same = 1;
+
+	if (plausible_rtcp(p->data, p->len)) {
+		rtcp_seen(s, p);
+		return;
+	}
+	if (!plausible(p->data, p->len, &r))
+		goto fail;
+	for (i = f->nheld; i-- > 0;) {
+		ck_rtp_parse(f->h[i].data, f->h[i].len, &r0, NULL);
+		if (r0.ssrc == r.ssrc) {
+			int d = ck_rtp_seq_delta(r0.seq, r.seq);
+			if (d < -8 || d == 0 || d > 16)
+				goto fail;
+			same++;
+		}
+	}
+	if (f->nheld == HEUR_HOLD)
+		goto fail;
+	if (!f->h && !(f->h = malloc(HEUR_HOLD * sizeof *f->h)))
+		return;
+	h = &f->h[f->nheld];
+	if (!(h->data = malloc(p->len)))
+		return;
+	memcpy(h->data, p->data, p->len);
+	h->len = p->len;
+	h->p = *p;
+	h->p.data = h->data;
+	f->nheld++;
+	if (same < HEUR_N)
+		return;
+	f->state = F_RTP;
+	for (i = 0; i < f->nheld; i++) {
+		rtp_packet(s, &f->h[i].p, f->h[i].data, f->h[i].len, "heuristic");
+		free(f->h[i].data);
+	}
+	f->nheld = 0;
+	free(f->h);
+	f->h = NULL;
+	return;
+fail:
+	for (i = 0; i < f->nheld; i++)
+		free(f->h[i].data);
+	f->nheld = 0;
+	free(f->h);
+	f->h = NULL;
+	if (++f->fails >= 32)
+		f->state = F_REJECT;
+}
+
+static void
+udp(ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	flow *f;
+
+	if (ck_sdp_sip_looks(p->data, p->len)) {
+		sip_message(s, p->data, p->len);
+		return;
+	}
+	if (forced(s, p)) {
+		rtp_packet(s, p, p->data, p->len, "forced");
+		return;
+	}
+	if (sdp_find(s, p)) {
+		rtp_packet(s, p, p->data, p->len, "sdp");
+		return;
+	}
+	if (sdp_rtcp_port(s, p)) {
+		if (ck_rtp_is_rtcp(p->data, p->len))
+			rtcp_seen(s, p);
+		return;
+	}
+	if (s->o.no_heuristics)
+		return;
+	f = flow_get(s, p);
+	if (f->state == F_RTP)
+		rtp_packet(s, p, p->data, p->len, "heuristic");
+	else if (f->state == F_CAND)
+		heuristic(s, f, p);
+}
+
+/* --- TCP ------------------------------------------------------------------ */
+
+static void
+tcp_frame(void *arg, const uint8_t *d, size_t len)
+{
+	ck_rtpscan *s = arg;
+	tcpflow *t = s->curtf;
+	uint32_t ssrc;
+
+	if (t->unsynced)
+		return;
+	/* Not RTP/RTCP, or another SSRC than this direction carries (a GB28181
+	 * connection carries one): we lost the framing, look for it again. */
+	if (len < 8 || (d[0] >> 6) != 2) {
+		t->unsynced = 1;
+		return;
+	}
+	if (!ck_rtp_is_rtcp(d, len)) {
+		if (len < 12) {
+			t->unsynced = 1;
+			return;
+		}
+		ssrc = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 |
+		    (uint32_t)d[10] << 8 | d[11];
+		if (t->have_ssrc && ssrc != t->ssrc) {
+			t->unsynced = 1;
+			return;
+		}
+		t->ssrc = ssrc;
+		t->have_ssrc = 1;
+	}
+	rtp_packet(s, s->cur, d, len, t->found);
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Offset of the first place in b where SYNC_N RFC 4571 frames follow each
+ * other, each an RTP packet of one SSRC with sequence numbers advancing by
+ * one (random payload bytes pass this by chance once in ~2^70), or -1. */
+#define SYNC_N 3
+static long
+find_sync(const uint8_t *b, size_t n)
+{
+	size_t o, q, l;
+	int k;
+
+	for (o = 0; o + 14 <= n; o++) {
+		if ((b[o + 2] >> 6) != 2 || rd16(b + o) < 12)
+			continue;
+		for (k = 0, q = o; k < SYNC_N; k++, q += 2 + l) {
+			l = rd16(b + q);
+			if (l < 12 || q + 2 + l > n || (b[q + 2] >> 6) != 2 ||
+			    ((b[q + 3] & 0x7F) >= 72 && (b[q + 3] & 0x7F) <= 76))
+				break;
+			if (k && (memcmp(b + q + 10, b + o + 10, 4) ||
+			    (uint16_t)(rd16(b + q + 4) - rd16(b + o + 4)) != k))
+				break;
+		}
+		if (k == SYNC_N)
+			return (long)o;
+	}
+	return -1;
+}
+
+/* Stream bytes of a flow whose framing is lost (joined mid-stream, after a
+ * hole, after a bad frame): keep them until two frames line up. */
+static void
+resync(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
+{
+	while (len) {
+		size_t take;
+		long o;
+		if (!t->rs && !(t->rs = malloc(RSBUF)))
+			return;
+		take = RSBUF - t->rslen < len ? RSBUF - t->rslen : len;
+		memcpy(t->rs + t->rslen, d, take);
+		t->rslen += take;
+		d += take;
+		len -= take;
+		if ((o = find_sync(t->rs, t->rslen)) >= 0) {
+			uint8_t *rs = t->rs;
+			size_t n = t->rslen;
+			t->rs = NULL;
+			t->rslen = 0;
+			t->unsynced = 0;
+			t->have_ssrc = 1;
+			t->ssrc = (uint32_t)rs[o + 10] << 24 | (uint32_t)rs[o + 11] << 16 |
+			    (uint32_t)rs[o + 12] << 8 | rs[o + 13];
+			ck_tcpreasm_deframer_reset(&t->df);
+			ck_tcpreasm_deframer_feed(&t->df, rs + o, n - (size_t)o, tcp_frame, s);
+			free(rs);
+			if (t->unsynced) {
+				ck_tcpreasm_deframer_reset(&t->df);
+				continue;
+			}
+			if (len)
+				ck_tcpreasm_deframer_feed(&t->df, d, len, tcp_frame, s);
+			if (t->unsynced)
+				ck_tcpreasm_deframer_reset(&t->df);
+			return;
+		}
+		if (t->rslen == RSBUF) {   /* keep what may hold a frame start */
+			memmove(t->rs, t->rs + RSBUF - 3 * 65537, 3 * 65537);
+			t->rslen = 3 * 65537;
+		}
+	}
+}
+
+static void
+sip_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
+{
+	if (!t->sipbuf && !(t->sipbuf = malloc(SIPBUF)))
+		return;
+	if (len > SIPBUF - t->siplen) {
+		t->siplen = 0;      /* not SIP as we know it: start over */
+		if (len > SIPBUF)
+			return;
+	}
+	memcpy(t->sipbuf + t->siplen, d, len);
+	t->siplen += len;
+	for (;;) {
+		char *end = memmem(t->sipbuf, t->siplen, "\r\n\r\n", 4);
+		size_t hl, cl = 0, total;
+		const char *h;
+		if (!end)
+			return;
+		hl = (size_t)(end - t->sipbuf) + 4;
+		for (h = t->sipbuf; h && h < end; h = memchr(h, '\n', (size_t)(end - h))) {
+			if (*h == '\n')
+				h++;
+			if (!strncasecmp(h, "Content-Length:", 15))
+				cl = strtoul(h + 15, NULL, 10);
+			else if (!strncasecmp(h, "l:", 2))
+				cl = strtoul(h + 2, NULL, 10);
+		}
+		if (cl > SIPBUF)
+			cl = SIPBUF;
+		total = hl + cl;
+		if (total > SIPBUF) {
+			t->siplen = 0;
+			return;
+		}
+		if (t->siplen < total)
+			return;
+		sip_message(s, (const uint8_t *)t->sipbuf, total);
+		memmove(t->sipbuf, t->sipbuf + total, t->siplen - total);
+		t->siplen -= total;
+	}
+}
+
+static void
+tcp_data(void *arg, const uint8_t *d, size_t len)
+{
+	ck_rtpscan *s = arg;
+	tcpflow *t = s->curtf;
+
+	if (!d) {                   /* a hole was given up */
+		ck_tcpreasm_deframer_reset(&t->df);
+		t->siplen = 0;
+		t->unsynced = 1;
+		return;
+	}
+	if (t->sip)
+		sip_bytes(s, t, d, len);
+	else if (t->unsynced)
+		resync(s, t, d, len);
+	else {
+		ck_tcpreasm_deframer_feed(&t->df, d, len, tcp_frame, s);
+		if (t->unsynced)
+			ck_tcpreasm_deframer_reset(&t->df);
+	}
+}
+
+/* First payload of an unknown TCP flow: an RFC 4571 frame holding RTP? */
+static int
+tcp_looks_rtp(const uint8_t *d, size_t len)
+{
+	size_t fl;
+	ck_rtp r;
+
+	if (len < 14)
+		return 0;
+	fl = (size_t)(d[0] << 8 | d[1]);
+	if (fl < 12 || !plausible(d + 2, len - 2 < fl ? len - 2 : fl, &r))
+		return 0;
+	if (fl + 2 + 3 <= len && (d[fl + 2 + 2] >> 6) != 2)
+		return 0;
+	return 1;
+}
+
+static tcpflow *
+tcp_get(ck_rtpscan *s, const ck_pcap_pkt *p, int create, int sip, const char *found)
+{
+	key k;
+	int i;
+	tcpflow *lru = NULL, *free_slot = NULL;
+
+	mkkey(&k, p);
+	for (i = 0; i < TCP_MAX; i++) {
+		tcpflow *t = &s->tf[i];
+		if (t->used && !memcmp(&t->k, &k, sizeof k))
+			return t;
+		if (!t->used && !free_slot)
+			free_slot = t;
+		if (t->used && (!lru || t->last < lru->last))
+			lru = t;
+	}
+	if (!create)
+		return NULL;
+	if (!free_slot) {
+		tcp_close(lru);
+		free_slot = lru;
+	}
+	free_slot->used = 1;
+	free_slot->k = k;
+	free_slot->sip = sip;
+	free_slot->found = found;
+	if (!(free_slot->ts = ck_tcpreasm_new(64 << 10))) {
+		free_slot->used = 0;
+		return NULL;
+	}
+	return free_slot;
+}
+
+static void
+tcp(ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	tcpflow *t = tcp_get(s, p, 0, 0, NULL);
+
+	if (!t) {
+		const char *found = NULL;
+		int sip = 0;
+		if (!p->len && !(p->tcp_flags & 2))
+			return;
+		if (p->len && ck_sdp_sip_looks(p->data, p->len))
+			sip = 1, found = "sip";
+		else if (forced(s, p))
+			found = "forced";
+		else if (sdp_find(s, p))
+			found = "sdp";
+		else if (p->sport == 5060 || p->dport == 5060)
+			sip = 1, found = "sip";
+		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
+			found = "heuristic";
+		else if (p->tcp_flags & 2) {
+			/* a SYN: remember the ISN in case SDP or data says RTP later */
+			found = NULL;
+		}
+		if (!found && !(p->tcp_flags & 2))
+			return;
+		if (!(t = tcp_get(s, p, 1, sip, found)))
+			return;
+		/* joined mid-stream: the segment need not start a frame */
+		if (!sip && !(p->tcp_flags & 2))
+			t->unsynced = 1;
+	}
+	if (!t->found) {
+		/* opened on SYN: decide on the first data */
+		if (!p->len)
+			goto feed;
+		if (ck_sdp_sip_looks(p->data, p->len) || p->sport == 5060 || p->dport == 5060)
+			t->sip = 1, t->found = "sip";
+		else if (forced(s, p))
+			t->found = "forced";
+		else if (sdp_find(s, p))
+			t->found = "sdp";
+		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
+			t->found = "heuristic";
+		else {
+			tcp_close(t);
+			return;
+		}
+	}
+feed:
+	t->last = ++s->tick;
+	s->cur = p;
+	s->curtf = t;
+	ck_tcpreasm_segment(t->ts, p->tcp_seq, p->tcp_flags, p->data, p->len,
+	    tcp_data, s, NULL);
+	if (p->tcp_flags & 5)      /* FIN or RST: this direction is done */
+		t->dead = 1;
+}
+
+void
+ck_rtpscan_packet(ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	if (!s->have_origin)
+		ck_rtpscan_set_origin(s, p->ts_sec, p->ts_nsec);
+	if (p->proto == 17)
+		udp(s, p);
+	else if (p->proto == 6)
+		tcp(s, p);
+}

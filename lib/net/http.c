@@ -1,0 +1,276 @@
+#include "base/clock.h"
+#include "net/http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "base/log.h"
+
+#ifndef CAMKIT_VERSION
+#define CAMKIT_VERSION "0.0.0"
+#endif
+
+struct ck_http {
+	CURL *c;
+	ck_http_opts o;
+};
+
+struct xfer {
+	ck_http_resp *r;
+	size_t cap;
+	int too_big;
+};
+
+static int curl_ready;
+
+void
+ck_http_free(ck_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->c)
+		curl_easy_cleanup(h->c);
+	free(h);
+}
+
+ck_http *
+ck_http_new(const ck_http_opts *o, ck_err *e)
+{
+	ck_http *h;
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			ck_err_set(e, CK_SOFTWARE, "curl_global_init failed");
+			return NULL;
+		}
+		curl_ready = 1;
+	}
+	h = calloc(1, sizeof *h);
+	if (h == NULL || (h->c = curl_easy_init()) == NULL) {
+		free(h);
+		ck_err_set(e, CK_SOFTWARE, "curl_easy_init failed");
+		return NULL;
+	}
+	h->o = *o;
+	return h;
+}
+
+void
+ck_http_resp_free(ck_http_resp *r)
+{
+	if (r) {
+		free(r->body);
+		memset(r, 0, sizeof *r);
+	}
+}
+
+static size_t
+on_body(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct xfer *x = ud;
+	ck_http_resp *r = x->r;
+	size_t n = sz * nm;
+
+	if (r->len + n > CK_HTTP_MAX_BODY) {
+		x->too_big = 1;
+		return 0;
+	}
+	if (r->len + n + 1 > x->cap) {
+		size_t cap = x->cap ? x->cap : 4096;
+		char *np;
+		while (r->len + n + 1 > cap)
+			cap *= 2;
+		np = realloc(r->body, cap);
+		if (np == NULL)
+			return 0;
+		r->body = np;
+		x->cap = cap;
+	}
+	memcpy(r->body + r->len, p, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+/* Copies a header value (trimmed) into out when the line is "name: value". */
+static int
+hdr_value(const char *line, size_t n, const char *name, char *out, size_t outlen)
+{
+	size_t l = strlen(name), e;
+
+	if (n <= l || strncasecmp(line, name, l) != 0 || line[l] != ':')
+		return 0;
+	line += l + 1;
+	n -= l + 1;
+	while (n && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	e = n;
+	while (e && (line[e - 1] == '\r' || line[e - 1] == '\n' || line[e - 1] == ' '))
+		e--;
+	if (e >= outlen)
+		e = outlen - 1;
+	memcpy(out, line, e);
+	out[e] = '\0';
+	return 1;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct xfer *x = ud;
+	ck_http_resp *r = x->r;
+	size_t n = sz * nm;
+
+	char chal[sizeof r->www_authenticate];
+
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* a new response (after 100-continue): start over */
+		r->date[0] = r->content_type[0] = r->www_authenticate[0] = '\0';
+	}
+	hdr_value(p, n, "Date", r->date, sizeof r->date);
+	hdr_value(p, n, "Content-Type", r->content_type, sizeof r->content_type);
+	if (hdr_value(p, n, "WWW-Authenticate", chal, sizeof chal) &&
+	    (r->www_authenticate[0] == '\0' || strcasestr(chal, "SHA-256")))
+		memcpy(r->www_authenticate, chal, sizeof chal);
+	return n;
+}
+
+static int
+on_debug(CURL *c, curl_infotype t, char *p, size_t n, void *ud)
+{
+	(void)c;
+	(void)ud;
+	switch (t) {
+	case CURLINFO_HEADER_OUT:
+	case CURLINFO_DATA_OUT:
+		ck_log_trace('>', p, n);
+		break;
+	case CURLINFO_HEADER_IN:
+	case CURLINFO_DATA_IN:
+		ck_log_trace('<', p, n);
+		break;
+	case CURLINFO_TEXT:
+		while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+			n--;
+		ck_log_at(CK_LOG_WIRE, "%.*s", (int)n, p);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int
+map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
+{
+	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return ck_err_set(e, CK_NOHOST, "%s: %s", url, why);
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_SSL_CONNECT_ERROR:
+		return ck_err_set(e, CK_UNAVAIL, "%s: %s", url, why);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		return ck_err_set(e, CK_UNAVAIL, "%s: %s (--insecure skips verification)",
+		    url, why);
+	case CURLE_OPERATION_TIMEDOUT:
+		return ck_err_set(e, CK_TEMPFAIL, "%s: no answer within %ld ms", url, tmo);
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_GOT_NOTHING:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_PARTIAL_FILE:
+		if (rc == CURLE_UNSUPPORTED_PROTOCOL && strstr(why, "HTTP/0.9") == NULL)
+			return ck_err_set(e, CK_USAGE, "%s: %s", url, why);
+		return ck_err_set(e, CK_DATAERR, "%s: malformed HTTP reply: %s", url, why);
+	case CURLE_URL_MALFORMAT:
+		return ck_err_set(e, CK_USAGE, "%s: %s", url, why);
+	default:
+		return ck_err_set(e, CK_UNAVAIL, "%s: %s", url, why);
+	}
+}
+
+int
+ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
+    size_t len, const char *authz, ck_http_resp *r, ck_err *e)
+{
+	CURL *c = h->c;
+	struct curl_slist *hl = NULL;
+	struct xfer x;
+	char errbuf[CURL_ERROR_SIZE] = "", cth[256], ah[1024];
+	long tmo = h->o.timeout_ms > 0 ? h->o.timeout_ms : 10000;
+	long ctmo = h->o.connect_timeout_ms > 0 ? h->o.connect_timeout_ms : tmo;
+	curl_off_t pre = 0, st = 0;
+	int64_t t0;
+	CURLcode rc;
+
+	memset(r, 0, sizeof *r);
+	memset(&x, 0, sizeof x);
+	x.r = r;
+	snprintf(cth, sizeof cth, "Content-Type: %s", ctype);
+	hl = curl_slist_append(hl, cth);
+	hl = curl_slist_append(hl, "Expect:");   /* cameras mishandle 100-continue */
+	if (authz) {
+		snprintf(ah, sizeof ah, "Authorization: %s", authz);
+		hl = curl_slist_append(hl, ah);
+		memset(ah, 0, sizeof ah);
+	}
+	if (hl == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctmo);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);   /* feeds on_debug (auth check) */
+	if (h->o.insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	t0 = ck_clock_wall_ms();
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(hl);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	if (x.too_big) {
+		ck_http_resp_free(r);
+		return ck_err_set(e, CK_DATAERR, "%s: reply larger than %u bytes", url,
+		    CK_HTTP_MAX_BODY);
+	}
+	if (rc != CURLE_OK) {
+		ck_http_resp_free(r);
+		return map_curl(rc, url, errbuf, tmo, e);
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME_T, &st);
+	r->sent_ms = t0 + pre / 1000;
+	r->recv_ms = t0 + st / 1000;
+	if (r->recv_ms < r->sent_ms)
+		r->recv_ms = r->sent_ms;
+	r->rtt_ms = r->recv_ms - r->sent_ms;
+	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	return 0;
+}

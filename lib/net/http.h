@@ -1,0 +1,53 @@
+/* http: HTTP POST on libcurl. Timeouts, an Authorization header (lib/onvif
+ * answers Digest 401s with lib/digest), TLS verified unless told otherwise, and the
+ * "> "/"< " wire trace (redacted) through ck_log_trace at -vv. */
+#ifndef CK_HTTP_H
+#define CK_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+#define CK_HTTP_MAX_BODY (8u << 20)
+
+typedef struct ck_http ck_http;
+
+typedef struct ck_http_opts {
+	long connect_timeout_ms;   /* 0: same as timeout_ms */
+	long timeout_ms;           /* whole exchange; 0: 10 s */
+	int insecure;              /* 1: do not verify TLS peer/host */
+} ck_http_opts;
+
+typedef struct ck_http_resp {
+	long status;               /* final HTTP status */
+	char *body;                /* NUL-terminated, malloc'd; ck_http_resp_free */
+	size_t len;
+	char date[64];             /* Date header of the final response, or "" */
+	char content_type[128];
+	char www_authenticate[512];/* the WWW-Authenticate challenge of the final
+	                              response (a SHA-256 Digest one preferred
+	                              when several are offered), or "" */
+	int64_t sent_ms;           /* wall clock when the request was on the wire */
+	int64_t recv_ms;           /* wall clock when the first reply byte came */
+	int64_t rtt_ms;            /* recv_ms - sent_ms (last request) */
+} ck_http_resp;
+
+/* A client that keeps its connection alive between posts; NULL on failure.
+ * Free with ck_http_free. */
+ck_http *ck_http_new(const ck_http_opts *o, ck_err *e);
+void ck_http_free(ck_http *h);
+/* POSTs body (len bytes, content type ctype) to url and fills r; authz (may
+ * be NULL) is sent as the Authorization header value (HTTP Digest answers
+ * are computed by the caller with lib/digest: libcurl's own Digest sends an
+ * empty-bodied probe POST first, which SOAP devices answer with a fault
+ * instead of a 401). Returns 0
+ * for any HTTP status (the caller judges it), or -1 with CK_NOHOST (cannot
+ * resolve), CK_UNAVAIL (refused, unreachable, TLS handshake/verification),
+ * CK_TEMPFAIL (timeout), CK_DATAERR (not HTTP, empty or oversized reply),
+ * CK_USAGE (bad URL/scheme), CK_SOFTWARE. */
+int ck_http_post(ck_http *h, const char *url, const char *ctype,
+    const char *body, size_t len, const char *authz, ck_http_resp *r, ck_err *e);
+void ck_http_resp_free(ck_http_resp *r);
+
+#endif

@@ -1,0 +1,66 @@
+/* net: sockets with deadlines. The only module besides http that opens
+ * sockets. Deadlines are absolute ck_clock_now_ms() values; -1 means none. */
+#ifndef CK_NET_H
+#define CK_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+
+
+/* Resolves host:port (numeric or name) for socktype SOCK_DGRAM/SOCK_STREAM;
+ * family AF_UNSPEC/AF_INET/AF_INET6. Returns 0, or -1 with CK_NOHOST. */
+int ck_net_resolve(const char *host, int port, int family, int socktype,
+    struct sockaddr_storage *ss, socklen_t *sl, ck_err *e);
+/* "1.2.3.4:5060" / "[::1]:5060" for sa into out; returns out. */
+const char *ck_net_addr_str(const struct sockaddr *sa, char *out, size_t outlen);
+/* Numeric address and port of sa. */
+void ck_net_addr_split(const struct sockaddr *sa, char *host, size_t hostlen, int *port);
+
+/* UDP socket bound to addr:port (addr NULL/"" = any, port 0 = ephemeral),
+ * non-blocking, SO_REUSEADDR. family as above. Returns fd or -1. */
+int ck_net_udp_bind(const char *addr, int port, int family, ck_err *e);
+/* TCP listening socket (SO_REUSEADDR, non-blocking, backlog 512); fd or -1. */
+int ck_net_tcp_listen(const char *addr, int port, int family, ck_err *e);
+/* Connects to host:port before the deadline; returns a non-blocking fd, or
+ * -1 with CK_NOHOST/CK_UNAVAIL (refused)/CK_TEMPFAIL (deadline). */
+int ck_net_tcp_connect(const char *host, int port, int64_t deadline, ck_err *e);
+/* The local port an fd is bound to, or -1. */
+int ck_net_local_port(int fd);
+
+/* Waits until fd is readable (events=POLLIN) or writable (POLLOUT).
+ * Returns 0 when ready, -1 with CK_TEMPFAIL at the deadline or CK_IOERR.
+ * EINTR returns -1 with CK_OK kind so callers can check a signal flag. */
+int ck_net_wait_fd(int fd, short events, int64_t deadline, ck_err *e);
+/* Reads up to n bytes before the deadline. Returns bytes read (0 = EOF), or -1. */
+ssize_t ck_net_read_deadline(int fd, void *buf, size_t n, int64_t deadline, ck_err *e);
+/* Writes all n bytes before the deadline. Returns 0 or -1. */
+int ck_net_write_all(int fd, const void *buf, size_t n, int64_t deadline, ck_err *e);
+/* recvfrom with deadline; returns bytes or -1 (CK_TEMPFAIL at deadline). */
+ssize_t ck_net_recvfrom_deadline(int fd, void *buf, size_t n,
+    struct sockaddr_storage *from, socklen_t *fromlen, int64_t deadline, ck_err *e);
+
+/* IPv4 interfaces that are up and multicast-capable (loopback included only
+ * when it has the MULTICAST flag). */
+typedef struct ck_net_iface {
+	char name[32];
+	unsigned index;
+	struct in_addr addr;
+	int is_loopback;
+} ck_net_iface;
+/* Fills up to max entries; returns the count, or -1. If only is non-NULL,
+ * just that interface (error CK_USAGE when it does not exist or is down). */
+int ck_net_ifaces_v4(ck_net_iface *out, int max, const char *only, ck_err *e);
+/* Joins an IPv4 multicast group on the interface with address ifaddr. */
+int ck_net_mcast_join_v4(int fd, const char *group, struct in_addr ifaddr, ck_err *e);
+/* Joins an IPv6 multicast group on interface index ifindex (0 = default). */
+int ck_net_mcast_join_v6(int fd, const char *group, unsigned ifindex, ck_err *e);
+/* Sets the outgoing interface for IPv4 multicast and TTL/loopback options. */
+int ck_net_mcast_out_v4(int fd, struct in_addr ifaddr, int ttl, ck_err *e);
+
+#endif

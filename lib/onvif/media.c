@@ -1,0 +1,319 @@
+/* media: Media/Media2 profile parsing, request bodies, URI helpers. */
+#include "onvif/media.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/cred.h"
+#include "base/opt.h"
+
+static void
+copy(char *dst, size_t n, const char *s)
+{
+	snprintf(dst, n, "%s", s ? s : "");
+}
+
+static int
+num_int(const char *s)
+{
+	long long v;
+
+	return s && ck_opt_parse_int(s, 0, 1000000, &v, NULL) == 0 ? (int)v : -1;
+}
+
+static double
+num_dbl(const char *s)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtod(s, &end);
+	return *end == '\0' && v >= 0 && v < 1e6 ? v : -1;
+}
+
+/* Encoder fields shared by VideoEncoderConfiguration (Media) and
+ * VideoEncoder2Configuration (Media2): both use the tt schema. */
+static void
+read_encoder(const ck_xml_node *enc, ck_media_profile *p)
+{
+	const ck_xml_node *res, *rc;
+	const char *s;
+
+	if (enc == NULL)
+		return;
+	copy(p->encoding, sizeof p->encoding, ck_xml_child_text(enc, CK_NS_TT, "Encoding"));
+	if ((res = ck_xml_child(enc, CK_NS_TT, "Resolution")) != NULL) {
+		p->width = num_int(ck_xml_child_text(res, CK_NS_TT, "Width"));
+		p->height = num_int(ck_xml_child_text(res, CK_NS_TT, "Height"));
+	}
+	if ((rc = ck_xml_child(enc, CK_NS_TT, "RateControl")) != NULL) {
+		p->frame_rate = num_dbl(ck_xml_child_text(rc, CK_NS_TT, "FrameRateLimit"));
+		if ((s = ck_xml_child_text(rc, CK_NS_TT, "BitrateLimit")) != NULL)
+			p->bitrate_kbps = num_int(s);
+	}
+}
+
+static void
+parse_v1(const ck_xml_node *pr, ck_media_profile *p)
+{
+	const ck_xml_node *n;
+
+	copy(p->name, sizeof p->name, ck_xml_child_text(pr, CK_NS_TT, "Name"));
+	if ((n = ck_xml_child(pr, CK_NS_TT, "VideoSourceConfiguration")) != NULL)
+		copy(p->video_source, sizeof p->video_source,
+		    ck_xml_child_text(n, CK_NS_TT, "SourceToken"));
+	read_encoder(ck_xml_child(pr, CK_NS_TT, "VideoEncoderConfiguration"), p);
+	if ((n = ck_xml_child(pr, CK_NS_TT, "AudioEncoderConfiguration")) != NULL)
+		copy(p->audio_encoding, sizeof p->audio_encoding,
+		    ck_xml_child_text(n, CK_NS_TT, "Encoding"));
+	if ((n = ck_xml_child(pr, CK_NS_TT, "PTZConfiguration")) != NULL)
+		copy(p->ptz_config, sizeof p->ptz_config, ck_xml_attr(n, "token"));
+}
+
+static void
+parse_v2(const ck_xml_node *pr, ck_media_profile *p)
+{
+	const ck_xml_node *cf = ck_xml_child(pr, CK_NS_TR2, "Configurations"), *n;
+
+	copy(p->name, sizeof p->name, ck_xml_child_text(pr, CK_NS_TR2, "Name"));
+	if (cf == NULL)
+		return;
+	if ((n = ck_xml_child(cf, CK_NS_TR2, "VideoSource")) != NULL)
+		copy(p->video_source, sizeof p->video_source,
+		    ck_xml_child_text(n, CK_NS_TT, "SourceToken"));
+	read_encoder(ck_xml_child(cf, CK_NS_TR2, "VideoEncoder"), p);
+	if ((n = ck_xml_child(cf, CK_NS_TR2, "AudioEncoder")) != NULL)
+		copy(p->audio_encoding, sizeof p->audio_encoding,
+		    ck_xml_child_text(n, CK_NS_TT, "Encoding"));
+	if ((n = ck_xml_child(cf, CK_NS_TR2, "PTZ")) != NULL)
+		copy(p->ptz_config, sizeof p->ptz_config, ck_xml_attr(n, "token"));
+}
+
+int
+ck_media_parse_profiles(const ck_xml_node *resp, int version, ck_media_profile *out,
+    int max, ck_err *e)
+{
+	const char *ns = version == 2 ? CK_NS_TR2 : CK_NS_TRT;
+	const ck_xml_node *pr;
+	const char *tok;
+	int n = 0;
+
+	if (!ck_xml_is(resp, ns, "GetProfilesResponse"))
+		return ck_err_set(e, CK_DATAERR, "not a Media%s GetProfilesResponse",
+		    version == 2 ? "2" : "");
+	for (pr = ck_xml_child(resp, ns, "Profiles"); pr && n < max;
+	    pr = ck_xml_next(pr, ns, "Profiles")) {
+		ck_media_profile *p = &out[n];
+		memset(p, 0, sizeof *p);
+		p->width = p->height = -1;
+		p->frame_rate = -1;
+		p->bitrate_kbps = -1;
+		tok = ck_xml_attr(pr, "token");
+		if (tok == NULL || *tok == '\0')
+			return ck_err_set(e, CK_DATAERR, "profile %d has no token", n + 1);
+		copy(p->token, sizeof p->token, tok);
+		p->fixed = ck_xml_bool(ck_xml_attr(pr, "fixed")) == 1;
+		if (version == 2)
+			parse_v2(pr, p);
+		else
+			parse_v1(pr, p);
+		n++;
+	}
+	return n;
+}
+
+const char *
+ck_media_profiles_body(int version)
+{
+	if (version == 2)   /* Type All: with configurations (default is none) */
+		return "<tr2:GetProfiles xmlns:tr2=\"" CK_NS_TR2 "\">"
+		    "<tr2:Type>All</tr2:Type></tr2:GetProfiles>";
+	return "<trt:GetProfiles xmlns:trt=\"" CK_NS_TRT "\"/>";
+}
+
+char *
+ck_media_stream_uri_body(int version, const char *token, int transport)
+{
+	/* Media: UDP = RTP/UDP, RTSP = RTP/RTSP/TCP, HTTP = RTP/RTSP/HTTP/TCP.
+	 * Media2: RtspUnicast, RTSP (interleaved), RtspOverHttp. */
+	static const char *v1[] = { "UDP", "RTSP", "HTTP" };
+	static const char *v2[] = { "RtspUnicast", "RTSP", "RtspOverHttp" };
+	char *tok = ck_xml_escape(token), *out = NULL;
+	int n;
+
+	if (tok == NULL || transport < 0 || transport > 2) {
+		free(tok);
+		return NULL;
+	}
+	if (version == 2)
+		n = asprintf(&out, "<tr2:GetStreamUri xmlns:tr2=\"" CK_NS_TR2 "\">"
+		    "<tr2:Protocol>%s</tr2:Protocol><tr2:ProfileToken>%s</tr2:ProfileToken>"
+		    "</tr2:GetStreamUri>", v2[transport], tok);
+	else
+		n = asprintf(&out, "<trt:GetStreamUri xmlns:trt=\"" CK_NS_TRT "\" "
+		    "xmlns:tt=\"" CK_NS_TT "\"><trt:StreamSetup><tt:Stream>RTP-Unicast"
+		    "</tt:Stream><tt:Transport><tt:Protocol>%s</tt:Protocol></tt:Transport>"
+		    "</trt:StreamSetup><trt:ProfileToken>%s</trt:ProfileToken>"
+		    "</trt:GetStreamUri>", v1[transport], tok);
+	free(tok);
+	return n < 0 ? NULL : out;
+}
+
+char *
+ck_media_snapshot_uri_body(int version, const char *token)
+{
+	char *tok = ck_xml_escape(token), *out = NULL;
+	const char *p = version == 2 ? "tr2" : "trt";
+	int n;
+
+	if (tok == NULL)
+		return NULL;
+	n = asprintf(&out, "<%s:GetSnapshotUri xmlns:%s=\"%s\"><%s:ProfileToken>%s"
+	    "</%s:ProfileToken></%s:GetSnapshotUri>", p, p,
+	    version == 2 ? CK_NS_TR2 : CK_NS_TRT, p, tok, p, p);
+	free(tok);
+	return n < 0 ? NULL : out;
+}
+
+const char *
+ck_media_parse_uri(const ck_xml_node *resp, int version, ck_err *e)
+{
+	const char *u = NULL;
+
+	if (resp == NULL)
+		;
+	else if (version == 2)
+		u = ck_xml_child_text(resp, CK_NS_TR2, "Uri");
+	else
+		u = ck_xml_child_text(ck_xml_child(resp, CK_NS_TRT, "MediaUri"), CK_NS_TT,
+		    "Uri");
+	if (u == NULL || *u == '\0') {
+		ck_err_set(e, CK_DATAERR, "%s without a Uri", resp ? resp->name : "reply");
+		return NULL;
+	}
+	return u;
+}
+
+int
+ck_media_transport(const char *s)
+{
+	if (strcasecmp(s, "udp") == 0)
+		return CK_TRANSPORT_UDP;
+	if (strcasecmp(s, "tcp") == 0)
+		return CK_TRANSPORT_TCP;
+	if (strcasecmp(s, "http") == 0)
+		return CK_TRANSPORT_HTTP;
+	return -1;
+}
+
+/* RFC 3986 userinfo: unreserved characters stay, everything else %XX
+ * (':' too, since it separates user from password). */
+static size_t
+pct_encode(const char *s, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || strchr("-._~", c)) {
+			if (o + 1 < outlen)
+				out[o] = (char)c;
+			o++;
+		} else {
+			if (o + 3 < outlen) {
+				out[o] = '%';
+				out[o + 1] = hex[c >> 4];
+				out[o + 2] = hex[c & 15];
+			}
+			o += 3;
+		}
+	}
+	if (outlen)
+		out[o < outlen ? o : outlen - 1] = '\0';
+	return o;
+}
+
+/* Splits uri into scheme:// (through the slashes), authority, rest. */
+static int
+split_uri(const char *uri, size_t *auth_start, size_t *auth_end)
+{
+	const char *p = strstr(uri, "://"), *q;
+
+	if (p == NULL || p == uri)
+		return -1;
+	for (q = uri; q < p; q++)
+		if (!isalnum((unsigned char)*q) && !strchr("+-.", *q))
+			return -1;
+	*auth_start = (size_t)(p + 3 - uri);
+	*auth_end = *auth_start + strcspn(p + 3, "/?#");
+	return 0;
+}
+
+int
+ck_media_uri_with_cred(const char *uri, const char *user, const char *pass,
+    char *out, size_t outlen, ck_err *e)
+{
+	size_t as, ae, host_at, need;
+	char u[768], pw[768];
+	const char *at;
+
+	if (split_uri(uri, &as, &ae) < 0)
+		return ck_err_set(e, CK_DATAERR, "'%s' is not a URI", uri);
+	/* drop userinfo already there: the last '@' of the authority */
+	host_at = as;
+	for (at = uri + as; at < uri + ae; at++)
+		if (*at == '@')
+			host_at = (size_t)(at - uri) + 1;
+	if (pct_encode(user ? user : "", u, sizeof u) >= sizeof u ||
+	    pct_encode(pass ? pass : "", pw, sizeof pw) >= sizeof pw)
+		return ck_err_set(e, CK_SOFTWARE, "credentials too long");
+	need = (size_t)snprintf(out, outlen, "%.*s%s%s%s@%s", (int)as, uri, u,
+	    pass ? ":" : "", pass ? pw : "", uri + host_at);
+	ck_cred_wipe_mem(pw, sizeof pw);
+	if (need >= outlen) {
+		ck_cred_wipe_mem(out, outlen);
+		return ck_err_set(e, CK_SOFTWARE, "URI too long");
+	}
+	return 0;
+}
+
+int
+ck_media_uri_rehost(const char *uri, const char *host, char *out, size_t outlen)
+{
+	size_t as, ae, hs, he;
+	const char *a, *p;
+	int v6 = strchr(host, ':') != NULL;
+	char h[300];
+
+	if (split_uri(uri, &as, &ae) < 0) {
+		if (snprintf(out, outlen, "%s", uri) >= (int)outlen)
+			return -1;
+		return 0;
+	}
+	hs = as;
+	for (a = uri + as; a < uri + ae; a++)
+		if (*a == '@')
+			hs = (size_t)(a - uri) + 1;
+	if (uri[hs] == '[') {
+		p = memchr(uri + hs, ']', ae - hs);
+		he = p ? (size_t)(p - uri) + 1 : ae;
+	} else {
+		p = memchr(uri + hs, ':', ae - hs);
+		he = p ? (size_t)(p - uri) : ae;
+	}
+	snprintf(h, sizeof h, v6 ? "[%s]" : "%s", host);
+	if (strlen(h) == he - hs && strncasecmp(h, uri + hs, he - hs) == 0) {
+		if (snprintf(out, outlen, "%s", uri) >= (int)outlen)
+			return -1;
+		return 0;
+	}
+	if (snprintf(out, outlen, "%.*s%s%s", (int)hs, uri, h, uri + he) >= (int)outlen)
+		return -1;
+	return 1;
+}

@@ -1,0 +1,64 @@
+/* media: ONVIF Media (ver10) and Media2 (ver20) profiles, stream and
+ * snapshot URIs, as pure builders and parsers (no I/O). Used by
+ * onvif-media and onvif-info.
+ *
+ *   ck_media_profile p[CK_MEDIA_MAX_PROFILES];
+ *   int n = ck_media_parse_profiles(resp.first, 2, p, CK_MEDIA_MAX_PROFILES, &e);
+ *   char *body = ck_media_stream_uri_body(2, p[0].token, CK_TRANSPORT_TCP);
+ */
+#ifndef CK_MEDIA_H
+#define CK_MEDIA_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "codec/xml.h"
+
+#define CK_MEDIA_MAX_PROFILES 32
+
+enum { CK_TRANSPORT_UDP, CK_TRANSPORT_TCP, CK_TRANSPORT_HTTP };
+
+typedef struct ck_media_profile {
+	char token[128];
+	char name[128];
+	int fixed;                   /* fixed="true": 1, else 0 */
+	char video_source[128];      /* VideoSource token, "" when none */
+	char encoding[32];           /* "H264", "H265", "JPEG", ..., "" if none */
+	int width, height;           /* -1 when absent */
+	double frame_rate;           /* FrameRateLimit, -1 when absent */
+	long bitrate_kbps;           /* BitrateLimit, -1 when absent */
+	char audio_encoding[32];     /* "" when no audio encoder */
+	char ptz_config[128];        /* PTZ configuration token, "" when none */
+} ck_media_profile;
+
+/* Parses a GetProfilesResponse of Media (version 1) or Media2 (version 2)
+ * into out[max]. Returns the number of profiles (0 is valid), or -1 with
+ * CK_DATAERR when resp is not that response or a profile has no token. */
+int ck_media_parse_profiles(const ck_xml_node *resp, int version,
+    ck_media_profile *out, int max, ck_err *e);
+
+/* GetProfiles request body for version 1 or 2 (static string). */
+const char *ck_media_profiles_body(int version);
+/* GetStreamUri body (RTP unicast; transport as above) for token; a
+ * malloc'd string (caller frees) or NULL on allocation failure. */
+char *ck_media_stream_uri_body(int version, const char *token, int transport);
+/* GetSnapshotUri body; malloc'd or NULL. */
+char *ck_media_snapshot_uri_body(int version, const char *token);
+/* The Uri of a GetStreamUriResponse/GetSnapshotUriResponse (Media:
+ * MediaUri/Uri, Media2: Uri). Returns a document-owned string, or NULL
+ * with CK_DATAERR. */
+const char *ck_media_parse_uri(const ck_xml_node *resp, int version, ck_err *e);
+/* Parses "udp", "tcp" or "http" (case-insensitive); -1 when unknown. */
+int ck_media_transport(const char *s);
+
+/* Puts percent-encoded user:pass@ into uri (replacing any userinfo) in
+ * out. Returns 0, or -1 with CK_DATAERR (not scheme://...) or CK_SOFTWARE
+ * (out too small). */
+int ck_media_uri_with_cred(const char *uri, const char *user, const char *pass,
+    char *out, size_t outlen, ck_err *e);
+/* Replaces the host of uri by host (port, path kept) into out when they
+ * differ; returns 1 if rewritten, 0 if copied as is, -1 when out is too
+ * small. Brackets are added for IPv6 hosts. */
+int ck_media_uri_rehost(const char *uri, const char *host, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,1028 @@
+#include "onvif/onvif.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "codec/digest.h"
+#include "base/log.h"
+#include "net/net.h"
+#include "base/opt.h"
+#include "cli/tool.h"
+#include "onvif/wsse.h"
+
+#define DEFAULT_PATH "/onvif/device_service"
+#define SOAP_CTYPE "application/soap+xml; charset=utf-8"
+#define MAX_SERVICES 32
+
+struct ck_onvif {
+	ck_onvif_target t;
+	ck_onvif_opts o;
+	char user[256], pass[256];
+	int have_pass;
+	ck_http *h;
+	int64_t offset_ms;
+	int calibrated, calibrating;
+	ck_onvif_service svc[MAX_SERVICES];
+	int nsvc, resolved;
+	ck_http_resp last;
+	ck_digest_chal chal;   /* the device's last Digest challenge */
+	int have_chal;
+	unsigned nc;           /* nonce count used with chal */
+	int demands_auth;      /* refused an unsigned call once: sign from now on */
+};
+
+/* ---- options ---- */
+
+void
+ck_onvif_opts_init(ck_onvif_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->auth = CK_AUTH_AUTO;
+	o->timeout_ms = 5000;
+}
+
+int
+ck_onvif_getopt(int c, const char *arg, ck_onvif_opts *o)
+{
+	ck_err e;
+	long long ms;
+
+	switch (c) {
+	case 'u':
+		o->user = arg;
+		return 1;
+	case CK_OPT_PASSWORD_FILE:
+		o->password_file = arg;
+		return 1;
+	case CK_OPT_AUTH:
+		if (strcmp(arg, "auto") == 0)
+			o->auth = CK_AUTH_AUTO;
+		else if (strcmp(arg, "wsse") == 0)
+			o->auth = CK_AUTH_WSSE;
+		else if (strcmp(arg, "digest") == 0)
+			o->auth = CK_AUTH_DIGEST;
+		else if (strcmp(arg, "none") == 0)
+			o->auth = CK_AUTH_NONE;
+		else {
+			ck_tool_usage_err("--auth: '%s' is not auto, wsse, digest or none", arg);
+			return -1;
+		}
+		return 1;
+	case 't':
+		if (ck_opt_parse_duration(arg, &ms, &e) < 0 || ms <= 0 || ms > 3600000) {
+			ck_tool_usage_err("--timeout: '%s' is not a duration between 1ms and 1h", arg);
+			return -1;
+		}
+		o->timeout_ms = (long)ms;
+		return 1;
+	case 'k':
+		o->insecure = 1;
+		return 1;
+	case CK_OPT_TRUST_XADDRS:
+		o->trust_xaddrs = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+ck_onvif_cred(const ck_onvif_opts *o, const char *host, ck_cred *c, ck_err *e)
+{
+	return ck_cred_load(c, "ONVIF", o->user, o->password_file, host, e);
+}
+
+/* ---- a purpose-built reader for string (array) values in one JSON object ---- */
+
+static const char *
+jws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return p;
+}
+
+static int
+hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i], d;
+		if (c >= '0' && c <= '9') d = c - '0';
+		else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+		else return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Parses a JSON string at p (at '"'); *out gets a malloc'd UTF-8 copy when
+ * out is not NULL. Returns the position after the closing quote, or NULL. */
+static const char *
+jstr(const char *p, char **out)
+{
+	size_t cap = 64, n = 0;
+	char *b = NULL;
+
+	if (*p != '"')
+		return NULL;
+	if (out && (b = malloc(cap)) == NULL)
+		return NULL;
+	for (p++; *p && *p != '"'; p++) {
+		char tmp[4];
+		size_t k = 1;
+		unsigned c = (unsigned char)*p;
+		if (c < 0x20)
+			goto bad;
+		tmp[0] = *p;
+		if (*p == '\\') {
+			p++;
+			switch (*p) {
+			case '"': case '\\': case '/': tmp[0] = *p; break;
+			case 'b': tmp[0] = '\b'; break;
+			case 'f': tmp[0] = '\f'; break;
+			case 'n': tmp[0] = '\n'; break;
+			case 'r': tmp[0] = '\r'; break;
+			case 't': tmp[0] = '\t'; break;
+			case 'u': {
+				int v = hex4(p + 1);
+				if (v < 0)
+					goto bad;
+				p += 4;
+				if (v >= 0xd800 && v <= 0xdfff)
+					v = 0xfffd;   /* surrogates: not needed for addresses */
+				if (v < 0x80) {
+					tmp[0] = (char)v;
+				} else if (v < 0x800) {
+					tmp[0] = (char)(0xc0 | (v >> 6));
+					tmp[1] = (char)(0x80 | (v & 0x3f));
+					k = 2;
+				} else {
+					tmp[0] = (char)(0xe0 | (v >> 12));
+					tmp[1] = (char)(0x80 | ((v >> 6) & 0x3f));
+					tmp[2] = (char)(0x80 | (v & 0x3f));
+					k = 3;
+				}
+				break;
+			}
+			default:
+				goto bad;
+			}
+		}
+		if (b) {
+			if (n + k + 1 > cap) {
+				char *nb = realloc(b, cap *= 2);
+				if (nb == NULL)
+					goto bad;
+				b = nb;
+			}
+			memcpy(b + n, tmp, k);
+			n += k;
+		}
+	}
+	if (*p != '"')
+		goto bad;
+	if (b) {
+		b[n] = '\0';
+		*out = b;
+	}
+	return p + 1;
+bad:
+	free(b);
+	return NULL;
+}
+
+/* Skips any JSON value; returns the position after it, or NULL. */
+static const char *
+jskip(const char *p, int depth)
+{
+	p = jws(p);
+	if (depth > 32)
+		return NULL;
+	if (*p == '"')
+		return jstr(p, NULL);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		p = jws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if ((p = jstr(jws(p), NULL)) == NULL)
+					return NULL;
+				p = jws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			if ((p = jskip(p, depth + 1)) == NULL)
+				return NULL;
+			p = jws(p);
+			if (*p == ',') {
+				p++;
+				continue;
+			}
+			if (*p == close)
+				return p + 1;
+			return NULL;
+		}
+	}
+	if (*p == '-' || isalnum((unsigned char)*p)) {
+		while (*p == '-' || *p == '+' || *p == '.' || isalnum((unsigned char)*p))
+			p++;
+		return p;
+	}
+	return NULL;
+}
+
+int
+ck_onvif_json_strings(const char *json, const char *key, char **out, int max,
+    ck_err *e)
+{
+	const char *p = jws(json);
+	int n = 0, found = 0;
+
+	if (*p != '{')
+		return ck_err_set(e, CK_DATAERR, "not a JSON object");
+	p = jws(p + 1);
+	if (*p == '}')
+		return 0;
+	for (;;) {
+		char *k = NULL;
+		if ((p = jstr(jws(p), &k)) == NULL)
+			goto bad;
+		p = jws(p);
+		if (*p++ != ':') {
+			free(k);
+			goto bad;
+		}
+		p = jws(p);
+		if (!found && strcmp(k, key) == 0 && (*p == '[' || *p == '"')) {
+			found = 1;
+			if (*p == '"') {
+				char *s = NULL;
+				if ((p = jstr(p, &s)) == NULL) {
+					free(k);
+					goto bad;
+				}
+				if (n < max)
+					out[n++] = s;
+				else
+					free(s);
+			} else {
+				p = jws(p + 1);
+				while (*p != ']') {
+					char *s = NULL;
+					if (*p == '"') {
+						if ((p = jstr(p, &s)) == NULL) {
+							free(k);
+							goto bad;
+						}
+						if (n < max)
+							out[n++] = s;
+						else
+							free(s);
+					} else if ((p = jskip(p, 1)) == NULL) {
+						free(k);
+						goto bad;
+					}
+					p = jws(p);
+					if (*p == ',')
+						p = jws(p + 1);
+					else if (*p != ']') {
+						free(k);
+						goto bad;
+					}
+				}
+				p++;
+			}
+		} else if ((p = jskip(p, 1)) == NULL) {
+			free(k);
+			goto bad;
+		}
+		free(k);
+		p = jws(p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '}')
+			break;
+		goto bad;
+	}
+	return n;
+bad:
+	while (n > 0)
+		free(out[--n]);
+	return ck_err_set(e, CK_DATAERR, "malformed JSON line");
+}
+
+/* ---- targets ---- */
+
+static int
+target_from_url(const char *s, ck_onvif_target *t, ck_err *e)
+{
+	ck_opt_url u;
+
+	if (ck_opt_parse_url(s, &u, e) < 0)
+		return -1;
+	if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0)
+		return ck_err_set(e, CK_USAGE, "'%s': only http and https URLs", s);
+	if (strcmp(u.path, "/") == 0)
+		snprintf(u.path, sizeof u.path, "%s", DEFAULT_PATH);
+	u.user[0] = '\0';   /* credentials never come from the URL */
+	snprintf(t->scheme, sizeof t->scheme, "%s", u.scheme);
+	snprintf(t->host, sizeof t->host, "%s", u.host);
+	t->port = u.port;
+	snprintf(t->path, sizeof t->path, "%s", u.path);
+	if (ck_opt_format_url(&u, t->url, sizeof t->url) < 0)
+		return ck_err_set(e, CK_USAGE, "'%s': URL too long", s);
+	return 0;
+}
+
+int
+ck_onvif_target_parse(const char *s, ck_onvif_target *t, ck_err *e)
+{
+	char buf[4096];
+	size_t n;
+
+	memset(t, 0, sizeof *t);
+	s = jws(s);
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0)
+		return ck_err_set(e, CK_USAGE, "empty target");
+	if (s[0] == '{') {
+		static const char *const keys[] = { "xaddrs", "xaddr", "url", "device", NULL };
+		char *addrs[16];
+		char *json = strndup(s, n);
+		int rc = -1;
+
+		if (json == NULL)
+			return ck_err_set(e, CK_SOFTWARE, "out of memory");
+		for (int k = 0; keys[k] && rc < 0; k++) {
+			int m = ck_onvif_json_strings(json, keys[k], addrs, 16, e);
+			if (m < 0)
+				break;
+			for (int i = 0; i < m; i++) {
+				/* WS-Discovery XAddrs may be one space-separated string */
+				char *save = NULL, *tok;
+				for (tok = strtok_r(addrs[i], " \t", &save); tok && rc < 0;
+				    tok = strtok_r(NULL, " \t", &save))
+					if ((strncasecmp(tok, "http://", 7) == 0 ||
+					    strncasecmp(tok, "https://", 8) == 0) &&
+					    target_from_url(tok, t, NULL) == 0)
+						rc = 0;
+				free(addrs[i]);
+			}
+		}
+		free(json);
+		if (rc < 0 && (e == NULL || e->kind != CK_DATAERR))
+			ck_err_set(e, CK_DATAERR, "JSON record has no usable \"xaddrs\" http(s) address");
+		else if (rc < 0)
+			ck_err_wrap(e, "target");
+		return rc;
+	}
+	if (n >= sizeof buf)
+		return ck_err_set(e, CK_USAGE, "target too long");
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (strstr(buf, "://"))
+		return target_from_url(buf, t, e);
+	snprintf(t->scheme, sizeof t->scheme, "http");
+	if (ck_opt_parse_hostport(buf, t->host, sizeof t->host, &t->port, 80, e) < 0)
+		return -1;
+	snprintf(t->path, sizeof t->path, "%s", DEFAULT_PATH);
+	{
+		ck_opt_url u;
+		memset(&u, 0, sizeof u);
+		snprintf(u.scheme, sizeof u.scheme, "http");
+		snprintf(u.host, sizeof u.host, "%s", t->host);
+		u.port = t->port;
+		snprintf(u.path, sizeof u.path, "%s", DEFAULT_PATH);
+		if (ck_opt_format_url(&u, t->url, sizeof t->url) < 0)
+			return ck_err_set(e, CK_USAGE, "target too long");
+	}
+	return 0;
+}
+
+/* ---- client ---- */
+
+ck_onvif *
+ck_onvif_new(const ck_onvif_target *t, const ck_onvif_opts *o,
+    const ck_cred *cred, ck_err *e)
+{
+	ck_onvif *c;
+	ck_http_opts ho;
+	ck_cred host;
+
+	memset(&host, 0, sizeof host);
+	if (cred == NULL || !cred->have_pass ||
+	    strcmp(cred->source, "credentials file") == 0) {
+		if (ck_onvif_cred(o, t->host, &host, e) < 0)
+			return NULL;
+		if (host.have_pass)
+			cred = &host;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		ck_cred_wipe(&host);
+		ck_err_set(e, CK_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	c->t = *t;
+	c->o = *o;
+	if (cred) {
+		snprintf(c->user, sizeof c->user, "%s", cred->user);
+		if (cred->have_pass) {
+			snprintf(c->pass, sizeof c->pass, "%s", cred->pass);
+			c->have_pass = 1;
+		}
+	}
+	ck_cred_wipe(&host);
+	memset(&ho, 0, sizeof ho);
+	ho.timeout_ms = o->timeout_ms;
+	ho.insecure = o->insecure;
+	c->h = ck_http_new(&ho, e);
+	if (c->h == NULL) {
+		ck_onvif_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+const char *
+ck_onvif_user(const ck_onvif *c)
+{
+	return c->user;
+}
+
+const char *
+ck_onvif_password(const ck_onvif *c)
+{
+	return c->have_pass ? c->pass : "";
+}
+
+void
+ck_onvif_free(ck_onvif *c)
+{
+	if (c == NULL)
+		return;
+	ck_http_free(c->h);
+	ck_cred_wipe_mem(c->pass, sizeof c->pass);
+	free(c);
+}
+
+const ck_onvif_target *
+ck_onvif_get_target(const ck_onvif *c)
+{
+	return &c->t;
+}
+
+const ck_http_resp *
+ck_onvif_last(const ck_onvif *c)
+{
+	return &c->last;
+}
+
+int64_t
+ck_onvif_offset_ms(const ck_onvif *c)
+{
+	return c->offset_ms;
+}
+
+void
+ck_onvif_set_offset_ms(ck_onvif *c, int64_t offset_ms)
+{
+	c->offset_ms = offset_ms;
+	c->calibrated = 1;
+}
+
+/* Offset from the HTTP Date header, when the body gave no usable time. */
+static int
+offset_from_date(const ck_http_resp *r, int64_t *off)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof tm);
+	if (r->date[0] == '\0')
+		return -1;
+	end = strptime(r->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL)
+		return -1;
+	*off = (int64_t)timegm(&tm) * 1000 - (r->sent_ms + r->rtt_ms / 2);
+	return 0;
+}
+
+/* The Authorization value answering the cached challenge for url, into out;
+ * returns 0, or -1 when there is none to answer. */
+static int
+digest_authz(ck_onvif *c, const char *url, char *out, size_t outlen)
+{
+	ck_opt_url u;
+
+	if (!c->have_chal || ck_opt_parse_url(url, &u, NULL) < 0)
+		return -1;
+	c->nc++;
+	return ck_digest_build_auth(&c->chal, c->user, c->pass, "POST", u.path,
+	    c->nc, NULL, out, outlen, NULL) < 0 ? -1 : 0;
+}
+
+static int
+post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
+    ck_soap_resp *r, ck_soap_fault *f, int *demanded, ck_err *e)
+{
+	int wsse = signed_ && (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_WSSE);
+	int digest = signed_ && (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_DIGEST);
+	char *hdr = NULL, *env = NULL, authz[1024];
+	int sent_authz = 0;
+	ck_http_resp hr;
+	int rc;
+
+	*demanded = 0;
+	for (int round = 0; round < 2; round++) {
+		free(env);
+		env = NULL;
+		if (wsse) {
+			/* a fresh token (nonce, Created) for every post */
+			char *tok = ck_wsse_header(c->user, c->pass, c->offset_ms, e);
+			size_t n;
+			if (tok == NULL)
+				return -1;
+			n = strlen(tok) + (q->header_xml ? strlen(q->header_xml) : 0) + 1;
+			hdr = malloc(n);
+			if (hdr)
+				snprintf(hdr, n, "%s%s", tok, q->header_xml ? q->header_xml : "");
+			ck_cred_wipe_mem(tok, strlen(tok));
+			free(tok);
+			if (hdr == NULL)
+				return ck_err_set(e, CK_SOFTWARE, "out of memory");
+		}
+		env = ck_soap_envelope(hdr ? hdr : q->header_xml, q->body_xml);
+		free(hdr);
+		hdr = NULL;
+		if (env == NULL)
+			return ck_err_set(e, CK_SOFTWARE, "out of memory");
+		sent_authz = digest && digest_authz(c, url, authz, sizeof authz) == 0;
+		rc = ck_http_post(c->h, url, SOAP_CTYPE, env, strlen(env),
+		    sent_authz ? authz : NULL, &hr, e);
+		ck_cred_wipe_mem(authz, sizeof authz);
+		ck_cred_wipe_mem(env, strlen(env));
+		if (rc < 0) {
+			free(env);
+			return -1;
+		}
+		ck_http_resp_free(&c->last);
+		c->last = hr;
+		c->last.body = NULL;
+		if (hr.status != 401 || !digest)
+			break;
+		/* answer (or re-answer a stale) Digest challenge once */
+		{
+			ck_digest_chal ch;
+			if (hr.www_authenticate[0] == '\0' ||
+			    ck_digest_parse_challenge(hr.www_authenticate, &ch, NULL) < 0 ||
+			    (sent_authz && !ch.stale) || round == 1)
+				break;
+			c->chal = ch;
+			c->have_chal = 1;
+			c->nc = 0;
+			ck_log_info("answering the HTTP Digest challenge (%s)",
+			    ck_digest_alg_name(ch.alg));
+			free(hr.body);
+		}
+	}
+	free(env);
+	if (hr.status == 401) {
+		ck_digest_chal ch;
+		*demanded = 1;
+		/* keep an unsigned attempt's challenge for the signed retry */
+		if (!signed_ && (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_DIGEST) &&
+		    ck_digest_parse_challenge(hr.www_authenticate, &ch, NULL) == 0) {
+			c->chal = ch;
+			c->have_chal = 1;
+			c->nc = 0;
+		}
+		if (sent_authz)
+			rc = ck_err_set(e, CK_NOPERM, "%s: HTTP Digest authentication rejected (401)", url);
+		else if (!signed_)
+			rc = ck_err_set(e, CK_NOPERM, "%s: device demands authentication (HTTP 401)", url);
+		else if (digest)
+			rc = ck_err_set(e, CK_NOPERM, "%s: HTTP 401 without a usable Digest challenge", url);
+		else
+			rc = ck_err_set(e, CK_NOPERM, "%s: HTTP 401%s", url,
+			    c->o.auth == CK_AUTH_WSSE ? " (the device wants HTTP Digest: --auth auto or digest)" : "");
+		free(hr.body);
+		return rc;
+	}
+	rc = ck_soap_parse(hr.body, hr.len, r, f, e);
+	if (rc < 0) {
+		if (e && e->kind == CK_NOPERM)
+			*demanded = 1;
+		if (e && e->kind == CK_DATAERR && (hr.status < 200 || hr.status > 299))
+			ck_err_set(e, CK_PROTO, "%s: HTTP %ld (%s)", url, hr.status,
+			    hr.len ? "body is not SOAP" : "empty body");
+		else
+			ck_err_wrap(e, "%s", url);
+		free(hr.body);
+		return -1;
+	}
+	free(hr.body);
+	if (hr.status < 200 || hr.status > 299) {
+		ck_soap_resp_free(r);
+		return ck_err_set(e, CK_PROTO, "%s: HTTP %ld", url, hr.status);
+	}
+	return 0;
+}
+
+int
+ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
+    ck_soap_fault *f, ck_err *e)
+{
+	const char *url = q->url;
+	int can_sign = c->have_pass && c->o.auth != CK_AUTH_NONE;
+	int sign = can_sign && (!(q->flags & CK_ONVIF_NOAUTH) ||
+	    ((q->flags & CK_ONVIF_RETRY_AUTH) && c->demands_auth));
+	int demanded, rc;
+
+	memset(r, 0, sizeof *r);
+	if (url == NULL && (url = ck_onvif_service_url(c, q->service ? q->service : "device", e)) == NULL)
+		return -1;
+	if (sign && !c->calibrated && !c->calibrating &&
+	    (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_WSSE)) {
+		ck_err ce;
+		if (ck_onvif_get_time(c, NULL, NULL, NULL, &ce) < 0) {
+			if (ce.kind == CK_TEMPFAIL || ce.kind == CK_UNAVAIL || ce.kind == CK_NOHOST) {
+				*e = ce;
+				return -1;
+			}
+			ck_log_info("clock calibration failed (%s); signing with the local clock", ce.msg);
+		}
+	}
+	ck_log_info("POST %s%s", url, sign ? " (signed)" : "");
+	rc = post_once(c, url, q, sign, r, f, &demanded, e);
+	if (rc < 0 && demanded && sign && (q->flags & CK_ONVIF_NOAUTH) &&
+	    e && e->kind == CK_NOPERM) {
+		/* signed straight away because the device wanted it before, and
+		 * refused: its clock may have moved (--set, NTP); start over
+		 * unsigned, with the Date header as the clock */
+		ck_log_info("signed request refused; retrying the unsigned way");
+		c->demands_auth = 0;
+		c->calibrated = 0;
+		c->offset_ms = 0;
+		return ck_onvif_request(c, q, r, f, e);
+	}
+	if (rc < 0 && demanded && !sign && (q->flags & CK_ONVIF_RETRY_AUTH)) {
+		if (!can_sign)
+			return ck_err_set(e, CK_NOPERM, "%s: device demands authentication and %s",
+			    url, c->o.auth == CK_AUTH_NONE ? "--auth none was given" :
+			    "no password is configured (--password-file, ONVIF_PASSWORD)");
+		ck_log_info("device demands authentication; retrying signed");
+		c->demands_auth = 1;
+		if (!c->calibrated) {
+			/* not calibrated yet: the HTTP Date header is the best clue */
+			int64_t off;
+			if (offset_from_date(&c->last, &off) == 0)
+				c->offset_ms = off;
+		}
+		rc = post_once(c, url, q, 1, r, f, &demanded, e);
+	}
+	if (rc < 0 && demanded && !can_sign && !(q->flags & CK_ONVIF_RETRY_AUTH) &&
+	    c->o.auth != CK_AUTH_NONE && e && e->kind == CK_NOPERM)
+		ck_err_wrap(e, "no password configured (--password-file, ONVIF_PASSWORD)");
+	return rc;
+}
+
+int
+ck_onvif_call(ck_onvif *c, const char *service, const char *body_xml,
+    ck_soap_resp *r, ck_err *e)
+{
+	ck_onvif_req q;
+
+	memset(&q, 0, sizeof q);
+	q.service = service;
+	q.body_xml = body_xml;
+	return ck_onvif_request(c, &q, r, NULL, e);
+}
+
+/* ---- time ---- */
+
+static int
+read_num(const ck_xml_node *n, const char *name, int lo, int hi, int *out, ck_err *e)
+{
+	const char *s = ck_xml_child_text(n, CK_NS_TT, name);
+	long long v;
+
+	if (s == NULL)
+		return ck_err_set(e, CK_DATAERR, "SystemDateAndTime: %s missing", name);
+	if (ck_opt_parse_int(s, lo, hi, &v, NULL) < 0)
+		return ck_err_set(e, CK_DATAERR, "SystemDateAndTime: %s '%s' out of range", name, s);
+	*out = (int)v;
+	return 0;
+}
+
+static int
+read_dt(const ck_xml_node *dt, int out[6], ck_err *e)
+{
+	const ck_xml_node *d = ck_xml_child(dt, CK_NS_TT, "Date");
+	const ck_xml_node *t = ck_xml_child(dt, CK_NS_TT, "Time");
+
+	if (d == NULL || t == NULL)
+		return ck_err_set(e, CK_DATAERR, "SystemDateAndTime: %s without Date or Time",
+		    dt->name);
+	if (read_num(d, "Year", 1970, 9999, &out[0], e) < 0 ||
+	    read_num(d, "Month", 1, 12, &out[1], e) < 0 ||
+	    read_num(d, "Day", 1, 31, &out[2], e) < 0 ||
+	    read_num(t, "Hour", 0, 23, &out[3], e) < 0 ||
+	    read_num(t, "Minute", 0, 59, &out[4], e) < 0 ||
+	    read_num(t, "Second", 0, 60, &out[5], e) < 0)
+		return -1;
+	return 0;
+}
+
+int
+ck_onvif_parse_time(const ck_xml_node *resp, ck_onvif_time *t, ck_err *e)
+{
+	const ck_xml_node *s, *n;
+	const char *v;
+
+	memset(t, 0, sizeof *t);
+	t->dst = -1;
+	s = ck_xml_child(resp, CK_NS_TDS, "SystemDateAndTime");
+	if (s == NULL)
+		s = ck_xml_child(resp, CK_NS_TT, "SystemDateAndTime");
+	if (s == NULL)
+		return ck_err_set(e, CK_DATAERR, "reply has no SystemDateAndTime");
+	v = ck_xml_child_text(s, CK_NS_TT, "DateTimeType");
+	snprintf(t->date_time_type, sizeof t->date_time_type, "%s", v ? v : "");
+	t->dst = ck_xml_bool(ck_xml_child_text(s, CK_NS_TT, "DaylightSavings"));
+	v = ck_xml_path_text(s, CK_NS_TT, "TimeZone/TZ");
+	snprintf(t->tz, sizeof t->tz, "%s", v ? v : "");
+	if ((n = ck_xml_child(s, CK_NS_TT, "UTCDateTime")) != NULL) {
+		struct tm tm;
+		if (read_dt(n, t->utc, e) < 0)
+			return -1;
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = t->utc[0] - 1900;
+		tm.tm_mon = t->utc[1] - 1;
+		tm.tm_mday = t->utc[2];
+		tm.tm_hour = t->utc[3];
+		tm.tm_min = t->utc[4];
+		tm.tm_sec = t->utc[5];
+		t->utc_ms = (int64_t)timegm(&tm) * 1000;
+		t->has_utc = 1;
+	}
+	if ((n = ck_xml_child(s, CK_NS_TT, "LocalDateTime")) != NULL) {
+		if (read_dt(n, t->local, e) < 0)
+			return -1;
+		t->has_local = 1;
+	}
+	return 0;
+}
+
+static const char GET_TIME[] =
+    "<tds:GetSystemDateAndTime xmlns:tds=\"" CK_NS_TDS "\"/>";
+
+int
+ck_onvif_get_time(ck_onvif *c, ck_onvif_time *tout, int64_t *offset_ms,
+    int64_t *rtt_ms, ck_err *e)
+{
+	ck_onvif_req q;
+	ck_soap_resp r;
+	ck_onvif_time t;
+	int rc;
+
+	memset(&q, 0, sizeof q);
+	q.url = c->t.url;
+	q.body_xml = GET_TIME;
+	q.flags = CK_ONVIF_NOAUTH | CK_ONVIF_RETRY_AUTH;
+	c->calibrating = 1;
+	rc = ck_onvif_request(c, &q, &r, NULL, e);
+	c->calibrating = 0;
+	if (rc < 0)
+		return -1;
+	if (!ck_xml_is(r.first, CK_NS_TDS, "GetSystemDateAndTimeResponse")) {
+		ck_err_set(e, CK_DATAERR, "%s: unexpected reply {%s}%s", c->t.url,
+		    r.first ? r.first->ns : "", r.first ? r.first->name : "(empty body)");
+		ck_soap_resp_free(&r);
+		return -1;
+	}
+	rc = ck_onvif_parse_time(r.first, &t, e);
+	ck_soap_resp_free(&r);
+	if (rc < 0)
+		return ck_err_wrap(e, "%s", c->t.url);
+	if (t.has_utc) {
+		/* the device truncates to whole seconds: its clock was somewhere
+		 * in [utc, utc + 1 s) when it answered; take the middle */
+		c->offset_ms = t.utc_ms + 500 - (c->last.sent_ms + c->last.rtt_ms / 2);
+		c->calibrated = 1;
+		ck_log_info("device clock offset %+lld ms (rtt %lld ms)",
+		    (long long)c->offset_ms, (long long)c->last.rtt_ms);
+	} else {
+		int64_t off;
+		if (offset_from_date(&c->last, &off) == 0) {
+			c->offset_ms = off;
+			c->calibrated = 1;
+		}
+	}
+	if (tout)
+		*tout = t;
+	if (offset_ms)
+		*offset_ms = c->offset_ms;
+	if (rtt_ms)
+		*rtt_ms = c->last.rtt_ms;
+	return 0;
+}
+
+/* ---- services ---- */
+
+static const struct { const char *name, *ns; } svc_names[] = {
+	{ "device", CK_NS_TDS },
+	{ "media", CK_NS_TRT },
+	{ "media2", CK_NS_TR2 },
+	{ "ptz", CK_NS_TPTZ },
+	{ "events", CK_NS_TEV },
+	{ "imaging", CK_NS_TIMG },
+	{ "analytics", CK_NS_TAN },
+	{ "deviceio", "http://www.onvif.org/ver10/deviceIO/wsdl" },
+	{ "recording", "http://www.onvif.org/ver10/recording/wsdl" },
+	{ "search", "http://www.onvif.org/ver10/search/wsdl" },
+	{ "replay", "http://www.onvif.org/ver10/replay/wsdl" },
+	{ NULL, NULL }
+};
+
+const char *
+ck_onvif_service_ns(const char *name)
+{
+	if (strstr(name, "://") || strncmp(name, "urn:", 4) == 0)
+		return name;
+	for (int i = 0; svc_names[i].name; i++)
+		if (strcasecmp(name, svc_names[i].name) == 0)
+			return svc_names[i].ns;
+	return NULL;
+}
+
+void
+ck_onvif_rewrite_xaddr(const ck_onvif_target *t, const char *xaddr, int trust,
+    char *out, size_t outlen)
+{
+	ck_opt_url u, tu;
+	const char *path = NULL, *p;
+
+	if (trust || ck_opt_parse_url(xaddr, &u, NULL) == 0) {
+		if (trust || strcasecmp(u.host, t->host) == 0) {
+			snprintf(out, outlen, "%s", xaddr);
+			return;
+		}
+		path = u.path;
+	} else if ((p = strstr(xaddr, "://")) != NULL) {
+		/* unparsable authority (e.g. a doubled port): keep only the path */
+		path = strchr(p + 3, '/');
+	}
+	memset(&tu, 0, sizeof tu);
+	snprintf(tu.scheme, sizeof tu.scheme, "%s", t->scheme);
+	snprintf(tu.host, sizeof tu.host, "%s", t->host);
+	tu.port = t->port;
+	snprintf(tu.path, sizeof tu.path, "%s", path ? path : t->path);
+	if (ck_opt_format_url(&tu, out, outlen) < 0)
+		snprintf(out, outlen, "%s", xaddr);
+	else if (strcmp(out, xaddr) != 0)
+		ck_log_info("XAddr %s rewritten to %s (--trust-xaddrs keeps it)", xaddr, out);
+}
+
+static void
+add_service(ck_onvif *c, const char *ns, const char *xaddr, int major, int minor)
+{
+	ck_onvif_service *s;
+
+	if (ns == NULL || xaddr == NULL || !ns[0] || !xaddr[0] || c->nsvc >= MAX_SERVICES)
+		return;
+	for (int i = 0; i < c->nsvc; i++)
+		if (strcmp(c->svc[i].ns, ns) == 0)
+			return;
+	s = &c->svc[c->nsvc++];
+	snprintf(s->ns, sizeof s->ns, "%s", ns);
+	snprintf(s->advertised, sizeof s->advertised, "%s", xaddr);
+	/* WS-Discovery style lists: take the first address */
+	s->advertised[strcspn(s->advertised, " \t")] = '\0';
+	ck_onvif_rewrite_xaddr(&c->t, s->advertised, c->o.trust_xaddrs, s->xaddr,
+	    sizeof s->xaddr);
+	s->major = major;
+	s->minor = minor;
+}
+
+static int
+from_services(ck_onvif *c, const ck_xml_node *resp)
+{
+	for (const ck_xml_node *s = ck_xml_child(resp, CK_NS_TDS, "Service"); s;
+	    s = ck_xml_next(s, CK_NS_TDS, "Service")) {
+		const ck_xml_node *v = ck_xml_child(s, CK_NS_TDS, "Version");
+		long long ma = -1, mi = -1;
+		const char *t;
+		if ((t = ck_xml_child_text(v, CK_NS_TT, "Major")) != NULL)
+			ck_opt_parse_int(t, 0, 1000, &ma, NULL);
+		if ((t = ck_xml_child_text(v, CK_NS_TT, "Minor")) != NULL)
+			ck_opt_parse_int(t, 0, 100000, &mi, NULL);
+		add_service(c, ck_xml_child_text(s, CK_NS_TDS, "Namespace"),
+		    ck_xml_child_text(s, CK_NS_TDS, "XAddr"), (int)ma, (int)mi);
+	}
+	return c->nsvc;
+}
+
+static int
+from_capabilities(ck_onvif *c, const ck_xml_node *resp)
+{
+	static const struct { const char *path, *ns; } caps[] = {
+		{ "Device", CK_NS_TDS }, { "Media", CK_NS_TRT }, { "PTZ", CK_NS_TPTZ },
+		{ "Events", CK_NS_TEV }, { "Imaging", CK_NS_TIMG },
+		{ "Analytics", CK_NS_TAN },
+		{ "Extension/DeviceIO", "http://www.onvif.org/ver10/deviceIO/wsdl" },
+		{ "Extension/Recording", "http://www.onvif.org/ver10/recording/wsdl" },
+		{ "Extension/Search", "http://www.onvif.org/ver10/search/wsdl" },
+		{ "Extension/Replay", "http://www.onvif.org/ver10/replay/wsdl" },
+		{ NULL, NULL }
+	};
+	const ck_xml_node *cap = ck_xml_child(resp, CK_NS_TDS, "Capabilities");
+
+	for (int i = 0; caps[i].path; i++) {
+		const ck_xml_node *n = ck_xml_path(cap, CK_NS_TT, caps[i].path);
+		add_service(c, caps[i].ns, ck_xml_child_text(n, CK_NS_TT, "XAddr"), -1, -1);
+	}
+	return c->nsvc;
+}
+
+int
+ck_onvif_services(ck_onvif *c, const ck_onvif_service **list, ck_err *e)
+{
+	ck_onvif_req q;
+	ck_soap_resp r;
+	ck_err se;
+
+	if (c->resolved) {
+		if (list)
+			*list = c->svc;
+		return c->nsvc;
+	}
+	memset(&q, 0, sizeof q);
+	q.url = c->t.url;
+	q.body_xml = "<tds:GetServices xmlns:tds=\"" CK_NS_TDS "\">"
+	    "<tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>";
+	if (ck_onvif_request(c, &q, &r, NULL, &se) == 0) {
+		if (ck_xml_is(r.first, CK_NS_TDS, "GetServicesResponse"))
+			from_services(c, r.first);
+		ck_soap_resp_free(&r);
+	} else if (se.kind == CK_TEMPFAIL || se.kind == CK_UNAVAIL || se.kind == CK_NOHOST) {
+		*e = se;
+		return -1;
+	} else {
+		ck_log_info("GetServices failed (%s); trying GetCapabilities", se.msg);
+	}
+	if (c->nsvc == 0) {
+		ck_err ce;
+		/* Tapo and others answer GetCapabilities even unsigned */
+		q.body_xml = "<tds:GetCapabilities xmlns:tds=\"" CK_NS_TDS "\">"
+		    "<tds:Category>All</tds:Category></tds:GetCapabilities>";
+		q.flags = c->have_pass ? 0 : CK_ONVIF_NOAUTH;
+		if (ck_onvif_request(c, &q, &r, NULL, &ce) < 0) {
+			*e = se.kind != CK_OK ? se : ce;
+			return -1;
+		}
+		if (ck_xml_is(r.first, CK_NS_TDS, "GetCapabilitiesResponse"))
+			from_capabilities(c, r.first);
+		ck_soap_resp_free(&r);
+		if (c->nsvc == 0)
+			return ck_err_set(e, CK_PROTO, "%s: neither GetServices nor "
+			    "GetCapabilities listed any service", c->t.url);
+	}
+	c->resolved = 1;
+	if (list)
+		*list = c->svc;
+	return c->nsvc;
+}
+
+const char *
+ck_onvif_service_url(ck_onvif *c, const char *service, ck_err *e)
+{
+	const char *ns = ck_onvif_service_ns(service);
+
+	if (ns == NULL) {
+		ck_err_set(e, CK_USAGE, "unknown service '%s' (device, media, media2, ptz, "
+		    "events, imaging, analytics, deviceio, recording, search, replay, or a "
+		    "namespace URI)", service);
+		return NULL;
+	}
+	if (strcmp(ns, CK_NS_TDS) == 0)
+		return c->t.url;
+	if (ck_onvif_services(c, NULL, e) < 0)
+		return NULL;
+	for (int i = 0; i < c->nsvc; i++)
+		if (strcmp(c->svc[i].ns, ns) == 0)
+			return c->svc[i].xaddr;
+	ck_err_set(e, CK_PROTO, "%s: the device offers no %s service", c->t.url, service);
+	return NULL;
+}
