@@ -65,6 +65,8 @@ typedef struct sdpent {
 	int af, tcp;
 	uint8_t addr[16];
 	uint16_t port;
+	int used;                     /* packets of this call's medium seen */
+	const char *found;            /* "sdp" or "rtsp" */
 	ck_sdp_media m;
 } sdpent;
 
@@ -289,8 +291,24 @@ sdp_lookup(const ck_rtpscan *s, int af, int tcp, const uint8_t *addr,
 	return NULL;
 }
 
+size_t
+ck_rtpscan_sdp_count(const ck_rtpscan *s)
+{
+	return s->nsdp;
+}
+
+const ck_sdp_media *
+ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used, const char **found)
+{
+	if (i >= s->nsdp)
+		return NULL;
+	*used = s->sdp[i].used;
+	*found = s->sdp[i].found;
+	return &s->sdp[i].m;
+}
+
 static void
-sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
+sdp_add(ck_rtpscan *s, const ck_sdp_media *m, const char *found)
 {
 	sdpent *e = (sdpent *)sdp_lookup(s, m->af, m->tcp, m->addr, m->port);
 	uint32_t i;
@@ -317,6 +335,8 @@ sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
 		s->sdpidx[i] = (uint32_t)s->nsdp;
 	}
 	s->sdp_gen++;
+	e->found = found;
+	e->used = 0;
 	e->af = m->af;
 	e->tcp = m->tcp;
 	e->port = m->port;
@@ -364,9 +384,10 @@ sip_message(ck_rtpscan *s, const uint8_t *p, size_t len)
 	if (n > 0)
 		s->sdpmsgs++;
 	for (i = 0; i < n; i++)
-		sdp_add(s, &m[i]);
+		sdp_add(s, &m[i], "sdp");
 }
 
+/* 1 + the index of the forced port this packet uses, or 0. */
 static int
 forced(const ck_rtpscan *s, const ck_pcap_pkt *p)
 {
@@ -375,8 +396,35 @@ forced(const ck_rtpscan *s, const ck_pcap_pkt *p)
 	for (i = 0; i < s->o.nforced; i++)
 		if (s->o.forced[i].tcp == (p->proto == 6) &&
 		    (s->o.forced[i].port == p->sport || s->o.forced[i].port == p->dport))
-			return 1;
+			return i + 1;
 	return 0;
+}
+
+/* The y= values of se's call (offer and answer) into x, whether the
+ * stream's SSRC is one of them, and the call's medium marked as used. A
+ * device may answer with another y= than offered (and send that SSRC):
+ * both count. */
+static void
+call_info(ck_rtpscan *s, sdpent *se, ck_rtpscan_flow *x)
+{
+	size_t i;
+	int have = 0, match = 0;
+
+	for (i = 0; i < s->nsdp; i++) {
+		sdpent *e = &s->sdp[i];
+		if (e != se && (!se->m.call || e->m.call != se->m.call ||
+		    strcmp(e->m.media, se->m.media)))
+			continue;
+		e->used = 1;
+		if (!e->m.has_ssrc)
+			continue;
+		have = 1;
+		match |= e->m.ssrc == x->ssrc;
+		snprintf(e->m.answer ? x->y_answer : x->y_offer, sizeof x->y_offer,
+		    "%s", e->m.y[0] ? e->m.y : "");
+	}
+	if (have)
+		x->sdp_ssrc = match;
 }
 
 /* --- streams ------------------------------------------------------------ */
@@ -505,9 +553,10 @@ rtp_packet(ck_rtpscan *s, const ck_pcap_pkt *p, const uint8_t *d, size_t len,
 	ck_rtp r;
 	ck_err e;
 	ck_rtpscan_flow *x;
-	const sdpent *se;
+	sdpent *se;
 	const char *name;
 	uint32_t clk;
+	int fi;
 
 	if (ck_rtp_is_rtcp(d, len)) {
 		rtcp_seen(s, p);
@@ -519,8 +568,14 @@ rtp_packet(ck_rtpscan *s, const ck_pcap_pkt *p, const uint8_t *d, size_t len,
 		return;
 	if (x->cache_gen != s->sdp_gen || x->cache_pt != r.pt) {
 		/* the clock rate only changes with the payload type or new SDP */
-		se = sdp_find(s, p);
+		se = (sdpent *)sdp_find(s, p);
 		x->cache_clock = clock_for(se, r.pt, &name);
+		if ((fi = forced(s, p)) && s->o.forced[fi - 1].clock)
+			x->cache_clock = s->o.forced[fi - 1].clock;
+		else if (!x->cache_clock && s->o.clock_rate)
+			x->cache_clock = s->o.clock_rate;
+		if (se)
+			call_info(s, se, x);
 		x->cache_gen = s->sdp_gen;
 		x->cache_pt = r.pt;
 		if (x->st.total_nr && !x->encoding[0] && name)
@@ -531,8 +586,6 @@ rtp_packet(ck_rtpscan *s, const ck_pcap_pkt *p, const uint8_t *d, size_t len,
 	if (x->st.total_nr == 0) {
 		x->pt = r.pt;
 		snprintf(x->encoding, sizeof x->encoding, "%s", name ? name : "");
-		if (se && se->m.has_ssrc)
-			x->sdp_ssrc = se->m.ssrc == r.ssrc ? 1 : 0;
 	}
 	if (clk)
 		x->clock = clk;
@@ -675,6 +728,7 @@ static void
 udp(ck_rtpscan *s, const ck_pcap_pkt *p)
 {
 	flow *f;
+	const sdpent *se;
 
 	if (ck_sdp_sip_looks(p->data, p->len)) {
 		sip_message(s, p->data, p->len);
@@ -684,8 +738,8 @@ udp(ck_rtpscan *s, const ck_pcap_pkt *p)
 		rtp_packet(s, p, p->data, p->len, "forced");
 		return;
 	}
-	if (sdp_find(s, p)) {
-		rtp_packet(s, p, p->data, p->len, "sdp");
+	if ((se = sdp_find(s, p))) {
+		rtp_packet(s, p, p->data, p->len, se->found);
 		return;
 	}
 	if (sdp_rtcp_port(s, p)) {
@@ -945,7 +999,7 @@ tcp(ck_rtpscan *s, const ck_pcap_pkt *p)
 		else if (forced(s, p))
 			found = "forced";
 		else if (sdp_find(s, p))
-			found = "sdp";
+			found = sdp_find(s, p)->found;
 		else if (p->sport == 5060 || p->dport == 5060)
 			sip = 1, found = "sip";
 		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
@@ -971,7 +1025,7 @@ tcp(ck_rtpscan *s, const ck_pcap_pkt *p)
 		else if (forced(s, p))
 			t->found = "forced";
 		else if (sdp_find(s, p))
-			t->found = "sdp";
+			t->found = sdp_find(s, p)->found;
 		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
 			t->found = "heuristic";
 		else {
