@@ -234,21 +234,21 @@ test_framing(void)
 {
 	uint8_t b[64] = { 0 };
 	/* RFC 4571 whose length is 0x24xx: two frames would be needed for '$' */
-	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"#!rtpplay1.0 1.2.3.4/5\n", 23, 0), CK_IN_RTPDUMP);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"#!rtpplay1.0 1.2.3.4/5\n", 23, 0, NULL), CK_IN_RTPDUMP);
 	b[0] = 0; b[1] = 12; b[2] = 0x80; b[3] = 96;
 	b[14] = 0; b[15] = 12; b[16] = 0x80; b[17] = 96;
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 28, 1), CK_IN_RFC4571);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 28, 1, NULL), CK_IN_RFC4571);
 	memset(b, 0, sizeof b);
 	b[0] = '$'; b[1] = 0; b[2] = 0; b[3] = 12; b[4] = 0x80;
 	b[16] = '$'; b[17] = 0; b[18] = 0; b[19] = 12; b[20] = 0x80;
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 32, 1), CK_IN_DOLLAR);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 32, 1, NULL), CK_IN_DOLLAR);
 	/* '$' = 0x24 as a length byte: 0x2410 bytes of RTP follow */
 	memset(b, 0, sizeof b);
 	b[0] = 0x24; b[1] = 0x10; b[2] = 0x80; b[3] = 0x60; b[4] = 0xFF;
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 0), CK_IN_AUTO);  /* undecided yet */
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 1), CK_IN_RFC4571);
-	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"\0\0\1\xba\x44", 5, 0), CK_IN_PS);
-	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"hello world, no RTP", 19, 1), -1);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 0, NULL), CK_IN_AUTO);  /* undecided yet */
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 1, NULL), CK_IN_RFC4571);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"\0\0\1\xba\x44", 5, 0, NULL), CK_IN_PS);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"hello world, no RTP", 19, 1, NULL), -1);
 }
 
 static int seen[64], nseen, gaps;
