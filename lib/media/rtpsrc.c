@@ -76,7 +76,8 @@ ck_rtpsrc_raw_len(const uint8_t *p, size_t n, int at_eof)
 	return n > 65536 + 12 ? -1 : 0;
 }
 
-/* Three packets back to back with consecutive sequence numbers. */
+/* Three RTP headers back to back (each where the previous packet ends)
+ * with consecutive sequence numbers. */
 static int
 raw_detect(const uint8_t *p, size_t n, int at_eof)
 {
@@ -85,7 +86,7 @@ raw_detect(const uint8_t *p, size_t n, int at_eof)
 
 	if (n < 12 || (p[0] & 0xC0) != 0x80 || ((p[1] & 0x7F) >= 72 && (p[1] & 0x7F) <= 76))
 		return -1;
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 2; k++) {     /* two boundaries: three headers */
 		long l = ck_rtpsrc_raw_len(p + off, n - off, at_eof);
 		if (l < 0)
 			return -1;

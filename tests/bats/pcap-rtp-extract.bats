@@ -608,3 +608,74 @@ EOF
 	[ -n "$opt" ]
 	pcap-rtp-extract --help | grep -q -- "$opt, --output FILE"
 }
+
+# rtsp_media: a PT 98 video input and an all-marker PCMA audio input
+rtsp_media() {
+	"$GEN" synth -o "$T/v.rtp" --pt 98 --packets 300 --ssrc 0x11223344
+	"$GEN" synth -o "$T/au.rtp" --pt 8 --per 1 --tsinc 160 --size 160 --packets 200 --ssrc 0x0396A9CA
+}
+
+# agree_counts CAPTURE [tshark args]: each stream tshark lists has our
+# packets, lost and max delta (jitter is left out: tshark does not take
+# the clock rate of RTSP's dynamic payload types)
+agree_counts() {
+	local cap=$1; shift
+	tshark -r "$cap" "$@" -q -z rtp,streams 2>/dev/null | awk '$7 ~ /^0x/ { print $2 + 0 > "/dev/null"; print $3, $4, $5, $6, $7, $9, $10, $14 }' | sort >"$T/ts.rows"
+	[ -s "$T/ts.rows" ]
+	pcap-rtp-extract -r "$cap" --format json | jq -r 'select(.type == "rtp_stream") | [.src, .src_port, .dst, .dst_port, .ssrc, .packets, .lost, (.max_delta_ms | tostring | if test("\\.") then . else . + ".0" end)] | @tsv' |
+	    awk -F'\t' '{ printf "%s %s %s %s %s %s %s %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8 }' | sort >"$T/our.rows"
+	awk '{ printf "%s %s %s %s %s %s %s %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$T/ts.rows" | sort | diff -u - "$T/our.rows"
+}
+
+@test "issue 13: RTSP DESCRIBE/SETUP over TCP used like SDP: found rtsp, encoding, clock rate, the SETUP's ssrc; tshark agrees" {
+	require_cmd tshark
+	rtsp_media
+	"$GEN" rtsp -o "$T/r.cap" "$T/v.rtp" "$T/au.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/r.cap" --format json --no-heuristics
+	assert_status 0
+	[ "$(jq -s -c 'map([.ssrc, .found, .encoding, .clock_rate, .transport, .sdp_ssrc, .packets, .dst_port])' <<<"$output")" = \
+	    '[["0x11223344","rtsp","H265",90000,"udp",true,300,30000],["0x0396A9CA","rtsp","PCMA",8000,"udp",true,200,30002]]' ]
+	[ "$(jq -s -c '.[0] | [.jitter_ms, .max_jitter_ms] | map(. != null)' <<<"$output")" = "[true,true]" ]
+	agree_counts "$T/r.cap"
+	# a camera whose SETUP reply names no ssrc: no sdp_ssrc
+	"$GEN" rtsp --no-setup-ssrc -o "$T/r2.cap" "$T/v.rtp" "$T/au.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/r2.cap" --format json
+	[ "$(jq -s -c 'map(.sdp_ssrc)' <<<"$output")" = "[null,null]" ]
+	[ "$(jq -s -c 'map(.found)' <<<"$output")" = '["rtsp","rtsp"]' ]
+}
+
+@test "issue 13: RTSP-interleaved RTP ('\$' framing) in the RTSP connection, and tunnelled over HTTP; tshark agrees" {
+	require_cmd tshark
+	rtsp_media
+	for mode in --interleaved --http; do
+		"$GEN" rtsp $mode --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
+		run --separate-stderr pcap-rtp-extract -r "$T/i.cap" --format json --no-heuristics
+		assert_status 0
+		[ "$(jq -s -c 'map([.ssrc, .found, .encoding, .clock_rate, .transport, .sdp_ssrc, .packets, .lost, .src_port])' <<<"$output")" = \
+		    '[["0x11223344","rtsp","H265",90000,"tcp",true,300,0,8000],["0x0396A9CA","rtsp","PCMA",8000,"tcp",true,200,0,8000]]' ] ||
+		    { echo "$mode: $output"; return 1; }
+		agree_counts "$T/i.cap" -d tcp.port==8000,rtsp
+		# the extracted stream is the input, byte for byte
+		pcap-rtp-extract -r "$T/i.cap" --ssrc 0x11223344 | cmp - "$T/v.rtp"
+		pcap-rtp-extract -r "$T/i.cap" --ssrc 0x0396A9CA | cmp - "$T/au.rtp"
+	done
+}
+
+@test "issue 13: interleaved RTP joined mid-stream: forced with --decode-as tcp:PORT[/CLOCK], or found heuristically" {
+	require_cmd editcap
+	rtsp_media
+	"$GEN" rtsp --interleaved --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
+	editcap -r "$T/i.cap" "$T/mid.cap" 30-100000 2>/dev/null
+	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json --no-heuristics
+	assert_status 1
+	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json --no-heuristics --decode-as tcp:8000/90000
+	assert_status 0
+	[ "$(jq -s -c 'map([.ssrc, .found, .clock_rate])' <<<"$output")" = \
+	    '[["0x11223344","forced",90000],["0x0396A9CA","forced",8000]]' ]
+	# the packets after the cut: the whole packets the capture still holds
+	local n; n=$(jq -s 'map(.packets) | add' <<<"$output")
+	[ "$n" -gt 450 ] && [ "$n" -lt 500 ]
+	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json
+	[ "$(jq -s -c 'map([.ssrc, .found, .packets])' <<<"$output")" = \
+	    "$(pcap-rtp-extract -r "$T/mid.cap" --format json --decode-as tcp:8000 | jq -s -c 'map([.ssrc, "heuristic", .packets])')" ]
+}
