@@ -124,10 +124,13 @@ ck_rtsp_parse(const uint8_t *p, size_t len, ck_rtsp_msg *m, ck_err *e)
 		return ck_err_set(e, CK_DATAERR, "RTSP message without a header end");
 	if (len >= 5 && (!memcmp(p, "RTSP/", 5) || !memcmp(p, "HTTP/", 5))) {
 		const uint8_t *sp = memchr(p, ' ', (size_t)(nl - p));
+		int i;
 		m->response = 1;
 		m->http = p[0] == 'H';
-		if (!sp || (m->status = (int)strtol((const char *)sp + 1, &end, 10)) < 100 ||
-		    m->status > 999)
+		/* three digits, read within the line (the buffer has no NUL) */
+		for (i = 1; sp && i <= 3 && sp + i < nl && sp[i] >= '0' && sp[i] <= '9'; i++)
+			m->status = m->status * 10 + (sp[i] - '0');
+		if (!sp || i != 4 || m->status < 100)
 			return ck_err_set(e, CK_DATAERR, "RTSP status line without a status");
 	} else {
 		const uint8_t *sp = memchr(p, ' ', (size_t)(nl - p)), *sp2;
