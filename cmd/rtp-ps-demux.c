@@ -127,6 +127,11 @@ summary(run *r, int kind)
 			ck_json_uint(j, "damaged_frames", r->fr.damaged_kept);
 			ck_json_uint(j, "seq_restarts", r->seq.jumps);
 			ck_json_uint(j, "other_ssrc_packets", r->seq.foreign);
+			/* the reorder window's latency cost, measured */
+			ck_json_uint(j, "reorder_waited", r->seq.waited);
+			ck_json_int(j, "reorder_wait_max_ms", r->seq.wait_max_ms);
+			ck_json_num(j, "reorder_wait_mean_ms", r->seq.waited ?
+			    (double)r->seq.wait_sum_ms / (double)r->seq.waited : 0, 1);
 		}
 		ck_json_uint(j, "dropped_frames", dropped);
 		ck_json_uint(j, "resyncs", ps->resyncs);
@@ -167,7 +172,7 @@ pump(run *r, int *kind, ck_err *e)
 	}
 	ck_rtpps_init(&r->fr, &r->ps, r->o->keep_damaged);
 	while ((k = ck_rtpsrc_next(&r->src, &p, &n, e)) > 0) {
-		int64_t now = r->o->reorder_ms > 0 ? ck_clock_now_ms() : 0;
+		int64_t now = ck_clock_now_ms();   /* also measures the window's cost */
 		if (ck_rtpseq_push(&r->seq, p, n, now, on_packet, r, e) < 0)
 			return -1;
 	}

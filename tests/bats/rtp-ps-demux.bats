@@ -423,9 +423,13 @@ PY
 	assert_json_eq "$stderr" .dropped_frames 0
 	assert_json_eq "$stderr" .lost 0
 	[ "$(jq .reordered <<<"$stderr")" -gt 0 ]
+	# the window's cost is reported: the packets that waited behind a gap
+	[ "$(jq .reorder_waited <<<"$stderr")" -gt 0 ]
+	[ "$(jq .reorder_wait_max_ms <<<"$stderr")" -ge 0 ]
 	run --separate-stderr bash -c "pcap-rtp-extract -r '$T/r.cap' --stream 1 | rtp-ps-demux --stats --reorder 0 -o '$T/o0'"
 	assert_status 0
 	[ "$(jq .dropped_frames <<<"$stderr")" -gt 0 ]
+	assert_json_eq "$stderr" .reorder_waited 0
 	# -v says which window was used
 	run --separate-stderr rtp-ps-demux -v -o "$T/o1" "$T/x.rtp"
 	assert_contains "$stderr" "reorder window 64 packets"

@@ -321,6 +321,22 @@ test_reorder(void)
 	T_EQ_INT(gaps, 1);
 	T_EQ_INT(q.duplicates, 1); /* the second 11 */
 	T_EQ_INT(q.reordered, 2);  /* 11 and 14 */
+	T_EQ_INT(q.waited, 0);     /* push times 0: no clock, nothing measured */
+	ck_rtpseq_free(&q);
+	/* the window's cost: 12 arrives at 20 ms and waits for 11 until 35 ms;
+	 * in-order packets never wait */
+	T_EQ_INT(ck_rtpseq_init(&q, 4, 0, &e), 0);
+	p[3] = 10;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 10, emit, NULL, &e), 0);
+	p[3] = 12;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 20, emit, NULL, &e), 0);
+	p[3] = 11;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 35, emit, NULL, &e), 0);
+	p[3] = 13;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 40, emit, NULL, &e), 0);
+	T_EQ_INT(q.waited, 1);
+	T_EQ_INT(q.wait_max_ms, 15);
+	T_EQ_INT(q.wait_sum_ms, 15);
 	ck_rtpseq_free(&q);
 }
 
