@@ -9,11 +9,14 @@
 //   connections SESSION     the IP camera connections the session has now
 //   secret                  one call with this secret (a wrong one: 401)
 'use strict';
+// the client logs to the console (it keeps console.log from load time):
+// stdout is for our records only
+console.log = console.info = console.debug = () => {};
 const { OpenVidu } = require('openvidu-node-client');
 
 const [url, scenario, ...args] = process.argv.slice(2);
 const ov = new OpenVidu(url, process.env.OPENVIDU_SECRET || '');
-const out = (o) => console.log(JSON.stringify(o));
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const failed = (step, e) => { out({ step, error: e.message }); process.exit(1); };
 
 function cam(c) {
