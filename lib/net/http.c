@@ -275,6 +275,58 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	return 0;
 }
 
+/* A copy of p[0..n) (its length in *outn) with the userinfo of every
+ * "scheme://user:pass@host" replaced by "[redacted]": request bodies may
+ * carry camera URIs with their accounts, and the log sink redacts only
+ * headers and WS-Security. Each replacement adds at most 9 bytes per 4 of
+ * input ("://" and one byte of userinfo at least), hence the 4n bound. */
+static char *
+redact_userinfo(const char *p, size_t n, size_t *outn)
+{
+	char *o = malloc(4 * n + 16);
+	size_t i = 0, k = 0, j;
+
+	if (o == NULL)
+		return NULL;
+	while (i < n) {
+		if (i + 3 <= n && memcmp(p + i, "://", 3) == 0) {
+			memcpy(o + k, "://", 3);
+			k += 3;
+			i += 3;
+			for (j = i; j < n && !memchr("/?#@\"' <>\r\n\\", p[j], 12); j++)
+				;
+			if (j < n && j > i && p[j] == '@') {
+				memcpy(o + k, "[redacted]", 10);
+				k += 10;
+				i = j;
+			}
+			continue;
+		}
+		o[k++] = p[i++];
+	}
+	*outn = k;
+	return o;
+}
+
+/* ck_http_request's trace: on_debug's, with URI accounts redacted too. */
+static int
+on_debug_req(CURL *c, curl_infotype t, char *p, size_t n, void *ud)
+{
+	char *r;
+	size_t rn;
+
+	if (t != CURLINFO_HEADER_OUT && t != CURLINFO_DATA_OUT &&
+	    t != CURLINFO_HEADER_IN && t != CURLINFO_DATA_IN)
+		return on_debug(c, t, p, n, ud);
+	if (ck_log_verbosity < CK_LOG_WIRE)
+		return 0;
+	if ((r = redact_userinfo(p, n, &rn)) == NULL)
+		return 0;
+	on_debug(c, t, r, rn, ud);
+	free(r);
+	return 0;
+}
+
 int
 ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e)
 {
@@ -328,7 +380,7 @@ ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug_req);
 	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x);
 	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	if (h->o.insecure) {

@@ -236,7 +236,9 @@ conn_from(json_t *o, ck_ipcam_conn *c, ck_err *e)
 	c->only_play_with_subscribers = jbool(o, "onlyPlayWithSubscribers", -1);
 	c->record = jbool(o, "record", -1);
 	v = json_object_get(o, "networkCache");
-	c->network_cache_ms = json_is_number(v) ? (long)json_number_value(v) : -1;
+	/* a number the server never sends (huge, negative) is not cast: that is UB */
+	c->network_cache_ms = json_is_number(v) && json_number_value(v) >= 0 &&
+	    json_number_value(v) <= 2147483647.0 ? (long)json_number_value(v) : -1;
 	v = json_object_get(o, "createdAt");
 	c->created_at_ms = json_is_integer(v) ? json_integer_value(v) : 0;
 	pubs = json_object_get(o, "publishers");

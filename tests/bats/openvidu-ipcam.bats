@@ -332,6 +332,20 @@ node_client() {
 	assert_contains "$stderr" "session 'zz' does not exist"
 }
 
+@test "--url names the server (a trailing / is fine) and wins over OPENVIDU_URL" {
+	ov
+	OPENVIDU_URL=http://127.0.0.1:9/ run --separate-stderr openvidu-ipcam --url "$OV/" \
+	    publish --session s --create rtsp://10.0.0.1/a
+	assert_status 0
+	assert_json_eq "$output" .state published
+	jq -r .path "$D/ov.jsonl" | grep -qx /openvidu/api/sessions
+	run --separate-stderr openvidu-ipcam --url "$OV" list
+	assert_status 0
+	run --separate-stderr openvidu-ipcam --url "http://u:p@127.0.0.1:$PEER_PORT" list
+	assert_status 64
+	assert_contains "$stderr" "no user in the URL"
+}
+
 @test "HTTPS: a self-signed certificate is refused (69, nothing sent); --insecure opts out" {
 	ov_tls
 	run --separate-stderr openvidu-ipcam list
@@ -407,6 +421,12 @@ s.serve_forever()' "$D/www.port" "$D/www" 2>/dev/null
 	assert_contains "$stderr" "Authorization: Basic [redacted]"
 	! grep -q "$(printf OPENVIDUAPP:S3cret | base64)" <<<"$stderr"
 	! grep -q S3cret <<<"$stderr"
+	# the camera's account in the request and reply bodies is redacted too
+	assert_contains "$stderr" '"rtspUri":"rtsp://[redacted]@10.0.0.1/a"'
+	! grep -q campw <<<"$stderr"
+	# the record and the server keep what each needs
+	assert_json_eq "$output" .rtsp_uri 'rtsp://***@10.0.0.1/a'
+	jq -r 'select(.method=="POST")|.body' "$D/ov.jsonl" | grep -q 'rtsp://cam:campw@10.0.0.1/a'
 }
 
 @test "usage errors are 64 before anything is sent; --help lists every option" {
