@@ -76,6 +76,16 @@ ck_ipcam_check_uri(const char *uri, ck_err *e)
 		if (c == '%' && !(is_hex(uri[i + 1]) && is_hex(uri[i + 2])))
 			return ck_err_set(e, CK_USAGE, "%s: malformed %%-escape at index %zu", red, i);
 	}
+	/* brackets belong to an IPv6 host only */
+	{
+		const char *a = strstr(uri, "://"), *end = uri;
+		if (a && a < uri + strcspn(uri, "/?#"))
+			end = a + 3 + strcspn(a + 3, "/?#");
+		for (i = 0; i < n; i++)
+			if ((uri[i] == '[' || uri[i] == ']') && uri + i >= end)
+				return ck_err_set(e, CK_USAGE, "%s: illegal character at index %zu "
+				    "(brackets only around an IPv6 host)", red, i);
+	}
 	sl = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
 	if (sl == 0 || uri[sl] != ':' || !((uri[0] | 0x20) >= 'a' && (uri[0] | 0x20) <= 'z'))
 		return ck_err_set(e, CK_USAGE, "%s: no scheme; OpenVidu accepts %s", red,

@@ -234,6 +234,26 @@ node_client() {
 	[ ! -s "$D/ov.jsonl" ]
 }
 
+@test "the pre-check and the server agree on which URIs are refused" {
+	ov
+	api POST /sessions '{"customSessionId":"d"}' >/dev/null
+	for u in rtsp://h/a rtsps://h/a http://h/a https://h/a file:///v.mp4 'rtsp://u:p%40@h:554/a?x=1&y=2#f' \
+	    'rtsp://[::1]:554/a' rtsp:opaque 'rtsp://h/caf%C3%A9' \
+	    RTSP://h/a Rtsp://h/a ftp://h/a udp://h:5000 h/a rtsp: 'rtsp://h/a b' 'rtsp://h/a"b' \
+	    'rtsp://h/a<b' 'rtsp://h/a{b' 'rtsp://h/a|b' 'rtsp://h/a\b' 'rtsp://h/a^b' \
+	    'rtsp://h/a`b' 'rtsp://h/%zz' 'rtsp://h/%4' 'rtsp://h/a[1]' 'rtsp://h/?q=]' \
+	    "$(printf 'rtsp://h/a\tb')"; do
+		body=$(jq -cn --arg u "$u" '{type:"IPCAM",rtspUri:$u}')
+		st=$(api POST /sessions/d/connection "$body")
+		st=${st%% *}
+		run --separate-stderr openvidu-ipcam publish --session d --force "$u"
+		case "$st:$status" in
+		200:0 | 400:64) ;;
+		*) echo "URI '$u': server $st, openvidu-ipcam $status" >&2; return 1 ;;
+		esac
+	done
+}
+
 @test "server errors: 5xx is 76 with the server's message; several URIs give the worst status" {
 	ov --media-server-down
 	run --separate-stderr openvidu-ipcam publish --session s --create rtsp://10.0.0.1/a ftp://b/
