@@ -143,36 +143,47 @@ emit_err(struct cfg *g, const char *uri, const char *conn_id, const ck_err *e)
 
 struct input { char *uri, *name; };
 
-/* Reads the URIs to publish (arguments, else stdin lines); bad lines become
- * error records. Returns the worst status so far. */
+/* Reads the URIs to publish (arguments, else stdin lines of at most
+ * MAX_LINE bytes: a longer one is an error record and is skipped); bad
+ * lines become error records. Returns the worst status so far. */
 static int
 read_inputs(struct cfg *g, char **args, int nargs, struct input **in, size_t *n)
 {
-	char *line = NULL, uri[2048], name[512];
-	size_t cap = 0;
-	ssize_t len;
-	int rc = 0, i, r;
+	char *line, uri[2048], name[512];
+	int rc = 0, i, r, ch;
+	size_t len;
 	ck_err e = { 0, "" };
 
 	*in = calloc(MAX_INPUTS, sizeof **in);
-	if (*in == NULL)
+	line = malloc(MAX_LINE + 2);
+	if (*in == NULL || line == NULL) {
+		free(line);
 		return CK_SOFTWARE;
+	}
 	for (i = 0; i < nargs && *n < MAX_INPUTS; i++)
-		(*in)[(*n)++].uri = strdup(args[i]);
-	while (nargs == 0 && (len = getline(&line, &cap, stdin)) >= 0) {
-		if (len > MAX_LINE || *n >= MAX_INPUTS) {
-			ck_err_set(&e, CK_DATAERR, len > MAX_LINE ? "input line longer than %d bytes" :
-			    "more than %d inputs", len > MAX_LINE ? MAX_LINE : MAX_INPUTS);
+		if (((*in)[*n].uri = strdup(args[i])) != NULL)
+			(*n)++;
+	while (nargs == 0 && fgets(line, MAX_LINE + 2, stdin) != NULL) {
+		len = strlen(line);
+		if (*n >= MAX_INPUTS) {
+			ck_err_set(&e, CK_DATAERR, "more than %d inputs: the rest is ignored", MAX_INPUTS);
 			rc = ck_err_worst(rc, emit_err(g, NULL, NULL, &e));
 			break;
 		}
+		if (len > MAX_LINE && line[len - 1] != '\n') {
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+			ck_err_set(&e, CK_DATAERR, "input line longer than %d bytes", MAX_LINE);
+			rc = ck_err_worst(rc, emit_err(g, NULL, NULL, &e));
+			continue;
+		}
 		if ((r = ck_ipcam_parse_input(line, uri, sizeof uri, name, sizeof name, &e)) < 0)
 			rc = ck_err_worst(rc, emit_err(g, NULL, NULL, &e));
-		else if (r == 1) {
-			(*in)[*n].uri = strdup(uri);
+		else if (r == 1 && ((*in)[*n].uri = strdup(uri)) != NULL)
 			(*in)[(*n)++].name = name[0] ? strdup(name) : NULL;
-		}
+		ck_cred_wipe_mem(uri, sizeof uri);
 	}
+	ck_cred_wipe_mem(line, MAX_LINE + 2);   /* lines may hold camera passwords */
 	free(line);
 	return rc;
 }

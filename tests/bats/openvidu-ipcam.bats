@@ -191,6 +191,12 @@ node_client() {
 	printf '%s\n' '{"name":"x","stream_uri":"rtsp://10.0.0.6/a"}' |
 	    openvidu-ipcam publish --session s --data Fixed >"$D/o"
 	assert_json_eq "$(cat "$D/o")" .properties.data Fixed
+	# an overlong line is refused and skipped, the next one is read
+	{ head -c 70000 /dev/zero | tr '\0' a; echo; echo rtsp://10.0.0.7/after; } >"$D/long"
+	run --separate-stderr openvidu-ipcam publish --session s <"$D/long"
+	assert_status 65
+	assert_json_eq "${lines[0]}" .message 'input line longer than 65536 bytes'
+	assert_json_eq "${lines[1]}" '[.state,.rtsp_uri]|join(" ")' 'published rtsp://10.0.0.7/after'
 	# nothing at all to publish
 	run --separate-stderr openvidu-ipcam publish --session s </dev/null
 	assert_status 1
