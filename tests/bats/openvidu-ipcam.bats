@@ -202,16 +202,24 @@ node_client() {
 	assert_status 1
 }
 
-@test "onvif-discover-style pipeline: onvif-media --with-credentials | openvidu-ipcam publish" {
+@test "the pipeline: onvif-discover | onvif-media --with-credentials | openvidu-ipcam publish" {
 	ov
 	start_peer "$D/onvif.port" python3 "$TOOLS/onvif-emu" --port 0 --port-file "$D/onvif.port" \
 	    --user admin --password 'pa:ss' 2>>"$D/onvif.err"
-	run --separate-stderr bash -c "ONVIF_USERNAME=admin ONVIF_PASSWORD=pa:ss onvif-media --with-credentials 127.0.0.1:$PEER_PORT | openvidu-ipcam publish --session lobby --create"
+	cam=$PEER_PORT
+	# its WS-Discovery side, probed by unicast (multicast needs namespaces)
+	start_peer "$D/wsd.port" python3 "$TOOLS/onvif_emu/discovery.py" --bind 127.0.0.1 --port 0 \
+	    --no-hello --ready "$D/wsd.port" --xaddr "http://{addr}:$cam/onvif/device_service" \
+	    --urn urn:uuid:4a770000-0000-4000-8000-0000000000c9 2>>"$D/wsd.err"
+	run --separate-stderr bash -c "onvif-discover -t 1s 127.0.0.1:$PEER_PORT |
+	    ONVIF_USERNAME=admin ONVIF_PASSWORD=pa:ss onvif-media --with-credentials |
+	    openvidu-ipcam publish --session lobby --create"
 	assert_status 0
 	[ "${#lines[@]}" -ge 2 ]
 	for l in "${lines[@]}"; do
 		assert_json_eq "$l" '.state' published
 		[[ $(jq -r .rtsp_uri <<<"$l") == rtsp://\*\*\*@127.0.0.1:554/Streaming/* ]]
+		[ -n "$(jq -r .properties.data <<<"$l")" ]   # the profile's name
 	done
 	run --separate-stderr openvidu-ipcam list --session lobby
 	assert_status 0
