@@ -132,22 +132,7 @@ stop_capture() {
 	[ "$ct" = "Application/MANSCDP+xml" ]; [ "$mf" = 70 ]; [ "$cseqm" = MESSAGE ]
 	[[ $branch == z9hG4bK* ]]; [ -n "$ftag" ]
 	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
-	run --separate-stderr python3 - "$T/cap.pcap" <<'PY'
-import subprocess, sys
-# Every SIP MESSAGE's Content-Length equals the bytes after the blank line.
-out = subprocess.run(["tshark", "-r", sys.argv[1], "-Y", "sip.Method == \"MESSAGE\"",
-    "-T", "fields", "-e", "udp.payload"], capture_output=True, text=True, check=True).stdout
-n = 0
-for line in out.split():
-    b = bytes.fromhex(line.replace(":", ""))
-    head, body = b.split(b"\r\n\r\n", 1)
-    cl = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
-    assert cl == len(body), (cl, len(body))
-    n += 1
-    if b"\xd5\xe3\xbd\xad" in body:
-        print("gb2312-body", cl)
-print("checked", n)
-PY
+	run --separate-stderr python3 "$TOOLS/sip-message-lengths" "$T/cap.pcap"
 	[ "$status" -eq 0 ]
 	assert_contains "$output" "gb2312-body"
 	assert_contains "$output" "checked 5"
@@ -199,18 +184,7 @@ PY
 	stop_capture
 	assert_status 75
 	assert_contains "$stderr" "no RecordInfo response"
-	python3 - "$T/sipp.msg" <<'PY'
-import re, sys, xml.etree.ElementTree as ET
-m = open(sys.argv[1], "rb").read()
-body = re.search(rb"<\?xml.*?</Query>", m, re.S).group(0)
-assert body.startswith(b'<?xml version="1.0" encoding="GB2312"?>')
-assert "<Address>浙江省杭州市</Address>".encode("gb2312") in body
-r = ET.fromstring(body.decode("gb2312").split("?>", 1)[1])
-got = [(c.tag, c.text or "") for c in r]
-assert got == [("CmdType", "RecordInfo"), ("SN", "10000"), ("DeviceID", "34020000001310000001"),
-    ("StartTime", "2023-10-14T00:00:00"), ("EndTime", "2023-10-14T23:00:00"), ("FilePath", ""),
-    ("Address", "浙江省杭州市"), ("Secrecy", "0"), ("Type", "time"), ("RecorderID", "all")], got
-PY
+	python3 "$TOOLS/gb-recordinfo-check" "$T/sipp.msg"
 	# tshark: our MESSAGE is well formed and its Content-Length counts the
 	# GB2312 bytes (not UTF-8 characters)
 	run --separate-stderr tshark -r "$T/cap.pcap" -Y 'sip.Method == "MESSAGE"' -T fields -E separator='|' \
@@ -218,12 +192,7 @@ PY
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
 	IFS='|' read -r ct cl payload <<<"$output"
 	[ "$ct" = Application/MANSCDP+xml ]
-	python3 -c '
-import sys
-b = bytes.fromhex(sys.argv[2].replace(":", ""))
-body = b.split(b"\r\n\r\n", 1)[1]
-assert int(sys.argv[1]) == len(body), (sys.argv[1], len(body))
-assert "浙江省杭州市".encode("gb2312") in body' "$cl" "$payload"
+	python3 "$TOOLS/sip-body-length" "$cl" "$payload" 浙江省杭州市
 	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
 	start_sipp catalog-query-sink.xml
 	run --separate-stderr timeout 30 gb-catalog -q configdownload --config BasicParam,VideoParamOpt -T 500ms \

@@ -131,21 +131,11 @@ teardown() { teardown_peers; }
 	run --separate-stderr gb-ptzcmd --xml --device-id 34020000001320000001 --sn 17 preset-goto 5
 	assert_status 0
 	printf '%s' "$output" > "$BATS_TEST_TMPDIR/b.xml"
-	run python3 -c '
-import sys, xml.etree.ElementTree as ET
-d = open(sys.argv[1], "rb").read()
-assert d.startswith(b"<?xml version=\"1.0\" encoding=\"GB2312\"?>")
-r = ET.fromstring(d.decode("gb2312").split("?>", 1)[1])
-print(r.tag, r.findtext("CmdType"), r.findtext("SN"), r.findtext("DeviceID"), r.findtext("PTZCmd"), r.findtext("Info/ControlPriority"))' "$BATS_TEST_TMPDIR/b.xml"
+	run python3 "$TOOLS/manscdp-fields" "$BATS_TEST_TMPDIR/b.xml" . CmdType SN DeviceID PTZCmd Info/ControlPriority
 	[ "$output" = "Control DeviceControl 17 34020000001320000001 A50F01820005003C 5" ]
 	run gb-ptzcmd -x -d 34020000001320000001 --sn 3 home-position 7 60
 	printf '%s' "$output" > "$BATS_TEST_TMPDIR/h.xml"
-	run python3 -c '
-import sys, xml.etree.ElementTree as ET
-d = open(sys.argv[1], "rb").read()
-assert d.startswith(b"<?xml version=\"1.0\" encoding=\"GB2312\"?>")
-r = ET.fromstring(d.decode("gb2312").split("?>", 1)[1])
-print(r.findtext("HomePosition/Enabled"), r.findtext("HomePosition/ResetTime"), r.findtext("HomePosition/PresetIndex"))' "$BATS_TEST_TMPDIR/h.xml"
+	run python3 "$TOOLS/manscdp-fields" "$BATS_TEST_TMPDIR/h.xml" HomePosition/Enabled HomePosition/ResetTime HomePosition/PresetIndex
 	[ "$output" = "1 60 7" ]
 	run gb-ptzcmd -x -d 34020000001320000001 guard
 	assert_contains "$output" "<GuardCmd>SetGuard</GuardCmd>"
@@ -217,25 +207,7 @@ start_sipp() {
 	grep -q '^From: <sip:34020000002000000001@3402000000>;tag=' "$T/sipp.msg"
 	grep -q "^To: <sip:$DEV_ID@3402000000>" "$T/sipp.msg"
 	grep -q '^Content-Type: Application/MANSCDP+xml' "$T/sipp.msg"
-	blen=$(python3 - "$T/sipp.msg" <<'PY'
-import re, sys
-raw = open(sys.argv[1], "rb").read()
-print(len(re.search(rb"(<\?xml.*?</Control>\r\n)", raw, re.S).group(1)))
-m = raw.replace(b"\r\n", b"\n")
-body = re.search(rb"(<\?xml.*?</Control>\n)", m, re.S).group(1)
-assert body == b"""<?xml version="1.0" encoding="GB2312"?>
-<Control>
-<CmdType>DeviceControl</CmdType>
-<SN>130</SN>
-<DeviceID>34020000001310000001</DeviceID>
-<PTZCmd>A50F4D0190000092</PTZCmd>
-<Info>
-<ControlPriority>5</ControlPriority>
-</Info>
-</Control>
-""", body
-PY
-)
+	blen=$(python3 "$TOOLS/gb-control-check" "$T/sipp.msg")
 	# tshark: well formed, Content-Length equal to the body bytes
 	run --separate-stderr tshark -r "$T/cap.pcap" -Y 'sip.Method == "MESSAGE"' -T fields -E separator='|' \
 		-e sip.Content-Type -e sip.Content-Length -e sip.Max-Forwards -e sip.Via.branch -e sip.CSeq.method -e sip.from.tag -e sip.msg_body

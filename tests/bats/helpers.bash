@@ -57,6 +57,28 @@ start_peer() {
 	PEER_PORT=$(cat "$pf")
 }
 
+# emu [EMULATOR OPTIONS...]: the ONVIF device emulator (tests/tools/onvif-emu)
+# on $EMU_BIND (127.0.0.1), port 0 unless $EMU_PORT is set, the port read back
+# from its --port-file. Account admin / $EMU_PASSWORD (default secret);
+# --profile $EMU_PROFILE unless the options name a --profile. The n-th call
+# in a test (or n=$EMU_N) logs requests to emu$n.jsonl ($LOG) and delivered
+# events to ev$n.jsonl ($EV) in $BATS_TEST_TMPDIR, stderr to emu.err.
+# Sets DEV (host:port) and PEER_PORT/PEER_PID; stopped by teardown_peers.
+EMU_COUNT=0
+emu() {
+	EMU_COUNT=$((EMU_COUNT + 1))
+	local n=${EMU_N:-$EMU_COUNT} d=$BATS_TEST_TMPDIR prof=()
+	[ -n "${EMU_PROFILE:-}" ] && prof=(--profile "$EMU_PROFILE")
+	case " $* " in *" --profile "*) prof=() ;; esac
+	LOG="$d/emu$n.jsonl"
+	EV="$d/ev$n.jsonl"
+	start_peer "$d/emu$n.port" python3 "$TOOLS/onvif-emu" "${prof[@]}" \
+	    --bind "${EMU_BIND:-127.0.0.1}" --port "${EMU_PORT:-0}" --port-file "$d/emu$n.port" \
+	    --log "$LOG" --events-log "$EV" --user admin --password "${EMU_PASSWORD:-secret}" \
+	    "$@" 2>>"$d/emu.err"
+	DEV="${EMU_BIND:-127.0.0.1}:$PEER_PORT"
+}
+
 # wait_for_file FILE SECONDS: waits for a non-empty file.
 wait_for_file() {
 	local f=$1 t=$(( $2 * 20 ))
