@@ -148,36 +148,12 @@ teardown() { teardown_peers; }
 SIPP="$ROOT/tests/sipp"
 DEV_ID=34020000001320000001
 
-udp_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_bound PORT: until something listens on UDP or TCP PORT (10 s).
-wait_bound() {
-	local i
-	for i in $(seq 200); do
-		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "nothing listens on $1" >&2; return 1
-}
-
+# start_sipp SCENARIO [args...]: sipp as the device on a free UDP port.
 start_sipp() {
 	local scen=$1; shift
 	T=$BATS_TEST_TMPDIR
-	SIPP_PORT=$(udp_port)
-	sipp -sf "$SIPP/$scen" -i 127.0.0.1 -p "$SIPP_PORT" -m 1 -nostdin -timeout 20s \
-		-trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log" \
-		"$@" >"$T/sipp.out" 2>&1 &
-	SIPP_PID=$!
-	PEER_PIDS+=("$SIPP_PID")
-	local i
-	for i in $(seq 100); do
-		ss -Hlun "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "sipp did not start" >&2; cat "$T/sipp.out" >&2; return 1
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/$scen" -m 1 -nostdin -timeout 20s \
+		-trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log" "$@"
 }
 
 @test "--send: sipp device gets the DeviceControl MESSAGE and answers 200" {
@@ -245,10 +221,8 @@ start_sipp() {
 
 @test "--send: silent device -> 75; usage errors -> 64" {
 	T=$BATS_TEST_TMPDIR
-	python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/port" &
-	PEER_PIDS+=("$!")
-	wait_for_file "$T/port" 10
-	run --separate-stderr timeout 20 gb-ptzcmd -T 1s --send "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")" stop
+	hold_port udp
+	run --separate-stderr timeout 20 gb-ptzcmd -T 1s --send "sip:$DEV_ID@127.0.0.1:$PEER_PORT" stop
 	assert_status 75
 	[ -z "$output" ]
 	run --separate-stderr gb-ptzcmd --send http://x/ stop
@@ -262,7 +236,7 @@ start_sipp() {
 	# bad arguments are refused before anything is sent or awaited
 	run --separate-stderr timeout 5 gb-ptzcmd -w 127.0.0.1:0 home-position 0
 	assert_status 64
-	run --separate-stderr timeout 5 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")" guard 1
+	run --separate-stderr timeout 5 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$PEER_PORT" guard 1
 	assert_status 64
 	: >"$T/creds"; chmod 600 "$T/creds"
 	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-ptzcmd -w 127.0.0.1:0 stop
@@ -274,11 +248,10 @@ start_sipp() {
 	T=$BATS_TEST_TMPDIR
 	local tcp port
 	for tcp in "" --tcp; do
-		port=$( [ -n "$tcp" ] && free_port || udp_port )
-		GB_PASSWORD=s3cret timeout 20 gb-ptzcmd -w "127.0.0.1:$port" -W 15s zoom-in 10 >"$T/p.out" 2>"$T/p.err" &
-		local p=$!
-		PEER_PIDS+=("$p")
-		wait_bound "$port"
+		GB_PASSWORD=s3cret start_await_register "$T/p.out" "$T/p.err" \
+			timeout 20 gb-ptzcmd -v -w 127.0.0.1:0 -W 15s zoom-in 10
+		local p=$PEER_PID
+		port=$PEER_PORT
 		GB_PASSWORD=s3cret timeout 20 gb-register -r 1s $tcp --server "34020000002000000001@127.0.0.1:$port" \
 			--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 		PEER_PIDS+=("$!")

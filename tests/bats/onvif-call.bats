@@ -114,6 +114,7 @@ teardown() { teardown_peers; }
 	emu --quirk garbage-xml
 	run --separate-stderr timeout 20 onvif-call --auth none -d "$DEV" device "<tds:GetHostname $TDS/>"
 	assert_status 65
-	run --separate-stderr timeout 20 onvif-call -d "127.0.0.1:$(free_port)" device "<tds:GetHostname $TDS/>"
+	hold_port tcp	# bound, not listening: refused
+	run --separate-stderr timeout 20 onvif-call -d "127.0.0.1:$PEER_PORT" device "<tds:GetHostname $TDS/>"
 	assert_status 69
 }

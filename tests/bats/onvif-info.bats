@@ -86,7 +86,8 @@ teardown() { teardown_peers; }
 	emu --quirk garbage
 	run --separate-stderr timeout 20 onvif-info -t 2s "$DEV"
 	assert_status 65
-	run --separate-stderr timeout 20 onvif-info -t 2s "127.0.0.1:$(free_port)"
+	hold_port tcp	# bound, not listening: refused
+	run --separate-stderr timeout 20 onvif-info -t 2s "127.0.0.1:$PEER_PORT"
 	assert_status 69
 }
 

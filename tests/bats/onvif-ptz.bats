@@ -235,7 +235,8 @@ raw True restored True exit 0" ]
 
 @test "targets from stdin (onvif-discover records); one failing target gives an error record" {
 	emu
-	bad=$(free_port)
+	hold_port tcp	# bound, not listening: refused
+	bad=$PEER_PORT
 	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$DEV/onvif/device_service\"]}' '127.0.0.1:$bad' | timeout 30 onvif-ptz -t 2s status"
 	assert_status 69
 	[ "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" = "ptz_status error " ]

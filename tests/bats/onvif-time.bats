@@ -242,7 +242,8 @@ recorded_fields() {
 
 @test "refused port -> 69" {
 	local p
-	p=$(free_port)
+	hold_port tcp	# bound, not listening: refused
+	p=$PEER_PORT
 	ot "127.0.0.1:$p"
 	assert_status 69
 	assert_json_eq "$output" .error unreachable
@@ -280,7 +281,8 @@ recorded_fields() {
 @test "several targets and NDJSON on stdin: one record each, worst status" {
 	local p
 	emu --profile sunba.405 --frozen
-	p=$(free_port)
+	hold_port tcp	# bound, not listening: refused
+	p=$PEER_PORT
 	ot "$DEV" "127.0.0.1:$p"
 	assert_status 69
 	[ "${#lines[@]}" -eq 2 ]

@@ -346,7 +346,8 @@ rtpdump_check() {
 @test "live capture on loopback with a BPF filter, stopped by SIGINT" {
 	require_root
 	local port
-	port=$(free_port)
+	hold_port udp	# ours alone: no other traffic to it is captured
+	port=$PEER_PORT
 	pcap-rtp-extract -v -i lo -f "udp port $port" --format json >"$T/live.out" 2>"$T/live.err" &
 	PEER_PIDS+=($!)
 	local pid=$!

@@ -269,7 +269,8 @@ listen_port() {
 	run --separate-stderr timeout 10 rtp-ps-demux --timeout 300ms -o "$T/n" udp://127.0.0.1:0
 	assert_status 75
 	assert_contains "$stderr" "nothing received"
-	run --separate-stderr timeout 10 rtp-ps-demux --timeout 2s -o "$T/n" "tcp://127.0.0.1:$(free_port)"
+	hold_port tcp	# bound, not listening: refused
+	run --separate-stderr timeout 10 rtp-ps-demux --timeout 2s -o "$T/n" "tcp://127.0.0.1:$PEER_PORT"
 	assert_status 69
 	run --separate-stderr timeout 10 rtp-ps-demux --timeout 300ms -o "$T/n" tcp-listen://127.0.0.1:0
 	assert_status 75
