@@ -146,7 +146,7 @@ node_client() {
 	run --separate-stderr openvidu-ipcam -v publish --session nope --create rtsp://10.0.0.1/a
 	assert_status 0
 	assert_contains "$stderr" "session nope created"
-	run --separate-stderr openvidu-ipcam -v publish --session nope --create rtsp://10.0.0.1/b
+	run --separate-stderr openvidu-ipcam --verbose publish --session nope --create rtsp://10.0.0.1/b
 	assert_status 0
 	assert_contains "$stderr" "session nope already exists"
 	run api GET /sessions/nope/connection
