@@ -117,6 +117,9 @@ node_client() {
 	assert_json_eq "$req" '.headers["Content-Type"]' application/json
 	assert_json_eq "$req" '.body|fromjson|tostring' \
 	    '{"type":"IPCAM","rtspUri":"rtsp://10.1.2.3:554/Streaming/main","adaptativeBitrate":false,"onlyPlayWithSubscribers":false,"networkCache":500,"data":"Gate camera","record":false}'
+	# a file URI has no host: the server writes it as "null" in the id
+	run --separate-stderr openvidu-ipcam publish --session lobby file:///srv/v.mp4
+	[[ $(jq -r .connection_id <<<"$output") =~ ^ipc_IPCAM_file_[A-Z0-9]{4}_null_srv_v_mp4$ ]]
 	# defaults are the server's: true, true, 2000, record true, no data
 	run --separate-stderr openvidu-ipcam publish --session lobby rtsp://10.1.2.4/x
 	assert_status 0
