@@ -1182,16 +1182,37 @@ rtsp_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
 	t->siplen -= off;
 }
 
-/* A '$' frame start with an RTP header in the first bytes of a segment
- * (a connection joined mid-stream starts inside a frame). */
+/* A '$' frame at d[i] holding an RTP or RTCP packet (channel below 16,
+ * version 2), followed by another such frame when the segment reaches that
+ * far: random bytes pass this about once in 2^28. A frame longer than the segment is taken at i = 0
+ * only (senders write whole frames; a segment starting with one is the
+ * common case). */
+static int
+dollar_at(const uint8_t *d, size_t len, size_t i)
+{
+	size_t fl, nx;
+
+	if (i + 6 > len || d[i] != '$' || d[i + 1] >= 16 || (d[i + 4] >> 6) != 2)
+		return 0;
+	fl = (size_t)(d[i + 2] << 8 | d[i + 3]);
+	if (fl < 8)
+		return 0;
+	nx = i + 4 + fl;
+	if (nx + 6 <= len)
+		return d[nx] == '$' && d[nx + 1] < 16 && (d[nx + 4] >> 6) == 2 &&
+		    (d[nx + 2] << 8 | d[nx + 3]) >= 8;
+	return i == 0;
+}
+
+/* A '$' frame start in the first bytes of a segment (a connection joined
+ * mid-stream starts inside a frame). */
 static int
 find_dollar(const uint8_t *d, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i + 16 <= len && i < 2048; i++)
-		if (d[i] == '$' && d[i + 1] < 16 && dollar_ok(d + i, len - i) &&
-		    (d[i + 2] << 8 | d[i + 3]) >= 12)
+	for (i = 0; i + 6 <= len && i < 2048; i++)
+		if (d[i] == '$' && dollar_at(d, len, i))
 			return 1;
 	return 0;
 }
@@ -1213,11 +1234,11 @@ rtsp_known(const ck_rtpscan *s, const ck_pcap_pkt *p)
 	return 0;
 }
 
-/* A first segment with RTSP text, or a '$' frame holding RTP. */
+/* A first segment with RTSP text, or '$' frames holding RTP. */
 static int
 tcp_looks_rtsp(const uint8_t *d, size_t len)
 {
-	return len && (ck_rtsp_looks(d, len) || (dollar_ok(d, len) && len >= 16));
+	return len && (ck_rtsp_looks(d, len) || dollar_at(d, len, 0));
 }
 
 static void
