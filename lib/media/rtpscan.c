@@ -101,6 +101,9 @@ typedef struct rtspconn {
 	char base[256];
 	uint8_t chan[256];            /* 1 + media index for RTP channels */
 	uint8_t rtcpchan[256];        /* 1: an RTCP channel */
+	uint8_t chan_has_ssrc[256];   /* the channel's SETUP reply named an ssrc */
+	uint32_t chan_ssrc[256];
+	sdpent cur;                   /* the medium of the frame being read */
 } rtspconn;
 
 struct ck_rtpscan {
@@ -1087,16 +1090,20 @@ rtsp_message(ck_rtpscan *s, rtspconn *c, tcpflow *t, const uint8_t *d, size_t le
 	if ((k = rtsp_setup_media(c, m.cseq)) < 0)
 		return;
 	c->nsetup++;
-	c->m[k].m.has_ssrc = tr.has_ssrc;
-	c->m[k].m.ssrc = tr.ssrc;
-	c->m[k].m.answer = 1;
 	if (tr.has_interleaved) {
+		/* the ssrc belongs to the channel's SETUP, not to the medium a
+		 * reply matched by order may have been given wrongly */
 		c->chan[tr.interleaved[0]] = (uint8_t)(k + 1);
+		c->chan_has_ssrc[tr.interleaved[0]] = (uint8_t)tr.has_ssrc;
+		c->chan_ssrc[tr.interleaved[0]] = tr.ssrc;
 		c->rtcpchan[tr.interleaved[1]] = 1;
 		s->sdp_gen++;
 	} else if (tr.client_port[0]) {
 		/* RTP over UDP to the client (this reply's receiver) */
 		ck_sdp_media um = c->m[k].m;
+		um.has_ssrc = tr.has_ssrc;
+		um.ssrc = tr.ssrc;
+		um.answer = 1;
 		um.af = s->cur->af;
 		memcpy(um.addr, s->cur->dst, 16);
 		um.port = tr.client_port[0];
@@ -1113,6 +1120,17 @@ dollar_ok(const uint8_t *d, size_t n)
 	    (d[2] << 8 | d[3]) >= 8;
 }
 
+static int
+has_pt(const ck_sdp_media *m, unsigned pt)
+{
+	int i;
+
+	for (i = 0; i < m->npt; i++)
+		if (m->pt[i] == pt)
+			return 1;
+	return 0;
+}
+
 /* One '$' frame: RTP (or RTCP) of the medium its channel was set up for. */
 static void
 rtsp_frame(ck_rtpscan *s, tcpflow *t, unsigned ch, const uint8_t *d, size_t len)
@@ -1126,7 +1144,20 @@ rtsp_frame(ck_rtpscan *s, tcpflow *t, unsigned ch, const uint8_t *d, size_t len)
 			rtcp_seen(s, s->cur);
 		return;
 	}
-	s->force_se = c && c->chan[ch] ? &c->m[c->chan[ch] - 1] : NULL;
+	s->force_se = NULL;
+	if (c && c->chan[ch]) {
+		int k = c->chan[ch] - 1, j;
+		/* a reply matched by order (a tunnel's requests are not in the
+		 * capture) to the wrong medium: the payload type tells */
+		for (j = 0; !has_pt(&c->m[k].m, d[1] & 0x7F) && j < c->nm; j++)
+			if (has_pt(&c->m[j].m, d[1] & 0x7F))
+				k = j;
+		c->cur = c->m[k];
+		c->cur.m.has_ssrc = c->chan_has_ssrc[ch];
+		c->cur.m.ssrc = c->chan_ssrc[ch];
+		c->cur.m.answer = 1;
+		s->force_se = &c->cur;
+	}
 	rtp_packet(s, s->cur, d, len, s->force_se ? "rtsp" : t->found);
 	s->force_se = NULL;
 }

@@ -562,7 +562,9 @@ agree_counts() {
 @test "issue 13: RTSP-interleaved RTP ('\$' framing) in the RTSP connection, and tunnelled over HTTP; tshark agrees" {
 	require_cmd tshark
 	rtsp_media
-	for mode in --interleaved --http; do
+	# --audio-first: the audio is set up first; through the tunnel the
+	# requests are not in the capture and the replies come in that order
+	for mode in --interleaved --http "--http --audio-first"; do
 		"$GEN" rtsp $mode --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
 		run --separate-stderr pcap-rtp-extract -r "$T/i.cap" --format json --no-heuristics
 		assert_status 0
