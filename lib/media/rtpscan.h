@@ -1,11 +1,13 @@
 /* rtpscan: finds RTP streams in decoded capture packets and keeps their
  * statistics. RTP is recognised from SIP/SDP in the capture (INVITE and its
- * answer over UDP or TCP: address, port, payload types, rtpmap, y= SSRC),
- * from forced ports (udp:PORT, tcp:PORT), or heuristically (version 2,
+ * answer over UDP or TCP: address, port, payload types, rtpmap, the y= SSRC
+ * of offer and answer), from RTSP over TCP (DESCRIBE's SDP, SETUP replies:
+ * client_port, interleaved channels, ssrc; also tunnelled over HTTP), from
+ * forced ports (udp:PORT, tcp:PORT), or heuristically (version 2,
  * plausible payload type, stable SSRC and advancing sequence over several
  * packets); RTCP is recognised and kept apart. RTP over TCP is RFC 4571
- * framed and reassembled per direction. Memory: per stream and per open
- * flow, with fixed bounds on the number of each. */
+ * framed, or RTSP '$' interleaved, and reassembled per direction. Memory:
+ * per stream and per open flow, with fixed bounds on the number of each. */
 #ifndef CK_RTPSCAN_H
 #define CK_RTPSCAN_H
 
