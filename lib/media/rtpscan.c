@@ -342,13 +342,21 @@ ck_rtpscan_sdp_count(const ck_rtpscan *s)
 }
 
 const ck_sdp_media *
-ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used, const char **found)
+ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used, int *answered,
+    const char **found)
 {
+	const ck_sdp_media *m;
+	size_t k;
+
 	if (i >= s->nsdp)
 		return NULL;
+	m = &s->sdp[i].m;
 	*used = s->sdp[i].used;
 	*found = s->sdp[i].found;
-	return &s->sdp[i].m;
+	*answered = m->answer || !m->call;    /* a bare SDP: nothing to wait for */
+	for (k = 0; !*answered && k < s->nsdp; k++)
+		*answered = s->sdp[k].m.call == m->call && s->sdp[k].m.answer;
+	return m;
 }
 
 static void

@@ -77,10 +77,12 @@ size_t ck_rtpscan_rtcp_count(const ck_rtpscan *s);
 const ck_rtpscan_rtcpflow *ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i);
 /* Media descriptions learnt from SDP (SIP) or RTSP SETUP, in order learnt
  * (at most 4096 kept); i 0-based. Returns NULL past the end; *used is 1 when
- * packets of the call's medium were seen, *found "sdp" or "rtsp". */
+ * packets of the call's medium were seen, *answered 1 when the call got an
+ * answer with SDP (an offer alone negotiated nothing), *found "sdp" or
+ * "rtsp". */
 size_t ck_rtpscan_sdp_count(const ck_rtpscan *s);
 const ck_sdp_media *ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used,
-    const char **found);
+    int *answered, const char **found);
 /* Counters: RTCP packets, SIP messages with SDP, streams refused because
  * the stream table was full. */
 void ck_rtpscan_counts(const ck_rtpscan *s, uint64_t *rtcp, uint64_t *sdp,

@@ -409,6 +409,13 @@ rtpdump_check() {
 	[ "$(printf '%s\n' "$output" | wc -l)" = 1 ]
 	run --separate-stderr pcap-rtp-extract -r "$T/sip.cap" --format table
 	assert_contains "$output" "no packets"
+	# an offer nobody answered negotiated nothing: the public capture's last
+	# INVITE (200.57.7.196:40360, no answer, no media) is not listed
+	require_shared "$SAMPLES/pcap2wav-SIP_CALL_RTP_G711.pcap"
+	run --separate-stderr pcap-rtp-extract -r "$SHARED/$SAMPLES/pcap2wav-SIP_CALL_RTP_G711.pcap" --format json
+	assert_status 0
+	[ "$(jq -s 'map(select(.type == "rtp_stream" and .packets == 0)) | length' <<<"$output")" = 0 ]
+	[ "$(jq -s 'map(select(.type == "rtp_stream")) | length' <<<"$output")" = 5 ]
 	# nothing at all: one line
 	"$GEN" -o "$T/h.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics
@@ -595,4 +602,19 @@ agree_counts() {
 	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json
 	[ "$(jq -s -c 'map([.ssrc, .found, .packets])' <<<"$output")" = \
 	    "$(pcap-rtp-extract -r "$T/mid.cap" --format json --decode-as tcp:8000 | jq -s -c 'map([.ssrc, "heuristic", .packets])')" ]
+}
+
+@test "issue 13: public capture: a reader that stops early leaves status 0; -o and progress on it" {
+	require_shared "$SAMPLES/vzvca-h264.pcap"
+	local cap=$SHARED/$SAMPLES/vzvca-h264.pcap
+	run --separate-stderr bash -c "set -o pipefail; pcap-rtp-extract -r '$cap' --stream 1 | head -c 1000 >/dev/null; echo \${PIPESTATUS[0]}"
+	[ "$output" = 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr pcap-rtp-extract -r "$cap" --stream 1 -o "$T/v.rtp"
+	assert_status 0
+	pcap-rtp-extract -r "$cap" --stream 1 | cmp - "$T/v.rtp"
+	require_cmd script
+	run script -qec "pcap-rtp-extract -r '$cap' --format json >/dev/null" /dev/null
+	assert_contains "$output" "1 stream"
+	! grep -q "1 streams" <<<"$output"
 }

@@ -519,3 +519,29 @@ PY
 	assert_status 74
 	[ "$(grep -c 'No space left' <<<"$stderr")" = 1 ]
 }
+
+@test "issue 13: public capture: its H.264 stream as raw RTP back to back is split and named RFC 6184, not refused blind" {
+	require_shared data/pcap-samples/vzvca-h264.pcap
+	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
+	pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --stream 1 --rtpdump > "$T/h.dump"
+	# rtpdump records to raw packets: the common dump format with no lengths
+	python3 - "$T/h.dump" "$T/raw.rtp" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read(); o = open(sys.argv[2], "wb")
+i = d.index(b"\n") + 1 + 16
+while i < len(d):
+    l, pl = struct.unpack(">HH", d[i:i + 4]); o.write(d[i + 8:i + 8 + pl]); i += l
+PY
+	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/raw.rtp"
+	assert_status 65
+	local js; js=$(grep '^{' <<<"$stderr")
+	assert_json_eq "$js" .framing raw-rtp
+	# split where the packets were: the sequence runs on (the capture lost
+	# one packet, tshark says), the demuxer gives up after 256 KiB of non-PS
+	[ "$(jq .rtp_packets <<<"$js")" -gt 300 ]
+	[ "$(jq .lost <<<"$js")" -le 1 ]
+	assert_json_eq "$js" .duplicates 0
+	assert_json_eq "$js" .ssrc "$(pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --format json | jq '.ssrc | ltrimstr("0x") | ascii_downcase' -r | python3 -c 'import sys; print(int(sys.stdin.read(), 16))')"
+	assert_contains "$stderr" "looks like RFC 6184 H.264"
+	[ ! -s "$T/o" ]
+}
