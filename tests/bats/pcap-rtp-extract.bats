@@ -188,7 +188,7 @@ tshark_agree() {
 	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.type == "rtp_stream")) | length')" = 2 ]
 	[ "$(printf '%s\n' "$output" | jq -s -c 'map(select(.type == "rtcp")) | map([.dst_port, .packets]) | sort')" = "[[30001,8],[30003,6]]" ]
 	# a capture with no RTP at all: SIP whose SDP negotiated four media, no
-	# packets (issue 13: records with 0 packets and one line on stderr,
+	# packets (records with 0 packets and one line on stderr,
 	# instead of nothing at all)
 	require_shared "$SAMPLES/sngrep-ipv6frag.pcap"
 	run --separate-stderr pcap-rtp-extract -r "$SHARED/$SAMPLES/sngrep-ipv6frag.pcap"
@@ -394,7 +394,7 @@ rtpdump_check() {
 	[ -z "$stderr" ]
 }
 
-@test "issue 13: a SIP-only capture lists the negotiated medium with 0 packets; no SIP and no RTP says so" {
+@test "a SIP-only capture lists the negotiated medium with 0 packets; no SIP and no RTP says so" {
 	: >"$T/none.rtp"
 	"$GEN" --sip --pt 96 --y 999999999 -o "$T/sip.cap" "$T/none.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/sip.cap" --format json
@@ -425,7 +425,7 @@ rtpdump_check() {
 	assert_contains "$stderr" "no RTP stream found"
 }
 
-@test "issue 13: the answer's y= counts (Hikvision answers y=0060205514 to y=0999999999 and sends 0x0396A9CA)" {
+@test "the answer's y= counts (Hikvision answers y=0060205514 to y=0999999999 and sends 0x0396A9CA)" {
 	"$GEN" synth -o "$T/h.rtp" --ssrc 0x0396A9CA --packets 100
 	"$GEN" --sip --y 999999999 --y-answer 60205514 -o "$T/hik.cap" "$T/h.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/hik.cap" --format json
@@ -441,7 +441,7 @@ rtpdump_check() {
 	assert_json_eq "$output" .sdp_y_answer 0060205515
 }
 
-@test "issue 13: a stream whose every packet has the marker bit: jitter 0/0/0 like tshark" {
+@test "a stream whose every packet has the marker bit: jitter 0/0/0 like tshark" {
 	require_cmd tshark
 	"$GEN" synth -o "$T/m.rtp" --packets 200 --per 1 --pt 8 --tsinc 160 --size 160
 	"$GEN" --clock 8000 -o "$T/m.cap" "$T/m.rtp"
@@ -457,7 +457,7 @@ rtpdump_check() {
 	assert_json_eq "$output" .mean_jitter_ms 0
 }
 
-@test "issue 13: --clock-rate and --decode-as udp:PORT/CLOCK give a dynamic payload type a clock" {
+@test "--clock-rate and --decode-as udp:PORT/CLOCK give a dynamic payload type a clock" {
 	"$GEN" -o "$T/h.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format json
 	assert_json_eq "$output" .jitter_ms null
@@ -482,7 +482,7 @@ rtpdump_check() {
 	assert_status 64
 }
 
-@test "issue 13: -o FILE for the listing and the extraction; --rtpdump with --payload is a usage error" {
+@test "-o FILE for the listing and the extraction; --rtpdump with --payload is a usage error" {
 	"$GEN" -o "$T/p.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --stream 1 -o "$T/out.rtp"
 	assert_status 0
@@ -502,7 +502,7 @@ rtpdump_check() {
 	done
 }
 
-@test "issue 13: a reader that stops early: exit 0 and no message, not SIGPIPE (141)" {
+@test "a reader that stops early: exit 0 and no message, not SIGPIPE (141)" {
 	"$GEN" synth -o "$T/big.rtp" --packets 20000 --seed 3
 	"$GEN" -o "$T/big.cap" "$T/big.rtp"
 	run --separate-stderr bash -c "set -o pipefail; pcap-rtp-extract -r '$T/big.cap' --stream 1 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
@@ -512,7 +512,7 @@ rtpdump_check() {
 	[ "$output" = 0 ]
 }
 
-@test "issue 13: the table prints - where JSON says null; progress says '1 stream'; the terminal refusal names an option that exists" {
+@test "the table prints - where JSON says null; progress says '1 stream'; the terminal refusal names an option that exists" {
 	"$GEN" -o "$T/h.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format table
 	assert_status 0
@@ -549,7 +549,7 @@ agree_counts() {
 	awk '{ printf "%s %s %s %s %s %s %s %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$T/ts.rows" | sort | diff -u - "$T/our.rows"
 }
 
-@test "issue 13: RTSP DESCRIBE/SETUP over TCP used like SDP: found rtsp, encoding, clock rate, the SETUP's ssrc; tshark agrees" {
+@test "RTSP DESCRIBE/SETUP over TCP used like SDP: found rtsp, encoding, clock rate, the SETUP's ssrc; tshark agrees" {
 	require_cmd tshark
 	rtsp_media
 	"$GEN" rtsp -o "$T/r.cap" "$T/v.rtp" "$T/au.rtp"
@@ -566,7 +566,7 @@ agree_counts() {
 	[ "$(jq -s -c 'map(.found)' <<<"$output")" = '["rtsp","rtsp"]' ]
 }
 
-@test "issue 13: RTSP-interleaved RTP ('\$' framing) in the RTSP connection, and tunnelled over HTTP; tshark agrees" {
+@test "RTSP-interleaved RTP ('\$' framing) in the RTSP connection, and tunnelled over HTTP; tshark agrees" {
 	require_cmd tshark
 	rtsp_media
 	# --audio-first: the audio is set up first; through the tunnel the
@@ -585,7 +585,7 @@ agree_counts() {
 	done
 }
 
-@test "issue 13: interleaved RTP joined mid-stream: forced with --decode-as tcp:PORT[/CLOCK], or found heuristically" {
+@test "interleaved RTP joined mid-stream: forced with --decode-as tcp:PORT[/CLOCK], or found heuristically" {
 	require_cmd editcap
 	rtsp_media
 	"$GEN" rtsp --interleaved --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
@@ -604,7 +604,7 @@ agree_counts() {
 	    "$(pcap-rtp-extract -r "$T/mid.cap" --format json --decode-as tcp:8000 | jq -s -c 'map([.ssrc, "heuristic", .packets])')" ]
 }
 
-@test "issue 13: public capture: a reader that stops early leaves status 0; -o and progress on it" {
+@test "public capture: a reader that stops early leaves status 0; -o and progress on it" {
 	require_shared "$SAMPLES/vzvca-h264.pcap"
 	local cap=$SHARED/$SAMPLES/vzvca-h264.pcap
 	run --separate-stderr bash -c "set -o pipefail; pcap-rtp-extract -r '$cap' --stream 1 | head -c 1000 >/dev/null; echo \${PIPESTATUS[0]}"

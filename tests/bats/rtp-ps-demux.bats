@@ -394,7 +394,7 @@ listen_port() {
 	assert_json_eq "$js" .dropped_frames 1
 }
 
-@test "issue 13: the default reorder window: 2% reordered packets through pcap-rtp-extract | rtp-ps-demux lose no frame; --reorder 0 turns it off" {
+@test "the default reorder window: 2% reordered packets through pcap-rtp-extract | rtp-ps-demux lose no frame; --reorder 0 turns it off" {
 	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
 	"$PSMUX" "$D/v.264" --loop 4 --es "$T/es" --rtp "$T/x.rtp" 2>/dev/null   # 300 frames
 	"$TOOLS/rtp2pcap" --reorder 2 --seed 7 -o "$T/r.cap" "$T/x.rtp"
@@ -416,7 +416,7 @@ listen_port() {
 	assert_contains "$stderr" "reorder window 64 packets"
 }
 
-@test "issue 13: PS after 1651 bytes of leading garbage is detected (bounded scan); too much garbage is refused" {
+@test "PS after 1651 bytes of leading garbage is detected (bounded scan); too much garbage is refused" {
 	mux "$D/v.264"
 	python3 -c 'import random,sys; r=random.Random(5); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(1651)))' > "$T/g"
 	cat "$T/g" "$T/x.ps" > "$T/gx.ps"
@@ -437,7 +437,7 @@ listen_port() {
 	[ ! -s "$T/o3" ]
 }
 
-@test "issue 13: raw RTP packets back to back (no length prefix) are detected and split" {
+@test "raw RTP packets back to back (no length prefix) are detected and split" {
 	mux "$D/v.264"
 	# strip the RFC 4571 length prefixes
 	python3 - "$T/x.rtp" "$T/raw.rtp" <<'PY'
@@ -458,7 +458,7 @@ PY
 	cmp "$T/o2" "$D/v.264"
 }
 
-@test "issue 13: a pcap/pcapng or an Annex-B file is named, with the command to use instead" {
+@test "a pcap/pcapng or an Annex-B file is named, with the command to use instead" {
 	mux "$D/v.264"
 	for fmt in pcap pcapng; do
 		"$TOOLS/rtp2pcap" --format $fmt -o "$T/c.$fmt" "$T/x.rtp"
@@ -475,7 +475,7 @@ PY
 	done
 }
 
-@test "issue 13: the not-PS hint names only what it has evidence for (PT 0 is G.711; 01 00 00 00 + counter is not RFC 6184)" {
+@test "the not-PS hint names only what it has evidence for (PT 0 is G.711; 01 00 00 00 + counter is not RFC 6184)" {
 	require_shared data/pcap-samples/rtptools-bark.rtp
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$SHARED/data/pcap-samples/rtptools-bark.rtp"
 	assert_status 65
@@ -509,7 +509,7 @@ PY
 	assert_contains "$stderr" "no known format"
 }
 
-@test "issue 13: a full stdout is reported once" {
+@test "a full stdout is reported once" {
 	[ -w /dev/full ] || skip "no /dev/full"
 	mux "$D/v.264" --loop 20
 	run --separate-stderr bash -c "rtp-ps-demux '$T/x.rtp' >/dev/full"
@@ -520,7 +520,7 @@ PY
 	[ "$(grep -c 'No space left' <<<"$stderr")" = 1 ]
 }
 
-@test "issue 13: public capture: its H.264 stream as raw RTP back to back is split and named RFC 6184, not refused blind" {
+@test "public capture: its H.264 stream as raw RTP back to back is split and named RFC 6184, not refused blind" {
 	require_shared data/pcap-samples/vzvca-h264.pcap
 	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
 	pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --stream 1 --rtpdump > "$T/h.dump"
