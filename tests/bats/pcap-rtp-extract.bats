@@ -5,7 +5,10 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-teardown() { teardown_peers; }
+teardown() {
+	teardown_peers
+	if declare -F netns_cleanup >/dev/null; then netns_cleanup; fi
+}
 
 GEN="$TOOLS/rtp2pcap"
 SAMPLES=data/pcap-samples
@@ -617,4 +620,35 @@ agree_counts() {
 	run script -qec "pcap-rtp-extract -r '$cap' --format json >/dev/null" /dev/null
 	assert_contains "$output" "1 stream"
 	! grep -q "1 streams" <<<"$output"
+}
+
+@test "real peers: ffmpeg pulls from GStreamer's RTSP server over UDP, TCP and the HTTP tunnel; the tcpdump capture's streams come from RTSP and agree with tshark" {
+	require_root
+	require_cmd tcpdump ffmpeg tshark
+	/usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null ||
+	    { [ "${CI:-}" != true ] && skip "no gst-rtsp-server"; }
+	# a namespace of our own: its loopback carries nothing but this test
+	source "$TOOLS/netns.sh"
+	netns_init
+	local ns=$NETNS_SW
+	start_peer "$T/rtsp.port" ip netns exec "$ns" /usr/bin/python3 "$TOOLS/rtsp-serve" "$T/rtsp.port"
+	local port=$PEER_PORT tr td
+	for tr in udp tcp http; do
+		ip netns exec "$ns" tcpdump -U -i lo -w "$T/$tr.cap" "host 127.0.0.1" 2>"$T/td.err" &
+		td=$!
+		PEER_PIDS+=("$td")
+		wait_for_grep "listening on" "$T/td.err" 20 || { cat "$T/td.err"; return 1; }
+		timeout 30 ip netns exec "$ns" ffmpeg -v error -rtsp_transport $tr -i "rtsp://127.0.0.1:$port/cam" -t 2 -c copy -f null -
+		sleep 0.5
+		kill -INT "$td"
+		wait "$td" || true
+		run --separate-stderr pcap-rtp-extract -r "$T/$tr.cap" --format json --no-heuristics
+		assert_status 0
+		# the camera's two streams, from RTSP: encodings and clock rates
+		# from DESCRIBE, the SSRCs its SETUP replies announced
+		[ "$(jq -s -c 'map(select(.type == "rtp_stream" and .packets > 5)) | map([.found, .encoding, .clock_rate, .sdp_ssrc]) | sort' <<<"$output")" = \
+		    '[["rtsp","H265",90000,true],["rtsp","PCMA",8000,true]]' ] || { echo "$tr: $output"; return 1; }
+		[ "$(jq -s -r 'map(select(.encoding == "H265")) | .[0].transport' <<<"$output")" = "$([ $tr = udp ] && echo udp || echo tcp)" ]
+		agree_counts "$T/$tr.cap" -d tcp.port==$port,rtsp || { echo "transport $tr"; return 1; }
+	done
 }
