@@ -440,12 +440,7 @@ listen_port() {
 @test "raw RTP packets back to back (no length prefix) are detected and split" {
 	mux "$D/v.264"
 	# strip the RFC 4571 length prefixes
-	python3 - "$T/x.rtp" "$T/raw.rtp" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read(); o = open(sys.argv[2], "wb"); i = 0
-while i < len(d):
-    n = struct.unpack(">H", d[i:i + 2])[0]; o.write(d[i + 2:i + 2 + n]); i += 2 + n
-PY
+	python3 "$TOOLS/rtp-unframe" 4571 "$T/x.rtp" "$T/raw.rtp"
 	[ "$(head -c 1 "$T/raw.rtp" | od -An -tx1 | tr -d ' ')" = 80 ]
 	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/raw.rtp"
 	assert_status 0
@@ -482,27 +477,13 @@ PY
 	assert_contains "$stderr" "G.711 u-law"
 	! grep -q "private framing" <<<"$stderr"
 	# a vendor's private header (Hikvision's own format starts 01 00 00 00)
-	python3 - "$T/hik.rtp" <<'PY'
-import struct, sys
-o = open(sys.argv[1], "wb")
-for i in range(40):
-    pl = b"\x01\x00\x00\x00" + struct.pack(">I", i) + bytes(range(200))
-    pkt = struct.pack(">BBHII", 0x80, 96 | (0x80 if i % 4 == 3 else 0), 100 + i, 3600 * (i // 4), 0x0396A9CA) + pl
-    o.write(struct.pack(">H", len(pkt)) + pkt)
-PY
+	python3 "$TOOLS/rtp-private" "$T/hik.rtp" 01000000 0x0396A9CA --counter
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/hik.rtp"
 	assert_status 65
 	assert_contains "$stderr" "01 00 00 00"
 	! grep -q "RFC 6184" <<<"$stderr"
 	# an unknown payload: the bytes, no guess
-	python3 - "$T/unk.rtp" <<'PY'
-import struct, sys
-o = open(sys.argv[1], "wb")
-for i in range(40):
-    pl = b"\xe7\x55\x12\x34" + bytes(200)
-    pkt = struct.pack(">BBHII", 0x80, 96 | (0x80 if i % 4 == 3 else 0), 100 + i, 3600 * (i // 4), 7) + pl
-    o.write(struct.pack(">H", len(pkt)) + pkt)
-PY
+	python3 "$TOOLS/rtp-private" "$T/unk.rtp" e7551234 7
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/unk.rtp"
 	assert_status 65
 	assert_contains "$stderr" "e7 55 12 34"
@@ -525,13 +506,7 @@ PY
 	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
 	pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --stream 1 --rtpdump > "$T/h.dump"
 	# rtpdump records to raw packets: the common dump format with no lengths
-	python3 - "$T/h.dump" "$T/raw.rtp" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read(); o = open(sys.argv[2], "wb")
-i = d.index(b"\n") + 1 + 16
-while i < len(d):
-    l, pl = struct.unpack(">HH", d[i:i + 4]); o.write(d[i + 8:i + 8 + pl]); i += l
-PY
+	python3 "$TOOLS/rtp-unframe" rtpdump "$T/h.dump" "$T/raw.rtp"
 	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/raw.rtp"
 	assert_status 65
 	local js; js=$(grep '^{' <<<"$stderr")
@@ -541,7 +516,7 @@ PY
 	[ "$(jq .rtp_packets <<<"$js")" -gt 300 ]
 	[ "$(jq .lost <<<"$js")" -le 1 ]
 	assert_json_eq "$js" .duplicates 0
-	assert_json_eq "$js" .ssrc "$(pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --format json | jq '.ssrc | ltrimstr("0x") | ascii_downcase' -r | python3 -c 'import sys; print(int(sys.stdin.read(), 16))')"
+	assert_json_eq "$js" .ssrc "$(( $(pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --format json | jq -r .ssrc) ))"
 	assert_contains "$stderr" "looks like RFC 6184 H.264"
 	[ ! -s "$T/o" ]
 }
