@@ -119,8 +119,37 @@ rbsp(const uint8_t *nal, size_t n, size_t skip, uint8_t *out, size_t cap)
 	return o;
 }
 
-int
-ck_h26x_h264_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
+/* H.264 VUI (E.1.1) up to timing_info: num_units_in_tick, time_scale
+ * (0/0 when absent or cut off). */
+static void
+vui_timing(br *b, unsigned *tick, unsigned *scale)
+{
+	*tick = *scale = 0;
+	if (br_u(b, 1) && br_u(b, 8) == 255)  /* aspect_ratio_idc: Extended_SAR */
+		br_skip(b, 32);
+	if (br_u(b, 1))                        /* overscan_info_present_flag */
+		br_skip(b, 1);
+	if (br_u(b, 1)) {                      /* video_signal_type_present_flag */
+		br_skip(b, 4);
+		if (br_u(b, 1))
+			br_skip(b, 24);
+	}
+	if (br_u(b, 1)) {                      /* chroma_loc_info_present_flag */
+		br_ue(b);
+		br_ue(b);
+	}
+	if (br_u(b, 1)) {                      /* timing_info_present_flag */
+		*tick = br_u(b, 32);
+		*scale = br_u(b, 32);
+	}
+	if (b->bad)
+		*tick = *scale = 0;
+}
+
+/* The SPS walk; with tick non-NULL it goes on into the VUI for the timing
+ * (0/0 when absent). */
+static int
+h264_sps(const uint8_t *nal, size_t n, int *w, int *h, unsigned *tick, unsigned *scale)
 {
 	uint8_t buf[512];
 	br b = { buf, 0, 0, 0 };
@@ -194,11 +223,22 @@ ck_h26x_h264_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
 		return -1;
 	*w = (int)W;
 	*h = (int)H;
+	if (tick != NULL && br_u(&b, 1))
+		vui_timing(&b, tick, scale);
 	return 0;
 }
 
 int
-ck_h26x_h265_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
+ck_h26x_h264_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
+{
+	return h264_sps(nal, n, w, h, NULL, NULL);
+}
+
+static void h265_sps_vui(br *b, unsigned subl, unsigned *tick, unsigned *scale);
+
+/* The SPS walk; with tick non-NULL it goes on to the VUI timing. */
+static int
+h265_sps(const uint8_t *nal, size_t n, int *w, int *h, unsigned *tick, unsigned *scale)
 {
 	uint8_t buf[512];
 	br b = { buf, 0, 0, 0 };
@@ -246,7 +286,15 @@ ck_h26x_h265_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
 		return -1;
 	*w = (int)ww;
 	*h = (int)hh;
+	if (tick != NULL)
+		h265_sps_vui(&b, subl, tick, scale);
 	return 0;
+}
+
+int
+ck_h26x_h265_sps_size(const uint8_t *nal, size_t n, int *w, int *h)
+{
+	return h265_sps(nal, n, w, h, NULL, NULL);
 }
 
 int
@@ -316,4 +364,144 @@ ck_h26x_guess(const uint8_t *p, size_t n)
 	if (v264 == seen)
 		return CK_CODEC_H264;
 	return v265 > v264 ? CK_CODEC_H265 : (v264 ? CK_CODEC_H264 : CK_CODEC_UNKNOWN);
+}
+
+int
+ck_h26x_h264_sps_fps(const uint8_t *nal, size_t n, double *fps)
+{
+	unsigned tick = 0, scale = 0;
+	int w, h;
+
+	/* time_scale counts field ticks: a frame lasts two (E.2.1) */
+	if (h264_sps(nal, n, &w, &h, &tick, &scale) < 0 || tick == 0 || scale == 0)
+		return -1;
+	*fps = (double)scale / (2.0 * tick);
+	return *fps >= 1 && *fps <= 240 ? 0 : -1;
+}
+
+/* H.265 7.3.4: scaling_list_data(), skipped. */
+static void
+skip_scaling_lists(br *b)
+{
+	for (int size = 0; size < 4; size++)
+		for (int m = 0; m < 6 && !b->bad; m += size == 3 ? 3 : 1) {
+			if (!br_u(b, 1)) {
+				br_ue(b);
+				continue;
+			}
+			int coefs = size == 0 ? 16 : 64;
+			if (size > 1)
+				br_se(b);
+			for (int i = 0; i < coefs && !b->bad; i++)
+				br_se(b);
+		}
+}
+
+/* H.265 7.3.7: the short-term reference picture sets of an SPS, skipped;
+ * returns -1 when malformed. */
+static int
+skip_st_rps(br *b, unsigned count)
+{
+	unsigned num[65] = { 0 };
+
+	for (unsigned i = 0; i < count && !b->bad; i++) {
+		if (i > 0 && br_u(b, 1)) {      /* inter_ref_pic_set_prediction_flag */
+			unsigned k = 0;
+			br_u(b, 1);
+			br_ue(b);
+			for (unsigned j = 0; j <= num[i - 1]; j++)
+				if (br_u(b, 1) || br_u(b, 1))  /* used_by_curr, else use_delta */
+					k++;
+			num[i] = k;
+		} else {
+			unsigned neg = br_ue(b), pos = br_ue(b);
+			if (neg > 16 || pos > 16)
+				return -1;
+			for (unsigned j = 0; j < neg + pos && !b->bad; j++) {
+				br_ue(b);
+				br_u(b, 1);
+			}
+			num[i] = neg + pos;
+		}
+		if (num[i] > 32)
+			return -1;
+	}
+	return b->bad ? -1 : 0;
+}
+
+/* H.265 7.3.2.2 from bit_depth_luma_minus8 to the VUI's timing (E.2.1). */
+static void
+h265_sps_vui(br *b, unsigned subl, unsigned *tick, unsigned *scale)
+{
+	unsigned poc_bits, sets;
+
+	*tick = *scale = 0;
+	br_ue(b);
+	br_ue(b);
+	poc_bits = br_ue(b) + 4;
+	if (poc_bits > 16)
+		return;
+	for (unsigned i = br_u(b, 1) ? 0 : subl; i <= subl && !b->bad; i++) {
+		br_ue(b);
+		br_ue(b);
+		br_ue(b);
+	}
+	for (int i = 0; i < 6; i++)
+		br_ue(b);
+	if (br_u(b, 1) && br_u(b, 1))           /* scaling lists in the SPS */
+		skip_scaling_lists(b);
+	br_skip(b, 2);                          /* amp, sample_adaptive_offset */
+	if (br_u(b, 1)) {                       /* pcm_enabled_flag */
+		br_skip(b, 8);
+		br_ue(b);
+		br_ue(b);
+		br_skip(b, 1);
+	}
+	sets = br_ue(b);
+	if (sets > 64 || skip_st_rps(b, sets) < 0)
+		return;
+	if (br_u(b, 1)) {                       /* long_term_ref_pics_present_flag */
+		unsigned lt = br_ue(b);
+		if (lt > 32)
+			return;
+		br_skip(b, (size_t)lt * (poc_bits + 1));
+	}
+	br_skip(b, 2);                          /* temporal_mvp, strong_intra_smoothing */
+	if (b->bad || !br_u(b, 1))              /* vui_parameters_present_flag */
+		return;
+	if (br_u(b, 1) && br_u(b, 8) == 255)   /* the fields H.264 has too */
+		br_skip(b, 32);
+	if (br_u(b, 1))
+		br_skip(b, 1);
+	if (br_u(b, 1)) {
+		br_skip(b, 4);
+		if (br_u(b, 1))
+			br_skip(b, 24);
+	}
+	if (br_u(b, 1)) {
+		br_ue(b);
+		br_ue(b);
+	}
+	br_skip(b, 3);                          /* neutral_chroma, field_seq, frame_field_info */
+	if (br_u(b, 1))                         /* default_display_window_flag */
+		for (int i = 0; i < 4; i++)
+			br_ue(b);
+	if (br_u(b, 1)) {                       /* vui_timing_info_present_flag */
+		*tick = br_u(b, 32);
+		*scale = br_u(b, 32);
+	}
+	if (b->bad)
+		*tick = *scale = 0;
+}
+
+int
+ck_h26x_h265_sps_fps(const uint8_t *nal, size_t n, double *fps)
+{
+	unsigned tick = 0, scale = 0;
+	int w, h;
+
+	if (h265_sps(nal, n, &w, &h, &tick, &scale) < 0 || tick == 0 || scale == 0)
+		return -1;
+	*fps = (double)scale / tick;
+	return *fps >= 1 && *fps <= 240 ? 0 : -1;
 }

@@ -37,4 +37,10 @@ int ck_h26x_guess(const uint8_t *p, size_t n);
 int ck_h26x_h264_sps_size(const uint8_t *nal, size_t n, int *w, int *h);
 int ck_h26x_h265_sps_size(const uint8_t *nal, size_t n, int *w, int *h);
 
+/* Frame rate from the VUI timing of an SPS (NAL header included, emulation
+ * prevention still in): returns 0 with *fps set (1..240), or -1 when
+ * absent or malformed. H.264 counts two ticks a frame, H.265 one. */
+int ck_h26x_h264_sps_fps(const uint8_t *nal, size_t n, double *fps);
+int ck_h26x_h265_sps_fps(const uint8_t *nal, size_t n, double *fps);
+
 #endif

@@ -270,6 +270,26 @@ audio_codec_of(const ck_psmux_src *src, const uint8_t *a, size_t n)
 	return CK_CODEC_G711A;
 }
 
+/* The frame rate the first SPS declares, else 0. */
+static double
+stream_fps(const ck_psmux_media *m)
+{
+	const uint8_t *end = m->v + (m->vlen < (1u << 20) ? m->vlen : (1u << 20));
+	const uint8_t *s = ck_h26x_annexb_find(m->v, end);
+	double fps = 0;
+
+	while (s != NULL && s + 4 < end) {
+		const uint8_t *nal = s + 3, *next = ck_h26x_annexb_find(nal, end);
+		size_t n = (size_t)((next ? next : end) - nal);
+		if (m->codec == CK_CODEC_H264 && (nal[0] & 0x1F) == 7)
+			return ck_h26x_h264_sps_fps(nal, n, &fps) == 0 ? fps : 0;
+		if (m->codec == CK_CODEC_H265 && ((nal[0] >> 1) & 0x3F) == 33)
+			return ck_h26x_h265_sps_fps(nal, n, &fps) == 0 ? fps : 0;
+		s = next;
+	}
+	return 0;
+}
+
 static int
 video_open(ck_psmux_media *m, const ck_psmux_src *src, ck_err *e)
 {
@@ -311,7 +331,13 @@ ck_psmux_media_open(const ck_psmux_src *src, ck_err *e)
 	}
 	if (video_open(m, src, e) < 0)
 		goto fail;
-	m->fps = src->fps ? src->fps : 25;
+	m->fps = src->fps;
+	if (m->fps == 0) {
+		m->fps = stream_fps(m);
+		m->fps_from_sps = m->fps > 0;
+		if (m->fps == 0)
+			m->fps = 25;
+	}
 	if (src->audio || src->audio_buf) {
 		if (load(src->audio, src->audio_buf, src->audio_len, &m->a, &m->alen, e) < 0)
 			goto fail;
