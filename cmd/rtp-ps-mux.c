@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -134,6 +135,8 @@ sink_open(sink *s, const opts *o, ck_err *e)
 		ck_pktout_set_timeout(s->net, o->timeout_ms);
 		return 0;
 	}
+	if (o->out && strstr(o->out, "://") != NULL)
+		return ck_err_set(e, CK_USAGE, "'%s': unknown destination (udp://, tcp://, tcp-listen://)", o->out);
 	if (o->out == NULL && ck_tool_refuse_tty(1, o->fmt == F_PS ? "MPEG-PS" : "RTP", e) < 0)
 		return -1;
 	s->f = o->out ? fopen(o->out, "wb") : stdout;
@@ -298,6 +301,8 @@ mux(const opts *o)
 	goto out;
 fail:
 	rc = e.kind == CK_OK ? 0 : ck_tool_fail(&e);
+	if (s.f == stdout)
+		__fpurge(stdout);  /* said once: what is left would fail again */
 	sink_close(&s, &e);
 out:
 	ck_psmux_free(x);
