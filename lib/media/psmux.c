@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ typedef struct unit {
 struct ck_psmux_media {
 	uint8_t *v, *a;
 	size_t vlen, alen;
+	int v_mapped;          /* v is a private read-only mapping of the file */
 	unit *fr, *au;
 	size_t nfr, nau, max_frame;
 	int codec, acodec, width, height, fps_from_sps;
@@ -39,9 +41,11 @@ struct ck_psmux {
 	int loop, no_audio, started;
 	size_t vi, ai;
 	uint64_t loops, packets, bytes;
-	/* the pack being sent */
-	uint8_t *pk;
-	size_t pk_cap, pk_len, pk_off;
+	/* the pack being sent: headers in hdr, the payloads where they are in
+	 * the media, as a list of segments (no copy of the frame) */
+	uint8_t *hdr;
+	struct seg { const uint8_t *p; size_t n; } *seg;
+	size_t nseg, si, so, pk_len, pk_off;
 	uint64_t pk_due;
 	int pk_audio, pk_key;
 	uint8_t *pkt;          /* 2 + 12 + max_payload */
@@ -99,11 +103,15 @@ load_fd(int fd, const char *name, uint8_t **out, size_t *outlen, ck_err *e)
 	return 0;
 }
 
-/* Reads path ("-" = stdin) or copies buf into a malloc'd buffer. */
+/* Reads path ("-" = stdin) or copies buf into a malloc'd buffer; a
+ * regular file is mapped instead when mapped is not NULL (*mapped set):
+ * no copy, and the page cache is shared by every process sending it. */
 static int
-load(const char *path, const uint8_t *buf, size_t n, uint8_t **out, size_t *outlen, ck_err *e)
+load(const char *path, const uint8_t *buf, size_t n, uint8_t **out, size_t *outlen,
+    int *mapped, ck_err *e)
 {
 	int fd, rc;
+	struct stat st;
 
 	if (path == NULL) {
 		if ((*out = malloc(n ? n : 1)) == NULL)
@@ -118,6 +126,17 @@ load(const char *path, const uint8_t *buf, size_t n, uint8_t **out, size_t *outl
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return ck_err_set(e, errno == ENOENT || errno == EACCES || errno == ENOTDIR ?
 		    CK_NOINPUT : CK_IOERR, "%s: %s", path, strerror(errno));
+	if (mapped != NULL && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < INPUT_MAX) {
+		void *a = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (a != MAP_FAILED) {
+			close(fd);
+			*out = a;
+			*outlen = (size_t)st.st_size;
+			*mapped = 1;
+			return 0;
+		}
+	}
 	rc = load_fd(fd, path, out, outlen, e);
 	close(fd);
 	return rc;
@@ -297,7 +316,7 @@ video_open(ck_psmux_media *m, const ck_psmux_src *src, ck_err *e)
 	ck_h26x_info inf;
 	size_t n;
 
-	if (load(src->video, src->video_buf, src->video_len, &m->v, &m->vlen, e) < 0)
+	if (load(src->video, src->video_buf, src->video_len, &m->v, &m->vlen, &m->v_mapped, e) < 0)
 		return -1;
 	n = m->vlen < 65536 ? m->vlen : 65536;
 	m->codec = src->codec ? src->codec : ck_h26x_guess(m->v, n);
@@ -339,7 +358,7 @@ ck_psmux_media_open(const ck_psmux_src *src, ck_err *e)
 			m->fps = 25;
 	}
 	if (src->audio || src->audio_buf) {
-		if (load(src->audio, src->audio_buf, src->audio_len, &m->a, &m->alen, e) < 0)
+		if (load(src->audio, src->audio_buf, src->audio_len, &m->a, &m->alen, NULL, e) < 0)
 			goto fail;
 		m->acodec = audio_codec_of(src, m->a, m->alen);
 		if (index_audio(m, e) < 0) {
@@ -378,7 +397,10 @@ ck_psmux_media_free(ck_psmux_media *m)
 {
 	if (m == NULL)
 		return;
-	free(m->v);
+	if (m->v_mapped)
+		munmap(m->v, m->vlen);
+	else
+		free(m->v);
 	free(m->a);
 	free(m->fr);
 	free(m->au);
@@ -413,14 +435,13 @@ ck_psmux_new(const ck_psmux_media *m, const ck_psmux_conf *c, ck_err *e)
 	x->ts_base = c->ts_base;
 	x->loop = c->loop;
 	x->no_audio = c->no_audio || m->nau == 0;
-	/* the largest pack: a frame, a PES header per piece, pack + system
-	 * header + PSM; an audio unit is smaller than 64 KiB */
-	x->pk_cap = m->max_frame + (m->max_frame / CK_PSMUX_PES_MAX + 1) * 14 + 128;
-	if (x->pk_cap < 65536 + 128)
-		x->pk_cap = 65536 + 128;
-	x->pk = malloc(x->pk_cap);
+	/* the largest pack: pack + system header + PSM, then a PES header and
+	 * a payload segment per piece of the largest frame */
+	size_t pieces = m->max_frame / CK_PSMUX_PES_MAX + 1;
+	x->hdr = malloc(128 + pieces * 16);
+	x->seg = malloc(2 * pieces * sizeof *x->seg);
 	x->pkt = malloc(2 + 12 + mp);
-	if (x->pk == NULL || x->pkt == NULL)
+	if (x->hdr == NULL || x->seg == NULL || x->pkt == NULL)
 		goto oom;
 	return x;
 oom:
@@ -434,7 +455,8 @@ ck_psmux_free(ck_psmux *x)
 {
 	if (x == NULL)
 		return;
-	free(x->pk);
+	free(x->hdr);
+	free(x->seg);
 	free(x->pkt);
 	free(x);
 }
@@ -534,9 +556,10 @@ psm(uint8_t *q, const ck_psmux *x)
 	return q + 4;
 }
 
-/* One PES: a PTS on the first of a unit, none on the pieces after it. */
+/* One PES header for n payload bytes: a PTS on the first of a unit, none
+ * on the pieces after it. */
 static uint8_t *
-pes(uint8_t *q, unsigned sid, const uint8_t *d, size_t n, int first, uint64_t pts)
+pes_header(uint8_t *q, unsigned sid, size_t n, int first, uint64_t pts)
 {
 	size_t hl = first ? 5 : 0, len = 3 + hl + n;
 	q[0] = 0; q[1] = 0; q[2] = 1; q[3] = (uint8_t)sid;
@@ -547,8 +570,17 @@ pes(uint8_t *q, unsigned sid, const uint8_t *d, size_t n, int first, uint64_t pt
 	q += 9;
 	if (first)
 		q = put_ts(q, 2, pts & 0x1FFFFFFFFull);
-	memcpy(q, d, n);
-	return q + n;
+	return q;
+}
+
+/* Headers from *mark to q, then n payload bytes at d, as segments. */
+static void
+segs(ck_psmux *x, uint8_t **mark, uint8_t *q, const uint8_t *d, size_t n)
+{
+	x->seg[x->nseg++] = (struct seg){ *mark, (size_t)(q - *mark) };
+	x->seg[x->nseg++] = (struct seg){ d, n };
+	x->pk_len += (size_t)(q - *mark) + n;
+	*mark = q;
 }
 
 /* Builds the next pack; 0 at the end of the media. */
@@ -556,7 +588,7 @@ static int
 next_pack(ck_psmux *x)
 {
 	const ck_psmux_media *m = x->m;
-	uint8_t *q = x->pk;
+	uint8_t *q = x->hdr, *mark = x->hdr;
 	uint64_t base, tv = 0, ta = 0;
 	int have_v, have_a;
 
@@ -577,6 +609,7 @@ next_pack(ck_psmux *x)
 	if (have_a)
 		ta = m->au[x->ai].pts;
 	x->ssrc = x->next_ssrc;
+	x->nseg = x->si = x->so = x->pk_len = x->pk_off = 0;
 	if (have_v && (!have_a || tv <= ta)) {
 		const unit *f = &m->fr[x->vi++];
 		const uint8_t *d = m->v + f->off;
@@ -589,7 +622,8 @@ next_pack(ck_psmux *x)
 			q = psm(q, x);
 		do {
 			size_t n = left < CK_PSMUX_PES_MAX ? left : CK_PSMUX_PES_MAX;
-			q = pes(q, 0xE0, d, n, d == m->v + f->off, x->pk_due);
+			q = pes_header(q, 0xE0, n, d == m->v + f->off, x->pk_due);
+			segs(x, &mark, q, d, n);
 			d += n;
 			left -= n;
 		} while (left > 0);
@@ -601,11 +635,10 @@ next_pack(ck_psmux *x)
 		q = pack_header(q, x->pk_due);
 		if (!x->started)
 			q = psm(q, x);
-		q = pes(q, 0xC0, m->a + u->off, u->len, 1, x->pk_due);
+		q = pes_header(q, 0xC0, u->len, 1, x->pk_due);
+		segs(x, &mark, q, m->a + u->off, u->len);
 	}
 	x->started = 1;
-	x->pk_len = (size_t)(q - x->pk);
-	x->pk_off = 0;
 	return 1;
 }
 
@@ -634,7 +667,17 @@ ck_psmux_next(ck_psmux *x, ck_psmux_pkt *p)
 	h[8] = (uint8_t)(ts >> 8); h[9] = (uint8_t)ts;
 	h[10] = (uint8_t)(x->ssrc >> 24); h[11] = (uint8_t)(x->ssrc >> 16);
 	h[12] = (uint8_t)(x->ssrc >> 8); h[13] = (uint8_t)x->ssrc;
-	memcpy(h + 14, x->pk + x->pk_off, n);
+	for (size_t o = 0; o < n;) {
+		const struct seg *g = &x->seg[x->si];
+		size_t k = g->n - x->so < n - o ? g->n - x->so : n - o;
+		memcpy(h + 14 + o, g->p + x->so, k);
+		o += k;
+		x->so += k;
+		if (x->so == g->n) {
+			x->si++;
+			x->so = 0;
+		}
+	}
 	x->pk_off += n;
 	x->seq++;
 	x->packets++;
@@ -684,7 +727,7 @@ ck_psmux_seek(ck_psmux *x, uint64_t t)
 			hi = mid;
 	}
 	x->ai = lo;
-	x->pk_len = x->pk_off = 0;
+	x->pk_len = x->pk_off = x->nseg = 0;
 	x->started = 0;  /* the next pack carries the PSM whatever it is */
 	return kt;
 }

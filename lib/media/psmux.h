@@ -66,7 +66,9 @@ typedef struct ck_psmux_src {
 	double fps;             /* 0 = SPS VUI timing, else 25; 1..240 */
 } ck_psmux_src;
 
-/* Loads and indexes src. Returns the media, or NULL with e: CK_NOINPUT
+/* Loads and indexes src (a regular video file is mapped, not copied: it
+ * must not be truncated while the media lives). Returns the media, or NULL
+ * with e: CK_NOINPUT
  * (file missing or unreadable), CK_DATAERR (not Annex-B H.264/H.265, no
  * frame, malformed ADTS), CK_USAGE (fps out of range), CK_SOFTWARE.
  * Free with ck_psmux_media_free once no stream uses it. */
