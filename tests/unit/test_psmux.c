@@ -258,6 +258,8 @@ main(void)
 		}
 		T_EQ_INT(order, 1);
 		T_EQ_INT(audio_packs, 4);
+		free(g.v.p);
+		free(g.a.p);
 		memset(&g, 0, sizeof g);
 		ck_ps_init(&d, sink, &g, &e);
 		T_EQ_INT(ck_ps_feed(&d, ps.p, ps.len, &e), 0);
