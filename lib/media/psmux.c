@@ -18,7 +18,8 @@ typedef struct unit {
 	size_t off;
 	uint32_t len;
 	uint8_t key;
-	uint64_t pts;          /* audio only (video: from the index and fps) */
+	uint64_t pts;          /* audio: 90 kHz; video: display index (the DTS is
+	                        * the decode index; both times come from fps) */
 } unit;
 
 struct ck_psmux_media {
@@ -30,6 +31,7 @@ struct ck_psmux_media {
 	int codec, acodec, width, height, fps_from_sps;
 	double fps;
 	uint64_t keys, duration;
+	unsigned delay;        /* frames the display lags decoding (B-frames) */
 };
 
 struct ck_psmux {
@@ -46,7 +48,7 @@ struct ck_psmux {
 	uint8_t *hdr;
 	struct seg { const uint8_t *p; size_t n; } *seg;
 	size_t nseg, si, so, pk_len, pk_off;
-	uint64_t pk_due;
+	uint64_t pk_due, pk_pts;
 	int pk_audio, pk_key;
 	uint8_t *pkt;          /* 2 + 12 + max_payload */
 };
@@ -221,6 +223,56 @@ index_video(ck_psmux_media *m, ck_err *e)
 	return 0;
 }
 
+typedef struct ord {
+	int32_t poc;
+	size_t i;
+} ord;
+
+static int
+by_poc(const void *a, const void *b)
+{
+	const ord *x = a, *y = b;
+	return x->poc < y->poc ? -1 : x->poc > y->poc;
+}
+
+/* Display order from the picture order counts: within each run from one
+ * count reset to the next, pictures are shown by POC. The PTS lags the DTS
+ * by the largest reordering. Decode order (PTS = DTS) when a count cannot
+ * be read, repeats, or reorders by more than 16 frames. */
+static void
+order_frames(ck_psmux_media *m)
+{
+	ck_h26x_poc st;
+	ord *o = malloc(m->nfr * sizeof *o);
+	size_t a = 0;
+	int reset, ok = o != NULL;
+	long delay = 0;
+
+	ck_h26x_poc_init(&st, m->codec);
+	for (size_t i = 0; ok && i <= m->nfr; i++) {
+		if (i < m->nfr) {
+			ok = ck_h26x_poc_au(&st, m->v + m->fr[i].off, m->fr[i].len, &o[i].poc, &reset) == 1;
+			o[i].i = i;
+			if (!ok || !reset || i == 0)
+				continue;
+		}
+		/* [a, i) is one run */
+		qsort(o + a, i - a, sizeof *o, by_poc);
+		for (size_t k = a; ok && k < i; k++) {
+			long lag = (long)o[k].i - (long)k;
+			ok = (k == a || o[k].poc != o[k - 1].poc) && lag <= 16 && lag >= -16;
+			m->fr[o[k].i].pts = k;
+			if (lag > delay)
+				delay = lag;
+		}
+		a = i;
+	}
+	m->delay = ok ? (unsigned)delay : 0;
+	for (size_t i = 0; i < m->nfr; i++)
+		m->fr[i].pts = ok ? m->fr[i].pts + (uint64_t)delay : i;
+	free(o);
+}
+
 static const unsigned adts_rates[13] = {
 	96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350
 };
@@ -327,6 +379,7 @@ video_open(ck_psmux_media *m, const ck_psmux_src *src, ck_err *e)
 		return -1;
 	if (m->nfr == 0)
 		return ck_err_set(e, CK_DATAERR, "%s: no access unit", name);
+	order_frames(m);
 	ck_h26x_scan(m->codec, m->v + m->fr[0].off, m->fr[0].len, &inf);
 	if (!inf.vcl && m->nfr == 1)
 		return ck_err_set(e, CK_DATAERR, "%s: no picture in the stream", name);
@@ -390,6 +443,7 @@ ck_psmux_media_info(const ck_psmux_media *m, ck_psmux_info *o)
 	o->video_bytes = m->vlen;
 	o->audio_bytes = m->alen;
 	o->duration = m->duration;
+	o->reorder_delay = m->delay;
 }
 
 void
@@ -556,20 +610,23 @@ psm(uint8_t *q, const ck_psmux *x)
 	return q + 4;
 }
 
-/* One PES header for n payload bytes: a PTS on the first of a unit, none
- * on the pieces after it. */
+/* One PES header for n payload bytes: a PTS (and the DTS when it differs)
+ * on the first of a unit, none on the pieces after it. */
 static uint8_t *
-pes_header(uint8_t *q, unsigned sid, size_t n, int first, uint64_t pts)
+pes_header(uint8_t *q, unsigned sid, size_t n, int first, uint64_t pts, uint64_t dts)
 {
-	size_t hl = first ? 5 : 0, len = 3 + hl + n;
+	int two = first && pts != dts;
+	size_t hl = two ? 10 : first ? 5 : 0, len = 3 + hl + n;
 	q[0] = 0; q[1] = 0; q[2] = 1; q[3] = (uint8_t)sid;
 	q[4] = (uint8_t)(len >> 8); q[5] = (uint8_t)len;
 	q[6] = first ? 0x84 : 0x80;  /* data_alignment on the unit's start */
-	q[7] = first ? 0x80 : 0x00;
+	q[7] = two ? 0xC0 : first ? 0x80 : 0x00;
 	q[8] = (uint8_t)hl;
 	q += 9;
 	if (first)
-		q = put_ts(q, 2, pts & 0x1FFFFFFFFull);
+		q = put_ts(q, two ? 3 : 2, pts & 0x1FFFFFFFFull);
+	if (two)
+		q = put_ts(q, 1, dts & 0x1FFFFFFFFull);
 	return q;
 }
 
@@ -615,6 +672,7 @@ next_pack(ck_psmux *x)
 		const uint8_t *d = m->v + f->off;
 		size_t left = f->len;
 		x->pk_due = base + tv;
+		x->pk_pts = base + frame_pts(m, f->pts);
 		x->pk_audio = 0;
 		x->pk_key = f->key;
 		q = pack_header(q, x->pk_due);
@@ -622,7 +680,7 @@ next_pack(ck_psmux *x)
 			q = psm(q, x);
 		do {
 			size_t n = left < CK_PSMUX_PES_MAX ? left : CK_PSMUX_PES_MAX;
-			q = pes_header(q, 0xE0, n, d == m->v + f->off, x->pk_due);
+			q = pes_header(q, 0xE0, n, d == m->v + f->off, x->pk_pts, x->pk_due);
 			segs(x, &mark, q, d, n);
 			d += n;
 			left -= n;
@@ -630,12 +688,13 @@ next_pack(ck_psmux *x)
 	} else {
 		const unit *u = &m->au[x->ai++];
 		x->pk_due = base + ta;
+		x->pk_pts = x->pk_due + frame_pts(m, m->delay);  /* in step with the video */
 		x->pk_audio = 1;
 		x->pk_key = 0;
 		q = pack_header(q, x->pk_due);
 		if (!x->started)
 			q = psm(q, x);
-		q = pes_header(q, 0xC0, u->len, 1, x->pk_due);
+		q = pes_header(q, 0xC0, u->len, 1, x->pk_pts, x->pk_pts);
 		segs(x, &mark, q, m->a + u->off, u->len);
 	}
 	x->started = 1;
@@ -689,6 +748,7 @@ ck_psmux_next(ck_psmux *x, ck_psmux_pkt *p)
 	p->ps = h + 14;
 	p->ps_len = n;
 	p->due = x->pk_due;
+	p->pts = x->pk_pts;
 	p->loops = x->loops;
 	p->marker = x->pk_off == x->pk_len;
 	p->first = first;

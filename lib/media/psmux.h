@@ -15,14 +15,17 @@
  * or CK_PSMUX_G711_BYTES bytes of G.711) becomes its own pack and its own
  * RTP frame, interleaved with the video by PTS. A pack is cut into RTP
  * payloads of at most max_payload bytes; the last packet of a pack has the
- * marker bit; the RTP timestamp is the pack's PTS (+ ts_base). The PES
+ * marker bit; the RTP timestamp is the pack's DTS (+ ts_base). The PES
  * payloads are the input bytes verbatim, so a demuxer gives back the input
  * byte for byte.
  *
- * Timing: PTS = DTS = frame index / fps (decode order; only the PTS is
- * written). fps is the caller's, else the SPS VUI timing, else 25. PTS
- * start at 0 and keep growing across loops (one loop lasts the video's
- * duration; with loop, audio past that is dropped so the two stay in step).
+ * Timing: DTS = decode index / fps; PTS = display index / fps plus the
+ * largest reordering (display order from the picture order counts; PTS =
+ * DTS when the stream has no B-frames or its counts cannot be read); the
+ * DTS is written only when it differs. fps is the caller's, else the SPS
+ * VUI timing, else 25. Times start at 0 and keep growing across loops (one
+ * loop lasts the video's duration; with loop, audio past that is dropped
+ * so the two stay in step). Audio PTS carry the same reordering lag.
  */
 #ifndef CK_PSMUX_H
 #define CK_PSMUX_H
@@ -49,6 +52,7 @@ typedef struct ck_psmux_info {
 	uint64_t frames, key_frames, audio_units;
 	uint64_t video_bytes, audio_bytes;
 	uint64_t duration;      /* one loop, 90 kHz (frames / fps) */
+	unsigned reorder_delay; /* frames the PTS lags the DTS (B-frames), 0..16 */
 } ck_psmux_info;
 
 /* What to load. Zero is the default for every field. */
@@ -98,12 +102,14 @@ typedef struct ck_psmux_pkt {
 	const uint8_t *ps;      /* the payload alone (bare PS bytes) */
 	size_t ps_len;
 	uint64_t due;           /* 90 kHz since the stream's first packet: the
-	                         * pack's PTS; pace by it (scaled as you like) */
+	                         * pack's DTS (decode order, the RTP timestamp and
+	                         * SCR); pace by it (scaled as you like) */
 	uint64_t loops;         /* how many times the media ended before this */
 	int marker;             /* last packet of its pack */
 	int first;              /* first packet of its pack */
 	int audio;              /* the pack carries audio, not video */
 	int key;                /* the pack is a key frame (with PSM) */
+	uint64_t pts;           /* the pack's PTS (90 kHz, same origin as due) */
 } ck_psmux_pkt;
 
 /* A stream over m (not owned; keep it until ck_psmux_free). Returns NULL

@@ -148,6 +148,12 @@ frames() {
 	run ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 "$T/y.ps"
 	[ "$output" = "hevc,320,240" ]
 	rtp-ps-demux --ps "$T/y.ps" | cmp - "$D/v.265"
+	# B-frames: DTS in decode order, PTS in display order (ffprobe's decoded
+	# frames come out with strictly increasing PTS, one frame step apart)
+	run bash -c "ffprobe -v error -show_entries packet=pts,dts -of csv=p=0 '$T/x.ps' | awk -F, '\$2 != \"N/A\" && \$1 > \$2' | wc -l"
+	[ "$output" -gt 10 ]
+	run bash -c "ffprobe -v error -show_entries frame=pts -of csv=p=0 '$T/x.ps' | tr -d , | grep . | awk 'NR > 1 && \$1 != p + 3600 { bad++ } { p = \$1 } END { print bad + 0, NR }'"
+	[ "$output" = "0 75" ]
 }
 
 @test "large key frames go into several PES and come back whole (ffmpeg and rtp-ps-demux)" {
