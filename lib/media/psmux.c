@@ -32,6 +32,8 @@ struct ck_psmux_media {
 	double fps;
 	uint64_t keys, duration;
 	unsigned delay;        /* frames the display lags decoding (B-frames) */
+	uint8_t psm[2][64];    /* system header + PSM, without / with audio */
+	size_t psm_len[2];
 };
 
 struct ck_psmux {
@@ -52,6 +54,8 @@ struct ck_psmux {
 	int pk_audio, pk_key;
 	uint8_t *pkt;          /* 2 + 12 + max_payload */
 };
+
+static uint8_t *psm_build(uint8_t *q, int vcodec, int acodec);
 
 /* --- loading ----------------------------------------------------------- */
 
@@ -421,6 +425,9 @@ ck_psmux_media_open(const ck_psmux_src *src, ck_err *e)
 		}
 	}
 	m->duration = (uint64_t)llround((double)m->nfr * 90000.0 / m->fps);
+	m->psm_len[0] = (size_t)(psm_build(m->psm[0], m->codec, 0) - m->psm[0]);
+	if (m->nau > 0)
+		m->psm_len[1] = (size_t)(psm_build(m->psm[1], m->codec, m->acodec) - m->psm[1]);
 	return m;
 fail:
 	ck_psmux_media_free(m);
@@ -571,9 +578,9 @@ stream_type(int codec)
 
 /* System header and program stream map (ISO/IEC 13818-1 2.5.3.5, 2.5.4). */
 static uint8_t *
-psm(uint8_t *q, const ck_psmux *x)
+psm_build(uint8_t *q, int vcodec, int acodec)
 {
-	int audio = !x->no_audio;
+	int audio = acodec != 0;
 	unsigned n = 1 + (unsigned)audio, hl = 6 + 3 * n, ml = 10 + 4 * n;
 	uint8_t *s;
 
@@ -598,16 +605,26 @@ psm(uint8_t *q, const ck_psmux *x)
 	q[7] = 0xFF;
 	q[8] = 0; q[9] = 0;  /* no program_stream_info */
 	q[10] = 0; q[11] = (uint8_t)(4 * n);
-	q[12] = (uint8_t)stream_type(x->m->codec); q[13] = 0xE0; q[14] = 0; q[15] = 0;
+	q[12] = (uint8_t)stream_type(vcodec); q[13] = 0xE0; q[14] = 0; q[15] = 0;
 	q += 16;
 	if (audio) {
-		q[0] = (uint8_t)stream_type(x->m->acodec); q[1] = 0xC0; q[2] = 0; q[3] = 0;
+		q[0] = (uint8_t)stream_type(acodec); q[1] = 0xC0; q[2] = 0; q[3] = 0;
 		q += 4;
 	}
 	uint32_t crc = ck_ps_crc32_mpeg(s, (size_t)(q - s));
 	q[0] = (uint8_t)(crc >> 24); q[1] = (uint8_t)(crc >> 16);
 	q[2] = (uint8_t)(crc >> 8); q[3] = (uint8_t)crc;
 	return q + 4;
+}
+
+/* The system header and PSM made when the media was opened (made once:
+ * streams on other threads share the media read-only). */
+static uint8_t *
+psm_copy(uint8_t *q, const ck_psmux *x)
+{
+	int a = !x->no_audio;
+	memcpy(q, x->m->psm[a], x->m->psm_len[a]);
+	return q + x->m->psm_len[a];
 }
 
 /* One PES header for n payload bytes: a PTS (and the DTS when it differs)
@@ -677,7 +694,7 @@ next_pack(ck_psmux *x)
 		x->pk_key = f->key;
 		q = pack_header(q, x->pk_due);
 		if (f->key || !x->started)
-			q = psm(q, x);
+			q = psm_copy(q, x);
 		do {
 			size_t n = left < CK_PSMUX_PES_MAX ? left : CK_PSMUX_PES_MAX;
 			q = pes_header(q, 0xE0, n, d == m->v + f->off, x->pk_pts, x->pk_due);
@@ -693,7 +710,7 @@ next_pack(ck_psmux *x)
 		x->pk_key = 0;
 		q = pack_header(q, x->pk_due);
 		if (!x->started)
-			q = psm(q, x);
+			q = psm_copy(q, x);
 		q = pes_header(q, 0xC0, u->len, 1, x->pk_pts, x->pk_pts);
 		segs(x, &mark, q, m->a + u->off, u->len);
 	}

@@ -266,6 +266,20 @@ print(c)')
 	assert_json_eq "$(echo "$stderr" | head -n 1)" .type listening
 }
 
+@test "tcp://: a receiver that stops reading -> 75 after --timeout" {
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c, _ = s.accept(); time.sleep(30)' "$T/port" &
+	PEER_PIDS+=($!)
+	wait_for_file "$T/port" 10
+	run --separate-stderr rtp-ps-mux --loop --timeout 1s "$D/big.264" "tcp://127.0.0.1:$(cat "$T/port")"
+	assert_status 75
+	assert_contains "$stderr" "stopped reading"
+}
+
 @test "--loop goes on with growing timestamps; --realtime paces by PTS; SIGTERM ends cleanly" {
 	size=$(stat -c %s "$D/v.264")
 	rtp-ps-mux --loop --ps "$D/v.264" | head -c $((3 * size)) > "$T/l.ps" || true

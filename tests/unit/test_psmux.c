@@ -411,6 +411,32 @@ main(void)
 			ck_psmux_free(x);
 			ck_psmux_media_free(m);
 		}
+		/* the exact bytes of the first pack (ISO/IEC 13818-1 2.5.3.3-2.5.4):
+		 * pack header (SCR 0, mux rate 12500), system header (rate bound,
+		 * no audio, one video stream, 400 KiB buffer), PSM (H.264 on 0xE0,
+		 * CRC-32/MPEG-2), PES header (262 bytes: a 249-byte frame) with PTS
+		 * 3600 and DTS 0 */
+		static const uint8_t first[] = {
+			0x00, 0x00, 0x01, 0xBA, 0x44, 0x00, 0x04, 0x00, 0x04, 0x01, 0x00, 0xC3, 0x53, 0xF8,
+			0x00, 0x00, 0x01, 0xBB, 0x00, 0x09, 0x80, 0x61, 0xA9, 0x00, 0xE1, 0x7F,
+			0xE0, 0xE1, 0x90,
+			0x00, 0x00, 0x01, 0xBC, 0x00, 0x0E, 0xE0, 0xFF, 0x00, 0x00, 0x00, 0x04,
+			0x1B, 0xE0, 0x00, 0x00 };
+		ck_psmux_src s8 = { .video_buf = tiny264, .video_len = sizeof tiny264 };
+		m = ck_psmux_media_open(&s8, &e);
+		x = ck_psmux_new(m, &(ck_psmux_conf){ 0 }, &e);
+		T_EQ_INT(ck_psmux_next(x, &p), 1);
+		T_OK(p.ps_len > sizeof first + 4 + 19 &&
+		    memcmp(p.ps, first, sizeof first) == 0);
+		/* CRC-32/MPEG-2 of the PSM computed bit by bit outside camkit */
+		static const uint8_t crc[4] = { 0xF4, 0xDC, 0xBD, 0x45 };
+		T_OK(memcmp(p.ps + 45, crc, 4) == 0);
+		static const uint8_t pes[] = { 0x00, 0x00, 0x01, 0xE0, 0x01, 0x06, 0x84, 0xC0, 0x0A,
+			0x31, 0x00, 0x01, 0x1C, 0x21, 0x11, 0x00, 0x01, 0x00, 0x01 };
+		T_OK(memcmp(p.ps + 49, pes, sizeof pes) == 0);
+		ck_psmux_free(x);
+		ck_psmux_media_free(m);
+
 		/* the POC counter itself: I P B B in decode order */
 		ck_h26x_poc st;
 		int32_t poc;
