@@ -11,9 +11,9 @@
  * Each video frame becomes one PS pack: pack header; system header and PSM
  * before key frames (and before the first pack of a stream); the frame in
  * one PES, or several PES of at most CK_PSMUX_PES_MAX payload bytes when it
- * is larger (only the first carries the PTS). Each audio unit (an ADTS frame,
- * or CK_PSMUX_G711_BYTES bytes of G.711) becomes its own pack and its own
- * RTP frame, interleaved with the video by PTS. A pack is cut into RTP
+ * is larger (only the first carries the PTS/DTS). Each audio unit (an ADTS
+ * frame, or CK_PSMUX_G711_BYTES bytes of G.711) becomes its own pack and its
+ * own RTP frame, interleaved with the video by due time. A pack is cut into RTP
  * payloads of at most max_payload bytes; the last packet of a pack has the
  * marker bit; the RTP timestamp is the pack's DTS (+ ts_base). The PES
  * payloads are the input bytes verbatim, so a demuxer gives back the input
