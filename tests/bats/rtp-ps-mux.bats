@@ -337,3 +337,19 @@ EOF
 	run --separate-stderr rtp-ps-mux "$D/v.264" -o /dev/full
 	assert_status 74
 }
+
+@test "IPv6: udp://[::1] and tcp-listen://[::1]" {
+	rtp-ps-demux -v --timeout 3s 'udp://[::1]:0' > "$T/u.264" 2> "$T/d.err" &
+	PEER_PIDS+=($!)
+	wait_for_grep "listening on udp" "$T/d.err" 10
+	port=$(sed -n 's/.*listening on udp:.*:\([0-9]*\)$/\1/p' "$T/d.err")
+	run --separate-stderr rtp-ps-mux "$D/v.264" "udp://[::1]:$port"
+	assert_status 0
+	wait "${PEER_PIDS[0]}"
+	cmp "$T/u.264" "$D/v.264"
+	rtp-ps-mux --port-file "$T/port" "$D/v.265" 'tcp-listen://[::1]:0' 2> "$T/m.err" &
+	PEER_PIDS+=($!)
+	wait_for_file "$T/port" 10
+	assert_json_eq "$(head -n 1 "$T/m.err")" .url "tcp-listen://[::1]:$(cat "$T/port")"
+	rtp-ps-demux "tcp://[::1]:$(cat "$T/port")" 2>/dev/null | cmp - "$D/v.265"
+}
