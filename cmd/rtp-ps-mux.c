@@ -46,8 +46,8 @@ static const ck_opts_opt optlist[] = {
 	{ "output", 'o', CK_OPTS_ARG, "DEST", "FILE, udp://HOST:PORT, tcp://HOST:PORT or\n"
 	    "tcp-listen://[ADDR]:PORT (default: stdout)" },
 	{ "audio", K_AUDIO, CK_OPTS_ARG, "FILE", "audio to mux: AAC ADTS or raw G.711 (8 kHz)" },
-	{ "audio-codec", K_ACODEC, CK_OPTS_ARG, "CODEC", "pcm_alaw, pcm_mulaw or aac (default: ADTS is\n"
-	    "aac, a .ulaw/.mulaw/.pcmu/.ul/.mu name µ-law, else A-law)" },
+	{ "audio-codec", K_ACODEC, CK_OPTS_ARG, "CODEC", "pcm_alaw, pcm_mulaw or aac (default: by the\n"
+	    "name: .ulaw .alaw .aac ..., else ADTS is aac, else A-law)" },
 	{ "ps", K_PS, CK_OPTS_NOARG, NULL, "write bare MPEG-PS instead of RTP" },
 	{ "rtpdump", K_RTPDUMP, CK_OPTS_NOARG, NULL, "write rtpdump instead of RFC 4571 framed RTP" },
 	{ "fps", K_FPS, CK_OPTS_ARG, "N", "frame rate (default: the SPS timing, else 25)" },

@@ -331,18 +331,26 @@ ends_with(const char *s, const char *suf)
 	return a >= b && strcasecmp(s + a - b, suf) == 0;
 }
 
+/* The name decides first (raw G.711 can start with bytes that look like an
+ * ADTS header: µ-law 0xFF 0xF1 is two loud samples), then the content. */
 static int
 audio_codec_of(const ck_psmux_src *src, const uint8_t *a, size_t n)
 {
-	static const char *mu[] = { ".ulaw", ".mulaw", ".pcmu", ".ul", ".mu" };
+	static const char *mu[] = { ".ulaw", ".mulaw", ".pcmu", ".ul", ".mu", ".g711u" };
+	static const char *al[] = { ".alaw", ".pcma", ".al", ".g711a", ".g711" };
+	static const char *aac[] = { ".aac", ".adts" };
 	if (src->audio_codec)
 		return src->audio_codec;
-	if (is_adts(a, n))
-		return CK_CODEC_AAC;
 	for (size_t i = 0; src->audio && i < sizeof mu / sizeof mu[0]; i++)
 		if (ends_with(src->audio, mu[i]))
 			return CK_CODEC_G711U;
-	return CK_CODEC_G711A;
+	for (size_t i = 0; src->audio && i < sizeof al / sizeof al[0]; i++)
+		if (ends_with(src->audio, al[i]))
+			return CK_CODEC_G711A;
+	for (size_t i = 0; src->audio && i < sizeof aac / sizeof aac[0]; i++)
+		if (ends_with(src->audio, aac[i]))
+			return CK_CODEC_AAC;
+	return is_adts(a, n) ? CK_CODEC_AAC : CK_CODEC_G711A;
 }
 
 /* The frame rate the first SPS declares, else 0. */

@@ -64,9 +64,11 @@ typedef struct ck_psmux_src {
 	const uint8_t *audio_buf;
 	size_t audio_len;
 	int codec;              /* 0 = guess from the NAL headers */
-	int audio_codec;        /* 0 = ADTS if it starts with an ADTS header, else
-	                         * G.711 A-law (µ-law when the audio path ends in
-	                         * .ulaw .mulaw .pcmu .ul .mu) */
+	int audio_codec;        /* 0 = by the audio path's ending (.ulaw .mulaw
+	                         * .pcmu .ul .mu .g711u: µ-law; .alaw .pcma .al
+	                         * .g711a .g711: A-law; .aac .adts: AAC), else
+	                         * AAC if it starts with an ADTS header, else
+	                         * A-law */
 	double fps;             /* 0 = SPS VUI timing, else 25; 1..240 */
 } ck_psmux_src;
 

@@ -176,6 +176,11 @@ frames() {
 	cmp "$T/o.265" "$D/v.265"
 	cmp "$T/o.ulaw" "$D/a.ulaw"
 	assert_json_eq "$(cat "$T/st")" .audio_codec pcm_mulaw
+	# the name decides before the content: µ-law that starts like ADTS
+	{ printf '\377\361\120\200\002\037\374'; cat "$D/a.ulaw"; } > "$T/adtsish.ulaw"
+	rtp-ps-mux --audio "$T/adtsish.ulaw" "$D/v.264" | rtp-ps-demux --stats --audio "$T/o2.ulaw" 2> "$T/st" > /dev/null
+	cmp "$T/o2.ulaw" "$T/adtsish.ulaw"
+	assert_json_eq "$(cat "$T/st")" .audio_codec pcm_mulaw
 	# --audio-codec overrides the name
 	rtp-ps-mux --audio-codec pcm_mulaw --audio "$D/a.alaw" "$D/v.264" | rtp-ps-demux --stats --audio /dev/null 2> "$T/st" > /dev/null
 	assert_json_eq "$(cat "$T/st")" .audio_codec pcm_mulaw
