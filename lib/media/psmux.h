@@ -7,6 +7,8 @@
  * any thread) can share it. A ck_psmux is one stream over a media: a cursor
  * that produces the next RTP packet each call, with the 90 kHz time at which
  * it is due, looping when asked, with an SSRC that can change mid-stream.
+ * A stream copies nothing of the media and holds a few KiB (its headers and
+ * one packet), so thousands can run over one media.
  *
  * Each video frame becomes one PS pack: pack header; system header and PSM
  * before key frames (and before the first pack of a stream); the frame in
