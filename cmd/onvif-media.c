@@ -1,5 +1,4 @@
 /* onvif-media: media profiles with their stream and snapshot URIs. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,31 +9,34 @@
 #include "codec/json.h"
 #include "base/log.h"
 #include "onvif/media.h"
-#include "net/net.h"
 #include "onvif/onvif.h"
+#include "cli/onvifopts.h"
+#include "cli/opts.h"
 #include "cli/targets.h"
 #include "cli/tool.h"
 
-static const char usage[] =
-    "Usage: onvif-media [options] [TARGET...]\n"
+static const char usage[] = "Usage: onvif-media [options] [TARGET...]";
+static const char about[] =
     "Lists a device's media profiles (Media2 when offered, else Media) with\n"
     "encoding, resolution, frame rate, bitrate, PTZ configuration, RTSP stream\n"
     "URI and snapshot URI: one NDJSON record per profile. TARGET is a device\n"
     "service URL or host[:port]; without TARGET, one per stdin line (URL, host,\n"
-    "or an onvif-discover record).\n"
-    "\n"
-    "Options:\n"
-    "  -p, --profile TOKEN     only this profile\n"
-    "      --transport T       udp (default), tcp (RTSP interleaved) or http\n"
-    "      --media VERSION     auto (default), 1 (Media) or 2 (Media2)\n"
-    "      --no-uri            profiles only: no GetStreamUri/GetSnapshotUri\n"
-    "      --with-credentials  put user:password (percent-encoded) in the RTSP URI\n"
-    CK_ONVIF_HELP
-    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
-    "  -h, --help              show this help\n"
-    "  -V, --version           show the version\n";
+    "or an onvif-discover record).\n";
+static const char footer[] =
+    "Exit: 0 ok, 1 no profile or no target on stdin, 64 usage, 65 malformed\n"
+    "reply, 68 unknown host, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
 
-enum { OPT_TRANSPORT = 0x2001, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED };
+enum { OPT_TRANSPORT = CK_OPTS_TOOL, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED };
+
+static const ck_opts_opt media_opts[] = {
+	{ "profile", 'p', CK_OPTS_ARG, "TOKEN", "only this profile" },
+	{ "transport", OPT_TRANSPORT, CK_OPTS_ARG, "T", "udp (default), tcp (RTSP interleaved) or http" },
+	{ "media", OPT_MEDIA, CK_OPTS_ARG, "VERSION", "auto (default), 1 (Media) or 2 (Media2)" },
+	{ "no-uri", OPT_NO_URI, CK_OPTS_NOARG, NULL, "profiles only: no GetStreamUri/GetSnapshotUri" },
+	{ "with-credentials", OPT_WITH_CRED, CK_OPTS_NOARG, NULL,
+	    "put user:password (percent-encoded) in the RTSP URI" },
+	{ NULL, 0, 0, NULL, NULL }
+};
 
 struct job {
 	const char *profile;
@@ -223,62 +225,49 @@ fail:
 	return ck_targets_error(jb->j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
 }
 
+static int
+media_opt(void *ctx, int key, const char *arg, ck_err *e)
+{
+	struct job *jb = ctx;
+
+	switch (key) {
+	case 'p': jb->profile = arg; return 0;
+	case OPT_TRANSPORT:
+		if ((jb->transport = ck_media_transport(arg)) < 0)
+			return ck_err_set(e, CK_USAGE, "--transport: '%s' (udp, tcp or http)", arg);
+		return 0;
+	case OPT_MEDIA:
+		jb->media = strcmp(arg, "auto") == 0 ? 0 : strcmp(arg, "1") == 0 ? 1 :
+		    strcmp(arg, "2") == 0 ? 2 : -1;
+		if (jb->media < 0)
+			return ck_err_set(e, CK_USAGE, "--media: '%s' (auto, 1 or 2)", arg);
+		return 0;
+	case OPT_NO_URI: jb->no_uri = 1; return 0;
+	case OPT_WITH_CRED: jb->with_cred = 1; return 0;
+	}
+	return ck_err_set(e, CK_SOFTWARE, "unhandled option");
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		CK_ONVIF_LONGOPTS,
-		{ "profile", required_argument, NULL, 'p' },
-		{ "transport", required_argument, NULL, OPT_TRANSPORT },
-		{ "media", required_argument, NULL, OPT_MEDIA },
-		{ "no-uri", no_argument, NULL, OPT_NO_URI },
-		{ "with-credentials", no_argument, NULL, OPT_WITH_CRED },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct job jb;
-	ck_onvif_target tg;
-	ck_err e = { 0, "" };
-	int c, r, rc;
+	ck_opts_block blocks[2];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
+	ck_onvif_target first;
+	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	ck_onvif_opts_init(&jb.o);
-	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "p:vhV", lo, NULL)) != -1) {
-		if ((r = ck_onvif_getopt(c, optarg, &jb.o)) != 0) {
-			if (r < 0)
-				return CK_USAGE;
-			continue;
-		}
-		switch (c) {
-		case 'p': jb.profile = optarg; break;
-		case OPT_TRANSPORT:
-			if ((jb.transport = ck_media_transport(optarg)) < 0)
-				return ck_tool_usage_err("--transport: '%s' (udp, tcp or http)", optarg);
-			break;
-		case OPT_MEDIA:
-			jb.media = strcmp(optarg, "auto") == 0 ? 0 : strcmp(optarg, "1") == 0 ? 1 :
-			    strcmp(optarg, "2") == 0 ? 2 : -1;
-			if (jb.media < 0)
-				return ck_tool_usage_err("--media: '%s' (auto, 1 or 2)", optarg);
-			break;
-		case OPT_NO_URI: jb.no_uri = 1; break;
-		case OPT_WITH_CRED: jb.with_cred = 1; break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
-		case 'V': return ck_tool_finish(ck_tool_version());
-		default: return ck_tool_usage_err("unknown option");
-		}
-	}
+	blocks[0] = (ck_opts_block){ NULL, media_opts, media_opt, &jb };
+	blocks[1] = ck_onvifopts_block(&jb.o);
+	if (!ck_opts_parse(&tool, argc, argv, &arg0, &rc))
+		return rc;
 	if (jb.with_cred && jb.no_uri)
 		return ck_tool_usage_err("--with-credentials needs the URIs (drop --no-uri)");
-	for (int i = optind; i < argc; i++)
-		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
-			return ck_tool_usage_err("%s", e.msg);
-	if (ck_onvif_cred(&jb.o, optind < argc && ck_onvif_target_parse(argv[optind],
-	    &tg, &e) == 0 ? tg.host : NULL, &jb.cred, &e) < 0)
-		return ck_tool_fail(&e);
+	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
+	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
+	    arg0 == argc, &jb.cred)) != 0)
+		return rc;
 	if (jb.with_cred && !jb.cred.have_pass) {
 		ck_cred_wipe(&jb.cred);
 		return ck_tool_usage_err("--with-credentials: no password configured "
@@ -286,7 +275,7 @@ main(int argc, char **argv)
 	}
 	if ((jb.j = ck_json_new()) == NULL)
 		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
-	rc = ck_targets_each(argv + optind, argc - optind, one, &jb);
+	rc = ck_targets_each(argv + arg0, argc - arg0, one, &jb);
 	ck_json_free(jb.j);
 	ck_cred_wipe(&jb.cred);
 	return ck_tool_finish(rc);

@@ -17,6 +17,7 @@
 struct ck_http {
 	CURL *c;
 	ck_http_opts o;
+	int unverified;   /* the last post failed TLS certificate verification */
 };
 
 struct xfer {
@@ -179,7 +180,7 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 		return ck_err_set(e, CK_UNAVAIL, "%s: %s", url, why);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-		return ck_err_set(e, CK_UNAVAIL, "%s: %s (--insecure skips verification)",
+		return ck_err_set(e, CK_UNAVAIL, "%s: %s (certificate not verified)",
 		    url, why);
 	case CURLE_OPERATION_TIMEDOUT:
 		return ck_err_set(e, CK_TEMPFAIL, "%s: no answer within %ld ms", url, tmo);
@@ -212,6 +213,7 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	int64_t t0;
 	CURLcode rc;
 
+	h->unverified = 0;
 	memset(r, 0, sizeof *r);
 	memset(&x, 0, sizeof x);
 	x.r = r;
@@ -260,6 +262,8 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	}
 	if (rc != CURLE_OK) {
 		ck_http_resp_free(r);
+		h->unverified = rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CACERT_BADFILE;
 		return map_curl(rc, url, errbuf, tmo, e);
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -273,4 +277,10 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
 		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	return 0;
+}
+
+int
+ck_http_unverified(const ck_http *h)
+{
+	return h->unverified;
 }

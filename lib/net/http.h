@@ -49,5 +49,8 @@ void ck_http_free(ck_http *h);
 int ck_http_post(ck_http *h, const char *url, const char *ctype,
     const char *body, size_t len, const char *authz, ck_http_resp *r, ck_err *e);
 void ck_http_resp_free(ck_http_resp *r);
+/* 1 when h's last post failed because the server's TLS certificate was not
+ * verified (the caller may say how to opt out), else 0. */
+int ck_http_unverified(const ck_http *h);
 
 #endif
