@@ -259,7 +259,7 @@ main(int argc, char **argv)
 	ck_log_init(argv[0]);
 	blocks[0] = (ck_opts_block){ NULL, call_opts, call_opt, &a };
 	blocks[1] = ck_onvifopts_block(&a.o);
-	if (!ck_opts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if (argc - arg0 < 1 || argc - arg0 > 2)
 		return ck_tool_usage_err("want SERVICE or URL, and at most one BODY");

@@ -183,7 +183,7 @@ main(int argc, char **argv)
 
 	ck_log_init(argv[0]);
 	blocks[0] = ck_onvifopts_block(&jb.o);
-	if (!ck_opts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
 	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,

@@ -48,51 +48,6 @@ struct job {
 
 static const char *const tnames[] = { "udp", "tcp", "http" };
 
-/* Media2 when the device lists it (and --media allows), else Media. */
-static int
-pick_version(struct job *jb, ck_onvif *c, ck_err *e)
-{
-	const ck_onvif_service *s;
-	int n, i, has1 = 0, has2 = 0;
-
-	if ((n = ck_onvif_services(c, &s, e)) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		has1 |= strcmp(s[i].ns, CK_NS_TRT) == 0;
-		has2 |= strcmp(s[i].ns, CK_NS_TR2) == 0;
-	}
-	if (jb->media == 2 && !has2)
-		return ck_err_set(e, CK_PROTO, "the device offers no Media2 service");
-	if (jb->media == 1 && !has1)
-		return ck_err_set(e, CK_PROTO, "the device offers no Media service");
-	if (jb->media)
-		return jb->media;
-	if (!has1 && !has2)
-		return ck_err_set(e, CK_PROTO, "the device offers no Media or Media2 service");
-	return has2 ? 2 : 1;
-}
-
-/* One GetStreamUri/GetSnapshotUri; the URI into out. */
-static int
-get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen, ck_err *e)
-{
-	ck_soap_resp r;
-	const char *u;
-	int rc = -1;
-
-	if (body == NULL)
-		return ck_err_set(e, CK_SOFTWARE, "out of memory");
-	if (ck_onvif_call(c, v == 2 ? "media2" : "media", body, &r, e) == 0) {
-		if ((u = ck_media_parse_uri(r.first, v, e)) != NULL) {
-			snprintf(out, outlen, "%s", u);
-			rc = 0;
-		}
-		ck_soap_resp_free(&r);
-	}
-	free(body);
-	return rc;
-}
-
 static void
 put_opt_int(ck_json *j, const char *k, long v)
 {
@@ -119,7 +74,7 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 	ck_json *j = jb->j;
 
 	if (!jb->no_uri) {
-		if (get_uri(c, v, ck_media_stream_uri_body(v, p->token, jb->transport),
+		if (ck_media_get_uri(c, v, ck_media_stream_uri_body(v, p->token, jb->transport),
 		    adv, sizeof adv, &e) == 0) {
 			have_uri = 1;
 			if (jb->o.trust_xaddrs ||
@@ -132,7 +87,7 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 			ck_log_warn("%s: profile %s: GetStreamUri: %s", tg->url, p->token, e.msg);
 			rc = e.kind ? e.kind : CK_SOFTWARE;
 		}
-		if (get_uri(c, v, ck_media_snapshot_uri_body(v, p->token), snap,
+		if (ck_media_get_uri(c, v, ck_media_snapshot_uri_body(v, p->token), snap,
 		    sizeof snap, &se) == 0)
 			have_snap = 1;
 		else
@@ -180,7 +135,6 @@ one(void *ctx, const char *arg)
 	struct job *jb = ctx;
 	ck_onvif_target tg;
 	ck_onvif *c = NULL;
-	ck_soap_resp r;
 	ck_media_profile *p = NULL;
 	ck_err e = { 0, "" };
 	int v, n = 0, i, rc = 0, shown = 0;
@@ -188,18 +142,10 @@ one(void *ctx, const char *arg)
 	memset(&tg, 0, sizeof tg);
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
-	    (v = pick_version(jb, c, &e)) < 0)
+	    (v = ck_media_version(c, jb->media, &e)) < 0)
 		goto fail;
 	ck_log_info("%s: using Media%s", tg.url, v == 2 ? "2" : "");
-	if (ck_onvif_call(c, v == 2 ? "media2" : "media", ck_media_profiles_body(v),
-	    &r, &e) < 0)
-		goto fail;
-	if ((p = calloc(CK_MEDIA_MAX_PROFILES, sizeof *p)) == NULL)
-		ck_err_set(&e, CK_SOFTWARE, "out of memory");
-	else
-		n = ck_media_parse_profiles(r.first, v, p, CK_MEDIA_MAX_PROFILES, &e);
-	ck_soap_resp_free(&r);
-	if (p == NULL || n < 0)
+	if ((n = ck_media_get_profiles(c, v, &p, &e)) < 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (jb->profile && strcmp(jb->profile, p[i].token) != 0)
@@ -260,7 +206,7 @@ main(int argc, char **argv)
 	ck_log_init(argv[0]);
 	blocks[0] = (ck_opts_block){ NULL, media_opts, media_opt, &jb };
 	blocks[1] = ck_onvifopts_block(&jb.o);
-	if (!ck_opts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if (jb.with_cred && jb.no_uri)
 		return ck_tool_usage_err("--with-credentials needs the URIs (drop --no-uri)");

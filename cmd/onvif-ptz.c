@@ -786,7 +786,7 @@ main(int argc, char **argv)
 	blocks[1] = ck_onvifopts_block(&a.o);
 	a.duration_ms = 1000;
 	a.step = 0.1;
-	if (!ck_opts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if ((rc = parse_verb(&a, argc, argv, arg0)) != 0 ||
 	    (rc = ck_onvifopts_cred(&a.o, NULL, a.ntargets == 0, &a.cred)) != 0)

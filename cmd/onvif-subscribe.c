@@ -299,6 +299,7 @@ subscribe_main(const args *a, ck_cred *cred)
 		r.s = a->list_topics ? ck_subscription_new(&t, &a->o, cred,
 		    &(ck_subscription_opts){ .pull_ms = 0 }, &e)
 		    : ck_subscription_new(&t, &a->o, cred, &a->so, &e);
+	ck_cred_wipe(cred);   /* the clients hold their copies */
 	if (r.s == NULL)
 		rc = ck_tool_fail(&e);
 	else if (a->list_topics)
@@ -433,7 +434,7 @@ main(int argc, char **argv)
 	a.so.limit = 100;
 	a.exec_jobs = 8;
 	a.exec_timeout_ms = 60000;
-	if (!ck_opts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if (a.exec_argv && !(a.hook = ck_hook_new(a.exec_argv, (int)a.exec_jobs,
 	    a.exec_timeout_ms, &e))) {

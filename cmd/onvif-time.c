@@ -210,7 +210,7 @@ main(int argc, char **argv)
 	ck_log_init(argv[0]);
 	blocks[0] = (ck_opts_block){ NULL, time_opts, time_opt, &jb };
 	blocks[1] = ck_onvifopts_block(&jb.o);
-	if (!ck_opts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if (jb.set && jb.ntp)
 		return ck_tool_usage_err("--set and --ntp exclude each other");

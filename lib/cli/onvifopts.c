@@ -1,7 +1,10 @@
 /* onvifopts: the ONVIF client option block. */
 #include "cli/onvifopts.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 
 #include "base/opt.h"
 #include "cli/tool.h"
@@ -74,16 +77,62 @@ ck_onvifopts_block(ck_onvif_opts *o)
 }
 
 int
+ck_onvifopts_parse(const ck_opts_tool *t, int argc, char **argv, int *first,
+    int *status)
+{
+	/* --password would be taken for nothing (abbreviations are refused),
+	 * but say why: a password on argv is visible to every local user */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--password") == 0 ||
+		    strncmp(argv[i], "--password=", 11) == 0) {
+			*status = ck_tool_usage_err("--password: passwords never go on the "
+			    "command line (any local user can read it); use --password-file "
+			    "FILE, ONVIF_PASSWORD or the credentials file");
+			return 0;
+		}
+	return ck_opts_parse(t, argc, argv, first, status);
+}
+
+/* A password file others can read is refused, as the credentials file is. */
+static int
+check_password_file(const char *path, ck_err *e)
+{
+	struct stat st;
+
+	if (path == NULL || strcmp(path, "-") == 0 || stat(path, &st) < 0)
+		return 0;   /* missing: ck_cred_load says so */
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
+		return ck_err_set(e, CK_CONFIG, "%s: refusing a password file that group "
+		    "or others can read (run: chmod 600 %s)", path, path);
+	return 0;
+}
+
+int
 ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
     ck_cred *c)
 {
 	ck_err e = { 0, "" };
+	const char *env;
 
 	memset(c, 0, sizeof *c);
+	/* from here on the process holds a password: no core dumps, no
+	 * ptrace by other processes of the same user */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (stdin_targets && o->password_file && strcmp(o->password_file, "-") == 0)
 		return ck_tool_usage_err("--password-file - needs TARGET arguments "
 		    "(stdin is the target list)");
-	if (ck_onvif_cred(o, host, c, &e) < 0)
+	if (check_password_file(o->password_file, &e) < 0 ||
+	    ck_onvif_cred(o, host, c, &e) < 0)
 		return ck_tool_fail(&e);
+	/* a one-line password file names no user: the environment may */
+	if (c->have_pass && c->user[0] == '\0' && (env = getenv("ONVIF_USERNAME")) &&
+	    *env && strlen(env) < sizeof c->user)
+		snprintf(c->user, sizeof c->user, "%s", env);
+	if (c->have_pass && c->user[0] == '\0') {
+		ck_cred_wipe(c);
+		ck_err_set(&e, CK_CONFIG, "a password but no user name: give -u USER or "
+		    "set ONVIF_USERNAME");
+		return ck_tool_fail(&e);
+	}
 	return 0;
 }

@@ -200,7 +200,32 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 }
 
 int
+ck_http_unverified(const ck_http *h)
+{
+	return h->unverified;
+}
+
+/* One exchange: a POST of body (ctype), or a GET when ctype is NULL. */
+static int
+perform(ck_http *h, const char *url, const char *ctype, const char *body,
+    size_t len, const char *authz, ck_http_resp *r, ck_err *e);
+
+int
+ck_http_get(ck_http *h, const char *url, const char *authz, ck_http_resp *r,
+    ck_err *e)
+{
+	return perform(h, url, NULL, NULL, 0, authz, r, e);
+}
+
+int
 ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
+    size_t len, const char *authz, ck_http_resp *r, ck_err *e)
+{
+	return perform(h, url, ctype, body, len, authz, r, e);
+}
+
+static int
+perform(ck_http *h, const char *url, const char *ctype, const char *body,
     size_t len, const char *authz, ck_http_resp *r, ck_err *e)
 {
 	CURL *c = h->c;
@@ -217,8 +242,10 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	memset(r, 0, sizeof *r);
 	memset(&x, 0, sizeof x);
 	x.r = r;
-	snprintf(cth, sizeof cth, "Content-Type: %s", ctype);
-	hl = curl_slist_append(hl, cth);
+	if (ctype) {
+		snprintf(cth, sizeof cth, "Content-Type: %s", ctype);
+		hl = curl_slist_append(hl, cth);
+	}
 	hl = curl_slist_append(hl, "Expect:");   /* cameras mishandle 100-continue */
 	if (authz) {
 		snprintf(ah, sizeof ah, "Authorization: %s", authz);
@@ -231,9 +258,13 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (ctype) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
@@ -277,10 +308,4 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
 		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	return 0;
-}
-
-int
-ck_http_unverified(const ck_http *h)
-{
-	return h->unverified;
 }

@@ -244,6 +244,12 @@ ck_onvif_get_target(const ck_onvif *c)
 	return &c->t;
 }
 
+const ck_onvif_opts *
+ck_onvif_get_opts(const ck_onvif *c)
+{
+	return &c->o;
+}
+
 const ck_http_resp *
 ck_onvif_last(const ck_onvif *c)
 {

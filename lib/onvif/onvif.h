@@ -84,6 +84,8 @@ void ck_onvif_free(ck_onvif *c);
 const char *ck_onvif_user(const ck_onvif *c);
 const char *ck_onvif_password(const ck_onvif *c);
 const ck_onvif_target *ck_onvif_get_target(const ck_onvif *c);
+/* The options the client was made with (client-owned). */
+const ck_onvif_opts *ck_onvif_get_opts(const ck_onvif *c);
 
 /* Flags for ck_onvif_request. */
 enum {
