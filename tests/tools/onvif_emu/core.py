@@ -370,7 +370,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_GET(self):
-        self.reply(405, "POST only\n", "text/plain")
+        # plugins may serve GETs (media: snapshot URIs); SOAP is POST only
+        fn = getattr(self.server.dev, "get_handler", None)
+        if fn is None:
+            return self.reply(405, "POST only\n", "text/plain")
+        fn(self)
 
     def do_POST(self):
         dev = self.server.dev
