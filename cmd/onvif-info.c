@@ -30,7 +30,7 @@ static const char footer[] =
 struct job {
 	ck_onvif_opts o;
 	ck_cred cred;
-	ck_json *j;
+	int jobs;
 };
 
 static const char *const svc_names[] = { "device", "media", "media2", "ptz",
@@ -104,11 +104,15 @@ one(void *ctx, const char *arg)
 	ck_soap_resp r;
 	const ck_onvif_service *s;
 	ck_err e = { 0, "" };
-	ck_json *j = jb->j;
+	ck_json *j = ck_json_new();
 	int n, pp;
 	char ver[32];
 
 	memset(&tg, 0, sizeof tg);
+	if (j == NULL) {
+		ck_log_warn("out of memory");
+		return CK_SOFTWARE;
+	}
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    ck_onvif_call(c, "device", "<tds:GetDeviceInformation xmlns:tds=\""
@@ -165,34 +169,36 @@ one(void *ctx, const char *arg)
 	ck_json_bool(j, "recording", has(s, n, "recording"));
 	ck_json_end(j);
 	ck_onvif_free(c);
-	return ck_json_emit(j, stdout) < 0 ? CK_IOERR : 0;
+	n = ck_targets_emit(j);
+	ck_json_free(j);
+	return n;
 fail:
 	ck_onvif_free(c);
 	ck_log_warn("%s", e.msg);
-	return ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	n = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	ck_json_free(j);
+	return n;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[1];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 1 };
+	ck_opts_block blocks[2];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
 	ck_onvif_target first;
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	blocks[0] = ck_onvifopts_block(&jb.o);
+	blocks[0] = ck_targets_block(&jb.jobs);
+	blocks[1] = ck_onvifopts_block(&jb.o);
 	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
 	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
 	    arg0 == argc, &jb.cred)) != 0)
 		return rc;
-	if ((jb.j = ck_json_new()) == NULL)
-		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
-	rc = ck_targets_each(argv + arg0, argc - arg0, one, &jb);
-	ck_json_free(jb.j);
+	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
 	ck_cred_wipe(&jb.cred);
 	return ck_tool_finish(rc);
 }

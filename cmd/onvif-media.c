@@ -43,7 +43,7 @@ struct job {
 	int transport, media, no_uri, with_cred;
 	ck_onvif_opts o;
 	ck_cred cred;
-	ck_json *j;
+	int jobs;
 };
 
 static const char *const tnames[] = { "udp", "tcp", "http" };
@@ -65,13 +65,12 @@ put_opt_str(ck_json *j, const char *k, const char *v)
 
 /* URIs of profile p, then its record. Returns the profile's status. */
 static int
-one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
-    const ck_media_profile *p)
+one_profile(struct job *jb, ck_json *j, ck_onvif *c, const ck_onvif_target *tg,
+    int v, const ck_media_profile *p)
 {
 	char uri[2048] = "", snap[2048] = "", adv[2048] = "", cu[4096];
 	ck_err e = { 0, "" }, se = { 0, "" };
 	int rc = 0, have_uri = 0, have_snap = 0;
-	ck_json *j = jb->j;
 
 	if (!jb->no_uri) {
 		if (ck_media_get_uri(c, v, ck_media_stream_uri_body(v, p->token, jb->transport),
@@ -124,9 +123,7 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 			ck_json_str(j, "advertised_stream_uri", adv);
 		ck_json_str(j, "snapshot_uri", have_snap ? snap : NULL);
 	}
-	if (ck_json_emit(j, stdout) < 0)
-		return CK_IOERR;
-	return rc;
+	return ck_err_worst(rc, ck_targets_emit(j));
 }
 
 static int
@@ -137,9 +134,14 @@ one(void *ctx, const char *arg)
 	ck_onvif *c = NULL;
 	ck_media_profile *p = NULL;
 	ck_err e = { 0, "" };
+	ck_json *j = ck_json_new();
 	int v, n = 0, i, rc = 0, shown = 0;
 
 	memset(&tg, 0, sizeof tg);
+	if (j == NULL) {
+		ck_log_warn("out of memory");
+		return CK_SOFTWARE;
+	}
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    (v = ck_media_version(c, jb->media, &e)) < 0)
@@ -151,7 +153,7 @@ one(void *ctx, const char *arg)
 		if (jb->profile && strcmp(jb->profile, p[i].token) != 0)
 			continue;
 		shown++;
-		rc = ck_err_worst(rc, one_profile(jb, c, &tg, v, &p[i]));
+		rc = ck_err_worst(rc, one_profile(jb, j, c, &tg, v, &p[i]));
 	}
 	if (jb->profile && shown == 0) {
 		ck_err_set(&e, CK_EMPTY, "no profile with token '%s'", jb->profile);
@@ -163,12 +165,15 @@ one(void *ctx, const char *arg)
 	}
 	free(p);
 	ck_onvif_free(c);
+	ck_json_free(j);
 	return rc;
 fail:
 	free(p);
 	ck_onvif_free(c);
 	ck_log_warn("%s", e.msg);
-	return ck_targets_error(jb->j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	rc = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	ck_json_free(j);
+	return rc;
 }
 
 static int
@@ -198,14 +203,15 @@ int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[2];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
+	ck_opts_block blocks[3];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
 	ck_onvif_target first;
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
 	blocks[0] = (ck_opts_block){ NULL, media_opts, media_opt, &jb };
-	blocks[1] = ck_onvifopts_block(&jb.o);
+	blocks[1] = ck_targets_block(&jb.jobs);
+	blocks[2] = ck_onvifopts_block(&jb.o);
 	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if (jb.with_cred && jb.no_uri)
@@ -219,10 +225,7 @@ main(int argc, char **argv)
 		return ck_tool_usage_err("--with-credentials: no password configured "
 		    "(--password-file, ONVIF_PASSWORD or the credentials file)");
 	}
-	if ((jb.j = ck_json_new()) == NULL)
-		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
-	rc = ck_targets_each(argv + arg0, argc - arg0, one, &jb);
-	ck_json_free(jb.j);
+	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
 	ck_cred_wipe(&jb.cred);
 	return ck_tool_finish(rc);
 }

@@ -93,6 +93,7 @@ typedef struct args {
 	char **targets;
 	int ntargets;
 	ck_cred cred;
+	int jobs;
 } args;
 
 static volatile sig_atomic_t stop_sig;
@@ -130,12 +131,14 @@ parse_num(const char *s, const char *what, int *has, double *out, ck_err *e)
 	return 0;
 }
 
+/* The record being built: one per worker thread (-j), freed when its
+ * target is done. */
+static _Thread_local ck_json *j;
+
 /* Starts the record common to every verb. */
 static ck_json *
 record(const char *type, ck_onvif *c, const ck_ptz_ctx *x)
 {
-	static ck_json *j;
-
 	if (!j)
 		j = ck_json_new();
 	ck_json_reset(j);
@@ -148,9 +151,9 @@ record(const char *type, ck_onvif *c, const ck_ptz_ctx *x)
 }
 
 static int
-emit(ck_json *j, ck_err *e)
+emit(ck_json *r, ck_err *e)
 {
-	if (ck_json_emit(j, stdout) < 0)
+	if (ck_targets_emit(r))
 		return ck_err_set(e, CK_IOERR, "stdout: %s", strerror(errno));
 	return 0;
 }
@@ -280,7 +283,7 @@ do_move(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	if (stop_sig)
 		ck_json_bool(j, "interrupted", 1);
 	if (rc < 0) {
-		ck_json_emit(j, stdout);
+		ck_targets_emit(j);
 		return -1;
 	}
 	return emit(j, e);
@@ -699,7 +702,10 @@ one(void *ctx, const char *target)
 	ck_err e = { 0, "" };
 	int k = 0;
 
-	if (run_target(a, target, &a->cred, &e) < 0) {
+	k = run_target(a, target, &a->cred, &e);
+	ck_json_free(j);
+	j = NULL;
+	if (k < 0) {
 		k = e.kind ? e.kind : CK_SOFTWARE;
 		if (k != CK_EMPTY) {
 			ck_json *j = ck_json_new();
@@ -777,13 +783,14 @@ int
 main(int argc, char **argv)
 {
 	static args a;
-	ck_opts_block blocks[2];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
+	ck_opts_block blocks[3];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
 	blocks[0] = (ck_opts_block){ NULL, ptz_opts, ptz_opt, &a };
-	blocks[1] = ck_onvifopts_block(&a.o);
+	blocks[1] = ck_targets_block(&a.jobs);
+	blocks[2] = ck_onvifopts_block(&a.o);
 	a.duration_ms = 1000;
 	a.step = 0.1;
 	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
@@ -792,7 +799,7 @@ main(int argc, char **argv)
 	    (rc = ck_onvifopts_cred(&a.o, NULL, a.ntargets == 0, &a.cred)) != 0)
 		return rc;
 	catch_signals();
-	rc = ck_targets_each(a.targets, a.ntargets, one, &a);
+	rc = ck_targets_run(a.targets, a.ntargets, a.jobs, one, &a);
 	ck_cred_wipe(&a.cred);
 	return ck_tool_finish(rc);
 }

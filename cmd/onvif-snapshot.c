@@ -55,8 +55,7 @@ struct job {
 	const char *profile, *dir;
 	int all, media;
 	long long every_ms, count;
-	ck_json *j;
-	int images;          /* written so far (stdout takes one) */
+	int jobs;
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -118,7 +117,8 @@ write_file(struct job *jb, const ck_onvif_target *tg, const char *token,
 
 /* One profile's image: to a file with its record, or to stdout. */
 static int
-one_profile(struct job *jb, ck_onvif *c, int v, const char *token, ck_err *e)
+one_profile(struct job *jb, ck_json *j, ck_onvif *c, int v, const char *token,
+    ck_err *e)
 {
 	const ck_onvif_target *tg = ck_onvif_get_target(c);
 	char uri[2048], adv[2048], path[4096];
@@ -132,26 +132,24 @@ one_profile(struct job *jb, ck_onvif *c, int v, const char *token, ck_err *e)
 	if (jb->dir == NULL) {
 		int ok = fwrite(r.body, 1, r.len, stdout) == r.len;
 		ck_http_resp_free(&r);
-		jb->images++;
 		return ok ? 0 : ck_err_set(e, CK_IOERR, "stdout: %s", strerror(errno));
 	}
 	if (write_file(jb, tg, token, &r, ms, path, sizeof path, e) < 0) {
 		ck_http_resp_free(&r);
 		return -1;
 	}
-	jb->images++;
-	ck_json_record(jb->j, "snapshot");
-	ck_json_str(jb->j, "device", tg->url);
-	ck_json_time_ms(jb->j, "ts", ms);
-	ck_json_str(jb->j, "profile", token);
-	ck_json_str(jb->j, "file", path);
-	ck_json_int(jb->j, "bytes", (long long)r.len);
-	ck_json_str(jb->j, "content_type", r.content_type[0] ? r.content_type : NULL);
-	ck_json_str(jb->j, "uri", uri);
+	ck_json_record(j, "snapshot");
+	ck_json_str(j, "device", tg->url);
+	ck_json_time_ms(j, "ts", ms);
+	ck_json_str(j, "profile", token);
+	ck_json_str(j, "file", path);
+	ck_json_int(j, "bytes", (long long)r.len);
+	ck_json_str(j, "content_type", r.content_type[0] ? r.content_type : NULL);
+	ck_json_str(j, "uri", uri);
 	if (strcmp(uri, adv) != 0)
-		ck_json_str(jb->j, "advertised_uri", adv);
+		ck_json_str(j, "advertised_uri", adv);
 	ck_http_resp_free(&r);
-	return ck_json_emit(jb->j, stdout) < 0 ?
+	return ck_targets_emit(j) ?
 	    ck_err_set(e, CK_IOERR, "stdout: %s", strerror(errno)) : 0;
 }
 
@@ -163,8 +161,13 @@ one(void *ctx, const char *arg)
 	ck_onvif *c = NULL;
 	ck_media_profile *p = NULL;
 	ck_err e = { 0, "" };
+	ck_json *j = ck_json_new();
 	int v, n, i, rc = 0, shown = 0;
 
+	if (j == NULL) {
+		ck_log_warn("out of memory");
+		return CK_SOFTWARE;
+	}
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    (v = ck_media_version(c, jb->media, &e)) < 0 ||
@@ -175,10 +178,10 @@ one(void *ctx, const char *arg)
 		if (jb->profile && strcmp(jb->profile, p[i].token) != 0)
 			continue;
 		shown++;
-		if (one_profile(jb, c, v, p[i].token, &pe) < 0) {
+		if (one_profile(jb, j, c, v, p[i].token, &pe) < 0) {
 			ck_log_warn("%s: %s", tg.url, pe.msg);
 			if (jb->dir)
-				ck_targets_error(jb->j, stdout, tg.url, pe.kind, pe.msg);
+				ck_targets_error(j, stdout, tg.url, pe.kind, pe.msg);
 			rc = ck_err_worst(rc, pe.kind ? pe.kind : CK_SOFTWARE);
 		}
 	}
@@ -189,6 +192,7 @@ one(void *ctx, const char *arg)
 	}
 	free(p);
 	ck_onvif_free(c);
+	ck_json_free(j);
 	return stop_sig ? rc | CK_TARGETS_STOP : rc;
 fail:
 	free(p);
@@ -196,7 +200,8 @@ fail:
 	ck_log_warn("%s", e.msg);
 	rc = e.kind ? e.kind : CK_SOFTWARE;
 	if (jb->dir)
-		rc = ck_targets_error(jb->j, stdout, tg.url[0] ? tg.url : arg, rc, e.msg);
+		rc = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, rc, e.msg);
+	ck_json_free(j);
 	return stop_sig ? rc | CK_TARGETS_STOP : rc;
 }
 
@@ -209,7 +214,7 @@ run(struct job *jb, char **targets, int n)
 	int rc = 0;
 
 	for (;;) {
-		rc = ck_err_worst(rc, ck_targets_each(targets, n, one, jb));
+		rc = ck_err_worst(rc, ck_targets_run(targets, n, jb->jobs, one, jb));
 		round++;
 		if (jb->every_ms <= 0 || stop_sig || (jb->count > 0 && round >= jb->count))
 			break;
@@ -276,15 +281,16 @@ int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[2];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
+	ck_opts_block blocks[3];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
 	struct sigaction sa;
 	ck_onvif_target first;
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
 	blocks[0] = (ck_opts_block){ NULL, snap_opts, snap_opt, &jb };
-	blocks[1] = ck_onvifopts_block(&jb.o);
+	blocks[1] = ck_targets_block(&jb.jobs);
+	blocks[2] = ck_onvifopts_block(&jb.o);
 	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if (jb.count > 0 && jb.every_ms <= 0)
@@ -294,14 +300,11 @@ main(int argc, char **argv)
 	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
 	    arg0 == argc, &jb.cred)) != 0)
 		return rc;
-	if ((jb.j = ck_json_new()) == NULL)
-		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;   /* no SA_RESTART: the wait ends early */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	rc = run(&jb, argv + arg0, argc - arg0);
-	ck_json_free(jb.j);
 	ck_cred_wipe(&jb.cred);
 	return ck_tool_finish(rc);
 }

@@ -38,7 +38,7 @@ struct job {
 	const char *ntp;
 	ck_onvif_opts o;
 	ck_cred cred;
-	ck_json *j;
+	int jobs;
 };
 
 /* "2024-07-09T19:49:06Z" from the six fields; local time has no zone. */
@@ -107,11 +107,10 @@ set_clock(ck_onvif *c, const ck_onvif_time *t, const char *ntp, ck_err *e)
 }
 
 static void
-emit_time(struct job *jb, const char *url, const ck_onvif_time *t, int64_t off,
-    int64_t rtt)
+emit_time(struct job *jb, ck_json *j, const char *url, const ck_onvif_time *t,
+    int64_t off, int64_t rtt)
 {
 	char buf[64];
-	ck_json *j = jb->j;
 
 	ck_json_record(j, "time");
 	ck_json_str(j, "device", url);
@@ -155,8 +154,13 @@ one(void *ctx, const char *arg)
 	ck_onvif_time t;
 	int64_t off = 0, rtt = 0;
 	ck_err e = { 0, "" };
+	ck_json *j = ck_json_new();
 	int rc = 0;
 
+	if (j == NULL) {
+		ck_log_warn("out of memory");
+		return CK_SOFTWARE;
+	}
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0)
 		goto fail;
 	if ((c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL)
@@ -168,16 +172,18 @@ one(void *ctx, const char *arg)
 		    ck_onvif_get_time(c, &t, &off, &rtt, &e) < 0)
 			goto fail;
 	}
-	emit_time(jb, tg.url, &t, off, rtt);
+	emit_time(jb, j, tg.url, &t, off, rtt);
 	goto out;
 fail:
 	ck_onvif_free(c);
 	ck_log_warn("%s", e.msg);
-	return ck_targets_error(jb->j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	rc = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	ck_json_free(j);
+	return rc;
 out:
 	ck_onvif_free(c);
-	if (ck_json_emit(jb->j, stdout) < 0)
-		rc = ck_err_worst(rc, CK_IOERR);
+	rc = ck_err_worst(rc, ck_targets_emit(j));
+	ck_json_free(j);
 	return rc;
 }
 
@@ -202,14 +208,15 @@ int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[2];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
+	ck_opts_block blocks[3];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
 	ck_onvif_target first;
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
 	blocks[0] = (ck_opts_block){ NULL, time_opts, time_opt, &jb };
-	blocks[1] = ck_onvifopts_block(&jb.o);
+	blocks[1] = ck_targets_block(&jb.jobs);
+	blocks[2] = ck_onvifopts_block(&jb.o);
 	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
 	if (jb.set && jb.ntp)
@@ -218,10 +225,7 @@ main(int argc, char **argv)
 	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
 	    arg0 == argc, &jb.cred)) != 0)
 		return rc;
-	if ((jb.j = ck_json_new()) == NULL)
-		return ck_tool_finish(CK_SOFTWARE);
-	rc = ck_targets_each(argv + arg0, argc - arg0, one, &jb);
+	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
 	ck_cred_wipe(&jb.cred);
-	ck_json_free(jb.j);
 	return ck_tool_finish(rc);
 }

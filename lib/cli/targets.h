@@ -11,8 +11,11 @@
 
 #include <stdio.h>
 
+#include "cli/opts.h"
 #include "codec/json.h"
 #include "onvif/onvif.h"
+
+#define CK_TARGETS_JOBS 32   /* default -j */
 
 /* Checks the n TARGET arguments before anything is sent: each must parse,
  * and with none stdin must not be a terminal. first (may be NULL) gets the
@@ -29,6 +32,19 @@ int ck_targets_check(char **targets, int n, ck_onvif_target *first);
  * message). */
 int ck_targets_each(char **targets, int n, int (*fn)(void *ctx, const char *t),
     void *ctx);
+/* The -j/--jobs option (1 to 4096; *jobs is set to CK_TARGETS_JOBS here):
+ * put it in a multi-target tool's blocks. */
+ck_opts_block ck_targets_block(int *jobs);
+/* ck_targets_each with up to jobs targets worked on at once, each fn call
+ * on its own thread with its own target; targets are read (from argv or
+ * stdin) only as workers free up, so memory stays bounded whatever their
+ * number. fn must write records with ck_targets_emit. jobs <= 1 is
+ * ck_targets_each. Same returns. */
+int ck_targets_run(char **targets, int n, int jobs,
+    int (*fn)(void *ctx, const char *t), void *ctx);
+/* Writes the record in j to stdout as one whole line (never interleaved
+ * with another worker's) and flushes it. Returns 0, or CK_IOERR. */
+int ck_targets_emit(ck_json *j);
 /* Emits {"type":"error","device":...,"ts":...,"error":kind name,
  * "status":kind,"message":msg} on f; returns kind, or CK_IOERR when the
  * write failed. */

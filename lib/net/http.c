@@ -2,6 +2,7 @@
 #include "net/http.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,7 +27,15 @@ struct xfer {
 	int too_big;
 };
 
-static int curl_ready;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+/* curl_global_init is not thread-safe: once, whoever comes first. */
+static void
+curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 void
 ck_http_free(ck_http *h)
@@ -43,12 +52,10 @@ ck_http_new(const ck_http_opts *o, ck_err *e)
 {
 	ck_http *h;
 
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			ck_err_set(e, CK_SOFTWARE, "curl_global_init failed");
-			return NULL;
-		}
-		curl_ready = 1;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK) {
+		ck_err_set(e, CK_SOFTWARE, "curl_global_init failed");
+		return NULL;
 	}
 	h = calloc(1, sizeof *h);
 	if (h == NULL || (h->c = curl_easy_init()) == NULL) {

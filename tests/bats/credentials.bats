@@ -37,7 +37,7 @@ teardown() { teardown_peers; }
 
 @test "a host with no entry is refused by the device (77), not signed with another's" {
 	printf 'machine 127.0.0.1 login admin password alpha\n' >"$CAMKIT_CREDENTIALS"
-	run --separate-stderr timeout 30 onvif-ptz status "$A" "$B"
+	run --separate-stderr timeout 30 onvif-ptz -j 1 status "$A" "$B"
 	assert_status 77
 	[ "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" = "ptz_status error " ]
 }
