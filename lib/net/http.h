@@ -48,6 +48,13 @@ void ck_http_free(ck_http *h);
  * CK_USAGE (bad URL/scheme), CK_SOFTWARE. */
 int ck_http_post(ck_http *h, const char *url, const char *ctype,
     const char *body, size_t len, const char *authz, ck_http_resp *r, ck_err *e);
+/* GETs url into r, as ck_http_post (the body bounded by CK_HTTP_MAX_BODY;
+ * the Content-Type of the reply in r->content_type). */
+int ck_http_get(ck_http *h, const char *url, const char *authz, ck_http_resp *r,
+    ck_err *e);
+/* 1 when h's last exchange failed because the server's TLS certificate was
+ * not verified (the caller may say how to opt out), else 0. */
+int ck_http_unverified(const ck_http *h);
 void ck_http_resp_free(ck_http_resp *r);
 
 #endif
