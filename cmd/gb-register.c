@@ -19,6 +19,7 @@
 #include "net/net.h"
 #include "base/opt.h"
 #include "gb/ptzcmd.h"
+#include "gb/device.h"
 #include "gb/registrar.h"
 #include "gb/sip.h"
 #include "cli/tool.h"
@@ -111,319 +112,21 @@ on_signal(int sig)
 /* ---------------------------------------------------------------- */
 /* device side                                                      */
 
-struct dev {
-	const struct opts *o;
-	ck_sip *s;
-	ck_sip_peer peer;
-	int have_peer;
-	ck_cred cred;
-	ck_json *j;
-	char server_id[64], server_host[256];
-	int server_port;
-	char call_id[64], from_tag[24];
-	int registered;
-	int expires;
-	unsigned sn;
-	char **items;
-	size_t nitems;
-};
-
 static void
-rec_start(struct dev *d, const char *type)
+on_record(void *arg, ck_json *j)
 {
-	ck_json_record(d->j, type);
-	ck_json_time_ms(d->j, "ts", ck_clock_wall_ms());
+	(void)arg;
+	emit(j);
 }
 
-static void
-rec_server(struct dev *d)
-{
-	char a[300];
-	ck_json_str(d->j, "server", d->server_id);
-	snprintf(a, sizeof a, strchr(d->server_host, ':') ? "[%s]:%d" : "%s:%d",
-	    d->server_host, d->server_port);
-	ck_json_str(d->j, "address", a);
-	ck_json_str(d->j, "transport", d->o->tcp ? "tcp" : "udp");
-}
-
-static void
-rec_error(struct dev *d, const char *stage, const ck_err *e, int status)
-{
-	rec_start(d, "error");
-	ck_json_str(d->j, "stage", stage);
-	ck_json_str(d->j, "error", ck_err_kind_name(e->kind));
-	ck_json_str(d->j, "message", e->msg);
-	/* "status" in error records is the exit status of the kind (camkit.7) */
-	ck_json_int(d->j, "status", status ? status : (e->kind ? e->kind : CK_SOFTWARE));
-	emit(d->j);
-	ck_log_warn("%s: %s", stage, e->msg);
-}
-
-static int
-ensure_peer(struct dev *d, ck_err *e)
-{
-	if (d->have_peer && ck_sip_peer_alive(d->s, &d->peer))
-		return 0;
-	d->have_peer = 0;
-	if (d->o->tcp) {
-		if (ck_sip_connect(d->s, d->server_host, d->server_port,
-		    ck_clock_now_ms() + (d->o->timeout_ms < 10000 ? d->o->timeout_ms : 10000),
-		    &d->peer, e) < 0)
-			return -1;
-	} else if (ck_sip_peer_udp(d->s, d->server_host, d->server_port, &d->peer, e) < 0)
-		return -1;
-	d->have_peer = 1;
-	return 0;
-}
-
-/* One REGISTER transaction. Returns the final response or NULL. */
-static osip_message_t *
-register_once(struct dev *d, int expires, const char *auth, ck_err *e)
-{
-	char ruri[400], from[200];
-	snprintf(ruri, sizeof ruri, strchr(d->server_host, ':') ? "sip:%s@[%s]:%d" :
-	    "sip:%s@%s:%d", d->server_id, d->server_host, d->server_port);
-	snprintf(from, sizeof from, "sip:%s@%s", d->o->id, d->o->domain);
-	ck_sip_reqspec rs = { .method = "REGISTER", .ruri = ruri, .from = from,
-	    .to = from, .from_tag = d->from_tag, .call_id = d->call_id,
-	    .expires = expires, .authorization = auth };
-	osip_message_t *req = ck_sip_request_new(d->s, &d->peer, &rs, e), *resp = NULL;
-	if (req == NULL)
-		return NULL;
-	if (ck_sip_send_request(d->s, &d->peer, req, ck_clock_now_ms() + d->o->timeout_ms,
-	    &resp, e) < 0)
-		return NULL;
-	return resp;
-}
-
-static int
-challenge_of(osip_message_t *m, ck_digest_chal *c, ck_err *e)
-{
-	osip_www_authenticate_t *w = NULL;
-	char *v = NULL;
-	int rc;
-	if (osip_message_get_www_authenticate(m, 0, &w) < 0 || w == NULL)
-		osip_message_get_proxy_authenticate(m, 0, &w);
-	if (w == NULL || osip_www_authenticate_to_str(w, &v) != 0 || v == NULL)
-		return ck_err_set(e, CK_PROTO, "401 without a Digest challenge");
-	rc = ck_digest_parse_challenge(v, c, e);
-	osip_free(v);
-	return rc;
-}
-
-/* Switches to the server named by a 302's Contact (sip:ID@HOST:PORT). */
-static int
-redirect(struct dev *d, osip_message_t *m, ck_err *e)
-{
-	osip_contact_t *c = NULL;
-	char old[300];
-	if (osip_message_get_contact(m, 0, &c) < 0 || c == NULL || c->url == NULL ||
-	    c->url->host == NULL || c->url->username == NULL)
-		return ck_err_set(e, CK_PROTO, "302 without a usable Contact");
-	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
-	snprintf(d->server_id, sizeof d->server_id, "%s", c->url->username);
-	snprintf(d->server_host, sizeof d->server_host, "%s", c->url->host);
-	d->server_port = c->url->port ? atoi(c->url->port) : 5060;
-	if (d->server_port <= 0 || d->server_port > 65535)
-		d->server_port = 5060;
-	if (d->have_peer)
-		ck_sip_peer_close(d->s, &d->peer);
-	d->have_peer = 0;
-	rec_start(d, "redirected");
-	ck_json_str(d->j, "from", old);
-	rec_server(d);
-	emit(d->j);
-	return 0;
-}
-
-/* Registers (expires > 0) or unregisters (0), answering the challenge and
- * following up to 3 redirects. Returns 0 with *granted, or -1. */
-static int
-do_register(struct dev *d, int expires, int *granted, int64_t *offset_ms,
-    char *date, size_t datelen, ck_err *e)
-{
-	int redirects = 0, challenges = 0;
-	char auth[1024];
-	const char *authp = NULL;
-	unsigned nc = 0;
-	ck_digest_chal ch;
-	char ruri[400];
-	date[0] = '\0';
-	for (;;) {
-		if (ensure_peer(d, e) < 0)
-			return -1;
-		int64_t t0 = ck_clock_wall_ms();
-		osip_message_t *r = register_once(d, expires, authp, e);
-		int64_t t1 = ck_clock_wall_ms();
-		if (r == NULL)
-			return -1;
-		int st = osip_message_get_status_code(r);
-		if (st >= 200 && st < 300) {
-			const char *dv = ck_sip_header(r, "date");
-			int64_t srv;
-			*granted = ck_sip_expires(r, expires);
-			*offset_ms = 0;
-			if (dv && ck_sip_parse_gb_date(dv, &srv) == 0) {
-				*offset_ms = srv - (t0 + t1) / 2;
-				snprintf(date, datelen, "%s", dv);
-			}
-			osip_message_free(r);
-			return 0;
-		}
-		if ((st == 401 || st == 407) && challenges < 3) {
-			int rc = challenge_of(r, &ch, e);
-			osip_message_free(r);
-			if (rc < 0)
-				return -1;
-			/* A second 401 that is not about a stale nonce means the
-			 * credentials were refused. */
-			if (authp && !ch.stale)
-				return ck_err_set(e, CK_NOPERM, "registration rejected: wrong "
-				    "credentials (401 after answering the challenge)");
-			if (!d->cred.have_pass)
-				return ck_err_set(e, CK_CONFIG, "platform asks for a password "
-				    "and none is configured (--password-file, GB_PASSWORD)");
-			snprintf(ruri, sizeof ruri, strchr(d->server_host, ':') ?
-			    "sip:%s@[%s]:%d" : "sip:%s@%s:%d", d->server_id,
-			    d->server_host, d->server_port);
-			if (ck_digest_build_auth(&ch, d->cred.user[0] ? d->cred.user : d->o->id,
-			    d->cred.pass, "REGISTER", ruri, ++nc, NULL, auth, sizeof auth, e) < 0)
-				return -1;
-			authp = auth;
-			challenges++;
-			continue;
-		}
-		if ((st == 301 || st == 302) && redirects < 3) {
-			int rc = redirect(d, r, e);
-			osip_message_free(r);
-			if (rc < 0)
-				return -1;
-			redirects++;
-			authp = NULL;
-			challenges = 0;
-			nc = 0;
-			continue;
-		}
-		ck_err_set(e, st == 403 ? CK_NOPERM : CK_PROTO, "registration answered %d %s",
-		    st, osip_message_get_reason_phrase(r) ? osip_message_get_reason_phrase(r) : "");
-		osip_message_free(r);
-		return -1;
-	}
-}
-
-static void
-new_session(struct dev *d)
-{
-	ck_digest_random_hex(d->call_id, 12);
-	ck_digest_random_hex(d->from_tag, 5);
-}
-
-/* Sends a MANSCDP MESSAGE to uri over peer and waits for the answer.
- * Returns the SIP status, or -1. */
-static int
-send_manscdp(struct dev *d, const ck_sip_peer *p, const char *to, const char *body,
-    size_t len, int64_t deadline, int64_t *rtt, ck_err *e)
-{
-	char from[200];
-	osip_message_t *resp = NULL;
-	snprintf(from, sizeof from, "sip:%s@%s", d->o->id, d->o->domain);
-	ck_sip_reqspec rs = { .method = "MESSAGE", .ruri = to, .from = from,
-	    .expires = -1, .content_type = CK_SIP_MANSCDP, .body = body, .body_len = len };
-	osip_message_t *req = ck_sip_request_new(d->s, p, &rs, e);
-	int64_t t0 = ck_clock_now_ms();
-	if (req == NULL)
-		return -1;
-	if (ck_sip_send_request(d->s, p, req, deadline, &resp, e) < 0)
-		return -1;
-	if (rtt)
-		*rtt = ck_clock_now_ms() - t0;
-	int st = osip_message_get_status_code(resp);
-	osip_message_free(resp);
-	return st;
-}
-
-static int
-send_keepalive(struct dev *d, int64_t *rtt, ck_err *e)
-{
-	size_t len;
-	char to[400];
-	char *body = ck_manscdp_keepalive(++d->sn, d->o->id, &len, e);
-	if (body == NULL)
-		return -1;
-	snprintf(to, sizeof to, strchr(d->server_host, ':') ? "sip:%s@[%s]:%d" :
-	    "sip:%s@%s:%d", d->server_id, d->server_host, d->server_port);
-	int64_t dl = ck_clock_now_ms() + (d->o->keepalive_ms < d->o->timeout_ms ?
-	    d->o->keepalive_ms : d->o->timeout_ms);
-	int st = ensure_peer(d, e) < 0 ? -1 :
-	    send_manscdp(d, &d->peer, to, body, len, dl, rtt, e);
-	free(body);
-	return st;
-}
-
-/* UTF-8 text -> GB18030 when it is not plain ASCII (what devices send). */
-static char *
-to_gb(const char *s, size_t *len)
-{
-	size_t n = strlen(s), i;
-	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
-		;
-	if (i == n) {
-		*len = n;
-		return strdup(s);
-	}
-	iconv_t cd = iconv_open("GB18030", "UTF-8");
-	if (cd == (iconv_t)-1)
-		return NULL;
-	size_t cap = n * 2 + 16, left = cap;
-	char *out = malloc(cap), *op = out, *ip = (char *)s;
-	size_t il = n;
-	if (out && iconv(cd, &ip, &il, &op, &left) == (size_t)-1) {
-		free(out);
-		out = NULL;
-	}
-	iconv_close(cd);
-	if (out)
-		*len = cap - left;
-	return out;
-}
-
-/* A small <Response> body with the given element/value pairs (values
- * escaped), converted to GB18030 as devices send it. */
-static char *
-response_body(const char *cmd, unsigned long sn, const char *id,
-    const char *const *kv, size_t nkv, const char *raw_tail, size_t *len)
-{
-	size_t cap = 1024 + (raw_tail ? strlen(raw_tail) : 0);
-	for (size_t i = 0; i < nkv; i += 2)
-		cap += strlen(kv[i]) * 2 + strlen(kv[i + 1]) * 6 + 8;
-	char *b = malloc(cap), *out;
-	size_t n = 0;
-	if (b == NULL)
-		return NULL;
-	n += (size_t)snprintf(b + n, cap - n, "<?xml version=\"1.0\" encoding=\"GB2312\"?>\r\n"
-	    "<Response>\r\n<CmdType>%s</CmdType>\r\n<SN>%lu</SN>\r\n<DeviceID>%s</DeviceID>\r\n",
-	    cmd, sn, id);
-	for (size_t i = 0; i + 1 < nkv; i += 2) {
-		n += (size_t)snprintf(b + n, cap - n, "<%s>", kv[i]);
-		n += ck_xml_escape_buf(kv[i + 1], b + n, cap - n);
-		n += (size_t)snprintf(b + n, cap - n, "</%s>\r\n", kv[i]);
-	}
-	if (raw_tail)
-		n += (size_t)snprintf(b + n, cap - n, "%s", raw_tail);
-	snprintf(b + n, cap - n, "</Response>\r\n");
-	out = to_gb(b, len);
-	free(b);
-	return out;
-}
-
-/* Loads the <Item>...</Item> elements of a catalog file (any charset). */
-static int
-load_catalog(struct dev *d, const char *path, ck_err *e)
+/* Reads the catalog file's <Item> elements (any charset). */
+static long
+load_catalog(const char *path, char ***items, ck_err *e)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf, *u;
-	size_t n, ul;
-	const char *used;
+	char *buf;
+	size_t n;
+	long rc;
 	if (f == NULL)
 		return ck_err_set(e, CK_NOINPUT, "%s: %s", path, strerror(errno));
 	buf = malloc(CK_MANSCDP_MAX_BODY + 1);
@@ -433,387 +136,63 @@ load_catalog(struct dev *d, const char *path, ck_err *e)
 		free(buf);
 		return ck_err_set(e, CK_DATAERR, "%s: too large", path);
 	}
-	u = ck_manscdp_to_utf8(buf, n, NULL, 0, &ul, &used, e);
+	rc = ck_manscdp_items(buf, n, items, e);
 	free(buf);
-	if (u == NULL)
-		return ck_err_wrap(e, "%s", path);
-	for (char *p = u; (p = strstr(p, "<Item")) != NULL;) {
-		if (p[5] != '>' && p[5] != ' ' && p[5] != '\t' && p[5] != '\r' && p[5] != '\n') {
-			p += 5;
-			continue;
-		}
-		char *q = strstr(p, "</Item>");
-		if (q == NULL)
-			break;
-		q += 7;
-		char **ni = realloc(d->items, (d->nitems + 1) * sizeof *ni);
-		if (ni == NULL)
-			break;
-		d->items = ni;
-		d->items[d->nitems++] = strndup(p, (size_t)(q - p));
-		p = q;
-	}
-	free(u);
-	if (d->nitems == 0)
-		return ck_err_set(e, CK_DATAERR, "%s: no <Item> elements", path);
-	return 0;
-}
-
-/* Without --catalog, an IP camera's answer: itself as the only channel. */
-static int
-self_item(struct dev *d)
-{
-	char *name = ck_xml_escape(d->o->name), *man = ck_xml_escape(d->o->manufacturer),
-	    *model = ck_xml_escape(d->o->model), *it = NULL;
-	if (name && man && model && asprintf(&it, "<Item>\r\n<DeviceID>%s</DeviceID>\r\n"
-	    "<Name>%s</Name>\r\n<Manufacturer>%s</Manufacturer>\r\n<Model>%s</Model>\r\n"
-	    "<Owner>Owner</Owner>\r\n<CivilCode>%s</CivilCode>\r\n<Address>Address</Address>\r\n"
-	    "<Parental>0</Parental>\r\n<ParentID>%s</ParentID>\r\n<SafetyWay>0</SafetyWay>\r\n"
-	    "<RegisterWay>1</RegisterWay>\r\n<Secrecy>0</Secrecy>\r\n<Status>ON</Status>\r\n"
-	    "</Item>", d->o->id, name, man, model, d->o->domain, d->server_id) < 0)
-		it = NULL;
-	free(name);
-	free(man);
-	free(model);
-	if (it == NULL || (d->items = malloc(sizeof *d->items)) == NULL) {
-		free(it);
-		return -1;
-	}
-	d->items[0] = it;
-	d->nitems = 1;
-	return 0;
-}
-
-/* Control elements that need a <Response> (GB/T 28181-2016 9.3). */
-static const char *const ack_controls[] = {
-	"RecordCmd", "GuardCmd", "AlarmCmd", "HomePosition", "DeviceUpgrade",
-	"FormatSDCard", NULL
-};
-
-static void
-answer_control(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
-{
-	ck_err e;
-	const char *from = ck_sip_from_user(rq->msg, 0);
-	rec_start(d, "control");
-	ck_json_str(d->j, "from", from);
-	ck_json_uint(d->j, "sn", m->sn);
-	ck_json_str(d->j, "device_id", m->device_id);
-	const char *ptz = ck_manscdp_field(m->root, "PTZCmd");
-	int need_ack = 0;
-	if (ptz) {
-		ck_ptzcmd c;
-		ck_json_str(d->j, "ptzcmd", ptz);
-		if (ck_ptzcmd_decode_hex(ptz, strlen(ptz), &c, &e) == 0)
-			ck_ptzcmd_json(&c, d->j);
-		else
-			ck_json_str(d->j, "decode_error", e.msg);
-	} else {
-		ck_json_obj(d->j, "command");
-		ck_manscdp_json_fields(m->root, d->j, 1, m);
-		ck_json_end(d->j);
-		for (int i = 0; ack_controls[i]; i++) {
-			char tag[32];
-			snprintf(tag, sizeof tag, "<%s>", ack_controls[i]);
-			if (ck_manscdp_field(m->root, ack_controls[i]) || strstr(m->utf8, tag))
-				need_ack = 1;
-		}
-	}
-	emit(d->j);
-	if (need_ack) {
-		const char *kv[] = { "Result", "OK" };
-		size_t len;
-		char *b = response_body("DeviceControl", m->sn, d->o->id, kv, 2, NULL, &len);
-		char *to = NULL;
-		if (b && osip_uri_to_str(rq->msg->from->url, &to) == 0 &&
-		    send_manscdp(d, &rq->peer, to, b, len, ck_clock_now_ms() + d->o->timeout_ms,
-		    NULL, &e) < 0)
-			rec_error(d, "control", &e, 0);
-		osip_free(to);
-		free(b);
-	}
-}
-
-static void
-answer_query(struct dev *d, ck_sip_req *rq, ck_manscdp *m)
-{
-	ck_err e;
-	char *to = NULL;
-	size_t len;
-	unsigned long messages = 0, items = 0;
-	int status = 0;
-	if (osip_uri_to_str(rq->msg->from->url, &to) != 0)
-		return;
-	int64_t dl = ck_clock_now_ms() + d->o->timeout_ms;
-	if (strcmp(m->cmd_type, "Catalog") == 0) {
-		size_t chunk = (size_t)d->o->chunk;
-		size_t k = 0;
-		do {
-			size_t cnt = d->nitems - k < chunk ? d->nitems - k : chunk;
-			char *b = ck_manscdp_list_response("Catalog", m->sn, d->o->id,
-			    d->nitems, "DeviceList", (const char *const *)d->items + k, cnt,
-			    &len, &e);
-			if (b == NULL)
-				break;
-			status = send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e);
-			free(b);
-			if (status < 0)
-				break;
-			messages++;
-			items += cnt;
-			k += cnt;
-		} while (k < d->nitems);
-	} else if (strcmp(m->cmd_type, "DeviceInfo") == 0) {
-		char ch[16];
-		snprintf(ch, sizeof ch, "%zu", d->nitems);
-		const char *kv[] = { "Result", "OK", "DeviceName", d->o->name,
-		    "Manufacturer", d->o->manufacturer, "Model", d->o->model,
-		    "Firmware", d->o->firmware, "Channel", ch };
-		char *b = response_body("DeviceInfo", m->sn, d->o->id, kv, 12, NULL, &len);
-		status = b ? send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e) : -1;
-		messages += status >= 0;
-		free(b);
-	} else if (strcmp(m->cmd_type, "DeviceStatus") == 0) {
-		char now[40];
-		ck_sip_gb_date(ck_clock_wall_ms(), 0, now, sizeof now);
-		now[19] = '\0';
-		const char *kv[] = { "Result", "OK", "Online", "ONLINE", "Status", "OK",
-		    "Encode", "ON", "Record", "OFF", "DeviceTime", now };
-		char *b = response_body("DeviceStatus", m->sn, d->o->id, kv, 12,
-		    "<Alarmstatus Num=\"0\">\r\n</Alarmstatus>\r\n", &len);
-		status = b ? send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e) : -1;
-		messages += status >= 0;
-		free(b);
-	} else if (strcmp(m->cmd_type, "RecordInfo") == 0 ||
-	    strcmp(m->cmd_type, "PresetQuery") == 0) {
-		/* No recordings and no presets: an empty list, as devices answer. */
-		int rec = m->cmd_type[0] == 'R';
-		char *b = ck_manscdp_list_response(m->cmd_type, m->sn,
-		    m->device_id[0] ? m->device_id : d->o->id, 0,
-		    rec ? "RecordList" : "PresetList", NULL, 0, &len, &e);
-		status = b ? send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e) : -1;
-		messages += status >= 0;
-		free(b);
-	} else if (strcmp(m->cmd_type, "ConfigDownload") == 0) {
-		const char *kv[] = { "Result", "OK" };
-		char *b = response_body("ConfigDownload", m->sn, d->o->id, kv, 2,
-		    "<BasicParam>\r\n<Expiration>3600</Expiration>\r\n"
-		    "<HeartBeatInterval>60</HeartBeatInterval>\r\n<HeartBeatCount>3</HeartBeatCount>\r\n"
-		    "</BasicParam>\r\n", &len);
-		status = b ? send_manscdp(d, &rq->peer, to, b, len, dl, NULL, &e) : -1;
-		messages += status >= 0;
-		free(b);
-	}
-	rec_start(d, "query");
-	ck_json_str(d->j, "cmd_type", m->cmd_type);
-	ck_json_uint(d->j, "sn", m->sn);
-	ck_json_str(d->j, "from", ck_sip_from_user(rq->msg, 0));
-	ck_json_uint(d->j, "messages", messages);
-	if (strcmp(m->cmd_type, "Catalog") == 0)
-		ck_json_uint(d->j, "items", items);
-	if (status < 0)
-		ck_json_str(d->j, "error", e.msg);
-	else if (status >= 300)
-		ck_json_int(d->j, "status", status);
-	emit(d->j);
-	osip_free(to);
-}
-
-static void
-handle_incoming(struct dev *d, ck_sip_req *rq)
-{
-	ck_err e;
-	ck_manscdp m;
-	size_t blen;
-	const char *body = ck_sip_body(rq->msg, &blen);
-	if (!MSG_IS_MESSAGE(rq->msg)) {
-		ck_sip_reply(d->s, rq, MSG_IS_BYE(rq->msg) ? 481 :
-		    MSG_IS_INVITE(rq->msg) ? 488 : 405, &e);
-		return;
-	}
-	if (body == NULL || ck_manscdp_parse(body, blen, NULL, &m, &e) < 0) {
-		ck_sip_reply(d->s, rq, 400, &e);
-		return;
-	}
-	ck_sip_reply(d->s, rq, 200, &e);
-	if (strcmp(m.kind, "Query") == 0)
-		answer_query(d, rq, &m);
-	else if (strcmp(m.kind, "Control") == 0)
-		answer_control(d, rq, &m);
-	ck_manscdp_free(&m);
-}
-
-static void
-rec_registered(struct dev *d, const char *type, int granted, int64_t off, const char *date)
-{
-	rec_start(d, type);
-	ck_json_str(d->j, "id", d->o->id);
-	rec_server(d);
-	ck_json_int(d->j, "expires", granted);
-	ck_json_int(d->j, "local_port", ck_sip_port(d->s));
-	if (date[0]) {
-		ck_json_str(d->j, "server_date", date);
-		ck_json_num(d->j, "offset_s", (double)off / 1000.0, 3);
-	}
-	emit(d->j);
+	return rc < 0 ? ck_err_wrap(e, "%s", path) : rc;
 }
 
 static int
 run_device(const struct opts *o, ck_cred *cred)
 {
 	ck_err e;
-	struct dev d;
-	int rc = 0, failures = 0, misses = 0;
-	int64_t next_reg = 0, refresh_at = 0, next_ka = 0;
-	memset(&d, 0, sizeof d);
-	d.o = o;
-	d.cred = *cred;
-	snprintf(d.server_id, sizeof d.server_id, "%s", o->server_id);
-	snprintf(d.server_host, sizeof d.server_host, "%s", o->server_host);
-	d.server_port = o->server_port;
-	if ((d.j = ck_json_new()) == NULL)
-		return CK_SOFTWARE;
-	if (o->catalog && load_catalog(&d, o->catalog, &e) < 0) {
-		rc = ck_tool_fail(&e);
-		goto out;
-	}
-	if (!o->catalog && self_item(&d) < 0) {
-		rc = CK_SOFTWARE;
-		goto out;
-	}
+	char **items = NULL;
+	long nitems = 0;
+	int rc = 0;
+	ck_sip *s = NULL;
+	ck_device *d = NULL;
+	if (o->catalog && (nitems = load_catalog(o->catalog, &items, &e)) < 0)
+		return ck_tool_fail(&e);
+	ck_device_opts dopt = { .server_id = o->server_id, .server_host = o->server_host,
+	    .server_port = o->server_port, .id = o->id, .domain = o->domain,
+	    .user = cred->user[0] ? cred->user : NULL,
+	    .password = cred->have_pass ? cred->pass : NULL, .tcp = o->tcp,
+	    .expires = o->expires, .keepalive_ms = o->keepalive_ms,
+	    .max_missed = o->max_missed, .retry_ms = o->retry_ms, .attempts = o->attempts,
+	    .timeout_ms = o->timeout_ms, .chunk = o->chunk, .name = o->name,
+	    .manufacturer = o->manufacturer, .model = o->model, .firmware = o->firmware,
+	    .items = items, .nitems = (size_t)nitems, .on_record = on_record };
 	/* An IPv6 platform needs an IPv6 socket. */
 	ck_sip_opts so = { .udp = 1, .port = o->local_port,
 	    .bind_addr = strchr(o->server_host, ':') ? "::" : NULL,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
-	if ((d.s = ck_sip_open(&so, &e)) == NULL) {
+	if ((s = ck_sip_open(&so, &e)) == NULL || (d = ck_device_new(s, &dopt, &e)) == NULL) {
 		rc = ck_tool_fail(&e);
 		goto out;
 	}
-	new_session(&d);
-	ck_sip_set_interrupt(d.s, &stop_flag);
 	while (!stop_flag) {
-		int64_t now = ck_clock_now_ms();
-		char date[64];
-		int granted;
-		int64_t off;
-		if (d.registered && o->tcp && !ck_sip_peer_alive(d.s, &d.peer)) {
-			ck_err_set(&e, CK_UNAVAIL, "TCP connection to the platform closed");
-			rec_error(&d, "connection", &e, 0);
-			d.registered = 0;
-			next_reg = now;
-		}
-		if (!d.registered && now >= next_reg) {
-			if (do_register(&d, o->expires, &granted, &off, date, sizeof date, &e) == 0) {
-				d.registered = 1;
-				failures = misses = 0;
-				d.expires = granted;
-				rec_registered(&d, "registered", granted, off, date);
-				refresh_at = ck_clock_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
-				    (granted + 1) / 2) * 1000;
-				next_ka = ck_clock_now_ms() + o->keepalive_ms;
-			} else {
-				if (stop_flag && e.kind == CK_OK)
-					break;
-				rec_error(&d, "register", &e, 0);
-				failures++;
-				if (e.kind == CK_NOPERM || e.kind == CK_CONFIG || e.kind == CK_NOHOST ||
-				    (o->attempts > 0 && failures >= o->attempts)) {
-					rc = e.kind;
-					break;
-				}
-				next_reg = ck_clock_now_ms() + o->retry_ms;
-				new_session(&d);
-			}
-			continue;
-		}
-		if (d.registered && now >= refresh_at) {
-			if (do_register(&d, o->expires, &granted, &off, date, sizeof date, &e) == 0) {
-				d.expires = granted;
-				rec_registered(&d, "refreshed", granted, off, date);
-				refresh_at = ck_clock_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
-				    (granted + 1) / 2) * 1000;
-			} else {
-				if (stop_flag && e.kind == CK_OK)
-					break;
-				rec_error(&d, "refresh", &e, 0);
-				if (e.kind == CK_NOPERM || e.kind == CK_CONFIG) {
-					rc = e.kind;
-					break;
-				}
-				d.registered = 0;
-				next_reg = ck_clock_now_ms() + o->retry_ms;
-				new_session(&d);
-			}
-			continue;
-		}
-		if (d.registered && now >= next_ka) {
-			int64_t rtt = 0;
-			int st = send_keepalive(&d, &rtt, &e);
-			next_ka = ck_clock_now_ms() + o->keepalive_ms;
-			if (st < 0 && stop_flag)
-				break;
-			if (st >= 200 && st < 300) {
-				misses = 0;
-				rec_start(&d, "keepalive_ok");
-				ck_json_uint(d.j, "sn", d.sn);
-				ck_json_int(d.j, "rtt_ms", rtt);
-				emit(d.j);
-			} else {
-				misses = st > 0 ? o->max_missed : misses + 1;
-				if (misses >= o->max_missed) {
-					rec_start(&d, "keepalive_lost");
-					ck_json_uint(d.j, "sn", d.sn);
-					ck_json_int(d.j, "missed", misses);
-					if (st > 0)
-						ck_json_int(d.j, "status", st);
-					emit(d.j);
-					d.registered = 0;
-					next_reg = ck_clock_now_ms();
-					new_session(&d);
-				}
-			}
-			continue;
-		}
-		int64_t wake = d.registered ? (refresh_at < next_ka ? refresh_at : next_ka) : next_reg;
 		ck_sip_req *rq = NULL;
-		int n = ck_sip_next_request(d.s, wake, &rq, &e);
+		int n = ck_sip_next_request(s, ck_device_wake(d), &rq, &e);
+		if (n > 0)
+			ck_device_handle(d, rq);
 		if (n < 0) {
 			rc = ck_tool_fail(&e);
 			break;
 		}
-		if (n > 0) {
-			handle_incoming(&d, rq);
-			ck_sip_req_free(rq);
+		if (ck_device_tick(d, &e) < 0) {
+			rc = e.kind ? e.kind : CK_SOFTWARE;
+			break;
 		}
 	}
-	/* The unregister itself is not interrupted (it is bounded to 5 s). */
-	ck_sip_set_interrupt(d.s, NULL);
-	if (stop_flag && d.registered) {
-		char date[64];
-		int granted;
-		int64_t off;
-		struct opts o2 = *o;
-		if (o2.timeout_ms > 5000)
-			o2.timeout_ms = 5000;
-		d.o = &o2;
-		if (do_register(&d, 0, &granted, &off, date, sizeof date, &e) == 0) {
-			rec_start(&d, "unregistered");
-			ck_json_str(d.j, "id", o->id);
-			rec_server(&d);
-			emit(d.j);
-		} else
-			rec_error(&d, "unregister", &e, 0);
-		d.o = o;
-	}
+	if (stop_flag)
+		ck_device_stop(d, &e);
 out:
 	if (out_failed && rc == 0)
 		rc = CK_IOERR;
-	for (size_t i = 0; i < d.nitems; i++)
-		free(d.items[i]);
-	free(d.items);
-	ck_cred_wipe(&d.cred);
-	ck_sip_close(d.s);
-	ck_json_free(d.j);
+	ck_device_free(d);
+	ck_sip_close(s);
+	while (nitems > 0)
+		free(items[--nitems]);
+	free(items);
 	return rc;
 }
 

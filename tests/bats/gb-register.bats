@@ -186,9 +186,9 @@ run_sipp_uac() {
 }
 
 wait_for_grep_n() {
-	local n=$1 p=$2 f=$3 t=200
+	local n=$1 p=$2 f=$3 t=$(( ${4:-10} * 20 ))
 	while [ $t -gt 0 ]; do
-		[ "$(grep -c -- "$p" "$f")" -ge "$n" ] && return 0
+		[ "$(grep -c -- "$p" "$f" 2>/dev/null)" -ge "$n" ] && return 0
 		sleep 0.05; t=$((t - 1))
 	done
 	return 1
@@ -543,4 +543,26 @@ PY
 	wait "$DEV_PID"
 	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ]
 	[ ! -s "$T/d.out" ]
+}
+
+@test "gb-register: an unanswered Response MESSAGE delays neither keepalives nor queries (issue 8 stall)" {
+	start_registrar --keepalive 1s
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --id "$DEV_ID" \
+		--keepalive 1s >"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
+	wait_for_grep '"registered"' "$T/d.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	# guard asks for a Response MESSAGE; gb-ptzcmd exits on the 200 and never
+	# answers it, so the device's transaction runs to timer F (32 s)
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$dport" guard
+	assert_status 0
+	wait_for_grep '"guard_cmd"' "$T/d.out" 5
+	n0=$(grep -c '"keepalive"' "$T/reg.out" || true)
+	# keepalives keep coming at about their interval (20 s of slack, < timer F)
+	wait_for_grep_n $((n0 + 3)) '"keepalive"' "$T/reg.out" 20
+	# and a query sent meanwhile is answered
+	run --separate-stderr timeout 20 gb-catalog --query DeviceInfo --timeout 10s "sip:$DEV_ID@127.0.0.1:$dport"
+	assert_status 0
+	assert_json_eq "$output" .cmd_type DeviceInfo
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
 }
