@@ -79,28 +79,28 @@ stop_capture() {
 	assert_status 64
 	run --separate-stderr gb-catalog http://127.0.0.1/
 	assert_status 64; assert_contains "$stderr" "sip:ID@HOST"
-	run --separate-stderr gb-catalog -q Alarm sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query Alarm sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--query"
-	run --separate-stderr gb-catalog -q RecordInfo sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query RecordInfo sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--start"
-	run --separate-stderr gb-catalog -q recordinfo --start 2023-10-14 --end 2023-10-14T23:00:00 sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query recordinfo --start 2023-10-14 --end 2023-10-14T23:00:00 sip:1@127.0.0.1
 	assert_status 64
 	run --separate-stderr gb-catalog --from nodomain sip:1@127.0.0.1
 	assert_status 64
-	run --separate-stderr gb-catalog -T soon sip:1@127.0.0.1
+	run --separate-stderr gb-catalog -t soon sip:1@127.0.0.1
 	assert_status 64
 }
 
 @test "no registrar password -> 78" {
 	: >"$T/creds"; chmod 600 "$T/creds"
-	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-catalog -w 127.0.0.1:0 -W 1s
+	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-catalog -w 127.0.0.1:0 --wait 1s
 	assert_status 78; [ -z "$output" ]; assert_contains "$stderr" "password"
 }
 
 @test "sipp device: GB2312 bodies without encoding declaration, one MESSAGE per channel, duplicate dropped" {
 	start_sipp catalog-device.xml
 	start_capture "$SIPP_PORT"
-	run --separate-stderr timeout 30 gb-catalog -f "$PLAT" --sn 4711 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog --from "$PLAT" --sn 4711 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	stop_capture
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
@@ -164,7 +164,7 @@ PY
 
 @test "--xml prints the bodies converted to UTF-8" {
 	start_sipp catalog-device.xml
-	run --separate-stderr timeout 30 gb-catalog --xml -f "$PLAT" "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog --xml --from "$PLAT" "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | grep -c '^<?xml version="1.0" encoding="UTF-8"?>$')" -eq 4 ]
 	assert_contains "$output" "<Name>$ZJ</Name>"
@@ -174,7 +174,7 @@ PY
 
 @test "partial answer: prints what came, says so, exits 75" {
 	start_sipp catalog-device-partial.xml
-	run --separate-stderr timeout 30 gb-catalog -T 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 75
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
 	assert_json_eq "$output" .item.name "$ZJ"
@@ -183,7 +183,7 @@ PY
 
 @test "malformed response body -> 65" {
 	start_sipp catalog-device-malformed.xml
-	run --separate-stderr timeout 30 gb-catalog -T 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 65
 	[ -z "$output" ]
 	assert_contains "$stderr" "malformed"
@@ -193,9 +193,9 @@ PY
 	require_cmd tshark
 	start_sipp catalog-query-sink.xml
 	start_capture "$SIPP_PORT"
-	run --separate-stderr timeout 30 gb-catalog -q RecordInfo -c 34020000001310000001 \
+	run --separate-stderr timeout 30 gb-catalog --query RecordInfo -c 34020000001310000001 \
 		--start 2023-10-14T00:00:00 --end 2023-10-14T23:00:00 --type time --address "$ZJ" \
-		--sn 10000 -T 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+		--sn 10000 -t 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	stop_capture
 	assert_status 75
 	assert_contains "$stderr" "no RecordInfo response"
@@ -226,7 +226,7 @@ assert int(sys.argv[1]) == len(body), (sys.argv[1], len(body))
 assert "浙江省杭州市".encode("gb2312") in body' "$cl" "$payload"
 	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
 	start_sipp catalog-query-sink.xml
-	run --separate-stderr timeout 30 gb-catalog -q configdownload --config BasicParam,VideoParamOpt -T 500ms \
+	run --separate-stderr timeout 30 gb-catalog --query configdownload --config BasicParam,VideoParamOpt -t 500ms \
 		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 75
 	grep -q '^<CmdType>ConfigDownload</CmdType>' "$T/sipp.msg"
@@ -237,7 +237,7 @@ assert "浙江省杭州市".encode("gb2312") in body' "$cl" "$payload"
 	python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/port" &
 	PEER_PIDS+=("$!")
 	wait_for_file "$T/port" 10
-	run --separate-stderr timeout 30 gb-catalog -T 1s "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")"
+	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")"
 	assert_status 75
 	[ -z "$output" ]
 	assert_contains "$stderr" "no final response"
@@ -249,13 +249,14 @@ e2e() {
 	printf '%s\n' "<Item><DeviceID>34020000001310000001</DeviceID><Name>$ZJ</Name><Status>ON</Status><Info><PTZType>1</PTZType></Info></Item>" \
 		'<Item><DeviceID>34020000001310000002</DeviceID><Name>Camera 02</Name><Status>ON</Status></Item>' \
 		'<Item><DeviceID>34020000001310000003</DeviceID><Name>Camera 03</Name><Status>OFF</Status></Item>' >"$T/items.xml"
-	local port; port=$( [ -n "$tcp" ] && free_port || udp_port )
-	GB_PASSWORD=s3cret gb-catalog -q "$q" -w "127.0.0.1:$port" -W "${WAIT:-15s}" -T 5s >"$T/cat.out" 2>"$T/cat.err" &
+	rm -f "$T/cport"
+	GB_PASSWORD=s3cret gb-catalog --query "$q" -w 127.0.0.1:0 --port-file "$T/cport" --wait "${WAIT:-15s}" -t 5s >"$T/cat.out" 2>"$T/cat.err" &
 	local cat=$!
 	PEER_PIDS+=("$cat")
-	wait_bound "$port"
+	wait_for_file "$T/cport" 10
+	local port; port=$(cat "$T/cport")
 	GB_PASSWORD=${DEV_PASSWORD:-s3cret} timeout 20 gb-register $tcp --server "34020000002000000001@127.0.0.1:$port" \
-		--id "$DEV_ID" --catalog "$T/items.xml" --catalog-chunk 2 -r 1s >"$T/dev.out" 2>"$T/dev.err" &
+		--device-id "$DEV_ID" --catalog "$T/items.xml" --catalog-chunk 2 --retry 1s >"$T/dev.out" 2>"$T/dev.err" &
 	DEV=$!
 	PEER_PIDS+=("$DEV")
 	set +e
@@ -296,14 +297,14 @@ e2e() {
 }
 
 @test "a device without recordings: empty RecordInfo answer -> 1" {
-	local port; port=$(udp_port)
-	GB_PASSWORD=s3cret timeout 20 gb-catalog -v -q RecordInfo --start 2023-10-14T00:00:00 \
-		--end 2023-10-14T23:59:59 -w "127.0.0.1:$port" -W 15s >"$T/cat.out" 2>"$T/cat.err" &
+	GB_PASSWORD=s3cret timeout 20 gb-catalog -v --query RecordInfo --start 2023-10-14T00:00:00 \
+		--end 2023-10-14T23:59:59 -w 127.0.0.1:0 --port-file "$T/cport" --wait 15s >"$T/cat.out" 2>"$T/cat.err" &
 	local cat=$!
 	PEER_PIDS+=("$cat")
-	wait_bound "$port"
-	GB_PASSWORD=s3cret timeout 20 gb-register -r 1s --server "34020000002000000001@127.0.0.1:$port" \
-		--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
+	wait_for_file "$T/cport" 10
+	local port; port=$(cat "$T/cport")
+	GB_PASSWORD=s3cret timeout 20 gb-register --retry 1s --server "34020000002000000001@127.0.0.1:$port" \
+		--device-id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 	PEER_PIDS+=("$!")
 	local rc=0
 	wait "$cat" || rc=$?
@@ -314,7 +315,7 @@ e2e() {
 
 @test "direct TCP to a closed port -> 69" {
 	local port; port=$(free_port)
-	run --separate-stderr timeout 20 gb-catalog --tcp -T 1s "sip:$DEV_ID@127.0.0.1:$port"
+	run --separate-stderr timeout 20 gb-catalog --tcp -t 1s "sip:$DEV_ID@127.0.0.1:$port"
 	assert_status 69
 	[ -z "$output" ]
 	assert_contains "$stderr" "refused"
@@ -322,7 +323,7 @@ e2e() {
 
 @test "PresetQuery: one MESSAGE without SumNum, declared GB2312" {
 	start_sipp catalog-device-presets.xml
-	run --separate-stderr timeout 30 gb-catalog -q PresetQuery -c 34020000001310000001 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog --query PresetQuery -c 34020000001310000001 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
 	[ "$(printf '%s\n' "$output" | jq -r '[.cmd_type, .item.preset_id, .item.preset_name] | join(",")' | tr '\n' '|')" = "PresetQuery,1,$ZJ|PresetQuery,2,Gate 3|" ]
