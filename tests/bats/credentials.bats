@@ -10,12 +10,10 @@ setup() {
 	export XDG_CONFIG_HOME="$D/cfg"
 	export CAMKIT_CREDENTIALS="$D/creds"
 	# two cameras on two loopback addresses, each with its own password
-	start_peer "$D/a.port" python3 "$TOOLS/onvif-emu" --bind 127.0.0.1 --port 0 \
-	    --port-file "$D/a.port" --user admin --password alpha 2>>"$D/emu.err"
-	A=127.0.0.1:$PEER_PORT
-	start_peer "$D/b.port" python3 "$TOOLS/onvif-emu" --bind 127.0.0.2 --port 0 \
-	    --port-file "$D/b.port" --user root --password bravo 2>>"$D/emu.err"
-	B=127.0.0.2:$PEER_PORT
+	EMU_PASSWORD=alpha emu
+	A=$DEV
+	EMU_BIND=127.0.0.2 EMU_PASSWORD=bravo emu --user root
+	B=$DEV
 	printf 'machine 127.0.0.1 login admin password alpha\nmachine 127.0.0.2 login root password bravo\n' >"$CAMKIT_CREDENTIALS"
 	chmod 600 "$CAMKIT_CREDENTIALS"
 }

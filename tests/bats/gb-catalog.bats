@@ -20,42 +20,14 @@ setup() {
 
 teardown() { teardown_peers; }
 
-# wait_bound PORT: until something listens on UDP or TCP PORT (10 s).
-wait_bound() {
-	local i
-	for i in $(seq 200); do
-		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "nothing listens on $1" >&2; return 1
-}
-
-udp_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # start_sipp SCENARIO [args...]: sipp as the device on a free UDP port
 # (TCP with SIPP_TCP=1).
 start_sipp() {
 	local scen=$1; shift
-	if [ -n "${SIPP_TCP:-}" ]; then
-		SIPP_PORT=$(free_port); set -- -t t1 "$@"
-	else
-		SIPP_PORT=$(udp_port)
-	fi
-	sipp -sf "$SIPP/$scen" -i 127.0.0.1 -p "$SIPP_PORT" -m 1 -nostdin -timeout 20s \
+	[ -n "${SIPP_TCP:-}" ] && set -- -t t1 "$@"
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/$scen" -m 1 -nostdin -timeout 20s \
 		-inf "$T/names.csv" -set sum 3 -set devid "$DEV_ID" \
-		-trace_msg -message_file "$T/sipp.msg" "$@" >"$T/sipp.out" 2>&1 &
-	SIPP_PID=$!
-	PEER_PIDS+=("$SIPP_PID")
-	local i
-	for i in $(seq 100); do
-		ss -Hlun "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
-		ss -Hltn "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "sipp did not start" >&2; cat "$T/sipp.out" >&2; return 1
+		-trace_msg -message_file "$T/sipp.msg" "$@"
 }
 
 # start_capture PORT: tshark on loopback for that port, into $T/cap.pcap.
@@ -132,22 +104,7 @@ stop_capture() {
 	[ "$ct" = "Application/MANSCDP+xml" ]; [ "$mf" = 70 ]; [ "$cseqm" = MESSAGE ]
 	[[ $branch == z9hG4bK* ]]; [ -n "$ftag" ]
 	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
-	run --separate-stderr python3 - "$T/cap.pcap" <<'PY'
-import subprocess, sys
-# Every SIP MESSAGE's Content-Length equals the bytes after the blank line.
-out = subprocess.run(["tshark", "-r", sys.argv[1], "-Y", "sip.Method == \"MESSAGE\"",
-    "-T", "fields", "-e", "udp.payload"], capture_output=True, text=True, check=True).stdout
-n = 0
-for line in out.split():
-    b = bytes.fromhex(line.replace(":", ""))
-    head, body = b.split(b"\r\n\r\n", 1)
-    cl = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
-    assert cl == len(body), (cl, len(body))
-    n += 1
-    if b"\xd5\xe3\xbd\xad" in body:
-        print("gb2312-body", cl)
-print("checked", n)
-PY
+	run --separate-stderr python3 "$TOOLS/sip-message-lengths" "$T/cap.pcap"
 	[ "$status" -eq 0 ]
 	assert_contains "$output" "gb2312-body"
 	assert_contains "$output" "checked 5"
@@ -199,18 +156,7 @@ PY
 	stop_capture
 	assert_status 75
 	assert_contains "$stderr" "no RecordInfo response"
-	python3 - "$T/sipp.msg" <<'PY'
-import re, sys, xml.etree.ElementTree as ET
-m = open(sys.argv[1], "rb").read()
-body = re.search(rb"<\?xml.*?</Query>", m, re.S).group(0)
-assert body.startswith(b'<?xml version="1.0" encoding="GB2312"?>')
-assert "<Address>浙江省杭州市</Address>".encode("gb2312") in body
-r = ET.fromstring(body.decode("gb2312").split("?>", 1)[1])
-got = [(c.tag, c.text or "") for c in r]
-assert got == [("CmdType", "RecordInfo"), ("SN", "10000"), ("DeviceID", "34020000001310000001"),
-    ("StartTime", "2023-10-14T00:00:00"), ("EndTime", "2023-10-14T23:00:00"), ("FilePath", ""),
-    ("Address", "浙江省杭州市"), ("Secrecy", "0"), ("Type", "time"), ("RecorderID", "all")], got
-PY
+	python3 "$TOOLS/gb-recordinfo-check" "$T/sipp.msg"
 	# tshark: our MESSAGE is well formed and its Content-Length counts the
 	# GB2312 bytes (not UTF-8 characters)
 	run --separate-stderr tshark -r "$T/cap.pcap" -Y 'sip.Method == "MESSAGE"' -T fields -E separator='|' \
@@ -218,12 +164,7 @@ PY
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
 	IFS='|' read -r ct cl payload <<<"$output"
 	[ "$ct" = Application/MANSCDP+xml ]
-	python3 -c '
-import sys
-b = bytes.fromhex(sys.argv[2].replace(":", ""))
-body = b.split(b"\r\n\r\n", 1)[1]
-assert int(sys.argv[1]) == len(body), (sys.argv[1], len(body))
-assert "浙江省杭州市".encode("gb2312") in body' "$cl" "$payload"
+	python3 "$TOOLS/sip-body-length" "$cl" "$payload" 浙江省杭州市
 	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
 	start_sipp catalog-query-sink.xml
 	run --separate-stderr timeout 30 gb-catalog --query configdownload --config BasicParam,VideoParamOpt -t 500ms \
@@ -234,10 +175,8 @@ assert "浙江省杭州市".encode("gb2312") in body' "$cl" "$payload"
 }
 
 @test "silent device -> 75" {
-	python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/port" &
-	PEER_PIDS+=("$!")
-	wait_for_file "$T/port" 10
-	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")"
+	hold_port udp
+	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$PEER_PORT"
 	assert_status 75
 	[ -z "$output" ]
 	assert_contains "$stderr" "no final response"
@@ -249,12 +188,9 @@ e2e() {
 	printf '%s\n' "<Item><DeviceID>34020000001310000001</DeviceID><Name>$ZJ</Name><Status>ON</Status><Info><PTZType>1</PTZType></Info></Item>" \
 		'<Item><DeviceID>34020000001310000002</DeviceID><Name>Camera 02</Name><Status>ON</Status></Item>' \
 		'<Item><DeviceID>34020000001310000003</DeviceID><Name>Camera 03</Name><Status>OFF</Status></Item>' >"$T/items.xml"
-	rm -f "$T/cport"
-	GB_PASSWORD=s3cret gb-catalog --query "$q" -w 127.0.0.1:0 --port-file "$T/cport" --wait "${WAIT:-15s}" -t 5s >"$T/cat.out" 2>"$T/cat.err" &
-	local cat=$!
-	PEER_PIDS+=("$cat")
-	wait_for_file "$T/cport" 10
-	local port; port=$(cat "$T/cport")
+	GB_PASSWORD=s3cret start_await_register "$T/cat.out" "$T/cat.err" \
+		gb-catalog -v --query "$q" -w 127.0.0.1:0 --wait "${WAIT:-15s}" -t 5s
+	local cat=$PEER_PID port=$PEER_PORT
 	GB_PASSWORD=${DEV_PASSWORD:-s3cret} timeout 20 gb-register $tcp --server "34020000002000000001@127.0.0.1:$port" \
 		--device-id "$DEV_ID" --catalog "$T/items.xml" --catalog-chunk 2 --retry 1s >"$T/dev.out" 2>"$T/dev.err" &
 	DEV=$!
@@ -297,12 +233,9 @@ e2e() {
 }
 
 @test "a device without recordings: empty RecordInfo answer -> 1" {
-	GB_PASSWORD=s3cret timeout 20 gb-catalog -v --query RecordInfo --start 2023-10-14T00:00:00 \
-		--end 2023-10-14T23:59:59 -w 127.0.0.1:0 --port-file "$T/cport" --wait 15s >"$T/cat.out" 2>"$T/cat.err" &
-	local cat=$!
-	PEER_PIDS+=("$cat")
-	wait_for_file "$T/cport" 10
-	local port; port=$(cat "$T/cport")
+	GB_PASSWORD=s3cret start_await_register "$T/cat.out" "$T/cat.err" timeout 20 gb-catalog -v \
+		--query RecordInfo --start 2023-10-14T00:00:00 --end 2023-10-14T23:59:59 -w 127.0.0.1:0 --wait 15s
+	local cat=$PEER_PID port=$PEER_PORT
 	GB_PASSWORD=s3cret timeout 20 gb-register --retry 1s --server "34020000002000000001@127.0.0.1:$port" \
 		--device-id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 	PEER_PIDS+=("$!")
@@ -314,8 +247,8 @@ e2e() {
 }
 
 @test "direct TCP to a closed port -> 69" {
-	local port; port=$(free_port)
-	run --separate-stderr timeout 20 gb-catalog --tcp -t 1s "sip:$DEV_ID@127.0.0.1:$port"
+	hold_port tcp
+	run --separate-stderr timeout 20 gb-catalog --tcp -t 1s "sip:$DEV_ID@127.0.0.1:$PEER_PORT"
 	assert_status 69
 	[ -z "$output" ]
 	assert_contains "$stderr" "refused"

@@ -131,21 +131,11 @@ teardown() { teardown_peers; }
 	run --separate-stderr gb-ptzcmd --xml --device-id 34020000001320000001 --sn 17 preset-goto 5
 	assert_status 0
 	printf '%s' "$output" > "$BATS_TEST_TMPDIR/b.xml"
-	run python3 -c '
-import sys, xml.etree.ElementTree as ET
-d = open(sys.argv[1], "rb").read()
-assert d.startswith(b"<?xml version=\"1.0\" encoding=\"GB2312\"?>")
-r = ET.fromstring(d.decode("gb2312").split("?>", 1)[1])
-print(r.tag, r.findtext("CmdType"), r.findtext("SN"), r.findtext("DeviceID"), r.findtext("PTZCmd"), r.findtext("Info/ControlPriority"))' "$BATS_TEST_TMPDIR/b.xml"
+	run python3 "$TOOLS/manscdp-fields" "$BATS_TEST_TMPDIR/b.xml" . CmdType SN DeviceID PTZCmd Info/ControlPriority
 	[ "$output" = "Control DeviceControl 17 34020000001320000001 A50F01820005003C 5" ]
 	run gb-ptzcmd -x -d 34020000001320000001 --sn 3 home-position 7 60
 	printf '%s' "$output" > "$BATS_TEST_TMPDIR/h.xml"
-	run python3 -c '
-import sys, xml.etree.ElementTree as ET
-d = open(sys.argv[1], "rb").read()
-assert d.startswith(b"<?xml version=\"1.0\" encoding=\"GB2312\"?>")
-r = ET.fromstring(d.decode("gb2312").split("?>", 1)[1])
-print(r.findtext("HomePosition/Enabled"), r.findtext("HomePosition/ResetTime"), r.findtext("HomePosition/PresetIndex"))' "$BATS_TEST_TMPDIR/h.xml"
+	run python3 "$TOOLS/manscdp-fields" "$BATS_TEST_TMPDIR/h.xml" HomePosition/Enabled HomePosition/ResetTime HomePosition/PresetIndex
 	[ "$output" = "1 60 7" ]
 	run gb-ptzcmd -x -d 34020000001320000001 guard
 	assert_contains "$output" "<GuardCmd>SetGuard</GuardCmd>"
@@ -158,36 +148,12 @@ print(r.findtext("HomePosition/Enabled"), r.findtext("HomePosition/ResetTime"), 
 SIPP="$ROOT/tests/sipp"
 DEV_ID=34020000001320000001
 
-udp_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_bound PORT: until something listens on UDP or TCP PORT (10 s).
-wait_bound() {
-	local i
-	for i in $(seq 200); do
-		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "nothing listens on $1" >&2; return 1
-}
-
+# start_sipp SCENARIO [args...]: sipp as the device on a free UDP port.
 start_sipp() {
 	local scen=$1; shift
 	T=$BATS_TEST_TMPDIR
-	SIPP_PORT=$(udp_port)
-	sipp -sf "$SIPP/$scen" -i 127.0.0.1 -p "$SIPP_PORT" -m 1 -nostdin -timeout 20s \
-		-trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log" \
-		"$@" >"$T/sipp.out" 2>&1 &
-	SIPP_PID=$!
-	PEER_PIDS+=("$SIPP_PID")
-	local i
-	for i in $(seq 100); do
-		ss -Hlun "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "sipp did not start" >&2; cat "$T/sipp.out" >&2; return 1
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/$scen" -m 1 -nostdin -timeout 20s \
+		-trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log" "$@"
 }
 
 @test "--send: sipp device gets the DeviceControl MESSAGE and answers 200" {
@@ -217,25 +183,7 @@ start_sipp() {
 	grep -q '^From: <sip:34020000002000000001@3402000000>;tag=' "$T/sipp.msg"
 	grep -q "^To: <sip:$DEV_ID@3402000000>" "$T/sipp.msg"
 	grep -q '^Content-Type: Application/MANSCDP+xml' "$T/sipp.msg"
-	blen=$(python3 - "$T/sipp.msg" <<'PY'
-import re, sys
-raw = open(sys.argv[1], "rb").read()
-print(len(re.search(rb"(<\?xml.*?</Control>\r\n)", raw, re.S).group(1)))
-m = raw.replace(b"\r\n", b"\n")
-body = re.search(rb"(<\?xml.*?</Control>\n)", m, re.S).group(1)
-assert body == b"""<?xml version="1.0" encoding="GB2312"?>
-<Control>
-<CmdType>DeviceControl</CmdType>
-<SN>130</SN>
-<DeviceID>34020000001310000001</DeviceID>
-<PTZCmd>A50F4D0190000092</PTZCmd>
-<Info>
-<ControlPriority>5</ControlPriority>
-</Info>
-</Control>
-""", body
-PY
-)
+	blen=$(python3 "$TOOLS/gb-control-check" "$T/sipp.msg")
 	# tshark: well formed, Content-Length equal to the body bytes
 	run --separate-stderr tshark -r "$T/cap.pcap" -Y 'sip.Method == "MESSAGE"' -T fields -E separator='|' \
 		-e sip.Content-Type -e sip.Content-Length -e sip.Max-Forwards -e sip.Via.branch -e sip.CSeq.method -e sip.from.tag -e sip.msg_body
@@ -273,10 +221,8 @@ PY
 
 @test "--send: silent device -> 75; usage errors -> 64" {
 	T=$BATS_TEST_TMPDIR
-	python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/port" &
-	PEER_PIDS+=("$!")
-	wait_for_file "$T/port" 10
-	run --separate-stderr timeout 20 gb-ptzcmd -t 1s --send "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")" stop
+	hold_port udp
+	run --separate-stderr timeout 20 gb-ptzcmd -t 1s --send "sip:$DEV_ID@127.0.0.1:$PEER_PORT" stop
 	assert_status 75
 	[ -z "$output" ]
 	run --separate-stderr gb-ptzcmd --send http://x/ stop
@@ -290,7 +236,7 @@ PY
 	# bad arguments are refused before anything is sent or awaited
 	run --separate-stderr timeout 5 gb-ptzcmd -w 127.0.0.1:0 home-position 0
 	assert_status 64
-	run --separate-stderr timeout 5 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$(cat "$T/port")" guard 1
+	run --separate-stderr timeout 5 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$PEER_PORT" guard 1
 	assert_status 64
 	: >"$T/creds"; chmod 600 "$T/creds"
 	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-ptzcmd -w 127.0.0.1:0 stop
@@ -302,12 +248,10 @@ PY
 	T=$BATS_TEST_TMPDIR
 	local tcp port
 	for tcp in "" --tcp; do
-		rm -f "$T/pport"
-		GB_PASSWORD=s3cret timeout 20 gb-ptzcmd -w 127.0.0.1:0 --port-file "$T/pport" --wait 15s zoom-in 10 >"$T/p.out" 2>"$T/p.err" &
-		local p=$!
-		PEER_PIDS+=("$p")
-		wait_for_file "$T/pport" 10
-		port=$(cat "$T/pport")
+		GB_PASSWORD=s3cret start_await_register "$T/p.out" "$T/p.err" \
+			timeout 20 gb-ptzcmd -v -w 127.0.0.1:0 --wait 15s zoom-in 10
+		local p=$PEER_PID
+		port=$PEER_PORT
 		GB_PASSWORD=s3cret timeout 20 gb-register --retry 1s $tcp --server "34020000002000000001@127.0.0.1:$port" \
 			--device-id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 		PEER_PIDS+=("$!")

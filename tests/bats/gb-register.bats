@@ -26,18 +26,9 @@ teardown() { teardown_peers; }
 # port (SIPP_PORT), with its message log in $T/sipp.msg.
 start_sipp_uas() {
 	local scen=$1; shift
-	SIPP_PORT=$(free_port)
-	sipp -sf "$SIPP/$scen" -i 127.0.0.1 -p "$SIPP_PORT" -nostdin -timeout 60s \
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/$scen" -nostdin -timeout 60s \
 		-set user "$DEV_ID" -set pass secret -set date "$GB_DATE" \
-		-trace_msg -message_file "$T/sipp.msg" "$@" >"$T/sipp.out" 2>&1 &
-	PEER_PIDS+=("$!")
-	local i
-	for i in $(seq 100); do
-		ss -Hlun "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
-		ss -Hltn "sport = :$SIPP_PORT" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "sipp did not start" >&2; cat "$T/sipp.out" >&2; return 1
+		-trace_msg -message_file "$T/sipp.msg" "$@"
 }
 
 # start_registrar [gb-register args...]: gb-register --listen on a free
@@ -64,7 +55,7 @@ run_sipp_uac() {
 	local scen=$1 port=$2; shift 2
 	printf 'SEQUENTIAL\n%s;%s;\n' "${UAC_ID:-$DEV_ID}" "$PLATFORM_ID" >"$T/dev.csv"
 	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/$scen" -inf "$T/dev.csv" \
-		-i 127.0.0.1 -p "$(free_port)" -m 1 -nostdin -timeout 20s -timeout_error \
+		-i 127.0.0.1 -m 1 -nostdin -timeout 20s -timeout_error \
 		-set expires 60 -au "${UAC_ID:-$DEV_ID}" "$@"
 }
 
@@ -147,10 +138,8 @@ run_sipp_uac() {
 }
 
 @test "gb-register: silent platform -> timeout exit 75 after --attempts" {
-	python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/silent.port" &
-	PEER_PIDS+=("$!")
-	wait_for_file "$T/silent.port" 10
-	port=$(cat "$T/silent.port")
+	hold_port udp
+	port=$PEER_PORT
 	run --separate-stderr timeout 20 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" \
 		--device-id "$DEV_ID" --timeout 700ms --attempts 2 --retry 100ms
 	assert_status 75
@@ -231,15 +220,11 @@ wait_for_grep_n() {
 		'<Item><DeviceID>34020000001320000012</DeviceID><Name>Cam 2</Name></Item>' \
 		'<Item><DeviceID>34020000001320000013</DeviceID><Name>Cam 3</Name></Item>' \
 		'</DeviceList></Response>' >"$T/cat.xml"
-	SIPP_PORT=$(free_port)
+	# sipp first (it sends nothing before the device registers), then the capture
+	start_sipp_uas register-platform-query.xml -set grant 3600 -set cmd Catalog
 	tcpdump -Z root --immediate-mode -i lo -U -w "$T/cap.pcap" "udp port $SIPP_PORT" 2>"$T/tcpdump.err" &
 	TCPD=$!; PEER_PIDS+=("$TCPD")
 	wait_for_grep listening "$T/tcpdump.err" 10
-	sipp -sf "$SIPP/register-platform-query.xml" -i 127.0.0.1 -p "$SIPP_PORT" -nostdin -timeout 60s \
-		-set user "$DEV_ID" -set pass secret -set date "$GB_DATE" -set grant 3600 -set cmd Catalog \
-		-trace_msg -message_file "$T/sipp.msg" >"$T/sipp.out" 2>&1 &
-	PEER_PIDS+=("$!")
-	sleep 0.3
 	start_device "$T/d.out" --catalog "$T/cat.xml" --catalog-chunk 2 --keepalive 60s
 	wait_for_grep '"query"' "$T/d.out" 10
 	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
@@ -476,30 +461,7 @@ wait_for_grep_n() {
 
 @test "gb-register --listen: qop nonce count replayed -> 401 stale, auth_failed" {
 	start_registrar --qop
-	run timeout 10 python3 - "$REG_PORT" "$DEV_ID" <<'PY'
-import hashlib, re, socket, sys
-port, dev = int(sys.argv[1]), sys.argv[2]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
-s.bind(("127.0.0.1", 0)); lp = s.getsockname()[1]
-uri = "sip:34020000002000000001@3402000000"
-def reg(branch, cseq, auth=""):
-    m = (f"REGISTER {uri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{lp};rport;branch=z9hG4bK{branch}\r\n"
-         f"From: <sip:{dev}@3402000000>;tag=1\r\nTo: <sip:{dev}@3402000000>\r\nCall-ID: replay1\r\n"
-         f"CSeq: {cseq} REGISTER\r\nContact: <sip:{dev}@127.0.0.1:{lp}>\r\nMax-Forwards: 70\r\n"
-         f"{auth}Expires: 60\r\nContent-Length: 0\r\n\r\n")
-    s.sendto(m.encode(), ("127.0.0.1", port))
-    return s.recv(65535).decode()
-r = reg("a1", 1)
-nonce = re.search(r'nonce="([^"]+)"', r).group(1)
-opaque = re.search(r'opaque="([^"]+)"', r).group(1)
-h = lambda x: hashlib.md5(x.encode()).hexdigest()
-resp = h(f"{h(dev + ':3402000000:secret')}:{nonce}:00000001:c0ffee:auth:{h('REGISTER:' + uri)}")
-auth = (f'Authorization: Digest username="{dev}", realm="3402000000", nonce="{nonce}", uri="{uri}", '
-        f'response="{resp}", algorithm=MD5, qop=auth, nc=00000001, cnonce="c0ffee", opaque="{opaque}"\r\n')
-print(reg("a2", 2, auth).split("\r\n")[0])
-print(reg("a3", 3, auth).split("\r\n")[0])
-print("stale=true" in reg("a4", 4, auth))
-PY
+	run timeout 10 python3 "$TOOLS/sip-nc-replay" "$REG_PORT" "$DEV_ID"
 	assert_status 0
 	[ "${lines[0]}" = "SIP/2.0 200 OK" ]
 	[ "${lines[1]}" = "SIP/2.0 401 Unauthorized" ]
@@ -532,10 +494,8 @@ PY
 }
 
 @test "gb-register: SIGTERM while a REGISTER waits on a silent platform exits at once" {
-	python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); open(sys.argv[1],"w").write(str(s.getsockname()[1])); time.sleep(30)' "$T/silent.port" &
-	PEER_PIDS+=("$!")
-	wait_for_file "$T/silent.port" 10
-	port=$(cat "$T/silent.port")
+	hold_port udp
+	port=$PEER_PORT
 	timeout 30 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" --device-id "$DEV_ID" \
 		>"$T/d.out" 2>"$T/d.err" &
 	DEV_PID=$!

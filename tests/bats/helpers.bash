@@ -57,6 +57,28 @@ start_peer() {
 	PEER_PORT=$(cat "$pf")
 }
 
+# emu [EMULATOR OPTIONS...]: the ONVIF device emulator (tests/tools/onvif-emu)
+# on $EMU_BIND (127.0.0.1), port 0 unless $EMU_PORT is set, the port read back
+# from its --port-file. Account admin / $EMU_PASSWORD (default secret);
+# --profile $EMU_PROFILE unless the options name a --profile. The n-th call
+# in a test (or n=$EMU_N) logs requests to emu$n.jsonl ($LOG) and delivered
+# events to ev$n.jsonl ($EV) in $BATS_TEST_TMPDIR, stderr to emu.err.
+# Sets DEV (host:port) and PEER_PORT/PEER_PID; stopped by teardown_peers.
+EMU_COUNT=0
+emu() {
+	EMU_COUNT=$((EMU_COUNT + 1))
+	local n=${EMU_N:-$EMU_COUNT} d=$BATS_TEST_TMPDIR prof=()
+	[ -n "${EMU_PROFILE:-}" ] && prof=(--profile "$EMU_PROFILE")
+	case " $* " in *" --profile "*) prof=() ;; esac
+	LOG="$d/emu$n.jsonl"
+	EV="$d/ev$n.jsonl"
+	start_peer "$d/emu$n.port" python3 "$TOOLS/onvif-emu" "${prof[@]}" \
+	    --bind "${EMU_BIND:-127.0.0.1}" --port "${EMU_PORT:-0}" --port-file "$d/emu$n.port" \
+	    --log "$LOG" --events-log "$EV" --user admin --password "${EMU_PASSWORD:-secret}" \
+	    "$@" 2>>"$d/emu.err"
+	DEV="${EMU_BIND:-127.0.0.1}:$PEER_PORT"
+}
+
 # wait_for_file FILE SECONDS: waits for a non-empty file.
 wait_for_file() {
 	local f=$1 t=$(( $2 * 20 ))
@@ -88,9 +110,101 @@ teardown_peers() {
 	PEER_PIDS=()
 }
 
-# A port nobody listens on (bound then closed; races are unlikely on lo).
+# free_port [udp]: a port that was free a moment ago (bound then closed).
+# Only a candidate: another process may take it at once. Never hand it to a
+# tool; tools bind port 0 and report the port, and peers that cannot go
+# through start_on_free_port, which checks and retries.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 -c 'import socket,sys; s=socket.socket(type=socket.SOCK_DGRAM if sys.argv[1:]==["udp"] else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$@"
+}
+
+# hold_port udp|tcp [HOST]: a port of our own nobody else can take, held by
+# tests/tools/port-hold until teardown_peers: UDP, a silent peer (never
+# answers); TCP, bound but not listening (connections are refused). Sets
+# PEER_PORT.
+hold_port() {
+	local pf="$BATS_TEST_TMPDIR/hold.$RANDOM.port"
+	start_peer "$pf" python3 "$TOOLS/port-hold" "$1" "$pf" "${2:-127.0.0.1}"
+}
+
+# owns_port PID udp|tcp PORT: PID, or a process below it, has a socket
+# bound to PORT (TCP: listening), per ss -p.
+owns_port() {
+	local pid=$1 flag=-Hlunp p n
+	[ "$2" = tcp ] && flag=-Hltnp
+	for p in $(ss $flag "sport = :$3" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2); do
+		for n in 1 2 3 4; do
+			[ "$p" = "$pid" ] && return 0
+			p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+			[ -n "$p" ] && [ "$p" -gt 1 ] || break
+		done
+	done
+	return 1
+}
+
+# start_on_free_port udp|tcp OUT ERR CMD...: for a peer that cannot bind port
+# 0 and report it (sipp): runs CMD in the background with @PORT@ in its
+# arguments replaced by a free port, stdout to OUT, stderr to ERR (to OUT
+# when ERR is "-"), and waits until that process listens on the port. When
+# it exits first (another process took the port in between) it tries another
+# port, 5 times. Sets PEER_PID and PEER_PORT; stopped by teardown_peers.
+start_on_free_port() {
+	local proto=$1 out=$2 err=$3 try i a port args
+	shift 3
+	for try in 1 2 3 4 5; do
+		port=$(free_port "$proto")
+		args=()
+		for a in "$@"; do args+=("${a//@PORT@/$port}"); done
+		if [ "$err" = - ]; then "${args[@]}" >"$out" 2>&1 &
+		else "${args[@]}" >"$out" 2>"$err" &
+		fi
+		PEER_PID=$!
+		for i in $(seq 200); do
+			if owns_port "$PEER_PID" "$proto" "$port"; then
+				PEER_PIDS+=("$PEER_PID")
+				PEER_PORT=$port
+				return 0
+			fi
+			kill -0 "$PEER_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill "$PEER_PID" 2>/dev/null
+		wait "$PEER_PID" 2>/dev/null
+	done
+	echo "did not start on a free port: $*" >&2
+	return 1
+}
+
+# start_sipp_peer OUTFILE SIPP_ARGS...: sipp (stdout and stderr to OUTFILE) on a
+# free loopback port through start_on_free_port, TCP when the arguments say
+# -t t1 or -t tn. Sets SIPP_PID and SIPP_PORT.
+start_sipp_peer() {
+	local out=$1 proto=udp
+	shift
+	case " $* " in *" -t t1 "* | *" -t tn "*) proto=tcp ;; esac
+	start_on_free_port $proto "$out" - sipp -i 127.0.0.1 -p @PORT@ "$@" ||
+		{ cat "$out" >&2; return 1; }
+	SIPP_PID=$PEER_PID
+	SIPP_PORT=$PEER_PORT
+}
+
+# start_await_register OUT ERR TOOL ARGS...: gb-catalog or gb-ptzcmd with
+# -w 127.0.0.1:0 -v (ARGS may name more options), the port it bound read
+# back from its "listening on port N" line. Sets PEER_PID, PEER_PORT.
+start_await_register() {
+	local out=$1 err=$2 t
+	shift 2
+	"$@" >"$out" 2>"$err" &
+	PEER_PID=$!
+	PEER_PIDS+=("$PEER_PID")
+	for t in $(seq 200); do
+		PEER_PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$err" | head -n 1)
+		[ -n "$PEER_PORT" ] && return 0
+		kill -0 "$PEER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "no listening port from: $*" >&2; cat "$err" >&2
+	return 1
 }
 
 # assert_status N: checks $status from `run`.

@@ -10,17 +10,9 @@ setup() {
 	require_cmd python3 jq
 	export ONVIF_USERNAME=admin ONVIF_PASSWORD=secret
 	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
-	LOG="$BATS_TEST_TMPDIR/emu.jsonl"
 }
 
 teardown() { teardown_peers; }
-
-emu() {
-	start_peer "$BATS_TEST_TMPDIR/emu.port" python3 "$TOOLS/onvif-emu" --port 0 \
-	    --port-file "$BATS_TEST_TMPDIR/emu.port" --user admin --password secret \
-	    --log "$LOG" "$@" 2>>"$BATS_TEST_TMPDIR/emu.err"
-	DEV="127.0.0.1:$PEER_PORT"
-}
 
 @test "usage errors exit 64; a bad BODY exits 65, all before any request" {
 	run --separate-stderr onvif-call
@@ -122,6 +114,7 @@ emu() {
 	emu --quirk garbage-xml
 	run --separate-stderr timeout 20 onvif-call --auth none -d "$DEV" device "<tds:GetHostname $TDS/>"
 	assert_status 65
-	run --separate-stderr timeout 20 onvif-call -d "127.0.0.1:$(free_port)" device "<tds:GetHostname $TDS/>"
+	hold_port tcp	# bound, not listening: refused
+	run --separate-stderr timeout 20 onvif-call -d "127.0.0.1:$PEER_PORT" device "<tds:GetHostname $TDS/>"
 	assert_status 69
 }

@@ -8,17 +8,9 @@ setup() {
 	require_cmd python3 jq
 	export ONVIF_USERNAME=admin ONVIF_PASSWORD=secret
 	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
-	LOG="$BATS_TEST_TMPDIR/emu.jsonl"
 }
 
 teardown() { teardown_peers; }
-
-emu() {
-	start_peer "$BATS_TEST_TMPDIR/emu.port" python3 "$TOOLS/onvif-emu" --port 0 \
-	    --port-file "$BATS_TEST_TMPDIR/emu.port" --user admin --password secret \
-	    --log "$LOG" "$@" 2>>"$BATS_TEST_TMPDIR/emu.err"
-	DEV="127.0.0.1:$PEER_PORT"
-}
 
 @test "usage errors exit 64" {
 	run --separate-stderr onvif-info -t never 127.0.0.1
@@ -94,7 +86,8 @@ emu() {
 	emu --quirk garbage
 	run --separate-stderr timeout 20 onvif-info -t 2s "$DEV"
 	assert_status 65
-	run --separate-stderr timeout 20 onvif-info -t 2s "127.0.0.1:$(free_port)"
+	hold_port tcp	# bound, not listening: refused
+	run --separate-stderr timeout 20 onvif-info -t 2s "127.0.0.1:$PEER_PORT"
 	assert_status 69
 }
 

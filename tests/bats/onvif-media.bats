@@ -8,18 +8,9 @@ setup() {
 	require_cmd python3 jq
 	export ONVIF_USERNAME=admin ONVIF_PASSWORD=secret
 	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
-	LOG="$BATS_TEST_TMPDIR/emu.jsonl"
 }
 
 teardown() { teardown_peers; }
-
-# emu ARGS...: the emulator on 127.0.0.1:0; DEV is its host:port.
-emu() {
-	start_peer "$BATS_TEST_TMPDIR/emu.port" python3 "$TOOLS/onvif-emu" --port 0 \
-	    --port-file "$BATS_TEST_TMPDIR/emu.port" --user admin --password secret \
-	    --log "$LOG" "$@" 2>>"$BATS_TEST_TMPDIR/emu.err"
-	DEV="127.0.0.1:$PEER_PORT"
-}
 
 # sent OP: the request bodies of operation OP from the emulator's log.
 sent() {
@@ -111,9 +102,7 @@ sent() {
 }
 
 @test "--with-credentials percent-encodes the account into the RTSP URI only" {
-	start_peer "$BATS_TEST_TMPDIR/emu.port" python3 "$TOOLS/onvif-emu" --port 0 \
-	    --port-file "$BATS_TEST_TMPDIR/emu.port" --user 'ad min' --password 'p@ss:w/rd%' \
-	    2>>"$BATS_TEST_TMPDIR/emu.err"
+	emu --user 'ad min' --password 'p@ss:w/rd%'
 	printf 'ad min\np@ss:w/rd%%\n' >"$BATS_TEST_TMPDIR/pw"
 	run --separate-stderr onvif-media --password-file "$BATS_TEST_TMPDIR/pw" \
 	    --with-credentials -p main "127.0.0.1:$PEER_PORT"

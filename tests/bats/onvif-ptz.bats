@@ -3,20 +3,12 @@
 # recorded PTZ devices, and against the npm `onvif` client as a peer.
 load helpers
 
-teardown() { teardown_peers; }
-
-# emu [emulator options...]: starts a device (ex_onvif recordings unless
-# --profile is given) with account admin/secret; sets T (target) and LOG.
-emu() {
-	LOG="$BATS_TEST_TMPDIR/emu.jsonl"
-	local prof=(--profile ex_onvif)
-	case " $* " in *" --profile "*) prof=() ;; esac
-	start_peer "$BATS_TEST_TMPDIR/port" python3 "$TOOLS/onvif-emu" "${prof[@]}" \
-		--port-file "$BATS_TEST_TMPDIR/port" --log "$LOG" \
-		--user admin --password secret "$@"
-	T="127.0.0.1:$PEER_PORT"
+setup() {
 	export ONVIF_USERNAME=admin ONVIF_PASSWORD=secret
+	EMU_PROFILE=ex_onvif	# emu: the ex_onvif recordings unless --profile is given
 }
+
+teardown() { teardown_peers; }
 
 # ops: the operations the emulator saw, one per line
 ops() { jq -r 'select(.op) | .op' "$LOG"; }
@@ -54,30 +46,7 @@ ptz() { timeout 30 onvif-ptz "$@"; }
 
 @test "interactive on a pseudo-terminal: arrow key -> RelativeMove; terminal restored after q and after SIGTERM" {
 	emu
-	run --separate-stderr timeout 30 python3 - "$CAMKIT_BIN/onvif-ptz" "$T" <<'EOF'
-import os, pty, signal, sys, time, termios, select
-
-def session(stop):
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(sys.argv[1], [sys.argv[1], "--step", "0.2", "interactive", sys.argv[2]])
-    buf, end = b"", time.time() + 10
-    while b"q quit" not in buf and time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            buf += os.read(fd, 4096)
-    assert b"q quit" in buf, buf
-    raw = not termios.tcgetattr(fd)[3] & termios.ICANON
-    os.write(fd, b"\x1b[C")          # right arrow
-    time.sleep(0.8)
-    stop(pid, fd)
-    _, st = os.waitpid(pid, 0)
-    restored = bool(termios.tcgetattr(fd)[3] & termios.ICANON)
-    print("raw", raw, "restored", restored, "exit", os.WEXITSTATUS(st))
-
-session(lambda pid, fd: os.write(fd, b"q"))
-session(lambda pid, fd: os.kill(pid, signal.SIGTERM))
-EOF
+	run --separate-stderr timeout 30 python3 "$TOOLS/ptz-interactive" "$CAMKIT_BIN/onvif-ptz" "$DEV"
 	assert_status 0
 	[ "$output" = "raw True restored True exit 0
 raw True restored True exit 0" ]
@@ -87,24 +56,7 @@ raw True restored True exit 0" ]
 
 @test "interactive --continuous: a held key is one ContinuousMove, its release a Stop" {
 	emu
-	run --separate-stderr timeout 30 python3 - "$CAMKIT_BIN/onvif-ptz" "$T" <<'EOF'
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "--continuous", "interactive", sys.argv[2]])
-buf, end = b"", time.time() + 10
-while b"q quit" not in buf and time.time() < end:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        buf += os.read(fd, 4096)
-for _ in range(5):                 # key repeat: up arrow held for ~0.5 s
-    os.write(fd, b"\x1bOA")
-    time.sleep(0.1)
-time.sleep(1.0)                    # released
-os.write(fd, b"q")
-_, st = os.waitpid(pid, 0)
-print("exit", os.WEXITSTATUS(st))
-EOF
+	run --separate-stderr timeout 30 python3 "$TOOLS/ptz-interactive-held" "$CAMKIT_BIN/onvif-ptz" "$DEV"
 	assert_status 0
 	[ "$output" = "exit 0" ]
 	[ "$(ops | grep -E 'Move|Stop' | tr '\n' ' ')" = "ContinuousMove Stop " ]
@@ -113,7 +65,7 @@ EOF
 
 @test "status equals the recorded GetStatus (ex_onvif)" {
 	emu
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_status 0
 	[ -z "$stderr" ]
 	assert_json_eq "$output" '.type' ptz_status
@@ -127,14 +79,14 @@ EOF
 
 @test "status tolerates real quirks: raw units without space, no MoveStatus with an Error" {
 	emu --profile ipd-h4k8m05-bs
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '[.pan, .tilt, .zoom] | map(tostring) | join(" ")' "32768 32768 12644"
 	assert_json_eq "$output" '.pan_tilt_space' null
 	assert_json_eq "$output" '.move_pan_tilt' null
 	teardown_peers
 	emu --profile enp1a14-ir_25x
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.error' "NO error"
 	assert_json_eq "$output" '.move_zoom' null
@@ -143,11 +95,11 @@ EOF
 
 @test "presets equal the recorded GetPresets; nodes show spaces and ranges" {
 	emu
-	run --separate-stderr ptz presets "$T"
+	run --separate-stderr ptz presets "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -c '[.token, .name, .pan, .tilt, .zoom]' | tr '\n' ' ')" = \
 	  '["PresetToken001","Entrance",0.5,0.25,0] ["PresetToken002","Parking",-0.3,-0.1,0.5] ' ]
-	run --separate-stderr ptz nodes "$T"
+	run --separate-stderr ptz nodes "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.token' PTZNodeToken
 	assert_json_eq "$output" '.spaces.continuous_pan_tilt.x.min' -1
@@ -163,18 +115,18 @@ EOF
 	}
 	emu
 	# move first, so that both read a state that is not the recording
-	run --separate-stderr ptz absolute --pan 0.25 --tilt -0.5 --zoom 0.75 "$T"
+	run --separate-stderr ptz absolute --pan 0.25 --tilt -0.5 --zoom 0.75 "$DEV"
 	assert_status 0
 	run --separate-stderr env NODE_PATH="$NP" timeout 30 node "$TOOLS/npm/ptz-state.js" 127.0.0.1 "$PEER_PORT"
 	assert_status 0
 	peer=$output
 	prof=$(printf '%s' "$peer" | jq -r .profile)
-	run --separate-stderr ptz --profile "$prof" status "$T"
+	run --separate-stderr ptz --profile "$prof" status "$DEV"
 	assert_status 0
 	[ "$(printf '%s' "$output" | jq -c '[.pan,.tilt,.zoom,.move_pan_tilt,.move_zoom]')" = \
 	  "$(printf '%s' "$peer" | jq -c '[.pan,.tilt,.zoom,.move_pan_tilt,.move_zoom]')" ]
 	[ "$(printf '%s' "$output" | jq -c '[.pan,.tilt,.zoom]')" = '[0.25,-0.5,0.75]' ]
-	run --separate-stderr ptz --profile "$prof" presets "$T"
+	run --separate-stderr ptz --profile "$prof" presets "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -sc 'map({token, name})')" = \
 	  "$(printf '%s' "$peer" | jq -c '.presets')" ]
@@ -182,7 +134,7 @@ EOF
 
 @test "move --duration sends ContinuousMove then Stop, with the exact bodies" {
 	emu
-	run --separate-stderr ptz move --pan 0.5 --duration 300ms "$T"
+	run --separate-stderr ptz move --pan 0.5 --duration 300ms "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.verb + " " + (.stopped | tostring)' "move true"
 	[ "$(ops | grep -E 'Move|Stop' | tr '\n' ' ')" = "ContinuousMove Stop " ]
@@ -194,7 +146,7 @@ EOF
 	ms=$(python3 -c 'import sys,datetime as d; f=lambda s: d.datetime.fromisoformat(s.replace("Z","+00:00")); print(int((f(sys.argv[2])-f(sys.argv[1])).total_seconds()*1000))' "$t1" "$t2")
 	[ "$ms" -ge 280 ]
 	# the head moved right, and is still
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	p1=$(printf '%s' "$output" | jq .pan)
 	python3 -c "import sys; assert 0.2 < float(sys.argv[1]) < 0.45, sys.argv[1]" "$p1"
 	assert_json_eq "$output" .move_pan_tilt IDLE
@@ -202,7 +154,7 @@ EOF
 
 @test "SIGTERM during a move sends Stop (camera that ignores the Timeout)" {
 	emu --quirk ptz-timeout-ignored
-	onvif-ptz move --tilt 0.4 --duration 60s "$T" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	onvif-ptz move --tilt 0.4 --duration 60s "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	wait_for_grep '"ContinuousMove"' "$LOG" 10
 	sleep 0.3
@@ -213,25 +165,25 @@ EOF
 	ops | grep -qx Stop
 	assert_json_eq "$(cat "$BATS_TEST_TMPDIR/out")" '.interrupted' true
 	# stopped for real: two readings a moment apart agree
-	a=$(ptz status "$T" | jq -c '[.tilt,.move_pan_tilt]')
+	a=$(ptz status "$DEV" | jq -c '[.tilt,.move_pan_tilt]')
 	sleep 0.3
-	b=$(ptz status "$T" | jq -c '[.tilt,.move_pan_tilt]')
+	b=$(ptz status "$DEV" | jq -c '[.tilt,.move_pan_tilt]')
 	[ "$a" = "$b" ]
 	assert_contains "$a" IDLE
 }
 
 @test "values outside the node's ranges exit 64 and send nothing that moves" {
 	emu
-	run --separate-stderr ptz move --pan 1.5 "$T"
+	run --separate-stderr ptz move --pan 1.5 "$DEV"
 	assert_status 64
 	assert_contains "$stderr" "pan 1.5 is outside the continuous pan/tilt velocity range [-1, 1] of PTZ node PTZNodeToken"
-	run --separate-stderr ptz absolute --zoom -0.2 "$T"
+	run --separate-stderr ptz absolute --zoom -0.2 "$DEV"
 	assert_status 64
 	assert_contains "$stderr" "zoom -0.2 is outside the absolute zoom range [0, 1]"
-	run --separate-stderr ptz relative --pan 0.1 --speed 2 "$T"
+	run --separate-stderr ptz relative --pan 0.1 --speed 2 "$DEV"
 	assert_status 64
 	assert_contains "$stderr" "speed 2 is outside the pan/tilt speed range [0, 1]"
-	run --separate-stderr ptz move "$T"
+	run --separate-stderr ptz move "$DEV"
 	assert_status 64
 	assert_contains "$stderr" "move needs --pan, --tilt or --zoom"
 	! ops | grep -qE 'Move|Stop'
@@ -239,52 +191,53 @@ EOF
 
 @test "relative and absolute moves change the status; speed defaults from the configuration" {
 	emu
-	run --separate-stderr ptz absolute --pan 0.1 --tilt 0.2 --zoom 0.3 "$T"
+	run --separate-stderr ptz absolute --pan 0.1 --tilt 0.2 --zoom 0.3 "$DEV"
 	assert_status 0
 	# a speed inside the node's speed space, sent in that space
 	python3 -c "import sys; assert 0 < float(sys.argv[1]) <= 1" "$(printf '%s' "$output" | jq .speed)"
 	body AbsoluteMove | grep -qE '<tptz:Speed><tt:PanTilt x="[0-9.]+" y="[0-9.]+" space="http://www.onvif.org/ver10/tptz/PanTiltSpaces/GenericSpeedSpace"/><tt:Zoom x="[0-9.]+" space="http://www.onvif.org/ver10/tptz/ZoomSpaces/ZoomGenericSpeedSpace"/></tptz:Speed>'
-	run --separate-stderr ptz absolute --pan 0.1 --tilt 0.2 --speed 0.25 "$T"
+	run --separate-stderr ptz absolute --pan 0.1 --tilt 0.2 --speed 0.25 "$DEV"
 	assert_status 0
 	body AbsoluteMove | tail -n 1 | grep -qF '<tptz:Speed><tt:PanTilt x="0.25" y="0.25" space="http://www.onvif.org/ver10/tptz/PanTiltSpaces/GenericSpeedSpace"/></tptz:Speed>'
-	run --separate-stderr ptz relative --pan 0.4 --tilt -0.1 "$T"
+	run --separate-stderr ptz relative --pan 0.4 --tilt -0.1 "$DEV"
 	assert_status 0
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_json_eq "$output" '[.pan, .tilt, .zoom] | map(tostring) | join(" ")' "0.5 0.1 0.3"
 	# absolute with pan only keeps the current tilt
-	run --separate-stderr ptz absolute --pan -0.5 "$T"
+	run --separate-stderr ptz absolute --pan -0.5 "$DEV"
 	assert_status 0
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_json_eq "$output" '[.pan, .tilt] | map(tostring) | join(" ")' "-0.5 0.1"
 }
 
 @test "preset-set, preset-goto by name, preset-remove, home" {
 	emu
-	ptz absolute --pan 0.7 --tilt 0.7 "$T" >/dev/null
-	run --separate-stderr ptz preset-set Gate "$T"
+	ptz absolute --pan 0.7 --tilt 0.7 "$DEV" >/dev/null
+	run --separate-stderr ptz preset-set Gate "$DEV"
 	assert_status 0
 	tok=$(printf '%s' "$output" | jq -r .token)
 	[ -n "$tok" ]
-	ptz preset-goto Entrance "$T" >/dev/null
-	run --separate-stderr ptz preset-goto Gate "$T"
+	ptz preset-goto Entrance "$DEV" >/dev/null
+	run --separate-stderr ptz preset-goto Gate "$DEV"
 	assert_status 0
 	assert_json_eq "$output" .token "$tok"
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_json_eq "$output" '[.pan, .tilt] | map(tostring) | join(" ")' "0.7 0.7"
-	run --separate-stderr ptz preset-remove "$tok" "$T"
+	run --separate-stderr ptz preset-remove "$tok" "$DEV"
 	assert_status 0
-	run --separate-stderr ptz preset-goto Gate "$T"
+	run --separate-stderr ptz preset-goto Gate "$DEV"
 	assert_status 64
 	assert_contains "$stderr" "no preset with token or name 'Gate'"
-	run --separate-stderr ptz home "$T"
+	run --separate-stderr ptz home "$DEV"
 	assert_status 0
 	ops | grep -qx GotoHomePosition
 }
 
 @test "targets from stdin (onvif-discover records); one failing target gives an error record" {
 	emu
-	bad=$(free_port)
-	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$T/onvif/device_service\"]}' '127.0.0.1:$bad' | timeout 30 onvif-ptz -t 2s status"
+	hold_port tcp	# bound, not listening: refused
+	bad=$PEER_PORT
+	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$DEV/onvif/device_service\"]}' '127.0.0.1:$bad' | timeout 30 onvif-ptz -t 2s status"
 	assert_status 69
 	[ "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" = "ptz_status error " ]
 	assert_json_eq "$(printf '%s\n' "$output" | tail -n 1)" .error unreachable
@@ -292,33 +245,33 @@ EOF
 
 @test "wrong password exits 77" {
 	emu
-	ONVIF_PASSWORD=wrong run --separate-stderr ptz status "$T"
+	ONVIF_PASSWORD=wrong run --separate-stderr ptz status "$DEV"
 	assert_status 77
 	assert_contains "$stderr" "NotAuthorized"
 }
 
 @test "a device that never answers times out with 75" {
 	emu --quirk silent
-	run --separate-stderr ptz -t 1s status "$T"
+	run --separate-stderr ptz -t 1s status "$DEV"
 	assert_status 75
 }
 
 @test "malformed replies exit 65, SOAP faults 76, an unknown profile 64" {
 	emu --quirk garbage-xml
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_status 65
 	teardown_peers
 	# SUNBA.405's recorded GetProfiles has log lines after the envelope
 	emu --profile sunba.405
-	run --separate-stderr ptz status "$T"
+	run --separate-stderr ptz status "$DEV"
 	assert_status 65
 	assert_contains "$stderr" "not well-formed"
 	teardown_peers
 	emu --quirk ptz-no-presets
-	run --separate-stderr ptz presets "$T"
+	run --separate-stderr ptz presets "$DEV"
 	assert_status 76
 	assert_contains "$stderr" "ActionNotSupported"
-	run --separate-stderr ptz --profile nosuch status "$T"
+	run --separate-stderr ptz --profile nosuch status "$DEV"
 	assert_status 64
 	assert_contains "$stderr" "no media profile 'nosuch'"
 }

@@ -4,24 +4,14 @@
 # delivery, renewals, and faults (restart, 5xx, resets, lost subscriptions).
 load helpers
 
+setup() {
+	export ONVIF_USERNAME=admin ONVIF_PASSWORD=secret
+	EMU_PROFILE=ex_onvif	# emu: the ex_onvif recordings unless --profile is given
+}
+
 teardown() {
 	[ -n "${SUB_PID:-}" ] && kill -9 "$SUB_PID" 2>/dev/null
 	teardown_peers
-}
-
-# emu [options...]: ex_onvif device (admin/secret) on a free port, or on
-# $EMU_PORT; sets T, LOG (requests) and EV (delivered messages).
-emu() {
-	local n=${EMU_N:-1}
-	LOG="$BATS_TEST_TMPDIR/emu$n.jsonl"
-	EV="$BATS_TEST_TMPDIR/ev$n.jsonl"
-	local prof=(--profile ex_onvif)
-	case " $* " in *" --profile "*) prof=() ;; esac
-	start_peer "$BATS_TEST_TMPDIR/port$n" python3 "$TOOLS/onvif-emu" "${prof[@]}" \
-		--port "${EMU_PORT:-0}" --port-file "$BATS_TEST_TMPDIR/port$n" --log "$LOG" \
-		--events-log "$EV" --user admin --password secret "$@"
-	T="127.0.0.1:$PEER_PORT"
-	export ONVIF_USERNAME=admin ONVIF_PASSWORD=secret
 }
 
 ops() { jq -r 'select(.op) | .op' "$1"; }
@@ -54,7 +44,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "pull point: the real Hikvision payload, then generated events; what was delivered is printed" {
 	emu
-	run --separate-stderr sub -c 12 "$T"
+	run --separate-stderr sub -c 12 "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 12 ]
 	first=$(printf '%s\n' "$output" | head -n 1)
@@ -72,7 +62,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	# subscription address with WS-Addressing To
 	body "$LOG" CreatePullPointSubscription | grep -qF '<tev:InitialTerminationTime>PT60S</tev:InitialTerminationTime>'
 	body "$LOG" PullMessages | head -n 1 | grep -qE '<tev:Timeout>PT[01](\.[0-9]+)?S</tev:Timeout><tev:MessageLimit>100</tev:MessageLimit>'
-	body "$LOG" Unsubscribe | grep -qF "<wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">http://$T/onvif/Events/PullSubManager_1</wsa:To>"
+	body "$LOG" Unsubscribe | grep -qF "<wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">http://$DEV/onvif/Events/PullSubManager_1</wsa:To>"
 	[ "$(jq -r 'select(.op == "PullMessages") | .path' "$LOG" | sort -u)" = /onvif/Events/PullSubManager_1 ]
 	# exactly what the emulator delivered, in order
 	diff -u <(delivered "$EV" | head -n 12) <(printed "$output")
@@ -80,15 +70,15 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "the target can come from stdin as an onvif-discover record" {
 	emu
-	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$T/onvif/device_service\"]}' | timeout 30 onvif-subscribe -c 1"
+	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$DEV/onvif/device_service\"]}' | timeout 30 onvif-subscribe -c 1"
 	assert_status 0
-	assert_json_eq "$output" .device "http://$T/onvif/device_service"
+	assert_json_eq "$output" .device "http://$DEV/onvif/device_service"
 	assert_json_eq "$output" .topic "tns1:VideoSource/MotionAlarm"
 }
 
 @test "--topic filters on the device; SIGTERM unsubscribes and exits 0" {
 	emu
-	onvif-subscribe --pull-timeout 1s --topic 'tns1:RuleEngine/CellMotionDetector/Motion' "$T" \
+	onvif-subscribe --pull-timeout 1s --topic 'tns1:RuleEngine/CellMotionDetector/Motion' "$DEV" \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	SUB_PID=$!
 	wait_for_grep '"IsMotion":"true"' "$BATS_TEST_TMPDIR/out" 10
@@ -106,7 +96,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "renews at 80% of the granted time; absolute times when relative ones are refused" {
 	emu --quirk renew-relative-refused --quirk subscribe-relative-refused
-	run --separate-stderr sub --termination 2s -d 3500ms -v "$T"
+	run --separate-stderr sub --termination 2s -d 3500ms -v "$DEV"
 	assert_status 0
 	# one subscription (asked with an absolute time after a refusal), kept
 	# alive by absolute Renews
@@ -123,7 +113,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "a device that refuses Renew gets a new subscription, and events go on" {
 	emu --quirk renew-refused
-	run --separate-stderr sub --termination 1s -d 3s "$T"
+	run --separate-stderr sub --termination 1s -d 3s "$DEV"
 	assert_status 0
 	[ "$(ops "$LOG" | grep -c CreatePullPointSubscription)" -ge 2 ]
 	assert_contains "$stderr" "renew failed"
@@ -132,7 +122,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "survives HTTP 500, connection resets and lost subscriptions; nothing lost or doubled" {
 	emu --pull-faults "3:500,5:unknown,7:reset"
-	run --separate-stderr sub --backoff-max 300ms -c 20 "$T"
+	run --separate-stderr sub --backoff-max 300ms -c 20 "$DEV"
 	assert_status 0
 	assert_contains "$stderr" "HTTP 500"
 	assert_contains "$stderr" "ResourceUnknown"
@@ -144,7 +134,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	emu
 	port=$PEER_PORT
 	out="$BATS_TEST_TMPDIR/out"
-	onvif-subscribe --pull-timeout 1s --backoff-max 300ms "$T" >"$out" 2>"$BATS_TEST_TMPDIR/err" &
+	onvif-subscribe --pull-timeout 1s --backoff-max 300ms "$DEV" >"$out" 2>"$BATS_TEST_TMPDIR/err" &
 	SUB_PID=$!
 	# the burst and a few generated events
 	for i in $(seq 300); do [ "$(wc -l <"$out")" -ge 11 ] && break; sleep 0.1; done
@@ -175,10 +165,10 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "push: Subscribe with a ConsumerReference, Notify to our listener; PullPoint 500 as on a Tapo C320WS" {
 	emu --quirk pullpoint-500
-	run --separate-stderr sub "$T"
+	run --separate-stderr sub "$DEV"
 	assert_status 76
 	assert_contains "$stderr" "500"
-	run --separate-stderr sub --push 127.0.0.1:0 -c 4 "$T"
+	run --separate-stderr sub --push 127.0.0.1:0 -c 4 "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -r .topic | sort -u)" = "tns1:RuleEngine/CellMotionDetector/Motion" ]
 	body "$LOG" Subscribe | grep -qE "<wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:[0-9]+/onvif-subscribe/1</wsa:Address></wsnt:ConsumerReference>"
@@ -188,7 +178,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "push to a camera whose Renew and Unsubscribe do not work: no event printed twice" {
 	emu --quirk renew-refused --quirk unsubscribe-refused --event-interval 0.1
-	run --separate-stderr sub --push 127.0.0.1:0 --termination 1s -d 3500ms -v "$T"
+	run --separate-stderr sub --push 127.0.0.1:0 --termination 1s -d 3500ms -v "$DEV"
 	assert_status 0
 	[ "$(ops "$LOG" | grep -c '^Subscribe$')" -ge 3 ]
 	# several subscriptions delivered the same events; each is printed once
@@ -200,35 +190,11 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "push listener: oversized, malformed and non-POST requests are refused and the run goes on" {
 	emu --event-interval 0.5
-	onvif-subscribe -v --push 127.0.0.1:0 -c 3 "$T" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	onvif-subscribe -v --push 127.0.0.1:0 -c 3 "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	SUB_PID=$!
 	wait_for_grep 'listening for notifications at' "$BATS_TEST_TMPDIR/err" 10
 	url=$(sed -n 's/.*listening for notifications at \(http[^ ]*\).*/\1/p' "$BATS_TEST_TMPDIR/err")
-	run --separate-stderr timeout 20 python3 - "$url" <<'EOF'
-import http.client, sys, urllib.parse
-u = urllib.parse.urlsplit(sys.argv[1])
-def req(method, body=None):
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
-    try:
-        c.request(method, u.path, body, {"Content-Type": "application/soap+xml"})
-        return c.getresponse().status
-    except OSError:
-        return 0      # the listener hung up while we were still sending
-    finally:
-        c.close()
-def expect():
-    import socket
-    s = socket.create_connection((u.hostname, u.port), timeout=5)
-    body = b"<x/>"
-    s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-              b"Content-Length: %d\r\n\r\n" % (u.path.encode(), len(body)))
-    first = s.recv(100)
-    s.sendall(body)
-    final = s.recv(100)
-    s.close()
-    return first.split(b"\r\n")[0].decode() + "+" + final.split(b" ")[1].decode()
-print(req("POST", b"x" * 2000000), req("GET"), req("POST", b"<not-xml"), expect())
-EOF
+	run --separate-stderr timeout 20 python3 "$TOOLS/push-abuse" "$url"
 	assert_status 0
 	[ "$output" = "413 405 200 HTTP/1.1 100 Continue+200" ] ||
 		[ "$output" = "0 405 200 HTTP/1.1 100 Continue+200" ]
@@ -252,7 +218,7 @@ EOF
 		echo "{\"delay\":0.1,\"topic\":\"RuleEngine/CellMotionDetector/Motion\",$src,\"data\":{\"IsMotion\":\"true\"}}"
 	} >"$script"
 	emu --event-script "$script"
-	run --separate-stderr sub --topic 'tns1:RuleEngine/CellMotionDetector/Motion' --coalesce 600ms -c 2 "$T"
+	run --separate-stderr sub --topic 'tns1:RuleEngine/CellMotionDetector/Motion' --coalesce 600ms -c 2 "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -r '.type + " " + (.event_id | tostring)' | tr '\n' ' ')" = \
 	  "event_start 1 event_end 1 event_start 2 event_end 2 " ]
@@ -268,19 +234,19 @@ EOF
 	emu
 	x="$BATS_TEST_TMPDIR/x"
 	run --separate-stderr sub -c 3 --topic 'tns1:RuleEngine/CellMotionDetector/Motion' \
-		--exec "sh -c 'cat >>\"\$0\"' $x" "$T"
+		--exec "sh -c 'cat >>\"\$0\"' $x" "$DEV"
 	assert_status 0
 	for i in $(seq 50); do [ "$(wc -l <"$x" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
 	diff -u <(printf '%s\n' "$output" | sort) <(sort "$x")
 	# ';' and '$HOME' reach the command as they are
-	run --separate-stderr sub -c 1 --exec 'echo a;b $HOME' "$T"
+	run --separate-stderr sub -c 1 --exec 'echo a;b $HOME' "$DEV"
 	assert_status 0
 	assert_contains "$stderr" 'a;b $HOME'
 }
 
 @test "--topics lists the topic tree with item descriptions" {
 	emu
-	run --separate-stderr timeout 30 onvif-subscribe --topics "$T"
+	run --separate-stderr timeout 30 onvif-subscribe --topics "$DEV"
 	assert_status 0
 	m=$(printf '%s\n' "$output" | jq -c 'select(.topic == "tns1:RuleEngine/CellMotionDetector/Motion") | [.property, .data.IsMotion]')
 	[ "$m" = '[true,"xs:boolean"]' ]
@@ -290,19 +256,19 @@ EOF
 
 @test "failures of the first subscription: 77 auth, 75 timeout, 65 malformed; 1 when nothing came" {
 	emu
-	ONVIF_PASSWORD=wrong run --separate-stderr sub "$T"
+	ONVIF_PASSWORD=wrong run --separate-stderr sub "$DEV"
 	assert_status 77
 	teardown_peers
 	emu --quirk silent
-	run --separate-stderr sub -t 1s "$T"
+	run --separate-stderr sub -t 1s "$DEV"
 	assert_status 75
 	teardown_peers
 	emu --quirk garbage-xml
-	run --separate-stderr sub "$T"
+	run --separate-stderr sub "$DEV"
 	assert_status 65
 	teardown_peers
 	emu --profile generic --event-interval 0
-	run --separate-stderr sub -d 1500ms "$T"
+	run --separate-stderr sub -d 1500ms "$DEV"
 	assert_status 1
 	[ -z "$output" ]
 }

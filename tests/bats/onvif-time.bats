@@ -8,20 +8,11 @@ setup() {
 	require_cmd python3 jq
 	export ONVIF_USERNAME=admin ONVIF_PASSWORD=s3cret
 	unset ONVIF_PASSWORD_FILE CAMKIT_CREDENTIALS
+	EMU_PASSWORD=s3cret
 	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
 }
 
 teardown() { teardown_peers; }
-
-# emu ARGS...: starts an emulator (account admin/s3cret), sets EMU (host:port)
-# and LOG (its request log).
-emu() {
-	LOG="$BATS_TEST_TMPDIR/emu$RANDOM.jsonl"
-	local pf="$BATS_TEST_TMPDIR/emu$RANDOM.port"
-	start_peer "$pf" "$TOOLS/onvif-emu" --port 0 --port-file "$pf" --log "$LOG" \
-	    --user admin --password s3cret "$@"
-	EMU="127.0.0.1:$PEER_PORT"
-}
 
 # emu_all ARGS...: one frozen emulator per recorded time profile, started
 # together; sets PORTS[profile].
@@ -44,26 +35,7 @@ ot() { run --separate-stderr timeout 30 onvif-time "$@"; }
 # The values a recorded GetSystemDateAndTime holds, read with ElementTree
 # (independently of the C code) as the JSON onvif-time should print.
 recorded_fields() {
-	python3 - "$1" "$TOOLS" <<'EOF'
-import json, sys, xml.etree.ElementTree as ET
-sys.path.insert(0, sys.argv[2])
-from onvif_emu import profiles
-tds = "http://www.onvif.org/ver10/device/wsdl"; tt = "{http://www.onvif.org/ver10/schema}"
-text = profiles.all_profiles()[sys.argv[1]].recorded(tds, "GetSystemDateAndTime")
-s = next(ET.fromstring(text).iter("{%s}SystemDateAndTime" % tds))
-def dt(name, z):
-    e = s.find(tt + name)
-    if e is None:
-        return None
-    g = lambda p: int(e.find(tt + p).text.strip())
-    return "%04d-%02d-%02dT%02d:%02d:%02d%s" % (g("Date/" + tt + "Year"), g("Date/" + tt + "Month"),
-        g("Date/" + tt + "Day"), g("Time/" + tt + "Hour"), g("Time/" + tt + "Minute"),
-        g("Time/" + tt + "Second"), z)
-print(json.dumps(separators=(",", ":"), obj={"utc": dt("UTCDateTime", "Z"), "local": dt("LocalDateTime", ""),
-    "tz": s.find(tt + "TimeZone/" + tt + "TZ").text.strip(),
-    "dst": s.find(tt + "DaylightSavings").text.strip() == "true",
-    "date_time_type": s.find(tt + "DateTimeType").text.strip()}, sort_keys=True))
-EOF
+	python3 "$TOOLS/recorded-time" "$1" "$TOOLS"
 }
 
 @test "usage errors exit 64 before touching the network" {
@@ -89,9 +61,9 @@ EOF
 	local n=0 p want got
 	emu_all
 	for p in "${!PORTS[@]}"; do
-		EMU=127.0.0.1:${PORTS[$p]}
+		DEV=127.0.0.1:${PORTS[$p]}
 		want=$(recorded_fields "$p")
-		ot "$EMU"
+		ot "$DEV"
 		assert_status 0
 		[ -z "$stderr" ]
 		got=$(jq -cS '{utc, local, tz, dst, date_time_type}' <<<"$output")
@@ -101,7 +73,7 @@ EOF
 			return 1
 		fi
 		assert_json_eq "$output" .type time
-		assert_json_eq "$output" .device "http://$EMU/onvif/device_service"
+		assert_json_eq "$output" .device "http://$DEV/onvif/device_service"
 		assert_json_eq "$output" '.rtt_ms | type' number
 		assert_json_eq "$output" '.ts | test("^20[0-9-]+T[0-9:.]+Z$")' true
 		n=$((n + 1))
@@ -127,10 +99,10 @@ EOF
 
 @test "device clock 2 h ahead: offset ~7200 s, --set signs with device time" {
 	emu --profile dcs-6511 --skew 7200
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.offset_s > 7198 and .offset_s < 7202' true
-	ot --set "$EMU"
+	ot --set "$DEV"
 	assert_status 0
 	assert_json_eq "$output" .set manual
 	assert_json_eq "$output" .date_time_type Manual
@@ -139,7 +111,7 @@ EOF
 	run jq -c 'select(.op == "SetSystemDateAndTime") | [.result, .auth, (.wsse.skew_s | fabs < 3)]' "$LOG"
 	[ "$output" = '["ok","wsse",true]' ]
 	# now the device is on time: a later read agrees
-	ot "$EMU"
+	ot "$DEV"
 	assert_json_eq "$output" '.offset_s > -1.5 and .offset_s < 1.5' true
 }
 
@@ -148,54 +120,32 @@ EOF
 	# every operation needs a token; the first, unsigned, attempt is refused
 	# and the retry is signed with the device clock taken from HTTP Date
 	emu --profile dcs-6511 --skew 7200 --open-ops ""
-	ot --auth wsse "$EMU"
+	ot --auth wsse "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.offset_s > 7198 and .offset_s < 7202' true
 	body=$(jq -r 'select(.result == "ok") | .body' "$LOG")
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/soap+xml' \
-	    --data-binary "$body" "http://$EMU/onvif/device_service")
+	    --data-binary "$body" "http://$DEV/onvif/device_service")
 	[ "$code" = 400 ]
 	run jq -r '.wsse.why // .result' "$LOG"
 	[ "${lines[1]}" = ok ]
 	[ "${lines[2]}" = "nonce replayed" ]
 	# --set moves the device clock 2 h back: the read after it must cope
-	ot --auth wsse --set "$EMU"
+	ot --auth wsse --set "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.offset_s > -1.5 and .offset_s < 1.5' true
 }
 
 @test "the exact bytes: unsigned GetSystemDateAndTime, then a signed Set" {
 	emu --profile sunba
-	ot --set "$EMU"
+	ot --set "$DEV"
 	assert_status 0
 	run jq -r 'select(.op == "GetSystemDateAndTime") | .body' "$LOG"
 	[ "${lines[0]}" = '<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><tds:GetSystemDateAndTime xmlns:tds="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>' ]
 	run jq -r 'select(.op == "GetSystemDateAndTime") | .headers["content-type"]' "$LOG"
 	[ "${lines[0]}" = 'application/soap+xml; charset=utf-8' ]
 	jq -r 'select(.op == "SetSystemDateAndTime") | .body' "$LOG" >"$BATS_TEST_TMPDIR/set.xml"
-	run python3 - "$BATS_TEST_TMPDIR/set.xml" <<'EOF'
-import base64, datetime, sys, xml.etree.ElementTree as ET
-N = {"s": "http://www.w3.org/2003/05/soap-envelope", "tds": "http://www.onvif.org/ver10/device/wsdl",
-     "tt": "http://www.onvif.org/ver10/schema",
-     "wsse": "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
-     "wsu": "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"}
-e = ET.parse(sys.argv[1]).getroot()
-op = e.find("s:Body/tds:SetSystemDateAndTime", N)
-assert [c.tag.split("}")[1] for c in op] == ["DateTimeType", "DaylightSavings", "UTCDateTime"], list(op)
-assert op.findtext("tds:DateTimeType", None, N) == "Manual"
-assert op.findtext("tds:DaylightSavings", None, N) == "false"   # the device's value
-u = op.find("tds:UTCDateTime", N)
-g = lambda p: int(u.findtext(p, None, N))
-sent = datetime.datetime(g("tt:Date/tt:Year"), g("tt:Date/tt:Month"), g("tt:Date/tt:Day"),
-    g("tt:Time/tt:Hour"), g("tt:Time/tt:Minute"), g("tt:Time/tt:Second"), tzinfo=datetime.timezone.utc)
-assert abs((sent - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) < 5
-ut = e.find("s:Header/wsse:Security/wsse:UsernameToken", N)
-assert ut.findtext("wsse:Username", None, N) == "admin"
-assert ut.find("wsse:Password", N).get("Type").endswith("#PasswordDigest")
-assert len(base64.b64decode(ut.findtext("wsse:Nonce", None, N))) == 20
-assert ut.findtext("wsu:Created", None, N).endswith("Z")
-print("ok")
-EOF
+	run python3 "$TOOLS/set-time-check" "$BATS_TEST_TMPDIR/set.xml"
 	[ "$output" = ok ]
 	# no HTTP Authorization header was needed or sent
 	run jq -r 'select(.headers.authorization) | .op' "$LOG"
@@ -204,7 +154,7 @@ EOF
 
 @test "--ntp: SetNTP then DateTimeType NTP, device time printed after" {
 	emu --profile happytimesoft
-	ot --ntp ntp.example.org "$EMU"
+	ot --ntp ntp.example.org "$DEV"
 	assert_status 0
 	assert_json_eq "$output" .date_time_type NTP
 	assert_json_eq "$output" .ntp ntp.example.org
@@ -213,7 +163,7 @@ EOF
 	body=$(jq -r 'select(.op == "SetNTP") | .body' "$LOG")
 	assert_contains "$body" '<tds:FromDHCP>false</tds:FromDHCP><tds:NTPManual><tt:Type>DNS</tt:Type><tt:DNSname>ntp.example.org</tt:DNSname></tds:NTPManual>'
 	# an address the device refuses: SOAP fault -> 76
-	ot --ntp 999.1.1.1 "$EMU"
+	ot --ntp 999.1.1.1 "$DEV"
 	assert_status 76
 	assert_contains "$stderr" "ter:InvalidIPv4Address"
 	assert_json_eq "$output" .error fault
@@ -221,7 +171,7 @@ EOF
 	# a device 2 h off that signs-only everything and jumps to the right
 	# time when handed to NTP: the read after the change must still work
 	emu --profile dcs-6511 --skew 7200 --open-ops "" --ntp-time
-	ot --ntp 10.0.0.1 "$EMU"
+	ot --ntp 10.0.0.1 "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.offset_s > -1.5 and .offset_s < 1.5' true
 	run jq -r 'select(.op != null) | .op + ":" + .result' "$LOG"
@@ -230,7 +180,7 @@ EOF
 
 @test "wrong password -> 77; no password where one is needed -> 77" {
 	emu --profile dcs-6511
-	ONVIF_PASSWORD=wrong ot --set "$EMU"
+	ONVIF_PASSWORD=wrong ot --set "$DEV"
 	assert_status 77
 	assert_contains "$stderr" "ter:NotAuthorized"
 	assert_json_eq "$output" .error auth
@@ -238,10 +188,10 @@ EOF
 	teardown_peers
 	emu --profile dcs-6511 --open-ops ""
 	unset ONVIF_PASSWORD
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 77
 	assert_contains "$stderr" "no password is configured"
-	ONVIF_PASSWORD=s3cret ot --auth none "$EMU"
+	ONVIF_PASSWORD=s3cret ot --auth none "$DEV"
 	assert_status 77
 	assert_contains "$stderr" "--auth none"
 	run jq -r 'select(.wsse != null or .digest != null) | .op' "$LOG"
@@ -250,7 +200,7 @@ EOF
 
 @test "device that demands authentication even for GetSystemDateAndTime" {
 	emu --profile ipg-8150pss --open-ops ""
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 0
 	assert_json_eq "$output" .tz CST-08:00
 	run jq -r '[.op, .auth, .result] | join(",")' "$LOG"
@@ -262,19 +212,19 @@ EOF
 	local algo
 	for algo in MD5 SHA-256; do
 		emu --profile gx728mf-ir28 --auth digest --digest-algo "$algo" --open-ops ""
-		ot --set "$EMU"
+		ot --set "$DEV"
 		assert_status 0
 		assert_json_eq "$output" .set manual
 		run jq -r 'select(.result == "ok") | .auth + " " + .digest.algorithm' "$LOG"
 		[ "${lines[0]}" = "wsse+digest $algo" ]
-		ONVIF_PASSWORD=nope ot "$EMU"
+		ONVIF_PASSWORD=nope ot "$DEV"
 		assert_status 77
 		assert_contains "$stderr" "HTTP Digest authentication rejected"
 		teardown_peers
 	done
 	# --auth digest: no WS-Security token at all
 	emu --profile gx728mf-ir28 --auth digest --open-ops ""
-	ot --auth digest "$EMU"
+	ot --auth digest "$DEV"
 	assert_status 0
 	run jq -r 'select(.result == "ok") | .auth' "$LOG"
 	[ "$output" = digest ]
@@ -283,7 +233,7 @@ EOF
 @test "silent device -> 75 within the timeout" {
 	emu --quirk silent
 	SECONDS=0
-	ot -t 1s "$EMU"
+	ot -t 1s "$DEV"
 	assert_status 75
 	[ "$SECONDS" -lt 10 ]
 	assert_json_eq "$output" .error timeout
@@ -292,7 +242,8 @@ EOF
 
 @test "refused port -> 69" {
 	local p
-	p=$(free_port)
+	hold_port tcp	# bound, not listening: refused
+	p=$PEER_PORT
 	ot "127.0.0.1:$p"
 	assert_status 69
 	assert_json_eq "$output" .error unreachable
@@ -301,12 +252,12 @@ EOF
 
 @test "garbage replies -> 65" {
 	emu --quirk garbage
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 65
 	assert_json_eq "$output" .error malformed
 	teardown_peers
 	emu --quirk garbage-xml
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 65
 	assert_contains "$stderr" "not"
 }
@@ -314,15 +265,15 @@ EOF
 @test "odd prefixes and SOAP 1.1 replies are read the same" {
 	require_cmd curl
 	emu --quirk odd-prefixes --skew -30
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 0
 	assert_json_eq "$output" '.offset_s < -28 and .offset_s > -32' true
 	grep -q 'ns2:' <<<"$(curl -s -H 'Content-Type: application/soap+xml' --data-binary \
 	    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetSystemDateAndTime xmlns="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>' \
-	    "http://$EMU/onvif/device_service")"
+	    "http://$DEV/onvif/device_service")"
 	teardown_peers
 	emu --quirk soap11
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 0
 	assert_json_eq "$output" .tz UTC0
 }
@@ -330,16 +281,17 @@ EOF
 @test "several targets and NDJSON on stdin: one record each, worst status" {
 	local p
 	emu --profile sunba.405 --frozen
-	p=$(free_port)
-	ot "$EMU" "127.0.0.1:$p"
+	hold_port tcp	# bound, not listening: refused
+	p=$PEER_PORT
+	ot "$DEV" "127.0.0.1:$p"
 	assert_status 69
 	[ "${#lines[@]}" -eq 2 ]
 	assert_json_eq "${lines[0]}" .tz CST6CDT:
 	assert_json_eq "${lines[1]}" .type error
 	run --separate-stderr timeout 30 onvif-time <<EOF
-{"type":"device","urn":"urn:uuid:1","xaddrs":["http://$EMU/onvif/device_service"],"scopes":["onvif://www.onvif.org/name/x"]}
+{"type":"device","urn":"urn:uuid:1","xaddrs":["http://$DEV/onvif/device_service"],"scopes":["onvif://www.onvif.org/name/x"]}
 
-http://$EMU/onvif/device_service
+http://$DEV/onvif/device_service
 EOF
 	assert_status 0
 	[ "${#lines[@]}" -eq 2 ]
@@ -352,7 +304,7 @@ EOF
 
 @test "-vv traces the wire with the password digest and nonce redacted" {
 	emu --profile dcs-6511
-	ot -vv --set "$EMU"
+	ot -vv --set "$DEV"
 	assert_status 0
 	assert_contains "$stderr" "> POST /onvif/device_service HTTP/1.1"
 	assert_contains "$stderr" "< HTTP/1.1 200"
@@ -370,11 +322,11 @@ EOF
 	export CAMKIT_CREDENTIALS="$BATS_TEST_TMPDIR/creds"
 	printf 'machine 10.9.9.9 login other password nope\nmachine 127.0.0.1 login admin password s3cret\n' >"$CAMKIT_CREDENTIALS"
 	chmod 600 "$CAMKIT_CREDENTIALS"
-	echo "$EMU" | { run --separate-stderr timeout 30 onvif-time --set; assert_status 0; }
+	echo "$DEV" | { run --separate-stderr timeout 30 onvif-time --set; assert_status 0; }
 	run jq -r 'select(.op == "SetSystemDateAndTime") | .result' "$LOG"
 	[ "$output" = ok ]
 	chmod 644 "$CAMKIT_CREDENTIALS"
-	ot "$EMU"
+	ot "$DEV"
 	assert_status 78
 	echo x | { run --separate-stderr onvif-time --password-file -; assert_status 64; }
 }

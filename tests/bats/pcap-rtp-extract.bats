@@ -25,44 +25,7 @@ tshark_agree() {
 	shift 2
 	tshark -r "$cap" "$@" -q -z rtp,streams >"$T/tshark.txt" 2>/dev/null
 	pcap-rtp-extract -r "$cap" --format json >"$T/ours.json"
-	python3 - "$T/tshark.txt" "$T/ours.json" "$exact" <<'EOF'
-import json, sys
-rows = []
-for line in open(sys.argv[1]):
-    f = line.split()
-    if len(f) >= 17 and f[6].startswith("0x"):
-        rows.append(f)
-ours = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-ours = [o for o in ours if o["type"] == "rtp_stream"]
-bad = 0
-if not rows:
-    print("tshark found no streams"); sys.exit(1)
-for f in rows:
-    key = (f[2], int(f[3]), f[4], int(f[5]), f[6].upper().replace("0X", "0x"))
-    m = [o for o in ours if (o["src"], o["src_port"], o["dst"], o["dst_port"], o["ssrc"]) == key]
-    if len(m) != 1:
-        print("stream %s: ours %d matches" % (key, len(m))); bad += 1; continue
-    o = m[0]
-    pk, lost = int(f[8]), int(f[9])
-    maxd, minj, meanj, maxj = float(f[13]), float(f[14]), float(f[15]), float(f[16])
-    errs = []
-    if o["packets"] != pk: errs.append("packets %s != %s" % (o["packets"], pk))
-    if o["lost"] != lost: errs.append("lost %s != %s" % (o["lost"], lost))
-    if abs(o["max_delta_ms"] - maxd) > 0.002: errs.append("max delta %s != %s" % (o["max_delta_ms"], maxd))
-    if minj == -1.0:
-        if o["max_jitter_ms"] is not None and o["transport"] == "udp":
-            errs.append("jitter %s where tshark has no clock rate" % o["max_jitter_ms"])
-    else:
-        if o["max_jitter_ms"] is None or abs(o["max_jitter_ms"] - maxj) > 0.01:
-            errs.append("max jitter %s != %s" % (o["max_jitter_ms"], maxj))
-        if o["mean_jitter_ms"] is None or abs(o["mean_jitter_ms"] - meanj) > 0.01:
-            errs.append("mean jitter %s != %s" % (o["mean_jitter_ms"], meanj))
-    if errs:
-        print("stream %s: %s" % (key, "; ".join(errs))); bad += 1
-if sys.argv[3] == "1" and len(ours) != len(rows):
-    print("stream count: ours %d, tshark %d" % (len(ours), len(rows))); bad += 1
-sys.exit(1 if bad else 0)
-EOF
+	python3 "$TOOLS/tshark-rtp-agree" "$T/tshark.txt" "$T/ours.json" "$exact"
 }
 
 @test "usage errors exit 64 with a hint" {
@@ -157,16 +120,7 @@ EOF
 	--loss 10 --frag 600 --seed 7
 	EOF
 	# every 10th packet with an invalid padding byte: not counted, as in tshark
-	python3 - "$T/a.rtp" "$T/pad.rtp" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read(); out = b""; i = k = 0
-while i < len(d):
-    n = struct.unpack(">H", d[i:i + 2])[0]; p = bytearray(d[i + 2:i + 2 + n]); i += 2 + n; k += 1
-    if k % 10 == 0:
-        p[0] |= 0x20; p[-1] = 0
-    out += struct.pack(">H", len(p)) + p
-open(sys.argv[2], "wb").write(out)
-EOF
+	python3 "$TOOLS/rtp-bad-padding" "$T/a.rtp" "$T/pad.rtp"
 	"$GEN" --sip -o "$T/pad.cap" "$T/pad.rtp"
 	tshark_agree "$T/pad.cap" 1
 	"$GEN" --dup 5 --seed 5 -o "$T/d.cap" "$T/a.rtp"
@@ -348,26 +302,7 @@ EOF
 
 # rtpdump_check FILE: prints "ADDR/PORT packets" after checking the layout.
 rtpdump_check() {
-	python3 - "$1" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-nl = d.index(b"\n")
-line = d[:nl].decode()
-assert line.startswith("#!rtpplay1.0 "), line
-addr, port = line.split()[1].rsplit("/", 1)
-hdr = d[nl + 1:nl + 17]
-assert len(hdr) == 16
-sec, usec, src, hport, pad = struct.unpack(">IIIHH", hdr)
-assert hport == int(port) and pad == 0 and usec < 1000000
-i, n, last = nl + 17, 0, -1
-while i < len(d):
-    ln, plen, off = struct.unpack(">HHI", d[i:i + 8])
-    assert ln >= 8 and i + ln <= len(d), (i, ln)
-    assert plen == 0 or plen == ln - 8, (plen, ln)
-    assert off >= last
-    last, i, n = off, i + ln, n + 1
-print("%s/%s %d" % (addr, port, n))
-EOF
+	python3 "$TOOLS/rtpdump-check" "$1"
 }
 
 @test "--rtpdump: rtptools layout (checked against bark.rtp) and the same packets" {
@@ -381,27 +316,13 @@ EOF
 	assert_status 0
 	[ "$output" = "10.0.0.1/30000 400" ]
 	# the packets are those of the input, in order
-	python3 - "$T/a.rtpdump" "$T/a.rtp" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read(); i = d.index(b"\n") + 17; a = []
-while i < len(d):
-    ln = struct.unpack(">H", d[i:i + 2])[0]; a.append(d[i + 8:i + ln]); i += ln
-r = open(sys.argv[2], "rb").read(); j = 0; b = []
-while j < len(r):
-    n = struct.unpack(">H", r[j:j + 2])[0]; b.append(r[j + 2:j + 2 + n]); j += 2 + n
-assert a == b
-EOF
+	python3 "$TOOLS/rtpdump-same" "$T/a.rtpdump" "$T/a.rtp"
 }
 
 @test "--payload writes the RTP payloads only" {
 	"$GEN" -o "$T/p.cap" "$T/a.rtp"
 	pcap-rtp-extract -r "$T/p.cap" --stream 1 --payload >"$T/pl.bin"
-	python3 - "$T/a.rtp" >"$T/want.bin" <<'EOF'
-import struct, sys
-r = open(sys.argv[1], "rb").read(); j = 0
-while j < len(r):
-    n = struct.unpack(">H", r[j:j + 2])[0]; sys.stdout.buffer.write(r[j + 14:j + 2 + n]); j += 2 + n
-EOF
+	python3 "$TOOLS/rtp-payloads" "$T/a.rtp" >"$T/want.bin"
 	cmp "$T/pl.bin" "$T/want.bin"
 }
 
@@ -425,19 +346,13 @@ EOF
 @test "live capture on loopback with a BPF filter, stopped by SIGINT" {
 	require_root
 	local port
-	port=$(free_port)
+	hold_port udp	# ours alone: no other traffic to it is captured
+	port=$PEER_PORT
 	pcap-rtp-extract -v -i lo -f "udp port $port" --format json >"$T/live.out" 2>"$T/live.err" &
 	PEER_PIDS+=($!)
 	local pid=$!
 	wait_for_grep "capturing on lo" "$T/live.err" 20 || { cat "$T/live.err"; return 1; }
-	python3 - "$T/a.rtp" "$port" <<'EOF'
-import socket, struct, sys, time
-r = open(sys.argv[1], "rb").read(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-j = 0; n = 0
-while j < len(r) and n < 100:
-    k = struct.unpack(">H", r[j:j + 2])[0]; s.sendto(r[j + 2:j + 2 + k], ("127.0.0.1", int(sys.argv[2]))); j += 2 + k; n += 1
-    time.sleep(0.001)
-EOF
+	python3 "$TOOLS/rtp-udp-send" "$T/a.rtp" "$port"
 	sleep 1    # the capture reads with a 200 ms timeout
 	kill -INT $pid
 	timeout 10 tail --pid=$pid -f /dev/null

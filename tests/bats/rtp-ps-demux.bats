@@ -269,7 +269,8 @@ listen_port() {
 	run --separate-stderr timeout 10 rtp-ps-demux --timeout 300ms -o "$T/n" udp://127.0.0.1:0
 	assert_status 75
 	assert_contains "$stderr" "nothing received"
-	run --separate-stderr timeout 10 rtp-ps-demux --timeout 2s -o "$T/n" "tcp://127.0.0.1:$(free_port)"
+	hold_port tcp	# bound, not listening: refused
+	run --separate-stderr timeout 10 rtp-ps-demux --timeout 2s -o "$T/n" "tcp://127.0.0.1:$PEER_PORT"
 	assert_status 69
 	run --separate-stderr timeout 10 rtp-ps-demux --timeout 300ms -o "$T/n" tcp-listen://127.0.0.1:0
 	assert_status 75
@@ -289,27 +290,7 @@ listen_port() {
 	run --separate-stderr rtp-ps-demux --stats --frames "$T/b.json" -o "$T/b.out" --ps "$T/b.ps"
 	assert_status 0
 	[ "$(printf '%s' "$stderr" | jq .resyncs)" -ge 1 ]
-	python3 - "$T/b.json" "$T/b.out" "$D/v.264" <<'PY'
-import json, sys
-# every output frame (found by its PTS) equals the source frame at that index
-src = open(sys.argv[3], "rb").read()
-out = open(sys.argv[2], "rb").read()
-starts = []
-i = src.find(b"\x00\x00\x00\x01")
-while i >= 0:
-    t = src[i + 4] & 0x1F
-    if t in (7, 1) or (t == 5 and src[i + 5] & 0x80 and (not starts or src[starts[-1] + 4] & 0x1F != 8)):
-        starts.append(i)
-    i = src.find(b"\x00\x00\x00\x01", i + 4)
-# x264 frames start with SPS (key) or a slice (others)
-starts = [s for k, s in enumerate(starts) if k == 0 or src[s + 4] & 0x1F != 5 or src[starts[k-1] + 4] & 0x1F != 8]
-frames = [json.loads(l) for l in open(sys.argv[1])]
-assert len(frames) > 0
-for f in frames:
-    idx = (f["pts"] - 90000) // 3600
-    a = starts[idx]
-    assert out[f["offset"]:f["offset"] + f["size"]] == src[a:a + f["size"]], idx
-PY
+	python3 "$TOOLS/ps-frames-match" "$T/b.json" "$T/b.out" "$D/v.264"
 	for m in zero-pes psm-1000 garbage-head; do
 		"$TOOLS/psbreak" $m "$T/x.ps" "$T/b.ps"
 		run --separate-stderr rtp-ps-demux -o "$T/b.out" --ps "$T/b.ps"

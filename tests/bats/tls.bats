@@ -11,10 +11,7 @@ setup() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 	    -addext subjectAltName=IP:127.0.0.1 \
 	    -keyout "$D/key.pem" -out "$D/cert.pem" 2>/dev/null
-	start_peer "$D/emu.port" python3 "$TOOLS/onvif-emu" --port 0 \
-	    --port-file "$D/emu.port" --user admin --password secret \
-	    --tls-cert "$D/cert.pem" --tls-key "$D/key.pem" \
-	    --log "$D/emu.jsonl" 2>>"$D/emu.err"
+	emu --tls-cert "$D/cert.pem" --tls-key "$D/key.pem"
 	URL="https://127.0.0.1:$PEER_PORT/onvif/device_service"
 }
 
@@ -27,7 +24,7 @@ teardown() { teardown_peers; }
 	assert_contains "$stderr" "--insecure"
 	assert_json_eq "$output" .error unreachable
 	# the handshake failed, so no SOAP request reached the device
-	[ ! -s "$D/emu.jsonl" ]
+	[ ! -s "$LOG" ]
 }
 
 @test "--insecure opts out: time is read and a signed call works over TLS" {
@@ -38,7 +35,7 @@ teardown() { teardown_peers; }
 	assert_status 0
 	assert_json_eq "$output" .type ptz_status
 	# the signed request was verified by the emulator (WS-Security over TLS)
-	grep -q '"GetStatus"' "$D/emu.jsonl"
+	grep -q '"GetStatus"' "$LOG"
 }
 
 @test "every ONVIF tool refuses the certificate without --insecure" {
