@@ -57,8 +57,6 @@ int ck_http_get(ck_http *h, const char *url, const char *authz, ck_http_resp *r,
 int ck_http_unverified(const ck_http *h);
 void ck_http_resp_free(ck_http_resp *r);
 
-#endif
-
 /* One request of any method, for REST APIs (OpenVidu). */
 typedef struct ck_http_req {
 	const char *method;          /* "GET", "POST", "DELETE", ... */
@@ -75,3 +73,5 @@ typedef struct ck_http_req {
  * redacted. Returns 0 for any HTTP status, or -1 with the kinds of
  * ck_http_post. */
 int ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e);
+
+#endif
