@@ -53,7 +53,10 @@ typedef struct tcpflow {
 	int used;
 	int sip;                      /* SIP text, else RFC 4571 RTP */
 	int rtsp;                     /* RTSP text and '$' interleaved RTP */
-	int rtsp_off;                 /* a tunnel's POST: base64 requests, skipped */
+	int rtsp_off;                 /* a tunnel's POST whose GET is unknown */
+	int b64;                      /* a tunnel's POST: base64 requests */
+	uint8_t b64st[4];
+	int b64n;
 	struct rtspconn *rc;          /* the connection's RTSP state */
 	const char *found;
 	uint64_t last;                /* LRU tick */
@@ -103,6 +106,7 @@ typedef struct rtspconn {
 	uint8_t rtcpchan[256];        /* 1: an RTCP channel */
 	uint8_t chan_has_ssrc[256];   /* the channel's SETUP reply named an ssrc */
 	uint32_t chan_ssrc[256];
+	char cookie[64];              /* a tunnel's x-sessioncookie */
 	sdpent cur;                   /* the medium of the frame being read */
 } rtspconn;
 
@@ -1068,8 +1072,21 @@ rtsp_message(ck_rtpscan *s, rtspconn *c, tcpflow *t, const uint8_t *d, size_t le
 
 	if (ck_rtsp_parse(d, len, &m, &e) < 0)
 		return;
+	if (m.http && !m.response && !strcmp(m.method, "GET") && m.cookie[0]) {
+		snprintf(c->cookie, sizeof c->cookie, "%s", m.cookie);
+		return;
+	}
 	if (m.http && !m.response && !strcmp(m.method, "POST")) {
-		t->rtsp_off = 1;          /* base64 requests follow: not read */
+		/* the tunnel's requests, base64, for the GET connection with the
+		 * same cookie (where the replies and the media come) */
+		int i;
+		t->rtsp_off = 1;
+		for (i = 0; m.cookie[0] && i < RTSP_MAX; i++)
+			if (s->rcs[i].used && !strcmp(s->rcs[i].cookie, m.cookie)) {
+				t->rc = &s->rcs[i];
+				t->rtsp_off = 0;
+				t->b64 = 1;
+			}
 		return;
 	}
 	if (!m.response && !strcmp(m.method, "SETUP") && m.cseq >= 0) {
@@ -1184,9 +1201,15 @@ rtsp_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
 		t->siplen = 0;          /* framing lost: start over */
 	if (len > RTSPBUF)
 		return;
-	memcpy(t->sipbuf + t->siplen, d, len);
-	t->siplen += len;
+	if (t->b64)                 /* decoding only shrinks: fits as well */
+		t->siplen += ck_rtsp_b64(t->b64st, &t->b64n, d, len,
+		    (uint8_t *)t->sipbuf + t->siplen);
+	else {
+		memcpy(t->sipbuf + t->siplen, d, len);
+		t->siplen += len;
+	}
 	while (off < t->siplen && !t->rtsp_off) {
+		int was = t->b64;
 		const uint8_t *b = (const uint8_t *)t->sipbuf + off;
 		size_t n = t->siplen - off;
 		long ml;
@@ -1205,6 +1228,12 @@ rtsp_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
 			if (t->rc)
 				rtsp_message(s, t->rc, t, b, (size_t)ml);
 			off += (size_t)ml;
+			if (t->b64 && !was) {
+				/* the POST's headers are read: the rest is base64 */
+				size_t rest = t->siplen - off;
+				uint8_t *r = (uint8_t *)t->sipbuf + off;
+				t->siplen = off + ck_rtsp_b64(t->b64st, &t->b64n, r, rest, r);
+			}
 			continue;
 		}
 		if (ml == 0)
