@@ -7,7 +7,11 @@
  * of what the device grants, unsubscribes, and once subscribed survives the
  * device going away: it backs off and subscribes again. While one push
  * subscription replaces another, both may send the same notification: the
- * copy is dropped. Notifications go to the caller's hooks.
+ * copy is dropped; so is a Notify the camera sends again. A push listener
+ * takes Notifies only on the subscription's own path (random, 128 bits)
+ * and from the camera's address; it reads up to 64 connections at once,
+ * each with header and body deadlines. Notifications go to the caller's
+ * hooks.
  *
  *   ck_subscription *s = ck_subscription_new(&target, &opts, &cred, &so, &e);
  *   ck_subscription_hooks h = { deliver, done, next, tick, ctx };
@@ -30,10 +34,14 @@ typedef struct ck_subscription_opts {
 	int push;                  /* 1: Basic Notification to our listener */
 	const char *push_host;     /* listener address the device can reach */
 	int push_port;             /* 0: any */
+	const char *push_from;     /* Notifies accepted from this host only;
+	                              NULL: the target's address */
 	long long pull_ms;         /* PullMessages Timeout */
 	int limit;                 /* PullMessages MessageLimit */
 	long long term_ms;         /* termination time asked for */
 	long long backoff_max_ms;  /* longest wait between recovery attempts */
+	int retry;                 /* a failing first subscription is retried
+	                              (backoff) instead of ending the run */
 } ck_subscription_opts;
 
 /* What the subscription hands its user; every hook but deliver may be
@@ -82,8 +90,9 @@ int ck_subscription_wait(ck_subscription *s, const ck_subscription_hooks *h,
     ck_err *e);
 /* The subscription loop, until h->done: subscribe, renew, wait, and on
  * trouble back off (500 ms doubling up to backoff_max_ms) and subscribe
- * again. Returns 0, or -1 when the first subscription fails or the device
- * refuses the credentials (CK_NOPERM, CK_USAGE, CK_CONFIG). */
+ * again. Returns 0, or -1 when the first subscription fails (unless retry)
+ * or, once subscribed, the device refuses the credentials (CK_NOPERM);
+ * CK_USAGE and CK_CONFIG always end it. */
 int ck_subscription_run(ck_subscription *s, const ck_subscription_hooks *h,
     ck_err *e);
 
