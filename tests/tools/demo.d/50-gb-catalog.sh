@@ -6,18 +6,18 @@ cat >"$items" <<'XML'
 <Item><DeviceID>34020000001310000002</DeviceID><Name>Gate 02</Name><Manufacturer>camkit</Manufacturer><Status>ON</Status></Item>
 <Item><DeviceID>34020000001310000003</DeviceID><Name>Yard 03</Name><Manufacturer>camkit</Manufacturer><Status>OFF</Status></Item>
 XML
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export GB_PASSWORD=demo-secret
-echo "\$ gb-catalog --await-register 127.0.0.1:$port | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
-echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --id 34020000001320000001 --catalog channels.xml &"
-gb-catalog --await-register "127.0.0.1:$port" --wait 10s >"$DEMO_TMP/catalog.out" &
+echo "\$ gb-catalog --await-register 127.0.0.1:0 --port-file port | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
+gb-catalog --await-register 127.0.0.1:0 --port-file "$DEMO_TMP/port" --wait 10s >"$DEMO_TMP/catalog.out" &
 cat_pid=$!
 for i in $(seq 100); do   # until the registrar listens
-	ss -Hlun "sport = :$port" 2>/dev/null | grep -q . && break
+	[ -s "$DEMO_TMP/port" ] && break
 	sleep 0.05
 done
+port=$(cat "$DEMO_TMP/port")
+echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --device-id 34020000001320000001 --catalog channels.xml &"
 timeout 15 gb-register --server "34020000002000000001@127.0.0.1:$port" \
-	--id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
+	--device-id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
 dev_pid=$!
 wait "$cat_pid"
 if command -v jq >/dev/null; then
