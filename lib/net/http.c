@@ -212,6 +212,30 @@ ck_http_unverified(const ck_http *h)
 	return h->unverified;
 }
 
+/* What every exchange of ours sets: agent, timeouts, error buffer, the
+ * body/header collectors into x, the wire trace, TLS verification. */
+static void
+set_common(ck_http *h, long tmo, long ctmo, char *errbuf, struct xfer *x)
+{
+	CURL *c = h->c;
+
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctmo);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, x);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);   /* feeds on_debug (auth check) */
+	if (h->o.insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
 /* RTSP: one request (OPTIONS or DESCRIBE) on h's connection, libcurl
  * answering a 401 with Digest or Basic. Returns the status, or -1. */
 static long
@@ -258,17 +282,7 @@ ck_http_rtsp_describe(ck_http *h, const char *url, const char *user,
 	curl_easy_setopt(h->c, CURLOPT_PROTOCOLS_STR, "rtsp");
 	curl_easy_setopt(h->c, CURLOPT_RTSP_STREAM_URI, url);
 	curl_easy_setopt(h->c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
-	curl_easy_setopt(h->c, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(h->c, CURLOPT_CONNECTTIMEOUT_MS, tmo);
-	curl_easy_setopt(h->c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h->c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h->c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(h->c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h->c, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(h->c, CURLOPT_DEBUGFUNCTION, on_debug);
-	curl_easy_setopt(h->c, CURLOPT_DEBUGDATA, &x);
-	curl_easy_setopt(h->c, CURLOPT_VERBOSE, 1L);
+	set_common(h, tmo, tmo, errbuf, &x);
 	if (user && pass && *pass) {
 		curl_easy_setopt(h->c, CURLOPT_USERNAME, user);
 		curl_easy_setopt(h->c, CURLOPT_PASSWORD, pass);
@@ -359,21 +373,7 @@ perform(ck_http *h, const char *url, const char *ctype, const char *body,
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctmo);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
-	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x);
-	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);   /* feeds on_debug (auth check) */
-	if (h->o.insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	set_common(h, tmo, ctmo, errbuf, &x);
 	t0 = ck_clock_wall_ms();
 	rc = curl_easy_perform(c);
 	curl_slist_free_all(hl);
