@@ -256,26 +256,9 @@ topic_cb(void *arg, const char *topic, const char *ns, const ck_xml_node *descr)
 static int
 list_topics(run *r)
 {
-	ck_soap_resp resp;
 	ck_err e;
-	char *body = ck_events_body_get_properties();
-	int n;
+	int n = ck_subscription_topics(ck_subscription_client(r->s), topic_cb, r, &e);
 
-	if (!body || ck_onvif_call(ck_subscription_client(r->s), "events", body,
-	    &resp, &e) < 0) {
-		free(body);
-		if (!body)
-			ck_err_set(&e, CK_SOFTWARE, "out of memory");
-		return ck_tool_fail(&e);
-	}
-	free(body);
-	if (!resp.first || strcmp(resp.first->name, "GetEventPropertiesResponse")) {
-		ck_soap_resp_free(&resp);
-		ck_err_set(&e, CK_PROTO, "expected GetEventPropertiesResponse");
-		return ck_tool_fail(&e);
-	}
-	n = ck_events_topics(resp.first, topic_cb, r, &e);
-	ck_soap_resp_free(&resp);
 	if (n < 0)
 		return ck_tool_fail(&e);
 	return r->out_err ? CK_IOERR : n == 0 ? CK_EMPTY : 0;

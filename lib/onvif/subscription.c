@@ -170,6 +170,29 @@ fingerprint(const ck_events_msg *m)
 	return fp;
 }
 
+int
+ck_subscription_topics(ck_onvif *c, void (*cb)(void *arg, const char *topic,
+    const char *ns, const ck_xml_node *descr), void *arg, ck_err *e)
+{
+	ck_soap_resp resp;
+	char *body = ck_events_body_get_properties();
+	int n, rc;
+
+	if (body == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	rc = ck_onvif_call(c, "events", body, &resp, e);
+	free(body);
+	if (rc < 0)
+		return -1;
+	if (!resp.first || strcmp(resp.first->name, "GetEventPropertiesResponse")) {
+		ck_soap_resp_free(&resp);
+		return ck_err_set(e, CK_PROTO, "expected GetEventPropertiesResponse");
+	}
+	n = ck_events_topics(resp.first, cb, arg, e);
+	ck_soap_resp_free(&resp);
+	return n;
+}
+
 /* Push: a camera that got no timely answer sends the Notify again. What
  * was delivered lately is remembered and a repeat dropped. Returns 1 for a
  * repeat. */

@@ -74,6 +74,11 @@ void ck_subscription_free(ck_subscription *s);
 ck_onvif *ck_subscription_client(ck_subscription *s);
 /* The device URL, for records. */
 const char *ck_subscription_device(const ck_subscription *s);
+/* GetEventProperties of c's device: cb once per topic of its tree (see
+ * ck_events_topics). Returns the number of topics, or -1 (CK_PROTO for
+ * another reply, or the request's kind). */
+int ck_subscription_topics(ck_onvif *c, void (*cb)(void *arg, const char *topic,
+    const char *ns, const ck_xml_node *descr), void *arg, ck_err *e);
 /* Subscribes (with the firmware fallbacks). Returns 0, or -1 with the
  * request's kind. */
 int ck_subscription_subscribe(ck_subscription *s, ck_err *e);
