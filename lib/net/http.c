@@ -528,7 +528,14 @@ ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e)
 	}
 	if (rc != CURLE_OK) {
 		ck_http_resp_free(r);
-		return map_curl(rc, q->url, errbuf, tmo, e);
+		h->unverified = rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CACERT_BADFILE;
+		map_curl(rc, q->url, errbuf, tmo, e);
+		if (e && h->o.tls_hint && h->unverified) {
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof e->msg - n, " (%s)", h->o.tls_hint);
+		}
+		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)

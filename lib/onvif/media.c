@@ -500,7 +500,8 @@ ck_media_check_stream(ck_onvif *c, const char *uri, ck_media_check *k,
     ck_err *e)
 {
 	const ck_onvif_opts *o = ck_onvif_get_opts(c);
-	ck_http_opts ho = { 0, o->timeout_ms, o->insecure };
+	ck_http_opts ho = { .timeout_ms = o->timeout_ms, .insecure = o->insecure,
+	    .tls_hint = o->tls_hint };
 	ck_http *h;
 	ck_http_resp r;
 	int n, rc = -1;
