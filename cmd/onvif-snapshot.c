@@ -168,8 +168,7 @@ one(void *ctx, const char *arg)
 		ck_log_warn("out of memory");
 		return CK_SOFTWARE;
 	}
-	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
-	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
+	if ((c = ck_onvifopts_open(arg, &tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    (v = ck_media_version(c, jb->media, &e)) < 0 ||
 	    (n = ck_media_get_profiles(c, v, &p, &e)) < 0)
 		goto fail;
@@ -247,9 +246,7 @@ snap_opt(void *ctx, int key, const char *arg, ck_err *e)
 		return ck_opt_parse_int(arg, 1, 1LL << 40, &jb->count, e) < 0 ?
 		    ck_err_wrap(e, "--count") : 0;
 	case O_MEDIA:
-		jb->media = strcmp(arg, "auto") == 0 ? 0 : strcmp(arg, "1") == 0 ? 1 :
-		    strcmp(arg, "2") == 0 ? 2 : -1;
-		return jb->media < 0 ? ck_err_set(e, CK_USAGE, "--media: '%s' (auto, 1 or 2)",
+		return (jb->media = ck_media_version_arg(arg)) < 0 ? ck_err_set(e, CK_USAGE, "--media: '%s' (auto, 1 or 2)",
 		    arg) : 0;
 	}
 	return ck_err_set(e, CK_SOFTWARE, "unhandled option");
@@ -281,24 +278,18 @@ int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[3];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
+	const ck_opts_tool tool = { usage, about, footer, NULL, 0 };
 	struct sigaction sa;
-	ck_onvif_target first;
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	blocks[0] = (ck_opts_block){ NULL, snap_opts, snap_opt, &jb };
-	blocks[1] = ck_targets_block(&jb.jobs);
-	blocks[2] = ck_onvifopts_block(&jb.o);
-	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse_multi(&tool, (ck_opts_block){ NULL, snap_opts, snap_opt, &jb },
+	    &jb.jobs, &jb.o, argc, argv, &arg0, &rc))
 		return rc;
 	if (jb.count > 0 && jb.every_ms <= 0)
 		return ck_tool_usage_err("--count needs --every");
 	if ((rc = check_output(&jb, argc - arg0)) != 0 ||
-	    (rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
-	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
-	    arg0 == argc, &jb.cred)) != 0)
+	    (rc = ck_onvifopts_targets(&jb.o, argv + arg0, argc - arg0, &jb.cred)) != 0)
 		return rc;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;   /* no SA_RESTART: the wait ends early */

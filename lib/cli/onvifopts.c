@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/opt.h"
+#include "cli/targets.h"
 #include "cli/tool.h"
 
 const ck_opts_opt ck_onvifopts_opts[] = {
@@ -108,6 +109,23 @@ check_password_file(const char *path, ck_err *e)
 }
 
 int
+ck_onvifopts_parse_multi(const ck_opts_tool *t, ck_opts_block own, int *jobs,
+    ck_onvif_opts *o, int argc, char **argv, int *first, int *status)
+{
+	ck_opts_block b[3];
+	ck_opts_tool all = *t;
+	size_t n = 0;
+
+	if (own.opts != NULL)
+		b[n++] = own;
+	b[n++] = ck_targets_block(jobs);
+	b[n++] = ck_onvifopts_block(o);
+	all.blocks = b;
+	all.nblocks = n;
+	return ck_onvifopts_parse(&all, argc, argv, first, status);
+}
+
+int
 ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
     ck_cred *c)
 {
@@ -135,4 +153,26 @@ ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
 		return ck_tool_fail(&e);
 	}
 	return 0;
+}
+
+int
+ck_onvifopts_targets(const ck_onvif_opts *o, char **targets, int n, ck_cred *c)
+{
+	ck_onvif_target first;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if ((rc = ck_targets_check(targets, n, &first)) != 0)
+		return rc;
+	return ck_onvifopts_cred(o, n > 0 ? first.host : NULL, n == 0, c);
+}
+
+ck_onvif *
+ck_onvifopts_open(const char *arg, ck_onvif_target *tg, const ck_onvif_opts *o,
+    const ck_cred *cred, ck_err *e)
+{
+	memset(tg, 0, sizeof *tg);
+	if (ck_onvif_target_parse(arg, tg, e) < 0)
+		return NULL;
+	return ck_onvif_new(tg, o, cred, e);
 }
