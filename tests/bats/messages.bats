@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# Examples and messages across tools (issue 13): README pipelines run as
+# written, silent failures that now say why, exit statuses of odd replies.
+load helpers
+bats_require_minimum_version 1.5.0
+
+teardown() {
+	teardown_peers || true
+}
+
+@test "README: the tshark | gb-ptzcmd --decode pipeline on a loopback capture, upper- and lower-case PTZCmd" {
+	require_cmd tshark tcpdump jq python3
+	require_root
+	T=$BATS_TEST_TMPDIR
+	python3 "$TOOLS/sip-ptz-device" listen "$T/dev.port" >"$T/dev.out" &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/dev.port" 10
+	local port; port=$(cat "$T/dev.port")
+	tcpdump -Z root --immediate-mode -i lo -U -w "$T/ptz.pcap" "udp port $port" 2>"$T/tcpdump.err" &
+	local cap=$!
+	PEER_PIDS+=("$cap")
+	wait_for_grep listening "$T/tcpdump.err" 10
+	# our own MESSAGE (upper case, one element a line) ...
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:34020000001310000001@127.0.0.1:$port" \
+		--from 34020000002000000001@3402000000 -d 34020000001310000001 --address 0x4D right 0x90
+	assert_status 0
+	# ... and a platform's (lower case, the body on one line)
+	local zoom; zoom=$(gb-ptzcmd zoom-in 10 | tr A-F a-f)
+	run python3 "$TOOLS/sip-ptz-device" send "$port" "$zoom"
+	[ "$output" = "SIP/2.0 200 OK" ]
+	wait_for_grep "$zoom" "$T/dev.out" 10
+	sleep 0.5; kill -INT "$cap"; wait "$cap" || true
+	# the README's example, as printed there, run on this capture
+	local cmd
+	cmd=$(sed -n '/^\$ tshark -r ptz.pcap/,/gb-ptzcmd --decode/p' "$ROOT/README.md" | sed '1s/^\$ //')
+	[ -n "$cmd" ]
+	run --separate-stderr bash -c "cd '$T' && set -o pipefail && $cmd"
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ] || { echo "$output"; return 1; }
+	# the first line is the one the README shows
+	[ "$(printf '%s\n' "$output" | sed -n 1p)" = \
+	  "$(sed -n '/gb-ptzcmd --decode/{n;p;q}' "$ROOT/README.md")" ]
+	assert_json_eq "$(printf '%s\n' "$output" | sed -n 2p)" .action zoom-in
+}
