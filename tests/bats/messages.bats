@@ -42,3 +42,9 @@ teardown() {
 	  "$(sed -n '/gb-ptzcmd --decode/{n;p;q}' "$ROOT/README.md")" ]
 	assert_json_eq "$(printf '%s\n' "$output" | sed -n 2p)" .action zoom-in
 }
+
+@test "man pages: typographic quotes pair up (onvif-time.1 -v, onvif-ptz.1 status)" {
+	require_cmd mandoc python3
+	run python3 "$TOOLS/man-quotes" "$ROOT"/man/*.1 "$ROOT"/man/*.7
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
