@@ -48,3 +48,15 @@ teardown() {
 	run python3 "$TOOLS/man-quotes" "$ROOT"/man/*.1 "$ROOT"/man/*.7
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 }
+
+@test "gb-ptzcmd --decode: nothing on stdin (or blank lines only) says so and exits 1" {
+	run --separate-stderr bash -c 'gb-ptzcmd --decode </dev/null'
+	assert_status 1
+	[ -z "$output" ]
+	assert_contains "$stderr" "no PTZCmd on stdin"
+	run --separate-stderr bash -c 'printf "\n \n\t\r\n" | gb-ptzcmd --decode'
+	assert_status 1
+	[ -z "$output" ]
+	assert_contains "$stderr" "no PTZCmd on stdin"
+	gb-ptzcmd --help | grep -q "1 nothing to decode"
+}
