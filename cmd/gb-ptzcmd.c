@@ -232,7 +232,9 @@ decode_one(ck_json *j, const char *s, size_t n, int as_stream)
 		if (as_stream) {
 			ck_json_record(j, "error");
 			ck_json_strn(j, "input", s, n);
+			ck_json_time_ms(j, "ts", ck_clock_wall_ms());
 			ck_json_str(j, "error", ck_err_kind_name(e.kind));
+			ck_json_int(j, "status", CK_DATAERR);
 			ck_json_str(j, "message", e.msg);
 			ck_json_emit(j, stdout);
 		}

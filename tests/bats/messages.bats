@@ -60,3 +60,14 @@ teardown() {
 	assert_contains "$stderr" "no PTZCmd on stdin"
 	gb-ptzcmd --help | grep -q "1 nothing to decode"
 }
+
+@test "gb-ptzcmd --decode: a bad stdin line is an error record with ts and status (camkit.7), the message once on stderr" {
+	run --separate-stderr bash -c 'printf "nope\n" | gb-ptzcmd --decode'
+	assert_status 65
+	assert_json_eq "$output" .type error
+	assert_json_eq "$output" .status 65
+	assert_json_eq "$output" .error malformed
+	assert_json_eq "$output" .input nope
+	[ "$(jq -r .ts <<<"$output")" != null ]
+	[ "$(printf '%s\n' "$stderr" | grep -c "16 hex digits")" -eq 1 ]
+}
