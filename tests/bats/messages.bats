@@ -71,3 +71,22 @@ teardown() {
 	[ "$(jq -r .ts <<<"$output")" != null ]
 	[ "$(printf '%s\n' "$stderr" | grep -c "16 hex digits")" -eq 1 ]
 }
+
+@test "GB over UDP to a closed port: the ICMP error ends the transaction at once, exit 69 with a message (not Timer F's 75)" {
+	require_cmd jq python3
+	local port; port=$(free_port udp)
+	run --separate-stderr env GB_PASSWORD=x timeout 60 gb-register --attempts 1 \
+		--server "34020000002000000001@127.0.0.1:$port" --device-id 34020000001320000001
+	assert_status 69
+	assert_json_eq "$output" .status 69
+	assert_contains "$stderr" "127.0.0.1 port $port: connection refused"
+	run --separate-stderr timeout 60 gb-ptzcmd --send "sip:34020000001310000001@127.0.0.1:$port" \
+		--from 34020000002000000001@3402000000 --timeout 40s stop
+	assert_status 69
+	assert_contains "$stderr" "connection refused"
+	port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0)); print(s.getsockname()[1])')
+	run --separate-stderr env GB_PASSWORD=x timeout 60 gb-register --attempts 1 \
+		--server "34020000002000000001@[::1]:$port" --device-id 34020000001320000001
+	assert_status 69
+	assert_contains "$stderr" "::1 port $port: connection refused"
+}
