@@ -90,3 +90,16 @@ teardown() {
 	assert_status 69
 	assert_contains "$stderr" "::1 port $port: connection refused"
 }
+
+@test "HTTP: a garbage status line, an unknown version or status code, a bad chunk size are 65 (malformed reply), not 64 or 69" {
+	require_cmd python3
+	local m
+	for m in garbage version status chunked chunkeof; do
+		start_peer "$BATS_TEST_TMPDIR/$m.port" python3 "$TOOLS/http-bad-reply" "$m" "$BATS_TEST_TMPDIR/$m.port"
+		run --separate-stderr env ONVIF_USERNAME=admin ONVIF_PASSWORD=x timeout 30 \
+			onvif-time "http://127.0.0.1:$PEER_PORT/onvif/device_service"
+		[ "$status" -eq 65 ] || { echo "$m: exit $status: $stderr"; return 1; }
+		assert_contains "$stderr" "malformed HTTP reply"
+		assert_json_eq "$output" .status 65
+	done
+}
