@@ -709,6 +709,11 @@ one(void *ctx, const char *target)
 		k = e.kind ? e.kind : CK_SOFTWARE;
 		if (k != CK_EMPTY) {
 			ck_json *j = ck_json_new();
+			ck_onvif_target t;
+			ck_err pe;
+			/* the device URL, not a whole onvif-discover line */
+			if (ck_onvif_target_parse(target, &t, &pe) == 0 && t.url[0])
+				target = t.url;
 			ck_log_warn("%s: %s", target, e.msg);
 			if (j) {
 				ck_targets_error(j, stdout, target, k, e.msg);

@@ -103,3 +103,19 @@ teardown() {
 		assert_json_eq "$output" .status 65
 	done
 }
+
+@test "onvif-ptz: an error record for an onvif-discover input line names the device URL, not the line" {
+	require_cmd python3 jq
+	EMU_PROFILE=ex_onvif emu
+	local url="http://$DEV/onvif/device_service"
+	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"urn\":\"urn:uuid:x\",\"xaddrs\":[\"$url\"]}' |
+		ONVIF_USERNAME=admin ONVIF_PASSWORD=secret timeout 30 onvif-ptz preset-goto NoSuchPresetName"
+	[ "$status" -ne 0 ]
+	assert_json_eq "$output" .type error
+	assert_json_eq "$output" .device "$url"
+	# a wrong password: the same
+	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"$url\"]}' |
+		ONVIF_USERNAME=admin ONVIF_PASSWORD=wrong timeout 30 onvif-ptz status"
+	assert_status 77
+	assert_json_eq "$output" .device "$url"
+}
