@@ -27,8 +27,9 @@ static const char about[] =
     "SOAP Faults go to stderr (code, subcodes, reason): exit 76, or 77 when\n"
     "the device refuses the credentials.\n";
 static const char footer[] =
-    "Exit: 0 ok, 64 usage, 65 malformed BODY or reply, 68 unknown host,\n"
-    "69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
+    "Exit: 0 ok, 64 usage, 65 malformed BODY or reply, 66 password file\n"
+    "missing, 68 unknown host, 69 unreachable, 74 I/O error, 75 timeout,\n"
+    "76 SOAP fault, 77 auth, 78 bad credentials file.\n";
 
 enum { OPT_ENVELOPE = CK_OPTS_TOOL };
 

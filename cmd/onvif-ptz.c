@@ -46,8 +46,9 @@ static const char about[] =
 static const char footer[] =
 "Values are checked against the PTZ node's spaces and ranges before anything\n"
 "is sent. Exit: 0 ok, 1 no presets/PTZ or no target on stdin, 64 usage or\n"
-"out-of-range value, 65 malformed reply, 69 unreachable, 75 timeout, 76 SOAP\n"
-"fault, 77 auth.\n";
+"out-of-range value, 65 malformed reply, 66 password file missing, 68 unknown\n"
+"host, 69 unreachable, 74 I/O error, 75 timeout, 76 SOAP fault, 77 auth,\n"
+"78 bad credentials file.\n";
 
 enum { O_PAN = CK_OPTS_TOOL, O_TILT, O_ZOOM, O_SPEED, O_ZOOM_SPEED, O_DURATION,
 	O_STEP, O_CONTINUOUS };

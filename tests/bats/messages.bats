@@ -119,3 +119,16 @@ teardown() {
 	assert_status 77
 	assert_json_eq "$output" .device "$url"
 }
+
+@test "every tool's --help lists the same exit statuses as its man page's EXIT STATUS" {
+	local t n h m bad=0
+	for t in "$CAMKIT_BIN"/*; do
+		n=$(basename "$t")
+		[ -f "$ROOT/man/$n.1" ] || continue
+		h=$(sh "$TOOLS/exit-codes" help "$t")
+		m=$(sh "$TOOLS/exit-codes" man "$ROOT/man/$n.1")
+		[ -n "$h" ] || { echo "$n: no exit statuses in --help"; bad=1; }
+		[ "$h" = "$m" ] || { echo "$n: --help: $h; man: $m"; bad=1; }
+	done
+	[ "$bad" -eq 0 ]
+}
