@@ -33,8 +33,9 @@ static const char about[] =
 "Without HOST, probes 239.255.255.250:3702 on every up multicast interface;\n"
 "with HOSTs, sends a unicast Probe to each (port 3702 unless given).\n";
 static const char footer[] =
-"Exit: 0 found, 1 nothing answered, 64 usage, 68 unknown host, 69 no\n"
-"usable interface, 74 I/O error, 76 only malformed answers.\n";
+"Exit: 0 found, 1 nothing answered, 64 usage (also an -i interface that does\n"
+"not exist), 68 unknown host, 69 no usable interface up, 74 I/O error,\n"
+"76 only malformed answers.\n";
 
 enum { O_IPV6 = CK_OPTS_TOOL, O_TYPES, O_LISTEN };
 

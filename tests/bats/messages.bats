@@ -132,3 +132,13 @@ teardown() {
 	done
 	[ "$bad" -eq 0 ]
 }
+
+@test "onvif-discover -i with an interface that does not exist is a usage error (64) for IPv4 and IPv6" {
+	run --separate-stderr onvif-discover -t 1s -i nosuchif0
+	assert_status 64
+	assert_contains "$stderr" "nosuchif0: no such interface"
+	run --separate-stderr onvif-discover --ipv6 -t 1s -i nosuchif0
+	assert_status 64
+	assert_contains "$stderr" "nosuchif0: no such interface"
+	onvif-discover --help | grep -q "64 usage (also an -i interface"
+}
