@@ -242,12 +242,17 @@ discover(struct run *r, ck_err *e)
 		if (ck_json_emit(r->j, stdout) < 0)
 			break;
 	}
-	if (r->listen)
+	if (r->listen) {
+		if (!printed)
+			ck_log_warn("no Hello or Bye heard");
 		return printed ? CK_OK : CK_EMPTY;
+	}
 	if (r->ndev == 0 && r->nbad > 0) {
 		ck_log_warn("no usable answer: %d malformed", r->nbad);
 		return CK_PROTO;
 	}
+	if (r->ndev == 0)   /* exit 1 alone reads like a crash in a terminal */
+		ck_log_warn("no device answered within %lld ms", r->timeout_ms);
 	return r->ndev ? CK_OK : CK_EMPTY;
 }
 
