@@ -142,3 +142,21 @@ teardown() {
 	assert_contains "$stderr" "nosuchif0: no such interface"
 	onvif-discover --help | grep -q "64 usage (also an -i interface"
 }
+
+@test "gb-catalog: an empty PresetQuery answer says so on stderr (exit 1), without -v" {
+	T=$BATS_TEST_TMPDIR
+	GB_PASSWORD=s3cret timeout 30 gb-catalog --query PresetQuery -w 127.0.0.1:0 --wait 20s \
+		--port-file "$T/cat.port" >"$T/cat.out" 2>"$T/cat.err" &
+	local cat=$! port
+	PEER_PIDS+=("$cat")
+	wait_for_file "$T/cat.port" 10
+	port=$(cat "$T/cat.port")
+	GB_PASSWORD=s3cret timeout 30 gb-register --retry 1s --server "34020000002000000001@127.0.0.1:$port" \
+		--device-id 34020000001320000001 >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	local rc=0
+	wait "$cat" || rc=$?
+	[ "$rc" -eq 1 ] || { cat "$T/cat.err"; return 1; }
+	[ ! -s "$T/cat.out" ]
+	[ "$(cat "$T/cat.err")" = "gb-catalog: the PresetQuery is empty" ]
+}
