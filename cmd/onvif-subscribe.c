@@ -276,6 +276,8 @@ list_topics(run *r)
 	ck_soap_resp_free(&resp);
 	if (n < 0)
 		return ck_tool_fail(&e);
+	if (n == 0)
+		ck_log_warn("the device lists no event topics");
 	return r->out_err ? CK_IOERR : n == 0 ? CK_EMPTY : 0;
 }
 
@@ -315,8 +317,13 @@ subscribe_main(const args *a, ck_cred *cred)
 			rc = CK_IOERR;
 		if (r.out_err == 2)
 			clearerr(stdout);   /* said nothing about EPIPE: keep it so */
-		if (rc == 0 && r.events == 0 && !stop_sig)
+		if (rc == 0 && r.events == 0 && !stop_sig) {
+			if (a->duration_ms > 0)
+				ck_log_warn("no event in %lld ms", (long long)a->duration_ms);
+			else
+				ck_log_warn("the subscription ended without an event");
 			rc = CK_EMPTY;
+		}
 	}
 	ck_coalesce_free(r.co);
 	ck_subscription_free(r.s);

@@ -160,3 +160,13 @@ teardown() {
 	[ ! -s "$T/cat.out" ]
 	[ "$(cat "$T/cat.err")" = "gb-catalog: the PresetQuery is empty" ]
 }
+
+@test "onvif-subscribe: a run that ends with no event says so on stderr (exit 1)" {
+	require_cmd python3 jq
+	EMU_PROFILE=ex_onvif emu --profile generic --event-interval 0
+	run --separate-stderr env ONVIF_USERNAME=admin ONVIF_PASSWORD=secret timeout 60 \
+		onvif-subscribe --pull-timeout 1s --duration 1500ms "$DEV"
+	assert_status 1
+	[ -z "$output" ]
+	assert_contains "$stderr" "no event in 1500 ms"
+}
