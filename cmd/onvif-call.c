@@ -213,9 +213,16 @@ call(const ck_onvif_opts *o, const ck_cred *cred, const char *device,
 		return ck_tool_fail(&e);
 	}
 	if (ck_onvif_request(c, &q, &r, &f, &e) < 0) {
-		if (f.code.local[0])
+		if (f.code.local[0]) {
+			/* the fault once: e.msg repeats it after a hint, if any
+			 * ("no password configured (...): URL: SOAP fault: ...") */
+			const char *u = strstr(e.msg, q.url);
+			if (u && u - e.msg > 2)
+				ck_log_warn("%.*s", (int)(u - e.msg - 2), e.msg);
 			report_fault(q.url, &f);
-		rc = ck_tool_fail(&e);
+			rc = e.kind ? e.kind : CK_PROTO;
+		} else
+			rc = ck_tool_fail(&e);
 	} else {
 		src = ck_xml_src(r.doc, &len);
 		if (envelope) {

@@ -170,3 +170,18 @@ teardown() {
 	[ -z "$output" ]
 	assert_contains "$stderr" "no event in 1500 ms"
 }
+
+@test "onvif-call: a SOAP fault is reported once (code, subcodes, reason), a missing-password hint kept" {
+	require_cmd python3
+	emu
+	run --separate-stderr env ONVIF_USERNAME=admin ONVIF_PASSWORD=secret timeout 30 onvif-call -d "$DEV" media \
+	    '<GetStreamUri xmlns="http://www.onvif.org/ver10/media/wsdl"><ProfileToken>nope</ProfileToken></GetStreamUri>'
+	assert_status 76
+	[ "$(grep -c "bad Stream None" <<<"$stderr")" -eq 1 ] || { echo "$stderr"; return 1; }
+	[ "$(grep -c "InvalidStreamSetup" <<<"$stderr")" -eq 1 ]
+	run --separate-stderr env -u ONVIF_PASSWORD -u ONVIF_PASSWORD_FILE -u CAMKIT_CREDENTIALS XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg" ONVIF_USERNAME=admin timeout 30 onvif-call -d "$DEV" device \
+	    '<tds:GetHostname xmlns:tds="http://www.onvif.org/ver10/device/wsdl"/>'
+	assert_status 77
+	[ "$(grep -c "NotAuthorized" <<<"$stderr")" -eq 1 ] || { echo "$stderr"; return 1; }
+	assert_contains "$stderr" "no password configured"
+}
