@@ -707,14 +707,14 @@ one(void *ctx, const char *target)
 	ck_json_free(j);
 	j = NULL;
 	if (k < 0) {
+		ck_onvif_target t;
+		ck_err pe;
+		/* the device URL, not a whole onvif-discover line */
+		if (ck_onvif_target_parse(target, &t, &pe) == 0 && t.url[0])
+			target = t.url;
 		k = e.kind ? e.kind : CK_SOFTWARE;
 		if (k != CK_EMPTY) {
 			ck_json *j = ck_json_new();
-			ck_onvif_target t;
-			ck_err pe;
-			/* the device URL, not a whole onvif-discover line */
-			if (ck_onvif_target_parse(target, &t, &pe) == 0 && t.url[0])
-				target = t.url;
 			ck_log_warn("%s: %s", target, e.msg);
 			if (j) {
 				ck_targets_error(j, stdout, target, k, e.msg);
