@@ -21,7 +21,7 @@
 #include "media/rtpseq.h"
 #include "media/rtpsrc.h"
 
-/* Default reorder windows (issue 13; the cost is measured in the man page):
+/* Default reorder windows (their cost is measured in the man page):
  * packets for files and pipes (no clock to go by), time for live inputs
  * (a lost packet holds the output back at most this long). */
 #define REORDER_PACKETS 64
