@@ -557,6 +557,8 @@ ck_sip_parse_gb_date(const char *v, int64_t *unix_ms)
 
 /* ---- sending ---- */
 
+static void udp_icmp_errors(ck_sip *s);
+
 static int
 send_bytes(ck_sip *s, const ck_sip_peer *p, const char *d, size_t l, ck_err *e)
 {
@@ -583,6 +585,13 @@ send_bytes(ck_sip *s, const ck_sip_peer *p, const char *d, size_t l, ck_err *e)
 		    errno == EINTR)) {
 			struct pollfd pf = { p->fd, POLLOUT, 0 };
 			poll(&pf, 1, 10);
+			continue;
+		}
+		if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH) && tries < 49) {
+			/* an earlier datagram's ICMP error (IP_RECVERR), reported by
+			 * this sendto and now cleared: fail its transaction, retry */
+			udp_icmp_errors(s);
 			continue;
 		}
 		if (n < 0 && errno == ECONNREFUSED)
