@@ -24,7 +24,8 @@ static const char about[] =
     "or an onvif-discover record).\n";
 static const char footer[] =
     "Exit: 0 ok, 1 no profile or no target on stdin, 64 usage, 65 malformed\n"
-    "reply, 68 unknown host, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
+    "reply, 66 password file missing, 68 unknown host, 69 unreachable,\n"
+    "74 I/O error, 75 timeout, 76 SOAP fault, 77 auth, 78 bad credentials file.\n";
 
 enum { OPT_TRANSPORT = CK_OPTS_TOOL, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED, OPT_CHECK };
 

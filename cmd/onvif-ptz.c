@@ -46,8 +46,9 @@ static const char about[] =
 static const char footer[] =
 "Values are checked against the PTZ node's spaces and ranges before anything\n"
 "is sent. Exit: 0 ok, 1 no presets/PTZ or no target on stdin, 64 usage or\n"
-"out-of-range value, 65 malformed reply, 69 unreachable, 75 timeout, 76 SOAP\n"
-"fault, 77 auth.\n";
+"out-of-range value, 65 malformed reply, 66 password file missing, 68 unknown\n"
+"host, 69 unreachable, 74 I/O error, 75 timeout, 76 SOAP fault, 77 auth,\n"
+"78 bad credentials file.\n";
 
 enum { O_PAN = CK_OPTS_TOOL, O_TILT, O_ZOOM, O_SPEED, O_ZOOM_SPEED, O_DURATION,
 	O_STEP, O_CONTINUOUS };
@@ -649,6 +650,11 @@ one(void *ctx, const char *target)
 	ck_json_free(j);
 	j = NULL;
 	if (k < 0) {
+		ck_onvif_target t;
+		ck_err pe;
+		/* the device URL, not a whole onvif-discover line */
+		if (ck_onvif_target_parse(target, &t, &pe) == 0 && t.url[0])
+			target = t.url;
 		k = e.kind ? e.kind : CK_SOFTWARE;
 		if (k != CK_EMPTY) {
 			ck_json *j = ck_json_new();

@@ -32,8 +32,10 @@ static const char footer[] =
 "Once subscribed, it survives the device going away, connection resets, HTTP\n"
 "5xx and lost subscriptions: it logs, backs off and subscribes again. It\n"
 "exits 0 on SIGINT/SIGTERM (after Unsubscribe), --count or --duration.\n"
-"Exit: 1 no event, 64 usage, 65 malformed reply, 69 unreachable, 75 timeout,\n"
-"76 SOAP fault, 77 authentication rejected (first subscription).\n";
+"Exit: 0 stopped after events, 1 no event, 64 usage, 65 malformed reply,\n"
+"66 password file missing, 68 unknown host, 69 unreachable, 74 I/O error,\n"
+"75 timeout, 76 SOAP fault, 77 authentication rejected (first subscription),\n"
+"78 bad credentials file.\n";
 
 enum { O_TOPIC = CK_OPTS_TOOL, O_TOPICS, O_PUSH, O_COUNT, O_DURATION, O_COALESCE,
 	O_EXEC, O_EXEC_JOBS, O_EXEC_TIMEOUT, O_PULL_TIMEOUT, O_LIMIT, O_TERMINATION,
@@ -261,6 +263,8 @@ list_topics(run *r)
 
 	if (n < 0)
 		return ck_tool_fail(&e);
+	if (n == 0)
+		ck_log_warn("the device lists no event topics");
 	return r->out_err ? CK_IOERR : n == 0 ? CK_EMPTY : 0;
 }
 
@@ -300,8 +304,13 @@ subscribe_main(const args *a, ck_cred *cred)
 			rc = CK_IOERR;
 		if (r.out_err == 2)
 			clearerr(stdout);   /* said nothing about EPIPE: keep it so */
-		if (rc == 0 && r.events == 0 && !stop_sig)
+		if (rc == 0 && r.events == 0 && !stop_sig) {
+			if (a->duration_ms > 0)
+				ck_log_warn("no event in %lld ms", (long long)a->duration_ms);
+			else
+				ck_log_warn("the subscription ended without an event");
 			rc = CK_EMPTY;
+		}
 	}
 	ck_coalesce_free(r.co);
 	ck_subscription_free(r.s);

@@ -180,9 +180,13 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return ck_err_set(e, CK_NOHOST, "%s: %s", url, why);
+	case CURLE_RECV_ERROR:
+		/* libcurl reports a bad chunked encoding as a receive error */
+		if (strstr(why, "chunk"))
+			return ck_err_set(e, CK_DATAERR, "%s: malformed HTTP reply: %s", url, why);
+		/* FALLTHROUGH */
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
 	case CURLE_SSL_CONNECT_ERROR:
 		return ck_err_set(e, CK_UNAVAIL, "%s: %s", url, why);
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -196,7 +200,9 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 	case CURLE_GOT_NOTHING:
 	case CURLE_BAD_CONTENT_ENCODING:
 	case CURLE_PARTIAL_FILE:
-		if (rc == CURLE_UNSUPPORTED_PROTOCOL && strstr(why, "HTTP/0.9") == NULL)
+		/* a URL scheme libcurl lacks ("Protocol \"x\" not supported") is
+		 * usage; a reply's bad version or status code is malformed */
+		if (rc == CURLE_UNSUPPORTED_PROTOCOL && (!errbuf[0] || strstr(why, "rotocol \"")))
 			return ck_err_set(e, CK_USAGE, "%s: %s", url, why);
 		return ck_err_set(e, CK_DATAERR, "%s: malformed HTTP reply: %s", url, why);
 	case CURLE_URL_MALFORMAT:
