@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 
 #include "base/opt.h"
 #include "cli/targets.h"
@@ -94,20 +93,6 @@ ck_onvifopts_parse(const ck_opts_tool *t, int argc, char **argv, int *first,
 	return ck_opts_parse(t, argc, argv, first, status);
 }
 
-/* A password file others can read is refused, as the credentials file is. */
-static int
-check_password_file(const char *path, ck_err *e)
-{
-	struct stat st;
-
-	if (path == NULL || strcmp(path, "-") == 0 || stat(path, &st) < 0)
-		return 0;   /* missing: ck_cred_load says so */
-	if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
-		return ck_err_set(e, CK_CONFIG, "%s: refusing a password file that group "
-		    "or others can read (run: chmod 600 %s)", path, path);
-	return 0;
-}
-
 int
 ck_onvifopts_parse_multi(const ck_opts_tool *t, ck_opts_block own, int *jobs,
     ck_onvif_opts *o, int argc, char **argv, int *first, int *status)
@@ -139,8 +124,8 @@ ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
 	if (stdin_targets && o->password_file && strcmp(o->password_file, "-") == 0)
 		return ck_tool_usage_err("--password-file - needs TARGET arguments "
 		    "(stdin is the target list)");
-	if (check_password_file(o->password_file, &e) < 0 ||
-	    ck_onvif_cred(o, host, c, &e) < 0)
+	/* ck_cred refuses a password file group or others can read */
+	if (ck_onvif_cred(o, host, c, &e) < 0)
 		return ck_tool_fail(&e);
 	/* a one-line password file names no user: the environment may */
 	if (c->have_pass && c->user[0] == '\0' && (env = getenv("ONVIF_USERNAME")) &&
