@@ -257,7 +257,5 @@ main(int argc, char **argv)
 		return ck_tool_usage_err("--with-credentials: no password configured "
 		    "(--password-file, ONVIF_PASSWORD or the credentials file)");
 	}
-	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
-	ck_cred_wipe(&jb.cred);
-	return ck_tool_finish(rc);
+	return ck_onvifopts_run(argv + arg0, argc - arg0, jb.jobs, one, &jb, &jb.cred);
 }

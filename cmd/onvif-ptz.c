@@ -448,7 +448,5 @@ main(int argc, char **argv)
 	    (rc = ck_onvifopts_cred(&a.o, NULL, a.ntargets == 0, &a.cred)) != 0)
 		return rc;
 	catch_signals();
-	rc = ck_targets_run(a.targets, a.ntargets, a.jobs, one, &a);
-	ck_cred_wipe(&a.cred);
-	return ck_tool_finish(rc);
+	return ck_onvifopts_run(a.targets, a.ntargets, a.jobs, one, &a, &a.cred);
 }

@@ -217,7 +217,5 @@ main(int argc, char **argv)
 		return ck_tool_usage_err("--set and --ntp exclude each other");
 	if ((rc = ck_onvifopts_targets(&jb.o, argv + arg0, argc - arg0, &jb.cred)) != 0)
 		return rc;
-	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
-	ck_cred_wipe(&jb.cred);
-	return ck_tool_finish(rc);
+	return ck_onvifopts_run(argv + arg0, argc - arg0, jb.jobs, one, &jb, &jb.cred);
 }

@@ -152,6 +152,16 @@ ck_onvifopts_targets(const ck_onvif_opts *o, char **targets, int n, ck_cred *c)
 	return ck_onvifopts_cred(o, n > 0 ? first.host : NULL, n == 0, c);
 }
 
+int
+ck_onvifopts_run(char **targets, int n, int jobs,
+    int (*fn)(void *ctx, const char *t), void *ctx, ck_cred *c)
+{
+	int rc = ck_targets_run(targets, n, jobs, fn, ctx);
+
+	ck_cred_wipe(c);
+	return ck_tool_finish(rc);
+}
+
 ck_onvif *
 ck_onvifopts_open(const char *arg, ck_onvif_target *tg, const ck_onvif_opts *o,
     const ck_cred *cred, ck_err *e)

@@ -46,6 +46,11 @@ int ck_onvifopts_cred(const ck_onvif_opts *o, const char *host,
  * (c is then wiped). */
 int ck_onvifopts_targets(const ck_onvif_opts *o, char **targets, int n,
     ck_cred *c);
+/* The rest of a multi-target tool's run: ck_targets_run(targets, n, jobs,
+ * fn, ctx), then c wiped and stdout flushed (ck_tool_finish). Returns the
+ * exit status. */
+int ck_onvifopts_run(char **targets, int n, int jobs,
+    int (*fn)(void *ctx, const char *t), void *ctx, ck_cred *c);
 /* One target of the loop: parses arg into tg (zeroed first) and opens its
  * client. Returns the client (the caller frees it), or NULL with e set. */
 ck_onvif *ck_onvifopts_open(const char *arg, ck_onvif_target *tg,
