@@ -19,6 +19,7 @@
 #include "cli/targets.h"
 #include "cli/tool.h"
 #include "codec/json.h"
+#include "net/net.h"
 #include "onvif/media.h"
 #include "onvif/onvif.h"
 #include "onvif/snapshot.h"
@@ -88,7 +89,6 @@ write_file(struct job *jb, const ck_onvif_target *tg, const char *token,
 	char dev[300], prof[160], hp[300], tmp[4200], ts[32];
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	size_t off = 0;
 	int fd;
 
 	snprintf(hp, sizeof hp, "%s_%d", tg->host, tg->port);
@@ -100,20 +100,18 @@ write_file(struct job *jb, const ck_onvif_target *tg, const char *token,
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		return ck_err_set(e, CK_IOERR, "%s: %s", tmp, strerror(errno));
-	while (off < r->len) {
-		ssize_t w = write(fd, r->body + off, r->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
+	/* a regular file: never waits, the deadline is moot */
+	errno = 0;
+	if (ck_net_write_all(fd, r->body, r->len, ck_clock_now_ms() + 10000, NULL) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+	} else if (close(fd) == 0 && rename(tmp, path) == 0) {
+		return 0;
 	}
-	if (off < r->len || close(fd) < 0 || rename(tmp, path) < 0) {
-		ck_err_set(e, CK_IOERR, "%s: %s", path, strerror(errno ? errno : EIO));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	ck_err_set(e, CK_IOERR, "%s: %s", path, strerror(errno ? errno : EIO));
+	unlink(tmp);
+	return -1;
 }
 
 /* One profile's image: to a file with its record, or to stdout. */

@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/sbuf.h"
 #include "codec/json.h"
+#include "net/net.h"
 
 struct child {
 	pid_t pid;
@@ -165,7 +166,6 @@ ck_hook_free(ck_hook *h)
 static int
 data_fd(const char *data, size_t len, ck_err *e)
 {
-	size_t off = 0;
 	int fd = memfd_create("camkit-event", MFD_CLOEXEC);
 
 	if (fd < 0) {
@@ -174,15 +174,9 @@ data_fd(const char *data, size_t len, ck_err *e)
 			return ck_err_set(e, CK_IOERR, "temporary file: %s", strerror(errno));
 		unlink(tmpl);
 	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off < len || lseek(fd, 0, SEEK_SET) < 0) {
+	/* a memfd or a temporary file: never waits, the deadline is moot */
+	if (ck_net_write_all(fd, data, len, ck_clock_now_ms() + 10000, NULL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
 		close(fd);
 		return ck_err_set(e, CK_IOERR, "temporary file: %s", strerror(errno));
 	}
