@@ -190,9 +190,9 @@ sub_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_EXEC_TIMEOUT:
 		return dur_opt("--exec-timeout", arg, 1, &a->exec_timeout_ms, e);
 	case O_EXEC:
-		ck_events_argv_free(a->exec_argv);
+		ck_hook_argv_free(a->exec_argv);
 		a->exec_argv = NULL;
-		if (ck_events_split_argv(arg, &a->exec_argv, e) < 0)
+		if (ck_hook_split_argv(arg, &a->exec_argv, e) < 0)
 			return ck_err_wrap(e, "--exec");
 		return 0;
 	}
@@ -264,7 +264,7 @@ main(int argc, char **argv)
 	rc = subscribe_main(&a, &cred);
 	ck_hook_free(a.hook);
 	ck_cred_wipe(&cred);
-	ck_events_argv_free(a.exec_argv);
+	ck_hook_argv_free(a.exec_argv);
 	free(line);
 	return ck_tool_finish(rc);
 }
