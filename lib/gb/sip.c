@@ -62,6 +62,7 @@ struct tx {
 	ck_sip_peer peer;
 	int64_t start, next, end;
 	int interval, provisional;
+	int invite;                /* no retransmission after a 1xx (17.1.1.2) */
 	int async;                 /* started by ck_sip_tx_start */
 	int done;
 	osip_message_t *resp;      /* final response, when done and no error */
@@ -861,7 +862,9 @@ tx_timers(ck_sip *s)
 			tx_finish(t, CK_TEMPFAIL, m);
 			continue;
 		}
-		if (t->peer.transport == CK_SIP_UDP && now >= t->next) {
+		if (t->invite && t->provisional)
+			t->next = t->end;
+		if (t->peer.transport == CK_SIP_UDP && now >= t->next && t->next < t->end) {
 			ck_log_info("retransmitting request (%d ms)", t->interval);
 			if (send_bytes(s, &t->peer, t->data, t->len, &e) < 0) {
 				t->done = 1;
@@ -915,6 +918,7 @@ tx_start(ck_sip *s, const ck_sip_peer *p, osip_message_t *req, int64_t deadline,
 	t = &s->txs[s->ntxs];
 	memset(t, 0, sizeof *t);
 	snprintf(t->branch, sizeof t->branch, "%s", top_branch(req));
+	t->invite = MSG_IS_INVITE(req);
 	osip_message_free(req);
 	/* osip_free and free are the same allocator unless libosip2 was built
 	 * with its own; copy to keep one owner */

@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# gb-invite against sipp (Debian sip-tester) as the camera's SIP side and
+# tests/tools/rtpsend as its media side: the offer sipp checks (Subject, y=,
+# recvonly), an answer with another y= (the stream locks to it), 183 before
+# 200, the three transports with the received RTP demuxed back to the
+# source ES byte for byte, BYE both ways, MediaStatus 121, refusals.
+bats_require_minimum_version 1.5.0
+load helpers
+
+SIPP="$ROOT/tests/sipp"
+DEV_ID=34020000001320000001
+YHIK=0060205514   # a Hikvision answer; its media carries SSRC 0x0396A9CA
+
+setup_file() {
+	command -v ffmpeg >/dev/null || return 0
+	local d=$BATS_FILE_TMPDIR
+	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=2 \
+		-c:v libx264 -preset ultrafast -g 25 -bf 0 -f h264 "$d/v.264"
+	"$ROOT/tests/tools/psmux" "$d/v.264" --rtp "$d/x.rtp" --ssrc 60205514 2>/dev/null
+	"$ROOT/tests/tools/psmux" "$d/v.264" --rtp "$d/other.rtp" --ssrc 0x11111111 2>/dev/null
+}
+
+setup() {
+	require_cmd sipp jq ffmpeg python3
+	D=$BATS_FILE_TMPDIR
+	T=$BATS_TEST_TMPDIR
+	export GB_PASSWORD=secret
+	unset GB_USERNAME CAMKIT_CREDENTIALS
+	# bytes of RTP in the file: what --max-bytes must reach to hang up at its end
+	TOTAL=$(python3 -c 'import os,struct,sys; d=open(sys.argv[1],"rb").read(); o=t=0
+while o + 2 <= len(d): n = struct.unpack_from(">H", d, o)[0]; t += n; o += 2 + n
+print(t)' "$D/x.rtp")
+}
+
+teardown() { teardown_peers; }
+
+# camera SCENARIO PROTO SETUPLINE [MPORT]: sipp answering the INVITE.
+camera() {
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/$1" -m 1 -nostdin -timeout 30s \
+		-set yssrc "$YHIK" -set mport "${4:-15060}" -set proto "$2" -set setupline "$3" \
+		-trace_msg -message_file "$T/sipp.msg"
+}
+
+# invite ARGS...: gb-invite in the background, records in $T/ev, RTP in
+# $T/out.rtp; waits for the "invited" record and sets MPORT to our media port.
+invite() {
+	timeout 30 gb-invite --events "$T/ev" "$@" "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" \
+		>"$T/out.rtp" 2>"$T/err" &
+	GI=$!
+	PEER_PIDS+=("$GI")
+	wait_for_grep '"invited"' "$T/ev" 10 || { cat "$T/err" "$T/sipp.out"; return 1; }
+	MPORT=$(jq -r 'select(.type=="invited") | .local_media_port' "$T/ev")
+}
+
+# finish: gb-invite's exit status in GI_RC, then sipp's result.
+finish() {
+	GI_RC=0
+	wait "$GI" || GI_RC=$?
+	wait "$SIPP_PID" || { echo "sipp failed"; cat "$T/sipp.out"; return 1; }
+}
+
+@test "gb-invite: usage errors -> 64; stdout a terminal refused" {
+	run --separate-stderr gb-invite
+	assert_status 64
+	assert_contains "$stderr" "try 'gb-invite --help'"
+	run --separate-stderr gb-invite --transport sctp sip:1@127.0.0.1
+	assert_status 64
+	run --separate-stderr gb-invite --playback sip:1@127.0.0.1
+	assert_status 64
+	assert_contains "$stderr" "--start"
+	run --separate-stderr gb-invite --start 2026-01-01T00:00:00 sip:1@127.0.0.1
+	assert_status 64
+	run --separate-stderr gb-invite -w :0 sip:1@127.0.0.1
+	assert_status 64
+	run --separate-stderr gb-invite http://x/
+	assert_status 64
+	require_cmd script
+	run script -qec "gb-invite sip:1@127.0.0.1:9" /dev/null
+	assert_status 64
+	assert_contains "$output" "terminal"
+}
+
+@test "gb-invite UDP: offer as Annex F, 183 then 200 with the camera's y=, media locked to it, ES byte for byte, BYE" {
+	camera invite-device.xml RTP/AVP a=sendonly
+	invite --max-bytes "$TOTAL"
+	# a stream with another SSRC first: dropped, counted
+	"$TOOLS/rtpsend" udp "$D/other.rtp" 127.0.0.1 "$MPORT"
+	"$TOOLS/rtpsend" udp "$D/x.rtp" 127.0.0.1 "$MPORT"
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+	inv=$(grep '"invited"' "$T/ev")
+	assert_json_eq "$inv" .answered_ssrc "$YHIK"
+	assert_json_eq "$inv" .transport udp
+	assert_json_eq "$inv" .media_port 15060
+	[[ $(jq -r .offered_ssrc <<<"$inv") =~ ^0200[0-9]{6}$ ]]
+	assert_json_eq "$(grep media_started "$T/ev")" .ssrc 0x0396A9CA
+	assert_json_eq "$(grep media_started "$T/ev")" .ssrc_from answer
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .by us
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .reason "max bytes"
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .status 200
+	st=$(grep '"stats"' "$T/ev")
+	assert_json_eq "$st" .bytes "$TOTAL"
+	assert_json_eq "$st" .lost 0
+	[ "$(jq -r .other_ssrc <<<"$st")" -gt 0 ]
+	# what sipp received: the offer and the Subject as GB/T 28181 writes them
+	grep -q '^Subject: '"$DEV_ID"':0200[0-9]\{6\},34020000002000000001:0' "$T/sipp.msg"
+	grep -q '^m=video [0-9]* RTP/AVP 96 98 97' "$T/sipp.msg"
+	grep -q '^a=rtpmap:96 PS/90000' "$T/sipp.msg"
+	grep -q '^s=Play' "$T/sipp.msg"
+	grep -q '^ACK sip:' "$T/sipp.msg"
+	grep -q '^BYE sip:' "$T/sipp.msg"
+}
+
+@test "gb-invite tcp-passive: we listen (a=setup:passive), the camera connects; ES byte for byte" {
+	camera invite-device.xml TCP/RTP/AVP a=setup:active
+	invite --transport tcp-passive --max-bytes "$TOTAL"
+	"$TOOLS/rtpsend" tcp "$D/x.rtp" 127.0.0.1 "$MPORT"
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+	grep -q '^m=video [0-9]* TCP/RTP/AVP 96 98 97' "$T/sipp.msg"
+	grep -q '^a=setup:passive' "$T/sipp.msg"
+	grep -q '^a=connection:new' "$T/sipp.msg"
+	assert_json_eq "$(grep '"invited"' "$T/ev")" .setup active
+}
+
+@test "gb-invite tcp-active: we connect to the answer's port; ES byte for byte; --rtpdump" {
+	start_peer "$T/serve.port" "$TOOLS/rtpsend" serve "$D/x.rtp" "$T/serve.port"
+	camera invite-device.xml TCP/RTP/AVP a=setup:passive "$PEER_PORT"
+	invite --transport tcp-active --max-bytes "$TOTAL" --rtpdump
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	rtp-ps-demux "$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+	head -c 12 "$T/out.rtp" | grep -q '#!rtpplay1.0'
+	grep -q '^a=setup:active' "$T/sipp.msg"
+	assert_json_eq "$(grep '"invited"' "$T/ev")" .local_media_port 9
+}
+
+@test "gb-invite: the camera hangs up (BYE) -> 200, exit 0" {
+	camera invite-device-bye.xml RTP/AVP a=sendonly
+	invite
+	"$TOOLS/rtpsend" udp "$D/x.rtp" 127.0.0.1 "$MPORT"
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .by device
+	grep -q "Successful call.*|.*1" "$T/sipp.out"
+}
+
+@test "gb-invite --download: MediaStatus 121 in the dialog -> 200, BYE, exit 0" {
+	camera invite-device-status.xml RTP/AVP a=sendonly
+	invite --download --start 2023-10-14T00:00:00 --end 2023-10-14T00:10:00 --speed 4
+	"$TOOLS/rtpsend" udp "$D/x.rtp" 127.0.0.1 "$MPORT"
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	assert_json_eq "$(grep media_status "$T/ev")" .notify_type 121
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .reason "media status 121"
+	grep -q '^s=Download' "$T/sipp.msg"
+	grep -q '^u='"$DEV_ID"':0' "$T/sipp.msg"
+	grep -q '^a=downloadspeed:4' "$T/sipp.msg"
+	grep -q '^y=1200[0-9]\{6\}' "$T/sipp.msg"
+	want=$(TZ=${TZ:-} date -d 2023-10-14T00:00:00 +%s)
+	grep -q "^t=$want $((want + 600))" "$T/sipp.msg"
+}
+
+@test "gb-invite: 486 -> exit 76 with the status; no media -> BYE, exit 75" {
+	camera invite-device-486.xml RTP/AVP a=sendonly
+	run --separate-stderr timeout 20 gb-invite "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 76
+	assert_json_eq "$(grep '"error"' <<<"$stderr")" .sip_status 486
+	teardown_peers || true
+	camera invite-device.xml RTP/AVP a=sendonly
+	invite --media-timeout 1s
+	finish
+	[ "$GI_RC" -eq 75 ]
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .reason "media timeout"
+	grep -q '^BYE sip:' "$T/sipp.msg"
+}
+
+@test "gb-invite --await-register: the INVITE goes out of the registrar's socket; gb-register refuses it (488) -> 76" {
+	GB_PASSWORD=secret start_await_register "$T/gi.out" "$T/gi.err" \
+		timeout 30 gb-invite -v -w 127.0.0.1:0 --wait 15s --events "$T/ev"
+	local gi=$PEER_PID port=$PEER_PORT
+	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$port" -d "$DEV_ID" \
+		--retry 1s -vv >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	local rc=0
+	wait "$gi" || rc=$?
+	[ "$rc" -eq 76 ] || { cat "$T/gi.err" "$T/dev.err"; return 1; }
+	assert_json_eq "$(grep '"error"' "$T/ev")" .sip_status 488
+	# the device saw the INVITE come from the port it registered with
+	grep -q '^< INVITE sip:'"$DEV_ID"'@127.0.0.1:' "$T/dev.err"
+	grep -q "^< Via: SIP/2.0/UDP 127.0.0.1:$port;" "$T/dev.err"
+}
