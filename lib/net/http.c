@@ -274,3 +274,136 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	return 0;
 }
+
+/* A copy of p[0..n) (its length in *outn) with the userinfo of every
+ * "scheme://user:pass@host" replaced by "[redacted]": request bodies may
+ * carry camera URIs with their accounts, and the log sink redacts only
+ * headers and WS-Security. Each replacement adds at most 9 bytes per 4 of
+ * input ("://" and one byte of userinfo at least), hence the 4n bound. */
+static char *
+redact_userinfo(const char *p, size_t n, size_t *outn)
+{
+	char *o = malloc(4 * n + 16);
+	size_t i = 0, k = 0, j;
+
+	if (o == NULL)
+		return NULL;
+	while (i < n) {
+		if (i + 3 <= n && memcmp(p + i, "://", 3) == 0) {
+			memcpy(o + k, "://", 3);
+			k += 3;
+			i += 3;
+			for (j = i; j < n && !memchr("/?#@\"' <>\r\n\\", p[j], 12); j++)
+				;
+			if (j < n && j > i && p[j] == '@') {
+				memcpy(o + k, "[redacted]", 10);
+				k += 10;
+				i = j;
+			}
+			continue;
+		}
+		o[k++] = p[i++];
+	}
+	*outn = k;
+	return o;
+}
+
+/* ck_http_request's trace: on_debug's, with URI accounts redacted too. */
+static int
+on_debug_req(CURL *c, curl_infotype t, char *p, size_t n, void *ud)
+{
+	char *r;
+	size_t rn;
+
+	if (t != CURLINFO_HEADER_OUT && t != CURLINFO_DATA_OUT &&
+	    t != CURLINFO_HEADER_IN && t != CURLINFO_DATA_IN)
+		return on_debug(c, t, p, n, ud);
+	if (ck_log_verbosity < CK_LOG_WIRE)
+		return 0;
+	if ((r = redact_userinfo(p, n, &rn)) == NULL)
+		return 0;
+	on_debug(c, t, r, rn, ud);
+	free(r);
+	return 0;
+}
+
+int
+ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e)
+{
+	CURL *c = h->c;
+	struct curl_slist *hl = NULL, *nl;
+	struct xfer x;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	long tmo = h->o.timeout_ms > 0 ? h->o.timeout_ms : 10000;
+	long ctmo = h->o.connect_timeout_ms > 0 ? h->o.connect_timeout_ms : tmo;
+	size_t i;
+	CURLcode rc;
+
+	memset(r, 0, sizeof *r);
+	memset(&x, 0, sizeof x);
+	x.r = r;
+	for (i = 0; q->headers && q->headers[i]; i++) {
+		if ((nl = curl_slist_append(hl, q->headers[i])) == NULL) {
+			curl_slist_free_all(hl);
+			return ck_err_set(e, CK_SOFTWARE, "out of memory");
+		}
+		hl = nl;
+	}
+	if ((nl = curl_slist_append(hl, "Expect:")) == NULL) {
+		curl_slist_free_all(hl);
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	}
+	hl = nl;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, q->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (q->body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
+	}
+	if (strcmp(q->method, "GET") == 0 && q->body == NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(q->method, "POST") != 0 || q->body == NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	if (q->user) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, q->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, q->pass ? q->pass : "");
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctmo);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug_req);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	if (h->o.insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(hl);
+	/* the password must not stay in the handle between requests */
+	curl_easy_setopt(c, CURLOPT_PASSWORD, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	if (x.too_big) {
+		ck_http_resp_free(r);
+		return ck_err_set(e, CK_DATAERR, "%s: reply larger than %u bytes", q->url,
+		    CK_HTTP_MAX_BODY);
+	}
+	if (rc != CURLE_OK) {
+		ck_http_resp_free(r);
+		return map_curl(rc, q->url, errbuf, tmo, e);
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	return 0;
+}

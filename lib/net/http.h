@@ -51,3 +51,20 @@ int ck_http_post(ck_http *h, const char *url, const char *ctype,
 void ck_http_resp_free(ck_http_resp *r);
 
 #endif
+
+/* One request of any method, for REST APIs (OpenVidu). */
+typedef struct ck_http_req {
+	const char *method;          /* "GET", "POST", "DELETE", ... */
+	const char *url;
+	const char *const *headers;  /* "Name: value" lines, NULL-terminated, or NULL */
+	const char *user;            /* HTTP Basic (sent up front) when not NULL */
+	const char *pass;
+	const char *body;            /* request body, or NULL for none */
+	size_t len;
+} ck_http_req;
+
+/* Sends q with h's timeouts and TLS policy and fills r (freed with
+ * ck_http_resp_free). The -vv trace shows the Authorization header
+ * redacted. Returns 0 for any HTTP status, or -1 with the kinds of
+ * ck_http_post. */
+int ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e);
