@@ -273,6 +273,16 @@ session(struct run *r)
 			break;
 		}
 	}
+	/* what the device sent before it said it was done is still ours: UDP
+	 * datagrams can trail the MESSAGE or BYE that ended the session */
+	if (rc == 0 && strcmp(why, "max bytes") != 0 && strcmp(why, "signal") != 0) {
+		uint64_t seen;
+		do {
+			seen = ck_mediarx_stats_of(r->mx)->packets;
+			if (ck_mediarx_poll(r->mx, 100, on_packet, r, &e) != 0)
+				break;
+		} while (ck_mediarx_stats_of(r->mx)->packets > seen);
+	}
 	ck_rtpout_flush(r->out);
 	if (bye) {
 		int st = ck_invite_request(&r->v, "BYE", NULL, NULL, 0,

@@ -641,6 +641,8 @@ ck_device_handle(ck_device *d, ck_sip_req *rq)
 	ck_manscdp m;
 	size_t blen;
 	const char *body = ck_sip_body(rq->msg, &blen);
+	if (d->o.camera && ck_camera_handle(d->o.camera, rq))
+		return;
 	if (!MSG_IS_MESSAGE(rq->msg)) {
 		ck_sip_reply(d->s, rq, MSG_IS_BYE(rq->msg) ? 481 :
 		    MSG_IS_INVITE(rq->msg) ? 488 : 405, &e);

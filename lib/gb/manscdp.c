@@ -180,6 +180,18 @@ ck_manscdp_home_position(unsigned long sn, const char *device_id,
 }
 
 char *
+ck_manscdp_media_status(unsigned long sn, const char *device_id,
+    const char *notify_type, size_t *len, ck_err *e)
+{
+	ck_sbuf b = { 0 };
+
+	head(&b, "Notify", "MediaStatus", sn, device_id);
+	elem_line(&b, "NotifyType", notify_type);
+	ck_sbuf_add(&b, "</Notify>\r\n");
+	return finish(&b, len, e);
+}
+
+char *
 ck_manscdp_keepalive(unsigned long sn, const char *device_id, size_t *len,
     ck_err *e)
 {

@@ -52,6 +52,10 @@ char *ck_manscdp_guard_control(unsigned long sn, const char *device_id,
  * (ResetTime and PresetIndex only when enabled). */
 char *ck_manscdp_home_position(unsigned long sn, const char *device_id,
     int enabled, unsigned reset_s, unsigned preset, size_t *len, ck_err *e);
+/* <Notify> MediaStatus with <NotifyType>type</NotifyType> (121: the end
+ * of a playback or download), as the sender sends it in the dialog. */
+char *ck_manscdp_media_status(unsigned long sn, const char *device_id,
+    const char *notify_type, size_t *len, ck_err *e);
 /* <Notify> Keepalive with <Status>OK</Status>. */
 char *ck_manscdp_keepalive(unsigned long sn, const char *device_id,
     size_t *len, ck_err *e);

@@ -1014,11 +1014,9 @@ dispatch(ck_sip *s, const char *buf, size_t len, const ck_sip_peer *p)
 		osip_message_free(m);
 		return;
 	}
-	if (MSG_IS_ACK(m)) {
-		osip_message_free(m);
-		return;
-	}
-	if (p->transport == CK_SIP_UDP) {
+	/* ACKs surface (a media dialog starts with one) but are never answered
+	 * (ck_sip_send_response ignores them) nor cached */
+	if (p->transport == CK_SIP_UDP && !MSG_IS_ACK(m)) {
 		char k[160];
 		struct cache_ent *c;
 		cache_key(m, p, k, sizeof k);
@@ -1395,8 +1393,13 @@ ck_sip_send_response(ck_sip *s, const ck_sip_req *rq, osip_message_t *resp,
     ck_err *e)
 {
 	size_t l;
-	char *d = ck_sip_to_str(resp, &l, e);
+	char *d;
 	int rc;
+	if (MSG_IS_ACK(rq->msg)) {
+		osip_message_free(resp);
+		return 0;   /* an ACK gets no response (RFC 3261 17.2.1) */
+	}
+	d = ck_sip_to_str(resp, &l, e);
 	osip_message_free(resp);
 	if (d == NULL)
 		return -1;

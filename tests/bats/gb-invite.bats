@@ -192,3 +192,124 @@ finish() {
 	grep -q '^< INVITE sip:'"$DEV_ID"'@127.0.0.1:' "$T/dev.err"
 	grep -q "^< Via: SIP/2.0/UDP 127.0.0.1:$port;" "$T/dev.err"
 }
+
+# ---- the loop: gb-register --media (the simulated camera) <-> gb-invite
+
+# loop_start ARGS...: gb-invite -w 127.0.0.1:0 ARGS (records in $T/ev, RTP in
+# $T/out.rtp) and a gb-register device streaming $D/v.264 registering with
+# it (records in $T/dev.out). Sets GI and DEV.
+loop_start() {
+	timeout 60 gb-invite -w 127.0.0.1:0 --port-file "$T/gi.port" --wait 20s \
+		--events "$T/ev" "$@" >"$T/out.rtp" 2>"$T/err" &
+	GI=$!
+	PEER_PIDS+=("$GI")
+	wait_for_file "$T/gi.port" 10 || { cat "$T/err"; return 1; }
+	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$(cat "$T/gi.port")" -d "$DEV_ID" \
+		--media "$D/v.264" --retry 1s ${DEV_ARGS:-} >"$T/dev.out" 2>"$T/dev.err" &
+	DEV=$!
+	PEER_PIDS+=("$DEV")
+}
+
+# one loop of the clip as the camera's muxer cuts it: RTP bytes
+one_loop() {
+	rtp-ps-mux "$D/v.264" 2>/dev/null | python3 -c 'import struct,sys; d=sys.stdin.buffer.read(); o=t=0
+while o + 2 <= len(d): n = struct.unpack_from(">H", d, o)[0]; t += n; o += 2 + n
+print(t)'
+}
+
+@test "loop: gb-register --media streams live to gb-invite over udp, tcp-passive, tcp-active; the ES comes back byte for byte" {
+	local one tr rc
+	one=$(one_loop)
+	for tr in udp tcp-passive tcp-active; do
+		rm -f "$T/gi.port" "$T/ev"
+		loop_start --transport "$tr" --max-bytes "$one"
+		rc=0; wait "$GI" || rc=$?
+		[ "$rc" -eq 0 ] || { echo "$tr: exit $rc"; cat "$T/err" "$T/dev.err"; return 1; }
+		rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+		wait_for_grep '"stream_stopped".*"platform"' "$T/dev.out" 5
+		inv=$(grep '"type":"invite"' "$T/dev.out")
+		# the camera's role is the mirror of ours
+		case $tr in
+		udp) assert_json_eq "$inv" .transport udp ;;
+		tcp-passive) assert_json_eq "$inv" .transport tcp-active ;;
+		tcp-active) assert_json_eq "$inv" .transport tcp-passive ;;
+		esac
+		# the camera answered with the offered y= as its SSRC
+		assert_json_eq "$(grep '"invited"' "$T/ev")" .answered_ssrc "$(jq -r .offered_ssrc <<<"$(grep '"invited"' "$T/ev")")"
+		teardown_peers || true
+	done
+}
+
+@test "loop: --download at 4x ends with the camera's MediaStatus 121; --playback too; byte for byte" {
+	local kind rc
+	for kind in "--download --speed 4" --playback; do
+		rm -f "$T/gi.port" "$T/ev"
+		# shellcheck disable=SC2086
+		loop_start $kind --start 2023-10-14T00:00:00 --end 2023-10-14T01:00:00
+		rc=0; wait "$GI" || rc=$?
+		[ "$rc" -eq 0 ] || { echo "$kind: exit $rc"; cat "$T/err" "$T/dev.err"; return 1; }
+		rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+		assert_json_eq "$(grep media_status "$T/ev")" .notify_type 121
+		assert_json_eq "$(grep '"bye"' "$T/ev")" .reason "media status 121"
+		wait_for_grep '"stream_finished"' "$T/dev.out" 5
+		teardown_peers || true
+	done
+}
+
+@test "loop: --control pause/play/scale go as INFO MANSRTSP and the camera honours them" {
+	mkfifo "$T/ctl"
+	exec 7<>"$T/ctl"
+	loop_start --playback --start 2023-10-14T00:00:00 --end 2023-10-14T01:00:00 --control "$T/ctl"
+	wait_for_grep media_started "$T/ev" 10
+	echo pause >&7
+	wait_for_grep '"method":"pause"' "$T/dev.out" 10
+	echo "scale 2" >&7
+	wait_for_grep '"method":"play","speed":2' "$T/dev.out" 10
+	rc=0; wait "$GI" || rc=$?
+	exec 7>&-
+	[ "$rc" -eq 0 ] || { cat "$T/err"; return 1; }
+	[ "$(grep -c '"type":"control".*"status":200' "$T/ev")" -eq 2 ]
+	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+}
+
+@test "loop: --max-streams 1 -> a second INVITE gets 486; SIGTERM: the camera BYEs its dialog, then unregisters" {
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$D/v.264" --max-streams 1 >"$T/dev.out" 2>"$T/dev.err" &
+	DEV=$!
+	PEER_PIDS+=("$DEV")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	timeout 60 gb-invite --events "$T/ev" "sip:$DEV_ID@127.0.0.1:$dport" >"$T/out.rtp" 2>"$T/err" &
+	GI=$!
+	PEER_PIDS+=("$GI")
+	wait_for_grep media_started "$T/ev" 10
+	run --separate-stderr timeout 20 gb-invite "sip:$DEV_ID@127.0.0.1:$dport" -o /dev/null
+	assert_status 76
+	assert_json_eq "$(grep '"error"' <<<"$stderr")" .sip_status 486
+	kill -TERM "$DEV"
+	rc=0; wait "$GI" || rc=$?
+	[ "$rc" -eq 0 ]
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .by device
+	wait "$DEV"
+	grep -q '"stream_stopped".*"device"' "$T/dev.out"
+	tail -n 1 "$T/dev.out" | grep -q '"unregistered"'
+	grep -q '"invite_refused".*"status":486' "$T/dev.out"
+}
+
+@test "loop: an offer the camera cannot serve gets 488 and a record saying why" {
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$D/v.264" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	# sipp as a platform offering H.264 only over RTP, no PS
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	run timeout 20 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-h264.xml" -inf "$T/inv.csv" \
+		-i 127.0.0.1 -p 0 -m 1 -nostdin -timeout 15s -timeout_error
+	assert_status 0
+	wait_for_grep invite_refused "$T/dev.out" 5
+	assert_json_eq "$(grep invite_refused "$T/dev.out")" .reason "PS/90000 not offered"
+	assert_json_eq "$(grep invite_refused "$T/dev.out")" .status 488
+}
