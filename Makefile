@@ -44,6 +44,10 @@ FUZZ_TIME  ?= 30
 
 .PHONY: all check lint install uninstall clean fuzz fuzz-build bench demo deps unit
 .DEFAULT_GOAL := all
+# objects are kept: without this make deletes cmd/ and unit objects as
+# intermediates, relinks every tool on each run, and `make install` in the
+# test suite would rewrite binaries other tests are running
+.SECONDARY:
 
 all: $(BINS)
 

@@ -409,6 +409,7 @@ main(int argc, char **argv)
 	memset(&g, 0, sizeof g);
 	ck_ipcam_props_init(&g.props);
 	g.http.timeout_ms = 10000;
+	g.http.tls_hint = "--insecure skips verification";
 	t.blocks = &b;
 	if (!ck_opts_parse(&t, argc, argv, &first, &status))
 		return status;
