@@ -523,6 +523,14 @@ main(int argc, char **argv)
 		return ck_tool_usage_err("%s", e.msg);
 	if (ck_gbopts_registrar_password(&o.gb, &cred, &o.g, &e) < 0)
 		return ck_tool_fail(&e);
+	/* direct: a password, if there is one, answers a challenge of the INVITE */
+	if (!o.gb.listen) {
+		if (ck_cred_load(&cred, "GB", NULL, o.gb.password_file, NULL, &e) < 0) {
+			if (o.gb.password_file)
+				return ck_tool_fail(&e);
+		} else if (cred.have_pass)
+			o.g.password = cred.pass;
+	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

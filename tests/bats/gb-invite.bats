@@ -313,3 +313,41 @@ print(t)'
 	assert_json_eq "$(grep invite_refused "$T/dev.out")" .reason "PS/90000 not offered"
 	assert_json_eq "$(grep invite_refused "$T/dev.out")" .status 488
 }
+
+@test "gb-invite: a 401 on the INVITE is answered with the digest sipp verifies; a wrong password -> 403 -> 77" {
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/invite-device-auth.xml" -m 1 -nostdin -timeout 30s \
+		-set yssrc "$YHIK" -set mport 15060 -set proto RTP/AVP -set setupline a=sendonly \
+		-set user 34020000002000000001 -set pass secret -trace_msg -message_file "$T/sipp.msg"
+	invite --max-bytes "$TOTAL"
+	"$TOOLS/rtpsend" udp "$D/x.rtp" 127.0.0.1 "$MPORT"
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	grep -q '^Authorization: Digest username="34020000002000000001", realm="3402000000"' "$T/sipp.msg"
+	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+	teardown_peers || true
+	start_sipp_peer "$T/sipp2.out" -sf "$SIPP/invite-device-auth.xml" -m 1 -nostdin -timeout 30s \
+		-set yssrc "$YHIK" -set mport 15060 -set proto RTP/AVP -set setupline a=sendonly \
+		-set user 34020000002000000001 -set pass other
+	run --separate-stderr timeout 20 gb-invite "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" -o /dev/null
+	assert_status 77
+	assert_json_eq "$(grep '"error"' <<<"$stderr")" .sip_status 403
+	unset GB_PASSWORD
+	run --separate-stderr env CAMKIT_CREDENTIALS=/dev/null timeout 20 gb-invite "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" -o /dev/null
+	[ "$status" -ne 0 ]
+}
+
+@test "the camera against sipp as the platform (UAC): PS offer -> sendonly PS answer with the offered y=, ACK, media, BYE" {
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$D/v.264" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	run timeout 20 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform.xml" -inf "$T/inv.csv" \
+		-i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 15s -timeout_error
+	assert_status 0
+	wait_for_grep '"stream_stopped".*"platform"' "$T/dev.out" 5
+	assert_json_eq "$(grep '"type":"invite"' "$T/dev.out")" .ssrc 200000077
+	grep -q '"stream_started"' "$T/dev.out"
+}
