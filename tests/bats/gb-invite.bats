@@ -351,3 +351,37 @@ print(t)'
 	assert_json_eq "$(grep '"type":"invite"' "$T/dev.out")" .ssrc 200000077
 	grep -q '"stream_started"' "$T/dev.out"
 }
+
+@test "gb-invite --duration, -o, -c, --media-port in use -> 69: BYE at the duration; every SIP/SDP message on the wire well formed (tshark)" {
+	require_cmd tshark tcpdump
+	require_root
+	# --media-port: a port another socket holds is refused before any INVITE
+	hold_port udp
+	run --separate-stderr timeout 20 gb-invite --media-port "$PEER_PORT" -o /dev/null sip:1@127.0.0.1:9
+	assert_status 69
+	assert_contains "$stderr" "$PEER_PORT"
+	camera invite-device.xml RTP/AVP a=sendonly
+	tcpdump -Z root --immediate-mode -i lo -U -w "$T/cap.pcap" "udp port $SIPP_PORT" 2>"$T/tcpdump.err" &
+	local td=$!
+	PEER_PIDS+=("$td")
+	wait_for_grep listening "$T/tcpdump.err" 10
+	run --separate-stderr timeout 20 gb-invite --duration 1s -o "$T/o.rtp" \
+		-c 34020000001310000007 --events "$T/ev" "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	[ -z "$output" ]
+	sleep 0.3
+	kill -TERM "$td"; wait "$td" || true
+	mp=$(jq -r 'select(.type=="invited") | .local_media_port' "$T/ev")
+	assert_json_eq "$(grep '"invited"' "$T/ev")" .channel 34020000001310000007
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .reason duration
+	grep -q '^INVITE sip:34020000001310000007@127.0.0.1:' "$T/sipp.msg"
+	grep -q "^m=video $mp RTP/AVP" "$T/sipp.msg"
+	ts() { tshark -r "$T/cap.pcap" -d "udp.port==$SIPP_PORT,sip" "$@" 2>/dev/null; }
+	[ "$(ts -Y '_ws.malformed || _ws.expert.severity == error' | wc -l)" -eq 0 ]
+	# what we sent, as tshark reads it: INVITE with SDP, ACK, BYE
+	[ "$(ts -Y "sip.Method && udp.dstport == $SIPP_PORT" -T fields -e sip.Method | sort -u | tr '\n' ' ')" = "ACK BYE INVITE " ]
+	ts -Y 'sip.Method == "INVITE"' -T fields -E separator='|' -e sdp.media -e sdp.media_attr \
+		-e sdp.connection_info -e sip.Subject >"$T/inv"
+	grep -q "^video $mp RTP/AVP 96 98 97|recvonly,rtpmap:96 PS/90000" "$T/inv"
+	grep -q '|IN IP4 127.0.0.1|34020000001310000007:0200[0-9]\{6\},34020000002000000001:0$' "$T/inv"
+}
