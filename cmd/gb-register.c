@@ -80,28 +80,6 @@ on_record(void *arg, ck_json *j)
 	emit(j);
 }
 
-/* Reads the catalog file's <Item> elements (any charset). */
-static long
-load_catalog(const char *path, char ***items, ck_err *e)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-	long rc;
-	if (f == NULL)
-		return ck_err_set(e, CK_NOINPUT, "%s: %s", path, strerror(errno));
-	buf = malloc(CK_MANSCDP_MAX_BODY + 1);
-	n = buf ? fread(buf, 1, CK_MANSCDP_MAX_BODY + 1, f) : 0;
-	fclose(f);
-	if (buf == NULL || n > CK_MANSCDP_MAX_BODY) {
-		free(buf);
-		return ck_err_set(e, CK_DATAERR, "%s: too large", path);
-	}
-	rc = ck_manscdp_items(buf, n, items, e);
-	free(buf);
-	return rc < 0 ? ck_err_wrap(e, "%s", path) : rc;
-}
-
 static int
 run_device(const struct opts *o, ck_cred *cred)
 {
@@ -114,7 +92,7 @@ run_device(const struct opts *o, ck_cred *cred)
 	ck_camera *cam = NULL;
 	ck_psmux_media *media = NULL;
 	ck_psmux_src src = { .video = o->media, .audio = o->audio };
-	if (o->catalog && (nitems = load_catalog(o->catalog, &items, &e)) < 0)
+	if (o->catalog && (nitems = ck_manscdp_items_file(o->catalog, &items, &e)) < 0)
 		return ck_tool_fail(&e);
 	if (o->media && (media = ck_psmux_media_open(&src, &e)) == NULL) {
 		rc = ck_tool_fail(&e);

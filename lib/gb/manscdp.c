@@ -326,6 +326,29 @@ ck_manscdp_items(const char *buf, size_t len, char ***items, ck_err *e)
 	return (long)n;
 }
 
+long
+ck_manscdp_items_file(const char *path, char ***items, ck_err *e)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	long rc;
+
+	*items = NULL;
+	if (f == NULL)
+		return ck_err_set(e, CK_NOINPUT, "%s: %s", path, strerror(errno));
+	buf = malloc(CK_MANSCDP_MAX_BODY + 1);
+	n = buf ? fread(buf, 1, CK_MANSCDP_MAX_BODY + 1, f) : 0;
+	fclose(f);
+	if (buf == NULL || n > CK_MANSCDP_MAX_BODY) {
+		free(buf);
+		return ck_err_set(e, CK_DATAERR, "%s: too large", path);
+	}
+	rc = ck_manscdp_items(buf, n, items, e);
+	free(buf);
+	return rc < 0 ? ck_err_wrap(e, "%s", path) : rc;
+}
+
 /* ---- charset detection and conversion ---- */
 
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */

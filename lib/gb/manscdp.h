@@ -86,6 +86,9 @@ char *ck_manscdp_self_item(const char *id, const char *name,
  * array of malloc'd strings (free each, then the array). Returns the count
  * (> 0), or -1 with CK_DATAERR (not well-formed, no Item at all). */
 long ck_manscdp_items(const char *buf, size_t len, char ***items, ck_err *e);
+/* ck_manscdp_items over a file (at most CK_MANSCDP_MAX_BODY bytes); errors
+ * name the path: CK_NOINPUT (missing), CK_DATAERR (too large, as above). */
+long ck_manscdp_items_file(const char *path, char ***items, ck_err *e);
 
 /* Converts a body to UTF-8 (rules above; charset NULL = detect, else forced
  * source charset). The result has no XML declaration, or a UTF-8 one when
