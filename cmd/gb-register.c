@@ -45,7 +45,7 @@ struct opts {
 	long long keepalive_ms, retry_ms, nonce_ttl_ms;
 	const char *name, *manufacturer, *model, *firmware;
 	const char *media, *audio;
-	int max_streams;
+	int max_streams, records;
 	long long ssrc;
 	char domain_buf[32];
 };
@@ -111,6 +111,12 @@ run_device(const struct opts *o, ck_cred *cred)
 	ck_sip_opts so = { .udp = 1, .port = o->gb.local_port,
 	    .bind_addr = strchr(o->gb.server_host, ':') ? "::" : NULL,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
+	if (media) {
+		ck_psmux_info mi;
+		ck_psmux_media_info(media, &mi);
+		dopt.records = o->records;
+		dopt.record_seconds = (int)((mi.duration + 89999) / 90000);
+	}
 	ck_camera_opts co = { .media = media, .id = o->gb.device_id,
 	    .max_streams = o->max_streams, .ssrc = (uint32_t)o->ssrc, .on_record = on_record };
 	if ((s = ck_sip_open(&so, &e)) == NULL ||
@@ -265,7 +271,7 @@ out:
 
 enum { O_EXPIRES = CK_OPTS_TOOL, O_KEEPALIVE, O_MAXMISSED, O_RETRY, O_ATTEMPTS,
     O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE, O_NONCETTL,
-    O_QOP, O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC };
+    O_QOP, O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS };
 
 static const ck_opts_opt device_opts[] = {
 	{ "user", 'u', CK_OPTS_ARG, "USER", "digest username (default: the device ID)" },
@@ -288,6 +294,8 @@ static const ck_opts_opt device_opts[] = {
 	{ "audio", O_AUDIO, CK_OPTS_ARG, "FILE", "with --media: G.711 or AAC audio to mux in" },
 	{ "max-streams", O_MAXSTREAMS, CK_OPTS_ARG, "N", "dialogs at once (default 8; above: 486)" },
 	{ "ssrc", 'S', CK_OPTS_ARG, "N", "SSRC of the streams (default: the offered y=)" },
+	{ "records", O_RECORDS, CK_OPTS_ARG, "N", "RecordInfo: N recordings of the --media file\n"
+	    "over the past day" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -322,6 +330,7 @@ device_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_QOP: o->qop = 1; return 0;
 	case O_MEDIA: o->media = arg; return 0;
 	case O_AUDIO: o->audio = arg; return 0;
+	case O_RECORDS: return int_opt(arg, 1, 100000, &o->records, "--records", e);
 	case O_MAXSTREAMS: return int_opt(arg, 1, 1024, &o->max_streams, "--max-streams", e);
 	case 'S': return ck_opt_parse_int(arg, 1, 4294967295LL, &o->ssrc, e) < 0 ?
 	    ck_err_wrap(e, "--ssrc") : 0;
@@ -351,8 +360,9 @@ validate(struct opts *o, ck_err *e)
 		snprintf(o->domain_buf, sizeof o->domain_buf, "%.10s", src);
 		o->domain = o->domain_buf;
 	}
-	if ((o->audio || o->max_streams || o->ssrc) && !o->media)
-		return ck_err_set(e, CK_USAGE, "--audio, --max-streams and --ssrc go with --media");
+	if ((o->audio || o->max_streams || o->ssrc || o->records) && !o->media)
+		return ck_err_set(e, CK_USAGE, "--audio, --max-streams, --ssrc and --records go "
+		    "with --media");
 	if (o->media && g->listen)
 		return ck_err_set(e, CK_USAGE, "--media is for the device side (--server)");
 	if (o->keepalive_ms <= 0 || g->timeout_ms <= 0)

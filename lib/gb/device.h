@@ -53,6 +53,9 @@ typedef struct ck_device_opts {
 	char **items;               /* catalog <Item> strings (UTF-8); NULL =
 	                               the device itself; not owned */
 	size_t nitems;
+	int records;                /* RecordInfo: this many synthetic records
+	                               spread over the past day (0: none) */
+	int record_seconds;         /* each one's length (the media's) */
 	ck_camera *camera;          /* media dialogs (INVITE...), or NULL: 488;
 	                               not owned */
 	ck_device_cb on_record;

@@ -385,3 +385,31 @@ print(t)'
 	grep -q "^video $mp RTP/AVP 96 98 97|recvonly,rtpmap:96 PS/90000" "$T/inv"
 	grep -q '|IN IP4 127.0.0.1|34020000001310000007:0200[0-9]\{6\},34020000002000000001:0$' "$T/inv"
 }
+
+@test "the camera's --records: gb-catalog finds them by time (RecordInfo), gb-invite plays one back byte for byte" {
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$D/v.264" --records 5 --catalog-chunk 2 >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	now=$(date +%s)
+	t() { date -d "@$1" +%Y-%m-%dT%H:%M:%S; }
+	run --separate-stderr timeout 20 gb-catalog --query RecordInfo -c 34020000001310000001 \
+		--start "$(t $((now - 90000)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
+	assert_status 0
+	[ "${#lines[@]}" -eq 5 ]
+	assert_json_eq "${lines[0]}" .item.device_id 34020000001310000001
+	assert_json_eq "${lines[0]}" .sum_num 5
+	# only the recordings that overlap the range: the last three of the day
+	run --separate-stderr timeout 20 gb-catalog --query RecordInfo \
+		--start "$(t $((now - 86400 + 2 * 17280 - 10)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
+	assert_status 0
+	[ "${#lines[@]}" -eq 3 ]
+	s=$(jq -r .item.start_time <<<"${lines[0]}")
+	e=$(jq -r .item.end_time <<<"${lines[0]}")
+	timeout 30 gb-invite --playback --start "$s" --end "$e" --events "$T/ev" \
+		"sip:$DEV_ID@127.0.0.1:$dport" >"$T/out.rtp" 2>"$T/err" || { cat "$T/err"; return 1; }
+	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
+	assert_json_eq "$(grep media_status "$T/ev")" .notify_type 121
+}
