@@ -189,14 +189,16 @@ session(struct run *r)
 		}
 	}
 	/* what the device sent before it said it was done is still ours: UDP
-	 * datagrams can trail the MESSAGE or BYE that ended the session */
-	if (rc == 0 && strcmp(why, "max bytes") != 0 && strcmp(why, "signal") != 0) {
+	 * datagrams can trail the MESSAGE or BYE that ended the session
+	 * (bounded: a device that keeps sending does not hold us) */
+	if (rc == 0 && (!bye || strcmp(why, "media status 121") == 0)) {
 		uint64_t seen;
+		int64_t until = ck_clock_now_ms() + 1000;
 		do {
 			seen = ck_mediarx_stats_of(r->mx)->packets;
 			if (ck_mediarx_poll(r->mx, 100, on_packet, r, &e) != 0)
 				break;
-		} while (ck_mediarx_stats_of(r->mx)->packets > seen);
+		} while (ck_mediarx_stats_of(r->mx)->packets > seen && ck_clock_now_ms() < until);
 	}
 	if (bye) {
 		int st = ck_invite_request(r->v, "BYE", NULL, NULL, 0,

@@ -413,3 +413,14 @@ print(t)'
 	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
 	assert_json_eq "$(grep media_status "$T/ev")" .notify_type 121
 }
+
+@test "loop: --duration 2s on a live stream hangs up after about 2 s of real-time media" {
+	loop_start --duration 2s --transport tcp-passive
+	rc=0; wait "$GI" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/err"; return 1; }
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .reason duration
+	# paced by the camera: about 50 frames at 25 fps, not a burst
+	n=$(rtp-ps-demux <"$T/out.rtp" 2>/dev/null | ffprobe -v error -count_frames \
+		-show_entries stream=nb_read_frames -of csv=p=0 -)
+	[ "$n" -ge 10 ] && [ "$n" -le 80 ] || { echo "frames: $n"; return 1; }
+}
