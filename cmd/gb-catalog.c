@@ -239,7 +239,7 @@ collect(struct run *r)
 		if (r->responses > before)
 			deadline = ck_clock_now_ms() + r->o->timeout_ms;
 		if (done && r->nkeys == 0 && list_type(r->o->query)) {
-			ck_log_info("the %s is empty", r->o->query);
+			ck_log_warn("the %s is empty", r->o->query);   /* exit 1 alone is mute */
 			return CK_EMPTY;
 		}
 		if (done)
