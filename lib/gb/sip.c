@@ -63,6 +63,7 @@ struct tx {
 	ck_sip_peer peer;
 	int64_t start, next, end;
 	int interval, provisional;
+	int invite;                /* no retransmission after a 1xx (17.1.1.2) */
 	int async;                 /* started by ck_sip_tx_start */
 	int done;
 	osip_message_t *resp;      /* final response, when done and no error */
@@ -877,7 +878,9 @@ tx_timers(ck_sip *s)
 			tx_finish(t, CK_TEMPFAIL, m);
 			continue;
 		}
-		if (t->peer.transport == CK_SIP_UDP && now >= t->next) {
+		if (t->invite && t->provisional)
+			t->next = t->end;
+		if (t->peer.transport == CK_SIP_UDP && now >= t->next && t->next < t->end) {
 			ck_log_info("retransmitting request (%d ms)", t->interval);
 			if (send_bytes(s, &t->peer, t->data, t->len, &e) < 0) {
 				t->done = 1;
@@ -931,6 +934,7 @@ tx_start(ck_sip *s, const ck_sip_peer *p, osip_message_t *req, int64_t deadline,
 	t = &s->txs[s->ntxs];
 	memset(t, 0, sizeof *t);
 	snprintf(t->branch, sizeof t->branch, "%s", top_branch(req));
+	t->invite = MSG_IS_INVITE(req);
 	osip_message_free(req);
 	/* osip_free and free are the same allocator unless libosip2 was built
 	 * with its own; copy to keep one owner */
@@ -1026,11 +1030,9 @@ dispatch(ck_sip *s, const char *buf, size_t len, const ck_sip_peer *p)
 		osip_message_free(m);
 		return;
 	}
-	if (MSG_IS_ACK(m)) {
-		osip_message_free(m);
-		return;
-	}
-	if (p->transport == CK_SIP_UDP) {
+	/* ACKs surface (a media dialog starts with one) but are never answered
+	 * (ck_sip_send_response ignores them) nor cached */
+	if (p->transport == CK_SIP_UDP && !MSG_IS_ACK(m)) {
 		char k[160];
 		struct cache_ent *c;
 		cache_key(m, p, k, sizeof k);
@@ -1449,8 +1451,13 @@ ck_sip_send_response(ck_sip *s, const ck_sip_req *rq, osip_message_t *resp,
     ck_err *e)
 {
 	size_t l;
-	char *d = ck_sip_to_str(resp, &l, e);
+	char *d;
 	int rc;
+	if (MSG_IS_ACK(rq->msg)) {
+		osip_message_free(resp);
+		return 0;   /* an ACK gets no response (RFC 3261 17.2.1) */
+	}
+	d = ck_sip_to_str(resp, &l, e);
 	osip_message_free(resp);
 	if (d == NULL)
 		return -1;
