@@ -6,19 +6,25 @@ cat >"$items" <<'XML'
 <Item><DeviceID>34020000001310000002</DeviceID><Name>Gate 02</Name><Manufacturer>camkit</Manufacturer><Status>ON</Status></Item>
 <Item><DeviceID>34020000001310000003</DeviceID><Name>Yard 03</Name><Manufacturer>camkit</Manufacturer><Status>OFF</Status></Item>
 XML
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export GB_PASSWORD=demo-secret
-echo "\$ gb-catalog --await-register 127.0.0.1:$port | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
-echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --id 34020000001320000001 --catalog channels.xml &"
-gb-catalog --await-register "127.0.0.1:$port" --wait 10s >"$DEMO_TMP/catalog.out" &
+# port 0: the kernel picks a free port, gb-catalog -v says which
+gb-catalog -v --await-register 127.0.0.1:0 --wait 10s >"$DEMO_TMP/catalog.out" 2>"$DEMO_TMP/catalog.err" &
 cat_pid=$!
-for i in $(seq 100); do   # until the registrar listens
-	ss -Hlun "sport = :$port" 2>/dev/null | grep -q . && break
+trap 'kill "$cat_pid" 2>/dev/null || true' EXIT
+port=
+for i in $(seq 200); do   # until the registrar listens
+	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$DEMO_TMP/catalog.err" | head -n 1)
+	[ -n "$port" ] && break
 	sleep 0.05
 done
-timeout 15 gb-register --server "34020000002000000001@127.0.0.1:$port" \
+echo "\$ gb-catalog -v --await-register 127.0.0.1:0 | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
+echo "* registrar listening on port $port"
+echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --id 34020000001320000001 --catalog channels.xml &"
+# no `timeout` wrapper here: killing it would leave gb-register running
+gb-register --server "34020000002000000001@127.0.0.1:$port" \
 	--id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
 dev_pid=$!
+trap 'kill "$cat_pid" 2>/dev/null || true; kill -KILL "$dev_pid" 2>/dev/null || true' EXIT
 wait "$cat_pid"
 if command -v jq >/dev/null; then
 	jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' "$DEMO_TMP/catalog.out"
@@ -27,4 +33,4 @@ else
 fi
 # the platform is gone, so skip the device's unregister attempt
 kill -KILL "$dev_pid" 2>/dev/null || true
-wait "$dev_pid" 2>/dev/null || true
+{ wait "$dev_pid"; } 2>/dev/null || true
