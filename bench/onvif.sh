@@ -10,7 +10,14 @@
 # Each command runs RUNS times (default 5); the median wall time and the
 # largest peak RSS (GNU time %M) are reported, then the ratios npm/camkit.
 # Goal: camkit >= 20x faster and <= 1/10 of the memory.
-# Environment: BUILD (build), RUNS (5), PROFILE (generic: emulator profile).
+# Then the fleet: FLEET (1000) emulated cameras in one emulator process,
+# FLEET_SILENT (10%) of them silent, read once by onvif-time -j FLEET_JOBS
+# (128) and once by npm onvif with every request started together
+# (Promise.all), both with a FLEET_TIMEOUT (5s) per request. Goal: onvif-time
+# done within the timeout + 2 s and under 40 MiB RSS, >= 5x faster and
+# >= 10x less memory than npm onvif.
+# Environment: BUILD (build), RUNS (5), PROFILE (generic: emulator profile),
+# FLEET, FLEET_SILENT, FLEET_JOBS, FLEET_TIMEOUT (ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -71,4 +78,39 @@ echo "ratios (npm onvif / camkit; goal >= 20x faster, >= 10x less memory):"
 ratio time "${a[0]}" "${a[1]}" "${b[0]}" "${b[1]}"
 ratio media "${c[0]}" "${c[1]}" "${d[0]}" "${d[1]}"
 [ $have_ptz = 1 ] && ratio ptz-status "${p[0]}" "${p[1]}" "${q[0]}" "${q[1]}"
+
+# ---- the fleet ----
+FLEET=${FLEET:-1000}
+FLEET_SILENT=${FLEET_SILENT:-$((FLEET / 10))}
+FLEET_JOBS=${FLEET_JOBS:-128}
+FLEET_TIMEOUT=${FLEET_TIMEOUT:-5000}
+ulimit -n "$(( FLEET * 4 + 256 ))" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+python3 tests/tools/onvif-emu --devices "$FLEET" --silent "$FLEET_SILENT" \
+    --port-file "$T/fleet.port" --devices-file "$T/fleet" --user admin \
+    --password secret --auth either 2>"$T/fleet.err" &
+FLEET_PID=$!
+for _ in $(seq 1200); do [ -s "$T/fleet.port" ] && break; sleep 0.05; done
+[ -s "$T/fleet" ] || { echo "the fleet emulator did not start" >&2; cat "$T/fleet.err" >&2; exit 1; }
+cut -d' ' -f1 "$T/fleet" >"$T/targets"
+# fleet NAME CMD...: one run with the targets on stdin; WALL_MS, RSS_KB, and
+# the record counts.
+fleet() {
+	local name=$1 s e; shift
+	s=$(date +%s%N)
+	/usr/bin/time -f %M -o "$T/rss" "$@" <"$T/targets" >"$T/out" 2>"$T/err" || true
+	e=$(date +%s%N)
+	WALL_MS=$(( (e - s) / 1000000 ))
+	RSS_KB=$(tail -n 1 "$T/rss")
+	printf '%-28s %9.1f s  %8d KiB  %5d answered %5d failed\n' "$name" \
+	    "$(echo "$WALL_MS / 1000" | bc -l)" "$RSS_KB" \
+	    "$(grep -c '"utc"' "$T/out" || true)" "$(grep -c '"error"' "$T/out" || true)"
+}
+echo "fleet: $FLEET cameras, $FLEET_SILENT silent, timeout ${FLEET_TIMEOUT} ms"
+fleet "onvif-time -j $FLEET_JOBS" "$B/onvif-time" -j "$FLEET_JOBS" -t "${FLEET_TIMEOUT}ms"; f=($WALL_MS $RSS_KB)
+fleet "npm onvif Promise.all" node tests/tools/npm/onvif-time-fleet.js "$FLEET_TIMEOUT"; g=($WALL_MS $RSS_KB)
+kill "$FLEET_PID" 2>/dev/null
+echo "fleet ratio (npm onvif / camkit; goal >= 5x faster, >= 10x less memory;"
+echo "  onvif-time within the timeout + 2 s: $( [ "${f[0]}" -le $(( FLEET_TIMEOUT + 2000 )) ] && echo yes || echo NO),"
+echo "  under 40 MiB: $( [ "${f[1]}" -le 40960 ] && echo yes || echo NO)):"
+ratio fleet "${f[0]}" "${f[1]}" "${g[0]}" "${g[1]}"
 exit 0

@@ -1,6 +1,5 @@
 /* gb-catalog: query a GB/T 28181 device (Catalog, DeviceInfo, DeviceStatus,
  * RecordInfo, PresetQuery, ConfigDownload) as its platform. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,49 +17,21 @@
 #include "gb/manscdp.h"
 #include "net/net.h"
 #include "base/opt.h"
+#include "cli/gbopts.h"
+#include "cli/opts.h"
 #include "cli/tool.h"
 
 #define MAX_ITEMS 100000
 
 static const char usage[] =
 "Usage: gb-catalog [options] sip:ID@HOST[:PORT]\n"
-"       gb-catalog --await-register [ADDR]:PORT [options]\n"
+"       gb-catalog --await-register [ADDR]:PORT [options]";
+
+static const char about[] =
 "Queries a GB/T 28181 device as its platform and prints one NDJSON record\n"
-"per item (Catalog channels, records, presets) or per response.\n"
-"\n"
-"  -q, --query TYPE      Catalog (default), DeviceInfo, DeviceStatus,\n"
-"                        RecordInfo, PresetQuery, ConfigDownload\n"
-"  -w, --await-register [ADDR]:PORT  act as the registrar, wait for the\n"
-"                        device to register (or keep alive), then query it\n"
-"                        over the same transport and source address\n"
-"  -i, --device-id ID    the device to wait for (default: the first)\n"
-"  -c, --channel ID      DeviceID in the query (default: the device's ID)\n"
-"  -f, --from ID@DOMAIN  our platform ID (default 34020000002000000001@\n"
-"                        3402000000)\n"
-"  -d, --domain DOMAIN   registrar realm (default: the --from domain)\n"
-"      --password-file F registrar password (else GB_PASSWORD or the\n"
-"                        credentials file)\n"
-"      --passwords FILE  per-device passwords, 'ID PASSWORD' lines\n"
-"      --allow LIST      device IDs allowed to register ('PREFIX*' works)\n"
-"      --sha256          challenge with SHA-256 instead of MD5\n"
-"  -p, --local-port N    local SIP port for a direct query (default: any)\n"
-"  -t, --tcp             direct query over TCP\n"
-"      --start TIME      RecordInfo start, yyyy-MM-ddTHH:mm:ss\n"
-"      --end TIME        RecordInfo end\n"
-"      --type TYPE       RecordInfo type: all (default), time, alarm, manual\n"
-"      --address TEXT    RecordInfo Address (sent as GB2312)\n"
-"      --config LIST     ConfigDownload types (default BasicParam), e.g.\n"
-"                        BasicParam,VideoParamOpt\n"
-"      --sn N            SN of the query (default: random)\n"
-"  -T, --timeout DUR     give up when no response came for DUR (default 5s)\n"
-"  -W, --wait DUR        wait this long for the registration (default 60s)\n"
-"  -x, --xml             print the response bodies (converted to UTF-8)\n"
-"      --charset CS      read bodies as CS (default: as declared; GB18030\n"
-"                        when undeclared and not UTF-8)\n"
-"  -v, --verbose         -v events, -vv SIP trace\n"
-"  -h, --help            show this help\n"
-"  -V, --version         show the version\n"
-"\n"
+"per item (Catalog channels, records, presets) or per response.\n";
+
+static const char footer[] =
 "Exit: 0 ok, 1 empty answer, 64 usage, 65 malformed response, 66 password\n"
 "file missing, 68 unknown host, 69 unreachable, 75 timeout (partial result\n"
 "printed), 76 SIP error status, 77 refused (401/403), 78 no password.\n";
@@ -69,10 +40,10 @@ static const char *const types[] = { "Catalog", "DeviceInfo", "DeviceStatus",
     "RecordInfo", "PresetQuery", "ConfigDownload" };
 
 struct opts {
+	ck_gbopts gb;
 	ck_query_opts g;
 	const char *query, *channel, *start, *end, *rtype, *config, *charset;
 	const char *address;
-	const char *password_file;
 	long long sn, timeout_ms;
 	int xml;
 };
@@ -284,21 +255,10 @@ collect(struct run *r)
 	return CK_TEMPFAIL;
 }
 
-static unsigned long
-pick_sn(long long sn)
-{
-	struct timespec ts;
-
-	if (sn >= 0)
-		return (unsigned long)sn;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return 1 + (unsigned long)((ts.tv_nsec / 1000 ^ getpid()) % 999999);
-}
-
 static int
 run_query(const struct opts *o)
 {
-	struct run r = { .o = o, .sumnum = -1, .sn = pick_sn(o->sn) };
+	struct run r = { .o = o, .sumnum = -1, .sn = ck_gbopts_sn(o->sn) };
 	char *body, reason[128];
 	size_t len;
 	int status, rc;
@@ -383,119 +343,87 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 	return 0;
 }
 
-static int
-parse_opts(int argc, char **argv, struct opts *o)
-{
-	enum { O_PWFILE = 256, O_PASSWORDS, O_ALLOW, O_SHA256, O_START, O_END,
-	    O_TYPE, O_CONFIG, O_SN, O_CHARSET, O_ADDRESS };
-	static const struct option lo[] = {
-		{ "query", required_argument, NULL, 'q' },
-		{ "await-register", required_argument, NULL, 'w' },
-		{ "device-id", required_argument, NULL, 'i' },
-		{ "channel", required_argument, NULL, 'c' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "password-file", required_argument, NULL, O_PWFILE },
-		{ "passwords", required_argument, NULL, O_PASSWORDS },
-		{ "allow", required_argument, NULL, O_ALLOW },
-		{ "sha256", no_argument, NULL, O_SHA256 },
-		{ "local-port", required_argument, NULL, 'p' },
-		{ "tcp", no_argument, NULL, 't' },
-		{ "start", required_argument, NULL, O_START },
-		{ "end", required_argument, NULL, O_END },
-		{ "type", required_argument, NULL, O_TYPE },
-		{ "address", required_argument, NULL, O_ADDRESS },
-		{ "config", required_argument, NULL, O_CONFIG },
-		{ "sn", required_argument, NULL, O_SN },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "wait", required_argument, NULL, 'W' },
-		{ "xml", no_argument, NULL, 'x' },
-		{ "charset", required_argument, NULL, O_CHARSET },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	long long v;
-	ck_err e;
-	int c;
+enum { O_QUERY = CK_OPTS_TOOL, O_START, O_END, O_TYPE, O_CONFIG, O_SN,
+    O_CHARSET, O_ADDRESS };
 
-	while ((c = getopt_long(argc, argv, "q:w:i:c:f:d:p:tT:W:xvhV", lo,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'q': o->query = optarg; break;
-		case 'w': o->g.listen = optarg; break;
-		case 'i': o->g.device_id = optarg; break;
-		case 'c': o->channel = optarg; break;
-		case 'f': o->g.from = optarg; break;
-		case 'd': o->g.domain = optarg; break;
-		case O_PWFILE: o->password_file = optarg; break;
-		case O_PASSWORDS: o->g.passwords_file = optarg; break;
-		case O_ALLOW: o->g.allow = optarg; break;
-		case O_SHA256: o->g.sha256 = 1; break;
-		case 'p':
-			if (ck_opt_parse_int(optarg, 0, 65535, &v, &e) < 0)
-				return ck_tool_usage_err("--local-port: %s", e.msg);
-			o->g.local_port = (int)v;
-			break;
-		case 't': o->g.tcp = 1; break;
-		case O_START: o->start = optarg; break;
-		case O_END: o->end = optarg; break;
-		case O_TYPE: o->rtype = optarg; break;
-		case O_ADDRESS: o->address = optarg; break;
-		case O_CONFIG: o->config = optarg; break;
-		case O_SN:
-			if (ck_opt_parse_int(optarg, 0, 4294967295LL, &o->sn, &e) < 0)
-				return ck_tool_usage_err("--sn: %s", e.msg);
-			break;
-		case 'T':
-		case 'W':
-			if (ck_opt_parse_duration(optarg, &v, &e) < 0)
-				return ck_tool_usage_err("%s: %s", c == 'T' ? "--timeout" :
-				    "--wait", e.msg);
-			if (c == 'T')
-				o->timeout_ms = v;
-			else
-				o->g.wait_ms = v;
-			break;
-		case 'x': o->xml = 1; break;
-		case O_CHARSET: o->charset = optarg; break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage, stdout); return -1;
-		case 'V': ck_tool_version(); return -1;
-		default: return ck_tool_usage_err("unknown or incomplete option");
-		}
+static const ck_opts_opt tool_opts[] = {
+	{ "query", O_QUERY, CK_OPTS_ARG, "TYPE", "Catalog (default), DeviceInfo, DeviceStatus,\n"
+	    "RecordInfo, PresetQuery, ConfigDownload" },
+	{ "channel", 'c', CK_OPTS_ARG, "ID", "DeviceID in the query (default: the device's ID)" },
+	{ "start", O_START, CK_OPTS_ARG, "TIME", "RecordInfo start, yyyy-MM-ddTHH:mm:ss" },
+	{ "end", O_END, CK_OPTS_ARG, "TIME", "RecordInfo end" },
+	{ "type", O_TYPE, CK_OPTS_ARG, "TYPE", "RecordInfo type: all (default), time, alarm, manual" },
+	{ "address", O_ADDRESS, CK_OPTS_ARG, "TEXT", "RecordInfo Address (sent as GB2312)" },
+	{ "config", O_CONFIG, CK_OPTS_ARG, "LIST", "ConfigDownload types (default BasicParam), e.g.\n"
+	    "BasicParam,VideoParamOpt" },
+	{ "sn", O_SN, CK_OPTS_ARG, "N", "SN of the query (default: random)" },
+	{ "xml", 'x', CK_OPTS_NOARG, NULL, "print the response bodies (converted to UTF-8)" },
+	{ "charset", O_CHARSET, CK_OPTS_ARG, "CS", "read bodies as CS (default: as declared; GB18030\n"
+	    "when undeclared and not UTF-8)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+tool_opt(void *ctx, int key, const char *arg, ck_err *e)
+{
+	struct opts *o = ctx;
+	switch (key) {
+	case O_QUERY: o->query = arg; return 0;
+	case 'c': o->channel = arg; return 0;
+	case O_START: o->start = arg; return 0;
+	case O_END: o->end = arg; return 0;
+	case O_TYPE: o->rtype = arg; return 0;
+	case O_ADDRESS: o->address = arg; return 0;
+	case O_CONFIG: o->config = arg; return 0;
+	case O_SN:
+		return ck_opt_parse_int(arg, 0, 4294967295LL, &o->sn, e) < 0 ?
+		    ck_err_wrap(e, "--sn") : 0;
+	case 'x': o->xml = 1; return 0;
+	case O_CHARSET: o->charset = arg; return 0;
 	}
-	if (validate(o, argc - optind, argv + optind, &e) < 0)
-		return ck_tool_usage_err("%s", e.msg);
-	return 0;
+	return ck_err_set(e, CK_USAGE, "bad option");
+}
+
+/* Parses and checks argv into o. Returns 1 to go on, else 0 with *status. */
+static int
+parse_opts(int argc, char **argv, struct opts *o, int *status)
+{
+	ck_gbopts_platform(&o->gb, "with --await-register: the device to wait for\n"
+	    "(default: the first)", "give up when no response came for DUR (default 5s)");
+	ck_opts_block blocks[] = {
+		{ NULL, tool_opts, tool_opt, o },
+		ck_gbopts_block(&o->gb, "GB/T 28181"),
+	};
+	ck_opts_tool t = { usage, about, footer, blocks, 2 };
+	ck_err e;
+	int first;
+	if (!ck_opts_parse(&t, argc, argv, &first, status))
+		return 0;
+	ck_gbopts_query(&o->gb, NULL, &o->g);
+	o->g.device_id = o->gb.device_id;
+	o->timeout_ms = o->gb.timeout_ms;
+	if (validate(o, argc - first, argv + first, &e) < 0) {
+		*status = ck_tool_usage_err("%s", e.msg);
+		return 0;
+	}
+	return 1;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .query = "Catalog", .sn = -1, .timeout_ms = 5000,
-	    .g = { .wait_ms = 60000 } };
+	struct opts o = { .query = "Catalog", .sn = -1 };
 	ck_cred cred;
 	ck_err e;
 	int rc;
 
 	ck_log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = parse_opts(argc, argv, &o)) != 0)
-		return rc < 0 ? ck_tool_finish(0) : rc;
-	if (o.g.listen) {
-		if (ck_cred_load(&cred, "GB", NULL, o.password_file, NULL, &e) < 0)
-			return ck_tool_fail(&e);
-		if (!cred.have_pass && !o.g.passwords_file) {
-			ck_log_warn("no password: give --passwords FILE, --password-file, "
-			    "or GB_PASSWORD");
-			return CK_CONFIG;
-		}
-		o.g.password = cred.have_pass ? cred.pass : NULL;
-	}
+	if (!parse_opts(argc, argv, &o, &rc))
+		return rc;
+	if (ck_gbopts_registrar_password(&o.gb, &cred, &o.g, &e) < 0)
+		return ck_tool_fail(&e);
 	rc = run_query(&o);
-	if (o.g.listen)
-		ck_cred_wipe(&cred);
+	ck_cred_wipe(&cred);
 	return ck_tool_finish(rc);
 }

@@ -1,6 +1,5 @@
 /* gb-ptzcmd: encode, decode (and send) GB/T 28181 PTZCmd instructions. */
 #include <ctype.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +17,17 @@
 #include "net/net.h"
 #include "base/opt.h"
 #include "gb/ptzcmd.h"
+#include "cli/gbopts.h"
+#include "cli/opts.h"
 #include "cli/tool.h"
 
 static const char usage[] =
 "Usage: gb-ptzcmd [options] COMMAND [ARG...]\n"
 "       gb-ptzcmd --send sip:ID@HOST[:PORT] [options] COMMAND [ARG...]\n"
 "       gb-ptzcmd --await-register [ADDR]:PORT [options] COMMAND [ARG...]\n"
-"       gb-ptzcmd --decode [HEX...]\n"
+"       gb-ptzcmd --decode [HEX...]";
+
+static const char about[] =
 "Encodes a GB/T 28181 PTZCmd (16 hex digits), or decodes them to NDJSON\n"
 "(HEX arguments, or one per line on stdin).\n"
 "\n"
@@ -37,30 +40,9 @@ static const char usage[] =
 "  scan-speed GROUP SPEED; aux-on|aux-off N;\n"
 "  with --xml or --send also: home-position PRESET [SECONDS],\n"
 "  home-position-off, guard, unguard.\n"
-"Speeds are 0-255 (default 128), zoom 0-15 (default 8).\n"
-"\n"
-"  -a, --address N       device address 0-4095 (default 1)\n"
-"  -x, --xml             print the MANSCDP DeviceControl body instead\n"
-"  -d, --device-id ID    DeviceID in the body\n"
-"      --sn N            SN of the body (default: random)\n"
-"  -D, --decode          decode HEX arguments or stdin lines\n"
-"  -s, --send URI        send the DeviceControl MESSAGE to sip:ID@HOST[:PORT]\n"
-"                        and wait for its 200\n"
-"  -w, --await-register [ADDR]:PORT  act as the registrar, wait for a\n"
-"                        device to register, send it the MESSAGE over the\n"
-"                        same transport and source address\n"
-"  -f, --from ID@DOMAIN  our platform ID (default 34020000002000000001@\n"
-"                        3402000000)\n"
-"  -p, --local-port N    local SIP port with --send (default: any)\n"
-"  -t, --tcp             --send over TCP\n"
-"  -T, --timeout DUR     wait this long for the 200 (default 5s)\n"
-"  -W, --wait DUR        wait this long for the registration (default 60s)\n"
-"      --domain DOMAIN   registrar realm (default: the --from domain)\n"
-"      --password-file F registrar password (else GB_PASSWORD)\n"
-"  -v, --verbose         -v events, -vv wire trace\n"
-"  -h, --help            show this help\n"
-"  -V, --version         show the version\n"
-"\n"
+"Speeds are 0-255 (default 128), zoom 0-15 (default 8).\n";
+
+static const char footer[] =
 "Exit: 0 ok, 64 usage, 65 malformed PTZCmd, 69 unreachable, 74 I/O error,\n"
 "75 timeout, 76 SIP error status, 77 refused (401/403), 78 no password.\n";
 
@@ -68,7 +50,8 @@ struct opts {
 	long long address;
 	int xml, decode;
 	const char *device_id;
-	const char *password_file;
+	const char *send;          /* --send URI */
+	ck_gbopts gb;
 	ck_query_opts g;
 	long long sn, timeout_ms;
 	int nargs;
@@ -144,17 +127,6 @@ build(const struct opts *o, char hex[17], ck_err *e)
 	return ck_ptzcmd_encode_hex(&c, hex, e);
 }
 
-static unsigned long
-default_sn(const struct opts *o)
-{
-	struct timespec ts;
-
-	if (o->sn >= 0)
-		return (unsigned long)o->sn;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return 1 + (unsigned long)((ts.tv_nsec / 1000 ^ getpid()) % 999999);
-}
-
 static int
 do_encode(const struct opts *o)
 {
@@ -170,7 +142,7 @@ do_encode(const struct opts *o)
 		printf("%s\n", hex);
 		return 0;
 	}
-	if (!(body = control_body(o, o->device_id, default_sn(o), hex, &len, &e)))
+	if (!(body = control_body(o, o->device_id, ck_gbopts_sn(o->sn), hex, &len, &e)))
 		return e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
 	fwrite(body, 1, len, stdout);
 	free(body);
@@ -207,7 +179,7 @@ static int
 do_send(const struct opts *o)
 {
 	char hex[17], reason[128], *body = NULL;
-	unsigned long sn = default_sn(o);
+	unsigned long sn = ck_gbopts_sn(o->sn);
 	ck_json *j = NULL;
 	const char *id;
 	int status, rc;
@@ -308,77 +280,56 @@ do_decode(const struct opts *o)
 	return rc;
 }
 
-static int
-parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option lo[] = {
-		{ "address", required_argument, NULL, 'a' },
-		{ "xml", no_argument, NULL, 'x' },
-		{ "device-id", required_argument, NULL, 'd' },
-		{ "sn", required_argument, NULL, 'S' },
-		{ "decode", no_argument, NULL, 'D' },
-		{ "send", required_argument, NULL, 's' },
-		{ "await-register", required_argument, NULL, 'w' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "local-port", required_argument, NULL, 'p' },
-		{ "tcp", no_argument, NULL, 't' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "wait", required_argument, NULL, 'W' },
-		{ "domain", required_argument, NULL, 'M' },
-		{ "password-file", required_argument, NULL, 'P' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	ck_err e;
-	long long v;
-	int c;
+enum { O_ADDRESS = CK_OPTS_TOOL, O_SN, O_DECODE, O_SEND };
 
-	while ((c = getopt_long(argc, argv, "a:xd:Ds:w:f:p:tT:W:vhV", lo,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (ck_opt_parse_int(optarg, 0, 4095, &o->address, &e) < 0)
-				return ck_tool_usage_err("--address: %s", e.msg);
-			break;
-		case 'x': o->xml = 1; break;
-		case 'd': o->device_id = optarg; break;
-		case 'S':
-			if (ck_opt_parse_int(optarg, 0, 4294967295LL, &o->sn, &e) < 0)
-				return ck_tool_usage_err("--sn: %s", e.msg);
-			break;
-		case 'D': o->decode = 1; break;
-		case 's': o->g.target = optarg; break;
-		case 'w': o->g.listen = optarg; break;
-		case 'f': o->g.from = optarg; break;
-		case 'p':
-			if (ck_opt_parse_int(optarg, 0, 65535, &v, &e) < 0)
-				return ck_tool_usage_err("--local-port: %s", e.msg);
-			o->g.local_port = (int)v;
-			break;
-		case 't': o->g.tcp = 1; break;
-		case 'T':
-		case 'W':
-			if (ck_opt_parse_duration(optarg, &v, &e) < 0)
-				return ck_tool_usage_err("%s: %s", c == 'T' ? "--timeout" :
-				    "--wait", e.msg);
-			if (c == 'T')
-				o->timeout_ms = v;
-			else
-				o->g.wait_ms = v;
-			break;
-		case 'M': o->g.domain = optarg; break;
-		case 'P': o->password_file = optarg; break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage, stdout); return -1;
-		case 'V': ck_tool_version(); return -1;
-		default: return ck_tool_usage_err("unknown option");
-		}
+static const ck_opts_opt tool_opts[] = {
+	{ "send", O_SEND, CK_OPTS_ARG, "URI", "send the DeviceControl MESSAGE to\n"
+	    "sip:ID@HOST[:PORT] and wait for its 200" },
+	{ "xml", 'x', CK_OPTS_NOARG, NULL, "print the MANSCDP DeviceControl body instead" },
+	{ "decode", O_DECODE, CK_OPTS_NOARG, NULL, "decode HEX arguments or stdin lines" },
+	{ "address", O_ADDRESS, CK_OPTS_ARG, "N", "device address 0-4095 (default 1)" },
+	{ "sn", O_SN, CK_OPTS_ARG, "N", "SN of the body (default: random)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+tool_opt(void *ctx, int key, const char *arg, ck_err *e)
+{
+	struct opts *o = ctx;
+	switch (key) {
+	case O_ADDRESS:
+		return ck_opt_parse_int(arg, 0, 4095, &o->address, e) < 0 ?
+		    ck_err_wrap(e, "--address") : 0;
+	case O_SN:
+		return ck_opt_parse_int(arg, 0, 4294967295LL, &o->sn, e) < 0 ?
+		    ck_err_wrap(e, "--sn") : 0;
+	case 'x': o->xml = 1; return 0;
+	case O_DECODE: o->decode = 1; return 0;
+	case O_SEND: o->send = arg; return 0;
 	}
-	o->args = argv + optind;
-	o->nargs = argc - optind;
-	return 0;
+	return ck_err_set(e, CK_USAGE, "bad option");
+}
+
+/* Parses argv into o. Returns 1 to go on, else 0 with *status set. */
+static int
+parse_opts(int argc, char **argv, struct opts *o, int *status)
+{
+	ck_gbopts_platform(&o->gb, "DeviceID in the body (default: the device's)",
+	    "wait this long for the 200 (default 5s)");
+	ck_opts_block blocks[] = {
+		{ NULL, tool_opts, tool_opt, o },
+		ck_gbopts_block(&o->gb, "GB/T 28181"),
+	};
+	ck_opts_tool t = { usage, about, footer, blocks, 2 };
+	int first;
+	if (!ck_opts_parse(&t, argc, argv, &first, status))
+		return 0;
+	o->device_id = o->gb.device_id;
+	o->timeout_ms = o->gb.timeout_ms;
+	ck_gbopts_query(&o->gb, o->send, &o->g);
+	o->args = argv + first;
+	o->nargs = argc - first;
+	return 1;
 }
 
 static int
@@ -422,33 +373,24 @@ validate(const struct opts *o, ck_err *e)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .address = 1, .sn = -1, .timeout_ms = 5000,
-	    .g = { .wait_ms = 60000 } };
+	struct opts o = { .address = 1, .sn = -1 };
 	ck_cred cred;
 	ck_err e;
 	int rc;
 
 	ck_log_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = parse_opts(argc, argv, &o)) != 0)
-		return rc < 0 ? ck_tool_finish(0) : rc;
+	if (!parse_opts(argc, argv, &o, &rc))
+		return rc;
 	if (validate(&o, &e) < 0)
 		return ck_tool_usage_err("%s", e.msg);
 	if (o.decode)
 		return ck_tool_finish(do_decode(&o));
 	if (!o.g.target && !o.g.listen)
 		return ck_tool_finish(do_encode(&o));
-	if (o.g.listen) {
-		if (ck_cred_load(&cred, "GB", NULL, o.password_file, NULL, &e) < 0)
-			return ck_tool_fail(&e);
-		if (!cred.have_pass) {
-			ck_log_warn("no password: give --password-file or GB_PASSWORD");
-			return CK_CONFIG;
-		}
-		o.g.password = cred.pass;
-	}
+	if (ck_gbopts_registrar_password(&o.gb, &cred, &o.g, &e) < 0)
+		return ck_tool_fail(&e);
 	rc = do_send(&o);
-	if (o.g.listen)
-		ck_cred_wipe(&cred);
+	ck_cred_wipe(&cred);
 	return ck_tool_finish(rc);
 }

@@ -1,6 +1,5 @@
 /* onvif-call: post any SOAP body to a device service, print the answer. */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +9,15 @@
 #include "base/log.h"
 #include "onvif/onvif.h"
 #include "onvif/soap.h"
+#include "cli/onvifopts.h"
+#include "cli/opts.h"
 #include "cli/tool.h"
 #include "codec/xml.h"
 
 #define MAX_BODY (1u << 20)
 
-static const char usage[] =
-    "Usage: onvif-call [options] SERVICE|URL [BODY]\n"
+static const char usage[] = "Usage: onvif-call [options] SERVICE|URL [BODY]";
+static const char about[] =
     "Wraps BODY (XML; read from stdin when absent) in a SOAP 1.2 envelope,\n"
     "authenticates, posts it, and prints the response Body's content as XML\n"
     "(each element with the namespace declarations it needs). SERVICE is a\n"
@@ -24,18 +25,25 @@ static const char usage[] =
     "media2, ptz, events, imaging, analytics, deviceio, recording, search,\n"
     "replay) or a namespace URI; URL is a service endpoint used as is.\n"
     "SOAP Faults go to stderr (code, subcodes, reason): exit 76, or 77 when\n"
-    "the device refuses the credentials.\n"
-    "\n"
-    "Options:\n"
-    "  -d, --device TARGET     the device (URL or host[:port]); needed with\n"
-    "                          SERVICE, else the URL's device is assumed\n"
-    "      --envelope          print the whole response envelope\n"
-    CK_ONVIF_HELP
-    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
-    "  -h, --help              show this help\n"
-    "  -V, --version           show the version\n";
+    "the device refuses the credentials.\n";
+static const char footer[] =
+    "Exit: 0 ok, 64 usage, 65 malformed BODY or reply, 68 unknown host,\n"
+    "69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
 
-enum { OPT_ENVELOPE = 0x2001 };
+enum { OPT_ENVELOPE = CK_OPTS_TOOL };
+
+static const ck_opts_opt call_opts[] = {
+	{ "device", 'd', CK_OPTS_ARG, "TARGET", "the device (URL or host[:port]); needed with\n"
+	    "SERVICE, else the URL's device is assumed" },
+	{ "envelope", OPT_ENVELOPE, CK_OPTS_NOARG, NULL, "print the whole response envelope" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+struct args {
+	ck_onvif_opts o;
+	const char *device;
+	int envelope;
+};
 
 /* Reads all of stdin (bounded). Returns a malloc'd string or NULL. */
 static char *
@@ -223,59 +231,51 @@ call(const ck_onvif_opts *o, const ck_cred *cred, const char *device,
 	return rc;
 }
 
+static int
+call_opt(void *ctx, int key, const char *arg, ck_err *e)
+{
+	struct args *a = ctx;
+
+	if (key == 'd')
+		a->device = arg;
+	else
+		a->envelope = 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		CK_ONVIF_LONGOPTS,
-		{ "device", required_argument, NULL, 'd' },
-		{ "envelope", no_argument, NULL, OPT_ENVELOPE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	static ck_onvif_opts o;
+	static struct args a;
 	static ck_cred cred;
-	const char *device = NULL, *svc;
+	ck_opts_block blocks[2];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
+	const char *device, *svc;
 	char *body = NULL;
 	ck_onvif_target tg;
 	ck_err e = { 0, "" };
-	int c, r, envelope = 0, rc, is_url;
+	int arg0, rc, is_url;
 
 	ck_log_init(argv[0]);
-	ck_onvif_opts_init(&o);
-	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "d:vhV", lo, NULL)) != -1) {
-		if ((r = ck_onvif_getopt(c, optarg, &o)) != 0) {
-			if (r < 0)
-				return CK_USAGE;
-			continue;
-		}
-		switch (c) {
-		case 'd': device = optarg; break;
-		case OPT_ENVELOPE: envelope = 1; break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
-		case 'V': return ck_tool_finish(ck_tool_version());
-		default: return ck_tool_usage_err("unknown option");
-		}
-	}
-	if (argc - optind < 1 || argc - optind > 2)
+	blocks[0] = (ck_opts_block){ NULL, call_opts, call_opt, &a };
+	blocks[1] = ck_onvifopts_block(&a.o);
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+		return rc;
+	if (argc - arg0 < 1 || argc - arg0 > 2)
 		return ck_tool_usage_err("want SERVICE or URL, and at most one BODY");
-	svc = argv[optind];
+	svc = argv[arg0];
 	is_url = is_endpoint(svc);
 	if (!is_url && ck_onvif_service_ns(svc) == NULL)
 		return ck_tool_usage_err("unknown service '%s' (device, media, media2, ptz, "
 		    "events, imaging, analytics, deviceio, recording, search, replay, a "
 		    "namespace URI, or an http(s) URL)", svc);
-	if (!is_url && device == NULL)
+	if (!is_url && a.device == NULL)
 		return ck_tool_usage_err("SERVICE '%s' needs --device TARGET", svc);
-	if (device == NULL)
-		device = svc;
+	device = a.device ? a.device : svc;
 	if (ck_onvif_target_parse(device, &tg, &e) < 0)
 		return ck_tool_usage_err("%s", e.msg);
-	if (optind + 1 < argc) {
-		if ((body = strdup(argv[optind + 1])) == NULL)
+	if (arg0 + 1 < argc) {
+		if ((body = strdup(argv[arg0 + 1])) == NULL)
 			return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
 	} else if ((body = read_stdin(&e)) == NULL)
 		return ck_tool_fail(&e);
@@ -283,11 +283,11 @@ main(int argc, char **argv)
 		free(body);
 		return ck_tool_fail(&e);
 	}
-	if (ck_onvif_cred(&o, tg.host, &cred, &e) < 0) {
+	if ((rc = ck_onvifopts_cred(&a.o, tg.host, 0, &cred)) != 0) {
 		free(body);
-		return ck_tool_fail(&e);
+		return rc;
 	}
-	rc = call(&o, &cred, device, svc, envelope, body);
+	rc = call(&a.o, &cred, device, svc, a.envelope, body);
 	free(body);
 	ck_cred_wipe(&cred);
 	return ck_tool_finish(rc);

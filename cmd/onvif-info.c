@@ -1,5 +1,4 @@
 /* onvif-info: device identity, services with versions, capability summary. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,31 +8,29 @@
 #include "base/err.h"
 #include "codec/json.h"
 #include "base/log.h"
-#include "net/net.h"
 #include "onvif/onvif.h"
+#include "cli/onvifopts.h"
+#include "cli/opts.h"
 #include "cli/targets.h"
 #include "cli/tool.h"
 #include "codec/xml.h"
 
-static const char usage[] =
-    "Usage: onvif-info [options] [TARGET...]\n"
+static const char usage[] = "Usage: onvif-info [options] [TARGET...]";
+static const char about[] =
     "Prints one NDJSON record per device: GetDeviceInformation (manufacturer,\n"
     "model, firmware, serial, hardware id), the services with their versions\n"
     "and addresses, and a capability summary (media, media2, ptz, events,\n"
     "pullpoint, imaging, analytics). TARGET is a device service URL or\n"
     "host[:port]; without TARGET, one per stdin line (URL, host, or an\n"
-    "onvif-discover record).\n"
-    "\n"
-    "Options:\n"
-    CK_ONVIF_HELP
-    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
-    "  -h, --help              show this help\n"
-    "  -V, --version           show the version\n";
+    "onvif-discover record).\n";
+static const char footer[] =
+    "Exit: 0 ok, 1 no target on stdin, 64 usage, 65 malformed reply,\n"
+    "68 unknown host, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
 
 struct job {
 	ck_onvif_opts o;
 	ck_cred cred;
-	ck_json *j;
+	int jobs;
 };
 
 static const char *const svc_names[] = { "device", "media", "media2", "ptz",
@@ -107,11 +104,15 @@ one(void *ctx, const char *arg)
 	ck_soap_resp r;
 	const ck_onvif_service *s;
 	ck_err e = { 0, "" };
-	ck_json *j = jb->j;
+	ck_json *j = ck_json_new();
 	int n, pp;
 	char ver[32];
 
 	memset(&tg, 0, sizeof tg);
+	if (j == NULL) {
+		ck_log_warn("out of memory");
+		return CK_SOFTWARE;
+	}
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    ck_onvif_call(c, "device", "<tds:GetDeviceInformation xmlns:tds=\""
@@ -168,53 +169,36 @@ one(void *ctx, const char *arg)
 	ck_json_bool(j, "recording", has(s, n, "recording"));
 	ck_json_end(j);
 	ck_onvif_free(c);
-	return ck_json_emit(j, stdout) < 0 ? CK_IOERR : 0;
+	n = ck_targets_emit(j);
+	ck_json_free(j);
+	return n;
 fail:
 	ck_onvif_free(c);
 	ck_log_warn("%s", e.msg);
-	return ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	n = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	ck_json_free(j);
+	return n;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		CK_ONVIF_LONGOPTS,
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct job jb;
-	ck_onvif_target tg;
-	ck_err e = { 0, "" };
-	int c, r, rc;
+	ck_opts_block blocks[2];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
+	ck_onvif_target first;
+	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	ck_onvif_opts_init(&jb.o);
-	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "vhV", lo, NULL)) != -1) {
-		if ((r = ck_onvif_getopt(c, optarg, &jb.o)) != 0) {
-			if (r < 0)
-				return CK_USAGE;
-			continue;
-		}
-		switch (c) {
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
-		case 'V': return ck_tool_finish(ck_tool_version());
-		default: return ck_tool_usage_err("unknown option");
-		}
-	}
-	for (int i = optind; i < argc; i++)
-		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
-			return ck_tool_usage_err("%s", e.msg);
-	if (ck_onvif_cred(&jb.o, optind < argc && ck_onvif_target_parse(argv[optind],
-	    &tg, &e) == 0 ? tg.host : NULL, &jb.cred, &e) < 0)
-		return ck_tool_fail(&e);
-	if ((jb.j = ck_json_new()) == NULL)
-		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
-	rc = ck_targets_each(argv + optind, argc - optind, one, &jb);
-	ck_json_free(jb.j);
+	blocks[0] = ck_targets_block(&jb.jobs);
+	blocks[1] = ck_onvifopts_block(&jb.o);
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+		return rc;
+	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
+	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
+	    arg0 == argc, &jb.cred)) != 0)
+		return rc;
+	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
 	ck_cred_wipe(&jb.cred);
 	return ck_tool_finish(rc);
 }

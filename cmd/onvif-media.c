@@ -1,5 +1,4 @@
 /* onvif-media: media profiles with their stream and snapshot URIs. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,86 +9,44 @@
 #include "codec/json.h"
 #include "base/log.h"
 #include "onvif/media.h"
-#include "net/net.h"
 #include "onvif/onvif.h"
+#include "cli/onvifopts.h"
+#include "cli/opts.h"
 #include "cli/targets.h"
 #include "cli/tool.h"
 
-static const char usage[] =
-    "Usage: onvif-media [options] [TARGET...]\n"
+static const char usage[] = "Usage: onvif-media [options] [TARGET...]";
+static const char about[] =
     "Lists a device's media profiles (Media2 when offered, else Media) with\n"
     "encoding, resolution, frame rate, bitrate, PTZ configuration, RTSP stream\n"
     "URI and snapshot URI: one NDJSON record per profile. TARGET is a device\n"
     "service URL or host[:port]; without TARGET, one per stdin line (URL, host,\n"
-    "or an onvif-discover record).\n"
-    "\n"
-    "Options:\n"
-    "  -p, --profile TOKEN     only this profile\n"
-    "      --transport T       udp (default), tcp (RTSP interleaved) or http\n"
-    "      --media VERSION     auto (default), 1 (Media) or 2 (Media2)\n"
-    "      --no-uri            profiles only: no GetStreamUri/GetSnapshotUri\n"
-    "      --with-credentials  put user:password (percent-encoded) in the RTSP URI\n"
-    CK_ONVIF_HELP
-    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
-    "  -h, --help              show this help\n"
-    "  -V, --version           show the version\n";
+    "or an onvif-discover record).\n";
+static const char footer[] =
+    "Exit: 0 ok, 1 no profile or no target on stdin, 64 usage, 65 malformed\n"
+    "reply, 68 unknown host, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
 
-enum { OPT_TRANSPORT = 0x2001, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED };
+enum { OPT_TRANSPORT = CK_OPTS_TOOL, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED };
+
+static const ck_opts_opt media_opts[] = {
+	{ "profile", 'p', CK_OPTS_ARG, "TOKEN", "only this profile" },
+	{ "transport", OPT_TRANSPORT, CK_OPTS_ARG, "T", "udp (default), tcp (RTSP interleaved) or http" },
+	{ "media", OPT_MEDIA, CK_OPTS_ARG, "VERSION", "auto (default), 1 (Media) or 2 (Media2)" },
+	{ "no-uri", OPT_NO_URI, CK_OPTS_NOARG, NULL, "profiles only: no GetStreamUri/GetSnapshotUri" },
+	{ "with-credentials", OPT_WITH_CRED, CK_OPTS_NOARG, NULL,
+	    "put user:password (percent-encoded) in the RTSP URI" },
+	{ NULL, 0, 0, NULL, NULL }
+};
 
 struct job {
 	const char *profile;
 	int transport, media, no_uri, with_cred;
 	ck_onvif_opts o;
 	ck_cred cred;
-	ck_json *j;
+	int jobs;
 };
 
 static const char *const tnames[] = { "udp", "tcp", "http" };
-
-/* Media2 when the device lists it (and --media allows), else Media. */
-static int
-pick_version(struct job *jb, ck_onvif *c, ck_err *e)
-{
-	const ck_onvif_service *s;
-	int n, i, has1 = 0, has2 = 0;
-
-	if ((n = ck_onvif_services(c, &s, e)) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		has1 |= strcmp(s[i].ns, CK_NS_TRT) == 0;
-		has2 |= strcmp(s[i].ns, CK_NS_TR2) == 0;
-	}
-	if (jb->media == 2 && !has2)
-		return ck_err_set(e, CK_PROTO, "the device offers no Media2 service");
-	if (jb->media == 1 && !has1)
-		return ck_err_set(e, CK_PROTO, "the device offers no Media service");
-	if (jb->media)
-		return jb->media;
-	if (!has1 && !has2)
-		return ck_err_set(e, CK_PROTO, "the device offers no Media or Media2 service");
-	return has2 ? 2 : 1;
-}
-
-/* One GetStreamUri/GetSnapshotUri; the URI into out. */
-static int
-get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen, ck_err *e)
-{
-	ck_soap_resp r;
-	const char *u;
-	int rc = -1;
-
-	if (body == NULL)
-		return ck_err_set(e, CK_SOFTWARE, "out of memory");
-	if (ck_onvif_call(c, v == 2 ? "media2" : "media", body, &r, e) == 0) {
-		if ((u = ck_media_parse_uri(r.first, v, e)) != NULL) {
-			snprintf(out, outlen, "%s", u);
-			rc = 0;
-		}
-		ck_soap_resp_free(&r);
-	}
-	free(body);
-	return rc;
-}
 
 static void
 put_opt_int(ck_json *j, const char *k, long v)
@@ -108,16 +65,15 @@ put_opt_str(ck_json *j, const char *k, const char *v)
 
 /* URIs of profile p, then its record. Returns the profile's status. */
 static int
-one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
-    const ck_media_profile *p)
+one_profile(struct job *jb, ck_json *j, ck_onvif *c, const ck_onvif_target *tg,
+    int v, const ck_media_profile *p)
 {
 	char uri[2048] = "", snap[2048] = "", adv[2048] = "", cu[4096];
 	ck_err e = { 0, "" }, se = { 0, "" };
 	int rc = 0, have_uri = 0, have_snap = 0;
-	ck_json *j = jb->j;
 
 	if (!jb->no_uri) {
-		if (get_uri(c, v, ck_media_stream_uri_body(v, p->token, jb->transport),
+		if (ck_media_get_uri(c, v, ck_media_stream_uri_body(v, p->token, jb->transport),
 		    adv, sizeof adv, &e) == 0) {
 			have_uri = 1;
 			if (jb->o.trust_xaddrs ||
@@ -130,7 +86,7 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 			ck_log_warn("%s: profile %s: GetStreamUri: %s", tg->url, p->token, e.msg);
 			rc = e.kind ? e.kind : CK_SOFTWARE;
 		}
-		if (get_uri(c, v, ck_media_snapshot_uri_body(v, p->token), snap,
+		if (ck_media_get_uri(c, v, ck_media_snapshot_uri_body(v, p->token), snap,
 		    sizeof snap, &se) == 0)
 			have_snap = 1;
 		else
@@ -167,9 +123,7 @@ one_profile(struct job *jb, ck_onvif *c, const ck_onvif_target *tg, int v,
 			ck_json_str(j, "advertised_stream_uri", adv);
 		ck_json_str(j, "snapshot_uri", have_snap ? snap : NULL);
 	}
-	if (ck_json_emit(j, stdout) < 0)
-		return CK_IOERR;
-	return rc;
+	return ck_err_worst(rc, ck_targets_emit(j));
 }
 
 static int
@@ -178,32 +132,28 @@ one(void *ctx, const char *arg)
 	struct job *jb = ctx;
 	ck_onvif_target tg;
 	ck_onvif *c = NULL;
-	ck_soap_resp r;
 	ck_media_profile *p = NULL;
 	ck_err e = { 0, "" };
+	ck_json *j = ck_json_new();
 	int v, n = 0, i, rc = 0, shown = 0;
 
 	memset(&tg, 0, sizeof tg);
+	if (j == NULL) {
+		ck_log_warn("out of memory");
+		return CK_SOFTWARE;
+	}
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
 	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
-	    (v = pick_version(jb, c, &e)) < 0)
+	    (v = ck_media_version(c, jb->media, &e)) < 0)
 		goto fail;
 	ck_log_info("%s: using Media%s", tg.url, v == 2 ? "2" : "");
-	if (ck_onvif_call(c, v == 2 ? "media2" : "media", ck_media_profiles_body(v),
-	    &r, &e) < 0)
-		goto fail;
-	if ((p = calloc(CK_MEDIA_MAX_PROFILES, sizeof *p)) == NULL)
-		ck_err_set(&e, CK_SOFTWARE, "out of memory");
-	else
-		n = ck_media_parse_profiles(r.first, v, p, CK_MEDIA_MAX_PROFILES, &e);
-	ck_soap_resp_free(&r);
-	if (p == NULL || n < 0)
+	if ((n = ck_media_get_profiles(c, v, &p, &e)) < 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (jb->profile && strcmp(jb->profile, p[i].token) != 0)
 			continue;
 		shown++;
-		rc = ck_err_worst(rc, one_profile(jb, c, &tg, v, &p[i]));
+		rc = ck_err_worst(rc, one_profile(jb, j, c, &tg, v, &p[i]));
 	}
 	if (jb->profile && shown == 0) {
 		ck_err_set(&e, CK_EMPTY, "no profile with token '%s'", jb->profile);
@@ -215,79 +165,67 @@ one(void *ctx, const char *arg)
 	}
 	free(p);
 	ck_onvif_free(c);
+	ck_json_free(j);
 	return rc;
 fail:
 	free(p);
 	ck_onvif_free(c);
 	ck_log_warn("%s", e.msg);
-	return ck_targets_error(jb->j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	rc = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	ck_json_free(j);
+	return rc;
+}
+
+static int
+media_opt(void *ctx, int key, const char *arg, ck_err *e)
+{
+	struct job *jb = ctx;
+
+	switch (key) {
+	case 'p': jb->profile = arg; return 0;
+	case OPT_TRANSPORT:
+		if ((jb->transport = ck_media_transport(arg)) < 0)
+			return ck_err_set(e, CK_USAGE, "--transport: '%s' (udp, tcp or http)", arg);
+		return 0;
+	case OPT_MEDIA:
+		jb->media = strcmp(arg, "auto") == 0 ? 0 : strcmp(arg, "1") == 0 ? 1 :
+		    strcmp(arg, "2") == 0 ? 2 : -1;
+		if (jb->media < 0)
+			return ck_err_set(e, CK_USAGE, "--media: '%s' (auto, 1 or 2)", arg);
+		return 0;
+	case OPT_NO_URI: jb->no_uri = 1; return 0;
+	case OPT_WITH_CRED: jb->with_cred = 1; return 0;
+	}
+	return ck_err_set(e, CK_SOFTWARE, "unhandled option");
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		CK_ONVIF_LONGOPTS,
-		{ "profile", required_argument, NULL, 'p' },
-		{ "transport", required_argument, NULL, OPT_TRANSPORT },
-		{ "media", required_argument, NULL, OPT_MEDIA },
-		{ "no-uri", no_argument, NULL, OPT_NO_URI },
-		{ "with-credentials", no_argument, NULL, OPT_WITH_CRED },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct job jb;
-	ck_onvif_target tg;
-	ck_err e = { 0, "" };
-	int c, r, rc;
+	ck_opts_block blocks[3];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
+	ck_onvif_target first;
+	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	ck_onvif_opts_init(&jb.o);
-	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "p:vhV", lo, NULL)) != -1) {
-		if ((r = ck_onvif_getopt(c, optarg, &jb.o)) != 0) {
-			if (r < 0)
-				return CK_USAGE;
-			continue;
-		}
-		switch (c) {
-		case 'p': jb.profile = optarg; break;
-		case OPT_TRANSPORT:
-			if ((jb.transport = ck_media_transport(optarg)) < 0)
-				return ck_tool_usage_err("--transport: '%s' (udp, tcp or http)", optarg);
-			break;
-		case OPT_MEDIA:
-			jb.media = strcmp(optarg, "auto") == 0 ? 0 : strcmp(optarg, "1") == 0 ? 1 :
-			    strcmp(optarg, "2") == 0 ? 2 : -1;
-			if (jb.media < 0)
-				return ck_tool_usage_err("--media: '%s' (auto, 1 or 2)", optarg);
-			break;
-		case OPT_NO_URI: jb.no_uri = 1; break;
-		case OPT_WITH_CRED: jb.with_cred = 1; break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
-		case 'V': return ck_tool_finish(ck_tool_version());
-		default: return ck_tool_usage_err("unknown option");
-		}
-	}
+	blocks[0] = (ck_opts_block){ NULL, media_opts, media_opt, &jb };
+	blocks[1] = ck_targets_block(&jb.jobs);
+	blocks[2] = ck_onvifopts_block(&jb.o);
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+		return rc;
 	if (jb.with_cred && jb.no_uri)
 		return ck_tool_usage_err("--with-credentials needs the URIs (drop --no-uri)");
-	for (int i = optind; i < argc; i++)
-		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
-			return ck_tool_usage_err("%s", e.msg);
-	if (ck_onvif_cred(&jb.o, optind < argc && ck_onvif_target_parse(argv[optind],
-	    &tg, &e) == 0 ? tg.host : NULL, &jb.cred, &e) < 0)
-		return ck_tool_fail(&e);
+	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
+	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
+	    arg0 == argc, &jb.cred)) != 0)
+		return rc;
 	if (jb.with_cred && !jb.cred.have_pass) {
 		ck_cred_wipe(&jb.cred);
 		return ck_tool_usage_err("--with-credentials: no password configured "
 		    "(--password-file, ONVIF_PASSWORD or the credentials file)");
 	}
-	if ((jb.j = ck_json_new()) == NULL)
-		return ck_tool_fail(&(ck_err){ CK_SOFTWARE, "out of memory" });
-	rc = ck_targets_each(argv + optind, argc - optind, one, &jb);
-	ck_json_free(jb.j);
+	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
 	ck_cred_wipe(&jb.cred);
 	return ck_tool_finish(rc);
 }

@@ -1,6 +1,5 @@
 /* onvif-ptz: pan, tilt, zoom and presets of ONVIF cameras. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,15 +13,16 @@
 #include "base/clock.h"
 #include "codec/json.h"
 #include "base/log.h"
-#include "net/net.h"
 #include "onvif/onvif.h"
 #include "base/opt.h"
 #include "onvif/ptz.h"
+#include "cli/onvifopts.h"
+#include "cli/opts.h"
 #include "cli/targets.h"
 #include "cli/tool.h"
 
-static const char usage[] =
-"Usage: onvif-ptz [options] VERB [ARG] [TARGET...]\n"
+static const char usage[] = "Usage: onvif-ptz [options] VERB [ARG] [TARGET...]";
+static const char about[] =
 "Drive the PTZ of ONVIF cameras; one NDJSON record per result on stdout.\n"
 "TARGETs are URLs, host[:port] or onvif-discover records; read from stdin\n"
 "(one per line) when none is given.\n"
@@ -42,30 +42,30 @@ static const char usage[] =
 "  home-set               make the current position the home position\n"
 "  nodes                  PTZ nodes with their spaces and ranges\n"
 "  interactive            arrow keys move, +/- zoom, 1-9 presets, 0 home,\n"
-"                         space stops, q quits (needs a terminal)\n"
-"\n"
-"Options:\n"
-"  -p, --profile TOKEN     media profile (default: the first with PTZ)\n"
-"  -x, --pan V             pan velocity, translation or position\n"
-"  -y, --tilt V            tilt velocity, translation or position\n"
-"  -z, --zoom V            zoom velocity, translation or position\n"
-"  -s, --speed V           pan/tilt speed (default: the configuration's or\n"
-"                          the top of the node's speed space)\n"
-"      --zoom-speed V      zoom speed\n"
-"  -d, --duration DUR      move: how long before Stop (default 1s)\n"
-"      --step V            interactive: RelativeMove step (default 0.1)\n"
-"      --continuous        interactive: ContinuousMove/Stop instead of\n"
-"                          RelativeMove\n"
-CK_ONVIF_HELP
-"  -v, --verbose           -v events, -vv wire trace\n"
-"  -h, --help              this help\n"
-"  -V, --version           version\n"
-"\n"
+"                         space stops, q quits (needs a terminal)\n";
+static const char footer[] =
 "Values are checked against the PTZ node's spaces and ranges before anything\n"
-"is sent. Exit: 0 ok, 1 no presets/PTZ, 64 usage or out-of-range value,\n"
-"65 malformed reply, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
+"is sent. Exit: 0 ok, 1 no presets/PTZ or no target on stdin, 64 usage or\n"
+"out-of-range value, 65 malformed reply, 69 unreachable, 75 timeout, 76 SOAP\n"
+"fault, 77 auth.\n";
 
-enum { O_ZOOM_SPEED = 0x2001, O_STEP, O_CONTINUOUS };
+enum { O_PAN = CK_OPTS_TOOL, O_TILT, O_ZOOM, O_SPEED, O_ZOOM_SPEED, O_DURATION,
+	O_STEP, O_CONTINUOUS };
+
+static const ck_opts_opt ptz_opts[] = {
+	{ "profile", 'p', CK_OPTS_ARG, "TOKEN", "media profile (default: the first with PTZ)" },
+	{ "pan", O_PAN, CK_OPTS_ARG, "V", "pan velocity, translation or position" },
+	{ "tilt", O_TILT, CK_OPTS_ARG, "V", "tilt velocity, translation or position" },
+	{ "zoom", O_ZOOM, CK_OPTS_ARG, "V", "zoom velocity, translation or position" },
+	{ "speed", O_SPEED, CK_OPTS_ARG, "V", "pan/tilt speed (default: the configuration's or\n"
+	    "the top of the node's speed space)" },
+	{ "zoom-speed", O_ZOOM_SPEED, CK_OPTS_ARG, "V", "zoom speed" },
+	{ "duration", O_DURATION, CK_OPTS_ARG, "DUR", "move: how long before Stop (default 1s)" },
+	{ "step", O_STEP, CK_OPTS_ARG, "V", "interactive: RelativeMove step (default 0.1)" },
+	{ "continuous", O_CONTINUOUS, CK_OPTS_NOARG, NULL, "interactive: ContinuousMove/Stop instead of\n"
+	    "RelativeMove" },
+	{ NULL, 0, 0, NULL, NULL }
+};
 
 enum verb {
 	V_STATUS, V_MOVE, V_RELATIVE, V_ABSOLUTE, V_STOP, V_PRESETS, V_PSET,
@@ -86,12 +86,14 @@ typedef struct args {
 	enum verb verb;
 	const char *arg;           /* NAME / TOKEN for the preset verbs */
 	const char *profile;
-	int has_pan, has_tilt, has_zoom, has_speed, has_zspeed;
-	double pan, tilt, zoom, speed, zspeed, step;
+	ck_ptz_want w;             /* --pan/--tilt/--zoom/--speed/--zoom-speed */
+	double step;
 	long long duration_ms;
 	int continuous;
 	char **targets;
 	int ntargets;
+	ck_cred cred;
+	int jobs;
 } args;
 
 static volatile sig_atomic_t stop_sig;
@@ -116,23 +118,27 @@ catch_signals(void)
 }
 
 static int
-parse_num(const char *s, const char *what, double *out)
+parse_num(const char *s, const char *what, int *has, double *out, ck_err *e)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtod(s, &end);
 	if (end == s || *end || errno || !isfinite(*out))
-		return ck_tool_usage_err("%s: '%s' is not a number", what, s);
+		return ck_err_set(e, CK_USAGE, "%s: '%s' is not a number", what, s);
+	if (has)
+		*has = 1;
 	return 0;
 }
+
+/* The record being built: one per worker thread (-j), freed when its
+ * target is done. */
+static _Thread_local ck_json *j;
 
 /* Starts the record common to every verb. */
 static ck_json *
 record(const char *type, ck_onvif *c, const ck_ptz_ctx *x)
 {
-	static ck_json *j;
-
 	if (!j)
 		j = ck_json_new();
 	ck_json_reset(j);
@@ -145,9 +151,9 @@ record(const char *type, ck_onvif *c, const ck_ptz_ctx *x)
 }
 
 static int
-emit(ck_json *j, ck_err *e)
+emit(ck_json *r, ck_err *e)
 {
-	if (ck_json_emit(j, stdout) < 0)
+	if (ck_targets_emit(r))
 		return ck_err_set(e, CK_IOERR, "stdout: %s", strerror(errno));
 	return 0;
 }
@@ -173,39 +179,12 @@ vec_json(ck_json *j, const ck_ptz_vec *v)
 }
 
 static int
-simple(ck_onvif *c, const char *op, char *body, ck_err *e)
-{
-	ck_soap_resp r;
-	const ck_xml_node *resp;
-	int rc = ck_ptz_call(c, op, body, &r, &resp, e);
-
-	if (rc == 0)
-		ck_soap_resp_free(&r);
-	return rc;
-}
-
-static int
-get_status(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_status *st, ck_err *e)
-{
-	ck_soap_resp r;
-	const ck_xml_node *resp;
-	int rc;
-
-	if (ck_ptz_call(c, "GetStatus", ck_ptz_body_simple("GetStatus", x->profile),
-	    &r, &resp, e) < 0)
-		return -1;
-	rc = ck_ptz_parse_status(resp, st, e);
-	ck_soap_resp_free(&r);
-	return rc;
-}
-
-static int
 do_status(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 {
 	ck_ptz_status st;
 	ck_json *j;
 
-	if (get_status(c, x, &st, e) < 0)
+	if (ck_ptz_get_status(c, x, &st, e) < 0)
 		return -1;
 	j = record("ptz_status", c, x);
 	if (st.has_pos)
@@ -221,23 +200,6 @@ do_status(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	return emit(j, e);
 }
 
-/* Presets into a malloc'd array. */
-static int
-get_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_preset **p, size_t *n,
-    ck_err *e)
-{
-	ck_soap_resp r;
-	const ck_xml_node *resp;
-	int rc;
-
-	if (ck_ptz_call(c, "GetPresets", ck_ptz_body_simple("GetPresets",
-	    x->profile), &r, &resp, e) < 0)
-		return -1;
-	rc = ck_ptz_parse_presets(resp, p, n, e);
-	ck_soap_resp_free(&r);
-	return rc;
-}
-
 static int
 do_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 {
@@ -245,7 +207,7 @@ do_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	size_t n, i;
 	int rc = 0;
 
-	if (get_presets(c, x, &p, &n, e) < 0)
+	if (ck_ptz_get_presets(c, x, &p, &n, e) < 0)
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		ck_json *j = record("ptz_preset", c, x);
@@ -261,86 +223,15 @@ do_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	return rc;
 }
 
-/* Token of a preset given by token or name: tokens win, a name must be
- * unique. */
+/* The move vector, with the command line's words when no axis is given. */
 static int
-find_preset(ck_onvif *c, const ck_ptz_ctx *x, const char *want, char *tok,
-    size_t toklen, ck_err *e)
+move_vec(const args *a, const ck_ptz_want *w, const ck_ptz_ctx *x, int pt, int z,
+    ck_ptz_vec *v, ck_err *e)
 {
-	ck_ptz_preset *p;
-	size_t n, i, hits = 0;
-
-	if (get_presets(c, x, &p, &n, e) < 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (strcmp(p[i].token, want) == 0) {
-			snprintf(tok, toklen, "%s", p[i].token);
-			free(p);
-			return 0;
-		}
-	for (i = 0; i < n; i++)
-		if (strcmp(p[i].name, want) == 0 && hits++ == 0)
-			snprintf(tok, toklen, "%s", p[i].token);
-	free(p);
-	if (hits == 1)
-		return 0;
-	if (hits > 1)
-		return ck_err_set(e, CK_USAGE, "%zu presets are named '%s': give the "
-		    "token (onvif-ptz presets lists them)", hits, want);
-	return ck_err_set(e, CK_USAGE, "no preset with token or name '%s' "
-	    "(onvif-ptz presets lists them)", want);
-}
-
-/* The Speed vector for a move: --speed/--zoom-speed checked against the
- * node, else the default. */
-static int
-speed_vec(const args *a, const ck_ptz_ctx *x, ck_ptz_vec *sp, ck_err *e)
-{
-	const ck_ptz_node *n = x->has_node ? &x->node : NULL;
-
-	ck_ptz_default_speed(n, x->has_config ? &x->config : NULL, sp);
-	if (a->has_speed) {
-		if (ck_ptz_check(n, CK_PTZ_SPEED_PT, 0, a->speed, "speed", e) < 0)
-			return -1;
-		sp->has_pt = 1;
-		sp->x = sp->y = a->speed;
-	}
-	if (a->has_zspeed) {
-		if (ck_ptz_check(n, CK_PTZ_SPEED_Z, 0, a->zspeed, "zoom speed", e) < 0)
-			return -1;
-		sp->has_z = 1;
-		sp->z = a->zspeed;
-	}
-	return 0;
-}
-
-/* The pan/tilt/zoom vector of a move, checked against spaces pt and z. */
-static int
-move_vec(const args *a, const ck_ptz_ctx *x, int pt, int z, ck_ptz_vec *v,
-    ck_err *e)
-{
-	const ck_ptz_node *n = x->has_node ? &x->node : NULL;
-
-	memset(v, 0, sizeof *v);
-	if (a->has_pan || a->has_tilt) {
-		if ((a->has_pan && ck_ptz_check(n, pt, 0, a->pan, "pan", e) < 0) ||
-		    (a->has_tilt && ck_ptz_check(n, pt, 1, a->tilt, "tilt", e) < 0))
-			return -1;
-		v->has_pt = 1;
-		v->x = a->has_pan ? a->pan : 0;
-		v->y = a->has_tilt ? a->tilt : 0;
-	}
-	if (a->has_zoom) {
-		if (ck_ptz_check(n, z, 0, a->zoom, "zoom", e) < 0)
-			return -1;
-		v->has_z = 1;
-		v->z = a->zoom;
-	}
-	if (!v->has_pt && !v->has_z)
+	if (!w->has_pan && !w->has_tilt && !w->has_zoom)
 		return ck_err_set(e, CK_USAGE, "%s needs --pan, --tilt or --zoom",
 		    verbs[a->verb].name);
-	ck_ptz_set_spaces(n, pt, z, v);
-	return 0;
+	return ck_ptz_move_vec(w, x, pt, z, v, e);
 }
 
 /* Sleeps until deadline (monotonic ms) or a signal. */
@@ -358,7 +249,7 @@ sleep_until(int64_t deadline)
 static int
 send_stop(ck_onvif *c, const ck_ptz_ctx *x, int pt, int z, ck_err *e)
 {
-	return simple(c, "Stop", ck_ptz_body_stop(x->profile, pt, z), e);
+	return ck_ptz_send(c, "Stop", ck_ptz_body_stop(x->profile, pt, z), e);
 }
 
 static int
@@ -369,12 +260,12 @@ do_move(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	int64_t t0;
 	int rc;
 
-	if (move_vec(a, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, e) < 0)
+	if (move_vec(a, &a->w, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, e) < 0)
 		return -1;
 	t0 = ck_clock_now_ms();
 	/* The Timeout is a hint only: some cameras ignore it, so Stop is sent
 	 * in every case, also when a signal cuts the move short. */
-	if (simple(c, "ContinuousMove", ck_ptz_body_continuous(x->profile, &v,
+	if (ck_ptz_send(c, "ContinuousMove", ck_ptz_body_continuous(x->profile, &v,
 	    a->duration_ms), e) < 0) {
 		ck_err e2;
 		if (stop_sig)
@@ -392,7 +283,7 @@ do_move(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	if (stop_sig)
 		ck_json_bool(j, "interrupted", 1);
 	if (rc < 0) {
-		ck_json_emit(j, stdout);
+		ck_targets_emit(j);
 		return -1;
 	}
 	return emit(j, e);
@@ -403,14 +294,14 @@ do_relabs(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 {
 	int abs = a->verb == V_ABSOLUTE;
 	ck_ptz_vec v, sp;
-	args b = *a;
+	ck_ptz_want b = a->w;
 	ck_json *j;
 	char *body;
 
 	/* AbsoluteMove needs both pan and tilt: keep the current other one. */
-	if (abs && (a->has_pan != a->has_tilt)) {
+	if (abs && (a->w.has_pan != a->w.has_tilt)) {
 		ck_ptz_status st;
-		if (get_status(c, x, &st, e) < 0)
+		if (ck_ptz_get_status(c, x, &st, e) < 0)
 			return -1;
 		if (!st.has_pos || !st.pos.has_pt)
 			return ck_err_set(e, CK_USAGE, "the device does not report its "
@@ -421,16 +312,16 @@ do_relabs(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			b.tilt = st.pos.y;
 		b.has_pan = b.has_tilt = 1;
 	}
-	if (move_vec(&b, x, abs ? CK_PTZ_ABS_PT : CK_PTZ_REL_PT,
+	if (move_vec(a, &b, x, abs ? CK_PTZ_ABS_PT : CK_PTZ_REL_PT,
 	    abs ? CK_PTZ_ABS_Z : CK_PTZ_REL_Z, &v, e) < 0 ||
-	    speed_vec(a, x, &sp, e) < 0)
+	    ck_ptz_speed_vec(&a->w, x, &sp, e) < 0)
 		return -1;
 	/* Speed only for the axes that move. */
 	sp.has_pt = sp.has_pt && v.has_pt;
 	sp.has_z = sp.has_z && v.has_z;
 	body = abs ? ck_ptz_body_absolute(x->profile, &v, &sp)
 	    : ck_ptz_body_relative(x->profile, &v, &sp);
-	if (simple(c, abs ? "AbsoluteMove" : "RelativeMove", body, e) < 0)
+	if (ck_ptz_send(c, abs ? "AbsoluteMove" : "RelativeMove", body, e) < 0)
 		return -1;
 	j = record("ptz_move", c, x);
 	ck_json_str(j, "verb", verbs[a->verb].name);
@@ -518,15 +409,15 @@ do_preset_verb(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		if (!tok[0])
 			return ck_err_set(e, CK_PROTO, "SetPresetResponse has no PresetToken");
 	} else {
-		if (find_preset(c, x, a->arg, tok, sizeof tok, e) < 0)
+		if (ck_ptz_find_preset(c, x, a->arg, tok, sizeof tok, e) < 0)
 			return -1;
 		if (a->verb == V_PGOTO) {
-			if ((a->has_speed || a->has_zspeed) && speed_vec(a, x, &sp, e) < 0)
+			if ((a->w.has_speed || a->w.has_zspeed) && ck_ptz_speed_vec(&a->w, x, &sp, e) < 0)
 				return -1;
-			if (simple(c, "GotoPreset", ck_ptz_body_goto_preset(x->profile, tok,
-			    (a->has_speed || a->has_zspeed) ? &sp : NULL), e) < 0)
+			if (ck_ptz_send(c, "GotoPreset", ck_ptz_body_goto_preset(x->profile, tok,
+			    (a->w.has_speed || a->w.has_zspeed) ? &sp : NULL), e) < 0)
 				return -1;
-		} else if (simple(c, "RemovePreset",
+		} else if (ck_ptz_send(c, "RemovePreset",
 		    ck_ptz_body_remove_preset(x->profile, tok), e) < 0) {
 			return -1;
 		}
@@ -636,7 +527,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	int64_t last_key = 0;
 	ck_err e2;
 
-	if (get_presets(c, x, &p, &np, &e2) < 0)
+	if (ck_ptz_get_presets(c, x, &p, &np, &e2) < 0)
 		np = 0;
 	if (tty_raw(e) < 0) {
 		free(p);
@@ -674,20 +565,20 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			}
 			continue;
 		}
-		m.has_pan = m.has_tilt = m.has_zoom = 0;
+		m.w.has_pan = m.w.has_tilt = m.w.has_zoom = 0;
 		m.verb = a->continuous ? V_MOVE : V_RELATIVE;
 		switch (k) {
 		case 'L': case 'R':
-			m.has_pan = 1;
-			m.pan = (k == 'R' ? 1 : -1) * (a->continuous ? 0.5 : a->step);
+			m.w.has_pan = 1;
+			m.w.pan = (k == 'R' ? 1 : -1) * (a->continuous ? 0.5 : a->step);
 			break;
 		case 'U': case 'D':
-			m.has_tilt = 1;
-			m.tilt = (k == 'U' ? 1 : -1) * (a->continuous ? 0.5 : a->step);
+			m.w.has_tilt = 1;
+			m.w.tilt = (k == 'U' ? 1 : -1) * (a->continuous ? 0.5 : a->step);
 			break;
 		case '+': case '=': case '-':
-			m.has_zoom = 1;
-			m.zoom = (k == '-' ? -1 : 1) * (a->continuous ? 0.5 : a->step);
+			m.w.has_zoom = 1;
+			m.w.zoom = (k == '-' ? -1 : 1) * (a->continuous ? 0.5 : a->step);
 			break;
 		case ' ': case 's':
 			if (send_stop(c, x, 1, 1, &e2) < 0)
@@ -695,7 +586,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			moving = 0;
 			continue;
 		case '0':
-			if (simple(c, "GotoHomePosition", ck_ptz_body_goto_home(x->profile,
+			if (ck_ptz_send(c, "GotoHomePosition", ck_ptz_body_goto_home(x->profile,
 			    NULL), &e2) < 0)
 				fprintf(stderr, "home: %s\r\n", e2.msg);
 			continue;
@@ -704,7 +595,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 				size_t i = (size_t)(k - '1');
 				if (i >= np)
 					fprintf(stderr, "no preset %c\r\n", k);
-				else if (simple(c, "GotoPreset", ck_ptz_body_goto_preset(
+				else if (ck_ptz_send(c, "GotoPreset", ck_ptz_body_goto_preset(
 				    x->profile, p[i].token, NULL), &e2) < 0)
 					fprintf(stderr, "preset: %s\r\n", e2.msg);
 				else
@@ -719,16 +610,16 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			if (moving && k == dir)
 				continue;   /* key repeat: keep moving */
 			dir = k;
-			if (move_vec(&m, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, &e2) < 0 ||
-			    simple(c, "ContinuousMove", ck_ptz_body_continuous(x->profile,
+			if (move_vec(&m, &m.w, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, &e2) < 0 ||
+			    ck_ptz_send(c, "ContinuousMove", ck_ptz_body_continuous(x->profile,
 			    &v, 1000), &e2) < 0)
 				fprintf(stderr, "move: %s\r\n", e2.msg);
 			else
 				moving = 1;
 		} else {
 			ck_ptz_vec v;
-			if (move_vec(&m, x, CK_PTZ_REL_PT, CK_PTZ_REL_Z, &v, &e2) < 0 ||
-			    simple(c, "RelativeMove", ck_ptz_body_relative(x->profile, &v,
+			if (move_vec(&m, &m.w, x, CK_PTZ_REL_PT, CK_PTZ_REL_Z, &v, &e2) < 0 ||
+			    ck_ptz_send(c, "RelativeMove", ck_ptz_body_relative(x->profile, &v,
 			    NULL), &e2) < 0)
 				fprintf(stderr, "move: %s\r\n", e2.msg);
 		}
@@ -755,7 +646,7 @@ run_target(const args *a, const char *target, ck_cred *cred, ck_err *e)
 		return -1;
 	need_node = a->verb == V_MOVE || a->verb == V_RELATIVE ||
 	    a->verb == V_ABSOLUTE || a->verb == V_INTERACTIVE ||
-	    (a->verb == V_PGOTO && (a->has_speed || a->has_zspeed));
+	    (a->verb == V_PGOTO && (a->w.has_speed || a->w.has_zspeed));
 	if (a->verb == V_NODES) {
 		rc = do_nodes(c, e);
 	} else if (ck_ptz_select(c, a->profile, need_node, &x, e) == 0) {
@@ -780,10 +671,10 @@ run_target(const args *a, const char *target, ck_cred *cred, ck_err *e)
 		case V_HOME: case V_HOMESET: {
 			ck_ptz_vec sp;
 			int home = a->verb == V_HOME;
-			int with_speed = home && (a->has_speed || a->has_zspeed);
-			if (with_speed && speed_vec(a, &x, &sp, e) < 0)
+			int with_speed = home && (a->w.has_speed || a->w.has_zspeed);
+			if (with_speed && ck_ptz_speed_vec(&a->w, &x, &sp, e) < 0)
 				break;
-			rc = simple(c, home ? "GotoHomePosition" : "SetHomePosition",
+			rc = ck_ptz_send(c, home ? "GotoHomePosition" : "SetHomePosition",
 			    home ? ck_ptz_body_goto_home(x.profile, with_speed ? &sp : NULL)
 			    : ck_ptz_body_simple("SetHomePosition", x.profile), e);
 			if (rc == 0) {
@@ -801,172 +692,114 @@ run_target(const args *a, const char *target, ck_cred *cred, ck_err *e)
 	return rc;
 }
 
-/* Runs the verb for each target (argv, else stdin lines); an error record
- * for a failed target, then the others. Returns the worst exit status. */
+/* One target: the verb, then an error record when it failed (none for
+ * "nothing there", CK_EMPTY). Returns its exit status; a signal stops the
+ * loop over the others. */
 static int
-run(const args *a, ck_cred *cred)
+one(void *ctx, const char *target)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	int i, worst = 0, n = 0;
-	ssize_t len;
+	args *a = ctx;
+	ck_err e = { 0, "" };
+	int k = 0;
 
-	for (i = 0; ; i++) {
-		const char *t;
-		ck_err e;
-
-		ck_err_clear(&e);
-		if (a->ntargets) {
-			if (i >= a->ntargets)
-				break;
-			t = a->targets[i];
-		} else {
-			if ((len = getline(&line, &cap, stdin)) < 0)
-				break;
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = '\0';
-			if (!line[strspn(line, " \t")])
-				continue;
-			t = line;
-		}
-		n++;
-		if (run_target(a, t, cred, &e) < 0) {
-			int k = e.kind ? e.kind : CK_SOFTWARE;
-			if (k != CK_EMPTY) {
-				ck_json *j = ck_json_new();
-				ck_log_warn("%s: %s", t, e.msg);
-				if (j) {
-					ck_targets_error(j, stdout, t, k, e.msg);
-					ck_json_free(j);
-				}
-			} else {
-				ck_log_info("%s: %s", t, e.msg);
+	k = run_target(a, target, &a->cred, &e);
+	ck_json_free(j);
+	j = NULL;
+	if (k < 0) {
+		k = e.kind ? e.kind : CK_SOFTWARE;
+		if (k != CK_EMPTY) {
+			ck_json *j = ck_json_new();
+			ck_log_warn("%s: %s", target, e.msg);
+			if (j) {
+				ck_targets_error(j, stdout, target, k, e.msg);
+				ck_json_free(j);
 			}
-			worst = ck_err_worst(worst, k);
+		} else {
+			ck_log_info("%s: %s", target, e.msg);
 		}
-		if (stop_sig)
-			break;
 	}
-	free(line);
-	if (n == 0 && !stop_sig) {
-		ck_log_warn("no target given (arguments or stdin)");
-		return CK_USAGE;
-	}
-	return worst;
+	return stop_sig ? k | CK_TARGETS_STOP : k;
 }
 
+/* VERB [ARG], then the targets. Returns 0 or the usage status. */
 static int
-parse_verb(args *a, int argc, char **argv)
+parse_verb(args *a, int argc, char **argv, int i)
 {
-	size_t i;
+	size_t v;
 
-	if (optind >= argc)
+	if (i >= argc)
 		return ck_tool_usage_err("a verb is required (status, move, presets, ...)");
-	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (strcmp(argv[optind], verbs[i].name) == 0)
+	for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
+		if (strcmp(argv[i], verbs[v].name) == 0)
 			break;
-	if (i == sizeof verbs / sizeof verbs[0])
-		return ck_tool_usage_err("unknown verb '%s'", argv[optind]);
-	a->verb = (enum verb)i;
-	optind++;
-	if (verbs[i].args) {
-		if (optind >= argc || !argv[optind][0])
-			return ck_tool_usage_err("%s needs an argument", verbs[i].name);
-		a->arg = argv[optind++];
+	if (v == sizeof verbs / sizeof verbs[0])
+		return ck_tool_usage_err("unknown verb '%s'", argv[i]);
+	a->verb = (enum verb)v;
+	i++;
+	if (verbs[v].args) {
+		if (i >= argc || !argv[i][0])
+			return ck_tool_usage_err("%s needs an argument", verbs[v].name);
+		a->arg = argv[i++];
 	}
-	a->targets = argv + optind;
-	a->ntargets = argc - optind;
+	a->targets = argv + i;
+	a->ntargets = argc - i;
 	if (a->verb == V_INTERACTIVE && (a->ntargets != 1 || !isatty(0)))
 		return ck_tool_usage_err(a->ntargets != 1
 		    ? "interactive drives exactly one target"
 		    : "interactive needs a terminal on stdin");
-	if (!a->ntargets && isatty(0))
-		return ck_tool_usage_err("no target: give one or pipe onvif-discover records");
-	return 0;
+	return ck_targets_check(a->targets, a->ntargets, NULL);
 }
 
 static int
-parse_opt(args *a, int c, const char *arg)
+ptz_opt(void *ctx, int key, const char *arg, ck_err *e)
 {
+	args *a = ctx;
 	long long ms;
-	ck_err e;
 
-	switch (c) {
+	switch (key) {
 	case 'p': a->profile = arg; return 0;
-	case 'x': a->has_pan = 1; return parse_num(arg, "--pan", &a->pan);
-	case 'y': a->has_tilt = 1; return parse_num(arg, "--tilt", &a->tilt);
-	case 'z': a->has_zoom = 1; return parse_num(arg, "--zoom", &a->zoom);
-	case 's': a->has_speed = 1; return parse_num(arg, "--speed", &a->speed);
+	case O_PAN: return parse_num(arg, "--pan", &a->w.has_pan, &a->w.pan, e);
+	case O_TILT: return parse_num(arg, "--tilt", &a->w.has_tilt, &a->w.tilt, e);
+	case O_ZOOM: return parse_num(arg, "--zoom", &a->w.has_zoom, &a->w.zoom, e);
+	case O_SPEED: return parse_num(arg, "--speed", &a->w.has_speed, &a->w.speed, e);
 	case O_ZOOM_SPEED:
-		a->has_zspeed = 1;
-		return parse_num(arg, "--zoom-speed", &a->zspeed);
+		return parse_num(arg, "--zoom-speed", &a->w.has_zspeed, &a->w.zspeed, e);
 	case O_STEP:
-		if (parse_num(arg, "--step", &a->step))
-			return CK_USAGE;
-		return a->step > 0 ? 0 : ck_tool_usage_err("--step must be positive");
+		if (parse_num(arg, "--step", NULL, &a->step, e) < 0)
+			return -1;
+		return a->step > 0 ? 0 : ck_err_set(e, CK_USAGE, "--step must be positive");
 	case O_CONTINUOUS: a->continuous = 1; return 0;
-	case 'd':
-		if (ck_opt_parse_duration(arg, &ms, &e) < 0 || ms <= 0 || ms > 3600000)
-			return ck_tool_usage_err("--duration: '%s' is not a duration of up to 1h",
-			    arg);
+	case O_DURATION:
+		if (ck_opt_parse_duration(arg, &ms, NULL) < 0 || ms <= 0 || ms > 3600000)
+			return ck_err_set(e, CK_USAGE,
+			    "--duration: '%s' is not a duration of up to 1h", arg);
 		a->duration_ms = ms;
 		return 0;
-	case 'v': ck_log_verbosity++; return 0;
-	default: return ck_tool_usage_err("unknown option");
 	}
+	return ck_err_set(e, CK_SOFTWARE, "unhandled option");
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		CK_ONVIF_LONGOPTS,
-		{ "profile", required_argument, NULL, 'p' },
-		{ "pan", required_argument, NULL, 'x' },
-		{ "tilt", required_argument, NULL, 'y' },
-		{ "zoom", required_argument, NULL, 'z' },
-		{ "speed", required_argument, NULL, 's' },
-		{ "zoom-speed", required_argument, NULL, O_ZOOM_SPEED },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "step", required_argument, NULL, O_STEP },
-		{ "continuous", no_argument, NULL, O_CONTINUOUS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	args a;
-	ck_cred cred;
-	ck_err e;
-	int c, rc;
+	static args a;
+	ck_opts_block blocks[3];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
+	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	memset(&a, 0, sizeof a);
-	ck_onvif_opts_init(&a.o);
+	blocks[0] = (ck_opts_block){ NULL, ptz_opts, ptz_opt, &a };
+	blocks[1] = ck_targets_block(&a.jobs);
+	blocks[2] = ck_onvifopts_block(&a.o);
 	a.duration_ms = 1000;
 	a.step = 0.1;
-	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "p:x:y:z:s:d:vhV", lo,
-	    NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return ck_tool_finish(0);
-		}
-		if (c == 'V')
-			return ck_tool_version();
-		if (c == '?')
-			return ck_tool_usage_err("unknown option");
-		rc = ck_onvif_getopt(c, optarg, &a.o);
-		if (rc < 0)
-			return CK_USAGE;
-		if (rc == 0 && parse_opt(&a, c, optarg) != 0)
-			return CK_USAGE;
-	}
-	if (parse_verb(&a, argc, argv) != 0)
-		return CK_USAGE;
-	if (ck_onvif_cred(&a.o, NULL, &cred, &e) < 0)
-		return ck_tool_fail(&e);
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+		return rc;
+	if ((rc = parse_verb(&a, argc, argv, arg0)) != 0 ||
+	    (rc = ck_onvifopts_cred(&a.o, NULL, a.ntargets == 0, &a.cred)) != 0)
+		return rc;
 	catch_signals();
-	rc = run(&a, &cred);
-	ck_cred_wipe(&cred);
+	rc = ck_targets_run(a.targets, a.ntargets, a.jobs, one, &a);
+	ck_cred_wipe(&a.cred);
 	return ck_tool_finish(rc);
 }

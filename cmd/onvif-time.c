@@ -1,5 +1,4 @@
 /* onvif-time: read (and optionally set) ONVIF devices' clocks. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,34 +8,37 @@
 #include "base/err.h"
 #include "codec/json.h"
 #include "base/log.h"
-#include "net/net.h"
 #include "onvif/onvif.h"
+#include "cli/onvifopts.h"
+#include "cli/opts.h"
+#include "cli/targets.h"
 #include "cli/tool.h"
 #include "codec/xml.h"
 
-static const char usage[] =
-    "Usage: onvif-time [options] [TARGET...]\n"
+static const char usage[] = "Usage: onvif-time [options] [TARGET...]";
+static const char about[] =
     "Reads the clock of ONVIF devices (GetSystemDateAndTime) and prints one\n"
     "NDJSON record per device. TARGET is a device service URL or host[:port];\n"
     "without TARGET, targets are read from stdin, one per line (URL, host, or\n"
-    "an NDJSON record with an \"xaddrs\" array, as onvif-discover prints).\n"
-    "\n"
-    "Options:\n"
-    "      --set               set the device clock to this host's UTC (Manual)\n"
-    "      --ntp SERVER        switch the device to NTP with SERVER\n"
-    CK_ONVIF_HELP
-    "  -v, --verbose           -v events, -vv wire trace (secrets redacted)\n"
-    "  -h, --help              show this help\n"
-    "  -V, --version           show the version\n";
+    "an NDJSON record with an \"xaddrs\" array, as onvif-discover prints).\n";
+static const char footer[] =
+    "Exit: 0 ok, 1 no target on stdin, 64 usage, 65 malformed reply,\n"
+    "68 unknown host, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
 
-enum { OPT_SET = 0x2001, OPT_NTP };
+enum { OPT_SET = CK_OPTS_TOOL, OPT_NTP };
+
+static const ck_opts_opt time_opts[] = {
+	{ "set", OPT_SET, CK_OPTS_NOARG, NULL, "set the device clock to this host's UTC (Manual)" },
+	{ "ntp", OPT_NTP, CK_OPTS_ARG, "SERVER", "switch the device to NTP with SERVER" },
+	{ NULL, 0, 0, NULL, NULL }
+};
 
 struct job {
 	int set;
 	const char *ntp;
 	ck_onvif_opts o;
 	ck_cred cred;
-	ck_json *j;
+	int jobs;
 };
 
 /* "2024-07-09T19:49:06Z" from the six fields; local time has no zone. */
@@ -105,11 +107,10 @@ set_clock(ck_onvif *c, const ck_onvif_time *t, const char *ntp, ck_err *e)
 }
 
 static void
-emit_time(struct job *jb, const char *url, const ck_onvif_time *t, int64_t off,
-    int64_t rtt)
+emit_time(struct job *jb, ck_json *j, const char *url, const ck_onvif_time *t,
+    int64_t off, int64_t rtt)
 {
 	char buf[64];
-	ck_json *j = jb->j;
 
 	ck_json_record(j, "time");
 	ck_json_str(j, "device", url);
@@ -145,15 +146,21 @@ emit_time(struct job *jb, const char *url, const ck_onvif_time *t, int64_t off,
 
 /* One target: returns its exit status, after printing its record. */
 static int
-one(struct job *jb, const char *arg)
+one(void *ctx, const char *arg)
 {
+	struct job *jb = ctx;
 	ck_onvif_target tg;
 	ck_onvif *c = NULL;
 	ck_onvif_time t;
 	int64_t off = 0, rtt = 0;
 	ck_err e = { 0, "" };
+	ck_json *j = ck_json_new();
 	int rc = 0;
 
+	if (j == NULL) {
+		ck_log_warn("out of memory");
+		return CK_SOFTWARE;
+	}
 	if (ck_onvif_target_parse(arg, &tg, &e) < 0)
 		goto fail;
 	if ((c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL)
@@ -165,105 +172,60 @@ one(struct job *jb, const char *arg)
 		    ck_onvif_get_time(c, &t, &off, &rtt, &e) < 0)
 			goto fail;
 	}
-	emit_time(jb, tg.url, &t, off, rtt);
+	emit_time(jb, j, tg.url, &t, off, rtt);
 	goto out;
 fail:
-	rc = e.kind ? e.kind : CK_SOFTWARE;
+	ck_onvif_free(c);
 	ck_log_warn("%s", e.msg);
-	ck_json_record(jb->j, "error");
-	ck_json_str(jb->j, "device", tg.url[0] ? tg.url : arg);
-	ck_json_time_ms(jb->j, "ts", ck_clock_wall_ms());
-	ck_json_str(jb->j, "error", ck_err_kind_name(rc));
-	ck_json_int(jb->j, "status", rc);
-	ck_json_str(jb->j, "message", e.msg);
+	rc = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	ck_json_free(j);
+	return rc;
 out:
 	ck_onvif_free(c);
-	if (ck_json_emit(jb->j, stdout) < 0)
-		rc = ck_err_worst(rc, CK_IOERR);
+	rc = ck_err_worst(rc, ck_targets_emit(j));
+	ck_json_free(j);
 	return rc;
 }
 
 static int
-run(struct job *jb, char **targets, int n)
+time_opt(void *ctx, int key, const char *arg, ck_err *e)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	int worst = 0;
+	struct job *jb = ctx;
 
-	for (int i = 0; i < n; i++)
-		worst = ck_err_worst(worst, one(jb, targets[i]));
-	if (n == 0) {
-		int seen = 0;
-		while (getline(&line, &cap, stdin) > 0) {
-			line[strcspn(line, "\r\n")] = '\0';
-			if (line[strspn(line, " \t")] == '\0' || line[0] == '#')
-				continue;
-			seen = 1;
-			worst = ck_err_worst(worst, one(jb, line));
-		}
-		free(line);
-		if (!seen) {
-			ck_log_warn("no targets (give TARGET arguments or lines on stdin)");
-			worst = CK_EMPTY;
-		}
+	if (key == OPT_SET) {
+		jb->set = 1;
+		return 0;
 	}
-	return worst;
+	jb->ntp = arg;
+	if (arg[0] == '\0' || strlen(arg) > 255 ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:") != strlen(arg))
+		return ck_err_set(e, CK_USAGE, "--ntp: '%s' is not a host name or address", arg);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		CK_ONVIF_LONGOPTS,
-		{ "set", no_argument, NULL, OPT_SET },
-		{ "ntp", required_argument, NULL, OPT_NTP },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct job jb;
-	ck_onvif_target tg;
-	ck_err e = { 0, "" };
-	int c, r, rc;
+	static struct job jb;
+	ck_opts_block blocks[3];
+	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
+	ck_onvif_target first;
+	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	memset(&jb, 0, sizeof jb);
-	ck_onvif_opts_init(&jb.o);
-	while ((c = getopt_long(argc, argv, CK_ONVIF_SHORTOPTS "vhV", lo, NULL)) != -1) {
-		if ((r = ck_onvif_getopt(c, optarg, &jb.o)) != 0) {
-			if (r < 0)
-				return CK_USAGE;
-			continue;
-		}
-		switch (c) {
-		case OPT_SET: jb.set = 1; break;
-		case OPT_NTP: jb.ntp = optarg; break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage, stdout); return ck_tool_finish(0);
-		case 'V': return ck_tool_finish(ck_tool_version());
-		default: return ck_tool_usage_err("unknown option");
-		}
-	}
+	blocks[0] = (ck_opts_block){ NULL, time_opts, time_opt, &jb };
+	blocks[1] = ck_targets_block(&jb.jobs);
+	blocks[2] = ck_onvifopts_block(&jb.o);
+	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+		return rc;
 	if (jb.set && jb.ntp)
 		return ck_tool_usage_err("--set and --ntp exclude each other");
-	if (jb.ntp && (jb.ntp[0] == '\0' || strlen(jb.ntp) > 255 ||
-	    strspn(jb.ntp, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-:") != strlen(jb.ntp)))
-		return ck_tool_usage_err("--ntp: '%s' is not a host name or address", jb.ntp);
-	if (optind == argc && jb.o.password_file && strcmp(jb.o.password_file, "-") == 0)
-		return ck_tool_usage_err("--password-file - needs TARGET arguments (stdin is the target list)");
-	for (int i = optind; i < argc; i++)
-		if (ck_onvif_target_parse(argv[i], &tg, &e) < 0)
-			return ck_tool_usage_err("%s", e.msg);
-	if (optind < argc)
-		ck_onvif_target_parse(argv[optind], &tg, &e);
-	if (ck_onvif_cred(&jb.o, optind < argc ? tg.host : NULL, &jb.cred, &e) < 0)
-		return ck_tool_fail(&e);
-	if ((jb.j = ck_json_new()) == NULL)
-		return ck_tool_finish(CK_SOFTWARE);
-	rc = run(&jb, argv + optind, argc - optind);
+	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
+	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
+	    arg0 == argc, &jb.cred)) != 0)
+		return rc;
+	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
 	ck_cred_wipe(&jb.cred);
-	ck_json_free(jb.j);
 	return ck_tool_finish(rc);
 }

@@ -1,7 +1,6 @@
 /* pcap-rtp-extract: list the RTP streams of a capture with loss and jitter
  * statistics, or extract one of them. */
-#include <arpa/inet.h>
-#include <getopt.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,47 +9,33 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codec/json.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "cli/mediaopts.h"
+#include "cli/opts.h"
+#include "cli/tool.h"
+#include "codec/json.h"
 #include "media/pcap.h"
 #include "media/rtpout.h"
+#include "media/rtpreport.h"
 #include "media/rtpscan.h"
-#include "cli/tool.h"
 
 enum { OUT_LIST, OUT_4571, OUT_RTPDUMP, OUT_PAYLOAD };
+enum { K_DECODE = CK_OPTS_TOOL, K_NOHEUR, K_CLOCK, K_STREAM, K_RTPDUMP, K_PAYLOAD,
+	K_SORT, K_FORMAT };
 #define SORT_MAX 512
 
 typedef struct job {
-	const char *read, *iface, *filter;
+	const char *read, *iface, *filter, *fmt;
+	ck_mediaopts m;
 	ck_rtpscan_opts so;
-	int out, table, sort;
+	int out, table, sort, nout;
+	FILE *f;                   /* where records or media go */
 	ck_rtpout *w;
-	int have_ssrc;
-	uint32_t ssrc;
 	long stream;               /* --stream N, 0 none */
 	int locked;                /* index of the stream being extracted */
-	int werr;
+	int werr, epipe;
 } job;
-
-static const char usage_text[] =
-"Usage: pcap-rtp-extract [options] [-r FILE | -i IFACE]\n"
-"List the RTP streams of a capture (NDJSON, a table on a terminal) or\n"
-"extract one of them to stdout.\n"
-"  -r, --read FILE       pcap or pcapng file ('-' or none = stdin)\n"
-"  -i, --interface IFACE live capture (stop with Ctrl-C)\n"
-"  -f, --filter EXPR     BPF filter for -i\n"
-"  -d, --decode-as T:P   treat udp:PORT or tcp:PORT (RFC 4571) as RTP\n"
-"      --no-heuristics   only RTP announced by SDP or given with -d\n"
-"      --ssrc X          extract the stream with this SSRC (0x.. or decimal)\n"
-"      --stream N        extract stream N of the listing (1-based)\n"
-"      --rtpdump         extract as rtpdump (rtptools) instead of RFC 4571\n"
-"      --payload         extract RTP payloads only\n"
-"      --sort MODE       'seq': reorder by sequence number (bounded window)\n"
-"      --format F        'json' or 'table' (default: table on a terminal)\n"
-"  -v, --verbose         more diagnostics on stderr\n"
-"  -h, --help            this help\n"
-"  -V, --version         version\n";
 
 static ck_pcap *g_in;
 
@@ -62,10 +47,14 @@ on_signal(int sig)
 		ck_pcap_break(g_in);
 }
 
+/* A failed write: the reader went away (EPIPE, a clean stop) or an error. */
 static void
-addr_str(int af, const uint8_t *a, char *out, size_t n)
+write_failed(job *j)
 {
-	inet_ntop(af == 4 ? AF_INET : AF_INET6, a, out, (socklen_t)n);
+	if (errno == EPIPE)
+		j->epipe = 1;
+	else
+		j->werr = 1;
 }
 
 static void
@@ -73,10 +62,10 @@ on_rtp(void *arg, const ck_rtpscan_flow *x, const uint8_t *d, size_t len, const 
 {
 	job *j = arg;
 
-	if (j->out == OUT_LIST)
+	if (j->out == OUT_LIST || j->epipe || j->werr)
 		return;
 	if (!j->locked) {
-		if ((j->have_ssrc && x->ssrc == j->ssrc) || (j->stream && x->index == j->stream))
+		if ((j->m.have_ssrc && x->ssrc == j->m.ssrc) || (j->stream && x->index == j->stream))
 			j->locked = x->index;
 		else
 			return;
@@ -84,97 +73,8 @@ on_rtp(void *arg, const ck_rtpscan_flow *x, const uint8_t *d, size_t len, const 
 	if (x->index != j->locked)
 		return;
 	if (ck_rtpout_packet(j->w, d, len, p->ts_sec, p->ts_nsec, x->af, x->dst,
-	    x->dport) < 0)
-		j->werr = 1;
-	if (j->iface && fflush(stdout) != 0)   /* live: the reader waits */
-		j->werr = 1;
-}
-
-static void
-emit_stream(ck_json *js, const ck_rtpscan_flow *x, int table)
-{
-	char s[64], d[64], ssrc[16];
-	const ck_rtpstream_stat *st = &x->st;
-	double dur = st->stop_time - st->start_time;
-
-	addr_str(x->af, x->src, s, sizeof s);
-	addr_str(x->af, x->dst, d, sizeof d);
-	snprintf(ssrc, sizeof ssrc, "0x%08X", x->ssrc);
-	if (table) {
-		char enc[24];
-		snprintf(enc, sizeof enc, "%s", x->encoding[0] ? x->encoding : "?");
-		printf("%3d %-3s %15s %5u %15s %5u %s %3u %-10s %8u %6lld %5llu %5llu %9.3f %9.3f %8.3f %8.3f\n",
-		    x->index, x->tcp ? "tcp" : "udp", s, x->sport, d, x->dport, ssrc,
-		    x->pt, enc, st->total_nr, (long long)ck_rtpstream_stat_lost(st),
-		    (unsigned long long)st->dups, (unsigned long long)st->ooo,
-		    dur / 1000, st->max_delta, x->clock ? st->jitter : 0.0,
-		    x->clock ? st->max_jitter : 0.0);
-		return;
-	}
-	ck_json_record(js, "rtp_stream");
-	ck_json_int(js, "stream", x->index);
-	ck_json_str(js, "src", s);
-	ck_json_int(js, "src_port", x->sport);
-	ck_json_str(js, "dst", d);
-	ck_json_int(js, "dst_port", x->dport);
-	ck_json_str(js, "transport", x->tcp ? "tcp" : "udp");
-	ck_json_str(js, "ssrc", ssrc);
-	ck_json_int(js, "payload_type", x->pt);
-	if (x->encoding[0])
-		ck_json_str(js, "encoding", x->encoding);
-	else
-		ck_json_null(js, "encoding");
-	if (x->clock)
-		ck_json_int(js, "clock_rate", x->clock);
-	else
-		ck_json_null(js, "clock_rate");
-	ck_json_str(js, "found", x->found);
-	if (x->sdp_ssrc >= 0)   /* a camera sending another SSRC than y= is a classic */
-		ck_json_bool(js, "sdp_ssrc", x->sdp_ssrc);
-	ck_json_uint(js, "packets", st->total_nr);
-	ck_json_int(js, "lost", ck_rtpstream_stat_lost(st));
-	ck_json_uint(js, "duplicates", st->dups);
-	ck_json_uint(js, "out_of_order", st->ooo);
-	ck_json_uint(js, "bytes", st->bytes);
-	ck_json_time_ms(js, "first_time", st->first_sec * 1000 + st->first_nsec / 1000000);
-	ck_json_time_ms(js, "last_time", st->last_sec * 1000 + st->last_nsec / 1000000);
-	ck_json_num(js, "start_rel", st->start_time / 1000, 6);
-	ck_json_num(js, "end_rel", st->stop_time / 1000, 6);
-	ck_json_num(js, "duration", dur / 1000, 6);
-	ck_json_num(js, "max_delta_ms", st->max_delta, 3);
-	if (x->clock) {
-		ck_json_num(js, "jitter_ms", st->jitter, 3);
-		ck_json_num(js, "max_jitter_ms", st->max_jitter, 3);
-		ck_json_num(js, "mean_jitter_ms", st->mean_jitter, 3);
-	} else {
-		ck_json_null(js, "jitter_ms");
-		ck_json_null(js, "max_jitter_ms");
-		ck_json_null(js, "mean_jitter_ms");
-	}
-	ck_json_emit(js, stdout);
-}
-
-static void
-emit_rtcp(ck_json *js, const ck_rtpscan_rtcpflow *r, int table)
-{
-	char s[64], d[64];
-
-	addr_str(r->af, r->src, s, sizeof s);
-	addr_str(r->af, r->dst, d, sizeof d);
-	if (table) {
-		printf("  - %-3s %15s %5u %15s %5u RTCP %llu packets\n",
-		    r->tcp ? "tcp" : "udp", s, r->sport, d, r->dport,
-		    (unsigned long long)r->packets);
-		return;
-	}
-	ck_json_record(js, "rtcp");
-	ck_json_str(js, "src", s);
-	ck_json_int(js, "src_port", r->sport);
-	ck_json_str(js, "dst", d);
-	ck_json_int(js, "dst_port", r->dport);
-	ck_json_str(js, "transport", r->tcp ? "tcp" : "udp");
-	ck_json_uint(js, "packets", r->packets);
-	ck_json_emit(js, stdout);
+	    x->dport) < 0 || (j->iface && fflush(j->f) != 0))   /* live: the reader waits */
+		write_failed(j);
 }
 
 static void
@@ -183,6 +83,7 @@ progress(ck_pcap *in, const ck_rtpscan *sc, int final)
 	static time_t last;
 	time_t now = time(NULL);
 	uint64_t pos, size;
+	size_t n = ck_rtpscan_count(sc);
 
 	if (final) {
 		fprintf(stderr, "\r\033[K");
@@ -193,13 +94,77 @@ progress(ck_pcap *in, const ck_rtpscan *sc, int final)
 	last = now;
 	ck_pcap_progress(in, &pos, &size);
 	if (size)
-		fprintf(stderr, "\r%llu frames, %llu%% (%llu MB), %zu streams\033[K",
+		fprintf(stderr, "\r%llu frames, %llu%% (%llu MB), %zu stream%s\033[K",
 		    (unsigned long long)ck_pcap_frames(in),
 		    (unsigned long long)(pos * 100 / size),
-		    (unsigned long long)(pos >> 20), ck_rtpscan_count(sc));
+		    (unsigned long long)(pos >> 20), n, n == 1 ? "" : "s");
 	else
-		fprintf(stderr, "\r%llu frames, %zu streams\033[K",
-		    (unsigned long long)ck_pcap_frames(in), ck_rtpscan_count(sc));
+		fprintf(stderr, "\r%llu frames, %zu stream%s\033[K",
+		    (unsigned long long)ck_pcap_frames(in), n, n == 1 ? "" : "s");
+}
+
+static void
+listing(job *j, ck_json *js, const ck_rtpscan *sc)
+{
+	size_t i;
+
+	if (j->table && (ck_rtpscan_count(sc) || ck_rtpscan_sdp_count(sc)))
+		ck_rtpreport_header(j->f);
+	for (i = 0; i < ck_rtpscan_count(sc); i++)
+		ck_rtpreport_stream(j->f, js, j->table, ck_rtpscan_stream(sc, i));
+	j->nout = (int)ck_rtpscan_count(sc) + ck_rtpreport_unused(j->f, js, j->table, sc);
+	for (i = 0; i < ck_rtpscan_rtcp_count(sc); i++)
+		ck_rtpreport_rtcp(j->f, js, j->table, ck_rtpscan_rtcp(sc, i));
+}
+
+/* What was read, for -v; and the one line that explains an empty answer. */
+static void
+report(const job *j, ck_pcap *in, const ck_rtpscan *sc)
+{
+	uint64_t rtcp, sdp, ov, mal, re, fd;
+
+	ck_rtpscan_counts(sc, &rtcp, &sdp, &ov);
+	ck_pcap_netdec_counts(ck_pcap_decoder(in), &mal, &re, &fd);
+	ck_log_info("%llu frames, %zu RTP streams, %llu RTCP packets, %llu SDP "
+	    "messages, %llu reassembled datagrams, %llu fragments dropped, "
+	    "%llu malformed", (unsigned long long)ck_pcap_frames(in),
+	    ck_rtpscan_count(sc), (unsigned long long)rtcp,
+	    (unsigned long long)sdp, (unsigned long long)re,
+	    (unsigned long long)fd, (unsigned long long)mal);
+	if (ck_rtpscan_count(sc) || j->out != OUT_LIST || j->epipe)
+		return;
+	if (j->nout)
+		ck_log_warn("no RTP packets in %llu frames: %d negotiated stream%s without packets",
+		    (unsigned long long)ck_pcap_frames(in), j->nout, j->nout == 1 ? "" : "s");
+	else
+		ck_log_warn("no RTP stream found in %llu frames%s",
+		    (unsigned long long)ck_pcap_frames(in), j->so.no_heuristics ?
+		    " (--no-heuristics: only SDP, RTSP and --decode-as count)" : "");
+}
+
+static int
+scan(job *j, ck_pcap *in, ck_rtpscan *sc, ck_err *e)
+{
+	ck_pcap_pkt p;
+	int rc, set = 0, tty = isatty(2);
+
+	while ((rc = ck_pcap_next(in, &p, e)) == 1) {
+		if (!set) {
+			int64_t s0;
+			int32_t n0;
+			ck_pcap_first_ts(in, &s0, &n0);
+			ck_rtpscan_set_origin(sc, s0, n0);
+			set = 1;
+		}
+		ck_rtpscan_packet(sc, &p);
+		if (tty && (p.frame & 1023) == 0)
+			progress(in, sc, 0);
+		if (j->werr || j->epipe)
+			break;
+	}
+	if (tty)
+		progress(in, sc, 1);
+	return rc;
 }
 
 static int
@@ -208,10 +173,8 @@ run(job *j)
 	ck_err e = {0};
 	ck_pcap *in;
 	ck_rtpscan *sc;
-	ck_pcap_pkt p;
 	ck_json *js;
-	int rc, set = 0, tty = isatty(2);
-	size_t i;
+	int rc;
 
 	in = j->iface ? ck_pcap_open_live(j->iface, j->filter, &e)
 	    : ck_pcap_open_file(j->read ? j->read : "-", &e);
@@ -226,61 +189,28 @@ run(job *j)
 	js = ck_json_new();
 	sc = ck_rtpscan_new(&j->so, on_rtp, j);
 	if (j->out != OUT_LIST)
-		j->w = ck_rtpout_new(stdout, j->out == OUT_RTPDUMP ? CK_RTPOUT_RTPDUMP :
+		j->w = ck_rtpout_new(j->f, j->out == OUT_RTPDUMP ? CK_RTPOUT_RTPDUMP :
 		    j->out == OUT_PAYLOAD ? CK_RTPOUT_PAYLOAD : CK_RTPOUT_4571,
 		    j->sort ? SORT_MAX : 0);
-	if (!sc || !js || (j->out != OUT_LIST && !j->w)) {
-		ck_pcap_close(in);
-		ck_rtpscan_free(sc);
-		ck_json_free(js);
-		ck_rtpout_free(j->w);
-		return ck_err_set(&e, CK_SOFTWARE, "out of memory"), ck_tool_fail(&e);
-	}
-	while ((rc = ck_pcap_next(in, &p, &e)) == 1) {
-		if (!set) {
-			int64_t s0;
-			int32_t n0;
-			ck_pcap_first_ts(in, &s0, &n0);
-			ck_rtpscan_set_origin(sc, s0, n0);
-			set = 1;
-		}
-		ck_rtpscan_packet(sc, &p);
-		if (tty && (p.frame & 1023) == 0)
-			progress(in, sc, 0);
-		if (j->werr)
-			break;
-	}
-	if (tty)
-		progress(in, sc, 1);
-	if (j->out != OUT_LIST) {
-		if (ck_rtpout_flush(j->w) < 0)
-			j->werr = 1;
-	} else {
-		if (j->table && ck_rtpscan_count(sc))
-			printf("  # tr  %15s %5s %15s %5s %-10s %3s %-10s %8s %6s %5s %5s %9s %9s %8s %8s\n",
-			    "source", "port", "destination", "port", "ssrc", "pt",
-			    "encoding", "packets", "lost", "dup", "ooo", "duration",
-			    "maxdelta", "jitter", "maxjit");
-		for (i = 0; i < ck_rtpscan_count(sc); i++)
-			emit_stream(js, ck_rtpscan_stream(sc, i), j->table);
-		for (i = 0; i < ck_rtpscan_rtcp_count(sc); i++)
-			emit_rtcp(js, ck_rtpscan_rtcp(sc, i), j->table);
-	}
-	if (ck_log_verbosity) {
-		uint64_t rtcp, sdp, ov, mal, re, fd;
-		ck_rtpscan_counts(sc, &rtcp, &sdp, &ov);
-		ck_pcap_netdec_counts(ck_pcap_decoder(in), &mal, &re, &fd);
-		ck_log_info("%llu frames, %zu RTP streams, %llu RTCP packets, %llu SDP "
-		    "messages, %llu reassembled datagrams, %llu fragments dropped, "
-		    "%llu malformed", (unsigned long long)ck_pcap_frames(in),
-		    ck_rtpscan_count(sc), (unsigned long long)rtcp,
-		    (unsigned long long)sdp, (unsigned long long)re,
-		    (unsigned long long)fd, (unsigned long long)mal);
-	}
+	if (!sc || !js || (j->out != OUT_LIST && !j->w))
+		rc = ck_err_set(&e, CK_SOFTWARE, "out of memory");
+	else
+		rc = scan(j, in, sc, &e);
+	if (sc && js && j->out != OUT_LIST && !j->epipe && ck_rtpout_flush(j->w) < 0)
+		write_failed(j);
+	else if (sc && js && j->out == OUT_LIST)
+		listing(j, js, sc);
+	if (sc)
+		report(j, in, sc);
+	if (!j->epipe && !j->werr && fflush(j->f) != 0)
+		write_failed(j);
 	if (rc < 0)
 		rc = ck_tool_fail(&e);
+	else if (j->epipe)
+		rc = 0;    /* the reader stopped: not our failure */
 	else if (j->werr)
-		rc = ck_err_set(&e, CK_IOERR, "write error on stdout"), ck_tool_fail(&e);
+		rc = ck_err_set(&e, CK_IOERR, "%s: write error: %s", j->m.output ?
+		    j->m.output : "stdout", strerror(errno)), ck_tool_fail(&e);
 	else if (j->out != OUT_LIST && !j->locked) {
 		ck_log_warn("no such stream in the capture");
 		rc = CK_EMPTY;
@@ -294,10 +224,13 @@ run(job *j)
 	return rc;
 }
 
+/* udp:PORT, tcp:PORT, with an optional /CLOCK (udp:5004/8000). */
 static int
 parse_decode(job *j, const char *s, ck_err *e)
 {
-	long long port;
+	char port[16];
+	const char *sl;
+	long long v, clk = 0;
 	int tcp;
 
 	if (!strncasecmp(s, "udp:", 4))
@@ -305,82 +238,147 @@ parse_decode(job *j, const char *s, ck_err *e)
 	else if (!strncasecmp(s, "tcp:", 4))
 		tcp = 1;
 	else
-		return ck_err_set(e, CK_USAGE, "-d wants udp:PORT or tcp:PORT, not '%s'", s);
-	if (ck_opt_parse_int(s + 4, 1, 65535, &port, e) < 0)
-		return -1;
+		return ck_err_set(e, CK_USAGE, "--decode-as wants udp:PORT[/CLOCK] or tcp:PORT[/CLOCK], not '%s'", s);
+	sl = strchr(s + 4, '/');
+	snprintf(port, sizeof port, "%.*s", sl ? (int)(sl - s - 4) : 15, s + 4);
+	if (ck_opt_parse_int(port, 1, 65535, &v, e) < 0 ||
+	    (sl && ck_opt_parse_int(sl + 1, 1, 10000000, &clk, e) < 0))
+		return ck_err_set(e, CK_USAGE, "--decode-as: '%s': %s", s, e->msg);
 	if (j->so.nforced == CK_SCAN_MAXFORCED)
-		return ck_err_set(e, CK_USAGE, "too many -d options");
+		return ck_err_set(e, CK_USAGE, "too many --decode-as options");
 	j->so.forced[j->so.nforced].tcp = tcp;
-	j->so.forced[j->so.nforced++].port = (uint16_t)port;
+	j->so.forced[j->so.nforced].clock = (uint32_t)clk;
+	j->so.forced[j->so.nforced++].port = (uint16_t)v;
+	return 0;
+}
+
+static int
+handle(void *ctx, int key, const char *arg, ck_err *e)
+{
+	job *j = ctx;
+	long long v;
+
+	switch (key) {
+	case 'r': j->read = arg; return 0;
+	case 'i': j->iface = arg; return 0;
+	case 'f': j->filter = arg; return 0;
+	case K_DECODE: return parse_decode(j, arg, e);
+	case K_NOHEUR: j->so.no_heuristics = 1; return 0;
+	case K_CLOCK:
+		if (ck_opt_parse_int(arg, 1, 10000000, &v, e) < 0)
+			return ck_err_set(e, CK_USAGE, "--clock-rate: %s", e->msg);
+		j->so.clock_rate = (uint32_t)v;
+		return 0;
+	case K_STREAM:
+		if (ck_opt_parse_int(arg, 1, 1000000, &v, e) < 0)
+			return ck_err_set(e, CK_USAGE, "--stream: %s", e->msg);
+		j->stream = (long)v;
+		return 0;
+	case K_RTPDUMP:
+	case K_PAYLOAD:
+		if (j->out != OUT_LIST && j->out != (key == K_RTPDUMP ? OUT_RTPDUMP : OUT_PAYLOAD))
+			return ck_err_set(e, CK_USAGE, "--rtpdump and --payload exclude each other");
+		j->out = key == K_RTPDUMP ? OUT_RTPDUMP : OUT_PAYLOAD;
+		return 0;
+	case K_SORT:
+		if (strcmp(arg, "seq"))
+			return ck_err_set(e, CK_USAGE, "--sort: only 'seq' is known");
+		j->sort = 1;
+		return 0;
+	case K_FORMAT:
+		if (strcmp(arg, "json") && strcmp(arg, "table"))
+			return ck_err_set(e, CK_USAGE, "--format: 'json' or 'table'");
+		j->fmt = arg;
+		return 0;
+	}
+	return ck_err_set(e, CK_SOFTWARE, "unexpected option %d", key);
+}
+
+static const ck_opts_opt capture_opts[] = {
+	{ "read", 'r', CK_OPTS_ARG, "FILE", "pcap or pcapng file ('-' or none = stdin)" },
+	{ "interface", 'i', CK_OPTS_ARG, "IFACE", "live capture (stop with Ctrl-C)" },
+	{ "filter", 'f', CK_OPTS_ARG, "EXPR", "BPF filter for -i" },
+	{ "decode-as", K_DECODE, CK_OPTS_ARG, "T:PORT[/CLOCK]", "treat udp:PORT, or tcp:PORT (RFC 4571 or RTSP '$'\n"
+	    "framing), as RTP, with this clock rate" },
+	{ "no-heuristics", K_NOHEUR, CK_OPTS_NOARG, NULL, "only RTP announced by SDP or RTSP, or --decode-as" },
+	{ "clock-rate", K_CLOCK, CK_OPTS_ARG, "HZ", "clock rate of streams whose rate is not known\n"
+	    "(dynamic payload types without SDP)" },
+	{ "format", K_FORMAT, CK_OPTS_ARG, "F", "'json' or 'table' (default: table on a terminal)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const ck_opts_opt extract_opts[] = {
+	{ "stream", K_STREAM, CK_OPTS_ARG, "N", "extract stream N of the listing (1-based)" },
+	{ "rtpdump", K_RTPDUMP, CK_OPTS_NOARG, NULL, "extract as rtpdump (rtptools) instead of RFC 4571" },
+	{ "payload", K_PAYLOAD, CK_OPTS_NOARG, NULL, "extract RTP payloads only" },
+	{ "sort", K_SORT, CK_OPTS_ARG, "MODE", "'seq': reorder by sequence number (bounded window)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const char footer[] =
+"-o writes the listing or the extracted stream to FILE. When the reader of\n"
+"the output goes away (a closed pipe), the tool stops and exits 0.\n"
+"Exit status: 0 streams found, 1 none (or no such stream), 64 usage,\n"
+"65 malformed capture, 66 no such file, 69 interface unavailable, 74 I/O.\n";
+
+/* Checks that need every option; returns 0 or the usage status. */
+static int
+validate(job *j)
+{
+	ck_err e = {0};
+	int extract = j->m.have_ssrc + (j->stream != 0);
+
+	if (j->read && j->iface)
+		return ck_tool_usage_err("-r and -i exclude each other");
+	if (j->filter && !j->iface)
+		return ck_tool_usage_err("-f needs -i (filter files with tcpdump first)");
+	if (extract > 1)
+		return ck_tool_usage_err("--ssrc and --stream exclude each other");
+	if (!extract && (j->out != OUT_LIST || j->sort))
+		return ck_tool_usage_err("--rtpdump, --payload and --sort need --ssrc or --stream");
+	if (extract && j->out == OUT_LIST)
+		j->out = OUT_4571;
+	if (!j->read && !j->iface && isatty(0))
+		return ck_tool_usage_err("no capture: give -r FILE, -i IFACE or pipe one in");
+	if (extract && !j->m.output && ck_tool_refuse_tty(1, "RTP", &e) < 0)
+		return ck_tool_fail(&e);
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"read", 1, 0, 'r'}, {"interface", 1, 0, 'i'}, {"filter", 1, 0, 'f'},
-		{"decode-as", 1, 0, 'd'}, {"no-heuristics", 0, 0, 'H'},
-		{"ssrc", 1, 0, 'S'}, {"stream", 1, 0, 'N'}, {"rtpdump", 0, 0, 'D'},
-		{"payload", 0, 0, 'P'}, {"sort", 1, 0, 'O'}, {"format", 1, 0, 'F'},
-		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'},
-		{0, 0, 0, 0}};
 	static job j;
-	const char *fmt = NULL;
-	long long v;
-	ck_err e = {0};
-	int c, extract = 0;
+	ck_opts_block blocks[] = {
+		{ "Capture", capture_opts, handle, &j },
+		ck_mediaopts_block(&j.m),
+		{ "Extraction (with --ssrc or --stream)", extract_opts, handle, &j },
+	};
+	const ck_opts_tool t = {
+		"Usage: pcap-rtp-extract [options] [-r FILE | -i IFACE]",
+		"List the RTP streams of a capture (NDJSON, a table on a terminal) or\n"
+		"extract one of them.\n",
+		footer, blocks, sizeof blocks / sizeof blocks[0] };
+	int first, status, rc;
 
 	ck_log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "r:i:f:d:vhV", lo, NULL)) != -1) {
-		switch (c) {
-		case 'r': j.read = optarg; break;
-		case 'i': j.iface = optarg; break;
-		case 'f': j.filter = optarg; break;
-		case 'd': if (parse_decode(&j, optarg, &e) < 0) return ck_tool_usage_err("%s", e.msg); break;
-		case 'H': j.so.no_heuristics = 1; break;
-		case 'S':
-			if (ck_opt_parse_int(optarg, 0, 0xFFFFFFFFll, &v, &e) < 0)
-				return ck_tool_usage_err("--ssrc: %s", e.msg);
-			j.have_ssrc = 1, j.ssrc = (uint32_t)v, extract++;
-			break;
-		case 'N':
-			if (ck_opt_parse_int(optarg, 1, 1000000, &v, &e) < 0)
-				return ck_tool_usage_err("--stream: %s", e.msg);
-			j.stream = (long)v, extract++;
-			break;
-		case 'D': j.out = OUT_RTPDUMP; break;
-		case 'P': j.out = OUT_PAYLOAD; break;
-		case 'O':
-			if (strcmp(optarg, "seq"))
-				return ck_tool_usage_err("--sort: only 'seq' is known");
-			j.sort = 1;
-			break;
-		case 'F': fmt = optarg; break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': return ck_tool_version();
-		default: return ck_tool_usage_err("unknown option");
-		}
+	if (!ck_opts_parse(&t, argc, argv, &first, &status))
+		return status;
+	if (first < argc)
+		return ck_tool_usage_err("unexpected argument '%s'", argv[first]);
+	if ((rc = validate(&j)) != 0)
+		return rc;
+	j.f = stdout;
+	if (j.m.output && !(j.f = fopen(j.m.output, "w"))) {
+		ck_log_warn("%s: %s", j.m.output, strerror(errno));
+		return CK_IOERR;
 	}
-	if (optind < argc)
-		return ck_tool_usage_err("unexpected argument '%s'", argv[optind]);
-	if (j.read && j.iface)
-		return ck_tool_usage_err("-r and -i exclude each other");
-	if (j.filter && !j.iface)
-		return ck_tool_usage_err("-f needs -i (filter files with tcpdump first)");
-	if (extract > 1)
-		return ck_tool_usage_err("--ssrc and --stream exclude each other");
-	if (!extract && (j.out != OUT_LIST || j.sort))
-		return ck_tool_usage_err("--rtpdump, --payload and --sort need --ssrc or --stream");
-	if (extract && j.out == OUT_LIST)
-		j.out = OUT_4571;
-	if (fmt && strcmp(fmt, "json") && strcmp(fmt, "table"))
-		return ck_tool_usage_err("--format: 'json' or 'table'");
-	j.table = fmt ? !strcmp(fmt, "table") : isatty(1);
-	if (!j.read && !j.iface && isatty(0))
-		return ck_tool_usage_err("no capture: give -r FILE, -i IFACE or pipe one in");
-	if (extract && ck_tool_refuse_tty(1, "RTP", &e) < 0)
-		return ck_tool_fail(&e);
-	return ck_tool_finish(run(&j));
+	j.table = j.fmt ? !strcmp(j.fmt, "table") : isatty(fileno(j.f));
+	signal(SIGPIPE, SIG_IGN);   /* EPIPE instead: a clean stop */
+	rc = run(&j);
+	if (j.f != stdout && fclose(j.f) != 0 && rc == 0) {
+		ck_log_warn("%s: %s", j.m.output, strerror(errno));
+		rc = CK_IOERR;
+	}
+	return rc;
 }

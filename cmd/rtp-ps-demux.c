@@ -1,8 +1,6 @@
 /* rtp-ps-demux: GB28181 MPEG-PS over RTP (or bare PS) to the video
  * elementary stream, with loss accounting. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,37 +8,37 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/log.h"
+#include "base/opt.h"
+#include "cli/mediaopts.h"
+#include "cli/opts.h"
+#include "cli/tool.h"
 #include "codec/h26x.h"
 #include "codec/json.h"
-#include "base/log.h"
-#include "net/net.h"
-#include "base/opt.h"
+#include "media/esout.h"
 #include "media/ps.h"
 #include "media/rtpps.h"
 #include "media/rtpseq.h"
 #include "media/rtpsrc.h"
-#include "cli/tool.h"
 
-#define OUTBUF (1u << 20)
+/* Default reorder windows (issue 13; the cost is measured in the man page):
+ * packets for files and pipes (no clock to go by), time for live inputs
+ * (a lost packet holds the output back at most this long). */
+#define REORDER_PACKETS 64
+#define REORDER_MS 100
 
-typedef struct out {
-	int fd;
-	uint8_t *buf;
-	size_t len;
-	uint64_t total;
-	const char *name;
-} out;
+enum { K_AUDIO = CK_OPTS_TOOL, K_PRIVATE, K_FRAMES, K_STATS, K_PS, K_REORDER, K_KEEP };
 
 typedef struct opts {
-	const char *input, *out, *audio, *priv, *frames;
-	int ps, stats, keep_damaged, reorder, ssrc_set;
+	const char *input, *audio, *priv, *frames;
+	ck_mediaopts m;
+	int ps, stats, keep_damaged, reorder;   /* reorder -1: the default */
 	long long reorder_ms, timeout_ms;
-	uint32_t ssrc;
 } opts;
 
 typedef struct run {
 	const opts *o;
-	out video, audio, priv;
+	ck_esout video, audio, priv;
 	FILE *frames;
 	int aac_warned;
 	ck_ps ps;
@@ -50,72 +48,13 @@ typedef struct run {
 } run;
 
 static int
-out_open(out *o, const char *path, const char *what, ck_err *e)
-{
-	o->name = path ? path : "stdout";
-	o->fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : 1;
-	if (o->fd < 0)
-		return ck_err_set(e, CK_IOERR, "%s: %s", path, strerror(errno));
-	if (ck_tool_refuse_tty(o->fd, what, e) < 0)
-		return -1;
-	if ((o->buf = malloc(OUTBUF)) == NULL)
-		return ck_err_set(e, CK_SOFTWARE, "out of memory");
-	return 0;
-}
-
-static int
-out_flush(out *o, const uint8_t *p, size_t n, ck_err *e)
-{
-	while (n > 0) {
-		ssize_t w = write(o->fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return ck_err_set(e, CK_IOERR, "%s: write: %s", o->name, strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-out_write(out *o, const uint8_t *p, size_t n, ck_err *e)
-{
-	o->total += n;
-	if (o->len + n > OUTBUF) {
-		if (out_flush(o, o->buf, o->len, e) < 0)
-			return -1;
-		o->len = 0;
-		if (n >= OUTBUF / 2)
-			return out_flush(o, p, n, e);
-	}
-	memcpy(o->buf + o->len, p, n);
-	o->len += n;
-	return 0;
-}
-
-static int
-out_close(out *o, ck_err *e)
-{
-	int rc = 0;
-	if (o->fd < 0)
-		return 0;
-	rc = out_flush(o, o->buf, o->len, e);
-	if (o->fd > 1 && close(o->fd) < 0 && rc == 0)
-		rc = ck_err_set(e, CK_IOERR, "%s: close: %s", o->name, strerror(errno));
-	free(o->buf);
-	o->fd = -1;
-	return rc;
-}
-
-static int
 sink(void *ctx, const ck_ps_frame *f, ck_err *e)
 {
 	run *r = ctx;
 
 	if (f->kind == CK_PS_VIDEO) {
 		uint64_t off = r->video.total;
-		if (out_write(&r->video, f->data, f->len, e) < 0)
+		if (ck_esout_write(&r->video, f->data, f->len, e) < 0)
 			return -1;
 		if (r->frames) {
 			fprintf(r->frames, "{\"type\":\"frame\",\"pts\":");
@@ -134,10 +73,10 @@ sink(void *ctx, const ck_ps_frame *f, ck_err *e)
 			ck_log_warn("AAC audio without ADTS headers: written as is");
 			r->aac_warned = 1;
 		}
-		return out_write(&r->audio, f->data, f->len, e);
+		return ck_esout_write(&r->audio, f->data, f->len, e);
 	}
 	if (f->kind == CK_PS_PRIVATE && r->priv.fd >= 0)
-		return out_write(&r->priv, f->data, f->len, e);
+		return ck_esout_write(&r->priv, f->data, f->len, e);
 	return 0;
 }
 
@@ -188,6 +127,11 @@ summary(run *r, int kind)
 			ck_json_uint(j, "damaged_frames", r->fr.damaged_kept);
 			ck_json_uint(j, "seq_restarts", r->seq.jumps);
 			ck_json_uint(j, "other_ssrc_packets", r->seq.foreign);
+			/* the reorder window's latency cost, measured */
+			ck_json_uint(j, "reorder_waited", r->seq.waited);
+			ck_json_int(j, "reorder_wait_max_ms", r->seq.wait_max_ms);
+			ck_json_num(j, "reorder_wait_mean_ms", r->seq.waited ?
+			    (double)r->seq.wait_sum_ms / (double)r->seq.waited : 0, 1);
 		}
 		ck_json_uint(j, "dropped_frames", dropped);
 		ck_json_uint(j, "resyncs", ps->resyncs);
@@ -228,7 +172,7 @@ pump(run *r, int *kind, ck_err *e)
 	}
 	ck_rtpps_init(&r->fr, &r->ps, r->o->keep_damaged);
 	while ((k = ck_rtpsrc_next(&r->src, &p, &n, e)) > 0) {
-		int64_t now = r->o->reorder_ms > 0 ? ck_clock_now_ms() : 0;
+		int64_t now = ck_clock_now_ms();   /* also measures the window's cost */
 		if (ck_rtpseq_push(&r->seq, p, n, now, on_packet, r, e) < 0)
 			return -1;
 	}
@@ -238,65 +182,82 @@ pump(run *r, int *kind, ck_err *e)
 	return ck_ps_finish(&r->ps, e);
 }
 
-/* Says what a payload that is not PS looks like. */
+/* Says what a payload that is not PS is, when there is evidence. */
 static void
 not_ps_hint(const ck_rtpps *f)
 {
-	const uint8_t *h = f->head;
-	const char *what = "an unknown private framing";
+	const char *what = ck_rtpps_guess(f);
 	char hex[32] = "";
 
 	if (f->head_len == 0)
 		return;
 	for (size_t i = 0; i < f->head_len; i++)
-		snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", h[i]);
-	if (f->head_len >= 4 && h[0] == 0 && h[1] == 0 && (h[2] == 1 || (h[2] == 0 && h[3] == 1)))
-		what = "an Annex-B elementary stream (H.264/H.265 without PS)";
-	else if ((h[0] & 0x80) == 0 && ((h[0] & 0x1F) == 28 || (h[0] & 0x1F) == 24 ||
-	    ((h[0] & 0x1F) >= 1 && (h[0] & 0x1F) <= 8)))
-		what = "RFC 6184 H.264 NAL units";
-	ck_log_warn("RTP payload type %u starts with %sthat looks like %s", f->head_pt, hex, what);
+		snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", f->head[i]);
+	if (what)
+		ck_log_warn("RTP payload type %u starts with %sthat looks like %s", f->head_pt, hex, what);
+	else
+		ck_log_warn("RTP payload type %u starts with %s(no known format)", f->head_pt, hex);
+}
+
+/* The reorder window when none was given: packets for files and pipes,
+ * milliseconds for live network inputs. */
+static void
+default_reorder(opts *o, const ck_rtpsrc *src)
+{
+	if (o->reorder >= 0)
+		return;
+	o->reorder = src->net ? 0 : REORDER_PACKETS;
+	o->reorder_ms = src->net ? REORDER_MS : 0;
+	ck_log_info("reorder window %d%s", src->net ? REORDER_MS : REORDER_PACKETS,
+	    src->net ? "ms" : " packets");
 }
 
 static int
-demux(const opts *o)
+open_all(run *r, opts *o, ck_err *e)
+{
+	/* the input first (a missing file must not truncate -o), then the outputs */
+	if (ck_rtpsrc_open(&r->src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, e) < 0)
+		return -1;
+	default_reorder(o, &r->src);
+	if (ck_esout_open(&r->video, o->m.output, "video", e) < 0 ||
+	    (o->audio && ck_esout_open(&r->audio, o->audio, "audio", e) < 0) ||
+	    (o->priv && ck_esout_open(&r->priv, o->priv, "private data", e) < 0) ||
+	    ck_ps_init(&r->ps, sink, r, e) < 0 ||
+	    ck_rtpseq_init(&r->seq, o->reorder, o->reorder_ms, e) < 0)
+		return -1;
+	if (o->frames && (r->frames = fopen(o->frames, "w")) == NULL)
+		return ck_err_set(e, CK_IOERR, "%s: %s", o->frames, strerror(errno));
+	r->ps.keep_private = o->priv != NULL;
+	r->seq.ssrc = o->m.ssrc;
+	r->seq.ssrc_set = o->m.have_ssrc;
+	return 0;
+}
+
+static int
+demux(opts *o)
 {
 	static run r;
 	ck_err e = { 0 };
 	int rc = 0, kind = CK_IN_AUTO;
 
 	r.o = o;
-	r.video.fd = r.audio.fd = r.priv.fd = -1;
-	/* the checks that need no input come first, then the input (a missing
-	 * file must not truncate -o), then the outputs */
-	if (!o->out && ck_tool_refuse_tty(1, "video", &e) < 0)
+	ck_esout_init(&r.video);
+	ck_esout_init(&r.audio);
+	ck_esout_init(&r.priv);
+	if (!o->m.output && ck_tool_refuse_tty(1, "video", &e) < 0)
 		return ck_tool_fail(&e);
-	if (ck_rtpsrc_open(&r.src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, &e) < 0) {
+	if (open_all(&r, o, &e) < 0) {
 		rc = ck_tool_fail(&e);
 		goto out;
 	}
-	if (out_open(&r.video, o->out, "video", &e) < 0 ||
-	    (o->audio && out_open(&r.audio, o->audio, "audio", &e) < 0) ||
-	    (o->priv && out_open(&r.priv, o->priv, "private data", &e) < 0) ||
-	    ck_ps_init(&r.ps, sink, &r, &e) < 0 ||
-	    ck_rtpseq_init(&r.seq, o->reorder, o->reorder_ms, &e) < 0) {
-		rc = ck_tool_fail(&e);
-		goto out;
-	}
-	if (o->frames && (r.frames = fopen(o->frames, "w")) == NULL) {
-		ck_log_warn("%s: %s", o->frames, strerror(errno));
-		rc = CK_IOERR;
-		goto out;
-	}
-	r.ps.keep_private = o->priv != NULL;
-	r.seq.ssrc = o->ssrc;
-	r.seq.ssrc_set = o->ssrc_set;
 	if (pump(&r, &kind, &e) < 0) {
 		rc = ck_tool_fail(&e);
 		if (rc == CK_DATAERR && kind != CK_IN_PS && r.ps.packs == 0)
 			not_ps_hint(&r.fr);
 	}
-	if (out_close(&r.video, &e) < 0 || out_close(&r.audio, &e) < 0 || out_close(&r.priv, &e) < 0)
+	/* a write that failed was reported above: the close stays quiet */
+	if (ck_esout_close(&r.video, &e) < 0 || ck_esout_close(&r.audio, &e) < 0 ||
+	    ck_esout_close(&r.priv, &e) < 0)
 		rc = ck_err_worst(rc, ck_tool_fail(&e));
 	if (r.frames && fclose(r.frames) != 0)
 		rc = ck_err_worst(rc, CK_IOERR);
@@ -308,38 +269,15 @@ demux(const opts *o)
 		rc = CK_EMPTY;
 	}
 out:
-	out_close(&r.video, &e);
-	out_close(&r.audio, &e);
-	out_close(&r.priv, &e);
+	ck_esout_close(&r.video, &e);
+	ck_esout_close(&r.audio, &e);
+	ck_esout_close(&r.priv, &e);
 	if (r.frames)
 		fclose(r.frames);
 	ck_rtpsrc_close(&r.src);
 	ck_rtpseq_free(&r.seq);
 	ck_ps_free(&r.ps);
 	return rc;
-}
-
-static void
-usage(FILE *f)
-{
-	fprintf(f, "Usage: %s [options] [INPUT]\n"
-	    "Demultiplexes GB28181 MPEG-PS carried over RTP (or a bare PS stream) to the\n"
-	    "video elementary stream (Annex-B) on stdout.\n"
-	    "INPUT: a file or - (stdin; RFC 4571 framed RTP, rtpdump or PS, detected),\n"
-	    "  udp://[ADDR]:PORT, tcp-listen://[ADDR]:PORT, tcp://HOST:PORT\n"
-	    "  -o, --output FILE     write the video to FILE instead of stdout\n"
-	    "      --audio FILE      write the audio (raw G.711, AAC as ADTS) to FILE\n"
-	    "      --private FILE    write private_stream_1 (0xBD) payloads to FILE\n"
-	    "      --frames FILE     write an NDJSON frame index to FILE\n"
-	    "      --stats           print the summary as NDJSON on stderr\n"
-	    "      --ps              the input is a bare MPEG-PS stream\n"
-	    "      --ssrc N          use the RTP stream with this SSRC (default: the first)\n"
-	    "      --reorder N|Nms   reorder window in packets or milliseconds (default 0)\n"
-	    "      --keep-damaged    keep frames that lost packets instead of dropping them\n"
-	    "      --timeout DUR     idle timeout on network inputs (default 10s)\n"
-	    "  -v, --verbose         more diagnostics (repeatable)\n"
-	    "  -h, --help            show this help\n"
-	    "  -V, --version         show the version\n", ck_log_progname);
 }
 
 static void
@@ -353,6 +291,9 @@ parse_reorder(const char *s, opts *o, ck_err *e)
 {
 	long long v;
 	size_t l = strlen(s);
+
+	o->reorder = 0;
+	o->reorder_ms = 0;
 	if (l > 2 && strcmp(s + l - 2, "ms") == 0) {
 		if (ck_opt_parse_duration(s, &o->reorder_ms, e) < 0 || o->reorder_ms > 10000)
 			return ck_err_set(e, CK_USAGE, "--reorder: '%s' is not 0..10000ms", s);
@@ -364,54 +305,70 @@ parse_reorder(const char *s, opts *o, ck_err *e)
 	return 0;
 }
 
+static int
+handle(void *ctx, int key, const char *arg, ck_err *e)
+{
+	opts *o = ctx;
+
+	switch (key) {
+	case K_AUDIO: o->audio = arg; return 0;
+	case K_PRIVATE: o->priv = arg; return 0;
+	case K_FRAMES: o->frames = arg; return 0;
+	case K_STATS: o->stats = 1; return 0;
+	case K_PS: o->ps = 1; return 0;
+	case K_KEEP: o->keep_damaged = 1; return 0;
+	case K_REORDER: return parse_reorder(arg, o, e);
+	case 't':
+		if (ck_opt_parse_duration(arg, &o->timeout_ms, e) < 0)
+			return ck_err_set(e, CK_USAGE, "--timeout: %s", e->msg);
+		return 0;
+	}
+	return ck_err_set(e, CK_SOFTWARE, "unexpected option %d", key);
+}
+
+static const ck_opts_opt demux_opts[] = {
+	{ "audio", K_AUDIO, CK_OPTS_ARG, "FILE", "write the audio (raw G.711, AAC as ADTS) to FILE" },
+	{ "private", K_PRIVATE, CK_OPTS_ARG, "FILE", "write private_stream_1 (0xBD) payloads to FILE" },
+	{ "frames", K_FRAMES, CK_OPTS_ARG, "FILE", "write an NDJSON frame index to FILE" },
+	{ "stats", K_STATS, CK_OPTS_NOARG, NULL, "print the summary as NDJSON on stderr" },
+	{ "ps", K_PS, CK_OPTS_NOARG, NULL, "the input is a bare MPEG-PS stream" },
+	{ "reorder", K_REORDER, CK_OPTS_ARG, "N|Nms", "reorder window in packets or milliseconds, 0 = off\n"
+	    "(default: 64 packets for files and pipes,\n100ms for network inputs)" },
+	{ "keep-damaged", K_KEEP, CK_OPTS_NOARG, NULL, "keep frames that lost packets instead of dropping them" },
+	{ "timeout", 't', CK_OPTS_ARG, "DUR", "idle timeout on network inputs (default 10s)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const char about[] =
+"Demultiplexes GB28181 MPEG-PS carried over RTP (or a bare PS stream) to the\n"
+"video elementary stream (Annex-B) on stdout.\n"
+"INPUT: a file or - (stdin; RFC 4571 framed RTP, RTSP '$' framing, rtpdump,\n"
+"  raw RTP packets back to back, or PS, detected), udp://[ADDR]:PORT,\n"
+"  tcp-listen://[ADDR]:PORT, tcp://HOST:PORT\n";
+
+static const char footer[] =
+"Exit status: 0 frames written, 1 none, 64 usage, 65 not RTP/PS or not PS\n"
+"inside RTP, 66 no such file, 69 refused, 74 I/O, 75 nothing received in time.\n";
+
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "output", 1, 0, 'o' }, { "audio", 1, 0, 'a' }, { "private", 1, 0, 'P' },
-		{ "frames", 1, 0, 'f' }, { "stats", 0, 0, 's' }, { "ps", 0, 0, 'p' },
-		{ "ssrc", 1, 0, 'S' }, { "reorder", 1, 0, 'r' }, { "keep-damaged", 0, 0, 'k' },
-		{ "timeout", 1, 0, 't' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' },
-		{ "version", 0, 0, 'V' }, { 0, 0, 0, 0 } };
-	opts o = { .timeout_ms = 10000 };
-	ck_err e = { 0 };
-	long long v;
-	int c;
+	static opts o = { .reorder = -1, .timeout_ms = 10000 };
+	ck_opts_block blocks[] = {
+		ck_mediaopts_block(&o.m),
+		{ "Demultiplexing", demux_opts, handle, &o },
+	};
+	const ck_opts_tool t = { "Usage: rtp-ps-demux [options] [INPUT]", about, footer,
+		blocks, sizeof blocks / sizeof blocks[0] };
 	struct sigaction sa = { 0 };
+	int first, status;
 
 	ck_log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "o:vhV", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.out = optarg; break;
-		case 'a': o.audio = optarg; break;
-		case 'P': o.priv = optarg; break;
-		case 'f': o.frames = optarg; break;
-		case 's': o.stats = 1; break;
-		case 'p': o.ps = 1; break;
-		case 'k': o.keep_damaged = 1; break;
-		case 'S':
-			if (ck_opt_parse_int(optarg, 0, 0xFFFFFFFFLL, &v, &e) < 0)
-				return ck_tool_usage_err("--ssrc: '%s' is not a 32-bit number", optarg);
-			o.ssrc = (uint32_t)v;
-			o.ssrc_set = 1;
-			break;
-		case 'r':
-			if (parse_reorder(optarg, &o, &e) < 0)
-				return ck_tool_usage_err("%s", e.msg);
-			break;
-		case 't':
-			if (ck_opt_parse_duration(optarg, &o.timeout_ms, &e) < 0)
-				return ck_tool_usage_err("--timeout: %s", e.msg);
-			break;
-		case 'v': ck_log_verbosity++; break;
-		case 'h': usage(stdout); return ck_tool_finish(0);
-		case 'V': return ck_tool_version();
-		default: return ck_tool_usage_err("unknown option");
-		}
-	}
-	if (argc - optind > 1)
+	if (!ck_opts_parse(&t, argc, argv, &first, &status))
+		return status;
+	if (argc - first > 1)
 		return ck_tool_usage_err("one input at most");
-	o.input = optind < argc ? argv[optind] : NULL;
+	o.input = first < argc ? argv[first] : NULL;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = on_signal;  /* no SA_RESTART: reads return, we finish */

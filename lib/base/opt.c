@@ -117,6 +117,19 @@ ck_opt_parse_hostport(const char *s, char *host, size_t hostlen, int *port,
 	return parse_port(c + 1, port, e);
 }
 
+int
+ck_opt_parse_listen(const char *s, char *host, size_t hostlen, int *port,
+    int defport, ck_err *e)
+{
+	if (s != NULL && (s[0] == ':' || (s[0] && strspn(s, "0123456789") == strlen(s)))) {
+		if (hostlen == 0)
+			return ck_err_set(e, CK_USAGE, "no room for the address");
+		host[0] = '\0';
+		return parse_port(s + (s[0] == ':'), port, e);
+	}
+	return ck_opt_parse_hostport(s, host, hostlen, port, defport, e);
+}
+
 static int
 default_port(const char *scheme)
 {

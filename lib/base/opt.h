@@ -17,6 +17,12 @@ int ck_opt_parse_duration(const char *s, long long *ms, ck_err *e);
 int ck_opt_parse_hostport(const char *s, char *host, size_t hostlen, int *port,
     int defport, ck_err *e);
 
+/* A listen address: everything ck_opt_parse_hostport takes, and also
+ * ":PORT" and a bare "PORT" (all digits), which mean any address (host "").
+ * Returns 0, or -1 with CK_USAGE. */
+int ck_opt_parse_listen(const char *s, char *host, size_t hostlen, int *port,
+    int defport, ck_err *e);
+
 typedef struct ck_opt_url {
 	char scheme[16];   /* lower case: "http", "https", "sip", "udp", ... */
 	char user[128];    /* percent-decoded userinfo, may be empty */

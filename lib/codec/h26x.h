@@ -37,4 +37,28 @@ int ck_h26x_guess(const uint8_t *p, size_t n);
 int ck_h26x_h264_sps_size(const uint8_t *nal, size_t n, int *w, int *h);
 int ck_h26x_h265_sps_size(const uint8_t *nal, size_t n, int *w, int *h);
 
+/* Frame rate from the VUI timing of an SPS (NAL header included, emulation
+ * prevention still in): returns 0 with *fps set (1..240), or -1 when
+ * absent or malformed. H.264 counts two ticks a frame, H.265 one. */
+int ck_h26x_h264_sps_fps(const uint8_t *nal, size_t n, double *fps);
+int ck_h26x_h265_sps_fps(const uint8_t *nal, size_t n, double *fps);
+
+/* Picture order counts of a stream's access units, in decode order. */
+typedef struct ck_h26x_poc {
+	int codec, have_sps, first;
+	unsigned frame_bits, poc_type, poc_bits, frame_mbs_only, sep_colour;
+	uint8_t pps[64];       /* H.265: 0x80 seen | dependent<<4 | output<<3 | extra bits */
+	int32_t prev_msb;
+	unsigned prev_lsb;
+} ck_h26x_poc;
+
+/* Starts counting for codec (CK_CODEC_H264 / CK_CODEC_H265). */
+void ck_h26x_poc_init(ck_h26x_poc *s, int codec);
+/* Takes the next access unit (Annex-B, its parameter sets included): returns
+ * 1 with *poc its picture order count and *reset set when the count starts
+ * again there (IDR, BLA, the first CRA); 0 when the stream does not order by
+ * POC (H.264 POC types 1 and 2: output order is decode order... or near);
+ * -1 when the slice header cannot be read (no SPS/PPS before it). */
+int ck_h26x_poc_au(ck_h26x_poc *s, const uint8_t *p, size_t n, int32_t *poc, int *reset);
+
 #endif

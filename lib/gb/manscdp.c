@@ -209,6 +209,111 @@ ck_manscdp_list_response(const char *cmd_type, unsigned long sn,
 	return finish(&b, len, e);
 }
 
+char *
+ck_manscdp_response(const char *cmd_type, unsigned long sn,
+    const char *device_id, const char *const *kv, size_t nkv,
+    const char *raw_tail, size_t *len, ck_err *e)
+{
+	ck_sbuf b = { 0 };
+	size_t i;
+
+	head(&b, "Response", cmd_type, sn, device_id);
+	for (i = 0; i + 1 < nkv; i += 2)
+		elem_line(&b, kv[i], kv[i + 1]);
+	if (raw_tail)
+		ck_sbuf_add(&b, raw_tail);
+	ck_sbuf_add(&b, "</Response>\r\n");
+	return finish(&b, len, e);
+}
+
+char *
+ck_manscdp_self_item(const char *id, const char *name,
+    const char *manufacturer, const char *model, const char *civil_code,
+    const char *parent_id, ck_err *e)
+{
+	ck_sbuf b = { 0 };
+
+	ck_sbuf_add(&b, "<Item>\r\n");
+	elem_line(&b, "DeviceID", id);
+	elem_line(&b, "Name", name);
+	elem_line(&b, "Manufacturer", manufacturer);
+	elem_line(&b, "Model", model);
+	ck_sbuf_add(&b, "<Owner>Owner</Owner>\r\n");
+	elem_line(&b, "CivilCode", civil_code);
+	ck_sbuf_add(&b, "<Address>Address</Address>\r\n<Parental>0</Parental>\r\n");
+	elem_line(&b, "ParentID", parent_id);
+	ck_sbuf_add(&b, "<SafetyWay>0</SafetyWay>\r\n<RegisterWay>1</RegisterWay>\r\n"
+	    "<Secrecy>0</Secrecy>\r\n<Status>ON</Status>\r\n</Item>");
+	if (b.oom) {
+		free(b.p);
+		return ck_err_set(e, CK_SOFTWARE, "out of memory"), NULL;
+	}
+	return b.p;
+}
+
+/* Appends the outermost <Item> elements under n to *items. */
+static int
+collect_items(const ck_xml_node *n, const char *src, char ***items, size_t *count)
+{
+	const ck_xml_node *c;
+
+	for (c = n->first; c; c = c->next) {
+		if (!ck_xml_is(c, NULL, "Item")) {
+			if (collect_items(c, src, items, count) < 0)
+				return -1;
+			continue;
+		}
+		char **ni = realloc(*items, (*count + 1) * sizeof *ni);
+		if (ni == NULL)
+			return -1;
+		*items = ni;
+		if ((ni[*count] = strndup(src + c->src_off, c->src_len)) == NULL)
+			return -1;
+		(*count)++;
+	}
+	return 0;
+}
+
+long
+ck_manscdp_items(const char *buf, size_t len, char ***items, ck_err *e)
+{
+	const char *used;
+	size_t ul, n = 0, sl;
+	char *u = ck_manscdp_to_utf8(buf, len, NULL, 0, &ul, &used, e);
+	ck_sbuf b = { 0 };
+	ck_xml_doc *d;
+	int rc;
+
+	*items = NULL;
+	if (u == NULL)
+		return -1;
+	/* catalog files are a whole Response or just the Items one after
+	 * another: one synthetic root takes both */
+	ck_sbuf_add(&b, "<_>");
+	ck_sbuf_addn(&b, u, ul);
+	ck_sbuf_add(&b, "</_>");
+	free(u);
+	if (b.oom) {
+		free(b.p);
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	}
+	d = ck_xml_parse(b.p, b.len, e);
+	free(b.p);
+	if (d == NULL)
+		return -1;
+	rc = collect_items(ck_xml_root(d), ck_xml_src(d, &sl), items, &n);
+	ck_xml_free(d);
+	if (rc < 0 || n == 0) {
+		while (n > 0)
+			free((*items)[--n]);
+		free(*items);
+		*items = NULL;
+		return rc < 0 ? ck_err_set(e, CK_SOFTWARE, "out of memory") :
+		    ck_err_set(e, CK_DATAERR, "no <Item> elements");
+	}
+	return (long)n;
+}
+
 /* ---- charset detection and conversion ---- */
 
 /* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */

@@ -63,6 +63,26 @@ char *ck_manscdp_list_response(const char *cmd_type, unsigned long sn,
     const char *device_id, unsigned long sumnum, const char *list_name,
     const char *const *items, size_t nitems, size_t *len, ck_err *e);
 
+/* A <Response> as a device sends it: CmdType, SN, DeviceID, then the
+ * element/value pairs kv[0..nkv) (name, value, name, value...; values
+ * escaped), then raw_tail verbatim (UTF-8 XML, or NULL). Returns as
+ * ck_manscdp_query (GB18030 when not ASCII). */
+char *ck_manscdp_response(const char *cmd_type, unsigned long sn,
+    const char *device_id, const char *const *kv, size_t nkv,
+    const char *raw_tail, size_t *len, ck_err *e);
+/* The catalog <Item> of an IP camera that is its own only channel: id,
+ * name, manufacturer, model (escaped), CivilCode civil_code, ParentID
+ * parent_id, Status ON. Returns a malloc'd UTF-8 string or NULL. */
+char *ck_manscdp_self_item(const char *id, const char *name,
+    const char *manufacturer, const char *model, const char *civil_code,
+    const char *parent_id, ck_err *e);
+/* The <Item> elements of a catalog document (any charset, as
+ * ck_manscdp_to_utf8; any root; an Item inside an Item stays part of its
+ * parent), as UTF-8 XML strings in document order: *items is a malloc'd
+ * array of malloc'd strings (free each, then the array). Returns the count
+ * (> 0), or -1 with CK_DATAERR (not well-formed, no Item at all). */
+long ck_manscdp_items(const char *buf, size_t len, char ***items, ck_err *e);
+
 /* Converts a body to UTF-8 (rules above; charset NULL = detect, else forced
  * source charset). The result has no XML declaration, or a UTF-8 one when
  * keep_decl. *used gets the source charset's name ("UTF-8", "GB18030"...,

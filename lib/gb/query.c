@@ -97,7 +97,7 @@ open_await(ck_query *q, const ck_query_opts *o, const char *fdom, ck_err *e)
 	    .password = o->password, .password_file = o->passwords_file,
 	    .allow = o->allow, .sha256 = o->sha256, .on_event = on_reg };
 
-	if (ck_opt_parse_hostport(o->listen, host, sizeof host, &port, 5060, e) < 0)
+	if (ck_opt_parse_listen(o->listen, host, sizeof host, &port, 5060, e) < 0)
 		return ck_err_wrap(e, "--await-register");
 	so.bind_addr = host, so.port = port;
 	if (!(q->sip = ck_sip_open(&so, e)) ||
@@ -105,6 +105,8 @@ open_await(ck_query *q, const ck_query_opts *o, const char *fdom, ck_err *e)
 		return -1;
 	ck_log_info("registrar listening on port %d (udp and tcp), domain %s",
 	    ck_sip_port(q->sip), ro.domain);
+	if (o->on_listening)
+		o->on_listening(o->listening_arg, ck_sip_port(q->sip));
 	if (ck_registrar_await(q->reg, o->device_id, o->wait_ms < 0 ? -1 :
 	    ck_clock_now_ms() + o->wait_ms, &dev, e) < 0) {
 		if (e->kind == CK_TEMPFAIL)

@@ -32,6 +32,10 @@ typedef struct ck_query_opts {
 	int tcp;                   /* direct: connect over TCP */
 	int64_t wait_ms;           /* how long to await registration, -1 forever */
 	int64_t connect_ms;        /* TCP connect limit (direct) */
+	/* called with the bound port once the registrar listens (before the
+	 * wait), so a caller that asked for port 0 can tell its peer */
+	void (*on_listening)(void *arg, int port);
+	void *listening_arg;
 } ck_query_opts;
 
 typedef struct ck_query {

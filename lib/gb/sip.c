@@ -52,6 +52,22 @@ struct qent {
 	struct qent *next;
 };
 
+/* A client transaction: the request's bytes for retransmission, its timers,
+ * and once it is over the final response or the error. */
+struct tx {
+	uint64_t id;
+	char branch[96];
+	char *data;
+	size_t len;
+	ck_sip_peer peer;
+	int64_t start, next, end;
+	int interval, provisional;
+	int async;                 /* started by ck_sip_tx_start */
+	int done;
+	osip_message_t *resp;      /* final response, when done and no error */
+	ck_err err;                /* why it failed, when done and no resp */
+};
+
 struct ck_sip {
 	int udp_fd, tcp_fd, port, family;
 	int t1;
@@ -64,10 +80,10 @@ struct ck_sip {
 	unsigned cseq;
 	char ua[128];
 	char contact_host[128];
-	/* client transaction being waited for */
-	char want_branch[96];
-	osip_message_t *got;
-	int conn_lost;
+	/* client transactions, outstanding and finished but not yet taken */
+	struct tx *txs;
+	size_t ntxs;
+	uint64_t next_tx;
 	struct cache_ent *cache;
 	/* local address toward the last UDP peer */
 	struct sockaddr_storage la_peer;
@@ -157,20 +173,15 @@ ck_sip_open(const ck_sip_opts *o, ck_err *e)
 		goto fail;
 	}
 	s->port = o->port;
-	if (o->udp) {
-		s->udp_fd = ck_net_udp_bind(ba, s->port, s->family, e);
-		if (s->udp_fd < 0)
-			goto fail;
-		s->port = ck_net_local_port(s->udp_fd);
+	if ((o->udp || o->tcp_listen) && ck_net_udp_tcp_bind(ba, s->port, s->family,
+	    o->udp ? &s->udp_fd : NULL, o->tcp_listen ? &s->tcp_fd : NULL, e) < 0)
+		goto fail;
+	if (s->udp_fd >= 0) {
 		int big = 4 << 20;
+		s->port = ck_net_local_port(s->udp_fd);
 		setsockopt(s->udp_fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-	}
-	if (o->tcp_listen) {
-		s->tcp_fd = ck_net_tcp_listen(ba, s->port, s->family, e);
-		if (s->tcp_fd < 0)
-			goto fail;
+	} else if (s->tcp_fd >= 0)
 		s->port = ck_net_local_port(s->tcp_fd);
-	}
 	{
 		unsigned char r[2];
 		char hx[5];
@@ -228,8 +239,12 @@ ck_sip_close(ck_sip *s)
 		for (size_t i = 0; i < CACHE_SLOTS; i++)
 			free(s->cache[i].data);
 	free(s->cache);
-	if (s->got)
-		osip_message_free(s->got);
+	for (size_t i = 0; i < s->ntxs; i++) {
+		free(s->txs[i].data);
+		if (s->txs[i].resp)
+			osip_message_free(s->txs[i].resp);
+	}
+	free(s->txs);
 	free(s->rbuf);
 	free(s);
 }
@@ -603,17 +618,9 @@ local_toward(ck_sip *s, const ck_sip_peer *p, char *host, size_t hl, int *port)
 		snprintf(host, hl, "%s", s->la_host);
 		goto out;
 	}
-	snprintf(host, hl, "%s", s->family == AF_INET6 ? "::1" : "127.0.0.1");
-	{
-		int fd = socket(p->addr.ss_family, SOCK_DGRAM, 0);
-		int dummy;
-		if (fd >= 0) {
-			if (connect(fd, (const struct sockaddr *)&p->addr, p->addrlen) == 0 &&
-			    getsockname(fd, (struct sockaddr *)&la, &ll) == 0)
-				ck_net_addr_split((struct sockaddr *)&la, host, hl, &dummy);
-			close(fd);
-		}
-	}
+	if (ck_net_local_addr_toward((const struct sockaddr *)&p->addr, p->addrlen,
+	    host, hl) < 0)
+		snprintf(host, hl, "%s", s->family == AF_INET6 ? "::1" : "127.0.0.1");
 	memcpy(&s->la_peer, &p->addr, sizeof s->la_peer);
 	snprintf(s->la_host, sizeof s->la_host, "%s", host);
 out:
@@ -784,6 +791,201 @@ enqueue(ck_sip *s, ck_sip_req *r)
 	s->qlen++;
 }
 
+/* ---- client transactions ---- */
+
+static struct tx *
+tx_by_branch(ck_sip *s, const char *branch)
+{
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (!s->txs[i].done && strcmp(s->txs[i].branch, branch) == 0)
+			return &s->txs[i];
+	return NULL;
+}
+
+static struct tx *
+tx_by_id(ck_sip *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (s->txs[i].id == id)
+			return &s->txs[i];
+	return NULL;
+}
+
+static void
+tx_finish(struct tx *t, int kind, const char *msg)
+{
+	t->done = 1;
+	ck_err_set(&t->err, kind, "%s", msg);
+}
+
+/* Every transaction waiting on a TCP connection that closed fails. */
+static void
+tx_conn_lost(ck_sip *s, uint64_t conn)
+{
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (!s->txs[i].done && s->txs[i].peer.transport == CK_SIP_TCP &&
+		    s->txs[i].peer.conn == conn)
+			tx_finish(&s->txs[i], CK_UNAVAIL,
+			    "sip: TCP connection closed before the response");
+}
+
+/* Removes the transaction (its id was taken or cancelled). */
+static void
+tx_remove(ck_sip *s, struct tx *t)
+{
+	free(t->data);
+	if (t->resp)
+		osip_message_free(t->resp);
+	*t = s->txs[--s->ntxs];
+}
+
+/* Retransmissions and timeouts of every outstanding transaction. Returns
+ * the earliest time one of them needs attention (-1: none). */
+static int64_t
+tx_timers(ck_sip *s)
+{
+	int64_t now = ck_clock_now_ms(), wake = -1;
+	for (size_t i = 0; i < s->ntxs; i++) {
+		struct tx *t = &s->txs[i];
+		ck_err e;
+		if (t->done)
+			continue;
+		if (!ck_sip_peer_alive(s, &t->peer)) {
+			tx_finish(t, CK_UNAVAIL, "sip: TCP connection closed before the response");
+			continue;
+		}
+		if (now >= t->end) {
+			char m[80];
+			snprintf(m, sizeof m, "sip: no final response within %lld ms",
+			    (long long)(t->end - t->start));
+			tx_finish(t, CK_TEMPFAIL, m);
+			continue;
+		}
+		if (t->peer.transport == CK_SIP_UDP && now >= t->next) {
+			ck_log_info("retransmitting request (%d ms)", t->interval);
+			if (send_bytes(s, &t->peer, t->data, t->len, &e) < 0) {
+				t->done = 1;
+				t->err = e;
+				continue;
+			}
+			t->interval = t->provisional ? T2_MS :
+			    (t->interval * 2 > T2_MS ? T2_MS : t->interval * 2);
+			t->next = now + t->interval;
+		}
+		int64_t w = t->peer.transport == CK_SIP_UDP && t->next < t->end ?
+		    t->next : t->end;
+		if (wake < 0 || w < wake)
+			wake = w;
+	}
+	return wake;
+}
+
+/* 1 when a transaction started by ck_sip_tx_start has finished. */
+static int
+tx_async_done(const ck_sip *s)
+{
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (s->txs[i].async && s->txs[i].done)
+			return 1;
+	return 0;
+}
+
+static uint64_t
+tx_start(ck_sip *s, const ck_sip_peer *p, osip_message_t *req, int64_t deadline,
+    int async, ck_err *e)
+{
+	size_t l;
+	char *d;
+	struct tx *t;
+	if (s->ntxs >= CK_SIP_MAX_TX) {
+		osip_message_free(req);
+		ck_err_set(e, CK_TEMPFAIL, "sip: %d transactions outstanding", CK_SIP_MAX_TX);
+		return 0;
+	}
+	if ((d = ck_sip_to_str(req, &l, e)) == NULL) {
+		osip_message_free(req);
+		return 0;
+	}
+	if (s->txs == NULL && (s->txs = calloc(CK_SIP_MAX_TX, sizeof *s->txs)) == NULL) {
+		osip_free(d);
+		osip_message_free(req);
+		ck_err_set(e, CK_SOFTWARE, "out of memory");
+		return 0;
+	}
+	t = &s->txs[s->ntxs];
+	memset(t, 0, sizeof *t);
+	snprintf(t->branch, sizeof t->branch, "%s", top_branch(req));
+	osip_message_free(req);
+	/* osip_free and free are the same allocator unless libosip2 was built
+	 * with its own; copy to keep one owner */
+	if ((t->data = malloc(l)) == NULL) {
+		osip_free(d);
+		ck_err_set(e, CK_SOFTWARE, "out of memory");
+		return 0;
+	}
+	memcpy(t->data, d, l);
+	osip_free(d);
+	t->len = l;
+	t->id = ++s->next_tx;
+	t->peer = *p;
+	t->async = async;
+	t->start = ck_clock_now_ms();
+	t->interval = s->t1;
+	t->end = t->start + 64LL * s->t1;
+	if (deadline >= 0 && deadline < t->end)
+		t->end = deadline;
+	t->next = p->transport == CK_SIP_UDP ? t->start + t->interval : t->end;
+	s->ntxs++;
+	if (send_bytes(s, p, t->data, t->len, e) < 0) {
+		tx_remove(s, t);
+		return 0;
+	}
+	return t->id;
+}
+
+uint64_t
+ck_sip_tx_start(ck_sip *s, const ck_sip_peer *p, osip_message_t *req,
+    int64_t deadline, ck_err *e)
+{
+	return tx_start(s, p, req, deadline, 1, e);
+}
+
+int
+ck_sip_tx_done(ck_sip *s, uint64_t *id, osip_message_t **resp, ck_err *e)
+{
+	struct tx *best = NULL;
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (s->txs[i].async && s->txs[i].done &&
+		    (best == NULL || s->txs[i].id < best->id))
+			best = &s->txs[i];
+	if (best == NULL)
+		return 0;
+	*id = best->id;
+	*resp = best->resp;
+	best->resp = NULL;
+	if (*resp == NULL)
+		*e = best->err;
+	tx_remove(s, best);
+	return 1;
+}
+
+void
+ck_sip_tx_cancel(ck_sip *s, uint64_t id)
+{
+	struct tx *t = tx_by_id(s, id);
+	if (t)
+		tx_remove(s, t);
+}
+
+size_t
+ck_sip_tx_outstanding(const ck_sip *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->ntxs; i++)
+		n += !s->txs[i].done;
+	return n;
+}
+
 /* One complete message from p. */
 static void
 dispatch(ck_sip *s, const char *buf, size_t len, const ck_sip_peer *p)
@@ -797,11 +999,14 @@ dispatch(ck_sip *s, const char *buf, size_t len, const ck_sip_peer *p)
 		return;
 	}
 	if (MSG_IS_RESPONSE(m)) {
-		if (s->want_branch[0] && strcmp(top_branch(m), s->want_branch) == 0 &&
-		    m->status_code >= 200 && s->got == NULL) {
-			s->got = m;
+		struct tx *t = tx_by_branch(s, top_branch(m));
+		if (t && m->status_code >= 200) {
+			t->resp = m;
+			t->done = 1;
 			return;
 		}
+		if (t)
+			t->provisional = 1;   /* RFC 3261 17.1.2.2: retransmit at T2 */
 		osip_message_free(m);
 		return;
 	}
@@ -954,8 +1159,7 @@ read_conn(ck_sip *s, size_t i)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		if (s->want_branch[0])
-			s->conn_lost = 1;
+		tx_conn_lost(s, c->id);
 		conn_drop(s, i);
 		return;
 	}
@@ -1002,10 +1206,9 @@ accept_conns(ck_sip *s)
 	for (int k = 0; k < 64; k++) {
 		struct sockaddr_storage a;
 		socklen_t al = sizeof a;
-		int fd = accept(s->tcp_fd, (struct sockaddr *)&a, &al);
+		int fd = ck_net_accept(s->tcp_fd, &a, &al);
 		if (fd < 0)
 			return;
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		if (conn_add(s, fd, &a, al) == NULL) {
 			close(fd);
 			continue;
@@ -1078,6 +1281,7 @@ ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out, ck_err *e)
 {
 	*out = NULL;
 	for (;;) {
+		int64_t wake = tx_timers(s);
 		if (s->qhead) {
 			struct qent *q = s->qhead;
 			s->qhead = q->next;
@@ -1088,9 +1292,13 @@ ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out, ck_err *e)
 			free(q);
 			return 1;
 		}
+		/* a finished transaction is the caller's business too */
+		if (tx_async_done(s))
+			return 0;
 		if (deadline >= 0 && ck_clock_now_ms() >= deadline)
 			return 0;
-		if (pump(s, deadline, e) < 0)
+		if (pump(s, wake >= 0 && (deadline < 0 || wake < deadline) ? wake : deadline,
+		    e) < 0)
 			return e->kind == CK_OK ? 0 : -1;
 	}
 }
@@ -1099,62 +1307,31 @@ int
 ck_sip_send_request(ck_sip *s, const ck_sip_peer *p, osip_message_t *req,
     int64_t deadline, osip_message_t **resp, ck_err *e)
 {
-	size_t l;
-	char *d = ck_sip_to_str(req, &l, e);
-	int64_t start = ck_clock_now_ms(), next, end;
-	int interval = s->t1, rc = -1, provisional = 0;
+	uint64_t id = tx_start(s, p, req, deadline, 0, e);
+	struct tx *t;
+	int rc = -1;
 	*resp = NULL;
-	if (d == NULL) {
-		osip_message_free(req);
+	if (id == 0)
 		return -1;
-	}
-	snprintf(s->want_branch, sizeof s->want_branch, "%s", top_branch(req));
-	osip_message_free(req);
-	if (s->got) {
-		osip_message_free(s->got);
-		s->got = NULL;
-	}
-	s->conn_lost = 0;
-	end = start + 64LL * s->t1;
-	if (deadline >= 0 && deadline < end)
-		end = deadline;
-	if (send_bytes(s, p, d, l, e) < 0)
-		goto out;
-	next = p->transport == CK_SIP_UDP ? start + interval : end;
 	for (;;) {
-		int64_t now = ck_clock_now_ms();
-		if (s->got) {
-			*resp = s->got;
-			s->got = NULL;
-			rc = 0;
+		int64_t wake = tx_timers(s);
+		t = tx_by_id(s, id);
+		if (t->done) {
+			if ((*resp = t->resp) != NULL) {
+				t->resp = NULL;
+				rc = 0;
+			} else
+				*e = t->err;
 			break;
 		}
 		if (s->intr && *s->intr) {
 			ck_err_set(e, CK_OK, "interrupted");
 			break;
 		}
-		if (s->conn_lost || !ck_sip_peer_alive(s, p)) {
-			ck_err_set(e, CK_UNAVAIL, "sip: TCP connection closed before the response");
-			break;
-		}
-		if (now >= end) {
-			ck_err_set(e, CK_TEMPFAIL, "sip: no final response within %lld ms",
-			    (long long)(end - start));
-			break;
-		}
-		if (now >= next) {
-			ck_log_info("retransmitting request (%d ms)", interval);
-			if (send_bytes(s, p, d, l, e) < 0)
-				break;
-			interval = provisional ? T2_MS : (interval * 2 > T2_MS ? T2_MS : interval * 2);
-			next = now + interval;
-		}
-		if (pump(s, next < end ? next : end, e) < 0 && e->kind != CK_OK)
+		if (pump(s, wake, e) < 0 && e->kind != CK_OK)
 			break;
 	}
-out:
-	s->want_branch[0] = '\0';
-	osip_free(d);
+	tx_remove(s, tx_by_id(s, id));
 	return rc;
 }
 

@@ -122,9 +122,27 @@ osip_message_t *ck_sip_request_new(ck_sip *s, const ck_sip_peer *p,
  * skipped. Takes ownership of req. On success *resp is the final response
  * (caller frees; any status: check osip_message_get_status_code) and 0 is
  * returned; -1 with CK_TEMPFAIL on timeout, CK_UNAVAIL when the TCP
- * connection dropped or ICMP refused. Requests arriving meanwhile are queued. */
+ * connection dropped or ICMP refused. Requests arriving meanwhile are queued;
+ * transactions started with ck_sip_tx_start keep running. */
 int ck_sip_send_request(ck_sip *s, const ck_sip_peer *p, osip_message_t *req,
     int64_t deadline, osip_message_t **resp, ck_err *e);
+/* Client transactions that run side by side (a device answering a query
+ * while its keepalive waits): ck_sip_tx_start sends req (taking it) and
+ * returns the transaction's id (> 0), or 0 with e (CK_TEMPFAIL when
+ * CK_SIP_MAX_TX are outstanding). Retransmissions and timer F run inside
+ * ck_sip_next_request and ck_sip_send_request, and ck_sip_next_request
+ * returns 0 early once one has finished, so the caller collects it. */
+#define CK_SIP_MAX_TX 256
+uint64_t ck_sip_tx_start(ck_sip *s, const ck_sip_peer *p, osip_message_t *req,
+    int64_t deadline, ck_err *e);
+/* Takes the oldest finished transaction: returns 1 with *id and either
+ * *resp (the final response, caller frees) or *resp NULL and e filled as
+ * ck_sip_send_request fails; 0 when none has finished. */
+int ck_sip_tx_done(ck_sip *s, uint64_t *id, osip_message_t **resp, ck_err *e);
+/* Forgets a transaction; a response arriving later is dropped. */
+void ck_sip_tx_cancel(ck_sip *s, uint64_t id);
+/* Transactions still waiting for their final response. */
+size_t ck_sip_tx_outstanding(const ck_sip *s);
 /* Sends any message (request or response) to p once, no transaction. 0/-1. */
 int ck_sip_send_raw(ck_sip *s, const ck_sip_peer *p, osip_message_t *m,
     ck_err *e);

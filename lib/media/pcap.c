@@ -409,9 +409,12 @@ ck_pcap_netdec_frame(ck_pcap_netdec *d, const uint8_t *p, size_t len, int64_t ts
 	}
 }
 
+#define PCAP_IOBUF (1u << 20)
+
 struct ck_pcap {
 	pcap_t *pc;
 	FILE *fp;                  /* file handle when reading a file */
+	char *iobuf;               /* fp's stdio buffer, freed after it closes */
 	ck_pcap_netdec *dec;
 	uint64_t frames, size;
 	int64_t first_sec;
@@ -451,6 +454,8 @@ ck_pcap_open_file(const char *path, ck_err *e)
 	pcap_t *pc;
 	struct stat st;
 	uint64_t size = 0;
+	char *iobuf;
+	ck_pcap *in;
 
 	if (strcmp(path, "-") == 0)
 		fp = stdin;
@@ -461,8 +466,11 @@ ck_pcap_open_file(const char *path, ck_err *e)
 	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
 		size = (uint64_t)st.st_size;
-	/* libpcap reads through stdio: 4 KiB reads cost more than the parsing */
-	setvbuf(fp, NULL, _IOFBF, 256 << 10);
+	/* libpcap reads through stdio, record by record: with glibc's 4 KiB
+	 * buffer the read(2) calls cost more than the parsing. glibc ignores
+	 * the size when setvbuf is given no buffer: hand it one. */
+	if ((iobuf = malloc(PCAP_IOBUF)) != NULL)
+		setvbuf(fp, iobuf, _IOFBF, PCAP_IOBUF);
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!pc) {
@@ -470,9 +478,17 @@ ck_pcap_open_file(const char *path, ck_err *e)
 		    strcmp(path, "-") ? path : "stdin", eb);
 		if (fp != stdin)
 			fclose(fp);   /* pcap_fopen_offline leaves it open on failure */
+		else
+			setvbuf(fp, NULL, _IONBF, 0);
+		free(iobuf);
 		return NULL;
 	}
-	return wrap(pc, fp, size, e);
+	if (!(in = wrap(pc, fp, size, e))) {   /* wrap closed pc and fp */
+		free(iobuf);
+		return NULL;
+	}
+	in->iobuf = iobuf;
+	return in;
 }
 
 ck_pcap *
@@ -588,5 +604,6 @@ ck_pcap_close(ck_pcap *in)
 		return;
 	pcap_close(in->pc);  /* closes the FILE too */
 	ck_pcap_netdec_free(in->dec);
+	free(in->iobuf);
 	free(in);
 }

@@ -121,3 +121,59 @@ ck_rtpps_finish(ck_rtpps *f, ck_err *e)
 {
 	return close_frame(f, e);
 }
+
+/* An RFC 6184 payload header: F = 0; a single NAL unit, STAP-A or FU-A
+ * whose nal_ref_idc fits its type (SEI, AUD and filler are sent with 0;
+ * parameter sets, IDR slices and aggregates of them never are). */
+static int
+h264_payload(const uint8_t *h, size_t n)
+{
+	unsigned nri = (h[0] >> 5) & 3, t = h[0] & 0x1F;
+
+	if (h[0] & 0x80)
+		return 0;
+	if (t == 6 || t == 9 || t == 12)
+		return nri == 0;
+	if (t == 7 || t == 8 || t == 5 || t == 24)
+		return nri != 0;
+	if (t == 28)   /* FU-A: not start and end at once, reserved bit 0 */
+		return n >= 2 && (h[1] & 0xC0) != 0xC0 && !(h[1] & 0x20) &&
+		    ((h[1] & 0x1F) == 1 || (h[1] & 0x1F) == 5) &&
+		    (nri != 0 || (h[1] & 0x1F) == 1);
+	return t == 1 && nri != 0;
+}
+
+/* An RFC 7798 payload header: F = 0, layer 0, temporal id 1 (as cameras
+ * send), a VCL, parameter set, SEI, AP or FU type. */
+static int
+h265_payload(const uint8_t *h, size_t n)
+{
+	unsigned t = (h[0] >> 1) & 0x3F;
+
+	if (n < 2 || (h[0] & 0x81) || h[1] != 1)
+		return 0;
+	if (t == 49)
+		return n >= 3 && (h[2] & 0xC0) != 0xC0 && ((h[2] & 0x3F) <= 21);
+	return t <= 21 || (t >= 32 && t <= 35) || t == 39 || t == 40 || t == 48;
+}
+
+const char *
+ck_rtpps_guess(const ck_rtpps *f)
+{
+	const uint8_t *h = f->head;
+	size_t n = f->head_len;
+
+	if (f->head_pt == 0)
+		return "G.711 u-law audio (static payload type 0, PCMU)";
+	if (f->head_pt == 8)
+		return "G.711 A-law audio (static payload type 8, PCMA)";
+	if (n >= 4 && h[0] == 0 && h[1] == 0 && (h[2] == 1 || (h[2] == 0 && h[3] == 1)))
+		return "an Annex-B elementary stream (H.264/H.265 without PS)";
+	if (n >= 8 && h[0] == 1 && h[1] == 0 && h[2] == 0 && h[3] == 0)
+		return "a private header (01 00 00 00 and a counter, as in Hikvision's own RTP format)";
+	if (n >= 2 && h265_payload(h, n))
+		return "RFC 7798 H.265 NAL units";
+	if (n >= 1 && h264_payload(h, n))
+		return "RFC 6184 H.264 NAL units";
+	return NULL;
+}

@@ -32,6 +32,10 @@ void ck_rtpps_init(ck_rtpps *f, ck_ps *ps, int keep_damaged);
  * restarted its sequence). Returns 0 or -1
  * (from the demuxer: not PS, sink failure). */
 int ck_rtpps_packet(ck_rtpps *f, const ck_rtp *r, int gap, ck_err *e);
+/* What the first payload looks like when it is not PS, from the evidence
+ * in f->head and f->head_pt (static payload type, start code, NAL header,
+ * a known private header), or NULL when there is none. Static string. */
+const char *ck_rtpps_guess(const ck_rtpps *f);
 /* End of input: closes the last frame (damaged when its marker never came
  * and packets were lost). Returns 0 or -1. */
 int ck_rtpps_finish(ck_rtpps *f, ck_err *e);

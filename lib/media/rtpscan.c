@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "media/rtp.h"
+#include "media/rtsp.h"
 #include "media/sdp.h"
 #include "media/tcpreasm.h"
 
@@ -20,6 +21,10 @@
 #define SIPBUF 65536
 #define RSBUF (3 * 65537 + 8192)  /* resync window: SYNC_N whole frames */
 #define RTCP_MAX 1024             /* RTCP flows remembered */
+#define RTSP_MAX 32               /* RTSP connections followed at once */
+#define RTSP_MEDIA 8              /* media per DESCRIBE */
+#define RTSP_REQ 16               /* SETUP requests awaiting their reply */
+#define RTSPBUF (4 + 65535 + CK_RTSP_MAXMSG)
 
 typedef struct key {
 	uint8_t af, proto;
@@ -47,6 +52,9 @@ typedef struct tcpflow {
 	key k;
 	int used;
 	int sip;                      /* SIP text, else RFC 4571 RTP */
+	int rtsp;                     /* RTSP text and '$' interleaved RTP */
+	int rtsp_off;                 /* a tunnel's POST: base64 requests, skipped */
+	struct rtspconn *rc;          /* the connection's RTSP state */
 	const char *found;
 	uint64_t last;                /* LRU tick */
 	ck_tcpreasm *ts;
@@ -65,8 +73,35 @@ typedef struct sdpent {
 	int af, tcp;
 	uint8_t addr[16];
 	uint16_t port;
+	int used;                     /* packets of this call's medium seen */
+	const char *found;            /* "sdp" or "rtsp" */
 	ck_sdp_media m;
 } sdpent;
+
+typedef struct memo {
+	key k;
+	unsigned sdp_gen, flow_gen;
+	const char *found;            /* NULL: nothing remembered */
+	ck_rtpscan_flow *x;           /* its last stream (a hint, SSRC checked) */
+} memo;
+
+/* One RTSP connection (both directions): the media its DESCRIBE reply
+ * announced, the SETUPs awaiting replies, and what each interleaved
+ * channel carries. */
+typedef struct rtspconn {
+	int used;
+	uint64_t last;
+	int af;
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+	int nm, nsetup;
+	sdpent m[RTSP_MEDIA];
+	struct { long cseq; char url[256]; } req[RTSP_REQ];
+	int nreq;
+	char base[256];
+	uint8_t chan[256];            /* 1 + media index for RTP channels */
+	uint8_t rtcpchan[256];        /* 1: an RTCP channel */
+} rtspconn;
 
 struct ck_rtpscan {
 	ck_rtpscan_opts o;
@@ -95,6 +130,13 @@ struct ck_rtpscan {
 	/* context of the packet being processed (for TCP callbacks) */
 	const ck_pcap_pkt *cur;
 	tcpflow *curtf;
+	rtspconn *rcs;                /* RTSP_MAX, allocated on first RTSP */
+	/* UDP flows known to carry RTP, remembered by their ports: most
+	 * packets skip the SDP and flow lookups (their hashes were a tenth
+	 * of the time on a large capture) */
+	memo memo[16];
+	unsigned flow_gen;            /* bumped when flows move or are forgotten */
+	const sdpent *force_se;       /* the medium of an interleaved packet */
 };
 
 static uint32_t
@@ -180,6 +222,7 @@ ck_rtpscan_free(ck_rtpscan *s)
 	free(s->sdp);
 	free(s->sdpidx);
 	free(s->rf);
+	free(s->rcs);
 	free(s->sidx);
 	free(s->fl);
 	free(s);
@@ -289,8 +332,24 @@ sdp_lookup(const ck_rtpscan *s, int af, int tcp, const uint8_t *addr,
 	return NULL;
 }
 
+size_t
+ck_rtpscan_sdp_count(const ck_rtpscan *s)
+{
+	return s->nsdp;
+}
+
+const ck_sdp_media *
+ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used, const char **found)
+{
+	if (i >= s->nsdp)
+		return NULL;
+	*used = s->sdp[i].used;
+	*found = s->sdp[i].found;
+	return &s->sdp[i].m;
+}
+
 static void
-sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
+sdp_add(ck_rtpscan *s, const ck_sdp_media *m, const char *found)
 {
 	sdpent *e = (sdpent *)sdp_lookup(s, m->af, m->tcp, m->addr, m->port);
 	uint32_t i;
@@ -317,6 +376,8 @@ sdp_add(ck_rtpscan *s, const ck_sdp_media *m)
 		s->sdpidx[i] = (uint32_t)s->nsdp;
 	}
 	s->sdp_gen++;
+	e->found = found;
+	e->used = 0;
 	e->af = m->af;
 	e->tcp = m->tcp;
 	e->port = m->port;
@@ -364,9 +425,10 @@ sip_message(ck_rtpscan *s, const uint8_t *p, size_t len)
 	if (n > 0)
 		s->sdpmsgs++;
 	for (i = 0; i < n; i++)
-		sdp_add(s, &m[i]);
+		sdp_add(s, &m[i], "sdp");
 }
 
+/* 1 + the index of the forced port this packet uses, or 0. */
 static int
 forced(const ck_rtpscan *s, const ck_pcap_pkt *p)
 {
@@ -375,8 +437,37 @@ forced(const ck_rtpscan *s, const ck_pcap_pkt *p)
 	for (i = 0; i < s->o.nforced; i++)
 		if (s->o.forced[i].tcp == (p->proto == 6) &&
 		    (s->o.forced[i].port == p->sport || s->o.forced[i].port == p->dport))
-			return 1;
+			return i + 1;
 	return 0;
+}
+
+/* The y= values of se's call (offer and answer) into x, whether the
+ * stream's SSRC is one of them, and the call's medium marked as used. A
+ * device may answer with another y= than offered (and send that SSRC):
+ * both count. */
+static void
+call_info(ck_rtpscan *s, sdpent *se, ck_rtpscan_flow *x)
+{
+	size_t i;
+	int have = 0, match = 0;
+
+	for (i = 0; i <= s->nsdp; i++) {
+		/* se itself first (an RTSP medium is not in the table), then
+		 * the other media of its call */
+		sdpent *e = i == 0 ? se : &s->sdp[i - 1];
+		if (i && (e == se || !se->m.call || e->m.call != se->m.call ||
+		    strcmp(e->m.media, se->m.media)))
+			continue;
+		e->used = 1;
+		if (!e->m.has_ssrc)
+			continue;
+		have = 1;
+		match |= e->m.ssrc == x->ssrc;
+		snprintf(e->m.answer ? x->y_answer : x->y_offer, sizeof x->y_offer,
+		    "%s", e->m.y[0] ? e->m.y : "");
+	}
+	if (have)
+		x->sdp_ssrc = match;
 }
 
 /* --- streams ------------------------------------------------------------ */
@@ -505,9 +596,10 @@ rtp_packet(ck_rtpscan *s, const ck_pcap_pkt *p, const uint8_t *d, size_t len,
 	ck_rtp r;
 	ck_err e;
 	ck_rtpscan_flow *x;
-	const sdpent *se;
+	sdpent *se;
 	const char *name;
 	uint32_t clk;
+	int fi;
 
 	if (ck_rtp_is_rtcp(d, len)) {
 		rtcp_seen(s, p);
@@ -519,8 +611,16 @@ rtp_packet(ck_rtpscan *s, const ck_pcap_pkt *p, const uint8_t *d, size_t len,
 		return;
 	if (x->cache_gen != s->sdp_gen || x->cache_pt != r.pt) {
 		/* the clock rate only changes with the payload type or new SDP */
-		se = sdp_find(s, p);
+		se = (sdpent *)(s->force_se ? s->force_se : sdp_find(s, p));
 		x->cache_clock = clock_for(se, r.pt, &name);
+		/* given clock rates fill in where SDP, RTSP and the static
+		 * table say nothing (an audio stream on the port keeps 8000) */
+		if (!x->cache_clock && (fi = forced(s, p)) && s->o.forced[fi - 1].clock)
+			x->cache_clock = s->o.forced[fi - 1].clock;
+		else if (!x->cache_clock && s->o.clock_rate)
+			x->cache_clock = s->o.clock_rate;
+		if (se)
+			call_info(s, se, x);
 		x->cache_gen = s->sdp_gen;
 		x->cache_pt = r.pt;
 		if (x->st.total_nr && !x->encoding[0] && name)
@@ -531,8 +631,6 @@ rtp_packet(ck_rtpscan *s, const ck_pcap_pkt *p, const uint8_t *d, size_t len,
 	if (x->st.total_nr == 0) {
 		x->pt = r.pt;
 		snprintf(x->encoding, sizeof x->encoding, "%s", name ? name : "");
-		if (se && se->m.has_ssrc)
-			x->sdp_ssrc = se->m.ssrc == r.ssrc ? 1 : 0;
 	}
 	if (clk)
 		x->clock = clk;
@@ -574,6 +672,7 @@ flow_get(ck_rtpscan *s, const ck_pcap_pkt *p)
 			free(s->fl);
 			s->fl = nf;
 			s->flsize = ns;
+			s->flow_gen++;
 			return flow_get(s, p);
 		}
 	}
@@ -582,6 +681,7 @@ flow_get(ck_rtpscan *s, const ck_pcap_pkt *p)
 		for (i = 0; i < s->flsize; i++)
 			flow_clear(&s->fl[i]);
 		s->nfl = 0;
+		s->flow_gen++;
 		return flow_get(s, p);
 	}
 	s->nfl++;
@@ -672,20 +772,46 @@ fail:
 }
 
 static void
+memo_set(ck_rtpscan *s, memo *m, const key *k, const char *found)
+{
+	m->k = *k;
+	m->sdp_gen = s->sdp_gen;
+	m->flow_gen = s->flow_gen;
+	m->found = found;
+	m->x = NULL;
+}
+
+static void
 udp(ck_rtpscan *s, const ck_pcap_pkt *p)
 {
 	flow *f;
+	const sdpent *se;
+	memo *m;
+	key k;
 
 	if (ck_sdp_sip_looks(p->data, p->len)) {
 		sip_message(s, p->data, p->len);
 		return;
 	}
+	m = &s->memo[(p->sport ^ p->dport) & 15];
+	mkkey(&k, p);
+	if (m->found && m->sdp_gen == s->sdp_gen && m->flow_gen == s->flow_gen &&
+	    !memcmp(&m->k, &k, sizeof k)) {
+		if (m->x)
+			s->last = m->x;
+		rtp_packet(s, p, p->data, p->len, m->found);
+		m->x = s->last;
+		return;
+	}
+	m->found = NULL;
 	if (forced(s, p)) {
+		memo_set(s, m, &k, "forced");
 		rtp_packet(s, p, p->data, p->len, "forced");
 		return;
 	}
-	if (sdp_find(s, p)) {
-		rtp_packet(s, p, p->data, p->len, "sdp");
+	if ((se = sdp_find(s, p))) {
+		memo_set(s, m, &k, se->found);
+		rtp_packet(s, p, p->data, p->len, se->found);
 		return;
 	}
 	if (sdp_rtcp_port(s, p)) {
@@ -696,8 +822,10 @@ udp(ck_rtpscan *s, const ck_pcap_pkt *p)
 	if (s->o.no_heuristics)
 		return;
 	f = flow_get(s, p);
-	if (f->state == F_RTP)
+	if (f->state == F_RTP) {
+		memo_set(s, m, &k, "heuristic");
 		rtp_packet(s, p, p->data, p->len, "heuristic");
+	}
 	else if (f->state == F_CAND)
 		heuristic(s, f, p);
 }
@@ -856,6 +984,263 @@ sip_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
 	}
 }
 
+/* --- RTSP: DESCRIBE and SETUP over TCP, '$' interleaved RTP --------------- */
+
+static rtspconn *
+rtsp_conn(ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	rtspconn *c, *lru = NULL;
+	int i, fwd;
+
+	if (!s->rcs && !(s->rcs = calloc(RTSP_MAX, sizeof *s->rcs)))
+		return NULL;
+	for (i = 0; i < RTSP_MAX; i++) {
+		c = &s->rcs[i];
+		if (!c->used) {
+			if (!lru || lru->used)
+				lru = c;
+			continue;
+		}
+		fwd = c->pa == p->sport && c->pb == p->dport && !memcmp(c->a, p->src, 16) &&
+		    !memcmp(c->b, p->dst, 16);
+		if (c->af == p->af && (fwd || (c->pa == p->dport && c->pb == p->sport &&
+		    !memcmp(c->a, p->dst, 16) && !memcmp(c->b, p->src, 16)))) {
+			c->last = s->tick;
+			return c;
+		}
+		if (lru && lru->used && c->last < lru->last)
+			lru = c;
+	}
+	c = lru;
+	memset(c, 0, sizeof *c);
+	c->used = 1;
+	c->last = s->tick;
+	c->af = p->af;
+	memcpy(c->a, p->src, 16);
+	memcpy(c->b, p->dst, 16);
+	c->pa = p->sport;
+	c->pb = p->dport;
+	return c;
+}
+
+/* The medium a SETUP reply is for: by the request's URL (its a=control),
+ * else the next one in SDP order (a tunnel's requests travel base64 on
+ * another connection). */
+static int
+rtsp_setup_media(rtspconn *c, long cseq)
+{
+	int i, k;
+
+	for (i = 0; i < c->nreq; i++) {
+		const char *url = c->req[i].url;
+		size_t ul = strlen(url);
+		if (c->req[i].cseq != cseq)
+			continue;
+		for (k = 0; k < c->nm; k++) {
+			const char *ctl = c->m[k].m.control;
+			size_t cl = strlen(ctl);
+			if (cl && (!strcmp(url, ctl) || (ul > cl && !strcmp(url + ul - cl, ctl) &&
+			    url[ul - cl - 1] == '/')))
+				return k;
+		}
+	}
+	return c->nsetup < c->nm ? c->nsetup : -1;
+}
+
+static void
+rtsp_message(ck_rtpscan *s, rtspconn *c, tcpflow *t, const uint8_t *d, size_t len)
+{
+	ck_rtsp_msg m;
+	ck_rtsp_transport tr;
+	ck_err e;
+	int k, n;
+
+	if (ck_rtsp_parse(d, len, &m, &e) < 0)
+		return;
+	if (m.http && !m.response && !strcmp(m.method, "POST")) {
+		t->rtsp_off = 1;          /* base64 requests follow: not read */
+		return;
+	}
+	if (!m.response && !strcmp(m.method, "SETUP") && m.cseq >= 0) {
+		n = c->nreq < RTSP_REQ ? c->nreq++ : (int)(m.cseq % RTSP_REQ);
+		c->req[n].cseq = m.cseq;
+		snprintf(c->req[n].url, sizeof c->req[n].url, "%s", m.url);
+		return;
+	}
+	if (!m.response || m.status != 200)
+		return;
+	if (!strncasecmp(m.content_type, "application/sdp", 15) && m.body_len) {
+		ck_sdp_media sm[RTSP_MEDIA];
+		n = ck_sdp_parse2((const char *)m.body, m.body_len, 1, sm, RTSP_MEDIA, &e);
+		for (k = 0; k < n; k++) {
+			memset(&c->m[k], 0, sizeof c->m[k]);
+			c->m[k].m = sm[k];
+			c->m[k].found = "rtsp";
+		}
+		c->nm = n > 0 ? n : 0;
+		c->nsetup = 0;
+		s->sdpmsgs++;
+		return;
+	}
+	if (!m.transport[0] || ck_rtsp_transport_parse(m.transport, &tr) < 0)
+		return;
+	if ((k = rtsp_setup_media(c, m.cseq)) < 0)
+		return;
+	c->nsetup++;
+	c->m[k].m.has_ssrc = tr.has_ssrc;
+	c->m[k].m.ssrc = tr.ssrc;
+	c->m[k].m.answer = 1;
+	if (tr.has_interleaved) {
+		c->chan[tr.interleaved[0]] = (uint8_t)(k + 1);
+		c->rtcpchan[tr.interleaved[1]] = 1;
+		s->sdp_gen++;
+	} else if (tr.client_port[0]) {
+		/* RTP over UDP to the client (this reply's receiver) */
+		ck_sdp_media um = c->m[k].m;
+		um.af = s->cur->af;
+		memcpy(um.addr, s->cur->dst, 16);
+		um.port = tr.client_port[0];
+		um.tcp = 0;
+		um.dir = CK_SDP_RECVONLY;
+		sdp_add(s, &um, "rtsp");
+	}
+}
+
+static int
+dollar_ok(const uint8_t *d, size_t n)
+{
+	return n >= 4 && d[0] == '$' && (n < 5 || (d[4] >> 6) == 2) &&
+	    (d[2] << 8 | d[3]) >= 8;
+}
+
+/* One '$' frame: RTP (or RTCP) of the medium its channel was set up for. */
+static void
+rtsp_frame(ck_rtpscan *s, tcpflow *t, unsigned ch, const uint8_t *d, size_t len)
+{
+	rtspconn *c = t->rc;
+
+	if (len < 8 || (d[0] >> 6) != 2)
+		return;
+	if ((c && c->rtcpchan[ch]) || ck_rtp_is_rtcp(d, len)) {
+		if (ck_rtp_is_rtcp(d, len))
+			rtcp_seen(s, s->cur);
+		return;
+	}
+	s->force_se = c && c->chan[ch] ? &c->m[c->chan[ch] - 1] : NULL;
+	rtp_packet(s, s->cur, d, len, s->force_se ? "rtsp" : t->found);
+	s->force_se = NULL;
+}
+
+/* Bytes of an RTSP direction: messages and '$' frames, in any order. */
+static void
+rtsp_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
+{
+	size_t off = 0;
+
+	if (t->rtsp_off)
+		return;
+	if (!t->sipbuf && !(t->sipbuf = malloc(RTSPBUF)))
+		return;
+	if (len > RTSPBUF - t->siplen)
+		t->siplen = 0;          /* framing lost: start over */
+	if (len > RTSPBUF)
+		return;
+	memcpy(t->sipbuf + t->siplen, d, len);
+	t->siplen += len;
+	while (off < t->siplen && !t->rtsp_off) {
+		const uint8_t *b = (const uint8_t *)t->sipbuf + off;
+		size_t n = t->siplen - off;
+		long ml;
+		if (b[0] == '$') {
+			size_t fl;
+			if (n < 4)
+				break;
+			fl = (size_t)(b[2] << 8 | b[3]);
+			if (n < 4 + fl)
+				break;
+			rtsp_frame(s, t, b[1], b + 4, fl);
+			off += 4 + fl;
+			continue;
+		}
+		if ((ml = ck_rtsp_msg_len(b, n)) > 0) {
+			if (t->rc)
+				rtsp_message(s, t->rc, t, b, (size_t)ml);
+			off += (size_t)ml;
+			continue;
+		}
+		if (ml == 0)
+			break;
+		/* neither: look for the next '$' frame or message */
+		for (off++; off < t->siplen; off++) {
+			b = (const uint8_t *)t->sipbuf + off;
+			n = t->siplen - off;
+			if ((b[0] == '$' && dollar_ok(b, n)) || (b[0] == 'R' && ck_rtsp_looks(b, n)))
+				break;
+		}
+	}
+	memmove(t->sipbuf, t->sipbuf + off, t->siplen - off);
+	t->siplen -= off;
+}
+
+/* A '$' frame at d[i] holding an RTP or RTCP packet (channel below 16,
+ * version 2), followed by another such frame when the segment reaches that
+ * far: random bytes pass this about once in 2^28. A frame longer than the segment is taken at i = 0
+ * only (senders write whole frames; a segment starting with one is the
+ * common case). */
+static int
+dollar_at(const uint8_t *d, size_t len, size_t i)
+{
+	size_t fl, nx;
+
+	if (i + 6 > len || d[i] != '$' || d[i + 1] >= 16 || (d[i + 4] >> 6) != 2)
+		return 0;
+	fl = (size_t)(d[i + 2] << 8 | d[i + 3]);
+	if (fl < 8)
+		return 0;
+	nx = i + 4 + fl;
+	if (nx + 6 <= len)
+		return d[nx] == '$' && d[nx + 1] < 16 && (d[nx + 4] >> 6) == 2 &&
+		    (d[nx + 2] << 8 | d[nx + 3]) >= 8;
+	return i == 0;
+}
+
+/* A '$' frame start in the first bytes of a segment (a connection joined
+ * mid-stream starts inside a frame). */
+static int
+find_dollar(const uint8_t *d, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 6 <= len && i < 2048; i++)
+		if (d[i] == '$' && dollar_at(d, len, i))
+			return 1;
+	return 0;
+}
+
+/* Whether this packet's connection already spoke RTSP. */
+static int
+rtsp_known(const ck_rtpscan *s, const ck_pcap_pkt *p)
+{
+	int i;
+
+	for (i = 0; i < RTSP_MAX; i++) {
+		const rtspconn *c = &s->rcs[i];
+		if (c->used && c->af == p->af &&
+		    ((c->pa == p->sport && c->pb == p->dport && !memcmp(c->a, p->src, 16) &&
+		    !memcmp(c->b, p->dst, 16)) || (c->pa == p->dport && c->pb == p->sport &&
+		    !memcmp(c->a, p->dst, 16) && !memcmp(c->b, p->src, 16))))
+			return 1;
+	}
+	return 0;
+}
+
+/* A first segment with RTSP text, or '$' frames holding RTP. */
+static int
+tcp_looks_rtsp(const uint8_t *d, size_t len)
+{
+	return len && (ck_rtsp_looks(d, len) || dollar_at(d, len, 0));
+}
+
 static void
 tcp_data(void *arg, const uint8_t *d, size_t len)
 {
@@ -868,7 +1253,9 @@ tcp_data(void *arg, const uint8_t *d, size_t len)
 		t->unsynced = 1;
 		return;
 	}
-	if (t->sip)
+	if (t->rtsp)
+		rtsp_bytes(s, t, d, len);
+	else if (t->sip)
 		sip_bytes(s, t, d, len);
 	else if (t->unsynced)
 		resync(s, t, d, len);
@@ -930,56 +1317,70 @@ tcp_get(ck_rtpscan *s, const ck_pcap_pkt *p, int create, int sip, const char *fo
 	return free_slot;
 }
 
+/* What a TCP direction carries, from its first data: *found set (NULL:
+ * nothing we read), *mode 1 SIP, 2 RTSP, 0 RFC 4571 RTP. */
+static void
+tcp_kind(ck_rtpscan *s, const ck_pcap_pkt *p, int *mode, const char **found)
+{
+	const sdpent *se;
+	int f = forced(s, p);
+
+	*mode = 0;
+	*found = NULL;
+	if (ck_sdp_sip_looks(p->data, p->len))
+		*mode = 1, *found = "sip";
+	else if (ck_rtsp_looks(p->data, p->len))
+		*mode = 2, *found = "rtsp";
+	else if (f && find_dollar(p->data, p->len))
+		*mode = 2, *found = "forced";
+	else if (f)
+		*found = "forced";
+	else if ((se = sdp_find(s, p)) != NULL)
+		*found = se->found;
+	else if (p->sport == 5060 || p->dport == 5060)
+		*mode = 1, *found = "sip";
+	else if (s->rcs && rtsp_known(s, p))
+		*mode = 2, *found = "rtsp";
+	else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
+		*found = "heuristic";
+	else if (!s->o.no_heuristics && tcp_looks_rtsp(p->data, p->len))
+		*mode = 2, *found = "heuristic";
+}
+
 static void
 tcp(ck_rtpscan *s, const ck_pcap_pkt *p)
 {
 	tcpflow *t = tcp_get(s, p, 0, 0, NULL);
+	const char *found = NULL;
+	int mode = 0;
 
 	if (!t) {
-		const char *found = NULL;
-		int sip = 0;
 		if (!p->len && !(p->tcp_flags & 2))
 			return;
-		if (p->len && ck_sdp_sip_looks(p->data, p->len))
-			sip = 1, found = "sip";
-		else if (forced(s, p))
-			found = "forced";
-		else if (sdp_find(s, p))
-			found = "sdp";
-		else if (p->sport == 5060 || p->dport == 5060)
-			sip = 1, found = "sip";
-		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
-			found = "heuristic";
-		else if (p->tcp_flags & 2) {
-			/* a SYN: remember the ISN in case SDP or data says RTP later */
-			found = NULL;
-		}
+		if (p->len)
+			tcp_kind(s, p, &mode, &found);
+		/* a SYN without data: remember the ISN in case data says RTP later */
 		if (!found && !(p->tcp_flags & 2))
 			return;
-		if (!(t = tcp_get(s, p, 1, sip, found)))
+		if (!(t = tcp_get(s, p, 1, mode == 1, found)))
 			return;
+		t->rtsp = mode == 2;
 		/* joined mid-stream: the segment need not start a frame */
-		if (!sip && !(p->tcp_flags & 2))
+		if (mode == 0 && !(p->tcp_flags & 2))
 			t->unsynced = 1;
-	}
-	if (!t->found) {
+	} else if (!t->found && p->len) {
 		/* opened on SYN: decide on the first data */
-		if (!p->len)
-			goto feed;
-		if (ck_sdp_sip_looks(p->data, p->len) || p->sport == 5060 || p->dport == 5060)
-			t->sip = 1, t->found = "sip";
-		else if (forced(s, p))
-			t->found = "forced";
-		else if (sdp_find(s, p))
-			t->found = "sdp";
-		else if (!s->o.no_heuristics && tcp_looks_rtp(p->data, p->len))
-			t->found = "heuristic";
-		else {
+		tcp_kind(s, p, &mode, &found);
+		if (!found) {
 			tcp_close(t);
 			return;
 		}
+		t->found = found;
+		t->sip = mode == 1;
+		t->rtsp = mode == 2;
 	}
-feed:
+	if (t->rtsp && !t->rc)
+		t->rc = rtsp_conn(s, p);
 	t->last = ++s->tick;
 	s->cur = p;
 	s->curtf = t;

@@ -14,6 +14,7 @@
 
 #include "media/pcap.h"
 #include "media/rtpstream.h"
+#include "media/sdp.h"
 
 #define CK_SCAN_MAXFORCED 16
 
@@ -27,8 +28,10 @@ typedef struct ck_rtpscan_flow {
 	unsigned pt;              /* payload type of the first packet */
 	char encoding[32];        /* from SDP or the static table, "" unknown */
 	uint32_t clock;           /* clock rate used, 0 unknown */
-	const char *found;        /* "sdp", "forced", "heuristic" */
-	int sdp_ssrc;             /* SDP y= SSRC: 1 this one, 0 another, -1 none */
+	const char *found;        /* "sdp", "rtsp", "forced", "heuristic" */
+	int sdp_ssrc;             /* y= or RTSP ssrc: 1 this one, 0 another, -1 none */
+	char y_offer[16];         /* the call's offered y= as written, "" none */
+	char y_answer[16];        /* the answer's y= (the sender's), "" none */
 	ck_rtpstream_stat st;
 	unsigned cache_gen, cache_pt;  /* internal: clock rate cache */
 	uint32_t cache_clock;
@@ -44,8 +47,9 @@ typedef struct ck_rtpscan_rtcpflow {
 
 typedef struct ck_rtpscan_opts {
 	int no_heuristics;
+	uint32_t clock_rate;      /* for streams whose rate is unknown, 0 none */
 	int nforced;
-	struct { int tcp; uint16_t port; } forced[CK_SCAN_MAXFORCED];
+	struct { int tcp; uint16_t port; uint32_t clock; } forced[CK_SCAN_MAXFORCED];
 } ck_rtpscan_opts;
 
 /* Called for every RTP packet after its stream's statistics are updated. */
@@ -69,6 +73,12 @@ const ck_rtpscan_flow *ck_rtpscan_stream(const ck_rtpscan *s, size_t i);
 /* RTCP flows seen (at most 1024), in order of detection. */
 size_t ck_rtpscan_rtcp_count(const ck_rtpscan *s);
 const ck_rtpscan_rtcpflow *ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i);
+/* Media descriptions learnt from SDP (SIP) or RTSP SETUP, in order learnt
+ * (at most 4096 kept); i 0-based. Returns NULL past the end; *used is 1 when
+ * packets of the call's medium were seen, *found "sdp" or "rtsp". */
+size_t ck_rtpscan_sdp_count(const ck_rtpscan *s);
+const ck_sdp_media *ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used,
+    const char **found);
 /* Counters: RTCP packets, SIP messages with SDP, streams refused because
  * the stream table was full. */
 void ck_rtpscan_counts(const ck_rtpscan *s, uint64_t *rtcp, uint64_t *sdp,

@@ -62,6 +62,20 @@ lowest(ck_rtpseq *q)
 	return best;
 }
 
+/* A held packet leaves the window: how long it waited. */
+static void
+waited(ck_rtpseq *q, const ck_rtpseq_slot *s)
+{
+	int64_t w = q->now - s->t;
+
+	if (q->now <= 0 || w < 0)
+		return;          /* end of input: no time to go by */
+	q->waited++;
+	q->wait_sum_ms += w;
+	if (w > q->wait_max_ms)
+		q->wait_max_ms = w;
+}
+
 static int
 drain(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
 {
@@ -73,6 +87,7 @@ drain(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
 			if (s->used && s->seq == q->next) {
 				s->used = 0;
 				q->nused--;
+				waited(q, s);
 				if (release(q, s->p, s->len, emit, ctx, e) < 0)
 					return -1;
 				again = 1;
@@ -91,6 +106,7 @@ release_lowest(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
 		return 0;
 	q->slots[i].used = 0;
 	q->nused--;
+	waited(q, &q->slots[i]);
 	if (release(q, q->slots[i].p, q->slots[i].len, emit, ctx, e) < 0)
 		return -1;
 	return drain(q, emit, ctx, e);
@@ -118,6 +134,7 @@ ck_rtpseq_push(ck_rtpseq *q, const uint8_t *p, size_t n, int64_t now, ck_rtpseq_
 	ck_err ig;
 	int d;
 
+	q->now = now;
 	if (ck_rtp_is_rtcp(p, n)) {
 		q->rtcp++;
 		return 0;
@@ -207,6 +224,7 @@ ck_rtpseq_push(ck_rtpseq *q, const uint8_t *p, size_t n, int64_t now, ck_rtpseq_
 int
 ck_rtpseq_expire(ck_rtpseq *q, int64_t now, ck_rtpseq_emit emit, void *ctx, ck_err *e)
 {
+	q->now = now;
 	for (;;) {
 		int i = lowest(q), old = -1;
 		if (i < 0 || q->window_ms <= 0)
@@ -224,6 +242,7 @@ ck_rtpseq_expire(ck_rtpseq *q, int64_t now, ck_rtpseq_emit emit, void *ctx, ck_e
 int
 ck_rtpseq_flush(ck_rtpseq *q, ck_rtpseq_emit emit, void *ctx, ck_err *e)
 {
+	q->now = 0;
 	while (q->nused > 0)
 		if (release_lowest(q, emit, ctx, e) < 0)
 			return -1;

@@ -30,10 +30,15 @@ typedef struct ck_rtpseq {
 	/* counters */
 	uint64_t packets, lost, reordered, duplicates, foreign, rtcp, bad;
 	uint64_t jumps;        /* sequence restarts (sender restarted) */
+	/* the window's latency cost: packets that waited in it (behind a
+	 * gap) and how long, by the push times given */
+	uint64_t waited;
+	int64_t wait_max_ms, wait_sum_ms;
 	/* private */
 	int started;
 	uint16_t next, highest, back_seq;
 	int back_n, disc;
+	int64_t now;           /* time of the current push or expiry */
 	ck_rtpseq_slot *slots;
 	int nslots, nused;
 } ck_rtpseq;

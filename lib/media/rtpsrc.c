@@ -25,6 +25,9 @@ ck_rtpsrc_in_name(int k)
 	case CK_IN_RTPDUMP: return "rtpdump";
 	case CK_IN_PS: return "ps";
 	case CK_IN_UDP: return "udp";
+	case CK_IN_RAWRTP: return "raw-rtp";
+	case CK_IN_PCAP: return "pcap";
+	case CK_IN_ANNEXB: return "annex-b";
 	default: return "unknown";
 	}
 }
@@ -35,13 +38,137 @@ is_rtp_start(const uint8_t *p)
 	return (p[0] & 0xC0) == 0x80;
 }
 
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* An RTP header at p that can follow the one at h: version 2, same SSRC
+ * and payload type, sequence number 1..16 ahead. */
+static int
+raw_follows(const uint8_t *h, const uint8_t *p)
+{
+	uint16_t d = (uint16_t)((p[2] << 8 | p[3]) - (h[2] << 8 | h[3]));
+
+	return (p[0] & 0xC0) == 0x80 && (p[1] & 0x7F) == (h[1] & 0x7F) &&
+	    d >= 1 && d <= 16 && rd32(p + 8) == rd32(h + 8);
+}
+
+long
+ck_rtpsrc_raw_len(const uint8_t *p, size_t n, int at_eof)
+{
+	size_t i;
+
+	if (n < 12)
+		return at_eof ? (long)n : 0;
+	/* the SSRC is at offset 8 of every header: look for it */
+	for (i = 20; i + 4 <= n && i <= 65536 + 8; i++) {
+		const uint8_t *q = memchr(p + i, p[8], n - 3 - i);
+		if (!q)
+			break;
+		i = (size_t)(q - p);
+		if (i + 4 <= n && rd32(q) == rd32(p + 8) && raw_follows(p, q - 8))
+			return (long)i - 8;
+	}
+	if (at_eof)
+		return (long)n;
+	return n > 65536 + 12 ? -1 : 0;
+}
+
+/* Three RTP headers back to back (each where the previous packet ends)
+ * with consecutive sequence numbers. */
+static int
+raw_detect(const uint8_t *p, size_t n, int at_eof)
+{
+	size_t off = 0;
+	int k;
+
+	if (n < 12 || (p[0] & 0xC0) != 0x80 || ((p[1] & 0x7F) >= 72 && (p[1] & 0x7F) <= 76))
+		return -1;
+	for (k = 0; k < 2; k++) {     /* two boundaries: three headers */
+		long l = ck_rtpsrc_raw_len(p + off, n - off, at_eof);
+		if (l < 0)
+			return -1;
+		if (l == 0 || off + (size_t)l >= n)
+			return at_eof || n >= PROBE_MAX ? -1 : CK_IN_AUTO;
+		if ((uint16_t)((p[off + l + 2] << 8 | p[off + l + 3]) - (p[off + 2] << 8 | p[off + 3])) != 1)
+			return -1;
+		off += (size_t)l;
+	}
+	return CK_IN_RAWRTP;
+}
+
+/* Offset of the first MPEG-2 pack header (marker bits right) that another
+ * start code follows where its stuffing length says, or -1. */
+static long
+ps_find(const uint8_t *p, size_t n)
+{
+	size_t i, end;
+
+	for (i = 0; i + 18 <= n && i < PROBE_MAX; i++) {
+		const uint8_t *h = p + i;
+		if (h[0] || h[1] || h[2] != 1 || h[3] != 0xBA)
+			continue;
+		if ((h[4] & 0xC4) != 0x44 || !(h[6] & 4) || !(h[8] & 4) || !(h[9] & 1) ||
+		    (h[12] & 3) != 3)
+			continue;
+		end = i + 14 + (h[13] & 7);
+		if (end + 4 <= n && !p[end] && !p[end + 1] && p[end + 2] == 1 && p[end + 3] >= 0xB9)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* A capture file's magic number (pcap in both byte orders and both time
+ * resolutions, pcapng's section header block). */
+static int
+is_capture(const uint8_t *p, size_t n)
+{
+	static const uint32_t magic[] = { 0xA1B2C3D4, 0xD4C3B2A1, 0xA1B23C4D, 0x4D3CB2A1, 0x0A0D0D0A };
+	size_t i;
+
+	if (n < 4)
+		return 0;
+	for (i = 0; i < sizeof magic / sizeof magic[0]; i++)
+		if (rd32(p) == magic[i])
+			return 1;
+	return 0;
+}
+
+/* An Annex-B start code and a NAL header H.264 or H.265 streams begin with
+ * (parameter sets, access unit delimiter, SEI, a slice). */
+static int
+is_annexb(const uint8_t *p, size_t n)
+{
+	size_t s = n >= 4 && !p[0] && !p[1] && !p[2] && p[3] == 1 ? 4 :
+	    n >= 3 && !p[0] && !p[1] && p[2] == 1 ? 3 : 0;
+	unsigned t4, t5;
+
+	if (!s || n < s + 2 || (p[s] & 0x80))
+		return 0;
+	t4 = p[s] & 0x1F;
+	t5 = (p[s] >> 1) & 0x3F;
+	if ((p[s] & 0x60) && (t4 == 7 || t4 == 8 || t4 == 5 || t4 == 1))
+		return 1;
+	if (!(p[s] & 0x60) && (t4 == 9 || t4 == 6))
+		return 1;
+	return !(p[s] & 1) && (p[s + 1] & 0xF8) == 0 && (p[s + 1] & 7) &&
+	    (t5 == 32 || t5 == 33 || t5 == 34 || t5 == 35 || t5 == 39 || t5 == 19 || t5 == 20);
+}
+
 int
-ck_rtpsrc_framing_detect(const uint8_t *p, size_t n, int at_eof)
+ck_rtpsrc_framing_detect(const uint8_t *p, size_t n, int at_eof, size_t *skip)
 {
 	static const char dump[] = "#!rtpplay1.0 ";
-	int g4571 = 0, gdol = 0, b4571 = 0, bdol = 0;
+	int g4571 = 0, gdol = 0, b4571 = 0, bdol = 0, k;
 	size_t off;
+	long ps;
 
+	if (skip)
+		*skip = 0;
+	if (is_capture(p, n))
+		return CK_IN_PCAP;
 	if (n < sizeof dump - 1) {
 		if (memcmp(p, dump, n) == 0 && !at_eof)
 			return CK_IN_AUTO;
@@ -49,6 +176,8 @@ ck_rtpsrc_framing_detect(const uint8_t *p, size_t n, int at_eof)
 		return CK_IN_RTPDUMP;
 	if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 1 && p[3] == 0xBA)
 		return CK_IN_PS;
+	if (n && (p[0] & 0xC0) == 0x80 && (k = raw_detect(p, n, at_eof)) == CK_IN_RAWRTP)
+		return k;
 	/* RFC 4571: len(2) + RTP. A first byte '$' (0x24) may also be a length
 	 * of 0x24xx: judge whole frames under both readings. */
 	for (off = 0; off + 3 <= n && g4571 < 4;) {
@@ -73,16 +202,31 @@ ck_rtpsrc_framing_detect(const uint8_t *p, size_t n, int at_eof)
 		gdol++;
 		off += 4 + l;
 	}
-	if (b4571 && bdol)
-		return -1;
 	if (!b4571 && bdol)
-		return (g4571 >= 2 || at_eof || n >= PROBE_MAX) ? CK_IN_RFC4571 : CK_IN_AUTO;
-	if (b4571 && !bdol)
-		return (gdol >= 2 || at_eof || n >= PROBE_MAX) ? CK_IN_DOLLAR : CK_IN_AUTO;
-	/* both still plausible */
-	if (at_eof || n >= PROBE_MAX)
-		return gdol > g4571 ? CK_IN_DOLLAR : (g4571 ? CK_IN_RFC4571 : -1);
-	return CK_IN_AUTO;
+		k = (g4571 >= 2 || at_eof || n >= PROBE_MAX) ? CK_IN_RFC4571 : CK_IN_AUTO;
+	else if (b4571 && !bdol)
+		k = (gdol >= 2 || at_eof || n >= PROBE_MAX) ? CK_IN_DOLLAR : CK_IN_AUTO;
+	else if (!b4571 && !bdol)   /* both still plausible */
+		k = at_eof || n >= PROBE_MAX ? (gdol > g4571 ? CK_IN_DOLLAR :
+		    (g4571 ? CK_IN_RFC4571 : -1)) : CK_IN_AUTO;
+	else
+		k = -1;
+	if ((k == CK_IN_RFC4571 && g4571) || (k == CK_IN_DOLLAR && gdol))
+		return k;
+	if (k == CK_IN_AUTO && (!b4571 || !bdol))
+		return k;
+	/* none of the framings with whole frames: the other formats */
+	if (is_annexb(p, n))
+		return CK_IN_ANNEXB;
+	if ((ps = ps_find(p, n)) >= 0) {
+		/* PS after leading garbage (a recorder's own header, a cut file) */
+		if (skip)
+			*skip = (size_t)ps;
+		return CK_IN_PS;
+	}
+	if (k > 0)
+		return k;    /* one plausible frame cut by the end: as before */
+	return !at_eof && n < PROBE_MAX ? CK_IN_AUTO : -1;
 }
 
 static int
@@ -321,11 +465,22 @@ static int
 probe(ck_rtpsrc *s, ck_err *e)
 {
 	for (;;) {
-		int k = ck_rtpsrc_framing_detect(s->buf + s->off, s->len - s->off, s->eof);
+		size_t skip;
+		int k = ck_rtpsrc_framing_detect(s->buf + s->off, s->len - s->off, s->eof, &skip);
+		if (k == CK_IN_PCAP)
+			return ck_err_set(e, CK_DATAERR, "%s is a pcap/pcapng capture, not a media stream: "
+			    "use pcap-rtp-extract -r FILE --stream N | rtp-ps-demux", s->desc);
+		if (k == CK_IN_ANNEXB)
+			return ck_err_set(e, CK_DATAERR, "%s is already an H.264/H.265 Annex-B elementary "
+			    "stream: nothing to demultiplex (ffprobe or ffplay read it as it is)", s->desc);
+		if (k == CK_IN_PS && skip) {
+			ck_log_warn("%s: %zu bytes before the first MPEG-PS pack header skipped", s->desc, skip);
+			s->off += skip;
+		}
 		if (k < 0) {
 			if (s->len == s->off)
 				return 0;
-			return ck_err_set(e, CK_DATAERR, "%s: neither RFC 4571 nor RTSP interleaved RTP, rtpdump or MPEG-PS (first bytes %02x %02x %02x %02x)",
+			return ck_err_set(e, CK_DATAERR, "%s: neither RFC 4571 nor RTSP interleaved RTP, rtpdump, raw RTP or MPEG-PS (first bytes %02x %02x %02x %02x)",
 			    s->desc, s->buf[s->off], s->len - s->off > 1 ? s->buf[s->off + 1] : 0,
 			    s->len - s->off > 2 ? s->buf[s->off + 2] : 0, s->len - s->off > 3 ? s->buf[s->off + 3] : 0);
 		}
@@ -438,6 +593,24 @@ ck_rtpsrc_next(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e)
 				continue;
 			if (plen < *n)
 				*n = plen;
+			return 1;
+		}
+		case CK_IN_RAWRTP: {
+			long rl;
+			while ((rl = ck_rtpsrc_raw_len(s->buf + s->off, s->len - s->off, s->eof)) == 0 &&
+			    !s->eof)
+				if ((r = fill(s, s->len - s->off + 1, e)) < 0)
+					goto end;
+			if (rl < 0)
+				return ck_err_set(e, CK_DATAERR, "%s: raw RTP: no next packet of SSRC 0x%08x "
+				    "within 64 KiB (framing lost)", s->desc, rd32(s->buf + s->off + 8));
+			if (rl == 0) {
+				r = 0;
+				goto end;
+			}
+			*p = s->buf + s->off;
+			*n = (size_t)rl;
+			s->off += (size_t)rl;
 			return 1;
 		}
 		case CK_IN_PS:

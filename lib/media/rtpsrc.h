@@ -13,7 +13,10 @@
 #include "media/rtp.h"
 
 enum {
-	CK_IN_AUTO = 0, CK_IN_RFC4571, CK_IN_DOLLAR, CK_IN_RTPDUMP, CK_IN_PS, CK_IN_UDP
+	CK_IN_AUTO = 0, CK_IN_RFC4571, CK_IN_DOLLAR, CK_IN_RTPDUMP, CK_IN_PS, CK_IN_UDP,
+	CK_IN_RAWRTP,          /* RTP packets back to back, no length prefix */
+	CK_IN_PCAP,            /* detected only to be refused with a hint: */
+	CK_IN_ANNEXB           /* a capture, or an elementary stream already */
 };
 
 typedef struct ck_rtpsrc {
@@ -52,8 +55,18 @@ int ck_rtpsrc_chunk(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e);
 /* Closes the sockets/file and frees the buffer. */
 void ck_rtpsrc_close(ck_rtpsrc *s);
 /* Framing of a byte stream from its first n bytes: CK_IN_RTPDUMP, CK_IN_PS,
- * CK_IN_RFC4571 or CK_IN_DOLLAR, CK_IN_AUTO when more bytes are needed, or
- * -1 when it is none of them. Decides on whole frames, never one byte. */
-int ck_rtpsrc_framing_detect(const uint8_t *p, size_t n, int at_eof);
+ * CK_IN_RFC4571, CK_IN_DOLLAR, CK_IN_RAWRTP (three packets of one SSRC with
+ * consecutive sequence numbers back to back), CK_IN_PCAP or CK_IN_ANNEXB,
+ * CK_IN_AUTO when more bytes are needed, or -1 when it is none of them.
+ * Decides on whole frames, never one byte. *skip (may be NULL) gets the
+ * bytes of garbage before a PS pack header found by a bounded scan (the
+ * first 64 KiB; the pack header must be followed by another start code
+ * where its length says). */
+int ck_rtpsrc_framing_detect(const uint8_t *p, size_t n, int at_eof, size_t *skip);
+/* Length of the raw RTP packet at p (n bytes available): the distance to
+ * the next header of the same SSRC and payload type whose sequence number
+ * is 1 to 16 ahead, n at EOF, 0 when more bytes are needed, -1 when no
+ * such header follows within 65536 bytes. */
+long ck_rtpsrc_raw_len(const uint8_t *p, size_t n, int at_eof);
 
 #endif

@@ -169,6 +169,12 @@ ck_rtpstream_stat_add(ck_rtpstream_stat *s, double now, int64_t sec, int32_t nse
 	s->total_nr++;
 }
 
+double
+ck_rtpstream_stat_jitter(const ck_rtpstream_stat *s)
+{
+	return s->min_jitter < 0 ? 0 : s->jitter;
+}
+
 int64_t
 ck_rtpstream_stat_lost(const ck_rtpstream_stat *s)
 {

@@ -41,6 +41,10 @@ void ck_rtpstream_stat_init(ck_rtpstream_stat *s);
 void ck_rtpstream_stat_add(ck_rtpstream_stat *s, double rel_ms, int64_t sec, int32_t nsec,
     uint16_t seq, uint32_t ts, unsigned pt, int marker, uint32_t len,
     uint32_t clock_rate);
+/* The jitter estimate to report with max and mean: the RFC 3550 value, or
+ * 0 while no packet was counted for them (a stream whose every packet has
+ * the marker bit: tshark reports 0 for all three). */
+double ck_rtpstream_stat_jitter(const ck_rtpstream_stat *s);
 /* Wireshark's "Lost": expected - received (negative with duplicates). */
 int64_t ck_rtpstream_stat_lost(const ck_rtpstream_stat *s);
 /* Wireshark's relative time of a frame in ms from its offset to the first

@@ -62,7 +62,8 @@ ck_sdp_sip_looks(const uint8_t *p, size_t len)
  * hand libosip2 the rest. Returns a malloc'd copy, or NULL when the body
  * holds control characters (not SDP) or memory is short. */
 static char *
-strip_gb(const char *body, size_t len, int *has_ssrc, uint32_t *ssrc)
+strip_gb(const char *body, size_t len, int *has_ssrc, uint32_t *ssrc, char *y,
+    size_t ylen)
 {
 	char *out, *o;
 	const char *p = body, *end = body + len;
@@ -88,6 +89,7 @@ strip_gb(const char *body, size_t len, int *has_ssrc, uint32_t *ssrc)
 				if (i > 2 && v <= 0xFFFFFFFFull) {
 					*has_ssrc = 1;
 					*ssrc = (uint32_t)v;
+					snprintf(y, ylen, "%.*s", (int)(i - 2), p + 2);
 				}
 			}
 		} else {
@@ -131,6 +133,9 @@ rtpmaps(sdp_message_t *sdp, int pos, ck_sdp_media *m)
 		char name[32];
 		unsigned long rate = 0;
 		int i;
+		if (at->a_att_field && at->a_att_value &&
+		    !strcasecmp(at->a_att_field, "control"))
+			snprintf(m->control, sizeof m->control, "%s", at->a_att_value);
 		if (!at->a_att_field || strcasecmp(at->a_att_field, "rtpmap") ||
 		    !at->a_att_value)
 			continue;
@@ -145,17 +150,40 @@ rtpmaps(sdp_message_t *sdp, int pos, ck_sdp_media *m)
 	}
 }
 
+/* The direction attribute of medium pos, or of the session. */
+static int
+direction(sdp_message_t *sdp, int pos)
+{
+	static const char *const names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
+	sdp_attribute_t *at;
+	int k, p, i;
+
+	for (p = pos; p >= -1; p = p == -1 ? -2 : -1)
+		for (k = 0; (at = sdp_message_attribute_get(sdp, p, k)); k++)
+			for (i = 0; i < 4; i++)
+				if (at->a_att_field && !strcasecmp(at->a_att_field, names[i]))
+					return i;
+	return CK_SDP_SENDRECV;
+}
+
 int
 ck_sdp_parse(const char *body, size_t len, ck_sdp_media *m, int max, ck_err *e)
 {
+	return ck_sdp_parse2(body, len, 0, m, max, e);
+}
+
+int
+ck_sdp_parse2(const char *body, size_t len, int keep_port0, ck_sdp_media *m,
+    int max, ck_err *e)
+{
 	sdp_message_t *sdp = NULL;
-	char *txt;
+	char *txt, y[16] = "";
 	int has_ssrc, pos, n = 0;
 	uint32_t ssrc = 0;
 	const char *caddr;
 
 	init_osip();
-	if (!(txt = strip_gb(body, len, &has_ssrc, &ssrc)))
+	if (!(txt = strip_gb(body, len, &has_ssrc, &ssrc, y, sizeof y)))
 		return ck_err_set(e, CK_DATAERR, "SDP body is not text");
 	if (sdp_message_init(&sdp) != 0 || sdp_message_parse(sdp, txt) != 0) {
 		sdp_message_free(sdp);
@@ -178,9 +206,9 @@ ck_sdp_parse(const char *body, size_t len, ck_sdp_media *m, int max, ck_err *e)
 		if (!port || !proto)
 			continue;
 		pv = strtol(port, NULL, 10);
-		if (pv <= 0 || pv > 65535)
+		if (pv < 0 || pv > 65535 || (pv == 0 && !keep_port0))
 			continue;          /* port 0: stream refused */
-		if (addr_parse(a ? a : caddr, &x->af, x->addr) < 0)
+		if (addr_parse(a ? a : caddr, &x->af, x->addr) < 0 && !keep_port0)
 			continue;
 		x->port = (uint16_t)pv;
 		x->tcp = strncasecmp(proto, "TCP/", 4) == 0;
@@ -194,6 +222,8 @@ ck_sdp_parse(const char *body, size_t len, ck_sdp_media *m, int max, ck_err *e)
 		rtpmaps(sdp, pos, x);
 		x->has_ssrc = has_ssrc;
 		x->ssrc = ssrc;
+		snprintf(x->y, sizeof x->y, "%s", y);
+		x->dir = direction(sdp, pos);
 		n++;
 	}
 	sdp_message_free(sdp);
@@ -220,6 +250,22 @@ ck_sdp_from_sip(const char *buf, size_t len, ck_sdp_media *m, int max, ck_err *e
 	    !strcasecmp(ct->subtype, "sdp") &&
 	    osip_message_get_body(msg, 0, &body) >= 0 && body && body->body)
 		n = ck_sdp_parse(body->body, body->length, m, max, e);
+	if (n > 0) {
+		/* offer and answer of one call share its Call-ID */
+		osip_call_id_t *ci = osip_message_get_call_id(msg);
+		uint32_t h = 2166136261u;
+		const char *c = ci && ci->number ? ci->number : "";
+		int i;
+		for (; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		if (ci && ci->host)
+			for (c = ci->host; *c; c++)
+				h = (h ^ (uint8_t)*c) * 16777619u;
+		for (i = 0; i < n; i++) {
+			m[i].call = h ? h : 1;
+			m[i].answer = MSG_IS_RESPONSE(msg);
+		}
+	}
 	osip_message_free(msg);
 	return n < 0 ? 0 : n;
 }

@@ -2,6 +2,7 @@
 #include "net/http.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,7 @@
 struct ck_http {
 	CURL *c;
 	ck_http_opts o;
+	int unverified;   /* the last post failed TLS certificate verification */
 };
 
 struct xfer {
@@ -25,7 +27,15 @@ struct xfer {
 	int too_big;
 };
 
-static int curl_ready;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+/* curl_global_init is not thread-safe: once, whoever comes first. */
+static void
+curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 void
 ck_http_free(ck_http *h)
@@ -42,12 +52,10 @@ ck_http_new(const ck_http_opts *o, ck_err *e)
 {
 	ck_http *h;
 
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			ck_err_set(e, CK_SOFTWARE, "curl_global_init failed");
-			return NULL;
-		}
-		curl_ready = 1;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK) {
+		ck_err_set(e, CK_SOFTWARE, "curl_global_init failed");
+		return NULL;
 	}
 	h = calloc(1, sizeof *h);
 	if (h == NULL || (h->c = curl_easy_init()) == NULL) {
@@ -179,7 +187,7 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 		return ck_err_set(e, CK_UNAVAIL, "%s: %s", url, why);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-		return ck_err_set(e, CK_UNAVAIL, "%s: %s (--insecure skips verification)",
+		return ck_err_set(e, CK_UNAVAIL, "%s: %s (certificate not verified)",
 		    url, why);
 	case CURLE_OPERATION_TIMEDOUT:
 		return ck_err_set(e, CK_TEMPFAIL, "%s: no answer within %ld ms", url, tmo);
@@ -199,7 +207,32 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 }
 
 int
+ck_http_unverified(const ck_http *h)
+{
+	return h->unverified;
+}
+
+/* One exchange: a POST of body (ctype), or a GET when ctype is NULL. */
+static int
+perform(ck_http *h, const char *url, const char *ctype, const char *body,
+    size_t len, const char *authz, ck_http_resp *r, ck_err *e);
+
+int
+ck_http_get(ck_http *h, const char *url, const char *authz, ck_http_resp *r,
+    ck_err *e)
+{
+	return perform(h, url, NULL, NULL, 0, authz, r, e);
+}
+
+int
 ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
+    size_t len, const char *authz, ck_http_resp *r, ck_err *e)
+{
+	return perform(h, url, ctype, body, len, authz, r, e);
+}
+
+static int
+perform(ck_http *h, const char *url, const char *ctype, const char *body,
     size_t len, const char *authz, ck_http_resp *r, ck_err *e)
 {
 	CURL *c = h->c;
@@ -212,11 +245,14 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	int64_t t0;
 	CURLcode rc;
 
+	h->unverified = 0;
 	memset(r, 0, sizeof *r);
 	memset(&x, 0, sizeof x);
 	x.r = r;
-	snprintf(cth, sizeof cth, "Content-Type: %s", ctype);
-	hl = curl_slist_append(hl, cth);
+	if (ctype) {
+		snprintf(cth, sizeof cth, "Content-Type: %s", ctype);
+		hl = curl_slist_append(hl, cth);
+	}
 	hl = curl_slist_append(hl, "Expect:");   /* cameras mishandle 100-continue */
 	if (authz) {
 		snprintf(ah, sizeof ah, "Authorization: %s", authz);
@@ -229,9 +265,13 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (ctype) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
@@ -260,6 +300,8 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	}
 	if (rc != CURLE_OK) {
 		ck_http_resp_free(r);
+		h->unverified = rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CACERT_BADFILE;
 		return map_curl(rc, url, errbuf, tmo, e);
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -270,6 +312,146 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	if (r->recv_ms < r->sent_ms)
 		r->recv_ms = r->sent_ms;
 	r->rtt_ms = r->recv_ms - r->sent_ms;
+	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* A copy of p[0..n) (its length in *outn) with the userinfo of every
+ * "scheme://user:pass@host" replaced by "[redacted]": request bodies may
+ * carry camera URIs with their accounts, and the log sink redacts only
+ * headers and WS-Security. Each replacement adds at most 9 bytes per 4 of
+ * input ("://" and one byte of userinfo at least), hence the 4n bound. */
+static char *
+redact_userinfo(const char *p, size_t n, size_t *outn)
+{
+	char *o = malloc(4 * n + 16);
+	size_t i = 0, k = 0, j;
+
+	if (o == NULL)
+		return NULL;
+	while (i < n) {
+		if (i + 3 <= n && memcmp(p + i, "://", 3) == 0) {
+			memcpy(o + k, "://", 3);
+			k += 3;
+			i += 3;
+			for (j = i; j < n && !memchr("/?#@\"' <>\r\n\\", p[j], 12); j++)
+				;
+			if (j < n && j > i && p[j] == '@') {
+				memcpy(o + k, "[redacted]", 10);
+				k += 10;
+				i = j;
+			}
+			continue;
+		}
+		o[k++] = p[i++];
+	}
+	*outn = k;
+	return o;
+}
+
+/* ck_http_request's trace: on_debug's, with URI accounts redacted too. */
+static int
+on_debug_req(CURL *c, curl_infotype t, char *p, size_t n, void *ud)
+{
+	char *r;
+	size_t rn;
+
+	if (t != CURLINFO_HEADER_OUT && t != CURLINFO_DATA_OUT &&
+	    t != CURLINFO_HEADER_IN && t != CURLINFO_DATA_IN)
+		return on_debug(c, t, p, n, ud);
+	if (ck_log_verbosity < CK_LOG_WIRE)
+		return 0;
+	if ((r = redact_userinfo(p, n, &rn)) == NULL)
+		return 0;
+	on_debug(c, t, r, rn, ud);
+	free(r);
+	return 0;
+}
+
+int
+ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e)
+{
+	CURL *c = h->c;
+	struct curl_slist *hl = NULL, *nl;
+	struct xfer x;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	long tmo = h->o.timeout_ms > 0 ? h->o.timeout_ms : 10000;
+	long ctmo = h->o.connect_timeout_ms > 0 ? h->o.connect_timeout_ms : tmo;
+	size_t i;
+	CURLcode rc;
+
+	memset(r, 0, sizeof *r);
+	memset(&x, 0, sizeof x);
+	x.r = r;
+	for (i = 0; q->headers && q->headers[i]; i++) {
+		if ((nl = curl_slist_append(hl, q->headers[i])) == NULL) {
+			curl_slist_free_all(hl);
+			return ck_err_set(e, CK_SOFTWARE, "out of memory");
+		}
+		hl = nl;
+	}
+	if ((nl = curl_slist_append(hl, "Expect:")) == NULL) {
+		curl_slist_free_all(hl);
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	}
+	hl = nl;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, q->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (q->body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
+	}
+	if (strcmp(q->method, "GET") == 0 && q->body == NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(q->method, "POST") != 0 || q->body == NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	if (q->user) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, q->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, q->pass ? q->pass : "");
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctmo);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug_req);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	if (h->o.insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	rc = curl_easy_perform(c);
+	curl_slist_free_all(hl);
+	/* the password must not stay in the handle between requests */
+	curl_easy_setopt(c, CURLOPT_PASSWORD, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	if (x.too_big) {
+		ck_http_resp_free(r);
+		return ck_err_set(e, CK_DATAERR, "%s: reply larger than %u bytes", q->url,
+		    CK_HTTP_MAX_BODY);
+	}
+	if (rc != CURLE_OK) {
+		ck_http_resp_free(r);
+		h->unverified = rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CACERT_BADFILE;
+		map_curl(rc, q->url, errbuf, tmo, e);
+		if (e && h->o.tls_hint && h->unverified) {
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof e->msg - n, " (%s)", h->o.tls_hint);
+		}
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
 		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	return 0;

@@ -17,6 +17,9 @@ typedef struct ck_http_opts {
 	long connect_timeout_ms;   /* 0: same as timeout_ms */
 	long timeout_ms;           /* whole exchange; 0: 10 s */
 	int insecure;              /* 1: do not verify TLS peer/host */
+	const char *tls_hint;      /* ck_http_request: appended in parentheses to
+	                              a certificate-verification error (the tool
+	                              says how to opt out; lib/ names no flag) */
 } ck_http_opts;
 
 typedef struct ck_http_resp {
@@ -48,6 +51,30 @@ void ck_http_free(ck_http *h);
  * CK_USAGE (bad URL/scheme), CK_SOFTWARE. */
 int ck_http_post(ck_http *h, const char *url, const char *ctype,
     const char *body, size_t len, const char *authz, ck_http_resp *r, ck_err *e);
+/* GETs url into r, as ck_http_post (the body bounded by CK_HTTP_MAX_BODY;
+ * the Content-Type of the reply in r->content_type). */
+int ck_http_get(ck_http *h, const char *url, const char *authz, ck_http_resp *r,
+    ck_err *e);
+/* 1 when h's last exchange failed because the server's TLS certificate was
+ * not verified (the caller may say how to opt out), else 0. */
+int ck_http_unverified(const ck_http *h);
 void ck_http_resp_free(ck_http_resp *r);
+
+/* One request of any method, for REST APIs (OpenVidu). */
+typedef struct ck_http_req {
+	const char *method;          /* "GET", "POST", "DELETE", ... */
+	const char *url;
+	const char *const *headers;  /* "Name: value" lines, NULL-terminated, or NULL */
+	const char *user;            /* HTTP Basic (sent up front) when not NULL */
+	const char *pass;
+	const char *body;            /* request body, or NULL for none */
+	size_t len;
+} ck_http_req;
+
+/* Sends q with h's timeouts and TLS policy and fills r (freed with
+ * ck_http_resp_free). The -vv trace shows the Authorization header
+ * redacted. Returns 0 for any HTTP status, or -1 with the kinds of
+ * ck_http_post. */
+int ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e);
 
 #endif

@@ -319,3 +319,66 @@ ck_net_mcast_out_v4(int fd, struct in_addr ifaddr, int ttl, ck_err *e)
 		return ck_err_set(e, CK_IOERR, "multicast options: %s", strerror(errno));
 	return 0;
 }
+
+int
+ck_net_udp_tcp_bind(const char *addr, int port, int family, int *udp_fd,
+    int *tcp_fd, ck_err *e)
+{
+	int tries = port == 0 && udp_fd && tcp_fd ? 64 : 1;
+
+	for (int i = 0; i < tries; i++) {
+		int u = -1, t = -1, p = port;
+		if (udp_fd) {
+			if ((u = ck_net_udp_bind(addr, p, family, e)) < 0)
+				break;
+			p = ck_net_local_port(u);
+		}
+		if (tcp_fd) {
+			if ((t = ck_net_tcp_listen(addr, p, family, e)) < 0) {
+				if (u >= 0)
+					close(u);
+				/* another socket holds the TCP side of the number the
+				 * kernel gave UDP: take another pair */
+				if (e->kind == CK_CONFIG && i + 1 < tries)
+					continue;
+				break;
+			}
+		}
+		if (udp_fd)
+			*udp_fd = u;
+		if (tcp_fd)
+			*tcp_fd = t;
+		return 0;
+	}
+	/* bound_socket reports a taken port as a configuration problem; for a
+	 * listener it is an unavailable service */
+	if (e->kind == CK_CONFIG)
+		e->kind = CK_UNAVAIL;
+	return -1;
+}
+
+int
+ck_net_local_addr_toward(const struct sockaddr *peer, socklen_t peerlen,
+    char *host, size_t hostlen)
+{
+	struct sockaddr_storage la;
+	socklen_t ll = sizeof la;
+	int fd = socket(peer->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), port, rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, peer, peerlen) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&la, &ll) == 0) {
+		ck_net_addr_split((struct sockaddr *)&la, host, hostlen, &port);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+int
+ck_net_accept(int lfd, struct sockaddr_storage *a, socklen_t *al)
+{
+	*al = sizeof *a;
+	return accept4(lfd, (struct sockaddr *)a, al, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}

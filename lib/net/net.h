@@ -63,4 +63,20 @@ int ck_net_mcast_join_v6(int fd, const char *group, unsigned ifindex, ck_err *e)
 /* Sets the outgoing interface for IPv4 multicast and TTL/loopback options. */
 int ck_net_mcast_out_v4(int fd, struct in_addr ifaddr, int ttl, ck_err *e);
 
+/* A UDP socket and a TCP listening socket on the same port of addr, for
+ * protocols served on both (SIP). With port 0 the kernel picks the UDP port
+ * and the TCP bind of that number is retried with a new pair when it is
+ * taken (up to 64 times). Either fd pointer may be NULL to open only the
+ * other. Returns 0, or -1 with CK_NOHOST, CK_UNAVAIL (port in use) or
+ * CK_IOERR. */
+int ck_net_udp_tcp_bind(const char *addr, int port, int family, int *udp_fd,
+    int *tcp_fd, ck_err *e);
+/* The numeric local address the kernel would send from toward peer (a
+ * connected UDP socket; nothing is sent) into host. Returns 0 or -1. */
+int ck_net_local_addr_toward(const struct sockaddr *peer, socklen_t peerlen,
+    char *host, size_t hostlen);
+/* accept(2) on a listening socket; the new fd is non-blocking and
+ * close-on-exec. Returns it, or -1 with errno set (EAGAIN: none waiting). */
+int ck_net_accept(int lfd, struct sockaddr_storage *a, socklen_t *al);
+
 #endif

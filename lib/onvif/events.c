@@ -569,6 +569,32 @@ ck_events_msg_json(ck_json *j, const ck_events_msg *m, int64_t received_ms,
 		ck_json_str(j, "device", device);
 }
 
+void
+ck_events_topic_json(ck_json *j, const char *topic, const char *ns,
+    const ck_xml_node *descr)
+{
+	static const char *const parts[] = { "Source", "Key", "Data" };
+
+	ck_json_str(j, "topic", topic);
+	if (ns && ns[0])
+		ck_json_str(j, "topic_ns", ns);
+	if (descr == NULL)
+		return;
+	if (ck_xml_attr(descr, "IsProperty"))
+		ck_json_bool(j, "property", ck_xml_bool(ck_xml_attr(descr, "IsProperty")) == 1);
+	for (size_t i = 0; i < 3; i++) {
+		const ck_xml_node *s = ck_xml_child(descr, CK_NS_TT, parts[i]), *d;
+		if (!s)
+			continue;
+		ck_json_obj(j, i == 0 ? "source" : i == 1 ? "key" : "data");
+		for (d = ck_xml_child(s, NULL, "SimpleItemDescription"); d;
+		    d = ck_xml_next(d, NULL, "SimpleItemDescription"))
+			if (ck_xml_attr(d, "Name"))
+				ck_json_str(j, ck_xml_attr(d, "Name"), ck_xml_attr(d, "Type"));
+		ck_json_end(j);
+	}
+}
+
 /* Rebuilds each ReferenceParameters child as a self-contained header
  * element (its namespace declared on itself). Only leaf children are kept:
  * they are what devices send (SubscriptionId and the like). */
@@ -668,13 +694,13 @@ ck_events_check_topic(const char *t, ck_err *e)
 	const char *p;
 
 	if (!t || !*t)
-		return ck_err_set(e, CK_USAGE, "empty --topic");
+		return ck_err_set(e, CK_USAGE, "empty topic expression");
 	if (strlen(t) > 1024)
-		return ck_err_set(e, CK_USAGE, "--topic is too long");
+		return ck_err_set(e, CK_USAGE, "topic expression is too long");
 	for (p = t; *p; p++)
 		if (!(isalnum((unsigned char)*p) || strchr(":/._-|*", *p)))
 			return ck_err_set(e, CK_USAGE,
-			    "--topic '%s': unexpected character '%c' (use prefix:Path/Sub, "
+			    "topic '%s': unexpected character '%c' (use prefix:Path/Sub, "
 			    "'//.' for a subtree, '|' between alternatives)", t, *p);
 	return 0;
 }
@@ -906,7 +932,7 @@ ck_events_split_argv(const char *cmd, char ***argv, ck_err *e)
 unbalanced:
 			ck_sbuf_free(&w);
 			ck_events_argv_free(v);
-			return ck_err_set(e, CK_USAGE, "--exec: unbalanced quote in '%s'",
+			return ck_err_set(e, CK_USAGE, "unbalanced quote in '%s'",
 			    cmd);
 		}
 		if (have) {
@@ -928,7 +954,7 @@ unbalanced:
 	}
 	if (n == 0) {
 		ck_events_argv_free(v);
-		return ck_err_set(e, CK_USAGE, "--exec: empty command");
+		return ck_err_set(e, CK_USAGE, "empty command");
 	}
 	*argv = v;
 	return 0;

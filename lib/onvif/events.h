@@ -81,6 +81,11 @@ char *ck_events_msg_key(const ck_events_msg *m);
  * device (when not NULL). */
 void ck_events_msg_json(ck_json *j, const ck_events_msg *m, int64_t received_ms,
     const char *device);
+/* Adds a topic of the device's topic tree (ck_events_topics) to the open
+ * record j: topic, topic_ns, property, and the source/key/data item names
+ * with their types from the MessageDescription descr (may be NULL). */
+void ck_events_topic_json(ck_json *j, const char *topic, const char *ns,
+    const ck_xml_node *descr);
 
 /* A subscription as granted by the device. */
 typedef struct ck_events_sub {

@@ -317,3 +317,72 @@ ck_media_uri_rehost(const char *uri, const char *host, char *out, size_t outlen)
 		return -1;
 	return 1;
 }
+
+/* ---- calls through an ONVIF client ---- */
+
+int
+ck_media_version(ck_onvif *c, int want, ck_err *e)
+{
+	const ck_onvif_service *s;
+	int n, i, has1 = 0, has2 = 0;
+
+	if ((n = ck_onvif_services(c, &s, e)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		has1 |= strcmp(s[i].ns, CK_NS_TRT) == 0;
+		has2 |= strcmp(s[i].ns, CK_NS_TR2) == 0;
+	}
+	if (want == 2 && !has2)
+		return ck_err_set(e, CK_PROTO, "the device offers no Media2 service");
+	if (want == 1 && !has1)
+		return ck_err_set(e, CK_PROTO, "the device offers no Media service");
+	if (want)
+		return want;
+	if (!has1 && !has2)
+		return ck_err_set(e, CK_PROTO, "the device offers no Media or Media2 service");
+	return has2 ? 2 : 1;
+}
+
+int
+ck_media_get_profiles(ck_onvif *c, int v, ck_media_profile **p, ck_err *e)
+{
+	ck_soap_resp r;
+	int n;
+
+	*p = NULL;
+	if (ck_onvif_call(c, v == 2 ? "media2" : "media", ck_media_profiles_body(v),
+	    &r, e) < 0)
+		return -1;
+	if ((*p = calloc(CK_MEDIA_MAX_PROFILES, sizeof **p)) == NULL) {
+		ck_soap_resp_free(&r);
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	}
+	n = ck_media_parse_profiles(r.first, v, *p, CK_MEDIA_MAX_PROFILES, e);
+	ck_soap_resp_free(&r);
+	if (n < 0) {
+		free(*p);
+		*p = NULL;
+	}
+	return n;
+}
+
+int
+ck_media_get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen,
+    ck_err *e)
+{
+	ck_soap_resp r;
+	const char *u;
+	int rc = -1;
+
+	if (body == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	if (ck_onvif_call(c, v == 2 ? "media2" : "media", body, &r, e) == 0) {
+		if ((u = ck_media_parse_uri(r.first, v, e)) != NULL) {
+			snprintf(out, outlen, "%s", u);
+			rc = 0;
+		}
+		ck_soap_resp_free(&r);
+	}
+	free(body);
+	return rc;
+}

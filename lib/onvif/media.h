@@ -1,6 +1,6 @@
 /* media: ONVIF Media (ver10) and Media2 (ver20) profiles, stream and
- * snapshot URIs, as pure builders and parsers (no I/O). Used by
- * onvif-media and onvif-info.
+ * snapshot URIs: pure builders and parsers, and at the end the few calls
+ * through an ONVIF client. Used by onvif-media and onvif-snapshot.
  *
  *   ck_media_profile p[CK_MEDIA_MAX_PROFILES];
  *   int n = ck_media_parse_profiles(resp.first, 2, p, CK_MEDIA_MAX_PROFILES, &e);
@@ -13,6 +13,7 @@
 
 #include "base/err.h"
 #include "codec/xml.h"
+#include "onvif/onvif.h"
 
 #define CK_MEDIA_MAX_PROFILES 32
 
@@ -60,5 +61,19 @@ int ck_media_uri_with_cred(const char *uri, const char *user, const char *pass,
  * differ; returns 1 if rewritten, 0 if copied as is, -1 when out is too
  * small. Brackets are added for IPv6 hosts. */
 int ck_media_uri_rehost(const char *uri, const char *host, char *out, size_t outlen);
+
+/* ---- Calls through an ONVIF client ---- */
+
+/* The Media version to use: want 1 or 2 when the device offers it, else
+ * (want 0) Media2 when offered, else Media. Returns 1 or 2, or -1 with
+ * CK_PROTO (not offered) or the service lookup's kind. */
+int ck_media_version(ck_onvif *c, int want, ck_err *e);
+/* GetProfiles of version v into a malloc'd *p (CK_MEDIA_MAX_PROFILES
+ * entries; caller frees). Returns the count, or -1. */
+int ck_media_get_profiles(ck_onvif *c, int v, ck_media_profile **p, ck_err *e);
+/* Sends a GetStreamUri/GetSnapshotUri body (malloc'd, taken over; NULL =
+ * out of memory) to version v's service; the Uri into out. Returns 0 or -1. */
+int ck_media_get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen,
+    ck_err *e);
 
 #endif

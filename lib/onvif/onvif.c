@@ -1,6 +1,7 @@
 #include "onvif/onvif.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,6 @@
 #include "base/log.h"
 #include "net/net.h"
 #include "base/opt.h"
-#include "cli/tool.h"
 #include "onvif/wsse.h"
 
 #define DEFAULT_PATH "/onvif/device_service"
@@ -25,7 +25,7 @@ struct ck_onvif {
 	int have_pass;
 	ck_http *h;
 	int64_t offset_ms;
-	int calibrated, calibrating;
+	int calibrated;
 	ck_onvif_service svc[MAX_SERVICES];
 	int nsvc, resolved;
 	ck_http_resp last;
@@ -46,282 +46,14 @@ ck_onvif_opts_init(ck_onvif_opts *o)
 }
 
 int
-ck_onvif_getopt(int c, const char *arg, ck_onvif_opts *o)
-{
-	ck_err e;
-	long long ms;
-
-	switch (c) {
-	case 'u':
-		o->user = arg;
-		return 1;
-	case CK_OPT_PASSWORD_FILE:
-		o->password_file = arg;
-		return 1;
-	case CK_OPT_AUTH:
-		if (strcmp(arg, "auto") == 0)
-			o->auth = CK_AUTH_AUTO;
-		else if (strcmp(arg, "wsse") == 0)
-			o->auth = CK_AUTH_WSSE;
-		else if (strcmp(arg, "digest") == 0)
-			o->auth = CK_AUTH_DIGEST;
-		else if (strcmp(arg, "none") == 0)
-			o->auth = CK_AUTH_NONE;
-		else {
-			ck_tool_usage_err("--auth: '%s' is not auto, wsse, digest or none", arg);
-			return -1;
-		}
-		return 1;
-	case 't':
-		if (ck_opt_parse_duration(arg, &ms, &e) < 0 || ms <= 0 || ms > 3600000) {
-			ck_tool_usage_err("--timeout: '%s' is not a duration between 1ms and 1h", arg);
-			return -1;
-		}
-		o->timeout_ms = (long)ms;
-		return 1;
-	case 'k':
-		o->insecure = 1;
-		return 1;
-	case CK_OPT_TRUST_XADDRS:
-		o->trust_xaddrs = 1;
-		return 1;
-	}
-	return 0;
-}
-
-int
 ck_onvif_cred(const ck_onvif_opts *o, const char *host, ck_cred *c, ck_err *e)
 {
 	return ck_cred_load(c, "ONVIF", o->user, o->password_file, host, e);
 }
 
-/* ---- a purpose-built reader for string (array) values in one JSON object ---- */
-
-static const char *
-jws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return p;
-}
-
-static int
-hex4(const char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		int c = (unsigned char)p[i], d;
-		if (c >= '0' && c <= '9') d = c - '0';
-		else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-		else return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
-/* Parses a JSON string at p (at '"'); *out gets a malloc'd UTF-8 copy when
- * out is not NULL. Returns the position after the closing quote, or NULL. */
-static const char *
-jstr(const char *p, char **out)
-{
-	size_t cap = 64, n = 0;
-	char *b = NULL;
-
-	if (*p != '"')
-		return NULL;
-	if (out && (b = malloc(cap)) == NULL)
-		return NULL;
-	for (p++; *p && *p != '"'; p++) {
-		char tmp[4];
-		size_t k = 1;
-		unsigned c = (unsigned char)*p;
-		if (c < 0x20)
-			goto bad;
-		tmp[0] = *p;
-		if (*p == '\\') {
-			p++;
-			switch (*p) {
-			case '"': case '\\': case '/': tmp[0] = *p; break;
-			case 'b': tmp[0] = '\b'; break;
-			case 'f': tmp[0] = '\f'; break;
-			case 'n': tmp[0] = '\n'; break;
-			case 'r': tmp[0] = '\r'; break;
-			case 't': tmp[0] = '\t'; break;
-			case 'u': {
-				int v = hex4(p + 1);
-				if (v < 0)
-					goto bad;
-				p += 4;
-				if (v >= 0xd800 && v <= 0xdfff)
-					v = 0xfffd;   /* surrogates: not needed for addresses */
-				if (v < 0x80) {
-					tmp[0] = (char)v;
-				} else if (v < 0x800) {
-					tmp[0] = (char)(0xc0 | (v >> 6));
-					tmp[1] = (char)(0x80 | (v & 0x3f));
-					k = 2;
-				} else {
-					tmp[0] = (char)(0xe0 | (v >> 12));
-					tmp[1] = (char)(0x80 | ((v >> 6) & 0x3f));
-					tmp[2] = (char)(0x80 | (v & 0x3f));
-					k = 3;
-				}
-				break;
-			}
-			default:
-				goto bad;
-			}
-		}
-		if (b) {
-			if (n + k + 1 > cap) {
-				char *nb = realloc(b, cap *= 2);
-				if (nb == NULL)
-					goto bad;
-				b = nb;
-			}
-			memcpy(b + n, tmp, k);
-			n += k;
-		}
-	}
-	if (*p != '"')
-		goto bad;
-	if (b) {
-		b[n] = '\0';
-		*out = b;
-	}
-	return p + 1;
-bad:
-	free(b);
-	return NULL;
-}
-
-/* Skips any JSON value; returns the position after it, or NULL. */
-static const char *
-jskip(const char *p, int depth)
-{
-	p = jws(p);
-	if (depth > 32)
-		return NULL;
-	if (*p == '"')
-		return jstr(p, NULL);
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-		p = jws(p + 1);
-		if (*p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				if ((p = jstr(jws(p), NULL)) == NULL)
-					return NULL;
-				p = jws(p);
-				if (*p++ != ':')
-					return NULL;
-			}
-			if ((p = jskip(p, depth + 1)) == NULL)
-				return NULL;
-			p = jws(p);
-			if (*p == ',') {
-				p++;
-				continue;
-			}
-			if (*p == close)
-				return p + 1;
-			return NULL;
-		}
-	}
-	if (*p == '-' || isalnum((unsigned char)*p)) {
-		while (*p == '-' || *p == '+' || *p == '.' || isalnum((unsigned char)*p))
-			p++;
-		return p;
-	}
-	return NULL;
-}
-
-int
-ck_onvif_json_strings(const char *json, const char *key, char **out, int max,
-    ck_err *e)
-{
-	const char *p = jws(json);
-	int n = 0, found = 0;
-
-	if (*p != '{')
-		return ck_err_set(e, CK_DATAERR, "not a JSON object");
-	p = jws(p + 1);
-	if (*p == '}')
-		return 0;
-	for (;;) {
-		char *k = NULL;
-		if ((p = jstr(jws(p), &k)) == NULL)
-			goto bad;
-		p = jws(p);
-		if (*p++ != ':') {
-			free(k);
-			goto bad;
-		}
-		p = jws(p);
-		if (!found && strcmp(k, key) == 0 && (*p == '[' || *p == '"')) {
-			found = 1;
-			if (*p == '"') {
-				char *s = NULL;
-				if ((p = jstr(p, &s)) == NULL) {
-					free(k);
-					goto bad;
-				}
-				if (n < max)
-					out[n++] = s;
-				else
-					free(s);
-			} else {
-				p = jws(p + 1);
-				while (*p != ']') {
-					char *s = NULL;
-					if (*p == '"') {
-						if ((p = jstr(p, &s)) == NULL) {
-							free(k);
-							goto bad;
-						}
-						if (n < max)
-							out[n++] = s;
-						else
-							free(s);
-					} else if ((p = jskip(p, 1)) == NULL) {
-						free(k);
-						goto bad;
-					}
-					p = jws(p);
-					if (*p == ',')
-						p = jws(p + 1);
-					else if (*p != ']') {
-						free(k);
-						goto bad;
-					}
-				}
-				p++;
-			}
-		} else if ((p = jskip(p, 1)) == NULL) {
-			free(k);
-			goto bad;
-		}
-		free(k);
-		p = jws(p);
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (*p == '}')
-			break;
-		goto bad;
-	}
-	return n;
-bad:
-	while (n > 0)
-		free(out[--n]);
-	return ck_err_set(e, CK_DATAERR, "malformed JSON line");
-}
-
 /* ---- targets ---- */
+
+#define MAX_JSON_TARGET (64 * 1024)
 
 static int
 target_from_url(const char *s, ck_onvif_target *t, ck_err *e)
@@ -344,6 +76,63 @@ target_from_url(const char *s, ck_onvif_target *t, ck_err *e)
 	return 0;
 }
 
+/* The first http(s) address of a string that may hold several separated by
+ * blanks (WS-Discovery XAddrs). Returns 0 or -1. */
+static int
+target_from_addrs(const char *s, ck_onvif_target *t)
+{
+	char *copy = strdup(s), *save = NULL, *tok;
+	int rc = -1;
+
+	if (copy == NULL)
+		return -1;
+	for (tok = strtok_r(copy, " \t", &save); tok && rc < 0;
+	    tok = strtok_r(NULL, " \t", &save))
+		if ((strncasecmp(tok, "http://", 7) == 0 ||
+		    strncasecmp(tok, "https://", 8) == 0) &&
+		    target_from_url(tok, t, NULL) == 0)
+			rc = 0;
+	free(copy);
+	return rc;
+}
+
+/* A target from an NDJSON record: the first usable address under "xaddrs",
+ * then "xaddr", "url", "device" (a string or an array of strings). */
+static int
+target_from_json(const char *s, size_t n, ck_onvif_target *t, ck_err *e)
+{
+	static const char *const keys[] = { "xaddrs", "xaddr", "url", "device", NULL };
+	json_error_t je;
+	json_t *root, *v, *item;
+	size_t i;
+	int rc = -1;
+
+	if (n > MAX_JSON_TARGET)
+		return ck_err_set(e, CK_DATAERR, "target: JSON line longer than %d bytes",
+		    MAX_JSON_TARGET);
+	root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL)
+		return ck_err_set(e, CK_DATAERR, "target: malformed JSON line (%s)", je.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return ck_err_set(e, CK_DATAERR, "target: not a JSON object");
+	}
+	for (int k = 0; keys[k] && rc < 0; k++) {
+		v = json_object_get(root, keys[k]);
+		if (json_is_string(v))
+			rc = target_from_addrs(json_string_value(v), t);
+		else if (json_is_array(v))
+			json_array_foreach(v, i, item)
+				if (rc < 0 && json_is_string(item))
+					rc = target_from_addrs(json_string_value(item), t);
+	}
+	json_decref(root);
+	if (rc < 0)
+		return ck_err_set(e, CK_DATAERR,
+		    "JSON record has no usable \"xaddrs\" http(s) address");
+	return 0;
+}
+
 int
 ck_onvif_target_parse(const char *s, ck_onvif_target *t, ck_err *e)
 {
@@ -351,43 +140,14 @@ ck_onvif_target_parse(const char *s, ck_onvif_target *t, ck_err *e)
 	size_t n;
 
 	memset(t, 0, sizeof *t);
-	s = jws(s);
+	s += strspn(s, " \t\r\n");
 	n = strlen(s);
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
 	if (n == 0)
 		return ck_err_set(e, CK_USAGE, "empty target");
-	if (s[0] == '{') {
-		static const char *const keys[] = { "xaddrs", "xaddr", "url", "device", NULL };
-		char *addrs[16];
-		char *json = strndup(s, n);
-		int rc = -1;
-
-		if (json == NULL)
-			return ck_err_set(e, CK_SOFTWARE, "out of memory");
-		for (int k = 0; keys[k] && rc < 0; k++) {
-			int m = ck_onvif_json_strings(json, keys[k], addrs, 16, e);
-			if (m < 0)
-				break;
-			for (int i = 0; i < m; i++) {
-				/* WS-Discovery XAddrs may be one space-separated string */
-				char *save = NULL, *tok;
-				for (tok = strtok_r(addrs[i], " \t", &save); tok && rc < 0;
-				    tok = strtok_r(NULL, " \t", &save))
-					if ((strncasecmp(tok, "http://", 7) == 0 ||
-					    strncasecmp(tok, "https://", 8) == 0) &&
-					    target_from_url(tok, t, NULL) == 0)
-						rc = 0;
-				free(addrs[i]);
-			}
-		}
-		free(json);
-		if (rc < 0 && (e == NULL || e->kind != CK_DATAERR))
-			ck_err_set(e, CK_DATAERR, "JSON record has no usable \"xaddrs\" http(s) address");
-		else if (rc < 0)
-			ck_err_wrap(e, "target");
-		return rc;
-	}
+	if (s[0] == '{')
+		return target_from_json(s, n, t, e);
 	if (n >= sizeof buf)
 		return ck_err_set(e, CK_USAGE, "target too long");
 	memcpy(buf, s, n);
@@ -410,6 +170,7 @@ ck_onvif_target_parse(const char *s, ck_onvif_target *t, ck_err *e)
 	}
 	return 0;
 }
+
 
 /* ---- client ---- */
 
@@ -483,6 +244,12 @@ ck_onvif_get_target(const ck_onvif *c)
 	return &c->t;
 }
 
+const ck_onvif_opts *
+ck_onvif_get_opts(const ck_onvif *c)
+{
+	return &c->o;
+}
+
 const ck_http_resp *
 ck_onvif_last(const ck_onvif *c)
 {
@@ -533,6 +300,8 @@ digest_authz(ck_onvif *c, const char *url, char *out, size_t outlen)
 	    c->nc, NULL, out, outlen, NULL) < 0 ? -1 : 0;
 }
 
+static const char *auth_hint(const ck_onvif *c);
+
 static int
 post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
     ck_soap_resp *r, ck_soap_fault *f, int *demanded, ck_err *e)
@@ -575,6 +344,10 @@ post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
 		ck_cred_wipe_mem(env, strlen(env));
 		if (rc < 0) {
 			free(env);
+			if (e && c->o.tls_hint && ck_http_unverified(c->h)) {
+				size_t n = strlen(e->msg);
+				snprintf(e->msg + n, sizeof e->msg - n, " (%s)", c->o.tls_hint);
+			}
 			return -1;
 		}
 		ck_http_resp_free(&c->last);
@@ -615,8 +388,10 @@ post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
 		else if (digest)
 			rc = ck_err_set(e, CK_NOPERM, "%s: HTTP 401 without a usable Digest challenge", url);
 		else
-			rc = ck_err_set(e, CK_NOPERM, "%s: HTTP 401%s", url,
-			    c->o.auth == CK_AUTH_WSSE ? " (the device wants HTTP Digest: --auth auto or digest)" : "");
+			rc = ck_err_set(e, CK_NOPERM, "%s: HTTP 401%s%s%s", url,
+			    c->o.auth == CK_AUTH_WSSE ? " (the device wants HTTP Digest: " : "",
+			    c->o.auth == CK_AUTH_WSSE ? auth_hint(c) : "",
+			    c->o.auth == CK_AUTH_WSSE ? " auto or digest)" : "");
 		free(hr.body);
 		return rc;
 	}
@@ -640,48 +415,88 @@ post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
 	return 0;
 }
 
-int
-ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
+/* ---- one request, in steps: resolve the endpoint, calibrate the clock,
+ * call, retry once as the device's answer says ---- */
+
+static int get_time(ck_onvif *c, ck_onvif_time *tout, ck_err *e);
+
+/* The password hint for messages: what the caller said, or nothing. */
+static const char *
+pass_hint(const ck_onvif *c)
+{
+	return c->o.password_hint ? c->o.password_hint : "ONVIF_PASSWORD or the credentials file";
+}
+
+/* The caller's name for the authentication mode, for messages. */
+static const char *
+auth_hint(const ck_onvif *c)
+{
+	return c->o.auth_hint ? c->o.auth_hint : "auth mode";
+}
+
+/* Whether q goes out signed on the first attempt. */
+static int
+first_signed(const ck_onvif *c, const ck_onvif_req *q)
+{
+	int can_sign = c->have_pass && c->o.auth != CK_AUTH_NONE;
+
+	return can_sign && (!(q->flags & CK_ONVIF_NOAUTH) ||
+	    ((q->flags & CK_ONVIF_RETRY_AUTH) && c->demands_auth));
+}
+
+/* Step 2: before the first WS-Security token, learn the device clock
+ * (GetSystemDateAndTime). A device that cannot be reached ends the request;
+ * one that will not tell its time is signed for with the local clock. */
+static int
+calibrate(ck_onvif *c, ck_err *e)
+{
+	ck_err ce = { 0, "" };
+
+	if (c->calibrated || (c->o.auth != CK_AUTH_AUTO && c->o.auth != CK_AUTH_WSSE))
+		return 0;
+	if (get_time(c, NULL, &ce) == 0)
+		return 0;
+	if (ce.kind == CK_TEMPFAIL || ce.kind == CK_UNAVAIL || ce.kind == CK_NOHOST) {
+		*e = ce;
+		return -1;
+	}
+	ck_log_info("clock calibration failed (%s); signing with the local clock", ce.msg);
+	return 0;
+}
+
+/* Steps 3 and 4 for a known endpoint: post q, and when the device demands
+ * authentication, retry once the way its answer calls for. */
+static int
+exchange(ck_onvif *c, const char *url, const ck_onvif_req *q, ck_soap_resp *r,
     ck_soap_fault *f, ck_err *e)
 {
-	const char *url = q->url;
 	int can_sign = c->have_pass && c->o.auth != CK_AUTH_NONE;
-	int sign = can_sign && (!(q->flags & CK_ONVIF_NOAUTH) ||
-	    ((q->flags & CK_ONVIF_RETRY_AUTH) && c->demands_auth));
-	int demanded, rc;
+	int sign = first_signed(c, q), demanded, rc;
 
-	memset(r, 0, sizeof *r);
-	if (url == NULL && (url = ck_onvif_service_url(c, q->service ? q->service : "device", e)) == NULL)
-		return -1;
-	if (sign && !c->calibrated && !c->calibrating &&
-	    (c->o.auth == CK_AUTH_AUTO || c->o.auth == CK_AUTH_WSSE)) {
-		ck_err ce;
-		if (ck_onvif_get_time(c, NULL, NULL, NULL, &ce) < 0) {
-			if (ce.kind == CK_TEMPFAIL || ce.kind == CK_UNAVAIL || ce.kind == CK_NOHOST) {
-				*e = ce;
-				return -1;
-			}
-			ck_log_info("clock calibration failed (%s); signing with the local clock", ce.msg);
-		}
-	}
 	ck_log_info("POST %s%s", url, sign ? " (signed)" : "");
 	rc = post_once(c, url, q, sign, r, f, &demanded, e);
-	if (rc < 0 && demanded && sign && (q->flags & CK_ONVIF_NOAUTH) &&
-	    e && e->kind == CK_NOPERM) {
+	if (rc == 0 || !demanded)
+		return rc;
+	if (sign && (q->flags & CK_ONVIF_NOAUTH) && e->kind == CK_NOPERM) {
 		/* signed straight away because the device wanted it before, and
-		 * refused: its clock may have moved (--set, NTP); start over
-		 * unsigned, with the Date header as the clock */
+		 * refused: its clock may have moved (a clock set, NTP); go the
+		 * unsigned way, with the Date header as the clock if it insists */
 		ck_log_info("signed request refused; retrying the unsigned way");
 		c->demands_auth = 0;
 		c->calibrated = 0;
 		c->offset_ms = 0;
-		return ck_onvif_request(c, q, r, f, e);
+		sign = 0;
+		rc = post_once(c, url, q, 0, r, f, &demanded, e);
+		if (rc == 0 || !demanded)
+			return rc;
 	}
-	if (rc < 0 && demanded && !sign && (q->flags & CK_ONVIF_RETRY_AUTH)) {
+	if (!sign && (q->flags & CK_ONVIF_RETRY_AUTH)) {
 		if (!can_sign)
-			return ck_err_set(e, CK_NOPERM, "%s: device demands authentication and %s",
-			    url, c->o.auth == CK_AUTH_NONE ? "--auth none was given" :
-			    "no password is configured (--password-file, ONVIF_PASSWORD)");
+			return c->o.auth == CK_AUTH_NONE ?
+			    ck_err_set(e, CK_NOPERM, "%s: device demands authentication and "
+			    "authentication is turned off (%s none)", url, auth_hint(c)) :
+			    ck_err_set(e, CK_NOPERM, "%s: device demands authentication and "
+			    "no password is configured (%s)", url, pass_hint(c));
 		ck_log_info("device demands authentication; retrying signed");
 		c->demands_auth = 1;
 		if (!c->calibrated) {
@@ -690,12 +505,32 @@ ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
 			if (offset_from_date(&c->last, &off) == 0)
 				c->offset_ms = off;
 		}
-		rc = post_once(c, url, q, 1, r, f, &demanded, e);
+		return post_once(c, url, q, 1, r, f, &demanded, e);
 	}
-	if (rc < 0 && demanded && !can_sign && !(q->flags & CK_ONVIF_RETRY_AUTH) &&
-	    c->o.auth != CK_AUTH_NONE && e && e->kind == CK_NOPERM)
-		ck_err_wrap(e, "no password configured (--password-file, ONVIF_PASSWORD)");
+	if (!can_sign && c->o.auth != CK_AUTH_NONE && e->kind == CK_NOPERM)
+		ck_err_wrap(e, "no password configured (%s)", pass_hint(c));
 	return rc;
+}
+
+int
+ck_onvif_request(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r,
+    ck_soap_fault *f, ck_err *e)
+{
+	const char *url = q->url;
+	ck_err dummy;
+
+	if (e == NULL)
+		e = &dummy;
+	memset(r, 0, sizeof *r);
+	/* 1. the endpoint: given, or resolved from the device's services */
+	if (url == NULL && (url = ck_onvif_service_url(c, q->service ? q->service :
+	    "device", e)) == NULL)
+		return -1;
+	/* 2. the device clock, if this goes out with a WS-Security token */
+	if (first_signed(c, q) && calibrate(c, e) < 0)
+		return -1;
+	/* 3. and 4. the call, and the one retry the device may call for */
+	return exchange(c, url, q, r, f, e);
 }
 
 int
@@ -788,9 +623,10 @@ ck_onvif_parse_time(const ck_xml_node *resp, ck_onvif_time *t, ck_err *e)
 static const char GET_TIME[] =
     "<tds:GetSystemDateAndTime xmlns:tds=\"" CK_NS_TDS "\"/>";
 
-int
-ck_onvif_get_time(ck_onvif *c, ck_onvif_time *tout, int64_t *offset_ms,
-    int64_t *rtt_ms, ck_err *e)
+/* GetSystemDateAndTime, unsigned unless the device insists; sets the
+ * client's offset from the answer. */
+static int
+get_time(ck_onvif *c, ck_onvif_time *tout, ck_err *e)
 {
 	ck_onvif_req q;
 	ck_soap_resp r;
@@ -798,13 +634,11 @@ ck_onvif_get_time(ck_onvif *c, ck_onvif_time *tout, int64_t *offset_ms,
 	int rc;
 
 	memset(&q, 0, sizeof q);
+	memset(&r, 0, sizeof r);
 	q.url = c->t.url;
 	q.body_xml = GET_TIME;
 	q.flags = CK_ONVIF_NOAUTH | CK_ONVIF_RETRY_AUTH;
-	c->calibrating = 1;
-	rc = ck_onvif_request(c, &q, &r, NULL, e);
-	c->calibrating = 0;
-	if (rc < 0)
+	if (exchange(c, c->t.url, &q, &r, NULL, e) < 0)
 		return -1;
 	if (!ck_xml_is(r.first, CK_NS_TDS, "GetSystemDateAndTimeResponse")) {
 		ck_err_set(e, CK_DATAERR, "%s: unexpected reply {%s}%s", c->t.url,
@@ -832,6 +666,17 @@ ck_onvif_get_time(ck_onvif *c, ck_onvif_time *tout, int64_t *offset_ms,
 	}
 	if (tout)
 		*tout = t;
+	return 0;
+}
+
+int
+ck_onvif_get_time(ck_onvif *c, ck_onvif_time *tout, int64_t *offset_ms,
+    int64_t *rtt_ms, ck_err *e)
+{
+	ck_err dummy;
+
+	if (get_time(c, tout, e ? e : &dummy) < 0)
+		return -1;
 	if (offset_ms)
 		*offset_ms = c->offset_ms;
 	if (rtt_ms)
@@ -892,7 +737,8 @@ ck_onvif_rewrite_xaddr(const ck_onvif_target *t, const char *xaddr, int trust,
 	if (ck_opt_format_url(&tu, out, outlen) < 0)
 		snprintf(out, outlen, "%s", xaddr);
 	else if (strcmp(out, xaddr) != 0)
-		ck_log_info("XAddr %s rewritten to %s (--trust-xaddrs keeps it)", xaddr, out);
+		ck_log_info("XAddr %s rewritten to %s (trusting advertised addresses keeps it)",
+		    xaddr, out);
 }
 
 static void
@@ -956,12 +802,23 @@ from_capabilities(ck_onvif *c, const ck_xml_node *resp)
 	return c->nsvc;
 }
 
+/* A device-service request while resolving: steps 2 to 4 only (the
+ * endpoint is the target itself). */
+static int
+device_call(ck_onvif *c, const ck_onvif_req *q, ck_soap_resp *r, ck_err *e)
+{
+	memset(r, 0, sizeof *r);
+	if (first_signed(c, q) && calibrate(c, e) < 0)
+		return -1;
+	return exchange(c, c->t.url, q, r, NULL, e);
+}
+
 int
 ck_onvif_services(ck_onvif *c, const ck_onvif_service **list, ck_err *e)
 {
 	ck_onvif_req q;
 	ck_soap_resp r;
-	ck_err se;
+	ck_err se = { 0, "" };
 
 	if (c->resolved) {
 		if (list)
@@ -972,7 +829,7 @@ ck_onvif_services(ck_onvif *c, const ck_onvif_service **list, ck_err *e)
 	q.url = c->t.url;
 	q.body_xml = "<tds:GetServices xmlns:tds=\"" CK_NS_TDS "\">"
 	    "<tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>";
-	if (ck_onvif_request(c, &q, &r, NULL, &se) == 0) {
+	if (device_call(c, &q, &r, &se) == 0) {
 		if (ck_xml_is(r.first, CK_NS_TDS, "GetServicesResponse"))
 			from_services(c, r.first);
 		ck_soap_resp_free(&r);
@@ -983,12 +840,12 @@ ck_onvif_services(ck_onvif *c, const ck_onvif_service **list, ck_err *e)
 		ck_log_info("GetServices failed (%s); trying GetCapabilities", se.msg);
 	}
 	if (c->nsvc == 0) {
-		ck_err ce;
+		ck_err ce = { 0, "" };
 		/* Tapo and others answer GetCapabilities even unsigned */
 		q.body_xml = "<tds:GetCapabilities xmlns:tds=\"" CK_NS_TDS "\">"
 		    "<tds:Category>All</tds:Category></tds:GetCapabilities>";
 		q.flags = c->have_pass ? 0 : CK_ONVIF_NOAUTH;
-		if (ck_onvif_request(c, &q, &r, NULL, &ce) < 0) {
+		if (device_call(c, &q, &r, &ce) < 0) {
 			*e = se.kind != CK_OK ? se : ce;
 			return -1;
 		}

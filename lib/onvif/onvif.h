@@ -1,7 +1,6 @@
 /* onvif: the ONVIF client every onvif-* tool uses.
  *
- *   ck_onvif_opts o; ck_onvif_opts_init(&o);
- *   // getopt_long loop: if (ck_onvif_getopt(c, optarg, &o) != 0) ...
+ *   ck_onvif_opts o; ck_onvif_opts_init(&o);   // or lib/cli/onvifopts
  *   ck_onvif_target t;  ck_onvif_target_parse("10.0.0.5:8000", &t, &e);
  *   ck_onvif *cl = ck_onvif_new(&t, &o, &cred, &e);
  *   ck_soap_resp r;
@@ -11,7 +10,7 @@
  *   }
  *   ck_onvif_free(cl);
  *
- * Authentication (--auth): "auto" (default) signs every call except those
+ * Authentication (opts.auth): "auto" (default) signs every call except those
  * made with CK_ONVIF_NOAUTH with a WS-Security UsernameToken whose Created
  * comes from the device clock (calibrated with GetSystemDateAndTime before
  * the first signed call), and answers an HTTP 401 with HTTP Digest; "wsse"
@@ -23,7 +22,6 @@
 #ifndef CK_ONVIF_H
 #define CK_ONVIF_H
 
-#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,45 +33,23 @@
 
 enum { CK_AUTH_AUTO, CK_AUTH_WSSE, CK_AUTH_DIGEST, CK_AUTH_NONE };
 
+/* How a client is set up (lib/cli/onvifopts fills it from the command
+ * line). The hints are the caller's words for where a password or a TLS
+ * opt-out comes from, added to error messages; NULL for neutral ones. */
 typedef struct ck_onvif_opts {
-	const char *user;            /* -u/--user */
-	const char *password_file;   /* --password-file */
-	int auth;                    /* CK_AUTH_* (--auth) */
-	long timeout_ms;             /* -t/--timeout, per exchange; default 5 s */
-	int insecure;                /* -k/--insecure */
-	int trust_xaddrs;            /* --trust-xaddrs */
+	const char *user;            /* user name, NULL: from the environment/file */
+	const char *password_file;   /* a path, "-" for stdin, or NULL */
+	int auth;                    /* CK_AUTH_* */
+	long timeout_ms;             /* per exchange; default 5 s */
+	int insecure;                /* do not verify TLS certificates */
+	int trust_xaddrs;            /* use advertised addresses as they are */
+	const char *password_hint;   /* "--password-file, ONVIF_PASSWORD" */
+	const char *tls_hint;        /* "--insecure skips verification" */
+	const char *auth_hint;       /* the caller's name for auth: "--auth" */
 } ck_onvif_opts;
-
-/* Long-only option codes handled by ck_onvif_getopt. */
-enum { CK_OPT_PASSWORD_FILE = 0x1001, CK_OPT_AUTH, CK_OPT_TRUST_XADDRS };
-
-/* Put CK_ONVIF_LONGOPTS in a tool's struct option array and
- * CK_ONVIF_SHORTOPTS in its optstring; pass every option to ck_onvif_getopt
- * first. Each tool still handles -h, -V and -v itself. */
-#define CK_ONVIF_SHORTOPTS "u:t:k"
-#define CK_ONVIF_LONGOPTS \
-	{ "user", required_argument, NULL, 'u' }, \
-	{ "password-file", required_argument, NULL, CK_OPT_PASSWORD_FILE }, \
-	{ "auth", required_argument, NULL, CK_OPT_AUTH }, \
-	{ "timeout", required_argument, NULL, 't' }, \
-	{ "insecure", no_argument, NULL, 'k' }, \
-	{ "trust-xaddrs", no_argument, NULL, CK_OPT_TRUST_XADDRS }
-/* Help text lines for those options (for a tool's --help). */
-#define CK_ONVIF_HELP \
-	"  -u, --user USER         user name (password: --password-file, ONVIF_PASSWORD\n" \
-	"                          or the credentials file; never on the command line)\n" \
-	"      --password-file F   read the password from F (- = stdin)\n" \
-	"      --auth MODE         auto (default), wsse, digest or none\n" \
-	"  -t, --timeout DUR       per-request timeout (default 5s; 500ms, 2s, 1m)\n" \
-	"  -k, --insecure          do not verify TLS certificates\n" \
-	"      --trust-xaddrs      use advertised service addresses as they are\n"
 
 /* Defaults: auth auto, 5 s timeout. */
 void ck_onvif_opts_init(ck_onvif_opts *o);
-/* Handles one getopt result c with its optarg. Returns 1 if c was one of the
- * common options, 0 if it is not ours, -1 on a bad value (message already
- * printed with ck_tool_usage_err; exit CK_USAGE). */
-int ck_onvif_getopt(int c, const char *arg, ck_onvif_opts *o);
 /* Loads credentials as STYLE.md says for host (may be NULL). Returns 0 or
  * -1 (CK_NOINPUT, CK_CONFIG, CK_IOERR). */
 int ck_onvif_cred(const ck_onvif_opts *o, const char *host, ck_cred *c, ck_err *e);
@@ -92,10 +68,6 @@ typedef struct ck_onvif_target {
  * accepted too). Leading/trailing blanks are ignored. Returns 0, or -1 with
  * CK_USAGE (bad argument) or CK_DATAERR (bad NDJSON line). */
 int ck_onvif_target_parse(const char *s, ck_onvif_target *t, ck_err *e);
-/* Extracts string array key from a JSON object text into out[max] (each a
- * malloc'd string; caller frees). Returns the count, or -1 with CK_DATAERR. */
-int ck_onvif_json_strings(const char *json, const char *key, char **out, int max,
-    ck_err *e);
 
 typedef struct ck_onvif ck_onvif;
 
@@ -112,6 +84,8 @@ void ck_onvif_free(ck_onvif *c);
 const char *ck_onvif_user(const ck_onvif *c);
 const char *ck_onvif_password(const ck_onvif *c);
 const ck_onvif_target *ck_onvif_get_target(const ck_onvif *c);
+/* The options the client was made with (client-owned). */
+const ck_onvif_opts *ck_onvif_get_opts(const ck_onvif *c);
 
 /* Flags for ck_onvif_request. */
 enum {

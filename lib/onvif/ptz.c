@@ -692,3 +692,125 @@ ck_ptz_select(ck_onvif *c, const char *profile_opt, int need_node,
 		return -1;
 	return 0;
 }
+
+/* ---- verbs' building blocks ---- */
+
+int
+ck_ptz_send(ck_onvif *c, const char *op, char *body, ck_err *e)
+{
+	ck_soap_resp r;
+	const ck_xml_node *resp;
+
+	if (ck_ptz_call(c, op, body, &r, &resp, e) < 0)
+		return -1;
+	ck_soap_resp_free(&r);
+	return 0;
+}
+
+int
+ck_ptz_get_status(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_status *st,
+    ck_err *e)
+{
+	ck_soap_resp r;
+	const ck_xml_node *resp;
+	int rc;
+
+	if (ck_ptz_call(c, "GetStatus", ck_ptz_body_simple("GetStatus", x->profile),
+	    &r, &resp, e) < 0)
+		return -1;
+	rc = ck_ptz_parse_status(resp, st, e);
+	ck_soap_resp_free(&r);
+	return rc;
+}
+
+int
+ck_ptz_get_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_preset **p,
+    size_t *n, ck_err *e)
+{
+	ck_soap_resp r;
+	const ck_xml_node *resp;
+	int rc;
+
+	if (ck_ptz_call(c, "GetPresets", ck_ptz_body_simple("GetPresets",
+	    x->profile), &r, &resp, e) < 0)
+		return -1;
+	rc = ck_ptz_parse_presets(resp, p, n, e);
+	ck_soap_resp_free(&r);
+	return rc;
+}
+
+int
+ck_ptz_find_preset(ck_onvif *c, const ck_ptz_ctx *x, const char *want,
+    char *tok, size_t toklen, ck_err *e)
+{
+	ck_ptz_preset *p;
+	size_t n, i, hits = 0;
+
+	if (ck_ptz_get_presets(c, x, &p, &n, e) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strcmp(p[i].token, want) == 0) {
+			snprintf(tok, toklen, "%s", p[i].token);
+			free(p);
+			return 0;
+		}
+	for (i = 0; i < n; i++)
+		if (strcmp(p[i].name, want) == 0 && hits++ == 0)
+			snprintf(tok, toklen, "%s", p[i].token);
+	free(p);
+	if (hits == 1)
+		return 0;
+	if (hits > 1)
+		return ck_err_set(e, CK_USAGE, "%zu presets are named '%s': give the "
+		    "token", hits, want);
+	return ck_err_set(e, CK_USAGE, "no preset with token or name '%s'", want);
+}
+
+int
+ck_ptz_speed_vec(const ck_ptz_want *w, const ck_ptz_ctx *x, ck_ptz_vec *sp,
+    ck_err *e)
+{
+	const ck_ptz_node *n = x->has_node ? &x->node : NULL;
+
+	ck_ptz_default_speed(n, x->has_config ? &x->config : NULL, sp);
+	if (w->has_speed) {
+		if (ck_ptz_check(n, CK_PTZ_SPEED_PT, 0, w->speed, "speed", e) < 0)
+			return -1;
+		sp->has_pt = 1;
+		sp->x = sp->y = w->speed;
+	}
+	if (w->has_zspeed) {
+		if (ck_ptz_check(n, CK_PTZ_SPEED_Z, 0, w->zspeed, "zoom speed", e) < 0)
+			return -1;
+		sp->has_z = 1;
+		sp->z = w->zspeed;
+	}
+	return 0;
+}
+
+int
+ck_ptz_move_vec(const ck_ptz_want *w, const ck_ptz_ctx *x, int pt, int z,
+    ck_ptz_vec *v, ck_err *e)
+{
+	const ck_ptz_node *n = x->has_node ? &x->node : NULL;
+
+	memset(v, 0, sizeof *v);
+	if (w->has_pan || w->has_tilt) {
+		if ((w->has_pan && ck_ptz_check(n, pt, 0, w->pan, "pan", e) < 0) ||
+		    (w->has_tilt && ck_ptz_check(n, pt, 1, w->tilt, "tilt", e) < 0))
+			return -1;
+		v->has_pt = 1;
+		v->x = w->has_pan ? w->pan : 0;
+		v->y = w->has_tilt ? w->tilt : 0;
+	}
+	if (w->has_zoom) {
+		if (ck_ptz_check(n, z, 0, w->zoom, "zoom", e) < 0)
+			return -1;
+		v->has_z = 1;
+		v->z = w->zoom;
+	}
+	if (!v->has_pt && !v->has_z)
+		return ck_err_set(e, CK_USAGE, "a move needs a pan, tilt or zoom value");
+	ck_ptz_set_spaces(n, pt, z, v);
+	return 0;
+}

@@ -143,8 +143,6 @@ char *ck_ptz_body_get_node(const char *token);
  * "32768"), C locale. out must hold 32 bytes; returns out. */
 const char *ck_ptz_fmt(double v, char *out);
 
-#endif
-
 /* ---- Calls through an ONVIF client (lib/onvif) ---- */
 
 /* What a verb needs to know about the profile it drives. */
@@ -170,3 +168,36 @@ int ck_ptz_call(ck_onvif *c, const char *op, char *body,
  * or the request's kind). */
 int ck_ptz_select(ck_onvif *c, const char *profile_opt, int need_node,
     ck_ptz_ctx *x, ck_err *e);
+
+/* What the user asked a move for: each axis and speed is optional. */
+typedef struct ck_ptz_want {
+	int has_pan, has_tilt, has_zoom, has_speed, has_zspeed;
+	double pan, tilt, zoom, speed, zspeed;
+} ck_ptz_want;
+
+/* Sends body (taken over as in ck_ptz_call) and drops the reply. Returns 0
+ * or -1 (kinds of ck_ptz_call). */
+int ck_ptz_send(ck_onvif *c, const char *op, char *body, ck_err *e);
+/* GetStatus of x's profile into st. Returns 0 or -1. */
+int ck_ptz_get_status(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_status *st,
+    ck_err *e);
+/* GetPresets of x's profile: *p a malloc'd array of *n (caller frees).
+ * Returns 0 or -1. */
+int ck_ptz_get_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_ptz_preset **p,
+    size_t *n, ck_err *e);
+/* The token of the preset called want, by token or by name (tokens win; a
+ * name must be unique) into tok. Returns 0, or -1 with CK_USAGE (no such
+ * preset, or several of that name) or the request's kind. */
+int ck_ptz_find_preset(ck_onvif *c, const ck_ptz_ctx *x, const char *want,
+    char *tok, size_t toklen, ck_err *e);
+/* The Speed vector of a move: w's speeds checked against x's node, else
+ * the configuration's or the node's default. Returns 0 or -1 (CK_USAGE). */
+int ck_ptz_speed_vec(const ck_ptz_want *w, const ck_ptz_ctx *x, ck_ptz_vec *sp,
+    ck_err *e);
+/* The pan/tilt/zoom vector of a move in spaces pt and z (CK_PTZ_*),
+ * checked against x's node, with the node's space URIs. Returns 0, or -1
+ * with CK_USAGE (a value out of range, or w names no axis). */
+int ck_ptz_move_vec(const ck_ptz_want *w, const ck_ptz_ctx *x, int pt, int z,
+    ck_ptz_vec *v, ck_err *e);
+
+#endif

@@ -1,6 +1,7 @@
 /* wsdiscovery: WS-Discovery 2005/04 Probe builder, ProbeMatches/Hello/Bye
  * parser, ONVIF scope parsing. */
 #include "onvif/wsdiscovery.h"
+#include "codec/json.h"
 #include "base/sbuf.h"
 
 #include <ctype.h>
@@ -574,4 +575,40 @@ ck_wsdiscovery_match_copy(ck_wsdiscovery_match *dst, const ck_wsdiscovery_match 
 		return -1;
 	}
 	return 0;
+}
+
+void
+ck_wsdiscovery_match_json(ck_json *j, const ck_wsdiscovery_match *m)
+{
+	ck_wsdiscovery_scopes sc;
+	size_t i;
+
+	ck_json_str(j, "urn", m->address);
+	ck_json_arr(j, "xaddrs");
+	for (i = 0; i < m->nxaddrs; i++)
+		ck_json_str(j, NULL, m->xaddrs[i]);
+	ck_json_end(j);
+	ck_json_arr(j, "types");
+	for (i = 0; i < m->ntypes; i++)
+		ck_json_str(j, NULL, m->types[i]);
+	ck_json_end(j);
+	ck_json_arr(j, "scopes");
+	for (i = 0; i < m->nscopes; i++)
+		ck_json_str(j, NULL, m->scopes[i]);
+	ck_json_end(j);
+	ck_wsdiscovery_parse_scopes(m, &sc);
+	ck_json_str(j, "name", sc.name);
+	ck_json_str(j, "hardware", sc.hardware);
+	ck_json_arr(j, "location");
+	for (i = 0; i < sc.nlocation; i++)
+		ck_json_str(j, NULL, sc.location[i]);
+	ck_json_end(j);
+	ck_json_arr(j, "profiles");
+	for (i = 0; i < sc.nprofile; i++)
+		ck_json_str(j, NULL, sc.profile[i]);
+	ck_json_end(j);
+	if (m->metadata_version >= 0)
+		ck_json_int(j, "metadata_version", m->metadata_version);
+	else
+		ck_json_null(j, "metadata_version");
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "codec/json.h"
 
 #define CK_NS_WSD   "http://schemas.xmlsoap.org/ws/2005/04/discovery"
 #define CK_NS_WSA04 "http://schemas.xmlsoap.org/ws/2004/08/addressing"
@@ -104,5 +105,9 @@ int ck_wsdiscovery_merge(ck_wsdiscovery_match *dst, const ck_wsdiscovery_match *
 /* Deep copy of src into dst (zeroed first); 0 or -1 on allocation failure. */
 int ck_wsdiscovery_match_copy(ck_wsdiscovery_match *dst, const ck_wsdiscovery_match *src);
 void ck_wsdiscovery_match_clear(ck_wsdiscovery_match *m);
+
+/* Adds match m's fields to the open record j: urn, xaddrs, types, scopes,
+ * name, hardware, location, profiles (from the scopes), metadata_version. */
+void ck_wsdiscovery_match_json(ck_json *j, const ck_wsdiscovery_match *m);
 
 #endif

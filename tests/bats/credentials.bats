@@ -37,7 +37,89 @@ teardown() { teardown_peers; }
 
 @test "a host with no entry is refused by the device (77), not signed with another's" {
 	printf 'machine 127.0.0.1 login admin password alpha\n' >"$CAMKIT_CREDENTIALS"
-	run --separate-stderr timeout 30 onvif-ptz status "$A" "$B"
+	run --separate-stderr timeout 30 onvif-ptz -j 1 status "$A" "$B"
 	assert_status 77
 	[ "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" = "ptz_status error " ]
+}
+
+# ---- secrets (issue 12) ----
+
+@test "--password is refused: passwords never go on the command line" {
+	for t in onvif-time onvif-info onvif-media onvif-call onvif-ptz onvif-subscribe; do
+		args=("$A"); [ "$t" = onvif-ptz ] && args=(status "$A")
+		[ "$t" = onvif-call ] && args=("http://$A/onvif/device_service" '<a/>')
+		run --separate-stderr timeout 30 $t --password alpha "${args[@]}"
+		[ "$status" -eq 64 ] || { echo "$t: exit $status: $stderr"; return 1; }
+		assert_contains "$stderr" "passwords never go on the command line"
+		run --separate-stderr timeout 30 $t --password=alpha "${args[@]}"
+		[ "$status" -eq 64 ] || { echo "$t --password=: exit $status: $stderr"; return 1; }
+		[ -z "$output" ]
+	done
+}
+
+@test "a password file that group or others can read is refused (78), a private one used" {
+	printf 'alpha\n' >"$D/pw"
+	chmod 640 "$D/pw"
+	run --separate-stderr timeout 30 onvif-info -u admin --password-file "$D/pw" "$A"
+	assert_status 78
+	assert_contains "$stderr" "group or others can read"
+	[ -z "$output" ]
+	chmod 604 "$D/pw"
+	run --separate-stderr timeout 30 onvif-time -u admin --password-file "$D/pw" "$A"
+	assert_status 78
+	chmod 600 "$D/pw"
+	run --separate-stderr timeout 30 onvif-info -u admin --password-file "$D/pw" "$A"
+	assert_status 0
+}
+
+@test "a one-line password file takes its user name from ONVIF_USERNAME" {
+	rm -f "$CAMKIT_CREDENTIALS"
+	printf 'alpha\n' >"$D/pw"
+	chmod 600 "$D/pw"
+	ONVIF_USERNAME=admin run --separate-stderr timeout 30 onvif-info --password-file "$D/pw" "$A"
+	assert_status 0
+	assert_json_eq "$output" .type info
+	# -u still wins over the environment
+	ONVIF_USERNAME=nobody run --separate-stderr timeout 30 onvif-info -u admin \
+	    --password-file "$D/pw" "$A"
+	assert_status 0
+}
+
+@test "a password without any user name: a clear error naming -u and ONVIF_USERNAME (78)" {
+	rm -f "$CAMKIT_CREDENTIALS"
+	ONVIF_PASSWORD=alpha run --separate-stderr timeout 30 onvif-time "$A"
+	assert_status 78
+	assert_contains "$stderr" "-u USER"
+	assert_contains "$stderr" "ONVIF_USERNAME"
+	[ -z "$output" ]
+	printf 'alpha\n' >"$D/pw"
+	chmod 600 "$D/pw"
+	run --separate-stderr timeout 30 onvif-ptz --password-file "$D/pw" status "$A"
+	assert_status 78
+	assert_contains "$stderr" "ONVIF_USERNAME"
+}
+
+@test "a tool holding a password is not dumpable: /proc shows root, not its user" {
+	require_cmd setpriv
+	rm -f "$CAMKIT_CREDENTIALS"
+	# as an unprivileged user, /proc/PID belongs to that user unless the
+	# process made itself non-dumpable (then to root)
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
+	sp=$!
+	for i in $(seq 50); do [ -e /proc/$sp/status ] && break; sleep 0.1; done
+	owner=$(stat -c %u /proc/$sp/status)
+	kill $sp; wait $sp || true
+	[ "$owner" = 65534 ]
+	ONVIF_USERNAME=admin ONVIF_PASSWORD=alpha setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups "$(command -v onvif-subscribe)" --duration 20s "$A" \
+	    >"$D/sub.out" 2>"$D/sub.err" &
+	pid=$!
+	# wait until it has subscribed (it holds the password by then)
+	for i in $(seq 100); do
+		[ "$(stat -c %u /proc/$pid/status 2>/dev/null)" = 0 ] && break
+		sleep 0.1
+	done
+	owner=$(stat -c %u /proc/$pid/status)
+	kill -TERM $pid; wait $pid || true
+	[ "$owner" = 0 ] || { cat "$D/sub.err"; return 1; }
 }

@@ -51,28 +51,28 @@ stop_capture() {
 	assert_status 64
 	run --separate-stderr gb-catalog http://127.0.0.1/
 	assert_status 64; assert_contains "$stderr" "sip:ID@HOST"
-	run --separate-stderr gb-catalog -q Alarm sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query Alarm sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--query"
-	run --separate-stderr gb-catalog -q RecordInfo sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query RecordInfo sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--start"
-	run --separate-stderr gb-catalog -q recordinfo --start 2023-10-14 --end 2023-10-14T23:00:00 sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query recordinfo --start 2023-10-14 --end 2023-10-14T23:00:00 sip:1@127.0.0.1
 	assert_status 64
 	run --separate-stderr gb-catalog --from nodomain sip:1@127.0.0.1
 	assert_status 64
-	run --separate-stderr gb-catalog -T soon sip:1@127.0.0.1
+	run --separate-stderr gb-catalog -t soon sip:1@127.0.0.1
 	assert_status 64
 }
 
 @test "no registrar password -> 78" {
 	: >"$T/creds"; chmod 600 "$T/creds"
-	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-catalog -w 127.0.0.1:0 -W 1s
+	run --separate-stderr env -u GB_PASSWORD CAMKIT_CREDENTIALS="$T/creds" gb-catalog -w 127.0.0.1:0 --wait 1s
 	assert_status 78; [ -z "$output" ]; assert_contains "$stderr" "password"
 }
 
 @test "sipp device: GB2312 bodies without encoding declaration, one MESSAGE per channel, duplicate dropped" {
 	start_sipp catalog-device.xml
 	start_capture "$SIPP_PORT"
-	run --separate-stderr timeout 30 gb-catalog -f "$PLAT" --sn 4711 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog --from "$PLAT" --sn 4711 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	stop_capture
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
@@ -121,7 +121,7 @@ stop_capture() {
 
 @test "--xml prints the bodies converted to UTF-8" {
 	start_sipp catalog-device.xml
-	run --separate-stderr timeout 30 gb-catalog --xml -f "$PLAT" "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog --xml --from "$PLAT" "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | grep -c '^<?xml version="1.0" encoding="UTF-8"?>$')" -eq 4 ]
 	assert_contains "$output" "<Name>$ZJ</Name>"
@@ -131,7 +131,7 @@ stop_capture() {
 
 @test "partial answer: prints what came, says so, exits 75" {
 	start_sipp catalog-device-partial.xml
-	run --separate-stderr timeout 30 gb-catalog -T 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 75
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
 	assert_json_eq "$output" .item.name "$ZJ"
@@ -140,7 +140,7 @@ stop_capture() {
 
 @test "malformed response body -> 65" {
 	start_sipp catalog-device-malformed.xml
-	run --separate-stderr timeout 30 gb-catalog -T 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 65
 	[ -z "$output" ]
 	assert_contains "$stderr" "malformed"
@@ -150,9 +150,9 @@ stop_capture() {
 	require_cmd tshark
 	start_sipp catalog-query-sink.xml
 	start_capture "$SIPP_PORT"
-	run --separate-stderr timeout 30 gb-catalog -q RecordInfo -c 34020000001310000001 \
+	run --separate-stderr timeout 30 gb-catalog --query RecordInfo -c 34020000001310000001 \
 		--start 2023-10-14T00:00:00 --end 2023-10-14T23:00:00 --type time --address "$ZJ" \
-		--sn 10000 -T 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+		--sn 10000 -t 1s "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	stop_capture
 	assert_status 75
 	assert_contains "$stderr" "no RecordInfo response"
@@ -167,7 +167,7 @@ stop_capture() {
 	python3 "$TOOLS/sip-body-length" "$cl" "$payload" 浙江省杭州市
 	[ -z "$(tshark -r "$T/cap.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' 2>/dev/null)" ]
 	start_sipp catalog-query-sink.xml
-	run --separate-stderr timeout 30 gb-catalog -q configdownload --config BasicParam,VideoParamOpt -T 500ms \
+	run --separate-stderr timeout 30 gb-catalog --query configdownload --config BasicParam,VideoParamOpt -t 500ms \
 		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 75
 	grep -q '^<CmdType>ConfigDownload</CmdType>' "$T/sipp.msg"
@@ -176,7 +176,7 @@ stop_capture() {
 
 @test "silent device -> 75" {
 	hold_port udp
-	run --separate-stderr timeout 30 gb-catalog -T 1s "sip:$DEV_ID@127.0.0.1:$PEER_PORT"
+	run --separate-stderr timeout 30 gb-catalog -t 1s "sip:$DEV_ID@127.0.0.1:$PEER_PORT"
 	assert_status 75
 	[ -z "$output" ]
 	assert_contains "$stderr" "no final response"
@@ -189,10 +189,10 @@ e2e() {
 		'<Item><DeviceID>34020000001310000002</DeviceID><Name>Camera 02</Name><Status>ON</Status></Item>' \
 		'<Item><DeviceID>34020000001310000003</DeviceID><Name>Camera 03</Name><Status>OFF</Status></Item>' >"$T/items.xml"
 	GB_PASSWORD=s3cret start_await_register "$T/cat.out" "$T/cat.err" \
-		gb-catalog -v -q "$q" -w 127.0.0.1:0 -W "${WAIT:-15s}" -T 5s
+		gb-catalog -v --query "$q" -w 127.0.0.1:0 --wait "${WAIT:-15s}" -t 5s
 	local cat=$PEER_PID port=$PEER_PORT
 	GB_PASSWORD=${DEV_PASSWORD:-s3cret} timeout 20 gb-register $tcp --server "34020000002000000001@127.0.0.1:$port" \
-		--id "$DEV_ID" --catalog "$T/items.xml" --catalog-chunk 2 -r 1s >"$T/dev.out" 2>"$T/dev.err" &
+		--device-id "$DEV_ID" --catalog "$T/items.xml" --catalog-chunk 2 --retry 1s >"$T/dev.out" 2>"$T/dev.err" &
 	DEV=$!
 	PEER_PIDS+=("$DEV")
 	set +e
@@ -234,10 +234,10 @@ e2e() {
 
 @test "a device without recordings: empty RecordInfo answer -> 1" {
 	GB_PASSWORD=s3cret start_await_register "$T/cat.out" "$T/cat.err" timeout 20 gb-catalog -v \
-		-q RecordInfo --start 2023-10-14T00:00:00 --end 2023-10-14T23:59:59 -w 127.0.0.1:0 -W 15s
+		--query RecordInfo --start 2023-10-14T00:00:00 --end 2023-10-14T23:59:59 -w 127.0.0.1:0 --wait 15s
 	local cat=$PEER_PID port=$PEER_PORT
-	GB_PASSWORD=s3cret timeout 20 gb-register -r 1s --server "34020000002000000001@127.0.0.1:$port" \
-		--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
+	GB_PASSWORD=s3cret timeout 20 gb-register --retry 1s --server "34020000002000000001@127.0.0.1:$port" \
+		--device-id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 	PEER_PIDS+=("$!")
 	local rc=0
 	wait "$cat" || rc=$?
@@ -248,7 +248,7 @@ e2e() {
 
 @test "direct TCP to a closed port -> 69" {
 	hold_port tcp
-	run --separate-stderr timeout 20 gb-catalog --tcp -T 1s "sip:$DEV_ID@127.0.0.1:$PEER_PORT"
+	run --separate-stderr timeout 20 gb-catalog --tcp -t 1s "sip:$DEV_ID@127.0.0.1:$PEER_PORT"
 	assert_status 69
 	[ -z "$output" ]
 	assert_contains "$stderr" "refused"
@@ -256,7 +256,7 @@ e2e() {
 
 @test "PresetQuery: one MESSAGE without SumNum, declared GB2312" {
 	start_sipp catalog-device-presets.xml
-	run --separate-stderr timeout 30 gb-catalog -q PresetQuery -c 34020000001310000001 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	run --separate-stderr timeout 30 gb-catalog --query PresetQuery -c 34020000001310000001 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
 	[ "$(printf '%s\n' "$output" | jq -r '[.cmd_type, .item.preset_id, .item.preset_name] | join(",")' | tr '\n' '|')" = "PresetQuery,1,$ZJ|PresetQuery,2,Gate 3|" ]

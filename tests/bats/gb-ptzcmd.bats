@@ -29,7 +29,7 @@ teardown() { teardown_peers; }
 @test "encode: 12-bit address split over bytes 3 and 7" {
 	run --separate-stderr gb-ptzcmd --address 0xABC left 250
 	assert_status 0; [ "$output" = A50FBC02FA000A76 ]
-	run --separate-stderr gb-ptzcmd -a 77 right 0x90
+	run --separate-stderr gb-ptzcmd --address 77 right 0x90
 	[ "$output" = A50F4D0190000092 ]
 	run --separate-stderr gb-ptzcmd --address 4096 stop
 	assert_status 64; assert_contains "$stderr" "try 'gb-ptzcmd --help'"
@@ -55,7 +55,7 @@ teardown() { teardown_peers; }
 	done
 	# independent checksum: sum of bytes 1-7 mod 256 (python, not our code)
 	for c in "up-left 128 64" "cruise-dwell 3 300" "scan-speed 1 4095"; do
-		h=$(gb-ptzcmd -a 0x123 $c)
+		h=$(gb-ptzcmd --address 0x123 $c)
 		python3 -c "import sys;b=bytes.fromhex(sys.argv[1]);assert b[0]==0xA5 and b[1]==0x0F and sum(b[:7])%256==b[7] and b[2]==0x23 and b[6]&15==1" "$h"
 	done
 }
@@ -91,9 +91,9 @@ teardown() { teardown_peers; }
 	assert_json_eq "$output" .pan_speed 144
 	assert_json_eq "$output" .tilt_speed 0
 	assert_json_eq "$output" .address 77
-	run --separate-stderr gb-ptzcmd -D A50F01820005003C
+	run --separate-stderr gb-ptzcmd --decode A50F01820005003C
 	assert_json_eq "$output" '[.family,.action,.preset]|@csv' '"preset","preset-goto",5'
-	run --separate-stderr gb-ptzcmd -D A50F010AFAFA00B3
+	run --separate-stderr gb-ptzcmd --decode A50F010AFAFA00B3
 	assert_json_eq "$output" .action up-left
 }
 
@@ -123,7 +123,7 @@ teardown() { teardown_peers; }
 	assert_json_eq "$(printf '%s\n' "$output" | sed -n 3p)" .error malformed
 	assert_json_eq "$(printf '%s\n' "$output" | sed -n 3p)" .input nope
 	assert_contains "$stderr" "16 hex digits"
-	run --separate-stderr bash -c 'printf "A50F0102FA0000B1\n" | gb-ptzcmd -D'
+	run --separate-stderr bash -c 'printf "A50F0102FA0000B1\n" | gb-ptzcmd --decode'
 	assert_status 0
 }
 
@@ -164,7 +164,7 @@ start_sipp() {
 	PEER_PIDS+=("$cap")
 	wait_for_grep "Capturing on" "$T/tshark.out" 10; sleep 0.3
 	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" \
-		--from 34020000002000000001@3402000000 -d 34020000001310000001 --sn 130 -a 0x4D right 0x90
+		--from 34020000002000000001@3402000000 -d 34020000001310000001 --sn 130 --address 0x4D right 0x90
 	sleep 0.3; kill -INT "$cap"; wait "$cap" || true
 	assert_status 0
 	[ -z "$stderr" ]
@@ -222,7 +222,7 @@ start_sipp() {
 @test "--send: silent device -> 75; usage errors -> 64" {
 	T=$BATS_TEST_TMPDIR
 	hold_port udp
-	run --separate-stderr timeout 20 gb-ptzcmd -T 1s --send "sip:$DEV_ID@127.0.0.1:$PEER_PORT" stop
+	run --separate-stderr timeout 20 gb-ptzcmd -t 1s --send "sip:$DEV_ID@127.0.0.1:$PEER_PORT" stop
 	assert_status 75
 	[ -z "$output" ]
 	run --separate-stderr gb-ptzcmd --send http://x/ stop
@@ -249,11 +249,11 @@ start_sipp() {
 	local tcp port
 	for tcp in "" --tcp; do
 		GB_PASSWORD=s3cret start_await_register "$T/p.out" "$T/p.err" \
-			timeout 20 gb-ptzcmd -v -w 127.0.0.1:0 -W 15s zoom-in 10
+			timeout 20 gb-ptzcmd -v -w 127.0.0.1:0 --wait 15s zoom-in 10
 		local p=$PEER_PID
 		port=$PEER_PORT
-		GB_PASSWORD=s3cret timeout 20 gb-register -r 1s $tcp --server "34020000002000000001@127.0.0.1:$port" \
-			--id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
+		GB_PASSWORD=s3cret timeout 20 gb-register --retry 1s $tcp --server "34020000002000000001@127.0.0.1:$port" \
+			--device-id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 		PEER_PIDS+=("$!")
 		wait "$p" || { cat "$T/p.err" "$T/dev.err"; return 1; }
 		assert_json_eq "$(cat "$T/p.out")" .status 200

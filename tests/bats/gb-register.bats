@@ -44,7 +44,7 @@ start_registrar() {
 # start_device OUT [args...]: gb-register device side in the background.
 start_device() {
 	local out=$1; shift
-	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --id "$DEV_ID" \
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --device-id "$DEV_ID" \
 		"$@" >"$out" 2>"$out.err" &
 	DEV_PID=$!
 	PEER_PIDS+=("$DEV_PID")
@@ -64,15 +64,15 @@ run_sipp_uac() {
 	assert_status 64
 	assert_contains "$stderr" "--server or --listen is required"
 	assert_contains "$stderr" "try 'gb-register --help'"
-	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --id 12x
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --device-id 12x
 	assert_status 64
-	assert_contains "$stderr" "--id"
-	run --separate-stderr gb-register --server nohost --id "$DEV_ID"
+	assert_contains "$stderr" "--device-id"
+	run --separate-stderr gb-register --server nohost --device-id "$DEV_ID"
 	assert_status 64
 	assert_contains "$stderr" "ID@HOST"
 	run --separate-stderr gb-register --listen :0 --server "$PLATFORM_ID@127.0.0.1"
 	assert_status 64
-	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --id "$DEV_ID" --keepalive 5parsecs
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --device-id "$DEV_ID" --keepalive 5parsecs
 	assert_status 64
 	[ -z "$output" ]
 }
@@ -121,7 +121,7 @@ run_sipp_uac() {
 @test "gb-register: wrong password -> sipp answers 403 -> exit 77" {
 	start_sipp_uas register-platform.xml -set grant 3600
 	GB_PASSWORD=wrong run --separate-stderr timeout 20 gb-register \
-		--server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --id "$DEV_ID"
+		--server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --device-id "$DEV_ID"
 	assert_status 77
 	assert_contains "$stderr" "403"
 	assert_json_eq "$output" .type error
@@ -132,7 +132,7 @@ run_sipp_uac() {
 	start_sipp_uas register-platform.xml -set grant 3600
 	unset GB_PASSWORD
 	run --separate-stderr timeout 20 gb-register \
-		--server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --id "$DEV_ID"
+		--server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --device-id "$DEV_ID"
 	assert_status 78
 	assert_contains "$stderr" "none is configured"
 }
@@ -141,7 +141,7 @@ run_sipp_uac() {
 	hold_port udp
 	port=$PEER_PORT
 	run --separate-stderr timeout 20 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" \
-		--id "$DEV_ID" --timeout 700ms --attempts 2 --retry 100ms
+		--device-id "$DEV_ID" --timeout 700ms --attempts 2 --retry 100ms
 	assert_status 75
 	[ "$(grep -c '"type":"error"' <<<"$output")" -eq 2 ]
 	assert_contains "$stderr" "no final response"
@@ -176,9 +176,9 @@ run_sipp_uac() {
 }
 
 wait_for_grep_n() {
-	local n=$1 p=$2 f=$3 t=200
+	local n=$1 p=$2 f=$3 t=$(( ${4:-10} * 20 ))
 	while [ $t -gt 0 ]; do
-		[ "$(grep -c -- "$p" "$f")" -ge "$n" ] && return 0
+		[ "$(grep -c -- "$p" "$f" 2>/dev/null)" -ge "$n" ] && return 0
 		sleep 0.05; t=$((t - 1))
 	done
 	return 1
@@ -197,7 +197,7 @@ wait_for_grep_n() {
 
 @test "gb-register: TCP connection dropped -> reconnects and registers again" {
 	start_registrar --keepalive 60s
-	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --id "$DEV_ID" \
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --device-id "$DEV_ID" \
 		--tcp --keepalive 300ms --retry 200ms >"$T/d.out" 2>"$T/d.err" &
 	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
 	wait_for_grep keepalive_ok "$T/d.out" 10
@@ -346,7 +346,7 @@ wait_for_grep_n() {
 	# garbage and an oversized TCP header block do not disturb the registrar
 	printf 'garbage\r\n\r\n' | timeout 2 python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); s.sendall(sys.stdin.buffer.read()); s.sendall(b"X"*70000); s.close()' "$REG_PORT"
 	printf 'REGISTER sip:x SIP/2.0\r\n\r\n' | timeout 2 python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.sendto(sys.stdin.buffer.read(),("127.0.0.1",int(sys.argv[1])))' "$REG_PORT"
-	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --id "$DEV_ID" \
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --device-id "$DEV_ID" \
 		--tcp --keepalive 300ms >"$T/d.out" 2>"$T/d.err" &
 	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
 	wait_for_grep keepalive_ok "$T/d.out" 10
@@ -376,14 +376,14 @@ wait_for_grep_n() {
 }
 
 @test "gb-register: catalog file missing -> 66, without items -> 65; unknown host -> 68" {
-	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1:5060" --id "$DEV_ID" --catalog "$T/none.xml"
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1:5060" --device-id "$DEV_ID" --catalog "$T/none.xml"
 	assert_status 66
 	assert_contains "$stderr" "none.xml"
 	printf '<Response><DeviceList Num="0"></DeviceList></Response>\n' >"$T/empty.xml"
-	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1:5060" --id "$DEV_ID" --catalog "$T/empty.xml"
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1:5060" --device-id "$DEV_ID" --catalog "$T/empty.xml"
 	assert_status 65
 	assert_contains "$stderr" "no <Item>"
-	run --separate-stderr timeout 20 gb-register --server "$PLATFORM_ID@no-such-host.invalid:5060" --id "$DEV_ID"
+	run --separate-stderr timeout 20 gb-register --server "$PLATFORM_ID@no-such-host.invalid:5060" --device-id "$DEV_ID"
 	assert_status 68
 }
 
@@ -392,7 +392,7 @@ wait_for_grep_n() {
 	PEER_PIDS+=("$!")
 	wait_for_grep listening "$T/reg.out" 10
 	port=$(jq -r .port "$T/reg.out")
-	timeout 30 gb-register -vv --server "$PLATFORM_ID@[::1]:$port" --id "$DEV_ID" >"$T/d.out" 2>"$T/d.err" &
+	timeout 30 gb-register -vv --server "$PLATFORM_ID@[::1]:$port" --device-id "$DEV_ID" >"$T/d.out" 2>"$T/d.err" &
 	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
 	wait_for_grep '"registered"' "$T/d.out" 10
 	kill -INT "$DEV_PID"
@@ -453,7 +453,7 @@ wait_for_grep_n() {
 	run --separate-stderr timeout 10 sh -c "gb-register --listen 127.0.0.1:0 >/dev/full"
 	assert_status 74
 	start_sipp_uas register-platform.xml -set grant 3600
-	run --separate-stderr timeout 20 sh -c "gb-register --server '$PLATFORM_ID@127.0.0.1:$SIPP_PORT' --id '$DEV_ID' --keepalive 200ms >/dev/full"
+	run --separate-stderr timeout 20 sh -c "gb-register --server '$PLATFORM_ID@127.0.0.1:$SIPP_PORT' --device-id '$DEV_ID' --keepalive 200ms >/dev/full"
 	assert_status 74
 	# it still unregistered on the way out
 	wait_for_grep '^Expires: 0' "$T/sipp.msg" 5
@@ -496,7 +496,7 @@ wait_for_grep_n() {
 @test "gb-register: SIGTERM while a REGISTER waits on a silent platform exits at once" {
 	hold_port udp
 	port=$PEER_PORT
-	timeout 30 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" --id "$DEV_ID" \
+	timeout 30 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" --device-id "$DEV_ID" \
 		>"$T/d.out" 2>"$T/d.err" &
 	DEV_PID=$!
 	sleep 0.5
@@ -505,4 +505,59 @@ wait_for_grep_n() {
 	wait "$DEV_PID"
 	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ]
 	[ ! -s "$T/d.out" ]
+}
+
+@test "gb-register: an unanswered Response MESSAGE delays neither keepalives nor queries (issue 8 stall)" {
+	start_registrar --keepalive 1s
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --device-id "$DEV_ID" \
+		--keepalive 1s >"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
+	wait_for_grep '"registered"' "$T/d.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	# guard asks for a Response MESSAGE; gb-ptzcmd exits on the 200 and never
+	# answers it, so the device's transaction runs to timer F (32 s)
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$dport" guard
+	assert_status 0
+	wait_for_grep '"guard_cmd"' "$T/d.out" 5
+	n0=$(grep -c '"keepalive"' "$T/reg.out" || true)
+	# keepalives keep coming at about their interval (20 s of slack, < timer F)
+	wait_for_grep_n $((n0 + 3)) '"keepalive"' "$T/reg.out" 20
+	# and a query sent meanwhile is answered
+	run --separate-stderr timeout 20 gb-catalog --query DeviceInfo --timeout 10s "sip:$DEV_ID@127.0.0.1:$dport"
+	assert_status 0
+	assert_json_eq "$output" .cmd_type DeviceInfo
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+}
+
+@test "gb-register --listen :PORT and bare PORT mean every address; --port-file tells the port (issue 13)" {
+	gb-register --listen :0 --port-file "$T/p1" >"$T/reg1.out" 2>"$T/reg1.err" &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/p1" 10 || { cat "$T/reg1.err"; return 1; }
+	port=$(cat "$T/p1")
+	assert_json_eq "$(head -n 1 "$T/reg1.out")" .port "$port"
+	assert_json_eq "$(head -n 1 "$T/reg1.out")" .address 0.0.0.0
+	timeout 20 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" \
+		--device-id "$DEV_ID" --attempts 1 --timeout 5s --keepalive 60s >"$T/d1.out" 2>&1 &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"register"' "$T/reg1.out" 10
+	# a bare number is a port, not the host 0.0.19.206
+	gb-register --listen 0 --port-file "$T/p2" >"$T/reg2.out" 2>"$T/reg2.err" &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/p2" 10 || { cat "$T/reg2.err"; return 1; }
+	assert_json_eq "$(head -n 1 "$T/reg2.out")" .port "$(cat "$T/p2")"
+	run --separate-stderr gb-register --listen :nope
+	assert_status 64
+	assert_contains "$stderr" "--listen"
+}
+
+@test "gb-catalog/gb-ptzcmd --await-register :0 --port-file, and the GB short options (-d -t -w)" {
+	GB_PASSWORD=secret gb-ptzcmd -w :0 --port-file "$T/pp" --wait 15s -t 5s guard >"$T/p.out" 2>"$T/p.err" &
+	p=$!; PEER_PIDS+=("$p")
+	wait_for_file "$T/pp" 10 || { cat "$T/p.err"; return 1; }
+	timeout 30 gb-register -s "$PLATFORM_ID@127.0.0.1:$(cat "$T/pp")" -d "$DEV_ID" --retry 1s >"$T/d.out" 2>"$T/d.err" &
+	PEER_PIDS+=("$!")
+	wait "$p" || { cat "$T/p.err" "$T/d.err"; return 1; }
+	assert_json_eq "$(cat "$T/p.out")" .status 200
+	assert_json_eq "$(cat "$T/p.out")" .to "$DEV_ID"
+	wait_for_grep '"guard_cmd"' "$T/d.out" 5
 }

@@ -243,19 +243,19 @@ emu_lo() {
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
 }
 
-@test "-6: Probe to [FF02::C]:3702 and --listen -6 over IPv6 multicast" {
+@test "--ipv6: Probe to [FF02::C]:3702 and --listen --ipv6 over IPv6 multicast" {
 	netns_setup
 	netns_host d1 10.213.0.11/24 br0
 	netns_addr6 c fd00:213::2/64
 	netns_addr6 d1 fd00:213::11/64
 	out="$BATS_TEST_TMPDIR/listen6.out"
-	ip netns exec "$C_NS" "$(BIN)" -v --listen -6 -t 8s >"$out" 2>"$BATS_TEST_TMPDIR/listen6.err" &
+	ip netns exec "$C_NS" "$(BIN)" -v --listen --ipv6 -t 8s >"$out" 2>"$BATS_TEST_TMPDIR/listen6.err" &
 	lpid=$!
 	wait_for_grep 'listening on eth0' "$BATS_TEST_TMPDIR/listen6.err" 5
 	emu_in d1 --ipv6 --iface eth0 --urn urn:uuid:six \
 	    --xaddr 'http://[fd00:213::11]/onvif/device_service'
 	wait_for_grep '"hello"' "$out" 5
-	run --separate-stderr timeout 20 ip netns exec "$C_NS" "$(BIN)" -6 -t 1500ms -v
+	run --separate-stderr timeout 20 ip netns exec "$C_NS" "$(BIN)" --ipv6 -t 1500ms -v
 	assert_status 0
 	[ "${#lines[@]}" -eq 1 ]
 	assert_json_eq "$output" '[.urn,(.xaddrs|join(",")),(.from|test("^\\[fe80::[0-9a-f:]+\\]:3702$"))]|tostring' \

@@ -104,6 +104,7 @@ sent() {
 @test "--with-credentials percent-encodes the account into the RTSP URI only" {
 	emu --user 'ad min' --password 'p@ss:w/rd%'
 	printf 'ad min\np@ss:w/rd%%\n' >"$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
 	run --separate-stderr onvif-media --password-file "$BATS_TEST_TMPDIR/pw" \
 	    --with-credentials -p main "127.0.0.1:$PEER_PORT"
 	assert_status 0

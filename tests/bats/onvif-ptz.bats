@@ -237,7 +237,7 @@ raw True restored True exit 0" ]
 	emu
 	hold_port tcp	# bound, not listening: refused
 	bad=$PEER_PORT
-	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$DEV/onvif/device_service\"]}' '127.0.0.1:$bad' | timeout 30 onvif-ptz -t 2s status"
+	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$DEV/onvif/device_service\"]}' '127.0.0.1:$bad' | timeout 30 onvif-ptz -j 1 -t 2s status"
 	assert_status 69
 	[ "$(printf '%s\n' "$output" | jq -r .type | tr '\n' ' ')" = "ptz_status error " ]
 	assert_json_eq "$(printf '%s\n' "$output" | tail -n 1)" .error unreachable

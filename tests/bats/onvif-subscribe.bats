@@ -44,7 +44,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "pull point: the real Hikvision payload, then generated events; what was delivered is printed" {
 	emu
-	run --separate-stderr sub -c 12 "$DEV"
+	run --separate-stderr sub --count 12 "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 12 ]
 	first=$(printf '%s\n' "$output" | head -n 1)
@@ -70,7 +70,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "the target can come from stdin as an onvif-discover record" {
 	emu
-	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$DEV/onvif/device_service\"]}' | timeout 30 onvif-subscribe -c 1"
+	run --separate-stderr bash -c "printf '%s\n' '{\"type\":\"device\",\"xaddrs\":[\"http://$DEV/onvif/device_service\"]}' | timeout 30 onvif-subscribe --count 1"
 	assert_status 0
 	assert_json_eq "$output" .device "http://$DEV/onvif/device_service"
 	assert_json_eq "$output" .topic "tns1:VideoSource/MotionAlarm"
@@ -96,7 +96,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "renews at 80% of the granted time; absolute times when relative ones are refused" {
 	emu --quirk renew-relative-refused --quirk subscribe-relative-refused
-	run --separate-stderr sub --termination 2s -d 3500ms -v "$DEV"
+	run --separate-stderr sub --termination 2s --duration 3500ms -v "$DEV"
 	assert_status 0
 	# one subscription (asked with an absolute time after a refusal), kept
 	# alive by absolute Renews
@@ -113,7 +113,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "a device that refuses Renew gets a new subscription, and events go on" {
 	emu --quirk renew-refused
-	run --separate-stderr sub --termination 1s -d 3s "$DEV"
+	run --separate-stderr sub --termination 1s --duration 3s "$DEV"
 	assert_status 0
 	[ "$(ops "$LOG" | grep -c CreatePullPointSubscription)" -ge 2 ]
 	assert_contains "$stderr" "renew failed"
@@ -122,7 +122,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "survives HTTP 500, connection resets and lost subscriptions; nothing lost or doubled" {
 	emu --pull-faults "3:500,5:unknown,7:reset"
-	run --separate-stderr sub --backoff-max 300ms -c 20 "$DEV"
+	run --separate-stderr sub --backoff-max 300ms --count 20 "$DEV"
 	assert_status 0
 	assert_contains "$stderr" "HTTP 500"
 	assert_contains "$stderr" "ResourceUnknown"
@@ -168,7 +168,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	run --separate-stderr sub "$DEV"
 	assert_status 76
 	assert_contains "$stderr" "500"
-	run --separate-stderr sub --push 127.0.0.1:0 -c 4 "$DEV"
+	run --separate-stderr sub --push 127.0.0.1:0 --count 4 "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -r .topic | sort -u)" = "tns1:RuleEngine/CellMotionDetector/Motion" ]
 	body "$LOG" Subscribe | grep -qE "<wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:[0-9]+/onvif-subscribe/1</wsa:Address></wsnt:ConsumerReference>"
@@ -178,7 +178,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "push to a camera whose Renew and Unsubscribe do not work: no event printed twice" {
 	emu --quirk renew-refused --quirk unsubscribe-refused --event-interval 0.1
-	run --separate-stderr sub --push 127.0.0.1:0 --termination 1s -d 3500ms -v "$DEV"
+	run --separate-stderr sub --push 127.0.0.1:0 --termination 1s --duration 3500ms -v "$DEV"
 	assert_status 0
 	[ "$(ops "$LOG" | grep -c '^Subscribe$')" -ge 3 ]
 	# several subscriptions delivered the same events; each is printed once
@@ -190,7 +190,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 
 @test "push listener: oversized, malformed and non-POST requests are refused and the run goes on" {
 	emu --event-interval 0.5
-	onvif-subscribe -v --push 127.0.0.1:0 -c 3 "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	onvif-subscribe -v --push 127.0.0.1:0 --count 3 "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	SUB_PID=$!
 	wait_for_grep 'listening for notifications at' "$BATS_TEST_TMPDIR/err" 10
 	url=$(sed -n 's/.*listening for notifications at \(http[^ ]*\).*/\1/p' "$BATS_TEST_TMPDIR/err")
@@ -218,7 +218,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 		echo "{\"delay\":0.1,\"topic\":\"RuleEngine/CellMotionDetector/Motion\",$src,\"data\":{\"IsMotion\":\"true\"}}"
 	} >"$script"
 	emu --event-script "$script"
-	run --separate-stderr sub --topic 'tns1:RuleEngine/CellMotionDetector/Motion' --coalesce 600ms -c 2 "$DEV"
+	run --separate-stderr sub --topic 'tns1:RuleEngine/CellMotionDetector/Motion' --coalesce 600ms --count 2 "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -r '.type + " " + (.event_id | tostring)' | tr '\n' ' ')" = \
 	  "event_start 1 event_end 1 event_start 2 event_end 2 " ]
@@ -233,13 +233,13 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 @test "--exec runs the command per event with the record on stdin, without a shell" {
 	emu
 	x="$BATS_TEST_TMPDIR/x"
-	run --separate-stderr sub -c 3 --topic 'tns1:RuleEngine/CellMotionDetector/Motion' \
+	run --separate-stderr sub --count 3 --topic 'tns1:RuleEngine/CellMotionDetector/Motion' \
 		--exec "sh -c 'cat >>\"\$0\"' $x" "$DEV"
 	assert_status 0
 	for i in $(seq 50); do [ "$(wc -l <"$x" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
 	diff -u <(printf '%s\n' "$output" | sort) <(sort "$x")
 	# ';' and '$HOME' reach the command as they are
-	run --separate-stderr sub -c 1 --exec 'echo a;b $HOME' "$DEV"
+	run --separate-stderr sub --count 1 --exec 'echo a;b $HOME' "$DEV"
 	assert_status 0
 	assert_contains "$stderr" 'a;b $HOME'
 }
@@ -268,7 +268,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	assert_status 65
 	teardown_peers
 	emu --profile generic --event-interval 0
-	run --separate-stderr sub -d 1500ms "$DEV"
+	run --separate-stderr sub --duration 1500ms "$DEV"
 	assert_status 1
 	[ -z "$output" ]
 }

@@ -283,7 +283,7 @@ recorded_fields() {
 	emu --profile sunba.405 --frozen
 	hold_port tcp	# bound, not listening: refused
 	p=$PEER_PORT
-	ot "$DEV" "127.0.0.1:$p"
+	ot -j 1 "$DEV" "127.0.0.1:$p"
 	assert_status 69
 	[ "${#lines[@]}" -eq 2 ]
 	assert_json_eq "${lines[0]}" .tz CST6CDT:
@@ -329,4 +329,63 @@ EOF
 	ot "$DEV"
 	assert_status 78
 	echo x | { run --separate-stderr onvif-time --password-file -; assert_status 64; }
+}
+
+# ---- concurrency (-j) over a fleet in one emulator process ----
+
+# fleet N ARGS...: emu with --devices N; FLEET gets the devices in order
+# (the silent ones first), KINDS their kinds.
+fleet() {
+	emu --devices "$@" --devices-file "$BATS_TEST_TMPDIR/fleet"
+	mapfile -t FLEET < <(cut -d' ' -f1 "$BATS_TEST_TMPDIR/fleet")
+	mapfile -t KINDS < <(cut -d' ' -f2 "$BATS_TEST_TMPDIR/fleet")
+}
+
+@test "-j: targets worked on at once, records in completion order, each device's own clock offset" {
+	fleet 4 --silent 1 --skewed 1
+	[ "${KINDS[*]}" = "silent skewed plain plain" ]
+	run --separate-stderr timeout 60 onvif-time -j 4 -t 3s "${FLEET[@]}"
+	assert_status 75
+	[ "${#lines[@]}" -eq 4 ]
+	# the silent device was given first but answers last: its error record
+	# comes after the three that answered
+	assert_json_eq "${lines[3]}" .device "http://${FLEET[0]}/onvif/device_service"
+	assert_json_eq "${lines[3]}" .error timeout
+	skewed=$(printf '%s\n' "${lines[@]}" | jq -r --arg d "http://${FLEET[1]}/onvif/device_service" 'select(.device == $d) | .offset_s')
+	python3 -c "import sys; assert 3590 < float(sys.argv[1]) < 3610, sys.argv[1]" "$skewed"
+	for i in 2 3; do
+		o=$(printf '%s\n' "${lines[@]}" | jq -r --arg d "http://${FLEET[$i]}/onvif/device_service" 'select(.device == $d) | .offset_s')
+		python3 -c "import sys; assert abs(float(sys.argv[1])) < 5, sys.argv[1]" "$o"
+	done
+	# one at a time (-j 1), the input order holds: the silent one first
+	run --separate-stderr timeout 60 onvif-time -j 1 -t 1s "${FLEET[@]}"
+	assert_json_eq "${lines[0]}" .device "http://${FLEET[0]}/onvif/device_service"
+	# targets from stdin go through the same workers
+	run --separate-stderr bash -c "printf '%s\n' ${FLEET[*]} | timeout 60 onvif-time -j 4 -t 3s"
+	assert_status 75
+	assert_json_eq "$(printf '%s\n' "$output" | tail -n 1)" .error timeout
+}
+
+@test "-j for info, media, ptz and snapshot: the silent device's error record comes last" {
+	fleet 3 --silent 1
+	mkdir -p "$BATS_TEST_TMPDIR/shots"
+	for t in onvif-info "onvif-media --no-uri" "onvif-ptz status" \
+	    "onvif-snapshot -o $BATS_TEST_TMPDIR/shots"; do
+		run --separate-stderr timeout 60 $t -j 3 -t 2s "${FLEET[@]}"
+		[ "$status" -eq 75 ] || { echo "$t: exit $status: $stderr"; return 1; }
+		last=$(printf '%s\n' "$output" | tail -n 1)
+		# onvif-ptz names a failed target as given, the others by URL
+		[[ "$(jq -r .device <<<"$last")" == *"${FLEET[0]}"* ]] ||
+		    { echo "$t: $output"; return 1; }
+		assert_json_eq "$last" .error timeout
+	done
+}
+
+@test "-j: bad values are usage errors" {
+	run --separate-stderr onvif-time -j 0 127.0.0.1
+	assert_status 64
+	run --separate-stderr onvif-time --jobs many 127.0.0.1
+	assert_status 64
+	run --separate-stderr onvif-info -j 5000 127.0.0.1
+	assert_status 64
 }

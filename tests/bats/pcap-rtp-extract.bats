@@ -30,7 +30,7 @@ tshark_agree() {
 
 @test "usage errors exit 64 with a hint" {
 	for args in "--rtpdump -r x" "--sort seq -r x" "--sort time --ssrc 1 -r x" \
-	    "-d sctp:5 -r x" "-d udp:0 -r x" "-d udp:70000 -r x" \
+	    "--decode-as sctp:5 -r x" "--decode-as udp:0 -r x" "--decode-as udp:70000 -r x" \
 	    "--ssrc 1 --stream 1 -r x" "--ssrc zz -r x" "--stream 0 -r x" \
 	    "-f udp -r x" "-r x -i lo" "--format xml -r x" "-r x extra"; do
 		run --separate-stderr pcap-rtp-extract $args
@@ -177,7 +177,7 @@ tshark_agree() {
 	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics
 	assert_status 1
 	[ -z "$output" ]
-	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics -d udp:30000 --format json
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics --decode-as udp:30000 --format json
 	assert_status 0
 	assert_json_eq "$output" .found forced
 	assert_json_eq "$output" .packets 400
@@ -187,12 +187,16 @@ tshark_agree() {
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.type == "rtp_stream")) | length')" = 2 ]
 	[ "$(printf '%s\n' "$output" | jq -s -c 'map(select(.type == "rtcp")) | map([.dst_port, .packets]) | sort')" = "[[30001,8],[30003,6]]" ]
-	# a capture with no RTP at all
+	# a capture with no RTP at all: SIP whose SDP negotiated four media, no
+	# packets (issue 13: records with 0 packets and one line on stderr,
+	# instead of nothing at all)
 	require_shared "$SAMPLES/sngrep-ipv6frag.pcap"
 	run --separate-stderr pcap-rtp-extract -r "$SHARED/$SAMPLES/sngrep-ipv6frag.pcap"
 	assert_status 1
-	[ -z "$output" ]
-	[ -z "$stderr" ]
+	[ "$(printf '%s\n' "$output" | jq -s -c 'map([.dst_port, .packets, .encoding, .found])')" = \
+	    '[[15062,0,"AMR-WB","sdp"],[30002,0,"AMR-WB","sdp"],[25062,0,"AMR-WB","sdp"],[30004,0,"AMR-WB","sdp"]]' ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" = 1 ]
+	assert_contains "$stderr" "4 negotiated streams without packets"
 }
 
 @test "TCP RFC 4571: unaligned, retransmitted, out-of-order segments, both directions" {
@@ -223,7 +227,7 @@ tshark_agree() {
 	require_cmd editcap
 	for cut in 1-8 1-11; do
 		editcap "$T/t4.cap" "$T/cut.cap" "$cut"
-		pcap-rtp-extract -r "$T/cut.cap" -d tcp:30000 --no-heuristics --ssrc 0x0BEBC201 >"$T/cut.rtp"
+		pcap-rtp-extract -r "$T/cut.cap" --decode-as tcp:30000 --no-heuristics --ssrc 0x0BEBC201 >"$T/cut.rtp"
 		python3 -c 'import sys; a=open(sys.argv[1],"rb").read(); o=open(sys.argv[2],"rb").read(); assert a.endswith(o) and len(o) > 0.9 * len(a), (len(o), len(a))' "$T/a.rtp" "$T/cut.rtp"
 	done
 	# announced by SDP as TCP/RTP/AVP: found without heuristics
@@ -388,4 +392,205 @@ rtpdump_check() {
 	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --format json
 	assert_status 0
 	[ -z "$stderr" ]
+}
+
+@test "issue 13: a SIP-only capture lists the negotiated medium with 0 packets; no SIP and no RTP says so" {
+	: >"$T/none.rtp"
+	"$GEN" --sip --pt 96 --y 999999999 -o "$T/sip.cap" "$T/none.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/sip.cap" --format json
+	assert_status 1
+	assert_json_eq "$output" .packets 0
+	assert_json_eq "$output" .dst_port 30000
+	assert_json_eq "$output" .encoding PS
+	assert_json_eq "$output" .sdp_y_offer 0999999999
+	assert_json_eq "$output" .src null
+	assert_contains "$stderr" "1 negotiated stream without packets"
+	# the sendonly answer is not a receiver: one record, not two
+	[ "$(printf '%s\n' "$output" | wc -l)" = 1 ]
+	run --separate-stderr pcap-rtp-extract -r "$T/sip.cap" --format table
+	assert_contains "$output" "no packets"
+	# nothing at all: one line
+	"$GEN" -o "$T/h.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics
+	assert_status 1
+	[ -z "$output" ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" = 1 ]
+	assert_contains "$stderr" "no RTP stream found"
+}
+
+@test "issue 13: the answer's y= counts (Hikvision answers y=0060205514 to y=0999999999 and sends 0x0396A9CA)" {
+	"$GEN" synth -o "$T/h.rtp" --ssrc 0x0396A9CA --packets 100
+	"$GEN" --sip --y 999999999 --y-answer 60205514 -o "$T/hik.cap" "$T/h.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/hik.cap" --format json
+	assert_status 0
+	assert_json_eq "$output" .ssrc 0x0396A9CA
+	assert_json_eq "$output" .sdp_ssrc true
+	assert_json_eq "$output" .sdp_y_offer 0999999999
+	assert_json_eq "$output" .sdp_y_answer 0060205514
+	# neither y= matches: false, both values still shown
+	"$GEN" --sip --y 999999999 --y-answer 60205515 -o "$T/hik2.cap" "$T/h.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/hik2.cap" --format json
+	assert_json_eq "$output" .sdp_ssrc false
+	assert_json_eq "$output" .sdp_y_answer 0060205515
+}
+
+@test "issue 13: a stream whose every packet has the marker bit: jitter 0/0/0 like tshark" {
+	require_cmd tshark
+	"$GEN" synth -o "$T/m.rtp" --packets 200 --per 1 --pt 8 --tsinc 160 --size 160
+	"$GEN" --clock 8000 -o "$T/m.cap" "$T/m.rtp"
+	tshark -r "$T/m.cap" -d udp.port==30000,rtp -q -z rtp,streams 2>/dev/null >"$T/ts.txt"
+	# tshark: mean and max jitter 0.000 (min -1: no packet measured)
+	read -r meanj maxj < <(awk '$7 ~ /^0x/ { print $(NF-1), $NF }' "$T/ts.txt")
+	[ "$meanj $maxj" = "0.000 0.000" ]
+	run --separate-stderr pcap-rtp-extract -r "$T/m.cap" --format json
+	assert_status 0
+	assert_json_eq "$output" .clock_rate 8000
+	assert_json_eq "$output" .jitter_ms 0
+	assert_json_eq "$output" .max_jitter_ms 0
+	assert_json_eq "$output" .mean_jitter_ms 0
+}
+
+@test "issue 13: --clock-rate and --decode-as udp:PORT/CLOCK give a dynamic payload type a clock" {
+	"$GEN" -o "$T/h.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format json
+	assert_json_eq "$output" .jitter_ms null
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format json --clock-rate 90000
+	assert_status 0
+	assert_json_eq "$output" .clock_rate 90000
+	local j1; j1=$(jq -c '[.jitter_ms, .max_jitter_ms, .mean_jitter_ms]' <<<"$output")
+	[ "$j1" != "[null,null,null]" ]
+	# the same numbers as with the clock rate announced by SDP
+	"$GEN" --sip -o "$T/s.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/s.cap" --format json
+	[ "$(jq -c '[.jitter_ms, .max_jitter_ms, .mean_jitter_ms]' <<<"$output")" = "$j1" ]
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format json --no-heuristics --decode-as udp:30000/90000
+	assert_status 0
+	assert_json_eq "$output" .found forced
+	[ "$(jq -c '[.jitter_ms, .max_jitter_ms, .mean_jitter_ms]' <<<"$output")" = "$j1" ]
+	for bad in udp:30000/0 udp:30000/x udp:30000/ tcp:/90000; do
+		run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --decode-as "$bad"
+		assert_status 64
+	done
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --clock-rate 0
+	assert_status 64
+}
+
+@test "issue 13: -o FILE for the listing and the extraction; --rtpdump with --payload is a usage error" {
+	"$GEN" -o "$T/p.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --stream 1 -o "$T/out.rtp"
+	assert_status 0
+	[ -z "$output" ]
+	cmp "$T/out.rtp" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --output "$T/list.json"
+	assert_status 0
+	[ -z "$output" ]
+	assert_json_eq "$(cat "$T/list.json")" .packets 400
+	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --stream 1 -o /nonexistent/dir/x
+	assert_status 74
+	for args in "--rtpdump --payload" "--payload --rtpdump"; do
+		run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --stream 1 $args
+		assert_status 64
+		assert_contains "$stderr" "exclude each other"
+		[ -z "$output" ]
+	done
+}
+
+@test "issue 13: a reader that stops early: exit 0 and no message, not SIGPIPE (141)" {
+	"$GEN" synth -o "$T/big.rtp" --packets 20000 --seed 3
+	"$GEN" -o "$T/big.cap" "$T/big.rtp"
+	run --separate-stderr bash -c "set -o pipefail; pcap-rtp-extract -r '$T/big.cap' --stream 1 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
+	[ "$output" = 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr bash -c "pcap-rtp-extract -r '$T/big.cap' --stream 1 --payload | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
+	[ "$output" = 0 ]
+}
+
+@test "issue 13: the table prints - where JSON says null; progress says '1 stream'; the terminal refusal names an option that exists" {
+	"$GEN" -o "$T/h.cap" "$T/a.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format table
+	assert_status 0
+	local row; row=$(grep 0x0BEBC201 <<<"$output")
+	# no clock rate: jitter and max jitter are "-", not 0.000
+	[ "$(awk '{ print $(NF-1), $NF }' <<<"$row")" = "- -" ]
+	require_cmd script
+	"$GEN" --frag 300 -o "$T/p.cap" "$T/a.rtp"
+	run script -qec "pcap-rtp-extract -r '$T/p.cap' --format json >/dev/null" /dev/null
+	assert_contains "$output" "1 stream"
+	! grep -q "1 streams" <<<"$output"
+	run script -qec "pcap-rtp-extract -r '$T/p.cap' --stream 1" /dev/null
+	[ "$status" -eq 64 ]
+	local opt; opt=$(grep -o 'use -[a-zA-Z-]* FILE' <<<"$output" | awk '{ print $2 }')
+	[ -n "$opt" ]
+	pcap-rtp-extract --help | grep -q -- "$opt, --output FILE"
+}
+
+# rtsp_media: a PT 98 video input and an all-marker PCMA audio input
+rtsp_media() {
+	"$GEN" synth -o "$T/v.rtp" --pt 98 --packets 300 --ssrc 0x11223344
+	"$GEN" synth -o "$T/au.rtp" --pt 8 --per 1 --tsinc 160 --size 160 --packets 200 --ssrc 0x0396A9CA
+}
+
+# agree_counts CAPTURE [tshark args]: each stream tshark lists has our
+# packets, lost and max delta (jitter is left out: tshark does not take
+# the clock rate of RTSP's dynamic payload types)
+agree_counts() {
+	local cap=$1; shift
+	tshark -r "$cap" "$@" -q -z rtp,streams 2>/dev/null | awk '$7 ~ /^0x/ { print $2 + 0 > "/dev/null"; print $3, $4, $5, $6, $7, $9, $10, $14 }' | sort >"$T/ts.rows"
+	[ -s "$T/ts.rows" ]
+	pcap-rtp-extract -r "$cap" --format json | jq -r 'select(.type == "rtp_stream") | [.src, .src_port, .dst, .dst_port, .ssrc, .packets, .lost, (.max_delta_ms | tostring | if test("\\.") then . else . + ".0" end)] | @tsv' |
+	    awk -F'\t' '{ printf "%s %s %s %s %s %s %s %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8 }' | sort >"$T/our.rows"
+	awk '{ printf "%s %s %s %s %s %s %s %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$T/ts.rows" | sort | diff -u - "$T/our.rows"
+}
+
+@test "issue 13: RTSP DESCRIBE/SETUP over TCP used like SDP: found rtsp, encoding, clock rate, the SETUP's ssrc; tshark agrees" {
+	require_cmd tshark
+	rtsp_media
+	"$GEN" rtsp -o "$T/r.cap" "$T/v.rtp" "$T/au.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/r.cap" --format json --no-heuristics
+	assert_status 0
+	[ "$(jq -s -c 'map([.ssrc, .found, .encoding, .clock_rate, .transport, .sdp_ssrc, .packets, .dst_port])' <<<"$output")" = \
+	    '[["0x11223344","rtsp","H265",90000,"udp",true,300,30000],["0x0396A9CA","rtsp","PCMA",8000,"udp",true,200,30002]]' ]
+	[ "$(jq -s -c '.[0] | [.jitter_ms, .max_jitter_ms] | map(. != null)' <<<"$output")" = "[true,true]" ]
+	agree_counts "$T/r.cap"
+	# a camera whose SETUP reply names no ssrc: no sdp_ssrc
+	"$GEN" rtsp --no-setup-ssrc -o "$T/r2.cap" "$T/v.rtp" "$T/au.rtp"
+	run --separate-stderr pcap-rtp-extract -r "$T/r2.cap" --format json
+	[ "$(jq -s -c 'map(.sdp_ssrc)' <<<"$output")" = "[null,null]" ]
+	[ "$(jq -s -c 'map(.found)' <<<"$output")" = '["rtsp","rtsp"]' ]
+}
+
+@test "issue 13: RTSP-interleaved RTP ('\$' framing) in the RTSP connection, and tunnelled over HTTP; tshark agrees" {
+	require_cmd tshark
+	rtsp_media
+	for mode in --interleaved --http; do
+		"$GEN" rtsp $mode --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
+		run --separate-stderr pcap-rtp-extract -r "$T/i.cap" --format json --no-heuristics
+		assert_status 0
+		[ "$(jq -s -c 'map([.ssrc, .found, .encoding, .clock_rate, .transport, .sdp_ssrc, .packets, .lost, .src_port])' <<<"$output")" = \
+		    '[["0x11223344","rtsp","H265",90000,"tcp",true,300,0,8000],["0x0396A9CA","rtsp","PCMA",8000,"tcp",true,200,0,8000]]' ] ||
+		    { echo "$mode: $output"; return 1; }
+		agree_counts "$T/i.cap" -d tcp.port==8000,rtsp
+		# the extracted stream is the input, byte for byte
+		pcap-rtp-extract -r "$T/i.cap" --ssrc 0x11223344 | cmp - "$T/v.rtp"
+		pcap-rtp-extract -r "$T/i.cap" --ssrc 0x0396A9CA | cmp - "$T/au.rtp"
+	done
+}
+
+@test "issue 13: interleaved RTP joined mid-stream: forced with --decode-as tcp:PORT[/CLOCK], or found heuristically" {
+	require_cmd editcap
+	rtsp_media
+	"$GEN" rtsp --interleaved --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
+	editcap -r "$T/i.cap" "$T/mid.cap" 30-100000 2>/dev/null
+	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json --no-heuristics
+	assert_status 1
+	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json --no-heuristics --decode-as tcp:8000/90000
+	assert_status 0
+	[ "$(jq -s -c 'map([.ssrc, .found, .clock_rate])' <<<"$output")" = \
+	    '[["0x11223344","forced",90000],["0x0396A9CA","forced",8000]]' ]
+	# the packets after the cut: the whole packets the capture still holds
+	local n; n=$(jq -s 'map(.packets) | add' <<<"$output")
+	[ "$n" -gt 450 ] && [ "$n" -lt 500 ]
+	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json
+	[ "$(jq -s -c 'map([.ssrc, .found, .packets])' <<<"$output")" = \
+	    "$(pcap-rtp-extract -r "$T/mid.cap" --format json --decode-as tcp:8000 | jq -s -c 'map([.ssrc, "heuristic", .packets])')" ]
 }

@@ -191,7 +191,7 @@ demux_all() {
 	assert_status 0
 	cmp "$T/r2.out" "$D/v.264"
 	# without a window the swaps are losses, yet nothing damaged is written
-	run --separate-stderr rtp-ps-demux --stats -o "$T/r3.out" "$T/r.rtp"
+	run --separate-stderr rtp-ps-demux --stats --reorder 0 -o "$T/r3.out" "$T/r.rtp"
 	assert_status 0
 	[ "$(printf '%s' "$stderr" | jq .dropped_frames)" -gt 0 ]
 }
@@ -392,4 +392,130 @@ listen_port() {
 	js=$(printf '%s\n' "$stderr" | grep '^{')
 	assert_json_eq "$js" .seq_restarts 1
 	assert_json_eq "$js" .dropped_frames 1
+}
+
+@test "issue 13: the default reorder window: 2% reordered packets through pcap-rtp-extract | rtp-ps-demux lose no frame; --reorder 0 turns it off" {
+	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
+	"$PSMUX" "$D/v.264" --loop 4 --es "$T/es" --rtp "$T/x.rtp" 2>/dev/null   # 300 frames
+	"$TOOLS/rtp2pcap" --reorder 2 --seed 7 -o "$T/r.cap" "$T/x.rtp"
+	run --separate-stderr bash -c "pcap-rtp-extract -r '$T/r.cap' --stream 1 | rtp-ps-demux --stats -o '$T/o'"
+	assert_status 0
+	cmp "$T/o" "$T/es"
+	assert_json_eq "$stderr" .dropped_frames 0
+	assert_json_eq "$stderr" .lost 0
+	[ "$(jq .reordered <<<"$stderr")" -gt 0 ]
+	# the window's cost is reported: the packets that waited behind a gap
+	[ "$(jq .reorder_waited <<<"$stderr")" -gt 0 ]
+	[ "$(jq .reorder_wait_max_ms <<<"$stderr")" -ge 0 ]
+	run --separate-stderr bash -c "pcap-rtp-extract -r '$T/r.cap' --stream 1 | rtp-ps-demux --stats --reorder 0 -o '$T/o0'"
+	assert_status 0
+	[ "$(jq .dropped_frames <<<"$stderr")" -gt 0 ]
+	assert_json_eq "$stderr" .reorder_waited 0
+	# -v says which window was used
+	run --separate-stderr rtp-ps-demux -v -o "$T/o1" "$T/x.rtp"
+	assert_contains "$stderr" "reorder window 64 packets"
+}
+
+@test "issue 13: PS after 1651 bytes of leading garbage is detected (bounded scan); too much garbage is refused" {
+	mux "$D/v.264"
+	python3 -c 'import random,sys; r=random.Random(5); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(1651)))' > "$T/g"
+	cat "$T/g" "$T/x.ps" > "$T/gx.ps"
+	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/gx.ps"
+	assert_status 0
+	cmp "$T/o" "$D/v.264"
+	assert_contains "$stderr" "1651 bytes before the first MPEG-PS pack header skipped"
+	assert_json_eq "$(grep '^{' <<<"$stderr")" .framing ps
+	# from a pipe as well
+	run --separate-stderr bash -c "cat '$T/gx.ps' | rtp-ps-demux -o '$T/o2'"
+	assert_status 0
+	cmp "$T/o2" "$D/v.264"
+	# the scan is bounded: 100 KiB of garbage first is not PS
+	head -c 102400 /dev/zero | tr '\0' 'x' > "$T/g2"
+	cat "$T/g2" "$T/x.ps" > "$T/g2x.ps"
+	run --separate-stderr rtp-ps-demux -o "$T/o3" "$T/g2x.ps"
+	assert_status 65
+	[ ! -s "$T/o3" ]
+}
+
+@test "issue 13: raw RTP packets back to back (no length prefix) are detected and split" {
+	mux "$D/v.264"
+	# strip the RFC 4571 length prefixes
+	python3 - "$T/x.rtp" "$T/raw.rtp" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read(); o = open(sys.argv[2], "wb"); i = 0
+while i < len(d):
+    n = struct.unpack(">H", d[i:i + 2])[0]; o.write(d[i + 2:i + 2 + n]); i += 2 + n
+PY
+	[ "$(head -c 1 "$T/raw.rtp" | od -An -tx1 | tr -d ' ')" = 80 ]
+	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/raw.rtp"
+	assert_status 0
+	cmp "$T/o" "$D/v.264"
+	local js; js=$(grep '^{' <<<"$stderr")
+	assert_json_eq "$js" .framing raw-rtp
+	assert_json_eq "$js" .lost 0
+	run --separate-stderr bash -c "cat '$T/raw.rtp' | rtp-ps-demux -o '$T/o2'"
+	assert_status 0
+	cmp "$T/o2" "$D/v.264"
+}
+
+@test "issue 13: a pcap/pcapng or an Annex-B file is named, with the command to use instead" {
+	mux "$D/v.264"
+	for fmt in pcap pcapng; do
+		"$TOOLS/rtp2pcap" --format $fmt -o "$T/c.$fmt" "$T/x.rtp"
+		run --separate-stderr rtp-ps-demux -o "$T/o" "$T/c.$fmt"
+		assert_status 65
+		assert_contains "$stderr" "pcap/pcapng capture"
+		assert_contains "$stderr" "pcap-rtp-extract -r FILE --stream N | rtp-ps-demux"
+		[ ! -s "$T/o" ]
+	done
+	for es in v.264 v.265; do
+		run --separate-stderr rtp-ps-demux -o "$T/o" "$D/$es"
+		assert_status 65
+		assert_contains "$stderr" "Annex-B elementary stream"
+	done
+}
+
+@test "issue 13: the not-PS hint names only what it has evidence for (PT 0 is G.711; 01 00 00 00 + counter is not RFC 6184)" {
+	require_shared data/pcap-samples/rtptools-bark.rtp
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$SHARED/data/pcap-samples/rtptools-bark.rtp"
+	assert_status 65
+	assert_contains "$stderr" "G.711 u-law"
+	! grep -q "private framing" <<<"$stderr"
+	# a vendor's private header (Hikvision's own format starts 01 00 00 00)
+	python3 - "$T/hik.rtp" <<'PY'
+import struct, sys
+o = open(sys.argv[1], "wb")
+for i in range(40):
+    pl = b"\x01\x00\x00\x00" + struct.pack(">I", i) + bytes(range(200))
+    pkt = struct.pack(">BBHII", 0x80, 96 | (0x80 if i % 4 == 3 else 0), 100 + i, 3600 * (i // 4), 0x0396A9CA) + pl
+    o.write(struct.pack(">H", len(pkt)) + pkt)
+PY
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/hik.rtp"
+	assert_status 65
+	assert_contains "$stderr" "01 00 00 00"
+	! grep -q "RFC 6184" <<<"$stderr"
+	# an unknown payload: the bytes, no guess
+	python3 - "$T/unk.rtp" <<'PY'
+import struct, sys
+o = open(sys.argv[1], "wb")
+for i in range(40):
+    pl = b"\xe7\x55\x12\x34" + bytes(200)
+    pkt = struct.pack(">BBHII", 0x80, 96 | (0x80 if i % 4 == 3 else 0), 100 + i, 3600 * (i // 4), 7) + pl
+    o.write(struct.pack(">H", len(pkt)) + pkt)
+PY
+	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/unk.rtp"
+	assert_status 65
+	assert_contains "$stderr" "e7 55 12 34"
+	assert_contains "$stderr" "no known format"
+}
+
+@test "issue 13: a full stdout is reported once" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	mux "$D/v.264" --loop 20
+	run --separate-stderr bash -c "rtp-ps-demux '$T/x.rtp' >/dev/full"
+	assert_status 74
+	[ "$(grep -c 'No space left' <<<"$stderr")" = 1 ]
+	run --separate-stderr bash -c "rtp-ps-demux --ps '$T/x.ps' >/dev/full"
+	assert_status 74
+	[ "$(grep -c 'No space left' <<<"$stderr")" = 1 ]
 }

@@ -42,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	if (n < 1)
 		return 0;
 	window = p[0] & 0x0F;
-	ck_rtpsrc_framing_detect(p + 1, n - 1, 1);
+	ck_rtpsrc_framing_detect(p + 1, n - 1, 1, NULL);
 	if ((fd = memfd_create("fuzz", 0)) < 0)
 		return 0;
 	if (write(fd, p + 1, n - 1) != (ssize_t)(n - 1) || lseek(fd, 0, SEEK_SET) != 0) {

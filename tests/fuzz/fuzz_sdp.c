@@ -19,8 +19,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	memcpy(txt, p, n);
 	if (ck_sdp_sip_looks(p, n))
 		ck_sdp_from_sip(txt, n, m, 4, &e);
-	else
+	else {
 		ck_sdp_parse(txt, n, m, 4, &e);
+		ck_sdp_parse2(txt, n, 1, m, 4, &e);   /* RTSP: port 0 kept */
+	}
 	free(txt);
 	return 0;
 }

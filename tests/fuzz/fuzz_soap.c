@@ -1,12 +1,13 @@
 /* libFuzzer: SOAP response parsing as the ONVIF tools do it: envelope,
  * faults (subcodes, reasons, auth classification) and the
  * GetSystemDateAndTime reader; plus the target parser (URLs, host:port and
- * NDJSON "xaddrs" lines read from stdin). */
+ * NDJSON "xaddrs" lines read from stdin) and the snapshot JPEG check. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "onvif/onvif.h"
+#include "onvif/snapshot.h"
 #include "onvif/soap.h"
 
 int
@@ -19,6 +20,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ck_onvif_target tg;
 	char *line = malloc(size + 1);
 
+	if (ck_snapshot_check_jpeg(data, size, &e) == 0 &&
+	    (size < 4 || data[0] != 0xff || data[1] != 0xd8))
+		abort();
 	if (line) {
 		memcpy(line, data, size);
 		line[size] = '\0';

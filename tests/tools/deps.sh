@@ -11,6 +11,7 @@ pkgs=(
 	python3
 	sip-tester tshark tcpdump ffmpeg
 	iproute2 procps time hyperfine psmisc bc parallel
+	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # Checks the lib/ layering rules (README "Source map"); prints each breach
 # as "file: rule" and exits 1 when there is any.
 #   base includes only base; codec only base and codec;
-#   onvif never includes gb or media, nor they onvif; lib/ never includes cli/
+#   onvif never includes gb or media, nor they onvif; openvidu only base,
+#   codec and net; lib/ never includes cli/
 #   (only cmd/ does); only lib/net opens sockets; nothing in lib/ writes to
 #   stderr but the log sink (base/log.c), nor to stdout but cli/;
 #   every exported ck_ symbol of lib/FAMILY/MOD.h starts with ck_MOD.
@@ -20,6 +21,8 @@ for f in lib/*/*.[ch]; do
 		base:base | codec:base | codec:codec) ;;
 		base:* | codec:*) breach "$f" "$fam includes $i" ;;
 		onvif:gb | onvif:media | gb:onvif | media:onvif) breach "$f" "$fam includes $i" ;;
+		openvidu:base | openvidu:codec | openvidu:net | openvidu:openvidu) ;;
+		openvidu:*) breach "$f" "openvidu includes $i (only base, codec, net)" ;;
 		cli:*) ;;
 		*:cli) breach "$f" "lib/$fam includes cli (only cmd/ may)" ;;
 		esac

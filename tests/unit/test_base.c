@@ -64,6 +64,26 @@ test_opt(void)
 	T_EQ_STR(host, "fe80::1"); T_EQ_INT(port, 80);
 	T_EQ_INT(ck_opt_parse_hostport("host:99999", host, sizeof host, &port, 80, &e), -1);
 	T_EQ_INT(ck_opt_parse_hostport(":80", host, sizeof host, &port, 80, &e), -1);
+	/* listen addresses: ":PORT" and "PORT" are any address */
+	T_EQ_INT(ck_opt_parse_listen(":5060", host, sizeof host, &port, 1, &e), 0);
+	T_EQ_STR(host, "");
+	T_EQ_INT(port, 5060);
+	T_EQ_INT(ck_opt_parse_listen("5070", host, sizeof host, &port, 1, &e), 0);
+	T_EQ_STR(host, "");
+	T_EQ_INT(port, 5070);
+	T_EQ_INT(ck_opt_parse_listen("0", host, sizeof host, &port, 1, &e), 0);
+	T_EQ_INT(port, 0);
+	T_EQ_INT(ck_opt_parse_listen("127.0.0.1:0", host, sizeof host, &port, 1, &e), 0);
+	T_EQ_STR(host, "127.0.0.1");
+	T_EQ_INT(ck_opt_parse_listen("[::1]:7", host, sizeof host, &port, 1, &e), 0);
+	T_EQ_STR(host, "::1");
+	T_EQ_INT(port, 7);
+	T_EQ_INT(ck_opt_parse_listen("lo.example", host, sizeof host, &port, 5060, &e), 0);
+	T_EQ_INT(port, 5060);
+	T_EQ_INT(ck_opt_parse_listen(":", host, sizeof host, &port, 1, &e), -1);
+	T_EQ_INT(ck_opt_parse_listen(":70000", host, sizeof host, &port, 1, &e), -1);
+	T_EQ_INT(ck_opt_parse_listen(":x", host, sizeof host, &port, 1, &e), -1);
+	T_EQ_INT(ck_opt_parse_listen("", host, sizeof host, &port, 1, &e), -1);
 
 	T_EQ_INT(ck_opt_parse_url("http://admin%40x@192.168.1.10:8080/onvif/device_service", &u, &e), 0);
 	T_EQ_STR(u.scheme, "http"); T_EQ_STR(u.user, "admin@x");

@@ -71,7 +71,7 @@ reap(pid_t pid, int fd)
 static int
 post(int port, long tmo, ck_http_resp *r, const char *authz, ck_err *e)
 {
-	ck_http_opts o = { 0, tmo, 0 };
+	ck_http_opts o = { .timeout_ms = tmo };
 	ck_http *h = ck_http_new(&o, e);
 	char url[64];
 	int rc;
@@ -147,7 +147,7 @@ main(void)
 	}
 	/* a bad scheme is a usage error */
 	{
-		ck_http_opts o = { 0, 1000, 0 };
+		ck_http_opts o = { .timeout_ms = 1000 };
 		ck_http *h = ck_http_new(&o, &e);
 		T_EQ_INT(ck_http_post(h, "ftp://127.0.0.1/", "text/plain", "", 0, NULL, &r, &e), -1);
 		T_EQ_INT(e.kind, CK_USAGE);

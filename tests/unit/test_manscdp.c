@@ -326,6 +326,62 @@ fixtures(void)
 	ck_json_free(j);
 }
 
+/* Device-side builders: Response bodies, the self item, catalog files. */
+static void
+device_side(void)
+{
+	const char *kv[] = { "Result", "OK", "DeviceName", "Gate <1>" };
+	char **items;
+	size_t len;
+	long n;
+	ck_err e;
+	char *b = ck_manscdp_response("DeviceInfo", 7, "34020000001320000001", kv, 4,
+	    "<Tail>x</Tail>\r\n", &len, &e);
+
+	T_EQ_STR(b, "<?xml version=\"1.0\" encoding=\"GB2312\"?>\r\n<Response>\r\n"
+	    "<CmdType>DeviceInfo</CmdType>\r\n<SN>7</SN>\r\n"
+	    "<DeviceID>34020000001320000001</DeviceID>\r\n<Result>OK</Result>\r\n"
+	    "<DeviceName>Gate &lt;1&gt;</DeviceName>\r\n<Tail>x</Tail>\r\n</Response>\r\n");
+	T_EQ_INT(len, strlen(b));
+	free(b);
+	/* non-ASCII values go out as GB18030 bytes */
+	const char *zj[] = { "DeviceName", ZJ_U8 };
+	b = ck_manscdp_response("DeviceInfo", 1, "1", zj, 2, NULL, &len, &e);
+	T_OK(b && memmem(b, len, ZJ_GB, strlen(ZJ_GB)) != NULL);
+	free(b);
+	b = ck_manscdp_self_item("34020000001320000001", "Door <1>", "camkit", "m",
+	    "3402000000", "34020000002000000001", &e);
+	T_OK(b && strstr(b, "<Name>Door &lt;1&gt;</Name>") && strstr(b,
+	    "<ParentID>34020000002000000001</ParentID>") && strncmp(b, "<Item>", 6) == 0);
+	free(b);
+	/* a whole Response in GB2312; Items one after another; nested Items */
+	n = ck_manscdp_items(catalog_body, sizeof catalog_body - 1, &items, &e);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_OK(strstr(items[0], "<Name>" ZJ_U8 "</Name>") != NULL);
+		T_OK(strncmp(items[1], "<Item>", 6) == 0);
+		T_OK(strcmp(items[1] + strlen(items[1]) - 7, "</Item>") == 0);
+		free(items[0]);
+		free(items[1]);
+		free(items);
+	}
+	static const char bare[] = "<?xml version=\"1.0\"?>\n<Item><DeviceID>1</DeviceID>"
+	    "<Item><DeviceID>2</DeviceID></Item></Item>\n<Item a=\"b\"/>\n<Items/>";
+	n = ck_manscdp_items(bare, sizeof bare - 1, &items, &e);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_STR(items[0], "<Item><DeviceID>1</DeviceID><Item><DeviceID>2</DeviceID></Item></Item>");
+		T_EQ_STR(items[1], "<Item a=\"b\"/>");
+		free(items[0]);
+		free(items[1]);
+		free(items);
+	}
+	T_EQ_INT(ck_manscdp_items("<Response/>", 11, &items, &e), -1);
+	T_EQ_INT(e.kind, CK_DATAERR);
+	T_EQ_INT(ck_manscdp_items("<Item>", 6, &items, &e), -1);
+	T_EQ_INT(ck_manscdp_items("<!DOCTYPE x><Item/>", 19, &items, &e), -1);
+}
+
 int
 main(void)
 {
@@ -336,5 +392,6 @@ main(void)
 	snake();
 	builders();
 	to_utf8();
+	device_side();
 	T_DONE();
 }

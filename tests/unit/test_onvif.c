@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "onvif/onvif.h"
+#include "onvif/snapshot.h"
 #include "t.h"
 
 static void
@@ -92,9 +93,37 @@ test_time(void)
 	ck_xml_free(d);
 }
 
+static void
+test_jpeg(void)
+{
+	static const unsigned char ok[] = { 0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0xff, 0xd9 };
+	static const unsigned char pad[] = { 0xff, 0xd8, 0xff, 0xdb, 0xff, 0xd9, '\r', '\n', 0 };
+	static const unsigned char cut[] = { 0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x12, 0x34 };
+	static const unsigned char html[] = "<html>login</html>";
+	ck_err e = { 0, "" };
+
+	T_EQ_INT(ck_snapshot_check_jpeg(ok, sizeof ok, &e), 0);
+	T_EQ_INT(ck_snapshot_check_jpeg(pad, sizeof pad, &e), 0);
+	T_EQ_INT(ck_snapshot_check_jpeg(cut, sizeof cut, &e), -1);
+	T_EQ_INT(e.kind, CK_DATAERR);
+	T_EQ_INT(ck_snapshot_check_jpeg(html, sizeof html - 1, &e), -1);
+	T_OK(strstr(e.msg, "HTML") != NULL);
+	T_EQ_INT(ck_snapshot_check_jpeg(ok, 3, &e), -1);
+	T_EQ_INT(ck_snapshot_check_jpeg(ok, 0, &e), -1);
+	/* JSON targets: a duplicate key or a non-object is malformed input */
+	{
+		ck_onvif_target t;
+		T_EQ_INT(ck_onvif_target_parse("{\"xaddrs\":[\"http://a\"],\"xaddrs\":[]}", &t, &e), -1);
+		T_EQ_INT(e.kind, CK_DATAERR);
+		T_EQ_INT(ck_onvif_target_parse("{\"url\":\"http://h:2/x\"}", &t, &e), 0);
+		T_EQ_STR(t.url, "http://h:2/x");
+	}
+}
+
 int
 main(void)
 {
+	test_jpeg();
 	test_targets();
 	test_rewrite();
 	test_time();

@@ -234,21 +234,57 @@ test_framing(void)
 {
 	uint8_t b[64] = { 0 };
 	/* RFC 4571 whose length is 0x24xx: two frames would be needed for '$' */
-	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"#!rtpplay1.0 1.2.3.4/5\n", 23, 0), CK_IN_RTPDUMP);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"#!rtpplay1.0 1.2.3.4/5\n", 23, 0, NULL), CK_IN_RTPDUMP);
 	b[0] = 0; b[1] = 12; b[2] = 0x80; b[3] = 96;
 	b[14] = 0; b[15] = 12; b[16] = 0x80; b[17] = 96;
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 28, 1), CK_IN_RFC4571);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 28, 1, NULL), CK_IN_RFC4571);
 	memset(b, 0, sizeof b);
 	b[0] = '$'; b[1] = 0; b[2] = 0; b[3] = 12; b[4] = 0x80;
 	b[16] = '$'; b[17] = 0; b[18] = 0; b[19] = 12; b[20] = 0x80;
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 32, 1), CK_IN_DOLLAR);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 32, 1, NULL), CK_IN_DOLLAR);
 	/* '$' = 0x24 as a length byte: 0x2410 bytes of RTP follow */
 	memset(b, 0, sizeof b);
 	b[0] = 0x24; b[1] = 0x10; b[2] = 0x80; b[3] = 0x60; b[4] = 0xFF;
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 0), CK_IN_AUTO);  /* undecided yet */
-	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 1), CK_IN_RFC4571);
-	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"\0\0\1\xba\x44", 5, 0), CK_IN_PS);
-	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"hello world, no RTP", 19, 1), -1);
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 0, NULL), CK_IN_AUTO);  /* undecided yet */
+	T_EQ_INT(ck_rtpsrc_framing_detect(b, 64, 1, NULL), CK_IN_RFC4571);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"\0\0\1\xba\x44", 5, 0, NULL), CK_IN_PS);
+	T_EQ_INT(ck_rtpsrc_framing_detect((const uint8_t *)"hello world, no RTP", 19, 1, NULL), -1);
+	{
+		/* captures and elementary streams are recognised (to be named) */
+		static const uint8_t pcap[] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0 };
+		static const uint8_t ng[] = { 0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0 };
+		static const uint8_t es[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0x1e, 0, 0, 0, 1, 0x68 };
+		static const uint8_t es5[] = { 0, 0, 0, 1, 0x40, 0x01, 0x0c, 0x01 };
+		uint8_t g[3000], r[3 * 300];
+		size_t skip = 0;
+		unsigned i;
+		T_EQ_INT(ck_rtpsrc_framing_detect(pcap, sizeof pcap, 1, NULL), CK_IN_PCAP);
+		T_EQ_INT(ck_rtpsrc_framing_detect(ng, sizeof ng, 1, NULL), CK_IN_PCAP);
+		T_EQ_INT(ck_rtpsrc_framing_detect(es, sizeof es, 1, NULL), CK_IN_ANNEXB);
+		T_EQ_INT(ck_rtpsrc_framing_detect(es5, sizeof es5, 1, NULL), CK_IN_ANNEXB);
+		/* a pack header after 1651 bytes of garbage, a PES start code after it */
+		for (i = 0; i < sizeof g; i++)
+			g[i] = (uint8_t)(i * 7 + 3);
+		memcpy(g + 1651, "\0\0\1\xba\x44\x00\x04\x00\x04\x01\x01\x89\xc3\xf8\0\0\1\xe0", 18);
+		T_EQ_INT(ck_rtpsrc_framing_detect(g, sizeof g, 1, &skip), CK_IN_PS);
+		T_EQ_INT(skip, 1651);
+		/* without the start code after it, a pack header is not enough */
+		g[1651 + 16] = 0x55;
+		T_EQ_INT(ck_rtpsrc_framing_detect(g, sizeof g, 1, &skip), -1);
+		/* raw RTP: three packets of 300 bytes, consecutive sequence numbers */
+		memset(r, 0xAB, sizeof r);
+		for (i = 0; i < 3; i++) {
+			uint8_t *h = r + 300 * i;
+			h[0] = 0x80; h[1] = 0x60; h[2] = 0; h[3] = (uint8_t)(10 + i);
+			memcpy(h + 4, "\0\0\0\0\x03\x96\xa9\xca", 8);
+		}
+		T_EQ_INT(ck_rtpsrc_framing_detect(r, sizeof r, 1, NULL), CK_IN_RAWRTP);
+		T_EQ_INT(ck_rtpsrc_raw_len(r, sizeof r, 1), 300);
+		T_EQ_INT(ck_rtpsrc_raw_len(r + 600, 300, 1), 300);   /* the last: to the end */
+		T_EQ_INT(ck_rtpsrc_raw_len(r + 600, 300, 0), 0);     /* more needed */
+		r[303] = 30;   /* the second is 20 on: not the next packet */
+		T_EQ_INT(ck_rtpsrc_raw_len(r, sizeof r, 1), 600);
+	}
 }
 
 static int seen[64], nseen, gaps;
@@ -285,6 +321,22 @@ test_reorder(void)
 	T_EQ_INT(gaps, 1);
 	T_EQ_INT(q.duplicates, 1); /* the second 11 */
 	T_EQ_INT(q.reordered, 2);  /* 11 and 14 */
+	T_EQ_INT(q.waited, 0);     /* push times 0: no clock, nothing measured */
+	ck_rtpseq_free(&q);
+	/* the window's cost: 12 arrives at 20 ms and waits for 11 until 35 ms;
+	 * in-order packets never wait */
+	T_EQ_INT(ck_rtpseq_init(&q, 4, 0, &e), 0);
+	p[3] = 10;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 10, emit, NULL, &e), 0);
+	p[3] = 12;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 20, emit, NULL, &e), 0);
+	p[3] = 11;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 35, emit, NULL, &e), 0);
+	p[3] = 13;
+	T_EQ_INT(ck_rtpseq_push(&q, p, sizeof p, 40, emit, NULL, &e), 0);
+	T_EQ_INT(q.waited, 1);
+	T_EQ_INT(q.wait_max_ms, 15);
+	T_EQ_INT(q.wait_sum_ms, 15);
 	ck_rtpseq_free(&q);
 }
 

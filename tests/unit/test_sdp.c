@@ -1,4 +1,5 @@
 /* sdp: GB28181 INVITE/200 OK bodies through libosip2. */
+#include <stdio.h>
 #include <string.h>
 
 #include "media/sdp.h"
@@ -43,6 +44,41 @@ main(void)
 	T_EQ_STR(m[0].name[2], "");
 	T_EQ_INT(m[0].has_ssrc, 1);
 	T_EQ_INT(m[0].ssrc, 100000001);
+	T_EQ_STR(m[0].y, "0100000001");         /* as written */
+	T_EQ_INT(m[0].dir, CK_SDP_RECVONLY);
+	T_EQ_INT(m[0].answer, 0);
+	T_OK(m[0].call != 0);
+	{
+		/* the answer: same Call-ID, a response, its own y= */
+		char ok[sizeof invite + 16];
+		uint32_t call = m[0].call;
+		const char *body = strstr(invite, "\r\n\r\n") + 4;
+		snprintf(ok, sizeof ok, "SIP/2.0 200 OK\r\n%.*s", (int)(body - invite - (strchr(invite, '\n') + 1 - invite)),
+		    strchr(invite, '\n') + 1);
+		strcat(ok, body);
+		*strstr(ok, "y=0100000001") = 'y';
+		memcpy(strstr(ok, "y=0100000001") + 2, "0060205514", 10);
+		memcpy(strstr(ok, "a=recvonly"), "a=sendonly", 10);
+		T_EQ_INT(ck_sdp_from_sip(ok, strlen(ok), m, 4, &e), 1);
+		T_EQ_INT(m[0].answer, 1);
+		T_EQ_INT(m[0].call, call);
+		T_EQ_STR(m[0].y, "0060205514");
+		T_EQ_INT(m[0].ssrc, 60205514);
+		T_EQ_INT(m[0].dir, CK_SDP_SENDONLY);
+	}
+	/* RTSP's DESCRIBE: port 0 kept, a=control per medium */
+	{
+		static const char d[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 0.0.0.0\r\n"
+		    "t=0 0\r\na=control:*\r\nm=video 0 RTP/AVP 98\r\na=rtpmap:98 H265/90000\r\n"
+		    "a=control:trackID=1\r\nm=audio 0 RTP/AVP 8\r\na=control:trackID=2\r\n";
+		T_EQ_INT(ck_sdp_parse(d, strlen(d), m, 4, &e), 0);
+		T_EQ_INT(ck_sdp_parse2(d, strlen(d), 1, m, 4, &e), 2);
+		T_EQ_STR(m[0].control, "trackID=1");
+		T_EQ_STR(m[0].name[0], "H265");
+		T_EQ_INT(m[0].rate[0], 90000);
+		T_EQ_STR(m[1].control, "trackID=2");
+		T_EQ_INT(m[1].pt[0], 8);
+	}
 	/* a bare SDP with IPv6, port 0 media skipped */
 	n = ck_sdp_parse(v6, strlen(v6), m, 4, &e);
 	T_EQ_INT(n, 1);

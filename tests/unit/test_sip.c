@@ -104,6 +104,58 @@ roundtrip(int tcp, int drop_first)
 	waitpid(pid, &st, 0);
 }
 
+/* Client transactions side by side: an answer to the second arrives and is
+ * collected while the first, to a silent peer, is still outstanding. */
+static void
+concurrent(void)
+{
+	ck_err e;
+	ck_sip_opts so = { .bind_addr = "127.0.0.1", .udp = 1, .t1_ms = 100 };
+	ck_sip *srv = ck_sip_open(&so, &e), *silent = ck_sip_open(&so, &e);
+	T_OK(srv && silent);
+	if (!srv || !silent)
+		return;
+	int port = ck_sip_port(srv);
+	pid_t pid = fork();
+	if (pid == 0)
+		serve(srv, 1, 0);
+	ck_sip_close(srv);
+	ck_sip *c = ck_sip_open(&so, &e);
+	ck_sip_peer ps, pa;
+	ck_sip_peer_udp(c, "127.0.0.1", ck_sip_port(silent), &ps, &e);
+	ck_sip_peer_udp(c, "127.0.0.1", port, &pa, &e);
+	ck_sip_reqspec rs = { .method = "MESSAGE", .ruri = "sip:1@127.0.0.1",
+	    .from = "sip:2@3402000000", .expires = -1 };
+	int64_t t0 = ck_clock_now_ms();
+	uint64_t a = ck_sip_tx_start(c, &ps, ck_sip_request_new(c, &ps, &rs, &e), t0 + 3000, &e);
+	uint64_t b = ck_sip_tx_start(c, &pa, ck_sip_request_new(c, &pa, &rs, &e), t0 + 3000, &e);
+	T_OK(a > 0 && b > 0 && a != b);
+	T_EQ_INT(ck_sip_tx_outstanding(c), 2);
+	uint64_t id = 0;
+	osip_message_t *resp = NULL;
+	ck_sip_req *rq;
+	while (ck_clock_now_ms() < t0 + 2500 && ck_sip_tx_done(c, &id, &resp, &e) == 0)
+		T_EQ_INT(ck_sip_next_request(c, t0 + 2500, &rq, &e), 0);
+	T_EQ_INT(id, b);
+	T_OK(resp && osip_message_get_status_code(resp) == 200);
+	if (resp)
+		osip_message_free(resp);
+	/* well before the silent one's deadline */
+	T_OK(ck_clock_now_ms() - t0 < 2000);
+	T_EQ_INT(ck_sip_tx_outstanding(c), 1);
+	/* the silent one times out at its deadline, with CK_TEMPFAIL */
+	while (ck_sip_tx_done(c, &id, &resp, &e) == 0)
+		ck_sip_next_request(c, t0 + 5000, &rq, &e);
+	T_EQ_INT(id, a);
+	T_OK(resp == NULL);
+	T_EQ_INT(e.kind, CK_TEMPFAIL);
+	T_EQ_INT(ck_sip_tx_outstanding(c), 0);
+	ck_sip_close(c);
+	ck_sip_close(silent);
+	int st;
+	waitpid(pid, &st, 0);
+}
+
 int
 main(void)
 {
@@ -112,6 +164,7 @@ main(void)
 	roundtrip(0, 0);
 	roundtrip(0, 1);   /* first datagram dropped: retransmission answers */
 	roundtrip(1, 0);
+	concurrent();
 
 	/* Timeout: nobody answers (T1 = 50 ms -> timer F 3.2 s, deadline 400 ms) */
 	ck_sip_opts co = { .bind_addr = "127.0.0.1", .udp = 1, .t1_ms = 50 };

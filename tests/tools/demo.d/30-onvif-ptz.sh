@@ -20,7 +20,7 @@ echo "\$ onvif-ptz presets $t | jq -r '[.token, .name, .pan, .tilt] | @tsv'"
 onvif-ptz presets "$t" | jq -r '[.token, .name, .pan, .tilt] | @tsv'
 echo "\$ onvif-ptz preset-goto Parking $t && onvif-ptz status $t | jq -c '[.pan, .tilt, .zoom]'"
 onvif-ptz preset-goto Parking "$t" >/dev/null && onvif-ptz status "$t" | jq -c '[.pan, .tilt, .zoom]'
-echo "\$ onvif-subscribe -c 10 $t | jq -c '[.ts, .topic, .data]'   # the real Hikvision burst, then motion"
-onvif-subscribe -c 10 "$t" | jq -c '[.ts, .topic, .data]'
-echo "\$ onvif-subscribe --topic tns1:RuleEngine//. --coalesce 1s -d 3s $t | jq -c '[.type, .event_id, .notifications]'"
-onvif-subscribe --topic 'tns1:RuleEngine//.' --coalesce 1s -d 3s "$t" | jq -c '[.type, .event_id, .notifications]'
+echo "\$ onvif-subscribe --count 10 $t | jq -c '[.ts, .topic, .data]'   # the real Hikvision burst, then motion"
+onvif-subscribe --count 10 "$t" | jq -c '[.ts, .topic, .data]'
+echo "\$ onvif-subscribe --topic tns1:RuleEngine//. --coalesce 1s --duration 3s $t | jq -c '[.type, .event_id, .notifications]'"
+onvif-subscribe --topic 'tns1:RuleEngine//.' --coalesce 1s --duration 3s "$t" | jq -c '[.type, .event_id, .notifications]'

@@ -7,22 +7,19 @@ cat >"$items" <<'XML'
 <Item><DeviceID>34020000001310000003</DeviceID><Name>Yard 03</Name><Manufacturer>camkit</Manufacturer><Status>OFF</Status></Item>
 XML
 export GB_PASSWORD=demo-secret
-# port 0: the kernel picks a free port, gb-catalog -v says which
-gb-catalog -v --await-register 127.0.0.1:0 --wait 10s >"$DEMO_TMP/catalog.out" 2>"$DEMO_TMP/catalog.err" &
+echo "\$ gb-catalog --await-register 127.0.0.1:0 --port-file port | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
+gb-catalog --await-register 127.0.0.1:0 --port-file "$DEMO_TMP/port" --wait 10s >"$DEMO_TMP/catalog.out" &
 cat_pid=$!
 trap 'kill "$cat_pid" 2>/dev/null || true' EXIT
-port=
 for i in $(seq 200); do   # until the registrar listens
-	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$DEMO_TMP/catalog.err" | head -n 1)
-	[ -n "$port" ] && break
+	[ -s "$DEMO_TMP/port" ] && break
 	sleep 0.05
 done
-echo "\$ gb-catalog -v --await-register 127.0.0.1:0 | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
-echo "* registrar listening on port $port"
-echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --id 34020000001320000001 --catalog channels.xml &"
+port=$(cat "$DEMO_TMP/port")
+echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --device-id 34020000001320000001 --catalog channels.xml &"
 # no `timeout` wrapper here: killing it would leave gb-register running
 gb-register --server "34020000002000000001@127.0.0.1:$port" \
-	--id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
+	--device-id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
 dev_pid=$!
 trap 'kill "$cat_pid" 2>/dev/null || true; kill -KILL "$dev_pid" 2>/dev/null || true' EXIT
 wait "$cat_pid"

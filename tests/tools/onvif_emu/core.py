@@ -370,7 +370,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_GET(self):
-        self.reply(405, "POST only\n", "text/plain")
+        # plugins may serve GETs (media: snapshot URIs); SOAP is POST only
+        fn = getattr(self.server.dev, "get_handler", None)
+        if fn is None:
+            return self.reply(405, "POST only\n", "text/plain")
+        fn(self)
 
     def do_POST(self):
         dev = self.server.dev
@@ -500,6 +504,59 @@ class MultiHeader(dict):
 
 # ---------------- startup ----------------
 
+def fleet(args, handlers, mods):
+    """--devices N: N devices in this process, each with its own state and
+    port, served from one selector loop (a thread per request, as one
+    device). The first --silent are silent, then --digest-only demand
+    Digest, then --skewed run an hour ahead; the rest are plain."""
+    import copy
+    import selectors
+    sel = selectors.DefaultSelector()
+    lines = []
+    for i in range(args.devices):
+        a = copy.copy(args)
+        a.quirk = list(args.quirk or [])
+        a.log = args.log
+        kind = "plain"
+        if i < args.silent:
+            a.quirk.append("silent")
+            kind = "silent"
+        elif i < args.silent + args.digest_only:
+            a.auth = "digest"
+            kind = "digest"
+        elif i < args.silent + args.digest_only + args.skewed:
+            a.skew = 3600.0
+            kind = "skewed"
+        dev = Device(a, handlers)
+        dev.fleet = True      # plugins: no per-device background generators
+        dev.open_ops = set(o for o in a.open_ops.split(",") if o)
+        for mod in mods:
+            if hasattr(mod, "init"):
+                mod.init(dev)
+        srv = ThreadingHTTPServer((args.bind, 0), Handler, bind_and_activate=False)
+        srv.daemon_threads = True
+        srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.server_bind()
+        srv.server_activate()
+        srv.dev = dev
+        dev.port = srv.server_address[1]
+        sel.register(srv.socket, selectors.EVENT_READ, srv)
+        lines.append("%s:%d %s" % (args.bind, dev.port, kind))
+    for path, text in ((args.devices_file, "".join(l + "\n" for l in lines)),
+                       (args.port_file, lines[0].split()[0].rsplit(":", 1)[1] + "\n")):
+        if path:
+            with open(path + ".tmp", "w") as f:
+                f.write(text)
+            os.replace(path + ".tmp", path)
+    try:
+        while True:
+            for key, _ in sel.select(timeout=0.5):
+                key.data._handle_request_noblock()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def load_plugins():
     handlers, mods = {}, []
     pkg = sys.modules[__package__]
@@ -547,6 +604,18 @@ def main(argv=None):
     ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate")
     ap.add_argument("--tls-key", help="private key of --tls-cert (PEM)")
     ap.add_argument("--log", help="append one JSON line per request to this file")
+    ap.add_argument("--devices", type=int, default=1,
+                    help="N cameras in one process, each on its own port "
+                    "(--port-file gets the first; --devices-file lists all)")
+    ap.add_argument("--devices-file",
+                    help="with --devices: write 'host:port kind' per device here "
+                    "when all are ready (kind: plain, silent, digest, skewed)")
+    ap.add_argument("--silent", type=int, default=0,
+                    help="with --devices: this many of them never answer")
+    ap.add_argument("--digest-only", type=int, default=0,
+                    help="with --devices: this many demand HTTP Digest (--auth digest)")
+    ap.add_argument("--skewed", type=int, default=0,
+                    help="with --devices: this many run an hour ahead (--skew 3600)")
     ap.add_argument("-v", "--verbose", action="store_true")
     for mod in mods:
         if hasattr(mod, "add_args"):
@@ -559,6 +628,8 @@ def main(argv=None):
         return 0
     if args.profile not in profiles.all_profiles():
         ap.error("unknown profile %r (try --list-profiles)" % args.profile)
+    if args.devices > 1:
+        return fleet(args, handlers, mods)
     dev = Device(args, handlers)
     dev.open_ops = set(o for o in args.open_ops.split(",") if o)
     for mod in mods:

@@ -306,7 +306,8 @@ def init(dev):
     if not any(ns == TEV for ns, _, _ in dev.services) and not dev.recorded(
             NS["tds"], "GetServices"):
         dev.services.append((TEV, "/onvif/events_service", "2.60"))
-    threading.Thread(target=ev.generator, daemon=True).start()
+    if not getattr(dev, "fleet", False):
+        threading.Thread(target=ev.generator, daemon=True).start()
     try:
         signal.signal(signal.SIGTERM, ev.die)
     except ValueError:

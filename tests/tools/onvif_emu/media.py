@@ -14,16 +14,28 @@ StreamSetup must be RTP-Unicast/RTP-Multicast over UDP, TCP, RTSP or HTTP;
 Media2 Protocol must be RtspUnicast, RtspMulticast, RTSP, RTSPS or
 RtspOverHttp.
 
+Snapshot URIs are served (GET) behind HTTP Digest (--snapshot-auth digest,
+the default; basic or none): a JPEG (snapshot.jpg, a 64x48 test pattern)
+for the paths GetSnapshotUri handed out or /snapshot/TOKEN.jpg. Digest is
+checked as for SOAP (nonce, nc replay, algorithm) plus the uri parameter
+against the request line. Every GET is logged (method GET, path, auth).
+
 Quirks: no-media2 (Media2 is neither advertised nor answered),
 no-snapshot (GetSnapshotUri -> ter:ActionNotSupported), stream-uri-fault
 (GetStreamUri of every profile but the first -> ter:InvalidArgVal/
-ter:StreamConflict, like a camera whose sub streams are disabled).
+ter:StreamConflict, like a camera whose sub streams are disabled),
+snapshot-not-jpeg (a 200 with an HTML login page, as some cameras answer),
+snapshot-truncated (the JPEG without its EOI marker).
 """
+import base64
+import datetime
+import os
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
-from .core import Fault, Raw, xesc
+from .core import (Fault, MultiHeader, Raw, digest_challenges, iso, verify_digest,
+                   xesc)
 from .ns import NS
 
 TRT, TR2, TT = NS["trt"], NS["tr2"], NS["tt"]
@@ -80,7 +92,57 @@ def _fmt(v):
     return ("%g" % v) if isinstance(v, float) else str(v)
 
 
+with open(os.path.join(os.path.dirname(__file__), "snapshot.jpg"), "rb") as _f:
+    SNAPSHOT = _f.read()
+
+
+def add_args(ap):
+    ap.add_argument("--snapshot-auth", choices=["digest", "basic", "none"],
+                    default="digest", help="what snapshot GETs demand (default digest)")
+
+
+def serve_snapshot(h):
+    """GET of a snapshot URI (see the module text)."""
+    dev = h.server.dev
+    mode = dev.args.snapshot_auth
+    authz = h.headers.get("Authorization")
+    rec = {"ts": iso(datetime.datetime.now(datetime.timezone.utc)), "method": "GET",
+           "path": h.path, "op": "snapshot"}
+    if mode == "digest":
+        _, ok, d = verify_digest(dev, "GET", authz)
+        if ok and d.get("uri") != h.path:
+            ok = False
+        rec["digest"] = d or None
+    elif mode == "basic":
+        want = base64.b64encode(("%s:%s" % (dev.args.user, dev.args.password))
+                                .encode()).decode()
+        ok = authz == "Basic " + want
+    else:
+        ok = True
+    rec["auth"] = ("digest" if authz and authz.lower().startswith("digest ") else
+                   "basic" if authz and authz.lower().startswith("basic ") else "none")
+    rec["result"] = "ok" if ok else "unauthorized"
+    path = urlsplit(h.path).path
+    if ok and path not in dev.state.get("snapshot_paths", set()) and \
+            not re.match(r"^/snapshot/[^/]+\.jpg$", path):
+        rec["result"] = "not found"
+    dev.log(rec)
+    if not ok:
+        hdrs = (list(MultiHeader("WWW-Authenticate", digest_challenges(dev)).items())
+                if mode == "digest" else
+                [("WWW-Authenticate", 'Basic realm="%s"' % dev.args.realm)])
+        return h.reply(401, "<html><body>401 Unauthorized</body></html>", "text/html",
+                       hdrs)
+    if rec["result"] != "ok":
+        return h.reply(404, "not found\n", "text/plain")
+    if "snapshot-not-jpeg" in dev.quirks:
+        return h.reply(200, "<html><body>Please log in</body></html>", "text/html")
+    body = SNAPSHOT[:-2] if "snapshot-truncated" in dev.quirks else SNAPSHOT
+    h.reply(200, body, "image/jpeg")
+
+
 def init(dev):
+    dev.get_handler = serve_snapshot
     st = dev.state
     v1 = dev.recorded(TRT, "GetProfiles")
     v2 = dev.recorded(TR2, "GetProfiles")
@@ -140,6 +202,8 @@ def _serve_uri(dev, req, ns, op, token, tokens, kind):
     default = ("rtsp://%s:554/Streaming/%s" % (host, token) if kind == "stream" else
                "http://%s:%d/snapshot/%s.jpg" % (host, dev.port, token))
     uri = _uri(dev, req, rec_uri, token, tokens[0], default)
+    if kind == "snapshot":
+        dev.state.setdefault("snapshot_paths", set()).add(urlsplit(uri).path)
     if rec and rec_uri:
         return Raw(re.sub(r"(<(?:[\w.-]+:)?Uri>)\s*[^<]*?\s*(</)",
                           lambda m: m.group(1) + xesc(uri) + m.group(2), rec, 1))

@@ -1,0 +1,138 @@
+/* onvifopts: the ONVIF client option block. */
+#include "cli/onvifopts.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include "base/opt.h"
+#include "cli/tool.h"
+
+const ck_opts_opt ck_onvifopts_opts[] = {
+	{ "user", 'u', CK_OPTS_ARG, "USER", "user name (password: --password-file, ONVIF_PASSWORD\n"
+	    "or the credentials file; never on the command line)" },
+	{ "password-file", CK_ONVIFOPTS_PASSWORD_FILE, CK_OPTS_ARG, "F",
+	    "read the password from F (- = stdin)" },
+	{ "auth", CK_ONVIFOPTS_AUTH, CK_OPTS_ARG, "MODE", "auto (default), wsse, digest or none" },
+	{ "timeout", 't', CK_OPTS_ARG, "DUR", "per-request timeout (default 5s; 500ms, 2s, 1m)" },
+	{ "insecure", 'k', CK_OPTS_NOARG, NULL, "do not verify TLS certificates" },
+	{ "trust-xaddrs", CK_ONVIFOPTS_TRUST_XADDRS, CK_OPTS_NOARG, NULL,
+	    "use advertised service addresses as they are" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static int
+handle(void *ctx, int key, const char *arg, ck_err *e)
+{
+	ck_onvif_opts *o = ctx;
+	long long ms;
+
+	switch (key) {
+	case 'u':
+		o->user = arg;
+		return 0;
+	case CK_ONVIFOPTS_PASSWORD_FILE:
+		o->password_file = arg;
+		return 0;
+	case CK_ONVIFOPTS_AUTH:
+		if (strcmp(arg, "auto") == 0)
+			o->auth = CK_AUTH_AUTO;
+		else if (strcmp(arg, "wsse") == 0)
+			o->auth = CK_AUTH_WSSE;
+		else if (strcmp(arg, "digest") == 0)
+			o->auth = CK_AUTH_DIGEST;
+		else if (strcmp(arg, "none") == 0)
+			o->auth = CK_AUTH_NONE;
+		else
+			return ck_err_set(e, CK_USAGE,
+			    "--auth: '%s' is not auto, wsse, digest or none", arg);
+		return 0;
+	case 't':
+		if (ck_opt_parse_duration(arg, &ms, NULL) < 0 || ms <= 0 || ms > 3600000)
+			return ck_err_set(e, CK_USAGE,
+			    "--timeout: '%s' is not a duration between 1ms and 1h", arg);
+		o->timeout_ms = (long)ms;
+		return 0;
+	case 'k':
+		o->insecure = 1;
+		return 0;
+	case CK_ONVIFOPTS_TRUST_XADDRS:
+		o->trust_xaddrs = 1;
+		return 0;
+	}
+	return ck_err_set(e, CK_SOFTWARE, "onvifopts: unhandled option");
+}
+
+ck_opts_block
+ck_onvifopts_block(ck_onvif_opts *o)
+{
+	ck_opts_block b = { "ONVIF client options", ck_onvifopts_opts, handle, o };
+
+	ck_onvif_opts_init(o);
+	o->password_hint = "--password-file, ONVIF_PASSWORD or the credentials file";
+	o->tls_hint = "--insecure skips verification";
+	o->auth_hint = "--auth";
+	return b;
+}
+
+int
+ck_onvifopts_parse(const ck_opts_tool *t, int argc, char **argv, int *first,
+    int *status)
+{
+	/* --password would be taken for nothing (abbreviations are refused),
+	 * but say why: a password on argv is visible to every local user */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--password") == 0 ||
+		    strncmp(argv[i], "--password=", 11) == 0) {
+			*status = ck_tool_usage_err("--password: passwords never go on the "
+			    "command line (any local user can read it); use --password-file "
+			    "FILE, ONVIF_PASSWORD or the credentials file");
+			return 0;
+		}
+	return ck_opts_parse(t, argc, argv, first, status);
+}
+
+/* A password file others can read is refused, as the credentials file is. */
+static int
+check_password_file(const char *path, ck_err *e)
+{
+	struct stat st;
+
+	if (path == NULL || strcmp(path, "-") == 0 || stat(path, &st) < 0)
+		return 0;   /* missing: ck_cred_load says so */
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
+		return ck_err_set(e, CK_CONFIG, "%s: refusing a password file that group "
+		    "or others can read (run: chmod 600 %s)", path, path);
+	return 0;
+}
+
+int
+ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
+    ck_cred *c)
+{
+	ck_err e = { 0, "" };
+	const char *env;
+
+	memset(c, 0, sizeof *c);
+	/* from here on the process holds a password: no core dumps, no
+	 * ptrace by other processes of the same user */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (stdin_targets && o->password_file && strcmp(o->password_file, "-") == 0)
+		return ck_tool_usage_err("--password-file - needs TARGET arguments "
+		    "(stdin is the target list)");
+	if (check_password_file(o->password_file, &e) < 0 ||
+	    ck_onvif_cred(o, host, c, &e) < 0)
+		return ck_tool_fail(&e);
+	/* a one-line password file names no user: the environment may */
+	if (c->have_pass && c->user[0] == '\0' && (env = getenv("ONVIF_USERNAME")) &&
+	    *env && strlen(env) < sizeof c->user)
+		snprintf(c->user, sizeof c->user, "%s", env);
+	if (c->have_pass && c->user[0] == '\0') {
+		ck_cred_wipe(c);
+		ck_err_set(&e, CK_CONFIG, "a password but no user name: give -u USER or "
+		    "set ONVIF_USERNAME");
+		return ck_tool_fail(&e);
+	}
+	return 0;
+}

@@ -1,0 +1,849 @@
+/* device: the device-side GB/T 28181 user agent. */
+#include "gb/device.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "codec/digest.h"
+#include "codec/xml.h"
+#include "gb/manscdp.h"
+#include "gb/ptzcmd.h"
+
+/* Answers in flight at once; a query beyond them is answered 200 and then
+ * reported with an error instead of a Response (a platform that never
+ * answers cannot make the device hold unbounded state). */
+#define MAX_PENDING 128
+
+enum { P_REG = 1, P_KA, P_ANSWER, P_ACK };
+enum { R_REGISTER = 1, R_REFRESH };
+
+/* A query being answered, one MESSAGE at a time (Catalog in chunks). */
+struct answer {
+	char cmd_type[32];
+	unsigned long sn;
+	char from[64];            /* user part of the query's From */
+	char to[320];             /* the query's From URI: where answers go */
+	ck_sip_peer peer;         /* where the query came from */
+	size_t k;                 /* next catalog item */
+	size_t last;              /* items in the MESSAGE in flight */
+	int sent;                 /* MESSAGEs sent */
+	unsigned long messages, items;  /* MESSAGEs answered, items in them */
+	int catalog;
+};
+
+/* What a client transaction is for. */
+struct pend {
+	uint64_t tx;
+	int kind;
+	unsigned gen;             /* registration session (keepalives) */
+	unsigned long sn;         /* keepalive SN */
+	int64_t t0;               /* monotonic ms when sent */
+	struct answer *a;         /* P_ANSWER */
+};
+
+/* The registration in progress: challenge and redirect state. */
+struct regproc {
+	int active, purpose, expires;
+	int challenges, redirects;
+	unsigned nc;
+	char auth[1024];
+	int have_auth;
+	int64_t t0;               /* wall ms when the REGISTER went out */
+};
+
+struct ck_device {
+	ck_device_opts o;
+	ck_sip *s;
+	ck_json *j;
+	ck_sip_peer peer;
+	int have_peer;
+	char server_id[64], server_host[256];
+	int server_port;
+	char call_id[64], from_tag[24];
+	char **items;             /* o.items, or the self item */
+	size_t nitems;
+	char *self_item;
+	int registered, failures, misses, expires;
+	unsigned gen;
+	unsigned long sn;
+	int64_t next_reg, refresh_at, next_ka;
+	struct regproc reg;
+	struct pend pend[MAX_PENDING + 4];
+	size_t npend;
+};
+
+static void
+rec_start(ck_device *d, const char *type)
+{
+	ck_json_record(d->j, type);
+	ck_json_time_ms(d->j, "ts", ck_clock_wall_ms());
+}
+
+static void
+emit(ck_device *d)
+{
+	if (d->o.on_record)
+		d->o.on_record(d->o.arg, d->j);
+	ck_json_reset(d->j);
+}
+
+static void
+rec_server(ck_device *d)
+{
+	char a[300];
+	ck_json_str(d->j, "server", d->server_id);
+	snprintf(a, sizeof a, strchr(d->server_host, ':') ? "[%s]:%d" : "%s:%d",
+	    d->server_host, d->server_port);
+	ck_json_str(d->j, "address", a);
+	ck_json_str(d->j, "transport", d->o.tcp ? "tcp" : "udp");
+}
+
+static void
+rec_error(ck_device *d, const char *stage, const ck_err *e)
+{
+	rec_start(d, "error");
+	ck_json_str(d->j, "stage", stage);
+	ck_json_str(d->j, "error", ck_err_kind_name(e->kind));
+	ck_json_str(d->j, "message", e->msg);
+	/* "status" in error records is the exit status of the kind (camkit.7) */
+	ck_json_int(d->j, "status", e->kind ? e->kind : CK_SOFTWARE);
+	emit(d);
+	ck_log_warn("%s: %s", stage, e->msg);
+}
+
+static void
+server_uri(const ck_device *d, char *out, size_t outlen)
+{
+	snprintf(out, outlen, strchr(d->server_host, ':') ? "sip:%s@[%s]:%d" :
+	    "sip:%s@%s:%d", d->server_id, d->server_host, d->server_port);
+}
+
+static void
+new_session(ck_device *d)
+{
+	ck_digest_random_hex(d->call_id, 12);
+	ck_digest_random_hex(d->from_tag, 5);
+	d->gen++;
+}
+
+static int
+ensure_peer(ck_device *d, ck_err *e)
+{
+	if (d->have_peer && ck_sip_peer_alive(d->s, &d->peer))
+		return 0;
+	d->have_peer = 0;
+	if (d->o.tcp) {
+		if (ck_sip_connect(d->s, d->server_host, d->server_port, ck_clock_now_ms() +
+		    (d->o.timeout_ms < 10000 ? d->o.timeout_ms : 10000), &d->peer, e) < 0)
+			return -1;
+	} else if (ck_sip_peer_udp(d->s, d->server_host, d->server_port, &d->peer, e) < 0)
+		return -1;
+	d->have_peer = 1;
+	return 0;
+}
+
+static struct pend *
+pend_add(ck_device *d, uint64_t tx, int kind)
+{
+	struct pend *p = &d->pend[d->npend++];
+	memset(p, 0, sizeof *p);
+	p->tx = tx;
+	p->kind = kind;
+	p->gen = d->gen;
+	p->t0 = ck_clock_now_ms();
+	return p;
+}
+
+/* ---- registration ---- */
+
+/* The REGISTER of the procedure in d->reg, as a new request. */
+static osip_message_t *
+register_request(ck_device *d, ck_err *e)
+{
+	char ruri[400], from[200];
+	server_uri(d, ruri, sizeof ruri);
+	snprintf(from, sizeof from, "sip:%s@%s", d->o.id, d->o.domain);
+	ck_sip_reqspec rs = { .method = "REGISTER", .ruri = ruri, .from = from,
+	    .to = from, .from_tag = d->from_tag, .call_id = d->call_id,
+	    .expires = d->reg.expires, .authorization = d->reg.have_auth ? d->reg.auth : NULL };
+	if (ensure_peer(d, e) < 0)
+		return NULL;
+	d->reg.t0 = ck_clock_wall_ms();
+	return ck_sip_request_new(d->s, &d->peer, &rs, e);
+}
+
+static int
+challenge_of(osip_message_t *m, ck_digest_chal *c, ck_err *e)
+{
+	osip_www_authenticate_t *w = NULL;
+	char *v = NULL;
+	int rc;
+	if (osip_message_get_www_authenticate(m, 0, &w) < 0 || w == NULL)
+		osip_message_get_proxy_authenticate(m, 0, &w);
+	if (w == NULL || osip_www_authenticate_to_str(w, &v) != 0 || v == NULL)
+		return ck_err_set(e, CK_PROTO, "401 without a Digest challenge");
+	rc = ck_digest_parse_challenge(v, c, e);
+	osip_free(v);
+	return rc;
+}
+
+/* Switches to the server named by a 302's Contact (sip:ID@HOST:PORT). */
+static int
+redirect(ck_device *d, osip_message_t *m, ck_err *e)
+{
+	osip_contact_t *c = NULL;
+	char old[300];
+	if (osip_message_get_contact(m, 0, &c) < 0 || c == NULL || c->url == NULL ||
+	    c->url->host == NULL || c->url->username == NULL)
+		return ck_err_set(e, CK_PROTO, "302 without a usable Contact");
+	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
+	snprintf(d->server_id, sizeof d->server_id, "%s", c->url->username);
+	snprintf(d->server_host, sizeof d->server_host, "%s", c->url->host);
+	d->server_port = c->url->port ? atoi(c->url->port) : 5060;
+	if (d->server_port <= 0 || d->server_port > 65535)
+		d->server_port = 5060;
+	if (d->have_peer)
+		ck_sip_peer_close(d->s, &d->peer);
+	d->have_peer = 0;
+	rec_start(d, "redirected");
+	ck_json_str(d->j, "from", old);
+	rec_server(d);
+	emit(d);
+	return 0;
+}
+
+/* What a final response to the REGISTER means: 1 granted (*granted,
+ * *offset_ms and date set), 0 send it again (challenge answered, or
+ * redirected), -1 failed with e. */
+static int
+register_answer(ck_device *d, osip_message_t *r, int *granted, int64_t *offset_ms,
+    char *date, size_t datelen, ck_err *e)
+{
+	int st = osip_message_get_status_code(r);
+	int64_t t1 = ck_clock_wall_ms();
+	date[0] = '\0';
+	if (st >= 200 && st < 300) {
+		const char *dv = ck_sip_header(r, "date");
+		int64_t srv;
+		*granted = ck_sip_expires(r, d->reg.expires);
+		*offset_ms = 0;
+		if (dv && ck_sip_parse_gb_date(dv, &srv) == 0) {
+			*offset_ms = srv - (d->reg.t0 + t1) / 2;
+			snprintf(date, datelen, "%s", dv);
+		}
+		return 1;
+	}
+	if ((st == 401 || st == 407) && d->reg.challenges < 3) {
+		ck_digest_chal ch;
+		char ruri[400];
+		if (challenge_of(r, &ch, e) < 0)
+			return -1;
+		/* A second 401 that is not about a stale nonce means the
+		 * credentials were refused. */
+		if (d->reg.have_auth && !ch.stale)
+			return ck_err_set(e, CK_NOPERM, "registration rejected: wrong "
+			    "credentials (401 after answering the challenge)");
+		if (d->o.password == NULL)
+			return ck_err_set(e, CK_CONFIG, "platform asks for a password "
+			    "and none is configured (--password-file, GB_PASSWORD)");
+		server_uri(d, ruri, sizeof ruri);
+		if (ck_digest_build_auth(&ch, d->o.user && d->o.user[0] ? d->o.user : d->o.id,
+		    d->o.password, "REGISTER", ruri, ++d->reg.nc, NULL, d->reg.auth,
+		    sizeof d->reg.auth, e) < 0)
+			return -1;
+		d->reg.have_auth = 1;
+		d->reg.challenges++;
+		return 0;
+	}
+	if ((st == 301 || st == 302) && d->reg.redirects < 3) {
+		if (redirect(d, r, e) < 0)
+			return -1;
+		d->reg.redirects++;
+		d->reg.have_auth = 0;
+		d->reg.challenges = 0;
+		d->reg.nc = 0;
+		return 0;
+	}
+	return ck_err_set(e, st == 403 ? CK_NOPERM : CK_PROTO, "registration answered %d %s",
+	    st, osip_message_get_reason_phrase(r) ? osip_message_get_reason_phrase(r) : "");
+}
+
+static void
+reg_begin(ck_device *d, int purpose, int expires)
+{
+	memset(&d->reg, 0, sizeof d->reg);
+	d->reg.purpose = purpose;
+	d->reg.expires = expires;
+}
+
+/* Sends the procedure's REGISTER as a transaction. 0 or -1. */
+static int
+reg_send(ck_device *d, ck_err *e)
+{
+	osip_message_t *req = register_request(d, e);
+	uint64_t tx;
+	if (req == NULL)
+		return -1;
+	tx = ck_sip_tx_start(d->s, &d->peer, req, ck_clock_now_ms() + d->o.timeout_ms, e);
+	if (tx == 0)
+		return -1;
+	pend_add(d, tx, P_REG);
+	d->reg.active = 1;
+	return 0;
+}
+
+static void
+rec_registered(ck_device *d, const char *type, int granted, int64_t off, const char *date)
+{
+	rec_start(d, type);
+	ck_json_str(d->j, "id", d->o.id);
+	rec_server(d);
+	ck_json_int(d->j, "expires", granted);
+	ck_json_int(d->j, "local_port", ck_sip_port(d->s));
+	if (date[0]) {
+		ck_json_str(d->j, "server_date", date);
+		ck_json_num(d->j, "offset_s", (double)off / 1000.0, 3);
+	}
+	emit(d);
+}
+
+static int64_t
+refresh_time(int granted)
+{
+	return ck_clock_now_ms() + (int64_t)(granted > 120 ? granted - 60 :
+	    (granted + 1) / 2) * 1000;
+}
+
+/* The procedure failed with e. Returns -1 when the device gives up. */
+static int
+reg_failed(ck_device *d, ck_err *e)
+{
+	d->reg.active = 0;
+	if (d->reg.purpose == R_REFRESH) {
+		rec_error(d, "refresh", e);
+		if (e->kind == CK_NOPERM || e->kind == CK_CONFIG)
+			return -1;
+		d->registered = 0;
+	} else {
+		rec_error(d, "register", e);
+		d->failures++;
+		if (e->kind == CK_NOPERM || e->kind == CK_CONFIG || e->kind == CK_NOHOST ||
+		    (d->o.attempts > 0 && d->failures >= d->o.attempts))
+			return -1;
+	}
+	d->next_reg = ck_clock_now_ms() + d->o.retry_ms;
+	new_session(d);
+	return 0;
+}
+
+/* A final response (or failure: r NULL) to the procedure's REGISTER. */
+static int
+reg_done(ck_device *d, osip_message_t *r, ck_err *e)
+{
+	char date[64];
+	int granted, rc;
+	int64_t off;
+	if (r == NULL)
+		return reg_failed(d, e);
+	rc = register_answer(d, r, &granted, &off, date, sizeof date, e);
+	if (rc == 0)
+		return reg_send(d, e) < 0 ? reg_failed(d, e) : 0;
+	if (rc < 0)
+		return reg_failed(d, e);
+	d->reg.active = 0;
+	d->expires = granted;
+	d->refresh_at = refresh_time(granted);
+	if (d->reg.purpose == R_REFRESH) {
+		rec_registered(d, "refreshed", granted, off, date);
+		return 0;
+	}
+	d->registered = 1;
+	d->failures = d->misses = 0;
+	rec_registered(d, "registered", granted, off, date);
+	d->next_ka = ck_clock_now_ms() + d->o.keepalive_ms;
+	return 0;
+}
+
+/* ---- keepalives and MESSAGEs ---- */
+
+/* Starts a MANSCDP MESSAGE transaction to uri over p. Returns its id or 0. */
+static uint64_t
+message_start(ck_device *d, const ck_sip_peer *p, const char *to, const char *body,
+    size_t len, int64_t deadline, ck_err *e)
+{
+	char from[200];
+	snprintf(from, sizeof from, "sip:%s@%s", d->o.id, d->o.domain);
+	ck_sip_reqspec rs = { .method = "MESSAGE", .ruri = to, .from = from,
+	    .expires = -1, .content_type = CK_SIP_MANSCDP, .body = body, .body_len = len };
+	osip_message_t *req = ck_sip_request_new(d->s, p, &rs, e);
+	if (req == NULL)
+		return 0;
+	return ck_sip_tx_start(d->s, p, req, deadline, e);
+}
+
+static void
+keepalive_lost(ck_device *d, int status)
+{
+	rec_start(d, "keepalive_lost");
+	ck_json_uint(d->j, "sn", d->sn);
+	ck_json_int(d->j, "missed", d->misses);
+	if (status > 0)
+		ck_json_int(d->j, "status", status);
+	emit(d);
+	d->registered = 0;
+	d->next_reg = ck_clock_now_ms();
+	new_session(d);
+}
+
+/* A keepalive's outcome: status, or -1 when it got no answer. */
+static void
+keepalive_done(ck_device *d, const struct pend *p, int status)
+{
+	if (!d->registered || p->gen != d->gen)
+		return;   /* from a session that is over */
+	if (status >= 200 && status < 300) {
+		d->misses = 0;
+		rec_start(d, "keepalive_ok");
+		ck_json_uint(d->j, "sn", p->sn);
+		ck_json_int(d->j, "rtt_ms", ck_clock_now_ms() - p->t0);
+		emit(d);
+		return;
+	}
+	/* an error status is a refusal: no use waiting for more misses */
+	d->misses = status > 0 ? d->o.max_missed : d->misses + 1;
+	if (d->misses >= d->o.max_missed)
+		keepalive_lost(d, status);
+}
+
+static void
+keepalive_send(ck_device *d)
+{
+	char to[400];
+	size_t len;
+	ck_err e;
+	uint64_t tx = 0;
+	char *body = ck_manscdp_keepalive(++d->sn, d->o.id, &len, &e);
+	server_uri(d, to, sizeof to);
+	/* the answer is due before the next keepalive */
+	if (body && d->npend < MAX_PENDING + 2 && ensure_peer(d, &e) == 0)
+		tx = message_start(d, &d->peer, to, body, len, ck_clock_now_ms() +
+		    (d->o.keepalive_ms < d->o.timeout_ms ? d->o.keepalive_ms :
+		    d->o.timeout_ms), &e);
+	free(body);
+	if (tx) {
+		pend_add(d, tx, P_KA)->sn = d->sn;
+		return;
+	}
+	ck_log_info("keepalive %lu not sent: %s", d->sn, e.msg);
+	struct pend p = { .gen = d->gen, .sn = d->sn };
+	keepalive_done(d, &p, -1);
+}
+
+/* Starts the next MESSAGE of a query's answer. Returns 1 when one went
+ * out, 0 when the answer is complete, -1 on error (e). */
+static int
+answer_next(ck_device *d, struct answer *a, ck_err *e)
+{
+	char *b = NULL;
+	size_t len, cnt = 0;
+	if (!a->catalog && a->sent > 0)
+		return 0;
+	if (a->catalog) {
+		if (a->sent > 0 && a->k >= d->nitems)
+			return 0;
+		size_t chunk = (size_t)d->o.chunk;
+		cnt = d->nitems - a->k < chunk ? d->nitems - a->k : chunk;
+		b = ck_manscdp_list_response("Catalog", a->sn, d->o.id, d->nitems,
+		    "DeviceList", (const char *const *)d->items + a->k, cnt, &len, e);
+	} else if (strcmp(a->cmd_type, "DeviceInfo") == 0) {
+		char ch[16];
+		snprintf(ch, sizeof ch, "%zu", d->nitems);
+		const char *kv[] = { "Result", "OK", "DeviceName", d->o.name,
+		    "Manufacturer", d->o.manufacturer, "Model", d->o.model,
+		    "Firmware", d->o.firmware, "Channel", ch };
+		b = ck_manscdp_response("DeviceInfo", a->sn, d->o.id, kv, 12, NULL, &len, e);
+	} else if (strcmp(a->cmd_type, "DeviceStatus") == 0) {
+		char now[40];
+		ck_sip_gb_date(ck_clock_wall_ms(), 0, now, sizeof now);
+		now[19] = '\0';
+		const char *kv[] = { "Result", "OK", "Online", "ONLINE", "Status", "OK",
+		    "Encode", "ON", "Record", "OFF", "DeviceTime", now };
+		b = ck_manscdp_response("DeviceStatus", a->sn, d->o.id, kv, 12,
+		    "<Alarmstatus Num=\"0\">\r\n</Alarmstatus>\r\n", &len, e);
+	} else if (strcmp(a->cmd_type, "ConfigDownload") == 0) {
+		const char *kv[] = { "Result", "OK" };
+		b = ck_manscdp_response("ConfigDownload", a->sn, d->o.id, kv, 2,
+		    "<BasicParam>\r\n<Expiration>3600</Expiration>\r\n"
+		    "<HeartBeatInterval>60</HeartBeatInterval>\r\n<HeartBeatCount>3</HeartBeatCount>\r\n"
+		    "</BasicParam>\r\n", &len, e);
+	} else
+		return ck_err_set(e, CK_SOFTWARE, "no answer for %s", a->cmd_type);
+	if (b == NULL)
+		return -1;
+	uint64_t tx = message_start(d, &a->peer, a->to, b, len,
+	    ck_clock_now_ms() + d->o.timeout_ms, e);
+	free(b);
+	if (tx == 0)
+		return -1;
+	pend_add(d, tx, P_ANSWER)->a = a;
+	a->sent++;
+	a->last = cnt;
+	a->k += cnt;
+	return 1;
+}
+
+/* The query record, once its answer is over (status < 0: e says why). */
+static void
+answer_end(ck_device *d, struct answer *a, int status, const ck_err *e)
+{
+	rec_start(d, "query");
+	ck_json_str(d->j, "cmd_type", a->cmd_type);
+	ck_json_uint(d->j, "sn", a->sn);
+	ck_json_str(d->j, "from", a->from);
+	ck_json_uint(d->j, "messages", a->messages);
+	if (a->catalog)
+		ck_json_uint(d->j, "items", a->items);
+	if (status < 0)
+		ck_json_str(d->j, "error", e->msg);
+	else if (status >= 300)
+		ck_json_int(d->j, "status", status);
+	emit(d);
+	free(a);
+}
+
+static void
+answer_done(ck_device *d, struct answer *a, int status, ck_err *e)
+{
+	if (status >= 0) {
+		a->messages++;
+		a->items += a->last;
+	}
+	if (status >= 200 && status < 300) {
+		int rc = answer_next(d, a, e);
+		if (rc > 0)
+			return;
+		if (rc < 0)
+			status = -1;
+	}
+	answer_end(d, a, status, e);
+}
+
+static void
+answer_query(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
+{
+	ck_err e;
+	char *to = NULL;
+	struct answer *a = calloc(1, sizeof *a);
+	if (a == NULL || osip_uri_to_str(rq->msg->from->url, &to) != 0) {
+		free(a);
+		return;
+	}
+	snprintf(a->cmd_type, sizeof a->cmd_type, "%s", m->cmd_type);
+	snprintf(a->from, sizeof a->from, "%s", ck_sip_from_user(rq->msg, 0));
+	snprintf(a->to, sizeof a->to, "%s", to);
+	osip_free(to);
+	a->sn = m->sn;
+	a->peer = rq->peer;
+	a->catalog = strcmp(m->cmd_type, "Catalog") == 0;
+	if (strcmp(m->cmd_type, "RecordInfo") == 0 || strcmp(m->cmd_type, "PresetQuery") == 0) {
+		/* No recordings and no presets: an empty list, as devices answer. */
+		int rec = m->cmd_type[0] == 'R';
+		size_t len;
+		char *b = ck_manscdp_list_response(m->cmd_type, m->sn,
+		    m->device_id[0] ? m->device_id : d->o.id, 0,
+		    rec ? "RecordList" : "PresetList", NULL, 0, &len, &e);
+		uint64_t tx = 0;
+		if (b && d->npend < MAX_PENDING)
+			tx = message_start(d, &a->peer, a->to, b, len,
+			    ck_clock_now_ms() + d->o.timeout_ms, &e);
+		else if (b)
+			ck_err_set(&e, CK_TEMPFAIL, "%d answers in flight", MAX_PENDING);
+		free(b);
+		if (tx == 0) {
+			answer_end(d, a, -1, &e);
+			return;
+		}
+		pend_add(d, tx, P_ANSWER)->a = a;
+		a->sent = 1;
+		return;
+	}
+	if (!a->catalog && strcmp(m->cmd_type, "DeviceInfo") != 0 &&
+	    strcmp(m->cmd_type, "DeviceStatus") != 0 &&
+	    strcmp(m->cmd_type, "ConfigDownload") != 0) {
+		answer_end(d, a, 0, &e);   /* nothing to answer with */
+		return;
+	}
+	int rc = d->npend < MAX_PENDING ? answer_next(d, a, &e) :
+	    ck_err_set(&e, CK_TEMPFAIL, "%d answers in flight", MAX_PENDING);
+	if (rc < 0)
+		answer_end(d, a, -1, &e);
+}
+
+/* Control elements that need a <Response> (GB/T 28181-2016 9.3). */
+static const char *const ack_controls[] = {
+	"RecordCmd", "GuardCmd", "AlarmCmd", "HomePosition", "DeviceUpgrade",
+	"FormatSDCard", NULL
+};
+
+static void
+answer_control(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
+{
+	ck_err e;
+	const char *ptz = ck_manscdp_field(m->root, "PTZCmd");
+	int need_ack = 0;
+	rec_start(d, "control");
+	ck_json_str(d->j, "from", ck_sip_from_user(rq->msg, 0));
+	ck_json_uint(d->j, "sn", m->sn);
+	ck_json_str(d->j, "device_id", m->device_id);
+	if (ptz) {
+		ck_ptzcmd c;
+		ck_json_str(d->j, "ptzcmd", ptz);
+		if (ck_ptzcmd_decode_hex(ptz, strlen(ptz), &c, &e) == 0)
+			ck_ptzcmd_json(&c, d->j);
+		else
+			ck_json_str(d->j, "decode_error", e.msg);
+	} else {
+		ck_json_obj(d->j, "command");
+		ck_manscdp_json_fields(m->root, d->j, 1, m);
+		ck_json_end(d->j);
+		for (int i = 0; ack_controls[i]; i++)
+			if (ck_xml_find(m->root, NULL, ack_controls[i]))
+				need_ack = 1;
+	}
+	emit(d);
+	if (!need_ack)
+		return;
+	const char *kv[] = { "Result", "OK" };
+	size_t len;
+	char *to = NULL;
+	uint64_t tx = 0;
+	char *b = ck_manscdp_response("DeviceControl", m->sn, d->o.id, kv, 2, NULL, &len, &e);
+	if (b && d->npend >= MAX_PENDING)
+		ck_err_set(&e, CK_TEMPFAIL, "%d answers in flight", MAX_PENDING);
+	else if (b && osip_uri_to_str(rq->msg->from->url, &to) == 0)
+		tx = message_start(d, &rq->peer, to, b, len,
+		    ck_clock_now_ms() + d->o.timeout_ms, &e);
+	osip_free(to);
+	free(b);
+	if (tx)
+		pend_add(d, tx, P_ACK);
+	else
+		rec_error(d, "control", &e);
+}
+
+void
+ck_device_handle(ck_device *d, ck_sip_req *rq)
+{
+	ck_err e;
+	ck_manscdp m;
+	size_t blen;
+	const char *body = ck_sip_body(rq->msg, &blen);
+	if (!MSG_IS_MESSAGE(rq->msg)) {
+		ck_sip_reply(d->s, rq, MSG_IS_BYE(rq->msg) ? 481 :
+		    MSG_IS_INVITE(rq->msg) ? 488 : 405, &e);
+		ck_sip_req_free(rq);
+		return;
+	}
+	if (body == NULL || ck_manscdp_parse(body, blen, NULL, &m, &e) < 0) {
+		ck_sip_reply(d->s, rq, 400, &e);
+		ck_sip_req_free(rq);
+		return;
+	}
+	ck_sip_reply(d->s, rq, 200, &e);
+	if (strcmp(m.kind, "Query") == 0)
+		answer_query(d, rq, &m);
+	else if (strcmp(m.kind, "Control") == 0)
+		answer_control(d, rq, &m);
+	ck_manscdp_free(&m);
+	ck_sip_req_free(rq);
+}
+
+/* ---- the loop ---- */
+
+/* One finished transaction. Returns -1 when the device gives up. */
+static int
+finished(ck_device *d, uint64_t tx, osip_message_t *resp, ck_err *e)
+{
+	size_t i;
+	int status = resp ? osip_message_get_status_code(resp) : -1, rc = 0;
+	for (i = 0; i < d->npend && d->pend[i].tx != tx; i++)
+		;
+	if (i == d->npend) {
+		if (resp)
+			osip_message_free(resp);
+		return 0;
+	}
+	struct pend p = d->pend[i];
+	d->pend[i] = d->pend[--d->npend];
+	switch (p.kind) {
+	case P_REG:
+		rc = reg_done(d, resp, e);
+		break;
+	case P_KA:
+		keepalive_done(d, &p, status);
+		break;
+	case P_ANSWER:
+		answer_done(d, p.a, status, e);
+		break;
+	case P_ACK:
+		if (status < 0)
+			rec_error(d, "control", e);
+		break;
+	}
+	if (resp)
+		osip_message_free(resp);
+	return rc;
+}
+
+int
+ck_device_tick(ck_device *d, ck_err *e)
+{
+	uint64_t tx;
+	osip_message_t *resp;
+	ck_err te;
+	int64_t now;
+	while (ck_sip_tx_done(d->s, &tx, &resp, &te) == 1)
+		if (finished(d, tx, resp, &te) < 0) {
+			*e = te;
+			return -1;
+		}
+	now = ck_clock_now_ms();
+	if (d->registered && d->o.tcp && !ck_sip_peer_alive(d->s, &d->peer)) {
+		ck_err_set(&te, CK_UNAVAIL, "TCP connection to the platform closed");
+		rec_error(d, "connection", &te);
+		d->registered = 0;
+		d->next_reg = now;
+		new_session(d);
+	}
+	if (d->reg.active)
+		;   /* one registration at a time; keepalives go on meanwhile */
+	else if (!d->registered && now >= d->next_reg) {
+		reg_begin(d, R_REGISTER, d->o.expires);
+		if (reg_send(d, &te) < 0 && reg_failed(d, &te) < 0) {
+			*e = te;
+			return -1;
+		}
+	} else if (d->registered && now >= d->refresh_at) {
+		reg_begin(d, R_REFRESH, d->o.expires);
+		if (reg_send(d, &te) < 0 && reg_failed(d, &te) < 0) {
+			*e = te;
+			return -1;
+		}
+	}
+	if (d->registered && now >= d->next_ka) {
+		d->next_ka = now + d->o.keepalive_ms;
+		keepalive_send(d);
+	}
+	return 0;
+}
+
+int64_t
+ck_device_wake(const ck_device *d)
+{
+	int64_t w = ck_clock_now_ms() + 1000;
+	if (!d->registered && !d->reg.active && d->next_reg < w)
+		w = d->next_reg;
+	if (d->registered && !d->reg.active && d->refresh_at < w)
+		w = d->refresh_at;
+	if (d->registered && d->next_ka < w)
+		w = d->next_ka;
+	return w;
+}
+
+int
+ck_device_registered(const ck_device *d)
+{
+	return d->registered;
+}
+
+int
+ck_device_stop(ck_device *d, ck_err *e)
+{
+	char date[64];
+	int granted, rc;
+	int64_t off, end = ck_clock_now_ms() +
+	    (d->o.timeout_ms > 5000 ? 5000 : d->o.timeout_ms);
+	if (!d->registered)
+		return 0;
+	/* a refresh in flight is forgotten: the unregister replaces it */
+	for (size_t i = 0; i < d->npend; i++)
+		if (d->pend[i].kind == P_REG)
+			ck_sip_tx_cancel(d->s, d->pend[i].tx);
+	reg_begin(d, R_REGISTER, 0);
+	for (;;) {
+		osip_message_t *req = register_request(d, e), *r = NULL;
+		if (req == NULL || ck_sip_send_request(d->s, &d->peer, req, end, &r, e) < 0)
+			break;
+		rc = register_answer(d, r, &granted, &off, date, sizeof date, e);
+		osip_message_free(r);
+		if (rc > 0) {
+			d->registered = 0;
+			rec_start(d, "unregistered");
+			ck_json_str(d->j, "id", d->o.id);
+			rec_server(d);
+			emit(d);
+			return 0;
+		}
+		if (rc < 0)
+			break;
+	}
+	rec_error(d, "unregister", e);
+	return -1;
+}
+
+ck_device *
+ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e)
+{
+	ck_device *d = calloc(1, sizeof *d);
+	if (d == NULL || (d->j = ck_json_new()) == NULL) {
+		free(d);
+		ck_err_set(e, CK_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	d->o = *o;
+	d->s = s;
+	if (d->o.max_missed <= 0)
+		d->o.max_missed = 3;
+	if (d->o.chunk <= 0)
+		d->o.chunk = 1;
+	snprintf(d->server_id, sizeof d->server_id, "%s", o->server_id);
+	snprintf(d->server_host, sizeof d->server_host, "%s", o->server_host);
+	d->server_port = o->server_port;
+	if (o->items && o->nitems) {
+		d->items = o->items;
+		d->nitems = o->nitems;
+	} else {
+		/* an IP camera's answer: itself as the only channel */
+		d->self_item = ck_manscdp_self_item(o->id, o->name, o->manufacturer,
+		    o->model, o->domain, o->server_id, e);
+		if (d->self_item == NULL) {
+			ck_device_free(d);
+			return NULL;
+		}
+		d->items = &d->self_item;
+		d->nitems = 1;
+	}
+	new_session(d);
+	d->next_reg = ck_clock_now_ms();
+	return d;
+}
+
+void
+ck_device_free(ck_device *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->npend; i++) {
+		ck_sip_tx_cancel(d->s, d->pend[i].tx);
+		if (d->pend[i].kind == P_ANSWER)
+			free(d->pend[i].a);
+	}
+	if (d->have_peer)
+		ck_sip_peer_close(d->s, &d->peer);
+	free(d->self_item);
+	ck_json_free(d->j);
+	free(d);
+}

@@ -1,0 +1,474 @@
+/* Unit tests for lib/media/psmux: access-unit splitting (4-byte start
+ * codes, multi-slice pictures, parameter sets), the packets (size bound,
+ * marker, sequence, SSRC switch, timestamps), PSM before key frames only,
+ * large frames in several PES, audio interleaving, loop and seek, and the
+ * round trip through lib/media/ps (the demuxer gives the input back). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/h26x.h"
+#include "media/ps.h"
+#include "media/psmux.h"
+#include "media/rtp.h"
+#include "t.h"
+
+static const uint8_t sps320[] = { 0x67, 0xf4, 0x00, 0x0d, 0x91, 0x96, 0x81, 0x41, 0xfb, 0x01,
+	0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0x20, 0xf1, 0x42, 0xaa };
+
+/* x264 at 10 fps and x265 at 30000/1001 fps (VUI timing in the SPS) */
+static const uint8_t sps264_10[] = { 0x67, 0xf4, 0x00, 0x0a, 0x91, 0x96, 0x82, 0x84, 0x7e,
+	0x27, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x01, 0x40, 0xf1, 0x22,
+	0x6a };
+static const uint8_t sps265_2997[] = { 0x42, 0x01, 0x01, 0x04, 0x08, 0x00, 0x00, 0x03, 0x00,
+	0x9e, 0x08, 0x00, 0x00, 0x03, 0x00, 0x00, 0x3c, 0x90, 0x02, 0x84, 0x0f, 0x2c, 0xb2, 0xb3,
+	0x49, 0x27, 0x2b, 0xc0, 0x5b, 0x81, 0x01, 0x00, 0x02, 0x00, 0x00, 0x07, 0xd2, 0x00, 0x00,
+	0xea, 0x60, 0x10 };
+
+/* 7 pictures I P B B P B B from x264 and x265 (b-adapt 0, 2 B-frames,
+ * no pyramid, SEI removed): display order 0 3 1 2 6 4 5 */
+static const uint8_t tiny264[] = {
+	0x00, 0x00, 0x00, 0x01, 0x67, 0xf4, 0x00, 0x0a, 0x91, 0x9a, 0x6f, 0x60, 0x22, 0x00, 0x00, 0x03,
+	0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x64, 0x1e, 0x24, 0x4a, 0x70, 0x00, 0x00, 0x00, 0x01, 0x68,
+	0xef, 0x8f, 0x19, 0x21, 0x90, 0x00, 0x00, 0x01, 0x65, 0x88, 0x84, 0x00, 0x43, 0xff, 0xcb, 0x8c,
+	0x1e, 0x64, 0xd5, 0xd1, 0x05, 0x61, 0x0a, 0xec, 0x80, 0xfc, 0xbd, 0x21, 0x65, 0xb5, 0x6f, 0xd9,
+	0x7c, 0x4c, 0xdf, 0x96, 0x5e, 0xac, 0xdc, 0xb1, 0x53, 0x9d, 0x1e, 0xa4, 0x08, 0x07, 0xa0, 0x21,
+	0x3b, 0xd4, 0xc9, 0x0d, 0x01, 0xa6, 0x7c, 0xe2, 0x3d, 0x25, 0x2c, 0xcf, 0xff, 0x4a, 0x37, 0xf5,
+	0xd4, 0x99, 0x54, 0x2e, 0x30, 0x81, 0x39, 0xfd, 0x78, 0xa3, 0x5f, 0xaf, 0x40, 0x61, 0x60, 0xb5,
+	0x93, 0x57, 0x5d, 0x3a, 0x86, 0xb8, 0x51, 0x7b, 0x02, 0x6c, 0x4b, 0x39, 0xf4, 0x37, 0xe2, 0xc2,
+	0x33, 0x2d, 0xa3, 0xe2, 0x87, 0xcf, 0xd7, 0x11, 0x59, 0xac, 0x32, 0x50, 0xa5, 0xac, 0x03, 0x78,
+	0xac, 0xbe, 0x4a, 0x6d, 0x0b, 0x95, 0x5f, 0x86, 0x7a, 0x28, 0x9c, 0x7d, 0x25, 0xe2, 0x50, 0xe8,
+	0xf5, 0x29, 0xfd, 0x00, 0x14, 0xa6, 0xa1, 0xc8, 0x7e, 0xcf, 0xb0, 0xdc, 0xe3, 0x4c, 0x76, 0x2d,
+	0x26, 0x7d, 0xe4, 0x59, 0xe8, 0xd4, 0x5c, 0x2c, 0xaf, 0x12, 0x93, 0x13, 0xbd, 0x2c, 0x53, 0x6e,
+	0x67, 0xd8, 0xf3, 0xd4, 0x15, 0x30, 0x41, 0xce, 0x85, 0x0b, 0xff, 0xa3, 0x25, 0xb5, 0x26, 0xc0,
+	0x97, 0xb2, 0x3b, 0xb7, 0x78, 0xca, 0x21, 0x97, 0x24, 0x83, 0xf3, 0x11, 0xfe, 0xd7, 0x60, 0xcc,
+	0x85, 0x73, 0x9f, 0xd0, 0x1e, 0x84, 0x8b, 0x83, 0xa4, 0x95, 0x24, 0x6a, 0xd8, 0xdf, 0xff, 0xc5,
+	0xca, 0x84, 0x8a, 0xb3, 0x3c, 0xbb, 0x98, 0xf1, 0x87, 0x00, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x26,
+	0x31, 0x09, 0x7f, 0xd1, 0x32, 0x6b, 0xea, 0xca, 0xc3, 0xfe, 0xa3, 0x18, 0x00, 0x00, 0x00, 0x01,
+	0x01, 0x9e, 0x42, 0x88, 0x6b, 0xff, 0xef, 0x81, 0x00, 0x00, 0x00, 0x01, 0x01, 0x9e, 0x44, 0x88,
+	0x6b, 0xff, 0xef, 0x80, 0x00, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x4c, 0x31, 0x0d, 0x7f, 0xdc, 0xf1,
+	0x33, 0xde, 0x70, 0xa0, 0x5f, 0x0c, 0xfd, 0x00, 0x00, 0x00, 0x01, 0x01, 0x9e, 0x68, 0x88, 0x6b,
+	0xff, 0xef, 0x81, 0x00, 0x00, 0x00, 0x01, 0x01, 0x9e, 0x6a, 0x88, 0x6b, 0xff, 0xef, 0x81,
+};
+static const uint8_t tiny265[] = {
+	0x00, 0x00, 0x00, 0x01, 0x40, 0x01, 0x0c, 0x01, 0xff, 0xff, 0x04, 0x08, 0x00, 0x00, 0x03, 0x00,
+	0x9e, 0x08, 0x00, 0x00, 0x03, 0x00, 0x00, 0x1e, 0x91, 0x10, 0x09, 0x00, 0x00, 0x00, 0x01, 0x42,
+	0x01, 0x01, 0x04, 0x08, 0x00, 0x00, 0x03, 0x00, 0x9e, 0x08, 0x00, 0x00, 0x03, 0x00, 0x00, 0x1e,
+	0x90, 0x11, 0x08, 0xb2, 0xc8, 0x89, 0x57, 0x95, 0xe0, 0x2d, 0xc0, 0x80, 0x80, 0x01, 0x00, 0x00,
+	0x03, 0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x19, 0x08, 0x00, 0x00, 0x00, 0x01, 0x44, 0x01, 0xc1,
+	0x73, 0x18, 0x31, 0x08, 0x90, 0x00, 0x00, 0x01, 0x28, 0x01, 0xaf, 0x1d, 0x80, 0x31, 0x3f, 0x85,
+	0x9f, 0xa1, 0x7f, 0x79, 0x56, 0x95, 0x69, 0x64, 0x94, 0xaf, 0xac, 0xbb, 0xa3, 0x21, 0xff, 0xd8,
+	0x1a, 0xe2, 0xa8, 0xed, 0x3b, 0xff, 0x66, 0x47, 0x7d, 0x56, 0xf0, 0xad, 0xcc, 0x49, 0x5c, 0x6b,
+	0x0c, 0x90, 0xe8, 0xbc, 0x5a, 0xf0, 0x53, 0x9e, 0xba, 0x42, 0x15, 0x9d, 0x49, 0xeb, 0x2e, 0xf0,
+	0xef, 0xb9, 0x39, 0xb1, 0xca, 0x0f, 0xd5, 0xee, 0x6a, 0xb6, 0x0c, 0x03, 0xd5, 0x69, 0x11, 0x7c,
+	0x09, 0xf6, 0x08, 0xd5, 0xd8, 0x4b, 0xb4, 0x2e, 0x46, 0x18, 0x26, 0x85, 0x7a, 0xf5, 0xf4, 0xbd,
+	0x91, 0xb3, 0xe3, 0x8c, 0x57, 0x6c, 0xda, 0xf6, 0xb1, 0x9a, 0x47, 0x6c, 0x42, 0x0f, 0x2d, 0xa2,
+	0xa3, 0x39, 0x06, 0x0c, 0x83, 0x78, 0xef, 0x31, 0x44, 0x2d, 0xb8, 0xc5, 0x0d, 0xb7, 0xf4, 0x06,
+	0xd7, 0xd5, 0xfe, 0x9c, 0xd7, 0x23, 0x20, 0xc0, 0x07, 0x12, 0xbd, 0x1b, 0xe4, 0xaf, 0x49, 0x79,
+	0x93, 0x55, 0x7d, 0x27, 0x59, 0xdf, 0x13, 0x72, 0x09, 0x85, 0x9c, 0x82, 0xb5, 0x76, 0xce, 0x0d,
+	0x77, 0xf8, 0x46, 0x73, 0x62, 0x85, 0x21, 0x12, 0xdb, 0xfa, 0x64, 0x60, 0x48, 0x2d, 0xb6, 0x08,
+	0xb8, 0x61, 0x0e, 0x49, 0x24, 0xbf, 0x6f, 0x46, 0x65, 0xda, 0x84, 0x92, 0x74, 0xcc, 0xcc, 0x86,
+	0xa8, 0x79, 0xe5, 0x0c, 0xa7, 0x73, 0xaa, 0x74, 0xe3, 0x17, 0xa8, 0x0b, 0xcf, 0xf5, 0xc9, 0x7e,
+	0xa5, 0x36, 0x30, 0x00, 0x00, 0x00, 0x01, 0x02, 0x01, 0xd0, 0x19, 0x5f, 0x84, 0x31, 0x8e, 0x40,
+	0x0b, 0xe2, 0x44, 0xcf, 0xd2, 0x5c, 0x9f, 0xff, 0xdc, 0x4a, 0x20, 0x00, 0x00, 0x00, 0x01, 0x00,
+	0x01, 0xe0, 0x24, 0xb5, 0xe1, 0x85, 0x30, 0xc8, 0x20, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0xe0,
+	0x44, 0x97, 0xe1, 0x85, 0x10, 0xc8, 0x20, 0x00, 0x00, 0x00, 0x01, 0x02, 0x01, 0xd0, 0x31, 0xdd,
+	0xfd, 0x44, 0x30, 0x63, 0xb0, 0x5e, 0xf0, 0x9f, 0xe2, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01,
+	0xe0, 0x86, 0xb7, 0x5f, 0x51, 0x85, 0x30, 0xc8, 0x20, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0xe0,
+	0xa6, 0x95, 0xff, 0x51, 0x85, 0x10, 0xc8, 0x20,
+};
+
+typedef struct buf {
+	uint8_t *p;
+	size_t len, cap;
+} buf;
+
+static void
+add(buf *b, const void *d, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2;
+		b->p = realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+/* nal with a 4-byte (sc4) or 3-byte start code, then n filler bytes */
+static void
+nal(buf *b, int sc4, uint8_t h0, uint8_t h1, size_t n)
+{
+	static const uint8_t sc[4] = { 0, 0, 0, 1 };
+	add(b, sc4 ? sc : sc + 1, sc4 ? 4 : 3);
+	add(b, &h0, 1);
+	add(b, &h1, 1);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)(0x40 + i % 61);  /* never 00 00 0x */
+		add(b, &c, 1);
+	}
+}
+
+/* 6 pictures: IDR (SPS PPS IDR, two slices), P, P (big), P, IDR, P */
+static void
+h264_stream(buf *b, size_t big)
+{
+	add(b, "\0\0\0\1", 4);
+	add(b, sps320, sizeof sps320);
+	nal(b, 1, 0x68, 0xce, 3);             /* PPS */
+	nal(b, 1, 0x65, 0x88, 500);           /* IDR, first_mb 0 */
+	nal(b, 0, 0x65, 0x40, 300);           /* IDR, second slice */
+	nal(b, 1, 0x41, 0x9a, 200);           /* P */
+	nal(b, 1, 0x09, 0x10, 0);             /* AUD opens the next */
+	nal(b, 1, 0x41, 0x9a, big);           /* P, large */
+	nal(b, 1, 0x06, 0x05, 10);            /* SEI opens the next */
+	nal(b, 0, 0x41, 0x9a, 100);
+	add(b, "\0\0\0\1", 4);
+	add(b, sps320, sizeof sps320);
+	nal(b, 1, 0x68, 0xce, 3);
+	nal(b, 1, 0x65, 0x88, 400);           /* IDR */
+	nal(b, 1, 0x41, 0x9a, 50);
+	add(b, "\0\0", 2);                    /* trailing zeros stay */
+}
+
+typedef struct got {
+	buf v, a;
+	int frames, keys;
+	uint64_t pts[16];
+} got;
+
+static int
+sink(void *ctx, const ck_ps_frame *f, ck_err *e)
+{
+	got *g = ctx;
+	(void)e;
+	if (f->kind == CK_PS_VIDEO) {
+		add(&g->v, f->data, f->len);
+		if (g->frames < 16)
+			g->pts[g->frames] = f->pts;
+		g->frames++;
+		g->keys += f->key;
+	} else if (f->kind == CK_PS_AUDIO)
+		add(&g->a, f->data, f->len);
+	return 0;
+}
+
+static size_t
+count(const uint8_t *p, size_t n, const uint8_t *pat, size_t pl)
+{
+	size_t c = 0;
+	for (size_t i = 0; i + pl <= n; i++)
+		c += memcmp(p + i, pat, pl) == 0;
+	return c;
+}
+
+int
+main(void)
+{
+	buf es = { 0 }, ps = { 0 };
+	ck_err e = { 0 };
+	ck_psmux_info in;
+	ck_psmux_media *m;
+	ck_psmux *x;
+	ck_psmux_pkt p;
+	got g = { 0 };
+	ck_ps d;
+
+	h264_stream(&es, 150000);
+
+	/* ck_h26x_annexb_find (16 positions at a time) agrees with a naive scan
+	 * at every start offset and length, start codes near both ends */
+	{
+		uint8_t rb[80];
+		int bad = 0;
+		unsigned r = 12345;
+		for (int round = 0; round < 300; round++) {
+			for (size_t i = 0; i < sizeof rb; i++) {
+				r = r * 1103515245u + 12345u;
+				unsigned v = (r >> 16) & 7;
+				rb[i] = (uint8_t)(v < 3 ? 0 : v == 3 ? 1 : r >> 24);
+			}
+			for (size_t a = 0; a < 20; a++)
+				for (size_t n = a; n <= sizeof rb; n++) {
+					const uint8_t *want = NULL;
+					for (size_t i = a; i + 3 <= n && !want; i++)
+						if (rb[i] == 0 && rb[i + 1] == 0 && rb[i + 2] == 1)
+							want = rb + i;
+					bad += ck_h26x_annexb_find(rb + a, rb + n) != want;
+				}
+		}
+		T_EQ_INT(bad, 0);
+	}
+
+	/* frame rate from the SPS VUI timing */
+	{
+		double fps = 0;
+		int w = 0, h = 0;
+		T_EQ_INT(ck_h26x_h264_sps_fps(sps264_10, sizeof sps264_10, &fps), 0);
+		T_OK(fps == 10);
+		T_EQ_INT(ck_h26x_h264_sps_size(sps264_10, sizeof sps264_10, &w, &h), 0);
+		T_EQ_INT(w, 160);
+		T_EQ_INT(ck_h26x_h265_sps_fps(sps265_2997, sizeof sps265_2997, &fps), 0);
+		T_OK(fps > 29.969 && fps < 29.971);
+		T_EQ_INT(ck_h26x_h265_sps_size(sps265_2997, sizeof sps265_2997, &w, &h), 0);
+		T_EQ_INT(h, 120);
+		T_EQ_INT(ck_h26x_h264_sps_fps(sps264_10, sizeof sps264_10 - 6, &fps), -1);
+		T_EQ_INT(ck_h26x_h265_sps_fps(sps265_2997, sizeof sps265_2997 - 5, &fps), -1);
+		T_EQ_INT(ck_h26x_h264_sps_fps(sps320, sizeof sps320, &fps), 0);
+		T_OK(fps == 25);
+	}
+
+	/* indexing: 6 access units, 2 key, the size from the SPS */
+	ck_psmux_src src = { .video_buf = es.p, .video_len = es.len, .fps = 25 };
+	m = ck_psmux_media_open(&src, &e);
+	T_OK(m != NULL);
+	ck_psmux_media_info(m, &in);
+	T_EQ_INT(in.codec, CK_CODEC_H264);
+	T_EQ_INT(in.frames, 6);
+	T_EQ_INT(in.key_frames, 2);
+	T_EQ_INT(in.width, 320);
+	T_EQ_INT(in.height, 240);
+	T_EQ_INT(in.duration, 6 * 3600);
+
+	/* packets: bounded, marked, in sequence, SSRC switched at a pack */
+	ck_psmux_conf c = { .ssrc = 0x11111111, .seq = 65530, .max_payload = 1000, .ts_base = 7 };
+	x = ck_psmux_new(m, &c, &e);
+	T_OK(x != NULL);
+	int packs = 0, n = 0, bad = 0, key_psm = 0, other_psm = 0, switched = 0;
+	uint16_t seq = 65530;
+	uint32_t ssrc_after = 0;
+	while (ck_psmux_next(x, &p) == 1) {
+		ck_rtp r;
+		T_EQ_INT(ck_rtp_parse(p.rtp, p.rtp_len, &r, &e), 0);
+		bad += r.payload_len > 1000 || r.pt != 96 || r.seq != seq++ ||
+		    r.ts != (uint32_t)p.due + 7 || r.marker != (unsigned)p.marker ||
+		    p.framed_len != p.rtp_len + 2 || (p.framed[0] << 8 | p.framed[1]) != (int)p.rtp_len ||
+		    p.ps != r.payload || p.due != (uint64_t)packs * 3600;
+		if (p.first) {
+			size_t k = count(p.ps, p.ps_len, (const uint8_t *)"\0\0\1\xBC", 4);
+			if (p.key)
+				key_psm += (int)k;
+			else
+				other_psm += (int)k;
+		}
+		add(&ps, p.ps, p.ps_len);
+		if (p.marker) {
+			packs++;
+			if (packs == 2) {
+				ck_psmux_set_ssrc(x, 0x22222222);
+				switched = 1;
+			}
+		}
+		if (switched && p.first)
+			ssrc_after = r.ssrc;
+		if (!switched)
+			T_EQ_INT(r.ssrc, 0x11111111);
+		n++;
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(packs, 6);
+	T_EQ_INT(ssrc_after, 0x22222222);
+	T_EQ_INT(key_psm, 2);
+	T_EQ_INT(other_psm, 0);
+	T_OK(n > 150);
+	/* the 150 kB frame went into three PES, the PTS on the first only */
+	T_EQ_INT(count(ps.p, ps.len, (const uint8_t *)"\0\0\1\xE0", 4), 8);
+	T_EQ_INT(ck_psmux_next(x, &p), 0);
+
+	/* the round trip through the demuxer */
+	T_EQ_INT(ck_ps_init(&d, sink, &g, &e), 0);
+	T_EQ_INT(ck_ps_feed(&d, ps.p, ps.len, &e), 0);
+	T_EQ_INT(ck_ps_finish(&d, &e), 0);
+	T_EQ_INT(g.frames, 6);
+	T_EQ_INT(g.keys, 2);
+	T_EQ_INT(g.v.len, es.len);
+	T_OK(g.v.len == es.len && memcmp(g.v.p, es.p, es.len) == 0);
+	T_EQ_INT(g.pts[5], 5 * 3600);
+	T_EQ_INT(d.psm_bad, 0);
+	T_EQ_INT(d.stream_type[0xE0], 0x1B);
+	ck_ps_free(&d);
+	ck_psmux_free(x);
+
+	/* seek: back to the key frame; loop: time goes on */
+	c = (ck_psmux_conf){ .loop = 1 };
+	x = ck_psmux_new(m, &c, &e);
+	T_EQ_INT(ck_psmux_seek(x, 3 * 3600 + 100), 0);
+	T_EQ_INT(ck_psmux_seek(x, 5 * 3600), 4 * 3600);
+	T_EQ_INT(ck_psmux_seek(x, 6 * 3600 + 4 * 3600), 4 * 3600);  /* modulo the duration */
+	int seen = 0;
+	uint64_t last = 0;
+	while (ck_psmux_next(x, &p) == 1 && seen < 1000) {
+		if (p.first && p.loops == 2)
+			break;
+		if (p.first)
+			last = p.due;
+		seen++;
+	}
+	T_EQ_INT(p.loops, 2);
+	T_EQ_INT(p.due, 2 * 6 * 3600);
+	T_EQ_INT(p.key, 1);
+	T_EQ_INT(last, 6 * 3600 + 5 * 3600);
+	ck_psmux_free(x);
+	ck_psmux_media_free(m);
+
+	/* audio: G.711 in 320-byte packs, interleaved by time, back intact */
+	{
+		uint8_t al[1000];
+		for (size_t i = 0; i < sizeof al; i++)
+			al[i] = (uint8_t)(i * 7);
+		ck_psmux_src s2 = { .video_buf = es.p, .video_len = es.len, .audio_buf = al,
+			.audio_len = sizeof al, .fps = 25 };
+		m = ck_psmux_media_open(&s2, &e);
+		T_OK(m != NULL);
+		ck_psmux_media_info(m, &in);
+		T_EQ_INT(in.audio_codec, CK_CODEC_G711A);
+		T_EQ_INT(in.audio_units, 4);
+		x = ck_psmux_new(m, &(ck_psmux_conf){ 0 }, &e);
+		ps.len = 0;
+		uint64_t prev = 0;
+		int order = 1, audio_packs = 0;
+		while (ck_psmux_next(x, &p) == 1) {
+			if (p.first) {
+				order &= p.due >= prev;
+				prev = p.due;
+				audio_packs += p.audio;
+			}
+			add(&ps, p.ps, p.ps_len);
+		}
+		T_EQ_INT(order, 1);
+		T_EQ_INT(audio_packs, 4);
+		free(g.v.p);
+		free(g.a.p);
+		memset(&g, 0, sizeof g);
+		ck_ps_init(&d, sink, &g, &e);
+		T_EQ_INT(ck_ps_feed(&d, ps.p, ps.len, &e), 0);
+		T_EQ_INT(ck_ps_finish(&d, &e), 0);
+		T_EQ_INT(g.a.len, sizeof al);
+		T_OK(g.a.len == sizeof al && memcmp(g.a.p, al, sizeof al) == 0);
+		T_EQ_INT(d.stream_type[0xC0], 0x90);
+		T_OK(g.v.len == es.len && memcmp(g.v.p, es.p, es.len) == 0);
+		ck_ps_free(&d);
+		free(g.v.p);
+		free(g.a.p);
+		ck_psmux_free(x);
+		ck_psmux_media_free(m);
+	}
+
+	/* ADTS: frames by their length; a cut-off frame is malformed */
+	{
+		uint8_t adts[2 * 20];
+		for (int i = 0; i < 2; i++) {
+			uint8_t *h = adts + 20 * i;
+			memset(h, 0x21, 20);
+			h[0] = 0xFF; h[1] = 0xF1;
+			h[2] = (uint8_t)(0x40 | (11 << 2));  /* AAC LC, 8 kHz */
+			h[3] = 0x80; h[4] = (uint8_t)(20 >> 3); h[5] = (uint8_t)((20 & 7) << 5 | 0x1F);
+			h[6] = 0xFC;
+		}
+		ck_psmux_src s3 = { .video_buf = es.p, .video_len = es.len, .audio_buf = adts,
+			.audio_len = sizeof adts };
+		m = ck_psmux_media_open(&s3, &e);
+		T_OK(m != NULL);
+		ck_psmux_media_info(m, &in);
+		T_EQ_INT(in.audio_codec, CK_CODEC_AAC);
+		T_EQ_INT(in.audio_units, 2);
+		ck_psmux_media_free(m);
+		s3.audio_len = sizeof adts - 1;
+		T_OK(ck_psmux_media_open(&s3, &e) == NULL);
+		T_EQ_INT(e.kind, CK_DATAERR);
+	}
+
+	/* errors: not Annex-B, empty, missing file, bad fps, bad payload size */
+	{
+		ck_psmux_src s4 = { .video_buf = (const uint8_t *)"GET / HTTP/1.1\r\n", .video_len = 16 };
+		T_OK(ck_psmux_media_open(&s4, &e) == NULL);
+		T_EQ_INT(e.kind, CK_DATAERR);
+		s4.video_len = 0;
+		T_OK(ck_psmux_media_open(&s4, &e) == NULL);
+		T_EQ_INT(e.kind, CK_DATAERR);
+		ck_psmux_src s5 = { .video = "/nonexistent/x.h264" };
+		T_OK(ck_psmux_media_open(&s5, &e) == NULL);
+		T_EQ_INT(e.kind, CK_NOINPUT);
+		ck_psmux_src s6 = { .video_buf = es.p, .video_len = es.len, .fps = 500 };
+		T_OK(ck_psmux_media_open(&s6, &e) == NULL);
+		T_EQ_INT(e.kind, CK_USAGE);
+		s6.fps = 0;
+		m = ck_psmux_media_open(&s6, &e);
+		T_OK(ck_psmux_new(m, &(ck_psmux_conf){ .max_payload = 10 }, &e) == NULL);
+		T_EQ_INT(e.kind, CK_USAGE);
+		ck_psmux_media_free(m);
+	}
+	/* B-frames: PTS in display order, one frame behind the DTS */
+	{
+		static const int disp[7] = { 1, 4, 2, 3, 7, 5, 6 };
+		const uint8_t *bufs[2] = { tiny264, tiny265 };
+		size_t lens[2] = { sizeof tiny264, sizeof tiny265 };
+		for (int c = 0; c < 2; c++) {
+			ck_psmux_src s7 = { .video_buf = bufs[c], .video_len = lens[c] };
+			m = ck_psmux_media_open(&s7, &e);
+			T_OK(m != NULL);
+			ck_psmux_media_info(m, &in);
+			T_EQ_INT(in.codec, c ? CK_CODEC_H265 : CK_CODEC_H264);
+			T_EQ_INT(in.frames, 7);
+			T_EQ_INT(in.reorder_delay, 1);
+			x = ck_psmux_new(m, &(ck_psmux_conf){ 0 }, &e);
+			int k = 0, okp = 1;
+			ps.len = 0;
+			while (ck_psmux_next(x, &p) == 1) {
+				if (p.first) {
+					okp &= k < 7 && p.due == (uint64_t)k * 3600 && p.pts == (uint64_t)disp[k] * 3600;
+					k++;
+				}
+				add(&ps, p.ps, p.ps_len);
+			}
+			T_EQ_INT(k, 7);
+			T_EQ_INT(okp, 1);
+			memset(&g, 0, sizeof g);
+			ck_ps_init(&d, sink, &g, &e);
+			T_EQ_INT(ck_ps_feed(&d, ps.p, ps.len, &e), 0);
+			T_EQ_INT(ck_ps_finish(&d, &e), 0);
+			T_EQ_INT(g.frames, 7);
+			T_EQ_INT(g.pts[1], 4 * 3600);
+			T_EQ_INT(g.pts[2], 2 * 3600);
+			T_OK(g.v.len == lens[c] && memcmp(g.v.p, bufs[c], lens[c]) == 0);
+			ck_ps_free(&d);
+			free(g.v.p);
+			free(g.a.p);
+			ck_psmux_free(x);
+			ck_psmux_media_free(m);
+		}
+		/* the exact bytes of the first pack (ISO/IEC 13818-1 2.5.3.3-2.5.4):
+		 * pack header (SCR 0, mux rate 12500), system header (rate bound,
+		 * no audio, one video stream, 400 KiB buffer), PSM (H.264 on 0xE0,
+		 * CRC-32/MPEG-2), PES header (262 bytes: a 249-byte frame) with PTS
+		 * 3600 and DTS 0 */
+		static const uint8_t first[] = {
+			0x00, 0x00, 0x01, 0xBA, 0x44, 0x00, 0x04, 0x00, 0x04, 0x01, 0x00, 0xC3, 0x53, 0xF8,
+			0x00, 0x00, 0x01, 0xBB, 0x00, 0x09, 0x80, 0x61, 0xA9, 0x00, 0xE1, 0x7F,
+			0xE0, 0xE1, 0x90,
+			0x00, 0x00, 0x01, 0xBC, 0x00, 0x0E, 0xE0, 0xFF, 0x00, 0x00, 0x00, 0x04,
+			0x1B, 0xE0, 0x00, 0x00 };
+		ck_psmux_src s8 = { .video_buf = tiny264, .video_len = sizeof tiny264 };
+		m = ck_psmux_media_open(&s8, &e);
+		x = ck_psmux_new(m, &(ck_psmux_conf){ 0 }, &e);
+		T_EQ_INT(ck_psmux_next(x, &p), 1);
+		T_OK(p.ps_len > sizeof first + 4 + 19 &&
+		    memcmp(p.ps, first, sizeof first) == 0);
+		/* CRC-32/MPEG-2 of the PSM computed bit by bit outside camkit */
+		static const uint8_t crc[4] = { 0xF4, 0xDC, 0xBD, 0x45 };
+		T_OK(memcmp(p.ps + 45, crc, 4) == 0);
+		static const uint8_t pes[] = { 0x00, 0x00, 0x01, 0xE0, 0x01, 0x06, 0x84, 0xC0, 0x0A,
+			0x31, 0x00, 0x01, 0x1C, 0x21, 0x11, 0x00, 0x01, 0x00, 0x01 };
+		T_OK(memcmp(p.ps + 49, pes, sizeof pes) == 0);
+		ck_psmux_free(x);
+		ck_psmux_media_free(m);
+
+		/* the POC counter itself: I P B B in decode order */
+		ck_h26x_poc st;
+		int32_t poc;
+		int reset;
+		ck_h26x_poc_init(&st, CK_CODEC_H264);
+		T_EQ_INT(ck_h26x_poc_au(&st, (const uint8_t *)"\0\0\1\x41\x9a", 5, &poc, &reset), -1);  /* no SPS yet */
+	}
+	free(es.p);
+	free(ps.p);
+	T_DONE();
+}
