@@ -110,6 +110,13 @@ teardown() { teardown_peers; }
 	owner=$(stat -c %u /proc/$sp/status)
 	kill $sp; wait $sp || true
 	[ "$owner" = 65534 ]
+	# under SANITIZE=1 the sanitizers' log directory is root's: give the
+	# unprivileged process one it can write, and judge its reports here
+	local sl="$BATS_TEST_TMPDIR/san" asan=${ASAN_OPTIONS:-} ubsan=${UBSAN_OPTIONS:-}
+	mkdir -m 1777 "$sl"
+	asan=$(sed "s|log_path=[^:]*|log_path=$sl/asan|" <<<"$asan")
+	ubsan=$(sed "s|log_path=[^:]*|log_path=$sl/ubsan|" <<<"$ubsan")
+	ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan \
 	ONVIF_USERNAME=admin ONVIF_PASSWORD=alpha setpriv --reuid=65534 --regid=65534 \
 	    --clear-groups "$(command -v onvif-subscribe)" --duration 20s "$A" \
 	    >"$D/sub.out" 2>"$D/sub.err" &
@@ -120,6 +127,9 @@ teardown() { teardown_peers; }
 		sleep 0.1
 	done
 	owner=$(stat -c %u /proc/$pid/status)
+	# diagnostics for a failure: the process's state while it still runs
+	[ "$owner" = 0 ] || { echo "owner=$owner"; ps -o pid,ppid,uid,stat,wchan,cmd -p $pid; }
 	kill -TERM $pid; wait $pid || true
-	[ "$owner" = 0 ] || { cat "$D/sub.err"; return 1; }
+	[ "$owner" = 0 ] || { cat "$D/sub.err" "$D/sub.out"; return 1; }
+	[ -z "$(ls -A "$sl")" ] || { cat "$sl"/*; return 1; }
 }
