@@ -106,8 +106,13 @@ teardown() { teardown_peers; }
 	# process made itself non-dumpable (then to root)
 	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
 	sp=$!
-	for i in $(seq 50); do [ -e /proc/$sp/status ] && break; sleep 0.1; done
-	owner=$(stat -c %u /proc/$sp/status)
+	# until setpriv has dropped to that user (right after the fork, /proc
+	# still shows root: on a loaded machine that window is wide)
+	for i in $(seq 50); do
+		owner=$(stat -c %u /proc/$sp/status 2>/dev/null)
+		[ "$owner" = 65534 ] && break
+		sleep 0.1
+	done
 	kill $sp; wait $sp || true
 	[ "$owner" = 65534 ]
 	# under SANITIZE=1 the sanitizers' log directory is root's: give the
