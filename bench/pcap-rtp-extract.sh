@@ -3,7 +3,7 @@
 # tcpdump -r X -w /dev/null: a generated capture of >= 100 MB (two RTP
 # streams over UDP with SIP/SDP) and one nine times bigger (~1 GB, the same
 # records repeated), both page-cached; peak RSS on each. Prints ratios
-# from this one run (issue 13 goals: >= 40% of cat's throughput on 1 GB,
+# from this one run (goals: >= 40% of cat's throughput on 1 GB,
 # >= 20x tshark, RSS flat). tshark runs on both captures (about 20 s on
 # 1 GB); BENCH_TSHARK_BIG=0 leaves the 1 GB run out.
 # Temp files are deleted.

@@ -299,7 +299,7 @@ static const ck_opts_opt capture_opts[] = {
 	{ "interface", 'i', CK_OPTS_ARG, "IFACE", "live capture (stop with Ctrl-C)" },
 	{ "filter", 'f', CK_OPTS_ARG, "EXPR", "BPF filter for -i" },
 	{ "decode-as", K_DECODE, CK_OPTS_ARG, "T:PORT[/CLOCK]", "treat udp:PORT, or tcp:PORT (RFC 4571 or RTSP '$'\n"
-	    "framing), as RTP, with this clock rate" },
+	    "framing), as RTP; CLOCK: the clock rate where\nnone is known" },
 	{ "no-heuristics", K_NOHEUR, CK_OPTS_NOARG, NULL, "only RTP announced by SDP or RTSP, or --decode-as" },
 	{ "clock-rate", K_CLOCK, CK_OPTS_ARG, "HZ", "clock rate of streams whose rate is not known\n"
 	    "(dynamic payload types without SDP)" },

@@ -21,7 +21,7 @@
 #include "media/rtpseq.h"
 #include "media/rtpsrc.h"
 
-/* Default reorder windows (issue 13; the cost is measured in the man page):
+/* Default reorder windows (their cost is measured in the man page):
  * packets for files and pipes (no clock to go by), time for live inputs
  * (a lost packet holds the output back at most this long). */
 #define REORDER_PACKETS 64
@@ -348,7 +348,8 @@ static const char about[] =
 
 static const char footer[] =
 "Exit status: 0 frames written, 1 none, 64 usage, 65 not RTP/PS or not PS\n"
-"inside RTP, 66 no such file, 69 refused, 74 I/O, 75 nothing received in time.\n";
+"inside RTP, 66 no such file, 68 unknown host, 69 refused, 74 I/O,\n"
+"75 nothing received in time.\n";
 
 int
 main(int argc, char **argv)

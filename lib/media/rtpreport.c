@@ -106,12 +106,12 @@ ck_rtpreport_unused(FILE *f, ck_json *js, int table, const ck_rtpscan *sc)
 	const ck_sdp_media *m;
 	const char *found;
 	char a[64], ssrc[16];
-	int used, n = 0;
+	int used, answered, n = 0;
 	size_t i;
 
-	for (i = 0; (m = ck_rtpscan_sdp(sc, i, &used, &found)) != NULL; i++) {
+	for (i = 0; (m = ck_rtpscan_sdp(sc, i, &used, &answered, &found)) != NULL; i++) {
 		int idx = (int)ck_rtpscan_count(sc) + n + 1;
-		if (used || !m->port || !m->af || m->dir == CK_SDP_SENDONLY ||
+		if (used || !answered || !m->port || !m->af || m->dir == CK_SDP_SENDONLY ||
 		    m->dir == CK_SDP_INACTIVE)
 			continue;
 		n++;

@@ -53,7 +53,10 @@ typedef struct tcpflow {
 	int used;
 	int sip;                      /* SIP text, else RFC 4571 RTP */
 	int rtsp;                     /* RTSP text and '$' interleaved RTP */
-	int rtsp_off;                 /* a tunnel's POST: base64 requests, skipped */
+	int rtsp_off;                 /* a tunnel's POST whose GET is unknown */
+	int b64;                      /* a tunnel's POST: base64 requests */
+	uint8_t b64st[4];
+	int b64n;
 	struct rtspconn *rc;          /* the connection's RTSP state */
 	const char *found;
 	uint64_t last;                /* LRU tick */
@@ -101,6 +104,10 @@ typedef struct rtspconn {
 	char base[256];
 	uint8_t chan[256];            /* 1 + media index for RTP channels */
 	uint8_t rtcpchan[256];        /* 1: an RTCP channel */
+	uint8_t chan_has_ssrc[256];   /* the channel's SETUP reply named an ssrc */
+	uint32_t chan_ssrc[256];
+	char cookie[64];              /* a tunnel's x-sessioncookie */
+	sdpent cur;                   /* the medium of the frame being read */
 } rtspconn;
 
 struct ck_rtpscan {
@@ -339,13 +346,21 @@ ck_rtpscan_sdp_count(const ck_rtpscan *s)
 }
 
 const ck_sdp_media *
-ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used, const char **found)
+ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used, int *answered,
+    const char **found)
 {
+	const ck_sdp_media *m;
+	size_t k;
+
 	if (i >= s->nsdp)
 		return NULL;
+	m = &s->sdp[i].m;
 	*used = s->sdp[i].used;
 	*found = s->sdp[i].found;
-	return &s->sdp[i].m;
+	*answered = m->answer || !m->call;    /* a bare SDP: nothing to wait for */
+	for (k = 0; !*answered && k < s->nsdp; k++)
+		*answered = s->sdp[k].m.call == m->call && s->sdp[k].m.answer;
+	return m;
 }
 
 static void
@@ -1057,8 +1072,21 @@ rtsp_message(ck_rtpscan *s, rtspconn *c, tcpflow *t, const uint8_t *d, size_t le
 
 	if (ck_rtsp_parse(d, len, &m, &e) < 0)
 		return;
+	if (m.http && !m.response && !strcmp(m.method, "GET") && m.cookie[0]) {
+		snprintf(c->cookie, sizeof c->cookie, "%s", m.cookie);
+		return;
+	}
 	if (m.http && !m.response && !strcmp(m.method, "POST")) {
-		t->rtsp_off = 1;          /* base64 requests follow: not read */
+		/* the tunnel's requests, base64, for the GET connection with the
+		 * same cookie (where the replies and the media come) */
+		int i;
+		t->rtsp_off = 1;
+		for (i = 0; m.cookie[0] && i < RTSP_MAX; i++)
+			if (s->rcs[i].used && !strcmp(s->rcs[i].cookie, m.cookie)) {
+				t->rc = &s->rcs[i];
+				t->rtsp_off = 0;
+				t->b64 = 1;
+			}
 		return;
 	}
 	if (!m.response && !strcmp(m.method, "SETUP") && m.cseq >= 0) {
@@ -1087,16 +1115,20 @@ rtsp_message(ck_rtpscan *s, rtspconn *c, tcpflow *t, const uint8_t *d, size_t le
 	if ((k = rtsp_setup_media(c, m.cseq)) < 0)
 		return;
 	c->nsetup++;
-	c->m[k].m.has_ssrc = tr.has_ssrc;
-	c->m[k].m.ssrc = tr.ssrc;
-	c->m[k].m.answer = 1;
 	if (tr.has_interleaved) {
+		/* the ssrc belongs to the channel's SETUP, not to the medium a
+		 * reply matched by order may have been given wrongly */
 		c->chan[tr.interleaved[0]] = (uint8_t)(k + 1);
+		c->chan_has_ssrc[tr.interleaved[0]] = (uint8_t)tr.has_ssrc;
+		c->chan_ssrc[tr.interleaved[0]] = tr.ssrc;
 		c->rtcpchan[tr.interleaved[1]] = 1;
 		s->sdp_gen++;
 	} else if (tr.client_port[0]) {
 		/* RTP over UDP to the client (this reply's receiver) */
 		ck_sdp_media um = c->m[k].m;
+		um.has_ssrc = tr.has_ssrc;
+		um.ssrc = tr.ssrc;
+		um.answer = 1;
 		um.af = s->cur->af;
 		memcpy(um.addr, s->cur->dst, 16);
 		um.port = tr.client_port[0];
@@ -1113,6 +1145,17 @@ dollar_ok(const uint8_t *d, size_t n)
 	    (d[2] << 8 | d[3]) >= 8;
 }
 
+static int
+has_pt(const ck_sdp_media *m, unsigned pt)
+{
+	int i;
+
+	for (i = 0; i < m->npt; i++)
+		if (m->pt[i] == pt)
+			return 1;
+	return 0;
+}
+
 /* One '$' frame: RTP (or RTCP) of the medium its channel was set up for. */
 static void
 rtsp_frame(ck_rtpscan *s, tcpflow *t, unsigned ch, const uint8_t *d, size_t len)
@@ -1126,7 +1169,20 @@ rtsp_frame(ck_rtpscan *s, tcpflow *t, unsigned ch, const uint8_t *d, size_t len)
 			rtcp_seen(s, s->cur);
 		return;
 	}
-	s->force_se = c && c->chan[ch] ? &c->m[c->chan[ch] - 1] : NULL;
+	s->force_se = NULL;
+	if (c && c->chan[ch]) {
+		int k = c->chan[ch] - 1, j;
+		/* a reply matched by order (a tunnel's requests are not in the
+		 * capture) to the wrong medium: the payload type tells */
+		for (j = 0; !has_pt(&c->m[k].m, d[1] & 0x7F) && j < c->nm; j++)
+			if (has_pt(&c->m[j].m, d[1] & 0x7F))
+				k = j;
+		c->cur = c->m[k];
+		c->cur.m.has_ssrc = c->chan_has_ssrc[ch];
+		c->cur.m.ssrc = c->chan_ssrc[ch];
+		c->cur.m.answer = 1;
+		s->force_se = &c->cur;
+	}
 	rtp_packet(s, s->cur, d, len, s->force_se ? "rtsp" : t->found);
 	s->force_se = NULL;
 }
@@ -1145,9 +1201,15 @@ rtsp_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
 		t->siplen = 0;          /* framing lost: start over */
 	if (len > RTSPBUF)
 		return;
-	memcpy(t->sipbuf + t->siplen, d, len);
-	t->siplen += len;
+	if (t->b64)                 /* decoding only shrinks: fits as well */
+		t->siplen += ck_rtsp_b64(t->b64st, &t->b64n, d, len,
+		    (uint8_t *)t->sipbuf + t->siplen);
+	else {
+		memcpy(t->sipbuf + t->siplen, d, len);
+		t->siplen += len;
+	}
 	while (off < t->siplen && !t->rtsp_off) {
+		int was = t->b64;
 		const uint8_t *b = (const uint8_t *)t->sipbuf + off;
 		size_t n = t->siplen - off;
 		long ml;
@@ -1166,6 +1228,12 @@ rtsp_bytes(ck_rtpscan *s, tcpflow *t, const uint8_t *d, size_t len)
 			if (t->rc)
 				rtsp_message(s, t->rc, t, b, (size_t)ml);
 			off += (size_t)ml;
+			if (t->b64 && !was) {
+				/* the POST's headers are read: the rest is base64 */
+				size_t rest = t->siplen - off;
+				uint8_t *r = (uint8_t *)t->sipbuf + off;
+				t->siplen = off + ck_rtsp_b64(t->b64st, &t->b64n, r, rest, r);
+			}
 			continue;
 		}
 		if (ml == 0)

@@ -1,11 +1,13 @@
 /* rtpscan: finds RTP streams in decoded capture packets and keeps their
  * statistics. RTP is recognised from SIP/SDP in the capture (INVITE and its
- * answer over UDP or TCP: address, port, payload types, rtpmap, y= SSRC),
- * from forced ports (udp:PORT, tcp:PORT), or heuristically (version 2,
+ * answer over UDP or TCP: address, port, payload types, rtpmap, the y= SSRC
+ * of offer and answer), from RTSP over TCP (DESCRIBE's SDP, SETUP replies:
+ * client_port, interleaved channels, ssrc; also tunnelled over HTTP), from
+ * forced ports (udp:PORT, tcp:PORT), or heuristically (version 2,
  * plausible payload type, stable SSRC and advancing sequence over several
  * packets); RTCP is recognised and kept apart. RTP over TCP is RFC 4571
- * framed and reassembled per direction. Memory: per stream and per open
- * flow, with fixed bounds on the number of each. */
+ * framed, or RTSP '$' interleaved, and reassembled per direction. Memory:
+ * per stream and per open flow, with fixed bounds on the number of each. */
 #ifndef CK_RTPSCAN_H
 #define CK_RTPSCAN_H
 
@@ -75,10 +77,12 @@ size_t ck_rtpscan_rtcp_count(const ck_rtpscan *s);
 const ck_rtpscan_rtcpflow *ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i);
 /* Media descriptions learnt from SDP (SIP) or RTSP SETUP, in order learnt
  * (at most 4096 kept); i 0-based. Returns NULL past the end; *used is 1 when
- * packets of the call's medium were seen, *found "sdp" or "rtsp". */
+ * packets of the call's medium were seen, *answered 1 when the call got an
+ * answer with SDP (an offer alone negotiated nothing), *found "sdp" or
+ * "rtsp". */
 size_t ck_rtpscan_sdp_count(const ck_rtpscan *s);
 const ck_sdp_media *ck_rtpscan_sdp(const ck_rtpscan *s, size_t i, int *used,
-    const char **found);
+    int *answered, const char **found);
 /* Counters: RTCP packets, SIP messages with SDP, streams refused because
  * the stream table was full. */
 void ck_rtpscan_counts(const ck_rtpscan *s, uint64_t *rtcp, uint64_t *sdp,

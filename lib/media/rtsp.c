@@ -150,6 +150,7 @@ ck_rtsp_parse(const uint8_t *p, size_t len, ck_rtsp_msg *m, ck_err *e)
 	header(p, hl, "Content-Type", m->content_type, sizeof m->content_type);
 	header(p, hl, "Content-Base", m->content_base, sizeof m->content_base);
 	header(p, hl, "Transport", m->transport, sizeof m->transport);
+	header(p, hl, "x-sessioncookie", m->cookie, sizeof m->cookie);
 	m->body = p + hl;
 	m->body_len = len - hl;
 	return 0;
@@ -211,4 +212,44 @@ ck_rtsp_transport_parse(const char *v, ck_rtsp_transport *t)
 		}
 	}
 	return 0;
+}
+
+static int
+b64val(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return c == '=' ? 64 : -1;
+}
+
+size_t
+ck_rtsp_b64(uint8_t st[4], int *stn, const uint8_t *in, size_t n, uint8_t *out)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		int v = b64val(in[i]);
+		if (v < 0)
+			continue;
+		st[(*stn)++] = (uint8_t)v;
+		if (*stn < 4)
+			continue;
+		*stn = 0;
+		if (st[0] == 64 || st[1] == 64)
+			continue;              /* padding out of place: nothing */
+		out[o++] = (uint8_t)(st[0] << 2 | st[1] >> 4);
+		if (st[2] != 64)
+			out[o++] = (uint8_t)(st[1] << 4 | st[2] >> 2);
+		if (st[2] != 64 && st[3] != 64)
+			out[o++] = (uint8_t)(st[2] << 6 | st[3]);
+	}
+	return o;
 }

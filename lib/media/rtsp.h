@@ -24,6 +24,7 @@ typedef struct ck_rtsp_msg {
 	char content_type[64];
 	char content_base[256];
 	char transport[512];
+	char cookie[64];          /* x-sessioncookie: a tunnel's GET and POST */
 	const uint8_t *body;      /* points into the buffer parsed */
 	size_t body_len;
 } ck_rtsp_msg;
@@ -48,6 +49,11 @@ long ck_rtsp_msg_len(const uint8_t *p, size_t len);
 /* Parses the message of len bytes (as ck_rtsp_msg_len measured). Returns
  * 0, or -1 with CK_DATAERR. m->body points into p. */
 int ck_rtsp_parse(const uint8_t *p, size_t len, ck_rtsp_msg *m, ck_err *e);
+/* Base64 decoding of a stream cut anywhere (a tunnel's POST body): the
+ * characters of an unfinished quartet wait in st (4 bytes, zeroed at the
+ * start) and *stn. Other characters (line ends) are skipped. Writes at most
+ * 3 * (n + 4) / 4 bytes to out; returns how many. */
+size_t ck_rtsp_b64(uint8_t st[4], int *stn, const uint8_t *in, size_t n, uint8_t *out);
 /* Parses a Transport header value (the first transport spec of a list).
  * Returns 0, or -1 when it is not RTP/AVP. */
 int ck_rtsp_transport_parse(const char *v, ck_rtsp_transport *t);

@@ -5,7 +5,10 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-teardown() { teardown_peers; }
+teardown() {
+	teardown_peers
+	if declare -F netns_cleanup >/dev/null; then netns_cleanup; fi
+}
 
 GEN="$TOOLS/rtp2pcap"
 SAMPLES=data/pcap-samples
@@ -188,7 +191,7 @@ tshark_agree() {
 	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.type == "rtp_stream")) | length')" = 2 ]
 	[ "$(printf '%s\n' "$output" | jq -s -c 'map(select(.type == "rtcp")) | map([.dst_port, .packets]) | sort')" = "[[30001,8],[30003,6]]" ]
 	# a capture with no RTP at all: SIP whose SDP negotiated four media, no
-	# packets (issue 13: records with 0 packets and one line on stderr,
+	# packets (records with 0 packets and one line on stderr,
 	# instead of nothing at all)
 	require_shared "$SAMPLES/sngrep-ipv6frag.pcap"
 	run --separate-stderr pcap-rtp-extract -r "$SHARED/$SAMPLES/sngrep-ipv6frag.pcap"
@@ -394,7 +397,7 @@ rtpdump_check() {
 	[ -z "$stderr" ]
 }
 
-@test "issue 13: a SIP-only capture lists the negotiated medium with 0 packets; no SIP and no RTP says so" {
+@test "a SIP-only capture lists the negotiated medium with 0 packets; no SIP and no RTP says so" {
 	: >"$T/none.rtp"
 	"$GEN" --sip --pt 96 --y 999999999 -o "$T/sip.cap" "$T/none.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/sip.cap" --format json
@@ -409,6 +412,13 @@ rtpdump_check() {
 	[ "$(printf '%s\n' "$output" | wc -l)" = 1 ]
 	run --separate-stderr pcap-rtp-extract -r "$T/sip.cap" --format table
 	assert_contains "$output" "no packets"
+	# an offer nobody answered negotiated nothing: the public capture's last
+	# INVITE (200.57.7.196:40360, no answer, no media) is not listed
+	require_shared "$SAMPLES/pcap2wav-SIP_CALL_RTP_G711.pcap"
+	run --separate-stderr pcap-rtp-extract -r "$SHARED/$SAMPLES/pcap2wav-SIP_CALL_RTP_G711.pcap" --format json
+	assert_status 0
+	[ "$(jq -s 'map(select(.type == "rtp_stream" and .packets == 0)) | length' <<<"$output")" = 0 ]
+	[ "$(jq -s 'map(select(.type == "rtp_stream")) | length' <<<"$output")" = 5 ]
 	# nothing at all: one line
 	"$GEN" -o "$T/h.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --no-heuristics
@@ -418,7 +428,7 @@ rtpdump_check() {
 	assert_contains "$stderr" "no RTP stream found"
 }
 
-@test "issue 13: the answer's y= counts (Hikvision answers y=0060205514 to y=0999999999 and sends 0x0396A9CA)" {
+@test "the answer's y= counts (Hikvision answers y=0060205514 to y=0999999999 and sends 0x0396A9CA)" {
 	"$GEN" synth -o "$T/h.rtp" --ssrc 0x0396A9CA --packets 100
 	"$GEN" --sip --y 999999999 --y-answer 60205514 -o "$T/hik.cap" "$T/h.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/hik.cap" --format json
@@ -434,7 +444,7 @@ rtpdump_check() {
 	assert_json_eq "$output" .sdp_y_answer 0060205515
 }
 
-@test "issue 13: a stream whose every packet has the marker bit: jitter 0/0/0 like tshark" {
+@test "a stream whose every packet has the marker bit: jitter 0/0/0 like tshark" {
 	require_cmd tshark
 	"$GEN" synth -o "$T/m.rtp" --packets 200 --per 1 --pt 8 --tsinc 160 --size 160
 	"$GEN" --clock 8000 -o "$T/m.cap" "$T/m.rtp"
@@ -450,7 +460,7 @@ rtpdump_check() {
 	assert_json_eq "$output" .mean_jitter_ms 0
 }
 
-@test "issue 13: --clock-rate and --decode-as udp:PORT/CLOCK give a dynamic payload type a clock" {
+@test "--clock-rate and --decode-as udp:PORT/CLOCK give a dynamic payload type a clock" {
 	"$GEN" -o "$T/h.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format json
 	assert_json_eq "$output" .jitter_ms null
@@ -475,7 +485,7 @@ rtpdump_check() {
 	assert_status 64
 }
 
-@test "issue 13: -o FILE for the listing and the extraction; --rtpdump with --payload is a usage error" {
+@test "-o FILE for the listing and the extraction; --rtpdump with --payload is a usage error" {
 	"$GEN" -o "$T/p.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/p.cap" --stream 1 -o "$T/out.rtp"
 	assert_status 0
@@ -495,7 +505,7 @@ rtpdump_check() {
 	done
 }
 
-@test "issue 13: a reader that stops early: exit 0 and no message, not SIGPIPE (141)" {
+@test "a reader that stops early: exit 0 and no message, not SIGPIPE (141)" {
 	"$GEN" synth -o "$T/big.rtp" --packets 20000 --seed 3
 	"$GEN" -o "$T/big.cap" "$T/big.rtp"
 	run --separate-stderr bash -c "set -o pipefail; pcap-rtp-extract -r '$T/big.cap' --stream 1 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
@@ -505,7 +515,7 @@ rtpdump_check() {
 	[ "$output" = 0 ]
 }
 
-@test "issue 13: the table prints - where JSON says null; progress says '1 stream'; the terminal refusal names an option that exists" {
+@test "the table prints - where JSON says null; progress says '1 stream'; the terminal refusal names an option that exists" {
 	"$GEN" -o "$T/h.cap" "$T/a.rtp"
 	run --separate-stderr pcap-rtp-extract -r "$T/h.cap" --format table
 	assert_status 0
@@ -542,7 +552,7 @@ agree_counts() {
 	awk '{ printf "%s %s %s %s %s %s %s %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$T/ts.rows" | sort | diff -u - "$T/our.rows"
 }
 
-@test "issue 13: RTSP DESCRIBE/SETUP over TCP used like SDP: found rtsp, encoding, clock rate, the SETUP's ssrc; tshark agrees" {
+@test "RTSP DESCRIBE/SETUP over TCP used like SDP: found rtsp, encoding, clock rate, the SETUP's ssrc; tshark agrees" {
 	require_cmd tshark
 	rtsp_media
 	"$GEN" rtsp -o "$T/r.cap" "$T/v.rtp" "$T/au.rtp"
@@ -559,10 +569,12 @@ agree_counts() {
 	[ "$(jq -s -c 'map(.found)' <<<"$output")" = '["rtsp","rtsp"]' ]
 }
 
-@test "issue 13: RTSP-interleaved RTP ('\$' framing) in the RTSP connection, and tunnelled over HTTP; tshark agrees" {
+@test "RTSP-interleaved RTP ('\$' framing) in the RTSP connection, and tunnelled over HTTP; tshark agrees" {
 	require_cmd tshark
 	rtsp_media
-	for mode in --interleaved --http; do
+	# --audio-first: the audio is set up first; through the tunnel the
+	# requests are not in the capture and the replies come in that order
+	for mode in --interleaved --http "--http --audio-first"; do
 		"$GEN" rtsp $mode --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
 		run --separate-stderr pcap-rtp-extract -r "$T/i.cap" --format json --no-heuristics
 		assert_status 0
@@ -576,7 +588,7 @@ agree_counts() {
 	done
 }
 
-@test "issue 13: interleaved RTP joined mid-stream: forced with --decode-as tcp:PORT[/CLOCK], or found heuristically" {
+@test "interleaved RTP joined mid-stream: forced with --decode-as tcp:PORT[/CLOCK], or found heuristically" {
 	require_cmd editcap
 	rtsp_media
 	"$GEN" rtsp --interleaved --port 8000 -o "$T/i.cap" "$T/v.rtp" "$T/au.rtp"
@@ -593,4 +605,66 @@ agree_counts() {
 	run --separate-stderr pcap-rtp-extract -r "$T/mid.cap" --format json
 	[ "$(jq -s -c 'map([.ssrc, .found, .packets])' <<<"$output")" = \
 	    "$(pcap-rtp-extract -r "$T/mid.cap" --format json --decode-as tcp:8000 | jq -s -c 'map([.ssrc, "heuristic", .packets])')" ]
+}
+
+@test "public capture: a reader that stops early leaves status 0; -o and progress on it" {
+	require_shared "$SAMPLES/vzvca-h264.pcap"
+	local cap=$SHARED/$SAMPLES/vzvca-h264.pcap
+	run --separate-stderr bash -c "set -o pipefail; pcap-rtp-extract -r '$cap' --stream 1 | head -c 1000 >/dev/null; echo \${PIPESTATUS[0]}"
+	[ "$output" = 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr pcap-rtp-extract -r "$cap" --stream 1 -o "$T/v.rtp"
+	assert_status 0
+	pcap-rtp-extract -r "$cap" --stream 1 | cmp - "$T/v.rtp"
+	require_cmd script
+	run script -qec "pcap-rtp-extract -r '$cap' --format json >/dev/null" /dev/null
+	assert_contains "$output" "1 stream"
+	! grep -q "1 streams" <<<"$output"
+}
+
+@test "real peers: ffmpeg pulls from GStreamer's RTSP server over UDP, TCP and the HTTP tunnel; the tcpdump capture's streams come from RTSP and agree with tshark" {
+	require_root
+	require_cmd tcpdump ffmpeg tshark
+	/usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null ||
+	    { [ "${CI:-}" != true ] && skip "no gst-rtsp-server"; }
+	# a namespace of our own: its loopback carries nothing but this test
+	source "$TOOLS/netns.sh"
+	netns_init
+	local ns=$NETNS_SW
+	start_peer "$T/rtsp.port" ip netns exec "$ns" /usr/bin/python3 "$TOOLS/rtsp-serve" "$T/rtsp.port"
+	local port=$PEER_PORT tr td
+	local try
+	for tr in udp tcp http; do
+	for try in 1 2 3; do
+		ip netns exec "$ns" tcpdump -U -i lo -w "$T/$tr.cap" "host 127.0.0.1" 2>"$T/td.err" &
+		td=$!
+		PEER_PIDS+=("$td")
+		wait_for_grep "listening on" "$T/td.err" 20 || { cat "$T/td.err"; return 1; }
+		timeout 30 ip netns exec "$ns" ffmpeg -v error -rtsp_transport $tr -i "rtsp://127.0.0.1:$port/cam" -t 2 -c copy -f null -
+		sleep 0.5
+		kill -INT "$td"
+		wait "$td" || true
+		run --separate-stderr pcap-rtp-extract -r "$T/$tr.cap" --format json --no-heuristics
+		assert_status 0
+		# the camera's two streams, from RTSP: encodings and clock rates
+		# from DESCRIBE, the SSRCs its SETUP replies announced
+		[ "$(jq -s -c 'map(select(.type == "rtp_stream" and .packets > 5)) | map([.found, .encoding, .clock_rate, .sdp_ssrc]) | sort' <<<"$output")" = \
+		    '[["rtsp","H265",90000,true],["rtsp","PCMA",8000,true]]' ] || { echo "$tr: $output"; return 1; }
+		[ "$(jq -s -r 'map(select(.encoding == "H265")) | .[0].transport' <<<"$output")" = "$([ $tr = udp ] && echo udp || echo tcp)" ]
+		agree_counts "$T/$tr.cap" -d tcp.port==$port,rtsp && break
+		# tshark's RTSP reassembly sometimes gives one interleaved frame to
+		# the other stream when TCP segments fall badly (a loaded machine):
+		# its table then shows a loss no stream can have (negative, printed
+		# as 655xx). Only then is the capture taken again; after three such
+		# captures the totals must still agree and ours show no loss.
+		awk '$7 < 0 || $7 > $6 { bad = 1 } END { exit !bad }' "$T/ts.rows" ||
+		    { echo "transport $tr"; return 1; }
+		! awk '$7 != 0 { bad = 1 } END { exit !bad }' "$T/our.rows" ||
+		    { echo "transport $tr: we count a loss"; return 1; }
+		[ $try -lt 3 ] && continue
+		[ "$(awk '{ n += $6 } END { print n }' "$T/ts.rows")" = \
+		    "$(awk '{ n += $6 } END { print n }' "$T/our.rows")" ] ||
+		    { echo "transport $tr: totals differ"; return 1; }
+	done
+	done
 }

@@ -394,7 +394,7 @@ listen_port() {
 	assert_json_eq "$js" .dropped_frames 1
 }
 
-@test "issue 13: the default reorder window: 2% reordered packets through pcap-rtp-extract | rtp-ps-demux lose no frame; --reorder 0 turns it off" {
+@test "the default reorder window: 2% reordered packets through pcap-rtp-extract | rtp-ps-demux lose no frame; --reorder 0 turns it off" {
 	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
 	"$PSMUX" "$D/v.264" --loop 4 --es "$T/es" --rtp "$T/x.rtp" 2>/dev/null   # 300 frames
 	"$TOOLS/rtp2pcap" --reorder 2 --seed 7 -o "$T/r.cap" "$T/x.rtp"
@@ -416,7 +416,7 @@ listen_port() {
 	assert_contains "$stderr" "reorder window 64 packets"
 }
 
-@test "issue 13: PS after 1651 bytes of leading garbage is detected (bounded scan); too much garbage is refused" {
+@test "PS after 1651 bytes of leading garbage is detected (bounded scan); too much garbage is refused" {
 	mux "$D/v.264"
 	python3 -c 'import random,sys; r=random.Random(5); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(1651)))' > "$T/g"
 	cat "$T/g" "$T/x.ps" > "$T/gx.ps"
@@ -437,15 +437,10 @@ listen_port() {
 	[ ! -s "$T/o3" ]
 }
 
-@test "issue 13: raw RTP packets back to back (no length prefix) are detected and split" {
+@test "raw RTP packets back to back (no length prefix) are detected and split" {
 	mux "$D/v.264"
 	# strip the RFC 4571 length prefixes
-	python3 - "$T/x.rtp" "$T/raw.rtp" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read(); o = open(sys.argv[2], "wb"); i = 0
-while i < len(d):
-    n = struct.unpack(">H", d[i:i + 2])[0]; o.write(d[i + 2:i + 2 + n]); i += 2 + n
-PY
+	python3 "$TOOLS/rtp-unframe" 4571 "$T/x.rtp" "$T/raw.rtp"
 	[ "$(head -c 1 "$T/raw.rtp" | od -An -tx1 | tr -d ' ')" = 80 ]
 	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/raw.rtp"
 	assert_status 0
@@ -458,7 +453,7 @@ PY
 	cmp "$T/o2" "$D/v.264"
 }
 
-@test "issue 13: a pcap/pcapng or an Annex-B file is named, with the command to use instead" {
+@test "a pcap/pcapng or an Annex-B file is named, with the command to use instead" {
 	mux "$D/v.264"
 	for fmt in pcap pcapng; do
 		"$TOOLS/rtp2pcap" --format $fmt -o "$T/c.$fmt" "$T/x.rtp"
@@ -475,41 +470,27 @@ PY
 	done
 }
 
-@test "issue 13: the not-PS hint names only what it has evidence for (PT 0 is G.711; 01 00 00 00 + counter is not RFC 6184)" {
+@test "the not-PS hint names only what it has evidence for (PT 0 is G.711; 01 00 00 00 + counter is not RFC 6184)" {
 	require_shared data/pcap-samples/rtptools-bark.rtp
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$SHARED/data/pcap-samples/rtptools-bark.rtp"
 	assert_status 65
 	assert_contains "$stderr" "G.711 u-law"
 	! grep -q "private framing" <<<"$stderr"
 	# a vendor's private header (Hikvision's own format starts 01 00 00 00)
-	python3 - "$T/hik.rtp" <<'PY'
-import struct, sys
-o = open(sys.argv[1], "wb")
-for i in range(40):
-    pl = b"\x01\x00\x00\x00" + struct.pack(">I", i) + bytes(range(200))
-    pkt = struct.pack(">BBHII", 0x80, 96 | (0x80 if i % 4 == 3 else 0), 100 + i, 3600 * (i // 4), 0x0396A9CA) + pl
-    o.write(struct.pack(">H", len(pkt)) + pkt)
-PY
+	python3 "$TOOLS/rtp-private" "$T/hik.rtp" 01000000 0x0396A9CA --counter
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/hik.rtp"
 	assert_status 65
 	assert_contains "$stderr" "01 00 00 00"
 	! grep -q "RFC 6184" <<<"$stderr"
 	# an unknown payload: the bytes, no guess
-	python3 - "$T/unk.rtp" <<'PY'
-import struct, sys
-o = open(sys.argv[1], "wb")
-for i in range(40):
-    pl = b"\xe7\x55\x12\x34" + bytes(200)
-    pkt = struct.pack(">BBHII", 0x80, 96 | (0x80 if i % 4 == 3 else 0), 100 + i, 3600 * (i // 4), 7) + pl
-    o.write(struct.pack(">H", len(pkt)) + pkt)
-PY
+	python3 "$TOOLS/rtp-private" "$T/unk.rtp" e7551234 7
 	run --separate-stderr rtp-ps-demux -o "$T/o" "$T/unk.rtp"
 	assert_status 65
 	assert_contains "$stderr" "e7 55 12 34"
 	assert_contains "$stderr" "no known format"
 }
 
-@test "issue 13: a full stdout is reported once" {
+@test "a full stdout is reported once" {
 	[ -w /dev/full ] || skip "no /dev/full"
 	mux "$D/v.264" --loop 20
 	run --separate-stderr bash -c "rtp-ps-demux '$T/x.rtp' >/dev/full"
@@ -518,4 +499,24 @@ PY
 	run --separate-stderr bash -c "rtp-ps-demux --ps '$T/x.ps' >/dev/full"
 	assert_status 74
 	[ "$(grep -c 'No space left' <<<"$stderr")" = 1 ]
+}
+
+@test "public capture: its H.264 stream as raw RTP back to back is split and named RFC 6184, not refused blind" {
+	require_shared data/pcap-samples/vzvca-h264.pcap
+	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
+	pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --stream 1 --rtpdump > "$T/h.dump"
+	# rtpdump records to raw packets: the common dump format with no lengths
+	python3 "$TOOLS/rtp-unframe" rtpdump "$T/h.dump" "$T/raw.rtp"
+	run --separate-stderr rtp-ps-demux --stats -o "$T/o" "$T/raw.rtp"
+	assert_status 65
+	local js; js=$(grep '^{' <<<"$stderr")
+	assert_json_eq "$js" .framing raw-rtp
+	# split where the packets were: the sequence runs on (the capture lost
+	# one packet, tshark says), the demuxer gives up after 256 KiB of non-PS
+	[ "$(jq .rtp_packets <<<"$js")" -gt 300 ]
+	[ "$(jq .lost <<<"$js")" -le 1 ]
+	assert_json_eq "$js" .duplicates 0
+	assert_json_eq "$js" .ssrc "$(( $(pcap-rtp-extract -r "$SHARED/data/pcap-samples/vzvca-h264.pcap" --format json | jq -r .ssrc) ))"
+	assert_contains "$stderr" "looks like RFC 6184 H.264"
+	[ ! -s "$T/o" ]
 }

@@ -68,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 					break;
 			ck_rtpseq_flush(&q, emit, &fr, &e);
 			ck_rtpps_finish(&fr, &e);
+			ck_rtpps_guess(&fr);
 		}
 		ck_ps_finish(&ps, &e);
 		ck_rtpseq_free(&q);

@@ -19,10 +19,14 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	if (n && ck_rtsp_looks(p, n) && (l = ck_rtsp_msg_len(p, n)) > 0 &&
 	    ck_rtsp_parse(p, (size_t)l, &m, &e) == 0 && m.transport[0])
 		ck_rtsp_transport_parse(m.transport, &t);
-	if ((v = malloc(n + 1)) != NULL) {
+	if ((v = malloc(n + 4)) != NULL) {
+		uint8_t st[4] = { 0 };
+		int stn = 0;
 		memcpy(v, p, n);
 		v[n] = '\0';
 		ck_rtsp_transport_parse(v, &t);
+		/* base64, decoded in place as the scanner does */
+		ck_rtsp_b64(st, &stn, (uint8_t *)v, n, (uint8_t *)v);
 		free(v);
 	}
 	return 0;

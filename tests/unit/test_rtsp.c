@@ -75,5 +75,21 @@ main(void)
 	T_EQ_INT(ck_rtsp_transport_parse("RTP/AVP;client_port=4000-4001,RTP/AVP/TCP;interleaved=0-1", &t), 0);
 	T_EQ_INT(t.client_port[0], 4000);
 	T_EQ_INT(t.has_interleaved, 0);
+	/* a tunnel's POST body: base64 requests back to back, cut anywhere */
+	{
+		static const char b64[] = "U0VUVVAgcnRzcDovL2MveC90cmFja0lEPTIgUlRTUC8xLjANCkNTZXE6IDMNCg0K"
+		    "UExBWSBydHNwOi8vYy94LyBSVFNQLzEuMA0KQ1NlcTogNA0KDQo=\r\n";
+		static const char want[] = "SETUP rtsp://c/x/trackID=2 RTSP/1.0\r\nCSeq: 3\r\n\r\n"
+		    "PLAY rtsp://c/x/ RTSP/1.0\r\nCSeq: 4\r\n\r\n";
+		uint8_t st[4] = { 0 }, out[256];
+		int stn = 0;
+		size_t o = 0, cut;
+		for (cut = 0; cut < sizeof b64 - 1; cut += 7)
+			o += ck_rtsp_b64(st, &stn, (const uint8_t *)b64 + cut,
+			    cut + 7 < sizeof b64 - 1 ? 7 : sizeof b64 - 1 - cut, out + o);
+		T_EQ_INT(o, sizeof want - 1);
+		T_OK(memcmp(out, want, sizeof want - 1) == 0);
+		T_EQ_INT(stn, 0);
+	}
 	T_DONE();
 }
