@@ -188,8 +188,8 @@ start_sipp_peer() {
 	SIPP_PORT=$PEER_PORT
 }
 
-# start_await_register OUT ERR [timeout N] TOOL ARGS...: gb-catalog or
-# gb-ptzcmd as a registrar (ARGS hold -w 127.0.0.1:0), --port-file added
+# start_await_register OUT ERR [timeout N] TOOL ARGS...: gb-catalog,
+# gb-ptzcmd or gb-invite as a registrar (ARGS hold -w 127.0.0.1:0), --port-file added
 # after TOOL and the port the kernel chose read back from it. Sets PEER_PID
 # and PEER_PORT.
 start_await_register() {
@@ -197,7 +197,7 @@ start_await_register() {
 	shift 2
 	for a in "$@"; do
 		args+=("$a")
-		case $a in gb-catalog | gb-ptzcmd) args+=(--port-file "$pf") ;; esac
+		case $a in gb-catalog | gb-ptzcmd | gb-invite) args+=(--port-file "$pf") ;; esac
 	done
 	rm -f "$pf"
 	"${args[@]}" >"$out" 2>"$err" &
