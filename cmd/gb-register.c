@@ -118,7 +118,8 @@ run_device(const struct opts *o, ck_cred *cred)
 		dopt.record_seconds = (int)((mi.duration + 89999) / 90000);
 	}
 	ck_camera_opts co = { .media = media, .id = o->gb.device_id,
-	    .max_streams = o->max_streams, .ssrc = (uint32_t)o->ssrc, .on_record = on_record };
+	    .max_streams = o->max_streams, .ssrc = (uint32_t)o->ssrc, .records = o->records,
+	    .on_record = on_record };
 	if ((s = ck_sip_open(&so, &e)) == NULL ||
 	    (media && (cam = dopt.camera = ck_camera_new(s, &co, &e)) == NULL) ||
 	    (d = ck_device_new(s, &dopt, &e)) == NULL) {
