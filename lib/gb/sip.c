@@ -1339,6 +1339,7 @@ pump(ck_sip *s, int64_t deadline, ck_err *e)
 int
 ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out, ck_err *e)
 {
+	int pumped = 0;
 	*out = NULL;
 	for (;;) {
 		int64_t wake = tx_timers(s);
@@ -1355,12 +1356,21 @@ ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out, ck_err *e)
 		/* a finished transaction is the caller's business too */
 		if (tx_async_done(s))
 			return 0;
-		if (deadline >= 0 && ck_clock_now_ms() >= deadline)
+		/* a past deadline still reads what is there once (without
+		 * waiting): callers polling many endpoints pass 0 */
+		if (deadline >= 0 && ck_clock_now_ms() >= deadline && pumped)
 			return 0;
+		pumped = 1;
 		if (pump(s, wake >= 0 && (deadline < 0 || wake < deadline) ? wake : deadline,
 		    e) < 0)
 			return e->kind == CK_OK ? 0 : -1;
 	}
+}
+
+int64_t
+ck_sip_wake(ck_sip *s)
+{
+	return tx_timers(s);
 }
 
 int
