@@ -530,3 +530,37 @@ frames() {
 	n=$(frames "$T/out.264")
 	[ "$n" -gt 100 ] && [ "$n" -lt 200 ] || { echo "frames: $n"; return 1; }
 }
+
+@test "the camera against sipp as the platform: INFO PAUSE, PLAY with Scale and Range in the dialog answered 200 + MANSRTSP 200 OK; a=setup:active on a UDP line is ignored (UDP answer, no a=setup)" {
+	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=10 \
+		-c:v libx264 -preset ultrafast -g 50 -bf 0 -f h264 "$T/v10.264"
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$T/v10.264" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	for setup in "" "a=setup:active"; do
+		skip_n=$(wc -l <"$T/dev.out")
+		run timeout 30 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-info.xml" -inf "$T/inv.csv" \
+			-set setupline "$setup" -i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 20s \
+			-timeout_error -trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log"
+		[ "$status" -eq 0 ] || { echo "setup '$setup': sipp $status"; cat "$T/sipp.msg"; return 1; }
+		grep -q 'info answers MANSRTSP/1.0 200 OK CSeq: 7 MANSRTSP/1.0 200 OK CSeq: 8' "$T/sipp.log"
+		for _ in $(seq 50); do
+			tail -n +"$((skip_n + 1))" "$T/dev.out" >"$T/this.out"
+			grep -q '"stream_stopped".*"platform"' "$T/this.out" && break
+			sleep 0.1
+		done
+		inv=$(grep '"type":"invite"' "$T/this.out")
+		assert_json_eq "$inv" .kind playback
+		assert_json_eq "$inv" .transport udp
+		[ "$(jq -r 'select(.type=="control") | "\(.method) \(.speed)"' "$T/this.out" | tr '\n' ,)" = "pause 1,play 2," ]
+		# the 200 to the INVITE: sendonly on RTP/AVP and no a=setup (not a TCP line)
+		sed -n '/SIP\/2.0 200 OK/,/^y=/p' "$T/sipp.msg" | awk '/CSeq: 1 INVITE/{f=1} f' >"$T/ans"
+		grep -q '^m=video [0-9]* RTP/AVP 96' "$T/ans"
+		! grep -q 'a=setup' "$T/ans"
+		rm -f "$T/sipp.msg" "$T/sipp.log"
+	done
+}
