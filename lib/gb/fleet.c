@@ -21,7 +21,36 @@ struct ck_fleet {
 	ck_fleet_opts o;
 	struct member *m;
 	struct pollfd *pf;
+	unsigned char taken[65536 / 8];   /* ports our endpoints hold */
 };
+
+/* An endpoint on a port no other member holds. Sockets bound with
+ * SO_REUSEADDR to port 0 can be given a port another such socket already
+ * holds (Linux), and then one of the two gets both devices' answers: such
+ * endpoints are kept aside until a distinct port comes, then closed. */
+static ck_sip *
+open_distinct(ck_fleet *f, const ck_sip_opts *so, ck_err *e)
+{
+	ck_sip *spare[64], *s = NULL;
+	int nspare = 0;
+	while ((s = ck_sip_open(so, e)) != NULL) {
+		int p = ck_sip_port(s);
+		if (!(f->taken[p / 8] & (1u << (p % 8)))) {
+			f->taken[p / 8] |= (unsigned char)(1u << (p % 8));
+			break;
+		}
+		if (so->port || nspare == 64) {
+			ck_sip_close(s);
+			s = NULL;
+			ck_err_set(e, CK_UNAVAIL, "fleet: port %d is another device's", p);
+			break;
+		}
+		spare[nspare++] = s;
+	}
+	while (nspare > 0)
+		ck_sip_close(spare[--nspare]);
+	return s;
+}
 
 int
 ck_fleet_id(const char *first, int k, char *out, size_t outlen)
@@ -88,7 +117,7 @@ ck_fleet_new(const ck_fleet_opts *o, ck_err *e)
 		d.id = c.id = mb->id;
 		d.on_record = c.on_record = member_record;
 		d.arg = c.arg = mb;
-		if ((mb->s = ck_sip_open(&so, e)) == NULL ||
+		if ((mb->s = open_distinct(f, &so, e)) == NULL ||
 		    (c.media && (mb->cam = d.camera = ck_camera_new(mb->s, &c, e)) == NULL) ||
 		    (mb->d = ck_device_new(mb->s, &d, e)) == NULL) {
 			ck_err_wrap(e, "device %s", mb->id);

@@ -613,3 +613,20 @@ print(t)')
 	run --separate-stderr gb-register -s "$PLATFORM_ID@127.0.0.1:5060" -d "$DEV_ID" --count 0
 	assert_status 64
 }
+
+@test "gb-register --count 1000: every device registers, each on its own port (port-0 sockets can share a port; the fleet refuses that)" {
+	start_registrar --keepalive 60s
+	port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+	gb-register -s "$PLATFORM_ID@127.0.0.1:$port" -d 34020000001320010000 --count 1000 \
+		--retry 60s >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	for _ in $(seq 300); do
+		[ "$(grep -c '"registered"' "$T/dev.out")" -ge 1000 ] && break
+		sleep 0.1
+	done
+	n=$(grep -c '"registered"' "$T/dev.out" || true)
+	[ "$n" -eq 1000 ] || { echo "registered: $n"; return 1; }
+	[ "$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out" | sort -u | wc -l)" -eq 1000 ]
+	[ "$(jq -r 'select(.type=="registered") | .device' "$T/dev.out" | sort -u | wc -l)" -eq 1000 ]
+	[ "$(jq -r 'select(.type=="register" and .status==200) | .id' "$T/reg.out" | sort -u | wc -l)" -eq 1000 ]
+}
