@@ -114,6 +114,10 @@ ck_fleet_new(const ck_fleet_opts *o, ck_err *e)
 		}
 		if (so.port)
 			so.port += k;
+		/* a device is asked little: a small answer cache keeps a
+		 * thousand of them in a few MB */
+		if (so.cache_slots == 0)
+			so.cache_slots = 64;
 		d.id = c.id = mb->id;
 		d.on_record = c.on_record = member_record;
 		d.arg = c.arg = mb;

@@ -57,6 +57,8 @@ typedef struct ck_sip_opts {
 	const char *contact_host; /* NULL = the local address toward each peer */
 	int t1_ms;                /* RFC 3261 T1, 0 = 500 */
 	int max_conns;            /* TCP connections kept, 0 = 16384 */
+	int cache_slots;          /* answers kept for retransmitted requests,
+	                           * 0 = 8192 (a lone device needs few) */
 } ck_sip_opts;
 
 typedef struct ck_sip ck_sip;
