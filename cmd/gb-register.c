@@ -17,6 +17,7 @@
 #include "codec/json.h"
 #include "gb/camera.h"
 #include "gb/device.h"
+#include "gb/fleet.h"
 #include "gb/manscdp.h"
 #include "gb/registrar.h"
 #include "gb/sip.h"
@@ -45,7 +46,7 @@ struct opts {
 	long long keepalive_ms, retry_ms, nonce_ttl_ms;
 	const char *name, *manufacturer, *model, *firmware;
 	const char *media, *audio;
-	int max_streams, records;
+	int max_streams, records, count;
 	long long ssrc;
 	char domain_buf[32];
 };
@@ -78,6 +79,25 @@ on_record(void *arg, ck_json *j)
 {
 	(void)arg;
 	emit(j);
+}
+
+/* --count N: N devices with consecutive IDs in one loop. */
+static int
+run_fleet(const struct opts *o, const ck_device_opts *dopt, const ck_camera_opts *co,
+    const ck_sip_opts *so)
+{
+	ck_err e;
+	int rc = 0;
+	ck_fleet_opts fo = { .count = o->count, .dev = *dopt, .cam = *co, .sip = *so };
+	ck_fleet *f = ck_fleet_new(&fo, &e);
+	if (f == NULL)
+		return ck_tool_fail(&e);
+	if (ck_fleet_run(f, &stop_flag, &e) < 0)
+		rc = e.kind ? e.kind : CK_SOFTWARE;
+	if (stop_flag)
+		ck_fleet_stop(f);   /* BYE every dialog, then unregister */
+	ck_fleet_free(f);
+	return rc;
 }
 
 static int
@@ -118,7 +138,12 @@ run_device(const struct opts *o, ck_cred *cred)
 		dopt.record_seconds = (int)((mi.duration + 89999) / 90000);
 	}
 	ck_camera_opts co = { .media = media, .id = o->gb.device_id,
-	    .max_streams = o->max_streams, .ssrc = (uint32_t)o->ssrc, .on_record = on_record };
+	    .max_streams = o->max_streams, .ssrc = (uint32_t)o->ssrc, .records = o->records,
+	    .on_record = on_record };
+	if (o->count > 1) {
+		rc = run_fleet(o, &dopt, &co, &so);
+		goto out;
+	}
 	if ((s = ck_sip_open(&so, &e)) == NULL ||
 	    (media && (cam = dopt.camera = ck_camera_new(s, &co, &e)) == NULL) ||
 	    (d = ck_device_new(s, &dopt, &e)) == NULL) {
@@ -271,7 +296,7 @@ out:
 
 enum { O_EXPIRES = CK_OPTS_TOOL, O_KEEPALIVE, O_MAXMISSED, O_RETRY, O_ATTEMPTS,
     O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE, O_NONCETTL,
-    O_QOP, O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS };
+    O_QOP, O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS, O_COUNT };
 
 static const ck_opts_opt device_opts[] = {
 	{ "user", 'u', CK_OPTS_ARG, "USER", "digest username (default: the device ID)" },
@@ -296,6 +321,8 @@ static const ck_opts_opt device_opts[] = {
 	{ "ssrc", 'S', CK_OPTS_ARG, "N", "SSRC of the streams (default: the offered y=)" },
 	{ "records", O_RECORDS, CK_OPTS_ARG, "N", "RecordInfo: N recordings of the --media file\n"
 	    "over the past day" },
+	{ "count", O_COUNT, CK_OPTS_ARG, "N", "N devices, IDs --device-id and the next N-1, each\n"
+	    "with its own UDP port, registration and camera\n(default 1)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -330,6 +357,7 @@ device_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_QOP: o->qop = 1; return 0;
 	case O_MEDIA: o->media = arg; return 0;
 	case O_AUDIO: o->audio = arg; return 0;
+	case O_COUNT: return int_opt(arg, 1, CK_FLEET_MAX, &o->count, "--count", e);
 	case O_RECORDS: return int_opt(arg, 1, 100000, &o->records, "--records", e);
 	case O_MAXSTREAMS: return int_opt(arg, 1, 1024, &o->max_streams, "--max-streams", e);
 	case 'S': return ck_opt_parse_int(arg, 1, 4294967295LL, &o->ssrc, e) < 0 ?
@@ -363,6 +391,8 @@ validate(struct opts *o, ck_err *e)
 	if ((o->audio || o->max_streams || o->ssrc || o->records) && !o->media)
 		return ck_err_set(e, CK_USAGE, "--audio, --max-streams, --ssrc and --records go "
 		    "with --media");
+	if (o->count > 1 && (g->listen || g->tcp))
+		return ck_err_set(e, CK_USAGE, "--count is for devices over UDP (--server, no --tcp)");
 	if (o->media && g->listen)
 		return ck_err_set(e, CK_USAGE, "--media is for the device side (--server)");
 	if (o->keepalive_ms <= 0 || g->timeout_ms <= 0)

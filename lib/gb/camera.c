@@ -32,6 +32,8 @@ struct sess {
 	ck_psmux *mux;
 	ck_psmux_pkt pkt;
 	int have_pkt, paused, reanchor;
+	uint64_t from, to;         /* the part of the media played (90 kHz; to
+	                            * 0 = to its end or forever) */
 	double speed;
 	int64_t t0;                /* wall ms at which due 0 is (re)anchored */
 	uint32_t ssrc;
@@ -44,6 +46,37 @@ struct ck_camera {
 	struct sess *ss;
 	unsigned long sn;
 };
+
+int64_t
+ck_camera_record_step_ms(int n)
+{
+	return 86400000LL / (n > 0 ? n : 1);
+}
+
+/* Maps a Playback/Download t= START END onto the recording START falls in
+ * (or, in a gap between recordings, the next one): sets x->from/to.
+ * Returns NULL, or why nothing of the range is recorded. */
+static const char *
+map_range(const ck_camera *c, struct sess *x, const ck_gbsdp_desc *d)
+{
+	ck_psmux_info mi;
+	if (c->o.records <= 0 || x->kind == 0 || d->start <= 0)
+		return NULL;
+	ck_psmux_media_info(c->o.media, &mi);
+	int64_t step = ck_camera_record_step_ms(c->o.records), dur = (int64_t)(mi.duration / 90);
+	int64_t a = d->start * 1000, b = d->end > d->start ? d->end * 1000 : INT64_MAX;
+	int64_t off = a % step;
+	if (off >= dur) {   /* a gap: the next recording */
+		a += step - off;
+		off = 0;
+	}
+	if (a >= b)
+		return "no recording in the t= range";
+	int64_t len = b - a < dur - off ? b - a : dur - off;
+	x->from = (uint64_t)off * 90;
+	x->to = (uint64_t)(off + len) * 90;
+	return NULL;
+}
 
 static const char *const kinds[] = { "play", "playback", "download" };
 static const char *const roles[] = { "udp", "tcp-passive", "tcp-active" };
@@ -200,13 +233,17 @@ on_invite(ck_camera *c, ck_sip_req *rq)
 		x->speed = x->kind == 2 && d.speed > 0 ? d.speed : 1;
 		x->ssrc = c->o.ssrc ? c->o.ssrc : d.has_ssrc ? d.ssrc : 1;
 		ck_psmux_conf conf = { .ssrc = x->ssrc, .loop = x->kind == 0 };
-		if ((port = media_open(x, &d, &e)) < 0 ||
+		if ((why = map_range(c, x, &d)) != NULL) {
+			close_sess(x);
+			x = NULL;
+		} else if ((port = media_open(x, &d, &e)) < 0 ||
 		    (x->mux = ck_psmux_new(c->o.media, &conf, &e)) == NULL) {
 			why = e.msg;
 			status = 500;
 			close_sess(x);
 			x = NULL;
-		}
+		} else if (x->from)
+			ck_psmux_seek(x->mux, x->from);
 	}
 	if (x == NULL) {
 		ck_sip_reply(c->s, rq, status, &e);
@@ -266,6 +303,10 @@ on_invite(ck_camera *c, ck_sip_req *rq)
 	ck_json_int(c->j, "media_port", x->mport);
 	ck_json_int(c->j, "local_media_port", port);
 	ck_json_uint(c->j, "ssrc", x->ssrc);
+	if (x->to) {
+		ck_json_num(c->j, "media_from", (double)x->from / 90000, 3);
+		ck_json_num(c->j, "media_to", (double)x->to / 90000, 3);
+	}
 	emit(c);
 	ck_sip_req_free(rq);
 }
@@ -308,8 +349,10 @@ on_info(ck_camera *c, struct sess *x, ck_sip_req *rq)
 		x->paused = 0;
 		if (r.has_scale)
 			x->speed = r.scale;
+		/* npt counts from the start of what is played (t= START) */
 		if (r.has_range && r.range_from >= 0) {
-			ck_psmux_seek(x->mux, (uint64_t)(r.range_from * 90000));
+			uint64_t t = x->from + (uint64_t)(r.range_from * 90000);
+			ck_psmux_seek(x->mux, x->to && t >= x->to ? x->to - 1 : t);
 			x->have_pkt = 0;
 		}
 	}
@@ -413,7 +456,7 @@ stream(ck_camera *c, struct sess *x)
 		return;
 	for (int k = 0; k < 4096; k++) {
 		if (!x->have_pkt) {
-			if (!ck_psmux_next(x->mux, &x->pkt)) {
+			if (!ck_psmux_next(x->mux, &x->pkt) || (x->to && x->pkt.due >= x->to)) {
 				stream_end(c, x, NULL);
 				return;
 			}

@@ -24,11 +24,22 @@ typedef struct ck_camera_opts {
 	const char *id;               /* the device ID (SDP o= and Contact) */
 	int max_streams;              /* 0 = 8 */
 	uint32_t ssrc;                /* 0 = the offer's y= */
+	int records;                  /* the device's synthetic recordings per
+	                               * day (ck_camera_record_step_ms), each
+	                               * the media; a Playback/Download's t=
+	                               * START END picks the part of the media
+	                               * they cover. 0: t= is ignored, the
+	                               * whole media plays */
 	void (*on_record)(void *arg, ck_json *j);  /* a record is ready in j */
 	void *arg;
 } ck_camera_opts;
 
 typedef struct ck_camera ck_camera;
+
+/* The synthetic recordings of a device with n a day: one starts at every
+ * multiple of this many ms since 1970 (so a time maps onto the same
+ * recording whenever it is asked) and lasts the media's duration. */
+int64_t ck_camera_record_step_ms(int n);
 
 /* A camera on endpoint s (not owned). NULL with e on allocation failure. */
 ck_camera *ck_camera_new(ck_sip *s, const ck_camera_opts *o, ck_err *e);

@@ -542,15 +542,18 @@ answer_done(ck_device *d, struct answer *a, int status, ck_err *e)
 }
 
 /* The synthetic recordings of channel id that overlap the query's
- * StartTime..EndTime: o.records of o.record_seconds each, spread over the
- * day before now, every one the media file. 0, or -1 out of memory. */
+ * StartTime..EndTime: o.records of o.record_seconds each, the last ones of
+ * the grid of ck_camera_record_step_ms that start in the day before now,
+ * every one the media file (the camera maps a playback onto it). 0, or -1
+ * out of memory. */
 static int
 records(ck_device *d, const ck_manscdp *m, const char *id, char ***out, size_t *n)
 {
 	const char *qs = ck_manscdp_field(m->root, "StartTime"),
 	    *qe = ck_manscdp_field(m->root, "EndTime");
 	int64_t from = 0, to = INT64_MAX, now = ck_clock_wall_ms() / 1000 * 1000;
-	int64_t step = 86400000LL / d->o.records, len = (int64_t)d->o.record_seconds * 1000;
+	int64_t step = ck_camera_record_step_ms(d->o.records),
+	    len = (int64_t)d->o.record_seconds * 1000, grid = now / step * step;
 	if (qs)
 		ck_sip_parse_gb_date(qs, &from);
 	if (qe)
@@ -560,7 +563,7 @@ records(ck_device *d, const ck_manscdp *m, const char *id, char ***out, size_t *
 	if (*out == NULL)
 		return -1;
 	for (int i = 0; i < d->o.records; i++) {
-		int64_t s = now - 86400000LL + i * step, e = s + (len > 0 ? len : 1000);
+		int64_t s = grid - (int64_t)(d->o.records - i) * step, e = s + (len > 0 ? len : 1000);
 		char st[40], en[40];
 		if (e < from || s > to)
 			continue;

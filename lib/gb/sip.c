@@ -74,6 +74,7 @@ struct ck_sip {
 	int udp_fd, tcp_fd, port, family;
 	int t1;
 	int max_conns;
+	size_t cache_slots;
 	struct conn **conns;
 	size_t nconns, capconns;
 	uint64_t next_conn;
@@ -168,7 +169,8 @@ ck_sip_open(const ck_sip_opts *o, ck_err *e)
 	    o->user_agent ? o->user_agent : "camkit/" CAMKIT_VERSION);
 	if (o->contact_host)
 		snprintf(s->contact_host, sizeof s->contact_host, "%s", o->contact_host);
-	s->cache = calloc(CACHE_SLOTS, sizeof *s->cache);
+	s->cache_slots = o->cache_slots > 0 ? (size_t)o->cache_slots : CACHE_SLOTS;
+	s->cache = calloc(s->cache_slots, sizeof *s->cache);
 	s->rbuf = malloc(CK_SIP_MAX + 1);
 	if (s->cache == NULL || s->rbuf == NULL) {
 		ck_err_set(e, CK_SOFTWARE, "out of memory");
@@ -244,7 +246,7 @@ ck_sip_close(ck_sip *s)
 		free(q);
 	}
 	if (s->cache)
-		for (size_t i = 0; i < CACHE_SLOTS; i++)
+		for (size_t i = 0; i < s->cache_slots; i++)
 			free(s->cache[i].data);
 	free(s->cache);
 	for (size_t i = 0; i < s->ntxs; i++) {
@@ -769,7 +771,7 @@ cache_key(const osip_message_t *m, const ck_sip_peer *p, char *k, size_t kl)
 static struct cache_ent *
 cache_get(ck_sip *s, const char *k)
 {
-	struct cache_ent *c = &s->cache[hash_str(k) % CACHE_SLOTS];
+	struct cache_ent *c = &s->cache[hash_str(k) % s->cache_slots];
 	if (c->data && strcmp(c->key, k) == 0 && c->until > ck_clock_now_ms())
 		return c;
 	return NULL;
@@ -778,7 +780,7 @@ cache_get(ck_sip *s, const char *k)
 static void
 cache_put(ck_sip *s, const char *k, const char *d, size_t l)
 {
-	struct cache_ent *c = &s->cache[hash_str(k) % CACHE_SLOTS];
+	struct cache_ent *c = &s->cache[hash_str(k) % s->cache_slots];
 	char *x = malloc(l);
 	if (x == NULL)
 		return;
@@ -1339,6 +1341,7 @@ pump(ck_sip *s, int64_t deadline, ck_err *e)
 int
 ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out, ck_err *e)
 {
+	int pumped = 0;
 	*out = NULL;
 	for (;;) {
 		int64_t wake = tx_timers(s);
@@ -1355,12 +1358,21 @@ ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out, ck_err *e)
 		/* a finished transaction is the caller's business too */
 		if (tx_async_done(s))
 			return 0;
-		if (deadline >= 0 && ck_clock_now_ms() >= deadline)
+		/* a past deadline still reads what is there once (without
+		 * waiting): callers polling many endpoints pass 0 */
+		if (deadline >= 0 && ck_clock_now_ms() >= deadline && pumped)
 			return 0;
+		pumped = 1;
 		if (pump(s, wake >= 0 && (deadline < 0 || wake < deadline) ? wake : deadline,
 		    e) < 0)
 			return e->kind == CK_OK ? 0 : -1;
 	}
+}
+
+int64_t
+ck_sip_wake(ck_sip *s)
+{
+	return tx_timers(s);
 }
 
 int

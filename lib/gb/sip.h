@@ -57,6 +57,8 @@ typedef struct ck_sip_opts {
 	const char *contact_host; /* NULL = the local address toward each peer */
 	int t1_ms;                /* RFC 3261 T1, 0 = 500 */
 	int max_conns;            /* TCP connections kept, 0 = 16384 */
+	int cache_slots;          /* answers kept for retransmitted requests,
+	                           * 0 = 8192 (a lone device needs few) */
 } ck_sip_opts;
 
 typedef struct ck_sip ck_sip;
@@ -164,6 +166,10 @@ typedef struct ck_sip_req {
 int ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out,
     ck_err *e);
 void ck_sip_req_free(ck_sip_req *r);
+/* Retransmits (UDP) and times out what is due; returns when the next
+ * transaction timer falls (ck_clock_now_ms time), or -1 when none runs.
+ * For callers that poll ck_sip_udp_fd themselves. */
+int64_t ck_sip_wake(ck_sip *s);
 
 /* A response to rq with the request's Via (received=/rport= filled in for
  * the top one), From, To (with a To tag added when absent and status > 100),

@@ -394,16 +394,19 @@ print(t)'
 	wait_for_grep '"registered"' "$T/dev.out" 10
 	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
 	now=$(date +%s)
+	# the recordings start on a grid of 86400/5 s since 1970: not at its edge
+	if (( now % 17280 > 17270 )); then sleep 12; now=$(date +%s); fi
+	grid=$((now / 17280 * 17280))
 	t() { date -d "@$1" +%Y-%m-%dT%H:%M:%S; }
 	run --separate-stderr timeout 20 gb-catalog --query RecordInfo -c 34020000001310000001 \
-		--start "$(t $((now - 90000)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
+		--start "$(t $((now - 2 * 86400)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
 	assert_status 0
 	[ "${#lines[@]}" -eq 5 ]
 	assert_json_eq "${lines[0]}" .item.device_id 34020000001310000001
 	assert_json_eq "${lines[0]}" .sum_num 5
 	# only the recordings that overlap the range: the last three of the day
 	run --separate-stderr timeout 20 gb-catalog --query RecordInfo \
-		--start "$(t $((now - 86400 + 2 * 17280 - 10)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
+		--start "$(t $((grid - 3 * 17280 - 10)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
 	assert_status 0
 	[ "${#lines[@]}" -eq 3 ]
 	s=$(jq -r .item.start_time <<<"${lines[0]}")
@@ -423,4 +426,141 @@ print(t)'
 	n=$(rtp-ps-demux <"$T/out.rtp" 2>/dev/null | ffprobe -v error -count_frames \
 		-show_entries stream=nb_read_frames -of csv=p=0 -)
 	[ "$n" -ge 10 ] && [ "$n" -le 80 ] || { echo "frames: $n"; return 1; }
+}
+
+# records_start ARGS...: a platform (gb-register -l) and a camera with a
+# 10 s clip (a key frame every 2 s) as --records 5; sets DPORT and REC (the
+# first recording's start, seconds since 1970).
+records_start() {
+	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=10 \
+		-c:v libx264 -preset ultrafast -g 50 -bf 0 -f h264 "$T/v10.264"
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 90 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$T/v10.264" --records 5 "$@" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	DPORT=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	run --separate-stderr timeout 20 gb-catalog --query RecordInfo \
+		--start "$(date -d @$(( $(date +%s) - 2 * 86400 )) +%Y-%m-%dT%H:%M:%S)" \
+		--end "$(date +%Y-%m-%dT%H:%M:%S)" "sip:$DEV_ID@127.0.0.1:$DPORT"
+	assert_status 0
+	REC=$(date -d "$(jq -r .item.start_time <<<"${lines[0]}")" +%s)
+	# the grid: every 86400/5 s
+	[ $((REC % 17280)) -eq 0 ]
+}
+
+t() { date -d "@$1" +%Y-%m-%dT%H:%M:%S; }
+
+# es_check OUT SRC FROM_KEY [TAIL_KEY]: OUT (a demuxed ES) is SRC from its
+# FROM_KEY-th key frame (0-based) on, cut short; or, with TAIL_KEY, such a
+# cut-short start followed by all of SRC from its TAIL_KEY-th key frame
+# (a jump forward). Prints what it found.
+es_check() {
+	python3 - "$@" <<'PY'
+import re, sys
+out, src = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+keys = [m.start() for m in re.finditer(b"\x00\x00\x00\x01\x67", src)]
+a = keys[int(sys.argv[3])]
+if len(sys.argv) > 4:
+    tail = src[keys[int(sys.argv[4])]:]
+    assert out.endswith(tail), "does not end with the source from the key frame"
+    head = out[:len(out) - len(tail)]
+    print("head", len(head), "tail", len(tail))
+    assert 0 < len(head) < keys[int(sys.argv[4])] - a, "no jump forward"
+    out = head
+assert len(out) > 0 and src[a:a + len(out)] == out, "not the source from the key frame"
+print("ok", len(out))
+PY
+}
+
+frames() {
+	ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"
+}
+
+@test "the camera's --records: a playback's t= range streams its part of the recording from the key frame at or before; a range with no recording -> 488" {
+	records_start
+	# 5..7 s into the recording: the key frame at 4 s to 7 s, 75 frames
+	timeout 30 gb-invite --playback --start "$(t $((REC + 5)))" --end "$(t $((REC + 7)))" \
+		--events "$T/ev" "sip:$DEV_ID@127.0.0.1:$DPORT" >"$T/out.rtp" 2>"$T/err" ||
+		{ cat "$T/err"; return 1; }
+	assert_json_eq "$(grep media_status "$T/ev")" .notify_type 121
+	rtp-ps-demux <"$T/out.rtp" >"$T/out.264" 2>/dev/null
+	es_check "$T/out.264" "$T/v10.264" 2
+	[ "$(frames "$T/out.264")" -eq 75 ]
+	inv=$(grep '"type":"invite"' "$T/dev.out")
+	assert_json_eq "$inv" .media_from 5
+	assert_json_eq "$inv" .media_to 7
+	# a download from 1 s before the end of the recording to far past it: 9..10 s, from the key at 8
+	timeout 30 gb-invite --download --speed 4 --start "$(t $((REC + 9)))" --end "$(t $((REC + 3600)))" \
+		--events "$T/ev2" "sip:$DEV_ID@127.0.0.1:$DPORT" >"$T/out2.rtp" 2>"$T/err" ||
+		{ cat "$T/err"; return 1; }
+	rtp-ps-demux <"$T/out2.rtp" >"$T/out2.264" 2>/dev/null
+	es_check "$T/out2.264" "$T/v10.264" 4
+	[ "$(frames "$T/out2.264")" -eq 50 ]
+	# between two recordings: nothing to play
+	run --separate-stderr timeout 30 gb-invite --playback --start "$(t $((REC + 20)))" \
+		--end "$(t $((REC + 30)))" "sip:$DEV_ID@127.0.0.1:$DPORT"
+	assert_status 76
+	assert_contains "$stderr" 488
+	wait_for_grep '"invite_refused".*no recording in the t= range' "$T/dev.out" 5
+}
+
+@test "the camera's --records: INFO Range npt (gb-invite --control seek) restarts at the key frame at or before, counted from the t= start" {
+	records_start
+	mkfifo "$T/ctl"
+	exec 7<>"$T/ctl"
+	# 3..10 s of the recording: from the key frame at 2 s
+	timeout 60 gb-invite --playback --start "$(t $((REC + 3)))" --end "$(t $((REC + 10)))" \
+		--control "$T/ctl" --events "$T/ev" "sip:$DEV_ID@127.0.0.1:$DPORT" \
+		>"$T/out.rtp" 2>"$T/err" &
+	GI=$!
+	PEER_PIDS+=("$GI")
+	wait_for_grep media_started "$T/ev" 10
+	echo pause >&7
+	wait_for_grep '"method":"pause"' "$T/dev.out" 10
+	# npt 4 from the t= start is 7 s into the recording: the key frame at 6 s
+	echo "seek 4" >&7
+	rc=0; wait "$GI" || rc=$?
+	exec 7>&-
+	[ "$rc" -eq 0 ] || { cat "$T/err"; return 1; }
+	assert_json_eq "$(grep media_status "$T/ev")" .notify_type 121
+	rtp-ps-demux <"$T/out.rtp" >"$T/out.264" 2>/dev/null
+	# what came before the pause from the key at 2 s, then all from the key at 6 s
+	es_check "$T/out.264" "$T/v10.264" 1 3
+	n=$(frames "$T/out.264")
+	[ "$n" -gt 100 ] && [ "$n" -lt 200 ] || { echo "frames: $n"; return 1; }
+}
+
+@test "the camera against sipp as the platform: INFO PAUSE, PLAY with Scale and Range in the dialog answered 200 + MANSRTSP 200 OK; a=setup:active on a UDP line is ignored (UDP answer, no a=setup)" {
+	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=10 \
+		-c:v libx264 -preset ultrafast -g 50 -bf 0 -f h264 "$T/v10.264"
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$T/v10.264" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	for setup in "" "a=setup:active"; do
+		skip_n=$(wc -l <"$T/dev.out")
+		run timeout 30 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-info.xml" -inf "$T/inv.csv" \
+			-set setupline "$setup" -i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 20s \
+			-timeout_error -trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log"
+		[ "$status" -eq 0 ] || { echo "setup '$setup': sipp $status"; cat "$T/sipp.msg"; return 1; }
+		grep -q 'info answers MANSRTSP/1.0 200 OK CSeq: 7 MANSRTSP/1.0 200 OK CSeq: 8' "$T/sipp.log"
+		for _ in $(seq 50); do
+			tail -n +"$((skip_n + 1))" "$T/dev.out" >"$T/this.out"
+			grep -q '"stream_stopped".*"platform"' "$T/this.out" && break
+			sleep 0.1
+		done
+		inv=$(grep '"type":"invite"' "$T/this.out")
+		assert_json_eq "$inv" .kind playback
+		assert_json_eq "$inv" .transport udp
+		[ "$(jq -r 'select(.type=="control") | "\(.method) \(.speed)"' "$T/this.out" | tr '\n' ,)" = "pause 1,play 2," ]
+		# the 200 to the INVITE: sendonly on RTP/AVP and no a=setup (not a TCP line)
+		sed -n '/SIP\/2.0 200 OK/,/^y=/p' "$T/sipp.msg" | awk '/CSeq: 1 INVITE/{f=1} f' >"$T/ans"
+		grep -q '^m=video [0-9]* RTP/AVP 96' "$T/ans"
+		! grep -q 'a=setup' "$T/ans"
+		rm -f "$T/sipp.msg" "$T/sipp.log"
+	done
 }

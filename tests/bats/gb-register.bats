@@ -561,3 +561,72 @@ wait_for_grep_n() {
 	assert_json_eq "$(cat "$T/p.out")" .to "$DEV_ID"
 	wait_for_grep '"guard_cmd"' "$T/d.out" 5
 }
+
+@test "gb-register --count 5: five devices with consecutive IDs each register with gb-register --listen; device k answers a query and an INVITE for itself" {
+	command -v ffmpeg >/dev/null || skip "ffmpeg"
+	ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=25:duration=1 \
+		-c:v libx264 -preset ultrafast -g 25 -bf 0 -f h264 "$T/v.264"
+	start_registrar --keepalive 60s
+	port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+	gb-register -s "$PLATFORM_ID@127.0.0.1:$port" -d 34020000001320000098 --count 5 \
+		--media "$T/v.264" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	DEVS=$!
+	for id in 34020000001320000098 34020000001320000099 34020000001320000100 \
+		34020000001320000101 34020000001320000102; do
+		wait_for_grep "\"register\".*\"id\":\"$id\".*\"status\":200" "$T/reg.out" 10 ||
+			{ cat "$T/reg.out" "$T/dev.err"; return 1; }
+	done
+	[ "$(grep -c '"type":"register"' "$T/reg.out")" -eq 5 ]
+	# each from its own port
+	[ "$(jq -r 'select(.type=="register") | .source' "$T/reg.out" | sort -u | wc -l)" -eq 5 ]
+	wait_for_grep '"registered".*"device":"34020000001320000102"' "$T/dev.out" 10
+	k=34020000001320000100
+	kport=$(jq -r "select(.type==\"registered\" and .device==\"$k\") | .local_port" "$T/dev.out")
+	run --separate-stderr timeout 20 gb-catalog "sip:$k@127.0.0.1:$kport"
+	assert_status 0
+	assert_json_eq "${lines[0]}" .item.device_id "$k"
+	wait_for_grep "\"query\".*\"device\":\"$k\"" "$T/dev.out" 5
+	[ "$(grep -c '"type":"query"' "$T/dev.out")" -eq 1 ]
+	# streaming on demand: device k's camera, byte for byte
+	one=$(rtp-ps-mux "$T/v.264" 2>/dev/null | python3 -c 'import struct,sys; d=sys.stdin.buffer.read(); o=t=0
+while o + 2 <= len(d): n = struct.unpack_from(">H", d, o)[0]; t += n; o += 2 + n
+print(t)')
+	timeout 30 gb-invite --max-bytes "$one" "sip:$k@127.0.0.1:$kport" >"$T/out.rtp" 2>"$T/gi.err" ||
+		{ cat "$T/gi.err"; return 1; }
+	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$T/v.264"
+	assert_json_eq "$(grep '"type":"invite"' "$T/dev.out")" .device "$k"
+	# SIGTERM: every one unregisters
+	kill -TERM "$DEVS"
+	wait "$DEVS"
+	[ "$(grep -c '"type":"unregistered"' "$T/dev.out")" -eq 5 ]
+}
+
+@test "gb-register --count: usage errors (with --listen, --tcp, IDs past their width) exit 64" {
+	run --separate-stderr gb-register -l 127.0.0.1:0 --count 2
+	assert_status 64
+	run --separate-stderr gb-register -s "$PLATFORM_ID@127.0.0.1:5060" -d "$DEV_ID" --tcp --count 2
+	assert_status 64
+	run --separate-stderr gb-register -s "$PLATFORM_ID@127.0.0.1:5060" -d 99999999999999999999 --count 2
+	assert_status 64
+	assert_contains "$stderr" "does not fit"
+	run --separate-stderr gb-register -s "$PLATFORM_ID@127.0.0.1:5060" -d "$DEV_ID" --count 0
+	assert_status 64
+}
+
+@test "gb-register --count 1000: every device registers, each on its own port (port-0 sockets can share a port; the fleet refuses that)" {
+	start_registrar --keepalive 60s
+	port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+	gb-register -s "$PLATFORM_ID@127.0.0.1:$port" -d 34020000001320010000 --count 1000 \
+		--retry 60s >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	for _ in $(seq 300); do
+		[ "$(grep -c '"registered"' "$T/dev.out")" -ge 1000 ] && break
+		sleep 0.1
+	done
+	n=$(grep -c '"registered"' "$T/dev.out" || true)
+	[ "$n" -eq 1000 ] || { echo "registered: $n"; return 1; }
+	[ "$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out" | sort -u | wc -l)" -eq 1000 ]
+	[ "$(jq -r 'select(.type=="registered") | .device' "$T/dev.out" | sort -u | wc -l)" -eq 1000 ]
+	[ "$(jq -r 'select(.type=="register" and .status==200) | .id' "$T/reg.out" | sort -u | wc -l)" -eq 1000 ]
+}
