@@ -70,11 +70,12 @@ pw_cmp(const void *a, const void *b)
 static int
 load_pwfile(ck_registrar *r, const char *path, ck_err *e)
 {
-	FILE *f = fopen(path, "r");
+	/* the same rule as every password file: private, or refused (78) */
+	FILE *f = ck_cred_fopen(path, e);
 	char line[1024];
 	int ln = 0;
 	if (f == NULL)
-		return ck_err_set(e, CK_NOINPUT, "%s: cannot open password file", path);
+		return -1;
 	while (fgets(line, sizeof line, f)) {
 		char id[128], pass[512];
 		ln++;
@@ -84,13 +85,15 @@ load_pwfile(ck_registrar *r, const char *path, ck_err *e)
 		if (*p == '#' || *p == '\0')
 			continue;
 		if (sscanf(p, "%127s %511s", id, pass) != 2) {
-			fclose(f);
+			if (f != stdin)
+				fclose(f);
 			ck_cred_wipe_mem(line, sizeof line);
 			return ck_err_set(e, CK_CONFIG, "%s:%d: expected 'ID PASSWORD'", path, ln);
 		}
 		struct pw *n = realloc(r->pws, (r->npws + 1) * sizeof *n);
 		if (n == NULL) {
-			fclose(f);
+			if (f != stdin)
+				fclose(f);
 			return ck_err_set(e, CK_SOFTWARE, "out of memory");
 		}
 		r->pws = n;
@@ -100,7 +103,8 @@ load_pwfile(ck_registrar *r, const char *path, ck_err *e)
 		ck_cred_wipe_mem(pass, sizeof pass);
 		ck_cred_wipe_mem(line, sizeof line);
 	}
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	qsort(r->pws, r->npws, sizeof *r->pws, pw_cmp);
 	return 0;
 }

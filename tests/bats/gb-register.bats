@@ -303,6 +303,7 @@ wait_for_grep_n() {
 
 @test "gb-register --listen: ID outside --allow -> 403 unknown id; per-device password file" {
 	printf '# id password\n%s devpass\n34020000001320000099 other\n' "$DEV_ID" >"$T/pw"
+	chmod 600 "$T/pw"
 	unset GB_PASSWORD
 	start_registrar --allow '3402000000132000000*' --passwords "$T/pw"
 	UAC_ID=34020000001320000099 run_sipp_uac register-device-unknown.xml "$REG_PORT" -ap other
@@ -339,6 +340,17 @@ wait_for_grep_n() {
 	assert_status 78
 	run --separate-stderr timeout 5 gb-register --listen 127.0.0.1:0 --passwords "$T/nope"
 	assert_status 66
+}
+
+@test "gb-register --listen: a --passwords file group or others can read is refused (78), as every password file" {
+	printf '%s devpass\n' "$DEV_ID" >"$T/pw"
+	chmod 640 "$T/pw"
+	run --separate-stderr timeout 5 gb-register --listen 127.0.0.1:0 --passwords "$T/pw"
+	assert_status 78
+	assert_contains "$stderr" "refusing a password file that group or others can read"
+	chmod 600 "$T/pw"
+	run --separate-stderr timeout 2 gb-register --listen 127.0.0.1:0 --passwords "$T/pw"
+	assert_status 124
 }
 
 @test "gb-register: device and platform over TCP, SHA-256 + qop, malformed SIP ignored" {
