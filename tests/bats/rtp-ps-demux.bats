@@ -501,6 +501,25 @@ listen_port() {
 	[ "$(grep -c 'No space left' <<<"$stderr")" = 1 ]
 }
 
+@test "a reader that goes away (EPIPE, | head -c 100) is a clean stop: 0, nothing on stderr" {
+	mux "$D/v.264" --loop 20
+	rtp-ps-demux "$T/x.rtp" 2>/dev/null | head -c 100 > "$T/want"
+	for args in "'$T/x.rtp'" "--ps '$T/x.ps'" "- < '$T/x.rtp'"; do
+		run --separate-stderr bash -c "rtp-ps-demux $args | head -c 100 > '$T/h'; exit \${PIPESTATUS[0]}"
+		assert_status 0
+		[ -z "$stderr" ]
+		cmp "$T/h" "$T/want"
+	done
+	# -o a FIFO whose reader leaves early: the same
+	mkfifo "$T/fifo"
+	head -c 100 "$T/fifo" > "$T/h" &
+	run --separate-stderr rtp-ps-demux -o "$T/fifo" "$T/x.rtp"
+	wait
+	assert_status 0
+	[ -z "$stderr" ]
+	cmp "$T/h" "$T/want"
+}
+
 @test "public capture: its H.264 stream as raw RTP back to back is split and named RFC 6184, not refused blind" {
 	require_shared data/pcap-samples/vzvca-h264.pcap
 	command -v pcap-rtp-extract >/dev/null || { [ "${CI:-}" != true ] && skip "pcap-rtp-extract not built"; }
