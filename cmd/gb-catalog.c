@@ -239,7 +239,7 @@ collect(struct run *r)
 		if (r->responses > before)
 			deadline = ck_clock_now_ms() + r->o->timeout_ms;
 		if (done && r->nkeys == 0 && list_type(r->o->query)) {
-			ck_log_info("the %s is empty", r->o->query);
+			ck_log_warn("the %s is empty", r->o->query);   /* exit 1 alone is mute */
 			return CK_EMPTY;
 		}
 		if (done)
@@ -299,15 +299,12 @@ out:
 	return rc;
 }
 
+/* yyyy-MM-ddTHH:mm:ss, nothing more */
 static int
 gb_time(const char *s)
 {
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	return end && *end == '\0' && strlen(s) == 19;
+	int64_t t;
+	return strlen(s) == 19 && ck_sip_parse_gb_date(s, &t) == 0;
 }
 
 static int

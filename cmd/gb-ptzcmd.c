@@ -43,7 +43,8 @@ static const char about[] =
 "Speeds are 0-255 (default 128), zoom 0-15 (default 8).\n";
 
 static const char footer[] =
-"Exit: 0 ok, 64 usage, 65 malformed PTZCmd, 69 unreachable, 74 I/O error,\n"
+"Exit: 0 ok, 1 nothing to decode on stdin, 64 usage, 65 malformed PTZCmd,\n"
+"66 password file missing, 68 unknown host, 69 unreachable, 74 I/O error,\n"
 "75 timeout, 76 SIP error status, 77 refused (401/403), 78 no password.\n";
 
 struct opts {
@@ -231,7 +232,9 @@ decode_one(ck_json *j, const char *s, size_t n, int as_stream)
 		if (as_stream) {
 			ck_json_record(j, "error");
 			ck_json_strn(j, "input", s, n);
+			ck_json_time_ms(j, "ts", ck_clock_wall_ms());
 			ck_json_str(j, "error", ck_err_kind_name(e.kind));
+			ck_json_int(j, "status", CK_DATAERR);
 			ck_json_str(j, "message", e.msg);
 			ck_json_emit(j, stdout);
 		}
@@ -259,7 +262,7 @@ do_decode(const struct opts *o)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int i, rc = 0;
+	int i, rc = 0, seen = 0;
 
 	if (!j)
 		return CK_SOFTWARE;
@@ -271,10 +274,16 @@ do_decode(const struct opts *o)
 			while (k > 0 && (line[k - 1] == '\n' || line[k - 1] == '\r' ||
 			    line[k - 1] == ' ' || line[k - 1] == '\t'))
 				k--;
-			if (k == strspn(line, " \t"))
+			if (k <= strspn(line, " \t"))
 				continue;   /* blank line */
 			rc = ck_err_worst(rc, decode_one(j, line, k, 1));
+			seen = 1;
 		}
+	if (o->nargs == 0 && !seen) {
+		/* an empty pipe (a grep that matched nothing) is not success */
+		ck_log_warn("no PTZCmd on stdin (give HEX arguments or lines on stdin)");
+		rc = CK_EMPTY;
+	}
 	free(line);
 	ck_json_free(j);
 	return rc;

@@ -15,10 +15,12 @@
 #include "cli/opts.h"
 #include "cli/tool.h"
 #include "codec/json.h"
+#include "gb/camera.h"
 #include "gb/device.h"
 #include "gb/manscdp.h"
 #include "gb/registrar.h"
 #include "gb/sip.h"
+#include "media/psmux.h"
 
 static const char usage[] =
 "Usage: gb-register --server ID@HOST[:PORT] --device-id ID [options]\n"
@@ -42,6 +44,9 @@ struct opts {
 	int expires, max_missed, attempts, chunk, qop;
 	long long keepalive_ms, retry_ms, nonce_ttl_ms;
 	const char *name, *manufacturer, *model, *firmware;
+	const char *media, *audio;
+	int max_streams, records;
+	long long ssrc;
 	char domain_buf[32];
 };
 
@@ -75,28 +80,6 @@ on_record(void *arg, ck_json *j)
 	emit(j);
 }
 
-/* Reads the catalog file's <Item> elements (any charset). */
-static long
-load_catalog(const char *path, char ***items, ck_err *e)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-	long rc;
-	if (f == NULL)
-		return ck_err_set(e, CK_NOINPUT, "%s: %s", path, strerror(errno));
-	buf = malloc(CK_MANSCDP_MAX_BODY + 1);
-	n = buf ? fread(buf, 1, CK_MANSCDP_MAX_BODY + 1, f) : 0;
-	fclose(f);
-	if (buf == NULL || n > CK_MANSCDP_MAX_BODY) {
-		free(buf);
-		return ck_err_set(e, CK_DATAERR, "%s: too large", path);
-	}
-	rc = ck_manscdp_items(buf, n, items, e);
-	free(buf);
-	return rc < 0 ? ck_err_wrap(e, "%s", path) : rc;
-}
-
 static int
 run_device(const struct opts *o, ck_cred *cred)
 {
@@ -106,8 +89,15 @@ run_device(const struct opts *o, ck_cred *cred)
 	int rc = 0;
 	ck_sip *s = NULL;
 	ck_device *d = NULL;
-	if (o->catalog && (nitems = load_catalog(o->catalog, &items, &e)) < 0)
+	ck_camera *cam = NULL;
+	ck_psmux_media *media = NULL;
+	ck_psmux_src src = { .video = o->media, .audio = o->audio };
+	if (o->catalog && (nitems = ck_manscdp_items_file(o->catalog, &items, &e)) < 0)
 		return ck_tool_fail(&e);
+	if (o->media && (media = ck_psmux_media_open(&src, &e)) == NULL) {
+		rc = ck_tool_fail(&e);
+		goto out;
+	}
 	ck_device_opts dopt = { .server_id = o->gb.server_id, .server_host = o->gb.server_host,
 	    .server_port = o->gb.server_port, .id = o->gb.device_id, .domain = o->domain,
 	    .user = cred->user[0] ? cred->user : NULL,
@@ -121,31 +111,48 @@ run_device(const struct opts *o, ck_cred *cred)
 	ck_sip_opts so = { .udp = 1, .port = o->gb.local_port,
 	    .bind_addr = strchr(o->gb.server_host, ':') ? "::" : NULL,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
-	if ((s = ck_sip_open(&so, &e)) == NULL || (d = ck_device_new(s, &dopt, &e)) == NULL) {
+	if (media) {
+		ck_psmux_info mi;
+		ck_psmux_media_info(media, &mi);
+		dopt.records = o->records;
+		dopt.record_seconds = (int)((mi.duration + 89999) / 90000);
+	}
+	ck_camera_opts co = { .media = media, .id = o->gb.device_id,
+	    .max_streams = o->max_streams, .ssrc = (uint32_t)o->ssrc, .on_record = on_record };
+	if ((s = ck_sip_open(&so, &e)) == NULL ||
+	    (media && (cam = dopt.camera = ck_camera_new(s, &co, &e)) == NULL) ||
+	    (d = ck_device_new(s, &dopt, &e)) == NULL) {
 		rc = ck_tool_fail(&e);
 		goto out;
 	}
 	while (!stop_flag) {
 		ck_sip_req *rq = NULL;
-		int n = ck_sip_next_request(s, ck_device_wake(d), &rq, &e);
+		int64_t wake = ck_device_wake(d), cw = cam ? ck_camera_wake(cam) : -1;
+		int n = ck_sip_next_request(s, cw >= 0 && cw < wake ? cw : wake, &rq, &e);
 		if (n > 0)
 			ck_device_handle(d, rq);
 		if (n < 0) {
 			rc = ck_tool_fail(&e);
 			break;
 		}
+		if (cam)
+			ck_camera_tick(cam);
 		if (ck_device_tick(d, &e) < 0) {
 			rc = e.kind ? e.kind : CK_SOFTWARE;
 			break;
 		}
 	}
+	if (stop_flag && cam)
+		ck_camera_stop(cam);   /* BYE every dialog, then unregister */
 	if (stop_flag)
 		ck_device_stop(d, &e);
 out:
 	if (out_failed && rc == 0)
 		rc = CK_IOERR;
 	ck_device_free(d);
+	ck_camera_free(cam);
 	ck_sip_close(s);
+	ck_psmux_media_free(media);
 	while (nitems > 0)
 		free(items[--nitems]);
 	free(items);
@@ -264,7 +271,7 @@ out:
 
 enum { O_EXPIRES = CK_OPTS_TOOL, O_KEEPALIVE, O_MAXMISSED, O_RETRY, O_ATTEMPTS,
     O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE, O_NONCETTL,
-    O_QOP };
+    O_QOP, O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS };
 
 static const ck_opts_opt device_opts[] = {
 	{ "user", 'u', CK_OPTS_ARG, "USER", "digest username (default: the device ID)" },
@@ -283,6 +290,12 @@ static const ck_opts_opt device_opts[] = {
 	{ "firmware", O_FIRMWARE, CK_OPTS_ARG, "F", "DeviceInfo Firmware (default the version)" },
 	{ "nonce-ttl", O_NONCETTL, CK_OPTS_ARG, "DUR", "--listen: nonce lifetime (default 300s)" },
 	{ "qop", O_QOP, CK_OPTS_NOARG, NULL, "--listen: offer qop=\"auth\"" },
+	{ "media", O_MEDIA, CK_OPTS_ARG, "FILE", "stream this H.264/H.265 file on INVITE" },
+	{ "audio", O_AUDIO, CK_OPTS_ARG, "FILE", "with --media: G.711 or AAC audio to mux in" },
+	{ "max-streams", O_MAXSTREAMS, CK_OPTS_ARG, "N", "dialogs at once (default 8; above: 486)" },
+	{ "ssrc", 'S', CK_OPTS_ARG, "N", "SSRC of the streams (default: the offered y=)" },
+	{ "records", O_RECORDS, CK_OPTS_ARG, "N", "RecordInfo: N recordings of the --media file\n"
+	    "over the past day" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -315,6 +328,12 @@ device_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_FIRMWARE: o->firmware = arg; return 0;
 	case O_NONCETTL: return ck_opt_parse_duration(arg, &o->nonce_ttl_ms, e);
 	case O_QOP: o->qop = 1; return 0;
+	case O_MEDIA: o->media = arg; return 0;
+	case O_AUDIO: o->audio = arg; return 0;
+	case O_RECORDS: return int_opt(arg, 1, 100000, &o->records, "--records", e);
+	case O_MAXSTREAMS: return int_opt(arg, 1, 1024, &o->max_streams, "--max-streams", e);
+	case 'S': return ck_opt_parse_int(arg, 1, 4294967295LL, &o->ssrc, e) < 0 ?
+	    ck_err_wrap(e, "--ssrc") : 0;
 	}
 	return ck_err_set(e, CK_USAGE, "bad option");
 }
@@ -341,6 +360,11 @@ validate(struct opts *o, ck_err *e)
 		snprintf(o->domain_buf, sizeof o->domain_buf, "%.10s", src);
 		o->domain = o->domain_buf;
 	}
+	if ((o->audio || o->max_streams || o->ssrc || o->records) && !o->media)
+		return ck_err_set(e, CK_USAGE, "--audio, --max-streams, --ssrc and --records go "
+		    "with --media");
+	if (o->media && g->listen)
+		return ck_err_set(e, CK_USAGE, "--media is for the device side (--server)");
 	if (o->keepalive_ms <= 0 || g->timeout_ms <= 0)
 		return ck_err_set(e, CK_USAGE, "--keepalive and --timeout must be positive");
 	return 0;

@@ -27,8 +27,9 @@ static const char about[] =
     "SOAP Faults go to stderr (code, subcodes, reason): exit 76, or 77 when\n"
     "the device refuses the credentials.\n";
 static const char footer[] =
-    "Exit: 0 ok, 64 usage, 65 malformed BODY or reply, 68 unknown host,\n"
-    "69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
+    "Exit: 0 ok, 64 usage, 65 malformed BODY or reply, 66 password file\n"
+    "missing, 68 unknown host, 69 unreachable, 74 I/O error, 75 timeout,\n"
+    "76 SOAP fault, 77 auth, 78 bad credentials file.\n";
 
 enum { OPT_ENVELOPE = CK_OPTS_TOOL };
 
@@ -212,9 +213,16 @@ call(const ck_onvif_opts *o, const ck_cred *cred, const char *device,
 		return ck_tool_fail(&e);
 	}
 	if (ck_onvif_request(c, &q, &r, &f, &e) < 0) {
-		if (f.code.local[0])
+		if (f.code.local[0]) {
+			/* the fault once: e.msg repeats it after a hint, if any
+			 * ("no password configured (...): URL: SOAP fault: ...") */
+			const char *u = strstr(e.msg, q.url);
+			if (u && u - e.msg > 2)
+				ck_log_warn("%.*s", (int)(u - e.msg - 2), e.msg);
 			report_fault(q.url, &f);
-		rc = ck_tool_fail(&e);
+			rc = e.kind ? e.kind : CK_PROTO;
+		} else
+			rc = ck_tool_fail(&e);
 	} else {
 		src = ck_xml_src(r.doc, &len);
 		if (envelope) {

@@ -33,8 +33,9 @@ static const char about[] =
 "Without HOST, probes 239.255.255.250:3702 on every up multicast interface;\n"
 "with HOSTs, sends a unicast Probe to each (port 3702 unless given).\n";
 static const char footer[] =
-"Exit: 0 found, 1 nothing answered, 64 usage, 68 unknown host, 69 no\n"
-"usable interface, 74 I/O error, 76 only malformed answers.\n";
+"Exit: 0 found, 1 nothing answered, 64 usage (also an -i interface that does\n"
+"not exist), 68 unknown host, 69 no usable interface up, 74 I/O error,\n"
+"76 only malformed answers.\n";
 
 enum { O_IPV6 = CK_OPTS_TOOL, O_TYPES, O_LISTEN };
 
@@ -241,12 +242,17 @@ discover(struct run *r, ck_err *e)
 		if (ck_json_emit(r->j, stdout) < 0)
 			break;
 	}
-	if (r->listen)
+	if (r->listen) {
+		if (!printed)
+			ck_log_warn("no Hello or Bye heard");
 		return printed ? CK_OK : CK_EMPTY;
+	}
 	if (r->ndev == 0 && r->nbad > 0) {
 		ck_log_warn("no usable answer: %d malformed", r->nbad);
 		return CK_PROTO;
 	}
+	if (r->ndev == 0)   /* exit 1 alone reads like a crash in a terminal */
+		ck_log_warn("no device answered within %lld ms", r->timeout_ms);
 	return r->ndev ? CK_OK : CK_EMPTY;
 }
 

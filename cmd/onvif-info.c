@@ -25,7 +25,8 @@ static const char about[] =
     "onvif-discover record).\n";
 static const char footer[] =
     "Exit: 0 ok, 1 no target on stdin, 64 usage, 65 malformed reply,\n"
-    "68 unknown host, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
+    "66 password file missing, 68 unknown host, 69 unreachable, 74 I/O error,\n"
+    "75 timeout, 76 SOAP fault, 77 auth, 78 bad credentials file.\n";
 
 struct job {
 	ck_onvif_opts o;

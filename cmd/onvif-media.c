@@ -24,9 +24,10 @@ static const char about[] =
     "or an onvif-discover record).\n";
 static const char footer[] =
     "Exit: 0 ok, 1 no profile or no target on stdin, 64 usage, 65 malformed\n"
-    "reply, 68 unknown host, 69 unreachable, 75 timeout, 76 SOAP fault, 77 auth.\n";
+    "reply, 66 password file missing, 68 unknown host, 69 unreachable,\n"
+    "74 I/O error, 75 timeout, 76 SOAP fault, 77 auth, 78 bad credentials file.\n";
 
-enum { OPT_TRANSPORT = CK_OPTS_TOOL, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED };
+enum { OPT_TRANSPORT = CK_OPTS_TOOL, OPT_MEDIA, OPT_NO_URI, OPT_WITH_CRED, OPT_CHECK };
 
 static const ck_opts_opt media_opts[] = {
 	{ "profile", 'p', CK_OPTS_ARG, "TOKEN", "only this profile" },
@@ -35,12 +36,14 @@ static const ck_opts_opt media_opts[] = {
 	{ "no-uri", OPT_NO_URI, CK_OPTS_NOARG, NULL, "profiles only: no GetStreamUri/GetSnapshotUri" },
 	{ "with-credentials", OPT_WITH_CRED, CK_OPTS_NOARG, NULL,
 	    "put user:password (percent-encoded) in the RTSP URI" },
+	{ "check", OPT_CHECK, CK_OPTS_NOARG, NULL, "RTSP OPTIONS and DESCRIBE of each stream URI: status,\n"
+	    "codecs, clock rates, resolution" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 struct job {
 	const char *profile;
-	int transport, media, no_uri, with_cred;
+	int transport, media, no_uri, with_cred, check;
 	ck_onvif_opts o;
 	ck_cred cred;
 	int jobs;
@@ -61,6 +64,42 @@ static void
 put_opt_str(ck_json *j, const char *k, const char *v)
 {
 	ck_json_str(j, k, v && *v ? v : NULL);
+}
+
+/* --check: the "check" object of a profile record (RTSP statuses, the SDP's
+ * streams, whether the host was rewritten). Returns the check's status. */
+static int
+check_json(ck_json *j, ck_onvif *c, const ck_onvif_target *tg, const char *uri,
+    int rewritten)
+{
+	ck_media_check k;
+	ck_err e = { 0, "" };
+	int rc = ck_media_check_stream(c, uri, &k, &e) < 0 ? (e.kind ? e.kind : CK_SOFTWARE) : 0;
+
+	if (rc)
+		ck_log_warn("%s: %s", tg->url, e.msg);
+	ck_json_obj(j, "check");
+	ck_json_bool(j, "ok", rc == 0);
+	put_opt_int(j, "options_status", k.options_status ? k.options_status : -1);
+	put_opt_int(j, "rtsp_status", k.describe_status ? k.describe_status : -1);
+	ck_json_bool(j, "host_rewritten", rewritten);
+	ck_json_arr(j, "streams");
+	for (int i = 0; i < k.nstreams; i++) {
+		ck_json_obj(j, NULL);
+		ck_json_str(j, "media", k.streams[i].media);
+		put_opt_str(j, "codec", k.streams[i].codec);
+		put_opt_int(j, "clock_rate", k.streams[i].clock_rate);
+		put_opt_int(j, "width", k.streams[i].width);
+		put_opt_int(j, "height", k.streams[i].height);
+		ck_json_end(j);
+	}
+	ck_json_end(j);
+	if (rc) {
+		ck_json_str(j, "error", ck_err_kind_name(rc));
+		ck_json_str(j, "message", e.msg);
+	}
+	ck_json_end(j);
+	return rc;
 }
 
 /* URIs of profile p, then its record. Returns the profile's status. */
@@ -122,6 +161,8 @@ one_profile(struct job *jb, ck_json *j, ck_onvif *c, const ck_onvif_target *tg,
 		if (have_uri && strcmp(uri, adv) != 0)
 			ck_json_str(j, "advertised_stream_uri", adv);
 		ck_json_str(j, "snapshot_uri", have_snap ? snap : NULL);
+		if (jb->check && have_uri)
+			rc = ck_err_worst(rc, check_json(j, c, tg, uri, strcmp(uri, adv) != 0));
 	}
 	return ck_err_worst(rc, ck_targets_emit(j));
 }
@@ -195,6 +236,7 @@ media_opt(void *ctx, int key, const char *arg, ck_err *e)
 		return 0;
 	case OPT_NO_URI: jb->no_uri = 1; return 0;
 	case OPT_WITH_CRED: jb->with_cred = 1; return 0;
+	case OPT_CHECK: jb->check = 1; return 0;
 	}
 	return ck_err_set(e, CK_SOFTWARE, "unhandled option");
 }
@@ -214,8 +256,9 @@ main(int argc, char **argv)
 	blocks[2] = ck_onvifopts_block(&jb.o);
 	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
 		return rc;
-	if (jb.with_cred && jb.no_uri)
-		return ck_tool_usage_err("--with-credentials needs the URIs (drop --no-uri)");
+	if ((jb.with_cred || jb.check) && jb.no_uri)
+		return ck_tool_usage_err("%s needs the URIs (drop --no-uri)",
+		    jb.check ? "--check" : "--with-credentials");
 	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
 	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
 	    arg0 == argc, &jb.cred)) != 0)

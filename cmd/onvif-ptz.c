@@ -46,8 +46,9 @@ static const char about[] =
 static const char footer[] =
 "Values are checked against the PTZ node's spaces and ranges before anything\n"
 "is sent. Exit: 0 ok, 1 no presets/PTZ or no target on stdin, 64 usage or\n"
-"out-of-range value, 65 malformed reply, 69 unreachable, 75 timeout, 76 SOAP\n"
-"fault, 77 auth.\n";
+"out-of-range value, 65 malformed reply, 66 password file missing, 68 unknown\n"
+"host, 69 unreachable, 74 I/O error, 75 timeout, 76 SOAP fault, 77 auth,\n"
+"78 bad credentials file.\n";
 
 enum { O_PAN = CK_OPTS_TOOL, O_TILT, O_ZOOM, O_SPEED, O_ZOOM_SPEED, O_DURATION,
 	O_STEP, O_CONTINUOUS };
@@ -158,26 +159,6 @@ emit(ck_json *r, ck_err *e)
 	return 0;
 }
 
-static void
-vec_json(ck_json *j, const ck_ptz_vec *v)
-{
-	if (v->has_pt) {
-		ck_json_num(j, "pan", v->x, 9);
-		ck_json_num(j, "tilt", v->y, 9);
-		if (v->pt_space[0])
-			ck_json_str(j, "pan_tilt_space", v->pt_space);
-		else
-			ck_json_null(j, "pan_tilt_space");
-	}
-	if (v->has_z) {
-		ck_json_num(j, "zoom", v->z, 9);
-		if (v->z_space[0])
-			ck_json_str(j, "zoom_space", v->z_space);
-		else
-			ck_json_null(j, "zoom_space");
-	}
-}
-
 static int
 do_status(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 {
@@ -187,16 +168,7 @@ do_status(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	if (ck_ptz_get_status(c, x, &st, e) < 0)
 		return -1;
 	j = record("ptz_status", c, x);
-	if (st.has_pos)
-		vec_json(j, &st.pos);
-	ck_json_str(j, "move_pan_tilt", st.move_pt[0] ? st.move_pt : NULL);
-	ck_json_str(j, "move_zoom", st.move_z[0] ? st.move_z : NULL);
-	if (st.error[0])
-		ck_json_str(j, "error", st.error);
-	if (st.utc[0]) {
-		ck_json_str(j, "device_time", st.utc);
-		ck_json_bool(j, "device_time_valid", st.utc_plausible);
-	}
+	ck_ptz_status_json(j, &st);
 	return emit(j, e);
 }
 
@@ -214,7 +186,7 @@ do_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		ck_json_str(j, "token", p[i].token);
 		ck_json_str(j, "name", p[i].name);
 		if (p[i].has_pos)
-			vec_json(j, &p[i].pos);
+			ck_ptz_vec_json(j, &p[i].pos);
 		rc = emit(j, e);
 	}
 	free(p);
@@ -277,7 +249,7 @@ do_move(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	rc = send_stop(c, x, v.has_pt, v.has_z, e);
 	j = record("ptz_move", c, x);
 	ck_json_str(j, "verb", "move");
-	vec_json(j, &v);
+	ck_ptz_vec_json(j, &v);
 	ck_json_int(j, "duration_ms", ck_clock_now_ms() - t0);
 	ck_json_bool(j, "stopped", rc == 0);
 	if (stop_sig)
@@ -325,23 +297,12 @@ do_relabs(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		return -1;
 	j = record("ptz_move", c, x);
 	ck_json_str(j, "verb", verbs[a->verb].name);
-	vec_json(j, &v);
+	ck_ptz_vec_json(j, &v);
 	if (sp.has_pt)
 		ck_json_num(j, "speed", sp.x, 9);
 	if (sp.has_z)
 		ck_json_num(j, "zoom_speed", sp.z, 9);
 	return emit(j, e);
-}
-
-static void
-range_json(ck_json *j, const char *key, const ck_ptz_range *r)
-{
-	if (!r->set)
-		return;
-	ck_json_obj(j, key);
-	ck_json_num(j, "min", r->min, 9);
-	ck_json_num(j, "max", r->max, 9);
-	ck_json_end(j);
 }
 
 static int
@@ -350,7 +311,7 @@ do_nodes(ck_onvif *c, ck_err *e)
 	ck_soap_resp r;
 	const ck_xml_node *resp;
 	ck_ptz_node *nodes = calloc(64, sizeof *nodes);
-	int n, i, k, rc = 0;
+	int n, i, rc = 0;
 
 	if (!nodes)
 		return ck_err_set(e, CK_SOFTWARE, "out of memory");
@@ -363,24 +324,7 @@ do_nodes(ck_onvif *c, ck_err *e)
 	ck_soap_resp_free(&r);
 	for (i = 0; i < n && rc == 0; i++) {
 		ck_json *j = record("ptz_node", c, NULL);
-		ck_json_str(j, "token", nodes[i].token);
-		ck_json_str(j, "name", nodes[i].name);
-		if (nodes[i].max_presets >= 0)
-			ck_json_int(j, "max_presets", nodes[i].max_presets);
-		if (nodes[i].home_supported >= 0)
-			ck_json_bool(j, "home_supported", nodes[i].home_supported);
-		ck_json_obj(j, "spaces");
-		for (k = 0; k < CK_PTZ_NSPACES; k++) {
-			const ck_ptz_space *s = &nodes[i].sp[k];
-			if (!s->present)
-				continue;
-			ck_json_obj(j, ck_ptz_space_key(k));
-			ck_json_str(j, "uri", s->uri);
-			range_json(j, "x", &s->x);
-			range_json(j, "y", &s->y);
-			ck_json_end(j);
-		}
-		ck_json_end(j);
+		ck_ptz_node_json(j, &nodes[i]);
 		rc = emit(j, e);
 	}
 	free(nodes);
@@ -706,6 +650,11 @@ one(void *ctx, const char *target)
 	ck_json_free(j);
 	j = NULL;
 	if (k < 0) {
+		ck_onvif_target t;
+		ck_err pe;
+		/* the device URL, not a whole onvif-discover line */
+		if (ck_onvif_target_parse(target, &t, &pe) == 0 && t.url[0])
+			target = t.url;
 		k = e.kind ? e.kind : CK_SOFTWARE;
 		if (k != CK_EMPTY) {
 			ck_json *j = ck_json_new();

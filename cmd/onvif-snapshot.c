@@ -34,8 +34,9 @@ static const char about[] =
 "without TARGET, one per stdin line (URL, host, or an onvif-discover record).\n";
 static const char footer[] =
 "Exit: 0 ok, 1 no profile or no target on stdin, 64 usage, 65 not a JPEG or\n"
-"a malformed reply, 68 unknown host, 69 unreachable, 74 I/O error,\n"
-"75 timeout, 76 SOAP fault or HTTP error, 77 auth.\n";
+"a malformed reply, 66 password file missing, 68 unknown host,\n"
+"69 unreachable, 74 I/O error, 75 timeout, 76 SOAP fault or HTTP error,\n"
+"77 auth, 78 bad credentials file.\n";
 
 enum { O_ALL = CK_OPTS_TOOL, O_EVERY, O_COUNT, O_MEDIA };
 

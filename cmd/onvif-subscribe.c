@@ -32,12 +32,14 @@ static const char footer[] =
 "Once subscribed, it survives the device going away, connection resets, HTTP\n"
 "5xx and lost subscriptions: it logs, backs off and subscribes again. It\n"
 "exits 0 on SIGINT/SIGTERM (after Unsubscribe), --count or --duration.\n"
-"Exit: 1 no event, 64 usage, 65 malformed reply, 69 unreachable, 75 timeout,\n"
-"76 SOAP fault, 77 authentication rejected (first subscription).\n";
+"Exit: 0 stopped after events, 1 no event, 64 usage, 65 malformed reply,\n"
+"66 password file missing, 68 unknown host, 69 unreachable, 74 I/O error,\n"
+"75 timeout, 76 SOAP fault, 77 authentication rejected (first subscription),\n"
+"78 bad credentials file.\n";
 
 enum { O_TOPIC = CK_OPTS_TOOL, O_TOPICS, O_PUSH, O_COUNT, O_DURATION, O_COALESCE,
 	O_EXEC, O_EXEC_JOBS, O_EXEC_TIMEOUT, O_PULL_TIMEOUT, O_LIMIT, O_TERMINATION,
-	O_BACKOFF_MAX };
+	O_BACKOFF_MAX, O_RETRY, O_PUSH_FROM };
 
 static const ck_opts_opt sub_opts[] = {
 	{ "topic", O_TOPIC, CK_OPTS_ARG, "EXPR", "only these topics (ConcreteSet: tns1:RuleEngine//.);\n"
@@ -57,6 +59,10 @@ static const ck_opts_opt sub_opts[] = {
 	{ "limit", O_LIMIT, CK_OPTS_ARG, "N", "PullMessages MessageLimit (default 100)" },
 	{ "termination", O_TERMINATION, CK_OPTS_ARG, "DUR", "subscription time asked for (default 60s); renewed\n"
 	    "at 80% of what the device grants" },
+	{ "retry", O_RETRY, CK_OPTS_NOARG, NULL, "keep trying a camera that is unreachable or refuses\n"
+	    "the first subscription (backoff) instead of exiting" },
+	{ "push-from", O_PUSH_FROM, CK_OPTS_ARG, "HOST", "accept Notifies from HOST (default: the camera's\n"
+	    "address)" },
 	{ "backoff-max", O_BACKOFF_MAX, CK_OPTS_ARG, "DUR",
 	    "longest wait between recovery attempts (default 30s)" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -252,28 +258,13 @@ topic_cb(void *arg, const char *topic, const char *ns, const ck_xml_node *descr)
 static int
 list_topics(run *r)
 {
-	ck_soap_resp resp;
 	ck_err e;
-	char *body = ck_events_body_get_properties();
-	int n;
+	int n = ck_subscription_topics(ck_subscription_client(r->s), topic_cb, r, &e);
 
-	if (!body || ck_onvif_call(ck_subscription_client(r->s), "events", body,
-	    &resp, &e) < 0) {
-		free(body);
-		if (!body)
-			ck_err_set(&e, CK_SOFTWARE, "out of memory");
-		return ck_tool_fail(&e);
-	}
-	free(body);
-	if (!resp.first || strcmp(resp.first->name, "GetEventPropertiesResponse")) {
-		ck_soap_resp_free(&resp);
-		ck_err_set(&e, CK_PROTO, "expected GetEventPropertiesResponse");
-		return ck_tool_fail(&e);
-	}
-	n = ck_events_topics(resp.first, topic_cb, r, &e);
-	ck_soap_resp_free(&resp);
 	if (n < 0)
 		return ck_tool_fail(&e);
+	if (n == 0)
+		ck_log_warn("the device lists no event topics");
 	return r->out_err ? CK_IOERR : n == 0 ? CK_EMPTY : 0;
 }
 
@@ -313,8 +304,13 @@ subscribe_main(const args *a, ck_cred *cred)
 			rc = CK_IOERR;
 		if (r.out_err == 2)
 			clearerr(stdout);   /* said nothing about EPIPE: keep it so */
-		if (rc == 0 && r.events == 0 && !stop_sig)
+		if (rc == 0 && r.events == 0 && !stop_sig) {
+			if (a->duration_ms > 0)
+				ck_log_warn("no event in %lld ms", (long long)a->duration_ms);
+			else
+				ck_log_warn("the subscription ended without an event");
 			rc = CK_EMPTY;
+		}
 	}
 	ck_coalesce_free(r.co);
 	ck_subscription_free(r.s);
@@ -368,6 +364,12 @@ sub_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_PULL_TIMEOUT: return dur_opt("--pull-timeout", arg, 100, &a->so.pull_ms, e);
 	case O_TERMINATION: return dur_opt("--termination", arg, 1000, &a->so.term_ms, e);
 	case O_BACKOFF_MAX: return dur_opt("--backoff-max", arg, 1, &a->so.backoff_max_ms, e);
+	case O_RETRY: a->so.retry = 1; return 0;
+	case O_PUSH_FROM:
+		if (!*arg || strlen(arg) > 255)
+			return ck_err_set(e, CK_USAGE, "--push-from: '%s' is not a host", arg);
+		a->so.push_from = arg;
+		return 0;
 	case O_LIMIT:
 		if (ck_opt_parse_int(arg, 1, 10000, &v, e) < 0)
 			return ck_err_wrap(e, "--limit");

@@ -395,6 +395,7 @@ main(int argc, char **argv)
 		"Example (camera accounts put into the URIs by onvif-media):\n"
 		"  onvif-discover | onvif-media ... | openvidu-ipcam publish --session lobby --create\n"
 		"Exit: 0 ok, 1 nothing found, 64 usage or a URI the server refuses,\n"
+		"65 malformed input line, 66 secret file missing, 68 unknown host,\n"
 		"69 unreachable, 75 timeout, 76 server error, 77 wrong secret,\n"
 		"78 no secret or a readable secret file.\n",
 		NULL, 1

@@ -356,7 +356,8 @@ static const char about[] =
 
 static const char footer[] =
 "Exit status: 0 frames written, 1 none, 64 usage, 65 not RTP/PS or not PS\n"
-"inside RTP, 66 no such file, 69 refused, 74 I/O, 75 nothing received in time.\n";
+"inside RTP, 66 no such file, 68 unknown host, 69 refused, 74 I/O,\n"
+"75 nothing received in time.\n";
 
 int
 main(int argc, char **argv)

@@ -60,7 +60,7 @@ int ck_gbopts_registrar_password(const ck_gbopts *g, ck_cred *cred,
     ck_query_opts *q, ck_err *e);
 /* Tells where a registrar listens: writes port to --port-file (through a
  * temporary file and rename, so a reader never sees half of it). Returns
- * 0 (also without --port-file) or -1 with CK_CANTCREAT-like CK_IOERR. */
+ * 0 (also without --port-file) or -1 with CK_IOERR. */
 int ck_gbopts_port_file(const ck_gbopts *g, int port, ck_err *e);
 /* sn when it is >= 0 (given with --sn), else a random SN in 1..999999. */
 unsigned long ck_gbopts_sn(long long sn);

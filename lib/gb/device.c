@@ -1,6 +1,7 @@
 /* device: the device-side GB/T 28181 user agent. */
 #include "gb/device.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,11 @@ struct answer {
 	int sent;                 /* MESSAGEs sent */
 	unsigned long messages, items;  /* MESSAGEs answered, items in them */
 	int catalog;
+	const char *list_name;    /* a list answer: DeviceList, RecordList */
+	char **list;              /* its items (the catalog's, or owned) */
+	size_t nlist;
+	int owns;
+	char list_id[64];         /* DeviceID of the answer */
 };
 
 /* What a client transaction is for. */
@@ -449,15 +455,15 @@ answer_next(ck_device *d, struct answer *a, ck_err *e)
 {
 	char *b = NULL;
 	size_t len, cnt = 0;
-	if (!a->catalog && a->sent > 0)
+	if (!a->list_name && a->sent > 0)
 		return 0;
-	if (a->catalog) {
-		if (a->sent > 0 && a->k >= d->nitems)
+	if (a->list_name) {
+		if (a->sent > 0 && a->k >= a->nlist)
 			return 0;
 		size_t chunk = (size_t)d->o.chunk;
-		cnt = d->nitems - a->k < chunk ? d->nitems - a->k : chunk;
-		b = ck_manscdp_list_response("Catalog", a->sn, d->o.id, d->nitems,
-		    "DeviceList", (const char *const *)d->items + a->k, cnt, &len, e);
+		cnt = a->nlist - a->k < chunk ? a->nlist - a->k : chunk;
+		b = ck_manscdp_list_response(a->cmd_type, a->sn, a->list_id, a->nlist,
+		    a->list_name, (const char *const *)a->list + a->k, cnt, &len, e);
 	} else if (strcmp(a->cmd_type, "DeviceInfo") == 0) {
 		char ch[16];
 		snprintf(ch, sizeof ch, "%zu", d->nitems);
@@ -504,13 +510,17 @@ answer_end(ck_device *d, struct answer *a, int status, const ck_err *e)
 	ck_json_uint(d->j, "sn", a->sn);
 	ck_json_str(d->j, "from", a->from);
 	ck_json_uint(d->j, "messages", a->messages);
-	if (a->catalog)
+	if (a->list_name)
 		ck_json_uint(d->j, "items", a->items);
 	if (status < 0)
 		ck_json_str(d->j, "error", e->msg);
 	else if (status >= 300)
 		ck_json_int(d->j, "status", status);
 	emit(d);
+	for (size_t i = 0; a->owns && i < a->nlist; i++)
+		free(a->list[i]);
+	if (a->owns)
+		free(a->list);
 	free(a);
 }
 
@@ -531,6 +541,43 @@ answer_done(ck_device *d, struct answer *a, int status, ck_err *e)
 	answer_end(d, a, status, e);
 }
 
+/* The synthetic recordings of channel id that overlap the query's
+ * StartTime..EndTime: o.records of o.record_seconds each, spread over the
+ * day before now, every one the media file. 0, or -1 out of memory. */
+static int
+records(ck_device *d, const ck_manscdp *m, const char *id, char ***out, size_t *n)
+{
+	const char *qs = ck_manscdp_field(m->root, "StartTime"),
+	    *qe = ck_manscdp_field(m->root, "EndTime");
+	int64_t from = 0, to = INT64_MAX, now = ck_clock_wall_ms() / 1000 * 1000;
+	int64_t step = 86400000LL / d->o.records, len = (int64_t)d->o.record_seconds * 1000;
+	if (qs)
+		ck_sip_parse_gb_date(qs, &from);
+	if (qe)
+		ck_sip_parse_gb_date(qe, &to);
+	*out = calloc((size_t)d->o.records, sizeof **out);
+	*n = 0;
+	if (*out == NULL)
+		return -1;
+	for (int i = 0; i < d->o.records; i++) {
+		int64_t s = now - 86400000LL + i * step, e = s + (len > 0 ? len : 1000);
+		char st[40], en[40];
+		if (e < from || s > to)
+			continue;
+		ck_sip_gb_date(s, 0, st, sizeof st);
+		ck_sip_gb_date(e, 0, en, sizeof en);
+		st[19] = en[19] = '\0';
+		if (asprintf(&(*out)[*n], "<Item>\r\n<DeviceID>%s</DeviceID>\r\n<Name>%s</Name>\r\n"
+		    "<FilePath>/record/%s/%d.ps</FilePath>\r\n<Address>Address</Address>\r\n"
+		    "<StartTime>%s</StartTime>\r\n<EndTime>%s</EndTime>\r\n<Secrecy>0</Secrecy>\r\n"
+		    "<Type>time</Type>\r\n<RecorderID>%s</RecorderID>\r\n</Item>", id, id, id, i,
+		    st, en, id) < 0)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
 static void
 answer_query(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 {
@@ -548,7 +595,21 @@ answer_query(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 	a->sn = m->sn;
 	a->peer = rq->peer;
 	a->catalog = strcmp(m->cmd_type, "Catalog") == 0;
-	if (strcmp(m->cmd_type, "RecordInfo") == 0 || strcmp(m->cmd_type, "PresetQuery") == 0) {
+	if (a->catalog) {
+		a->list_name = "DeviceList";
+		a->list = d->items;
+		a->nlist = d->nitems;
+		snprintf(a->list_id, sizeof a->list_id, "%s", d->o.id);
+	} else if (strcmp(m->cmd_type, "RecordInfo") == 0 && d->o.records > 0) {
+		a->list_name = "RecordList";
+		a->owns = 1;
+		snprintf(a->list_id, sizeof a->list_id, "%s", m->device_id[0] ? m->device_id : d->o.id);
+		if (records(d, m, a->list_id, &a->list, &a->nlist) < 0) {
+			ck_err_set(&e, CK_SOFTWARE, "out of memory");
+			answer_end(d, a, -1, &e);
+			return;
+		}
+	} else if (strcmp(m->cmd_type, "RecordInfo") == 0 || strcmp(m->cmd_type, "PresetQuery") == 0) {
 		/* No recordings and no presets: an empty list, as devices answer. */
 		int rec = m->cmd_type[0] == 'R';
 		size_t len;
@@ -570,7 +631,7 @@ answer_query(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 		a->sent = 1;
 		return;
 	}
-	if (!a->catalog && strcmp(m->cmd_type, "DeviceInfo") != 0 &&
+	if (!a->list_name && strcmp(m->cmd_type, "DeviceInfo") != 0 &&
 	    strcmp(m->cmd_type, "DeviceStatus") != 0 &&
 	    strcmp(m->cmd_type, "ConfigDownload") != 0) {
 		answer_end(d, a, 0, &e);   /* nothing to answer with */
@@ -641,6 +702,8 @@ ck_device_handle(ck_device *d, ck_sip_req *rq)
 	ck_manscdp m;
 	size_t blen;
 	const char *body = ck_sip_body(rq->msg, &blen);
+	if (d->o.camera && ck_camera_handle(d->o.camera, rq))
+		return;
 	if (!MSG_IS_MESSAGE(rq->msg)) {
 		ck_sip_reply(d->s, rq, MSG_IS_BYE(rq->msg) ? 481 :
 		    MSG_IS_INVITE(rq->msg) ? 488 : 405, &e);

@@ -27,6 +27,7 @@
 
 #include "base/err.h"
 #include "codec/json.h"
+#include "gb/camera.h"
 #include "gb/sip.h"
 
 /* A record is complete in j: write it (ck_json_emit) or drop it. */
@@ -52,6 +53,11 @@ typedef struct ck_device_opts {
 	char **items;               /* catalog <Item> strings (UTF-8); NULL =
 	                               the device itself; not owned */
 	size_t nitems;
+	int records;                /* RecordInfo: this many synthetic records
+	                               spread over the past day (0: none) */
+	int record_seconds;         /* each one's length (the media's) */
+	ck_camera *camera;          /* media dialogs (INVITE...), or NULL: 488;
+	                               not owned */
 	ck_device_cb on_record;
 	void *arg;
 } ck_device_opts;
@@ -63,8 +69,9 @@ typedef struct ck_device ck_device;
 ck_device *ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e);
 /* Closes its TCP connection (not the endpoint) and frees it. NULL is fine. */
 void ck_device_free(ck_device *d);
-/* Answers an incoming request (MESSAGE queries and controls; BYE 481,
- * INVITE 488, the rest 405) and frees it. */
+/* Answers an incoming request (MESSAGE queries and controls; media
+ * dialogs through the camera; without one BYE 481, INVITE 488; the rest
+ * 405) and frees it. */
 void ck_device_handle(ck_device *d, ck_sip_req *rq);
 /* Collects finished transactions and runs what is due (registration,
  * refresh, keepalive). Returns 0, or -1 with e when the device gives up:

@@ -180,6 +180,18 @@ ck_manscdp_home_position(unsigned long sn, const char *device_id,
 }
 
 char *
+ck_manscdp_media_status(unsigned long sn, const char *device_id,
+    const char *notify_type, size_t *len, ck_err *e)
+{
+	ck_sbuf b = { 0 };
+
+	head(&b, "Notify", "MediaStatus", sn, device_id);
+	elem_line(&b, "NotifyType", notify_type);
+	ck_sbuf_add(&b, "</Notify>\r\n");
+	return finish(&b, len, e);
+}
+
+char *
 ck_manscdp_keepalive(unsigned long sn, const char *device_id, size_t *len,
     ck_err *e)
 {
@@ -312,6 +324,29 @@ ck_manscdp_items(const char *buf, size_t len, char ***items, ck_err *e)
 		    ck_err_set(e, CK_DATAERR, "no <Item> elements");
 	}
 	return (long)n;
+}
+
+long
+ck_manscdp_items_file(const char *path, char ***items, ck_err *e)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	long rc;
+
+	*items = NULL;
+	if (f == NULL)
+		return ck_err_set(e, CK_NOINPUT, "%s: %s", path, strerror(errno));
+	buf = malloc(CK_MANSCDP_MAX_BODY + 1);
+	n = buf ? fread(buf, 1, CK_MANSCDP_MAX_BODY + 1, f) : 0;
+	fclose(f);
+	if (buf == NULL || n > CK_MANSCDP_MAX_BODY) {
+		free(buf);
+		return ck_err_set(e, CK_DATAERR, "%s: too large", path);
+	}
+	rc = ck_manscdp_items(buf, n, items, e);
+	free(buf);
+	return rc < 0 ? ck_err_wrap(e, "%s", path) : rc;
 }
 
 /* ---- charset detection and conversion ---- */

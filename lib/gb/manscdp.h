@@ -52,6 +52,10 @@ char *ck_manscdp_guard_control(unsigned long sn, const char *device_id,
  * (ResetTime and PresetIndex only when enabled). */
 char *ck_manscdp_home_position(unsigned long sn, const char *device_id,
     int enabled, unsigned reset_s, unsigned preset, size_t *len, ck_err *e);
+/* <Notify> MediaStatus with <NotifyType>type</NotifyType> (121: the end
+ * of a playback or download), as the sender sends it in the dialog. */
+char *ck_manscdp_media_status(unsigned long sn, const char *device_id,
+    const char *notify_type, size_t *len, ck_err *e);
 /* <Notify> Keepalive with <Status>OK</Status>. */
 char *ck_manscdp_keepalive(unsigned long sn, const char *device_id,
     size_t *len, ck_err *e);
@@ -82,6 +86,9 @@ char *ck_manscdp_self_item(const char *id, const char *name,
  * array of malloc'd strings (free each, then the array). Returns the count
  * (> 0), or -1 with CK_DATAERR (not well-formed, no Item at all). */
 long ck_manscdp_items(const char *buf, size_t len, char ***items, ck_err *e);
+/* ck_manscdp_items over a file (at most CK_MANSCDP_MAX_BODY bytes); errors
+ * name the path: CK_NOINPUT (missing), CK_DATAERR (too large, as above). */
+long ck_manscdp_items_file(const char *path, char ***items, ck_err *e);
 
 /* Converts a body to UTF-8 (rules above; charset NULL = detect, else forced
  * source charset). The result has no XML declaration, or a UTF-8 one when

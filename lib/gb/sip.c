@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/errqueue.h>
 
 #include <osipparser2/osip_port.h>
 
@@ -62,6 +63,7 @@ struct tx {
 	ck_sip_peer peer;
 	int64_t start, next, end;
 	int interval, provisional;
+	int invite;                /* no retransmission after a 1xx (17.1.1.2) */
 	int async;                 /* started by ck_sip_tx_start */
 	int done;
 	osip_message_t *resp;      /* final response, when done and no error */
@@ -177,9 +179,15 @@ ck_sip_open(const ck_sip_opts *o, ck_err *e)
 	    o->udp ? &s->udp_fd : NULL, o->tcp_listen ? &s->tcp_fd : NULL, e) < 0)
 		goto fail;
 	if (s->udp_fd >= 0) {
-		int big = 4 << 20;
+		int big = 4 << 20, one = 1;
 		s->port = ck_net_local_port(s->udp_fd);
 		setsockopt(s->udp_fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+		/* ICMP errors (port unreachable) on this unconnected socket:
+		 * without this a REGISTER to a closed port waits out Timer F */
+		if (s->family == AF_INET6)
+			setsockopt(s->udp_fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+		else
+			setsockopt(s->udp_fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
 	} else if (s->tcp_fd >= 0)
 		s->port = ck_net_local_port(s->tcp_fd);
 	{
@@ -550,6 +558,8 @@ ck_sip_parse_gb_date(const char *v, int64_t *unix_ms)
 
 /* ---- sending ---- */
 
+static void udp_icmp_errors(ck_sip *s);
+
 static int
 send_bytes(ck_sip *s, const ck_sip_peer *p, const char *d, size_t l, ck_err *e)
 {
@@ -576,6 +586,13 @@ send_bytes(ck_sip *s, const ck_sip_peer *p, const char *d, size_t l, ck_err *e)
 		    errno == EINTR)) {
 			struct pollfd pf = { p->fd, POLLOUT, 0 };
 			poll(&pf, 1, 10);
+			continue;
+		}
+		if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH) && tries < 49) {
+			/* an earlier datagram's ICMP error (IP_RECVERR), reported by
+			 * this sendto and now cleared: fail its transaction, retry */
+			udp_icmp_errors(s);
 			continue;
 		}
 		if (n < 0 && errno == ECONNREFUSED)
@@ -861,7 +878,9 @@ tx_timers(ck_sip *s)
 			tx_finish(t, CK_TEMPFAIL, m);
 			continue;
 		}
-		if (t->peer.transport == CK_SIP_UDP && now >= t->next) {
+		if (t->invite && t->provisional)
+			t->next = t->end;
+		if (t->peer.transport == CK_SIP_UDP && now >= t->next && t->next < t->end) {
 			ck_log_info("retransmitting request (%d ms)", t->interval);
 			if (send_bytes(s, &t->peer, t->data, t->len, &e) < 0) {
 				t->done = 1;
@@ -915,6 +934,7 @@ tx_start(ck_sip *s, const ck_sip_peer *p, osip_message_t *req, int64_t deadline,
 	t = &s->txs[s->ntxs];
 	memset(t, 0, sizeof *t);
 	snprintf(t->branch, sizeof t->branch, "%s", top_branch(req));
+	t->invite = MSG_IS_INVITE(req);
 	osip_message_free(req);
 	/* osip_free and free are the same allocator unless libosip2 was built
 	 * with its own; copy to keep one owner */
@@ -1010,11 +1030,9 @@ dispatch(ck_sip *s, const char *buf, size_t len, const ck_sip_peer *p)
 		osip_message_free(m);
 		return;
 	}
-	if (MSG_IS_ACK(m)) {
-		osip_message_free(m);
-		return;
-	}
-	if (p->transport == CK_SIP_UDP) {
+	/* ACKs surface (a media dialog starts with one) but are never answered
+	 * (ck_sip_send_response ignores them) nor cached */
+	if (p->transport == CK_SIP_UDP && !MSG_IS_ACK(m)) {
 		char k[160];
 		struct cache_ent *c;
 		cache_key(m, p, k, sizeof k);
@@ -1174,6 +1192,43 @@ read_conn(ck_sip *s, size_t i)
 	}
 }
 
+/* Fails the UDP transactions whose datagram drew an ICMP error (IP_RECVERR
+ * queues it with the original destination in msg_name). */
+static void
+udp_icmp_errors(ck_sip *s)
+{
+	for (int k = 0; k < 64; k++) {
+		struct sockaddr_storage a;
+		char buf[64], ctl[512], m[160], host[64];
+		struct iovec iov = { buf, sizeof buf };
+		struct msghdr mh = { &a, sizeof a, &iov, 1, ctl, sizeof ctl, 0 };
+		struct cmsghdr *c;
+		int err = 0, port;
+		if (recvmsg(s->udp_fd, &mh, MSG_ERRQUEUE) < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR))
+				err = ((struct sock_extended_err *)CMSG_DATA(c))->ee_errno;
+		if (err == 0)
+			continue;
+		ck_net_addr_split((struct sockaddr *)&a, host, sizeof host, &port);
+		snprintf(m, sizeof m, "sip: %s port %d: %s", host, port,
+		    err == ECONNREFUSED ? "connection refused (ICMP port unreachable)" : strerror(err));
+		ck_log_info("%s", m);
+		for (size_t i = 0; i < s->ntxs; i++) {
+			struct tx *t = &s->txs[i];
+			char th[64];
+			int tp;
+			if (t->done || t->peer.transport != CK_SIP_UDP)
+				continue;
+			ck_net_addr_split((struct sockaddr *)&t->peer.addr, th, sizeof th, &tp);
+			if (tp == port && strcmp(th, host) == 0)
+				tx_finish(t, CK_UNAVAIL, m);
+		}
+	}
+}
+
 static void
 read_udp(ck_sip *s)
 {
@@ -1182,8 +1237,13 @@ read_udp(ck_sip *s)
 		socklen_t al = sizeof a;
 		ssize_t n = recvfrom(s->udp_fd, s->rbuf, CK_SIP_MAX, MSG_TRUNC,
 		    (struct sockaddr *)&a, &al);
-		if (n < 0)
+		if (n < 0) {
+			int again = errno != EAGAIN && errno != EWOULDBLOCK;
+			udp_icmp_errors(s);
+			if (again)
+				continue;   /* the error was reported; datagrams may follow */
 			return;
+		}
 		if (n > CK_SIP_MAX) {
 			ck_log_info("dropped oversized UDP datagram (%zd bytes)", n);
 			continue;
@@ -1391,8 +1451,13 @@ ck_sip_send_response(ck_sip *s, const ck_sip_req *rq, osip_message_t *resp,
     ck_err *e)
 {
 	size_t l;
-	char *d = ck_sip_to_str(resp, &l, e);
+	char *d;
 	int rc;
+	if (MSG_IS_ACK(rq->msg)) {
+		osip_message_free(resp);
+		return 0;   /* an ACK gets no response (RFC 3261 17.2.1) */
+	}
+	d = ck_sip_to_str(resp, &l, e);
 	osip_message_free(resp);
 	if (d == NULL)
 		return -1;

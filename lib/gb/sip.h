@@ -159,7 +159,8 @@ typedef struct ck_sip_req {
  * Returns 1 with *out set (caller frees with ck_sip_req_free), 0 at the
  * deadline, -1 on error; a signal (EINTR) returns 0 early so callers can
  * check their flags. Malformed messages (unparsable, or lacking Via, From,
- * To, Call-ID or CSeq) are dropped and reported at -v; stray responses too. */
+ * To, Call-ID or CSeq) are dropped and reported at -v; stray responses too.
+ * ACKs are returned like other requests (answering them sends nothing). */
 int ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out,
     ck_err *e);
 void ck_sip_req_free(ck_sip_req *r);
@@ -172,7 +173,8 @@ osip_message_t *ck_sip_response_new(ck_sip *s, const ck_sip_req *rq,
     int status, ck_err *e);
 /* Sends resp back to rq's peer (the source address and transport the
  * request came from: NAT-safe) and caches it for UDP retransmissions.
- * Takes ownership of resp. 0 or -1. */
+ * Takes ownership of resp. An ACK is never answered: 0, nothing sent.
+ * 0 or -1. */
 int ck_sip_send_response(ck_sip *s, const ck_sip_req *rq, osip_message_t *resp,
     ck_err *e);
 /* ck_sip_response_new + ck_sip_send_response with no extra headers. */

@@ -15,10 +15,25 @@
 #include "base/log.h"
 #include "net/net.h"
 
+/* A connection being read: its bytes so far and when it must be done. */
+struct conn {
+	int fd;
+	char peer[80];
+	char *buf;
+	size_t len, cap;
+	int64_t accepted, deadline;  /* monotonic ms */
+	int have_head;
+};
+
 struct ck_evhttp {
 	int fd;
 	int port;
+	long head_ms, body_ms;
+	struct conn c[CK_EVHTTP_MAX_CONNS];
+	int nc;
 };
+
+static void conn_close(ck_evhttp *h, int i);
 
 ck_evhttp *
 ck_evhttp_listen(const char *addr, int port, ck_err *e)
@@ -36,6 +51,8 @@ ck_evhttp_listen(const char *addr, int port, ck_err *e)
 	}
 	h->fd = fd;
 	h->port = ck_net_local_port(fd);
+	h->head_ms = 2000;
+	h->body_ms = 10000;
 	return h;
 }
 
@@ -44,6 +61,8 @@ ck_evhttp_free(ck_evhttp *h)
 {
 	if (!h)
 		return;
+	while (h->nc > 0)
+		conn_close(h, 0);
 	close(h->fd);
 	free(h);
 }
@@ -226,90 +245,114 @@ ck_evhttp_parse(const char *buf, size_t len, char *head, size_t headlen,
 }
 
 static void
-reply(int fd, int status, const char *text, int64_t deadline)
+reply(int fd, int status, const char *text)
 {
 	char b[160];
 	ck_err e;
 	int n = snprintf(b, sizeof b, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n"
 	    "Connection: close\r\n\r\n", status, text);
 
-	ck_net_write_all(fd, b, (size_t)n, deadline, &e);
+	/* a short answer to a socket with an empty send buffer: it goes out
+	 * at once, or the peer is not reading and loses it */
+	ck_net_write_all(fd, b, (size_t)n, ck_clock_now_ms() + 200, &e);
 }
 
-/* Serves one connection. Returns 1 if a POST went to cb, else 0; *stop
- * gets what cb asked. */
-static int
-serve_conn(int fd, const char *peer, int64_t deadline, ck_evhttp_cb cb,
-    void *arg, int *stop)
+static const char *
+status_text(int status)
 {
-	size_t cap = 8192, len = 0;
-	char *buf = malloc(cap), *head = malloc(CK_EVHTTP_MAX_HEAD + 1);
-	int done = 0, rc, continued = 0;
-	ck_err e;
-
-	if (!buf || !head)
-		goto out;
-	for (;;) {
-		const char *method, *path;
-		char *body;
-		size_t blen;
-		ssize_t n;
-
-		rc = ck_evhttp_parse(buf, len, head, CK_EVHTTP_MAX_HEAD + 1, &method,
-		    &path, &body, &blen, &e);
-		if (rc < 0) {
-			ck_log_info("push listener: %s: %s", peer, e.msg);
-			reply(fd, e.kind == CK_NOINPUT ? 413 : 400, e.kind == CK_NOINPUT
-			    ? "Payload Too Large" : "Bad Request", deadline);
-			goto out;
-		}
-		if (rc == 0 && !continued) {
-			/* A client that asks first (Expect: 100-continue) is told
-			 * to go on rather than left waiting. */
-			const char *end = memmem(buf, len, "\r\n\r\n", 4);
-			if (end) {
-				continued = 1;
-				if (memmem(buf, (size_t)(end - buf), "100-continue", 12))
-					ck_net_write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25,
-					    deadline, &e);
-			}
-		}
-		if (rc > 0) {
-			if (strcmp(method, "POST") != 0) {
-				reply(fd, 405, "Method Not Allowed", deadline);
-			} else {
-				reply(fd, 200, "OK", deadline);
-				ck_log_trace('<', body, blen);
-				*stop = cb(arg, peer, path, body, blen);
-				done = 1;
-			}
-			free(body);
-			goto out;
-		}
-		if (len == cap) {
-			char *q;
-			if (cap >= CK_EVHTTP_MAX_HEAD + CK_EVHTTP_MAX_BODY + 65536) {
-				reply(fd, 413, "Payload Too Large", deadline);
-				goto out;
-			}
-			q = realloc(buf, cap * 2);
-			if (!q)
-				goto out;
-			buf = q;
-			cap *= 2;
-		}
-		n = ck_net_read_deadline(fd, buf + len, cap - len, deadline, &e);
-		if (n <= 0) {
-			if (n < 0)
-				ck_log_info("push listener: %s: %s", peer, e.msg);
-			goto out;
-		}
-		len += (size_t)n;
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Payload Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Error";
 	}
-out:
-	free(buf);
-	free(head);
-	return done;
+}
+
+static void
+conn_close(ck_evhttp *h, int i)
+{
+	close(h->c[i].fd);
+	free(h->c[i].buf);
+	h->c[i] = h->c[--h->nc];
+}
+
+/* Reads what c's socket has and answers a complete request. Returns 1 when
+ * the connection is finished (answered or broken), 0 to wait for more. */
+static int
+conn_read(ck_evhttp *h, struct conn *c, ck_evhttp_cb cb, void *arg, int *count,
+    int *stop)
+{
+	char head[CK_EVHTTP_MAX_HEAD + 1];
+	const char *method, *path;
+	char *body;
+	size_t blen;
+	ssize_t n;
+	ck_err e;
+	int rc;
+
+	if (c->len == c->cap) {
+		char *q;
+		if (c->cap >= CK_EVHTTP_MAX_HEAD + CK_EVHTTP_MAX_BODY + 65536) {
+			reply(c->fd, 413, status_text(413));
+			return 1;
+		}
+		if ((q = realloc(c->buf, c->cap * 2)) == NULL)
+			return 1;
+		c->buf = q;
+		c->cap *= 2;
+	}
+	n = read(c->fd, c->buf + c->len, c->cap - c->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return 1;
+	c->len += (size_t)n;
+	rc = ck_evhttp_parse(c->buf, c->len, head, sizeof head, &method, &path,
+	    &body, &blen, &e);
+	if (rc < 0) {
+		ck_log_info("push listener: %s: %s", c->peer, e.msg);
+		reply(c->fd, e.kind == CK_NOINPUT ? 413 : 400,
+		    status_text(e.kind == CK_NOINPUT ? 413 : 400));
+		return 1;
+	}
+	if (rc == 0) {
+		const char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
+		if (end && !c->have_head) {
+			/* the head is in: the body gets its own, longer deadline; a
+			 * client that asks first (Expect: 100-continue) is told to
+			 * go on rather than left waiting */
+			c->have_head = 1;
+			c->deadline = c->accepted + h->body_ms;
+			if (memmem(c->buf, (size_t)(end - c->buf), "100-continue", 12))
+				ck_net_write_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25,
+				    ck_clock_now_ms() + 200, &e);
+		}
+		return 0;
+	}
+	if (strcmp(method, "POST") != 0) {
+		reply(c->fd, 405, status_text(405));
+	} else {
+		int status = 200;
+		ck_log_trace('<', body, blen);
+		*stop |= cb(arg, c->peer, path, body, blen, &status);
+		reply(c->fd, status, status_text(status));
+		if (status == 200)
+			(*count)++;
+	}
+	free(body);
+	return 1;
+}
+
+void
+ck_evhttp_set_deadlines(ck_evhttp *h, long head_ms, long body_ms)
+{
+	h->head_ms = head_ms;
+	h->body_ms = body_ms;
 }
 
 int
@@ -319,35 +362,63 @@ ck_evhttp_serve(ck_evhttp *h, int64_t deadline, ck_evhttp_cb cb, void *arg,
 	int count = 0, stop = 0;
 
 	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		char peer[80];
-		int64_t left = deadline - ck_clock_now_ms();
-		struct pollfd p = { .fd = h->fd, .events = POLLIN };
-		int fd, r;
+		struct pollfd p[CK_EVHTTP_MAX_CONNS + 1];
+		int64_t now = ck_clock_now_ms(), wake = deadline;
+		int i, r;
 
-		if (left <= 0 || stop)
+		/* connections past their deadline are dropped: a slow or silent
+		 * peer holds one slot for a bounded time, never the listener */
+		for (i = 0; i < h->nc; i++)
+			if (now >= h->c[i].deadline) {
+				ck_log_info("push listener: %s: too slow (%s), dropped",
+				    h->c[i].peer, h->c[i].have_head ? "body" : "headers");
+				reply(h->c[i].fd, 408, status_text(408));
+				conn_close(h, i--);
+			} else if (h->c[i].deadline < wake) {
+				wake = h->c[i].deadline;
+			}
+		if (now >= deadline || stop)
 			return count;
-		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		p[0] = (struct pollfd){ .fd = h->fd, .events = POLLIN };
+		for (i = 0; i < h->nc; i++)
+			p[i + 1] = (struct pollfd){ .fd = h->c[i].fd, .events = POLLIN };
+		r = poll(p, (nfds_t)h->nc + 1, wake - now > 1000 ? 1000 : (int)(wake - now));
 		if (r < 0) {
 			if (errno == EINTR)
 				return count;
 			return ck_err_set(e, CK_IOERR, "poll: %s", strerror(errno));
 		}
-		if (r == 0)
-			continue;
-		fd = accept4(h->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+		/* the connections first (indexes shift when one closes: back to
+		 * front), then new ones */
+		for (i = h->nc - 1; i >= 0; i--)
+			if ((p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    conn_read(h, &h->c[i], cb, arg, &count, &stop))
+				conn_close(h, i);
+		if (p[0].revents & POLLIN) {
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof ss;
+			int fd = accept4(h->fd, (struct sockaddr *)&ss, &sl,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd < 0) {
+				if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+					continue;
+				return ck_err_set(e, CK_IOERR, "accept: %s", strerror(errno));
+			}
+			if (h->nc == CK_EVHTTP_MAX_CONNS) {
+				reply(fd, 503, status_text(503));
+				close(fd);
 				continue;
-			return ck_err_set(e, CK_IOERR, "accept: %s", strerror(errno));
+			}
+			h->c[h->nc] = (struct conn){ .fd = fd, .cap = 4096,
+			    .buf = malloc(4096), .accepted = ck_clock_now_ms() };
+			h->c[h->nc].deadline = h->c[h->nc].accepted + h->head_ms;
+			ck_net_addr_str((struct sockaddr *)&ss, h->c[h->nc].peer,
+			    sizeof h->c[h->nc].peer);
+			if (h->c[h->nc].buf == NULL) {
+				close(fd);
+				continue;
+			}
+			h->nc++;
 		}
-		ck_net_addr_str((struct sockaddr *)&ss, peer, sizeof peer);
-		/* A client gets 2 s beyond our own deadline, never more. */
-		{
-			int64_t d = ck_clock_now_ms() + 5000, lim = deadline + 2000;
-			count += serve_conn(fd, peer, d < lim ? d : lim, cb, arg, &stop);
-		}
-		close(fd);
 	}
 }

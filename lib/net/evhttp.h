@@ -1,7 +1,10 @@
 /* evhttp: the smallest HTTP/1.1 server that can take WS-BaseNotification
  * Notify POSTs from cameras (onvif-subscribe --push). One request per
- * connection, bounded header and body sizes, Content-Length or chunked
- * bodies, "200 OK" with an empty body in reply. On lib/net sockets. */
+ * connection, up to CK_EVHTTP_MAX_CONNS connections read at once (more are
+ * answered 503), each with a deadline for its headers and one for its body
+ * (408 and closed when missed), bounded header and body sizes,
+ * Content-Length or chunked bodies, an empty-bodied answer whose status the
+ * callback chooses. On lib/net sockets. */
 #ifndef CK_EVHTTP_H
 #define CK_EVHTTP_H
 
@@ -12,6 +15,7 @@
 
 #define CK_EVHTTP_MAX_HEAD 16384
 #define CK_EVHTTP_MAX_BODY (1u << 20)
+#define CK_EVHTTP_MAX_CONNS 64
 
 typedef struct ck_evhttp ck_evhttp;
 
@@ -23,16 +27,21 @@ void ck_evhttp_free(ck_evhttp *h);
 int ck_evhttp_port(const ck_evhttp *h);
 
 /* Called per complete POST with its path and body (NUL-terminated, valid
- * during the call); peer is "addr:port". Returns 0 to go on serving, 1 to
+ * during the call); peer is "addr:port". *status (200 when called) is the
+ * answer's status: 403/404 refuse it. Returns 0 to go on serving, 1 to
  * make ck_evhttp_serve return now. */
 typedef int (*ck_evhttp_cb)(void *arg, const char *peer, const char *path,
-    const char *body, size_t len);
+    const char *body, size_t len, int *status);
 
-/* Accepts and answers requests until the monotonic deadline (one slow or
- * broken client cannot hold it past the deadline plus 2 s). Returns the
- * number of POSTs handed to cb, or -1 with CK_IOERR when the listening
- * socket fails. A signal (EINTR), or cb returning 1, returns early. Bad
- * requests are answered with 4xx and logged with ck_log_info. */
+/* How long a connection may take for its headers, and in all for its body,
+ * from its accept (defaults 2 s and 10 s). */
+void ck_evhttp_set_deadlines(ck_evhttp *h, long head_ms, long body_ms);
+
+/* Accepts and reads connections until the monotonic deadline (those still
+ * open carry over to the next call). Returns the number of POSTs cb
+ * accepted (status 200), or -1 with CK_IOERR when the listening socket
+ * fails. A signal (EINTR), or cb returning 1, returns early. Bad requests
+ * are answered with 4xx and logged with ck_log_info. */
 int ck_evhttp_serve(ck_evhttp *h, int64_t deadline, ck_evhttp_cb cb,
     void *arg, ck_err *e);
 

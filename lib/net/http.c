@@ -180,9 +180,13 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return ck_err_set(e, CK_NOHOST, "%s: %s", url, why);
+	case CURLE_RECV_ERROR:
+		/* libcurl reports a bad chunked encoding as a receive error */
+		if (strstr(why, "chunk"))
+			return ck_err_set(e, CK_DATAERR, "%s: malformed HTTP reply: %s", url, why);
+		/* FALLTHROUGH */
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
 	case CURLE_SSL_CONNECT_ERROR:
 		return ck_err_set(e, CK_UNAVAIL, "%s: %s", url, why);
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -196,7 +200,9 @@ map_curl(CURLcode rc, const char *url, const char *errbuf, long tmo, ck_err *e)
 	case CURLE_GOT_NOTHING:
 	case CURLE_BAD_CONTENT_ENCODING:
 	case CURLE_PARTIAL_FILE:
-		if (rc == CURLE_UNSUPPORTED_PROTOCOL && strstr(why, "HTTP/0.9") == NULL)
+		/* a URL scheme libcurl lacks ("Protocol \"x\" not supported") is
+		 * usage; a reply's bad version or status code is malformed */
+		if (rc == CURLE_UNSUPPORTED_PROTOCOL && (!errbuf[0] || strstr(why, "rotocol \"")))
 			return ck_err_set(e, CK_USAGE, "%s: %s", url, why);
 		return ck_err_set(e, CK_DATAERR, "%s: malformed HTTP reply: %s", url, why);
 	case CURLE_URL_MALFORMAT:
@@ -210,6 +216,106 @@ int
 ck_http_unverified(const ck_http *h)
 {
 	return h->unverified;
+}
+
+/* What every exchange of ours sets: agent, timeouts, error buffer, the
+ * body/header collectors into x, the wire trace, TLS verification. */
+static void
+set_common(ck_http *h, long tmo, long ctmo, char *errbuf, struct xfer *x)
+{
+	CURL *c = h->c;
+
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctmo);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, x);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);   /* feeds on_debug (auth check) */
+	if (h->o.insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+/* RTSP: one request (OPTIONS or DESCRIBE) on h's connection, libcurl
+ * answering a 401 with Digest or Basic. Returns the status, or -1. */
+static long
+rtsp_req(ck_http *h, const char *url, long req, long cseq, ck_http_resp *r,
+    struct xfer *x, char *errbuf, long tmo, ck_err *e)
+{
+	CURLcode rc;
+	long status = 0;
+
+	curl_easy_setopt(h->c, CURLOPT_RTSP_REQUEST, req);
+	curl_easy_setopt(h->c, CURLOPT_RTSP_CLIENT_CSEQ, cseq);
+	rc = curl_easy_perform(h->c);
+	if (x->too_big)
+		return ck_err_set(e, CK_DATAERR, "%s: reply larger than %u bytes", url,
+		    CK_HTTP_MAX_BODY);
+	if (rc != CURLE_OK) {
+		/* libcurl reports an RTSP error status as a transfer error */
+		curl_easy_getinfo(h->c, CURLINFO_RESPONSE_CODE, &status);
+		if (rc == CURLE_RTSP_CSEQ_ERROR || status == 0)
+			return map_curl(rc, url, errbuf, tmo, e);
+	} else {
+		curl_easy_getinfo(h->c, CURLINFO_RESPONSE_CODE, &status);
+	}
+	r->status = status;
+	return status;
+}
+
+int
+ck_http_rtsp_describe(ck_http *h, const char *url, const char *user,
+    const char *pass, long *options_status, ck_http_resp *r, ck_err *e)
+{
+	struct xfer x;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	long tmo = h->o.timeout_ms > 0 ? h->o.timeout_ms : 10000;
+	long st;
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	memset(&x, 0, sizeof x);
+	x.r = r;
+	*options_status = 0;
+	curl_easy_reset(h->c);
+	curl_easy_setopt(h->c, CURLOPT_URL, url);
+	curl_easy_setopt(h->c, CURLOPT_PROTOCOLS_STR, "rtsp");
+	curl_easy_setopt(h->c, CURLOPT_RTSP_STREAM_URI, url);
+	curl_easy_setopt(h->c, CURLOPT_NOSIGNAL, 1L);
+	set_common(h, tmo, tmo, errbuf, &x);
+	if (user && pass && *pass) {
+		curl_easy_setopt(h->c, CURLOPT_USERNAME, user);
+		curl_easy_setopt(h->c, CURLOPT_PASSWORD, pass);
+		/* Digest when offered, Basic only when that is all the camera takes */
+		curl_easy_setopt(h->c, CURLOPT_HTTPAUTH, (long)(CURLAUTH_DIGEST | CURLAUTH_BASIC));
+	}
+	if ((st = rtsp_req(h, url, CURL_RTSPREQ_OPTIONS, 1, r, &x, errbuf, tmo, e)) < 0)
+		goto out;
+	*options_status = st;
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+	x.cap = 0;
+	if (rtsp_req(h, url, CURL_RTSPREQ_DESCRIBE, 2, r, &x, errbuf, tmo, e) < 0)
+		goto out;
+	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL) {
+		ck_err_set(e, CK_SOFTWARE, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	/* the credentials leave the handle with the exchange */
+	curl_easy_setopt(h->c, CURLOPT_PASSWORD, "");
+	curl_easy_setopt(h->c, CURLOPT_ERRORBUFFER, NULL);
+	if (rc < 0)
+		ck_http_resp_free(r);
+	return rc;
 }
 
 /* One exchange: a POST of body (ctype), or a GET when ctype is NULL. */
@@ -273,21 +379,7 @@ perform(ck_http *h, const char *url, const char *ctype, const char *body,
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "camkit/" CAMKIT_VERSION);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ctmo);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
-	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x);
-	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);   /* feeds on_debug (auth check) */
-	if (h->o.insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	set_common(h, tmo, ctmo, errbuf, &x);
 	t0 = ck_clock_wall_ms();
 	rc = curl_easy_perform(c);
 	curl_slist_free_all(hl);

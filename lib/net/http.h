@@ -55,6 +55,13 @@ int ck_http_post(ck_http *h, const char *url, const char *ctype,
  * the Content-Type of the reply in r->content_type). */
 int ck_http_get(ck_http *h, const char *url, const char *authz, ck_http_resp *r,
     ck_err *e);
+/* RTSP OPTIONS then DESCRIBE of url on one connection, with user/pass (may
+ * be NULL) answered to a 401 as the server asks (Digest, else Basic).
+ * *options_status gets OPTIONS' status; r the DESCRIBE's (r->status; the
+ * SDP in r->body, r->content_type). Returns 0 for any RTSP status (the
+ * caller judges it), or -1 with the transport kinds of ck_http_post. */
+int ck_http_rtsp_describe(ck_http *h, const char *url, const char *user,
+    const char *pass, long *options_status, ck_http_resp *r, ck_err *e);
 /* 1 when h's last exchange failed because the server's TLS certificate was
  * not verified (the caller may say how to opt out), else 0. */
 int ck_http_unverified(const ck_http *h);

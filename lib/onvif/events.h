@@ -134,9 +134,5 @@ int ck_events_topics(const ck_xml_node *resp,
  * shell syntax. Returns 0, or -1 with CK_USAGE (unbalanced quote, empty). */
 int ck_events_split_argv(const char *cmd, char ***argv, ck_err *e);
 void ck_events_argv_free(char **argv);
-/* Starts argv (execvp, no shell) with data[0..len) on its stdin (an
- * unlinked temporary file, so a child that never reads cannot block us) and
- * stdout sent to stderr (stdout is for records). Returns the pid, or -1. */
-pid_t ck_events_spawn(char *const argv[], const char *data, size_t len, ck_err *e);
 
 #endif

@@ -7,8 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "base/cred.h"
 #include "base/opt.h"
+#include "codec/h26x.h"
+#include "net/http.h"
 
 static void
 copy(char *dst, size_t n, const char *s)
@@ -318,6 +322,110 @@ ck_media_uri_rehost(const char *uri, const char *host, char *out, size_t outlen)
 	return 1;
 }
 
+/* ---- SDP ---- */
+
+/* Resolution from a base64 SPS (H.264 or H.265), into s. */
+static void
+sps_size(ck_media_stream *s, const char *b64, size_t n, int h265)
+{
+	unsigned char raw[1024];
+	int len, w, h;
+
+	if (n == 0 || n > 1300)
+		return;
+	len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
+	if (len <= 0)
+		return;
+	while (n > 0 && b64[n - 1] == '=' && len > 0)   /* padding decodes as 0s */
+		n--, len--;
+	if ((h265 ? ck_h26x_h265_sps_size(raw, (size_t)len, &w, &h) :
+	    ck_h26x_h264_sps_size(raw, (size_t)len, &w, &h)) == 0 && w > 0 && h > 0) {
+		s->width = w;
+		s->height = h;
+	}
+}
+
+/* An a= attribute for payload pt: its value after "pt ", or NULL. */
+static const char *
+for_pt(const char *v, int pt)
+{
+	char *end;
+	long p = strtol(v, &end, 10);
+
+	return end != v && p == pt && *end == ' ' ? end + 1 : NULL;
+}
+
+static void
+sdp_attr(ck_media_stream *s, int pt, const char *a, size_t n)
+{
+	char v[2048];
+	const char *x, *p;
+
+	if (n >= sizeof v)
+		return;
+	memcpy(v, a, n);
+	v[n] = '\0';
+	if (strncmp(v, "rtpmap:", 7) == 0 && (x = for_pt(v + 7, pt)) != NULL) {
+		size_t k = strcspn(x, "/");
+		snprintf(s->codec, sizeof s->codec, "%.*s", (int)k, x);
+		if (x[k] == '/')
+			s->clock_rate = strtol(x + k + 1, NULL, 10);
+	} else if (strncmp(v, "fmtp:", 5) == 0 && (x = for_pt(v + 5, pt)) != NULL) {
+		if ((p = strstr(x, "sprop-parameter-sets=")) != NULL) {
+			p += 21;
+			sps_size(s, p, strcspn(p, ",; "), 0);
+		} else if ((p = strstr(x, "sprop-sps=")) != NULL) {
+			p += 10;
+			sps_size(s, p, strcspn(p, ",; "), 1);
+		}
+	} else if (s->width < 0 && strncmp(v, "framesize:", 10) == 0 &&
+	    (x = for_pt(v + 10, pt)) != NULL) {
+		sscanf(x, "%d-%d", &s->width, &s->height);
+	} else if (s->width < 0 && strncmp(v, "x-dimensions:", 13) == 0) {
+		sscanf(v + 13, "%d,%d", &s->width, &s->height);
+	}
+}
+
+int
+ck_media_parse_sdp(const char *sdp, ck_media_stream *out, int max, ck_err *e)
+{
+	static const struct { int pt; const char *name; long rate; } stat[] = {
+		{ 0, "PCMU", 8000 }, { 8, "PCMA", 8000 }, { 9, "G722", 8000 },
+		{ 14, "MPA", 90000 }, { 26, "JPEG", 90000 }, { 33, "MP2T", 90000 },
+	};
+	const char *l = sdp;
+	int n = -1, pt = -1;
+
+	if (strncmp(sdp, "v=0", 3) != 0)
+		return ck_err_set(e, CK_DATAERR, "not an SDP (no v=0 first)");
+	while (*l) {
+		size_t len = strcspn(l, "\r\n");
+		if (len > 2 && l[0] == 'm' && l[1] == '=' && n + 1 < max) {
+			ck_media_stream *s = &out[++n];
+			char media[16] = "";
+			memset(s, 0, sizeof *s);
+			s->clock_rate = -1;
+			s->width = s->height = -1;
+			pt = -1;
+			/* m=<media> <port> <proto> <fmt> ... */
+			if (sscanf(l + 2, "%15s %*s %*s %d", media, &pt) >= 1)
+				snprintf(s->media, sizeof s->media, "%s", media);
+			for (size_t i = 0; i < sizeof stat / sizeof stat[0]; i++)
+				if (stat[i].pt == pt) {
+					snprintf(s->codec, sizeof s->codec, "%s", stat[i].name);
+					s->clock_rate = stat[i].rate;
+				}
+		} else if (len > 2 && l[0] == 'a' && l[1] == '=' && n >= 0 && pt >= 0) {
+			sdp_attr(&out[n], pt, l + 2, len - 2);
+		}
+		l += len;
+		l += strspn(l, "\r\n");
+	}
+	if (n < 0)
+		return ck_err_set(e, CK_DATAERR, "SDP without a media line");
+	return n + 1;
+}
+
 /* ---- calls through an ONVIF client ---- */
 
 int
@@ -384,5 +492,41 @@ ck_media_get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen,
 		ck_soap_resp_free(&r);
 	}
 	free(body);
+	return rc;
+}
+
+int
+ck_media_check_stream(ck_onvif *c, const char *uri, ck_media_check *k,
+    ck_err *e)
+{
+	const ck_onvif_opts *o = ck_onvif_get_opts(c);
+	ck_http_opts ho = { .timeout_ms = o->timeout_ms, .insecure = o->insecure,
+	    .tls_hint = o->tls_hint };
+	ck_http *h;
+	ck_http_resp r;
+	int n, rc = -1;
+
+	memset(k, 0, sizeof *k);
+	if ((h = ck_http_new(&ho, e)) == NULL)
+		return -1;
+	if (ck_http_rtsp_describe(h, uri, ck_onvif_user(c), ck_onvif_password(c),
+	    &k->options_status, &r, e) < 0) {
+		ck_http_free(h);
+		return -1;
+	}
+	k->describe_status = r.status;
+	if (r.status == 401)
+		ck_err_set(e, CK_NOPERM, "%s: RTSP DESCRIBE refused (401)%s", uri,
+		    ck_onvif_password(c)[0] ? "" : ": no password is configured");
+	else if (r.status != 200)
+		ck_err_set(e, CK_PROTO, "%s: RTSP DESCRIBE answered %ld", uri, r.status);
+	else if ((n = ck_media_parse_sdp(r.body, k->streams, CK_MEDIA_MAX_STREAMS, e)) < 0)
+		ck_err_wrap(e, "%s", uri);
+	else {
+		k->nstreams = n;
+		rc = 0;
+	}
+	ck_http_resp_free(&r);
+	ck_http_free(h);
 	return rc;
 }

@@ -62,6 +62,23 @@ int ck_media_uri_with_cred(const char *uri, const char *user, const char *pass,
  * small. Brackets are added for IPv6 hosts. */
 int ck_media_uri_rehost(const char *uri, const char *host, char *out, size_t outlen);
 
+/* One media line of an SDP (RTSP DESCRIBE answer). */
+typedef struct ck_media_stream {
+	char media[16];       /* "video", "audio", "application" */
+	char codec[32];       /* rtpmap encoding ("H264", "H265", "PCMA"), or the
+	                         static payload type's; "" when unknown */
+	long clock_rate;      /* rtpmap clock rate, -1 when unknown */
+	int width, height;    /* from the SPS in sprop-parameter-sets / sprop-sps,
+	                         else a=framesize / a=x-dimensions; -1 if none */
+} ck_media_stream;
+
+#define CK_MEDIA_MAX_STREAMS 8
+
+/* Parses an SDP into out[max], one entry per m= line (its first payload
+ * type). Returns the count, or -1 with CK_DATAERR when it is not an SDP
+ * (no v=0 first) or has no media line. */
+int ck_media_parse_sdp(const char *sdp, ck_media_stream *out, int max, ck_err *e);
+
 /* ---- Calls through an ONVIF client ---- */
 
 /* The Media version to use: want 1 or 2 when the device offers it, else
@@ -74,6 +91,22 @@ int ck_media_get_profiles(ck_onvif *c, int v, ck_media_profile **p, ck_err *e);
 /* Sends a GetStreamUri/GetSnapshotUri body (malloc'd, taken over; NULL =
  * out of memory) to version v's service; the Uri into out. Returns 0 or -1. */
 int ck_media_get_uri(ck_onvif *c, int v, char *body, char *out, size_t outlen,
+    ck_err *e);
+
+/* What an RTSP check of a stream URI found. */
+typedef struct ck_media_check {
+	long options_status;     /* 0 when OPTIONS got no answer */
+	long describe_status;    /* 0 when DESCRIBE got no answer */
+	int nstreams;
+	ck_media_stream streams[CK_MEDIA_MAX_STREAMS];
+} ck_media_check;
+
+/* RTSP OPTIONS and DESCRIBE of uri with the client's credentials and
+ * timeout; the SDP's streams into k. Returns 0 when DESCRIBE answered 200
+ * with an SDP, or -1 with CK_NOPERM (401), CK_PROTO (another status),
+ * CK_DATAERR (not an SDP) or the transport's kinds; k holds what was
+ * learnt either way. */
+int ck_media_check_stream(ck_onvif *c, const char *uri, ck_media_check *k,
     ck_err *e);
 
 #endif

@@ -93,6 +93,8 @@ ifaces_v6(unsigned *idx, char names[][IF_NAMESIZE], int max, const char *only,
 		idx[n++] = if_nametoindex(p->ifa_name);
 	}
 	freeifaddrs(ifa);
+	if (n == 0 && only && if_nametoindex(only) == 0)   /* a typo: usage, as for IPv4 */
+		return ck_err_set(e, CK_USAGE, "%s: no such interface", only);
 	if (n == 0)
 		return ck_err_set(e, CK_UNAVAIL, "%s%s", only ? only : "no up multicast "
 		    "interface with IPv6", only ? ": not up, or no IPv6" : "");

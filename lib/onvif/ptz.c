@@ -1,5 +1,6 @@
 /* ptz: ONVIF PTZ parsers, range checks and request bodies (see ptz.h). */
 #include "onvif/ptz.h"
+#include "codec/json.h"
 #include "base/sbuf.h"
 
 #include <errno.h>
@@ -813,4 +814,75 @@ ck_ptz_move_vec(const ck_ptz_want *w, const ck_ptz_ctx *x, int pt, int z,
 		return ck_err_set(e, CK_USAGE, "a move needs a pan, tilt or zoom value");
 	ck_ptz_set_spaces(n, pt, z, v);
 	return 0;
+}
+
+/* ---- records ---- */
+
+void
+ck_ptz_vec_json(ck_json *j, const ck_ptz_vec *v)
+{
+	if (v->has_pt) {
+		ck_json_num(j, "pan", v->x, 9);
+		ck_json_num(j, "tilt", v->y, 9);
+		if (v->pt_space[0])
+			ck_json_str(j, "pan_tilt_space", v->pt_space);
+		else
+			ck_json_null(j, "pan_tilt_space");
+	}
+	if (v->has_z) {
+		ck_json_num(j, "zoom", v->z, 9);
+		if (v->z_space[0])
+			ck_json_str(j, "zoom_space", v->z_space);
+		else
+			ck_json_null(j, "zoom_space");
+	}
+}
+
+void
+ck_ptz_status_json(ck_json *j, const ck_ptz_status *st)
+{
+	if (st->has_pos)
+		ck_ptz_vec_json(j, &st->pos);
+	ck_json_str(j, "move_pan_tilt", st->move_pt[0] ? st->move_pt : NULL);
+	ck_json_str(j, "move_zoom", st->move_z[0] ? st->move_z : NULL);
+	if (st->error[0])
+		ck_json_str(j, "error", st->error);
+	if (st->utc[0]) {
+		ck_json_str(j, "device_time", st->utc);
+		ck_json_bool(j, "device_time_valid", st->utc_plausible);
+	}
+}
+
+static void
+range_json(ck_json *j, const char *key, const ck_ptz_range *r)
+{
+	if (!r->set)
+		return;
+	ck_json_obj(j, key);
+	ck_json_num(j, "min", r->min, 9);
+	ck_json_num(j, "max", r->max, 9);
+	ck_json_end(j);
+}
+
+void
+ck_ptz_node_json(ck_json *j, const ck_ptz_node *n)
+{
+	ck_json_str(j, "token", n->token);
+	ck_json_str(j, "name", n->name);
+	if (n->max_presets >= 0)
+		ck_json_int(j, "max_presets", n->max_presets);
+	if (n->home_supported >= 0)
+		ck_json_bool(j, "home_supported", n->home_supported);
+	ck_json_obj(j, "spaces");
+	for (int k = 0; k < CK_PTZ_NSPACES; k++) {
+		const ck_ptz_space *s = &n->sp[k];
+		if (!s->present)
+			continue;
+		ck_json_obj(j, ck_ptz_space_key(k));
+		ck_json_str(j, "uri", s->uri);
+		range_json(j, "x", &s->x);
+		range_json(j, "y", &s->y);
+		ck_json_end(j);
+	}
+	ck_json_end(j);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "codec/json.h"
 #include "onvif/onvif.h"
 #include "codec/xml.h"
 
@@ -199,5 +200,13 @@ int ck_ptz_speed_vec(const ck_ptz_want *w, const ck_ptz_ctx *x, ck_ptz_vec *sp,
  * with CK_USAGE (a value out of range, or w names no axis). */
 int ck_ptz_move_vec(const ck_ptz_want *w, const ck_ptz_ctx *x, int pt, int z,
     ck_ptz_vec *v, ck_err *e);
+
+/* Record fields for the open record j: a position or move (pan, tilt,
+ * zoom and their spaces), a status (position, move states, error, device
+ * time), a node (token, name, max_presets, home_supported, spaces with
+ * their ranges). */
+void ck_ptz_vec_json(ck_json *j, const ck_ptz_vec *v);
+void ck_ptz_status_json(ck_json *j, const ck_ptz_status *st);
+void ck_ptz_node_json(ck_json *j, const ck_ptz_node *n);
 
 #endif

@@ -86,7 +86,8 @@ int
 ck_snapshot_fetch(ck_onvif *c, const char *uri, ck_http_resp *r, ck_err *e)
 {
 	const ck_onvif_opts *o = ck_onvif_get_opts(c);
-	ck_http_opts ho = { .timeout_ms = o->timeout_ms, .insecure = o->insecure };
+	ck_http_opts ho = { .timeout_ms = o->timeout_ms, .insecure = o->insecure,
+	    .tls_hint = o->tls_hint };
 	char authz[1024];
 	ck_http *h = ck_http_new(&ho, e);
 	int rc = -1;

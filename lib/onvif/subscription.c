@@ -5,13 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "codec/json.h"
 #include "net/evhttp.h"
+#include "net/net.h"
 
 #define NSEEN 128
+#define NRECENT 256
 
 struct ck_subscription {
 	ck_subscription_opts so;
@@ -25,6 +29,10 @@ struct ck_subscription {
 	int from;            /* push: 0 current subscription, 1 the replaced one */
 	char *seen[NSEEN];   /* fingerprints heard from the replaced one */
 	unsigned nseen;
+	char *recent[NRECENT];  /* push: fingerprints delivered lately */
+	unsigned nrecent;
+	char token[33];      /* push: the unguessable part of the consumer path */
+	char camera[64];     /* push: the only address Notifies come from */
 	ck_events_sub sub;
 	int subscribed;
 	char sub_url[1024];  /* sub.address after XAddr rewriting */
@@ -51,6 +59,16 @@ ck_subscription_new(const ck_onvif_target *t, const ck_onvif_opts *o,
 	}
 	s->so = *so;
 	s->trust_xaddrs = o->trust_xaddrs;
+	if (so->push) {
+		unsigned char r[16];
+		/* a path nobody can guess: a Notify elsewhere is not ours */
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+			ck_err_set(e, CK_SOFTWARE, "getrandom failed");
+			goto fail;
+		}
+		for (size_t i = 0; i < sizeof r; i++)
+			snprintf(s->token + 2 * i, 3, "%02x", r[i]);
+	}
 	if ((s->c = ck_onvif_new(t, o, cred, e)) == NULL)
 		goto fail;
 	if (so->push) {
@@ -83,6 +101,16 @@ forget_seen(ck_subscription *s)
 }
 
 static void
+forget_recent(ck_subscription *s)
+{
+	for (unsigned k = 0; k < NRECENT; k++) {
+		free(s->recent[k]);
+		s->recent[k] = NULL;
+	}
+	s->nrecent = 0;
+}
+
+static void
 drop_sub(ck_subscription *s)
 {
 	ck_events_sub_clear(&s->sub);
@@ -95,6 +123,7 @@ ck_subscription_free(ck_subscription *s)
 	if (s == NULL)
 		return;
 	forget_seen(s);
+	forget_recent(s);
 	drop_sub(s);
 	ck_evhttp_free(s->lis);
 	ck_onvif_free(s->pc);
@@ -114,24 +143,22 @@ ck_subscription_device(const ck_subscription *s)
 	return ck_onvif_get_target(s->c)->url;
 }
 
-/* Push, while one subscription replaces another: both may send the same
- * notification. What the replaced one sent is remembered, and the new one's
- * copy dropped. Returns 1 for such a copy. */
-static int
-transition_dup(ck_subscription *s, const ck_events_msg *m)
+/* A notification's identity: topic and source (the key), UtcTime and data;
+ * NULL without a UtcTime (nothing tells two such apart). */
+static char *
+fingerprint(const ck_events_msg *m)
 {
 	char *key = ck_events_msg_key(m), *fp;
 	size_t i, n;
-	unsigned k;
 
 	if (!key || !m->utc)
-		return free(key), 0;
+		return free(key), NULL;
 	n = strlen(key) + strlen(m->utc) + 2;
 	for (i = 0; i < m->ndata; i++)
 		n += strlen(m->data[i].name) + strlen(m->data[i].value) + 2;
 	fp = malloc(n);
 	if (!fp)
-		return free(key), 0;
+		return free(key), NULL;
 	snprintf(fp, n, "%s\n%s", key, m->utc);
 	for (i = 0; i < m->ndata; i++) {
 		strcat(fp, "\n");
@@ -140,6 +167,67 @@ transition_dup(ck_subscription *s, const ck_events_msg *m)
 		strcat(fp, m->data[i].value);
 	}
 	free(key);
+	return fp;
+}
+
+int
+ck_subscription_topics(ck_onvif *c, void (*cb)(void *arg, const char *topic,
+    const char *ns, const ck_xml_node *descr), void *arg, ck_err *e)
+{
+	ck_soap_resp resp;
+	char *body = ck_events_body_get_properties();
+	int n, rc;
+
+	if (body == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	rc = ck_onvif_call(c, "events", body, &resp, e);
+	free(body);
+	if (rc < 0)
+		return -1;
+	if (!resp.first || strcmp(resp.first->name, "GetEventPropertiesResponse")) {
+		ck_soap_resp_free(&resp);
+		return ck_err_set(e, CK_PROTO, "expected GetEventPropertiesResponse");
+	}
+	n = ck_events_topics(resp.first, cb, arg, e);
+	ck_soap_resp_free(&resp);
+	return n;
+}
+
+/* Push: a camera that got no timely answer sends the Notify again. What
+ * was delivered lately is remembered and a repeat dropped. Returns 1 for a
+ * repeat. */
+static int
+retransmission(ck_subscription *s, const ck_events_msg *m)
+{
+	char *fp = fingerprint(m);
+	unsigned k;
+
+	if (fp == NULL)
+		return 0;
+	for (k = 0; k < NRECENT; k++)
+		if (s->recent[k] && strcmp(s->recent[k], fp) == 0) {
+			ck_log_info("%s at %s again (a retransmission); printed once",
+			    m->topic, m->utc);
+			free(fp);
+			return 1;
+		}
+	k = s->nrecent++ % NRECENT;
+	free(s->recent[k]);
+	s->recent[k] = fp;
+	return 0;
+}
+
+/* Push, while one subscription replaces another: both may send the same
+ * notification. What the replaced one sent is remembered, and the new one's
+ * copy dropped. Returns 1 for such a copy. */
+static int
+transition_dup(ck_subscription *s, const ck_events_msg *m)
+{
+	char *fp = fingerprint(m);
+	unsigned k;
+
+	if (fp == NULL)
+		return 0;
 	if (s->from == 1) {
 		k = s->nseen++ % NSEEN;
 		free(s->seen[k]);
@@ -169,7 +257,7 @@ deliver_all(ck_subscription *s, const ck_subscription_hooks *h,
 	if (ck_events_parse_msgs(container, &m, &n, e) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (s->so.push && transition_dup(s, &m[i]))
+		if (s->so.push && (transition_dup(s, &m[i]) || retransmission(s, &m[i])))
 			continue;
 		if (h->deliver(h->ctx, &m[i], rx))
 			break;
@@ -247,6 +335,23 @@ schedule_renew(ck_subscription *s, int64_t cur, int64_t term)
 	    (long long)granted, (long long)delay);
 }
 
+/* The address the camera's Notifies must come from: push_from, else the
+ * target's (resolved now: it may have moved since the last subscription). */
+static int
+camera_address(ck_subscription *s, ck_err *e)
+{
+	const ck_onvif_target *t = ck_onvif_get_target(s->c);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int port;
+
+	if (ck_net_resolve(s->so.push_from ? s->so.push_from : t->host, t->port,
+	    AF_UNSPEC, SOCK_STREAM, &ss, &sl, e) < 0)
+		return ck_err_wrap(e, "push");
+	ck_net_addr_split((struct sockaddr *)&ss, s->camera, sizeof s->camera, &port);
+	return 0;
+}
+
 int
 ck_subscription_subscribe(ck_subscription *s, ck_err *e)
 {
@@ -264,7 +369,10 @@ ck_subscription_subscribe(ck_subscription *s, ck_err *e)
 	s->gen++;
 	s->gen_seen = 0;
 	forget_seen(s);
-	snprintf(consumer, sizeof consumer, "%sonvif-subscribe/%u", s->consumer, s->gen);
+	snprintf(consumer, sizeof consumer, "%sonvif-subscribe/%s/%u", s->consumer,
+	    s->token, s->gen);
+	if (so->push && camera_address(s, e) < 0)
+		return -1;
 	/* Some firmwares refuse a relative InitialTerminationTime: then an
 	 * absolute one on the device's clock, then none (take what they give). */
 	for (pass = 0; pass < 3; pass++) {
@@ -400,29 +508,61 @@ pull(ck_subscription *s, const ck_subscription_hooks *h, ck_err *e)
 	return rc;
 }
 
+/* Whether peer ("addr:port", "[v6]:port") is the camera's address. */
+static int
+from_camera(const ck_subscription *s, const char *peer)
+{
+	const char *p = peer, *end = strrchr(peer, ':');
+	size_t n;
+
+	if (*p == '[') {
+		p++;
+		end = strchr(p, ']');
+	}
+	if (end == NULL)
+		return 0;
+	n = (size_t)(end - p);
+	return n == strlen(s->camera) && strncmp(p, s->camera, n) == 0;
+}
+
 static int
 on_notify(void *arg, const char *peer, const char *path, const char *body,
-    size_t len)
+    size_t len, int *status)
 {
 	ck_subscription *s = arg;
 	const ck_subscription_hooks *h = s->h;
 	ck_soap_resp resp;
 	ck_err e;
+	char pre[64];
 	unsigned g;
+	int n;
 
+	/* only our own unguessable path, only from the camera: anything else
+	 * is a forgery (or a stray client) and never reaches the output */
+	n = snprintf(pre, sizeof pre, "/onvif-subscribe/%s/", s->token);
+	if (strncmp(path, pre, (size_t)n) != 0 || sscanf(path + n, "%u", &g) != 1) {
+		ck_log_warn("push from %s to %s: not this subscription's path, refused",
+		    peer, path);
+		*status = 404;
+		return is_done(h);
+	}
+	if (!from_camera(s, peer)) {
+		ck_log_warn("push from %s: not the camera's address (%s), refused", peer,
+		    s->camera);
+		*status = 403;
+		return is_done(h);
+	}
 	/* The previous subscription is heard until the new one speaks: what it
 	 * sends after that, the new one sends too. */
 	s->from = 0;
-	if (sscanf(path, "/onvif-subscribe/%u", &g) == 1) {
-		if (g == s->gen) {
-			s->gen_seen = 1;
-		} else if (g + 1 != s->gen || s->gen_seen) {
-			ck_log_info("push from %s to %s: a replaced subscription, ignored",
-			    peer, path);
-			return is_done(h);
-		} else {
-			s->from = 1;
-		}
+	if (g == s->gen) {
+		s->gen_seen = 1;
+	} else if (g + 1 != s->gen || s->gen_seen) {
+		ck_log_info("push from %s to %s: a replaced subscription, ignored",
+		    peer, path);
+		return is_done(h);
+	} else {
+		s->from = 1;
 	}
 	if (ck_soap_parse(body, len, &resp, NULL, &e) < 0) {
 		ck_log_warn("push from %s: %s", peer, e.msg);
@@ -496,9 +636,10 @@ ck_subscription_run(ck_subscription *s, const ck_subscription_hooks *h,
 
 		if (!s->subscribed) {
 			rc = ck_subscription_subscribe(s, e);
-			if (rc < 0 && first)
+			if (rc < 0 && first && !s->so.retry)
 				return -1;
-			first = 0;
+			if (rc == 0)
+				first = 0;
 		}
 		if (rc == 0 && ck_clock_now_ms() >= s->renew_at &&
 		    ck_subscription_renew(s, h, e) < 0) {
@@ -517,7 +658,8 @@ ck_subscription_run(ck_subscription *s, const ck_subscription_hooks *h,
 		}
 		if (is_done(h))
 			break;
-		if (e->kind == CK_NOPERM || e->kind == CK_USAGE || e->kind == CK_CONFIG)
+		if (e->kind == CK_USAGE || e->kind == CK_CONFIG ||
+		    (e->kind == CK_NOPERM && !(first && s->so.retry)))
 			return -1;
 		backoff = backoff ? backoff * 2 : 500;
 		if (backoff > s->so.backoff_max_ms)

@@ -7,7 +7,11 @@
  * of what the device grants, unsubscribes, and once subscribed survives the
  * device going away: it backs off and subscribes again. While one push
  * subscription replaces another, both may send the same notification: the
- * copy is dropped. Notifications go to the caller's hooks.
+ * copy is dropped; so is a Notify the camera sends again. A push listener
+ * takes Notifies only on the subscription's own path (random, 128 bits)
+ * and from the camera's address; it reads up to 64 connections at once,
+ * each with header and body deadlines. Notifications go to the caller's
+ * hooks.
  *
  *   ck_subscription *s = ck_subscription_new(&target, &opts, &cred, &so, &e);
  *   ck_subscription_hooks h = { deliver, done, next, tick, ctx };
@@ -30,10 +34,14 @@ typedef struct ck_subscription_opts {
 	int push;                  /* 1: Basic Notification to our listener */
 	const char *push_host;     /* listener address the device can reach */
 	int push_port;             /* 0: any */
+	const char *push_from;     /* Notifies accepted from this host only;
+	                              NULL: the target's address */
 	long long pull_ms;         /* PullMessages Timeout */
 	int limit;                 /* PullMessages MessageLimit */
 	long long term_ms;         /* termination time asked for */
 	long long backoff_max_ms;  /* longest wait between recovery attempts */
+	int retry;                 /* a failing first subscription is retried
+	                              (backoff) instead of ending the run */
 } ck_subscription_opts;
 
 /* What the subscription hands its user; every hook but deliver may be
@@ -66,6 +74,11 @@ void ck_subscription_free(ck_subscription *s);
 ck_onvif *ck_subscription_client(ck_subscription *s);
 /* The device URL, for records. */
 const char *ck_subscription_device(const ck_subscription *s);
+/* GetEventProperties of c's device: cb once per topic of its tree (see
+ * ck_events_topics). Returns the number of topics, or -1 (CK_PROTO for
+ * another reply, or the request's kind). */
+int ck_subscription_topics(ck_onvif *c, void (*cb)(void *arg, const char *topic,
+    const char *ns, const ck_xml_node *descr), void *arg, ck_err *e);
 /* Subscribes (with the firmware fallbacks). Returns 0, or -1 with the
  * request's kind. */
 int ck_subscription_subscribe(ck_subscription *s, ck_err *e);
@@ -82,8 +95,9 @@ int ck_subscription_wait(ck_subscription *s, const ck_subscription_hooks *h,
     ck_err *e);
 /* The subscription loop, until h->done: subscribe, renew, wait, and on
  * trouble back off (500 ms doubling up to backoff_max_ms) and subscribe
- * again. Returns 0, or -1 when the first subscription fails or the device
- * refuses the credentials (CK_NOPERM, CK_USAGE, CK_CONFIG). */
+ * again. Returns 0, or -1 when the first subscription fails (unless retry)
+ * or, once subscribed, the device refuses the credentials (CK_NOPERM);
+ * CK_USAGE and CK_CONFIG always end it. */
 int ck_subscription_run(ck_subscription *s, const ck_subscription_hooks *h,
     ck_err *e);
 

@@ -154,6 +154,7 @@ emu_lo() {
 	run --separate-stderr timeout 10 ip netns exec "$C_NS" "$(BIN)" --listen -t 500ms
 	assert_status 1
 	[ -z "$output" ]
+	assert_contains "$stderr" "no Hello or Bye heard"
 }
 
 @test "unicast probe: exact bytes, three sends with one MessageID, dedupe" {
@@ -188,7 +189,7 @@ emu_lo() {
 	run --separate-stderr timeout 10 onvif-discover -t 700ms "127.0.0.1:$PEER_PORT"
 	assert_status 1
 	[ -z "$output" ]
-	[ -z "$stderr" ]
+	[ "$stderr" = "onvif-discover: no device answered within 700 ms" ]
 }
 
 @test "malformed and fault answers: warned about, exit 76 when nothing usable" {

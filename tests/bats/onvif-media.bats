@@ -215,3 +215,63 @@ sent() {
 		: >"$LOG"
 	done
 }
+
+# ---- --check: RTSP OPTIONS/DESCRIBE against GStreamer's RTSP server ----
+
+# rtsp_server: GStreamer's RTSP server (system python3-gi) with Digest
+# admin/secret; sets RTSP_PORT. Skips locally, fails under CI, without it.
+rtsp_server() {
+	if ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' 2>/dev/null; then
+		[ "${CI:-}" = true ] && { echo "GStreamer RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) missing under CI" >&2; return 1; }
+		skip "GStreamer RTSP server not installed (tests/tools/deps.sh)"
+	fi
+	start_peer "$BATS_TEST_TMPDIR/rtsp.port" "$TOOLS/rtsp-server" "$BATS_TEST_TMPDIR/rtsp.port" \
+	    admin secret 2>>"$BATS_TEST_TMPDIR/rtsp.err"
+	RTSP_PORT=$PEER_PORT
+}
+
+@test "--check: OPTIONS and DESCRIBE with Digest against GStreamer's RTSP server: codec, clock, resolution" {
+	rtsp_server
+	emu --rtsp-port "$RTSP_PORT"
+	run --separate-stderr timeout 60 onvif-media --check "$DEV"
+	assert_status 0
+	[ "${#lines[@]}" -eq 2 ]
+	main=$(printf '%s\n' "$output" | jq -c 'select(.token == "main") | .check')
+	assert_json_eq "$main" .ok true
+	assert_json_eq "$main" .options_status 200
+	assert_json_eq "$main" .rtsp_status 200
+	assert_json_eq "$main" .host_rewritten false
+	assert_json_eq "$main" '.streams | length' 1
+	assert_json_eq "$main" '.streams[0] | [.media, .codec, .clock_rate, .width, .height] | map(tostring) | join(" ")' "video H264 90000 640 360"
+	sub=$(printf '%s\n' "$output" | jq -c 'select(.token == "sub") | .check')
+	assert_json_eq "$sub" '.streams[0] | [.width, .height] | map(tostring) | join("x")' "320x180"
+}
+
+@test "--check: a wrong RTSP password is 77 (401), an unreachable stream 69; the record says so" {
+	rtsp_server
+	emu --rtsp-port "$RTSP_PORT" --auth none
+	ONVIF_PASSWORD=wrong run --separate-stderr timeout 60 onvif-media --check -p main "$DEV"
+	assert_status 77
+	assert_json_eq "$output" .check.ok false
+	assert_json_eq "$output" .check.rtsp_status 401
+	assert_json_eq "$output" .check.error auth
+	teardown_peers
+	hold_port tcp	# bound, not listening: refused
+	emu --rtsp-port "$PEER_PORT"
+	run --separate-stderr timeout 60 onvif-media --check -p main "$DEV"
+	assert_status 69
+	assert_json_eq "$output" .check.error unreachable
+	run --separate-stderr onvif-media --check --no-uri 127.0.0.1
+	assert_status 64
+}
+
+@test "--check: an advertised host the client cannot reach is rewritten, checked, and said so" {
+	rtsp_server
+	emu --rtsp-port "$RTSP_PORT" --xaddr-host 127.0.0.2:9
+	run --separate-stderr timeout 60 onvif-media --check -p main "$DEV"
+	assert_status 0
+	assert_json_eq "$output" .advertised_stream_uri "rtsp://127.0.0.2:$RTSP_PORT/Streaming/main"
+	assert_json_eq "$output" .stream_uri "rtsp://127.0.0.1:$RTSP_PORT/Streaming/main"
+	assert_json_eq "$output" .check.host_rewritten true
+	assert_json_eq "$output" .check.ok true
+}

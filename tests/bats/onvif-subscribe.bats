@@ -22,6 +22,8 @@ delivered() { cat "$@" | jq -r 'select(.event == "delivered") | .topic + " " + .
 printed() { printf '%s\n' "$1" | jq -r 'select(.type == "event") | .topic + " " + .ts'; }
 
 sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
+# consumer LOG: the ConsumerReference address of the last Subscribe
+consumer() { body "$1" Subscribe | sed -n 's/.*<wsa:Address>\(http[^<]*\)<.*/\1/p' | tail -n 1; }
 
 @test "usage errors exit 64" {
 	run --separate-stderr onvif-subscribe --push 0.0.0.0:8002 127.0.0.1
@@ -171,7 +173,7 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	run --separate-stderr sub --push 127.0.0.1:0 --count 4 "$DEV"
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | jq -r .topic | sort -u)" = "tns1:RuleEngine/CellMotionDetector/Motion" ]
-	body "$LOG" Subscribe | grep -qE "<wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:[0-9]+/onvif-subscribe/1</wsa:Address></wsnt:ConsumerReference>"
+	body "$LOG" Subscribe | grep -qE "<wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:[0-9]+/onvif-subscribe/[0-9a-f]{32}/1</wsa:Address></wsnt:ConsumerReference>"
 	diff -u <(delivered "$EV" | head -n 4) <(printed "$output")
 	ops "$LOG" | grep -qx Unsubscribe
 }
@@ -192,8 +194,9 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	emu --event-interval 0.5
 	onvif-subscribe -v --push 127.0.0.1:0 --count 3 "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	SUB_PID=$!
-	wait_for_grep 'listening for notifications at' "$BATS_TEST_TMPDIR/err" 10
-	url=$(sed -n 's/.*listening for notifications at \(http[^ ]*\).*/\1/p' "$BATS_TEST_TMPDIR/err")
+	wait_for_grep 'subscribed:' "$BATS_TEST_TMPDIR/err" 10
+	# the subscription's own (unguessable) consumer path, as the camera got it
+	url=$(consumer "$LOG")
 	run --separate-stderr timeout 20 python3 "$TOOLS/push-abuse" "$url"
 	assert_status 0
 	[ "$output" = "413 405 200 HTTP/1.1 100 Continue+200" ] ||
@@ -271,4 +274,159 @@ sub() { timeout 60 onvif-subscribe --pull-timeout 1s "$@"; }
 	run --separate-stderr sub --duration 1500ms "$DEV"
 	assert_status 1
 	[ -z "$output" ]
+}
+
+@test "push: a forged Notify (another path, another address) is refused and never printed" {
+	require_cmd curl
+	emu --event-interval 0.5
+	onvif-subscribe -v --push 127.0.0.1:0 --duration 4s "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	SUB_PID=$!
+	wait_for_grep 'subscribed:' "$BATS_TEST_TMPDIR/err" 10
+	url=$(consumer "$LOG")
+	[[ "$url" =~ /onvif-subscribe/[0-9a-f]{32}/1$ ]]
+	forged='<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:tt="http://www.onvif.org/ver10/schema"><wsnt:NotificationMessage><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet" xmlns:tns1="http://www.onvif.org/ver10/topics">tns1:Forged/Alarm</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2026-01-01T00:00:00Z"><tt:Data><tt:SimpleItem Name="State" Value="true"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify></s:Body></s:Envelope>'
+	base=${url%/onvif-subscribe/*}
+	# a guessed path from the camera's own address
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/soap+xml' \
+	    --data-binary "$forged" "$base/zzz")" = 404 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/soap+xml' \
+	    --data-binary "$forged" "$base/onvif-subscribe/1")" = 404 ]
+	# the right path from another host
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 \
+	    -H 'Content-Type: application/soap+xml' --data-binary "$forged" "$url")" = 403 ]
+	rc=0
+	wait "$SUB_PID" || rc=$?
+	SUB_PID=
+	[ "$rc" -eq 0 ]
+	# the camera's own Notifies got through
+	[ "$(jq -r .type "$BATS_TEST_TMPDIR/out" | sort -u)" = event ]
+	! grep -q Forged "$BATS_TEST_TMPDIR/out"
+	grep -q "not this subscription's path, refused" "$BATS_TEST_TMPDIR/err"
+	grep -q "not the camera's address" "$BATS_TEST_TMPDIR/err"
+}
+
+@test "push: 30 slow connections do not hold up the camera's Notifies; nothing printed twice" {
+	emu --event-interval 0.3
+	onvif-subscribe -v --push 127.0.0.1:0 --count 5 "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	SUB_PID=$!
+	wait_for_grep 'subscribed:' "$BATS_TEST_TMPDIR/err" 10
+	url=$(consumer "$LOG")
+	# 30 connections that send half a request head and then nothing, held
+	# for 25 s: one at a time, they would hold the listener for minutes
+	python3 "$TOOLS/push-slow" "$url" 30 25 &
+	SLOW_PID=$!
+	rc=0
+	timeout 20 tail --pid="$SUB_PID" -f /dev/null || rc=$?
+	kill "$SLOW_PID" 2>/dev/null; wait "$SLOW_PID" 2>/dev/null || true
+	[ "$rc" -eq 0 ] || { kill "$SUB_PID"; cat "$BATS_TEST_TMPDIR/err"; return 1; }
+	wait "$SUB_PID"
+	SUB_PID=
+	[ "$(jq -r .type "$BATS_TEST_TMPDIR/out" | sort | uniq -c | tr -s ' ')" = " 5 event" ]
+	[ -z "$(printed "$(cat "$BATS_TEST_TMPDIR/out")" | sort | uniq -d)" ]
+}
+
+@test "push: a Notify the camera sends again (no timely answer) is printed once" {
+	emu --event-interval 0.5
+	onvif-subscribe -v --push 127.0.0.1:0 --duration 4s "$DEV" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	SUB_PID=$!
+	wait_for_grep 'subscribed:' "$BATS_TEST_TMPDIR/err" 10
+	url=$(consumer "$LOG")
+	# a copy of a Notify as a camera retries it: same message, same UtcTime
+	n='<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:tt="http://www.onvif.org/ver10/schema"><wsnt:NotificationMessage><wsnt:Topic Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet" xmlns:tns1="http://www.onvif.org/ver10/topics">tns1:Device/Trigger/Relay</wsnt:Topic><wsnt:Message><tt:Message UtcTime="2026-01-01T00:00:00Z"><tt:Source><tt:SimpleItem Name="RelayToken" Value="r1"/></tt:Source><tt:Data><tt:SimpleItem Name="LogicalState" Value="active"/></tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify></s:Body></s:Envelope>'
+	for i in 1 2 3; do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/soap+xml' \
+		    --data-binary "$n" "$url")" = 200 ]
+	done
+	rc=0
+	timeout 20 tail --pid="$SUB_PID" -f /dev/null || rc=$?
+	[ "$rc" -eq 0 ]
+	wait "$SUB_PID" || true
+	SUB_PID=
+	[ "$(jq -r 'select(.topic == "tns1:Device/Trigger/Relay") | .type' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 1 ]
+	grep -q "a retransmission" "$BATS_TEST_TMPDIR/err"
+}
+
+# ---- onvif-subscribe as a service (issue 12) ----
+
+@test "--retry: a camera unreachable at start is retried with backoff until it answers" {
+	emu --event-interval 0.3
+	kill -STOP "$PEER_PID"
+	# without --retry the first failure ends the run
+	run --separate-stderr timeout 20 onvif-subscribe -t 1s --count 1 "$DEV"
+	assert_status 75
+	onvif-subscribe --retry -t 1s --backoff-max 300ms --count 1 "$DEV" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	SUB_PID=$!
+	wait_for_grep 'subscribing again in' "$BATS_TEST_TMPDIR/err" 15
+	kill -CONT "$PEER_PID"
+	rc=0
+	timeout 30 tail --pid="$SUB_PID" -f /dev/null || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/err"; return 1; }
+	wait "$SUB_PID" || rc=$?
+	SUB_PID=
+	[ "$rc" -eq 0 ]
+	assert_json_eq "$(cat "$BATS_TEST_TMPDIR/out")" .type event
+	# refused first subscriptions are retried too
+	teardown_peers
+	emu
+	ONVIF_PASSWORD=wrong run --separate-stderr timeout 4 onvif-subscribe --retry \
+	    --backoff-max 200ms --count 1 "$DEV"
+	assert_status 124
+	[ "$(grep -c 'subscribing again in' <<<"$stderr")" -ge 2 ]
+}
+
+@test "--exec is resolved at start: a missing or non-executable program is 66 before anything is sent" {
+	emu
+	run --separate-stderr onvif-subscribe --exec 'no-such-program-camkit --x' "$DEV"
+	assert_status 66
+	assert_contains "$stderr" "no-such-program-camkit"
+	run --separate-stderr onvif-subscribe --exec "$BATS_TEST_TMPDIR/nope" "$DEV"
+	assert_status 66
+	printf 'x\n' >"$BATS_TEST_TMPDIR/plain"
+	run --separate-stderr onvif-subscribe --exec "$BATS_TEST_TMPDIR/plain" "$DEV"
+	assert_status 66
+	assert_contains "$stderr" "not an executable"
+	[ ! -s "$LOG" ]
+	run --separate-stderr onvif-subscribe --exec-jobs 0 --exec true "$DEV"
+	assert_status 64
+}
+
+@test "--exec hooks get CAMKIT_* variables: start and end of a coalesced event, single without" {
+	emu
+	x="$BATS_TEST_TMPDIR/env"
+	run --separate-stderr sub --duration 3s --coalesce 500ms \
+	    --topic 'tns1:RuleEngine/CellMotionDetector/Motion' \
+	    --exec "sh -c 'env | grep ^CAMKIT_ | sort >\"\$0\".\$CAMKIT_STATE' $x" "$DEV"
+	assert_status 0
+	for i in $(seq 50); do [ -s "$x.end" ] && break; sleep 0.1; done
+	start=$(printf '%s\n' "$output" | head -n 1)
+	id=$(jq -r .event_id <<<"$start")
+	grep -qx "CAMKIT_STATE=start" "$x.start"
+	grep -qx "CAMKIT_STATE=end" "$x.end"
+	grep -qx "CAMKIT_EVENT_ID=$id" "$x.start"
+	grep -qx "CAMKIT_EVENT_ID=$id" "$x.end"
+	grep -qx "CAMKIT_DEVICE=http://$DEV/onvif/device_service" "$x.start"
+	grep -qx "CAMKIT_TOPIC=tns1:RuleEngine/CellMotionDetector/Motion" "$x.start"
+	grep -qE "^CAMKIT_SOURCE=.+=.+" "$x.start"
+	grep -qE "^CAMKIT_TIME=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$" "$x.start"
+	# without --coalesce: one hook per event, state single, no event id
+	run --separate-stderr sub --count 1 \
+	    --exec "sh -c 'env | grep ^CAMKIT_ | sort >\"\$0\".\$CAMKIT_STATE' $x" "$DEV"
+	assert_status 0
+	for i in $(seq 50); do [ -s "$x.single" ] && break; sleep 0.1; done
+	grep -qx "CAMKIT_STATE=single" "$x.single"
+	! grep -q CAMKIT_EVENT_ID "$x.single"
+}
+
+@test "--exec-jobs bounds the commands running at once; --exec-timeout kills one that hangs" {
+	emu --event-interval 0.1
+	f="$BATS_TEST_TMPDIR/runs"
+	run --separate-stderr sub --count 4 --exec-jobs 1 \
+	    --exec "sh -c 'echo start >>\"\$0\"; sleep 0.3; echo end >>\"\$0\"' $f" "$DEV"
+	assert_status 0
+	for i in $(seq 50); do [ "$(grep -c end "$f" 2>/dev/null)" = 4 ] && break; sleep 0.1; done
+	[ "$(tr '\n' ' ' <"$f")" = "start end start end start end start end " ]
+	run --separate-stderr sub -v --count 1 --exec-timeout 300ms --exec "sleep 30" "$DEV"
+	assert_status 0
+	assert_contains "$stderr" "killed"
 }

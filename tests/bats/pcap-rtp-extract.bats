@@ -633,7 +633,9 @@ agree_counts() {
 	local ns=$NETNS_SW
 	start_peer "$T/rtsp.port" ip netns exec "$ns" /usr/bin/python3 "$TOOLS/rtsp-serve" "$T/rtsp.port"
 	local port=$PEER_PORT tr td
+	local try
 	for tr in udp tcp http; do
+	for try in 1 2 3; do
 		ip netns exec "$ns" tcpdump -U -i lo -w "$T/$tr.cap" "host 127.0.0.1" 2>"$T/td.err" &
 		td=$!
 		PEER_PIDS+=("$td")
@@ -649,6 +651,20 @@ agree_counts() {
 		[ "$(jq -s -c 'map(select(.type == "rtp_stream" and .packets > 5)) | map([.found, .encoding, .clock_rate, .sdp_ssrc]) | sort' <<<"$output")" = \
 		    '[["rtsp","H265",90000,true],["rtsp","PCMA",8000,true]]' ] || { echo "$tr: $output"; return 1; }
 		[ "$(jq -s -r 'map(select(.encoding == "H265")) | .[0].transport' <<<"$output")" = "$([ $tr = udp ] && echo udp || echo tcp)" ]
-		agree_counts "$T/$tr.cap" -d tcp.port==$port,rtsp || { echo "transport $tr"; return 1; }
+		agree_counts "$T/$tr.cap" -d tcp.port==$port,rtsp && break
+		# tshark's RTSP reassembly sometimes gives one interleaved frame to
+		# the other stream when TCP segments fall badly (a loaded machine):
+		# its table then shows a loss no stream can have (negative, printed
+		# as 655xx). Only then is the capture taken again; after three such
+		# captures the totals must still agree and ours show no loss.
+		awk '$7 < 0 || $7 > $6 { bad = 1 } END { exit !bad }' "$T/ts.rows" ||
+		    { echo "transport $tr"; return 1; }
+		! awk '$7 != 0 { bad = 1 } END { exit !bad }' "$T/our.rows" ||
+		    { echo "transport $tr: we count a loss"; return 1; }
+		[ $try -lt 3 ] && continue
+		[ "$(awk '{ n += $6 } END { print n }' "$T/ts.rows")" = \
+		    "$(awk '{ n += $6 } END { print n }' "$T/our.rows")" ] ||
+		    { echo "transport $tr: totals differ"; return 1; }
+	done
 	done
 }

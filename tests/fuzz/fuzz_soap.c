@@ -1,11 +1,13 @@
 /* libFuzzer: SOAP response parsing as the ONVIF tools do it: envelope,
  * faults (subcodes, reasons, auth classification) and the
  * GetSystemDateAndTime reader; plus the target parser (URLs, host:port and
- * NDJSON "xaddrs" lines read from stdin) and the snapshot JPEG check. */
+ * NDJSON "xaddrs" lines read from stdin), the snapshot JPEG check and the
+ * SDP reader of onvif-media --check. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "onvif/media.h"
 #include "onvif/onvif.h"
 #include "onvif/snapshot.h"
 #include "onvif/soap.h"
@@ -24,8 +26,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (size < 4 || data[0] != 0xff || data[1] != 0xd8))
 		abort();
 	if (line) {
+		ck_media_stream st[CK_MEDIA_MAX_STREAMS];
 		memcpy(line, data, size);
 		line[size] = '\0';
+		if (ck_media_parse_sdp(line, st, CK_MEDIA_MAX_STREAMS, &e) > CK_MEDIA_MAX_STREAMS)
+			abort();
 		if (ck_onvif_target_parse(line, &tg, &e) == 0 &&
 		    strncmp(tg.url, "http", 4) != 0)
 			abort();

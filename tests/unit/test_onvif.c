@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onvif/media.h"
 #include "onvif/onvif.h"
 #include "onvif/snapshot.h"
 #include "t.h"
@@ -120,9 +121,49 @@ test_jpeg(void)
 	}
 }
 
+static void
+test_sdp(void)
+{
+	/* as GStreamer's RTSP server describes a 640x360 H.264 test pattern,
+	 * plus an audio line with a static payload type and a camera's
+	 * framesize attribute */
+	static const char sdp[] =
+	    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=Session\r\nt=0 0\r\n"
+	    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+	    "a=fmtp:96 packetization-mode=1;sprop-parameter-sets="
+	    "Z0LAHtoCgL/lwFqDAwNSgAAAAwCAAAAZR4sXUA==,aM48gA==;profile-level-id=42c01e\r\n"
+	    "a=control:stream=0\r\n"
+	    "m=audio 0 RTP/AVP 8\r\na=control:stream=1\r\n"
+	    "m=video 0 RTP/AVP 97\r\na=rtpmap:97 H265/90000\r\na=framesize:97 1920-1080\r\n";
+	ck_media_stream s[4];
+	ck_err e = { 0, "" };
+
+	T_EQ_INT(ck_media_parse_sdp(sdp, s, 4, &e), 3);
+	T_EQ_STR(s[0].media, "video");
+	T_EQ_STR(s[0].codec, "H264");
+	T_EQ_INT(s[0].clock_rate, 90000);
+	T_EQ_INT(s[0].width, 640);
+	T_EQ_INT(s[0].height, 360);
+	T_EQ_STR(s[1].media, "audio");
+	T_EQ_STR(s[1].codec, "PCMA");
+	T_EQ_INT(s[1].clock_rate, 8000);
+	T_EQ_INT(s[1].width, -1);
+	T_EQ_STR(s[2].codec, "H265");
+	T_EQ_INT(s[2].width, 1920);
+	T_EQ_INT(s[2].height, 1080);
+	T_EQ_INT(ck_media_parse_sdp("<html>", s, 4, &e), -1);
+	T_EQ_INT(e.kind, CK_DATAERR);
+	T_EQ_INT(ck_media_parse_sdp("v=0\r\ns=x\r\n", s, 4, &e), -1);
+	/* a broken sprop does not invent a size */
+	T_EQ_INT(ck_media_parse_sdp("v=0\nm=video 0 RTP/AVP 96\na=rtpmap:96 H264/90000\n"
+	    "a=fmtp:96 sprop-parameter-sets=!!!!,x\n", s, 4, &e), 1);
+	T_EQ_INT(s[0].width, -1);
+}
+
 int
 main(void)
 {
+	test_sdp();
 	test_jpeg();
 	test_targets();
 	test_rewrite();

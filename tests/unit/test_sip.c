@@ -156,6 +156,46 @@ concurrent(void)
 	waitpid(pid, &st, 0);
 }
 
+/* An ICMP port unreachable for one peer (IP_RECVERR) fails that peer's
+ * transaction at once, and a send to another peer before it was read is not
+ * failed by it (the kernel reports the pending error on the next sendto). */
+static void
+icmp_refused(void)
+{
+	ck_err e;
+	ck_sip_opts co = { .bind_addr = "127.0.0.1", .udp = 1, .t1_ms = 500 };
+	ck_sip *c = ck_sip_open(&co, &e), *dead = ck_sip_open(&co, &e), *live = ck_sip_open(&co, &e);
+	T_OK(c && dead && live);
+	if (!c || !dead || !live)
+		return;
+	ck_sip_peer pd, pl;
+	ck_sip_peer_udp(c, "127.0.0.1", ck_sip_port(dead), &pd, &e);
+	ck_sip_peer_udp(c, "127.0.0.1", ck_sip_port(live), &pl, &e);
+	ck_sip_close(dead);   /* its port is closed now */
+	ck_sip_reqspec rs = { .method = "MESSAGE", .ruri = "sip:1@127.0.0.1",
+	    .from = "sip:2@3402000000", .expires = -1 };
+	int64_t t0 = ck_clock_now_ms();
+	uint64_t a = ck_sip_tx_start(c, &pd, ck_sip_request_new(c, &pd, &rs, &e), t0 + 20000, &e);
+	T_OK(a > 0);
+	usleep(100 * 1000);   /* the ICMP error is pending on c's socket */
+	osip_message_t *m = ck_sip_request_new(c, &pl, &rs, &e);
+	T_EQ_INT(ck_sip_send_raw(c, &pl, m, &e), 0);
+	osip_message_free(m);
+	ck_sip_req *rq = NULL;
+	T_EQ_INT(ck_sip_next_request(live, ck_clock_now_ms() + 5000, &rq, &e), 1);
+	ck_sip_req_free(rq);
+	uint64_t id = 0;
+	osip_message_t *resp = NULL;
+	while (ck_clock_now_ms() < t0 + 15000 && ck_sip_tx_done(c, &id, &resp, &e) == 0)
+		ck_sip_next_request(c, ck_clock_now_ms() + 200, &rq, &e);
+	T_EQ_INT(id, a);
+	T_OK(resp == NULL);
+	T_EQ_INT(e.kind, CK_UNAVAIL);
+	T_OK(strstr(e.msg, "connection refused") != NULL);
+	ck_sip_close(c);
+	ck_sip_close(live);
+}
+
 int
 main(void)
 {
@@ -165,6 +205,7 @@ main(void)
 	roundtrip(0, 1);   /* first datagram dropped: retransmission answers */
 	roundtrip(1, 0);
 	concurrent();
+	icmp_refused();
 
 	/* Timeout: nobody answers (T1 = 50 ms -> timer F 3.2 s, deadline 400 ms) */
 	ck_sip_opts co = { .bind_addr = "127.0.0.1", .udp = 1, .t1_ms = 50 };

@@ -97,6 +97,8 @@ with open(os.path.join(os.path.dirname(__file__), "snapshot.jpg"), "rb") as _f:
 
 
 def add_args(ap):
+    ap.add_argument("--rtsp-port", type=int, default=554,
+                    help="port of the generated stream URIs (an RTSP server's)")
     ap.add_argument("--snapshot-auth", choices=["digest", "basic", "none"],
                     default="digest", help="what snapshot GETs demand (default digest)")
 
@@ -199,7 +201,8 @@ def _serve_uri(dev, req, ns, op, token, tokens, kind):
     if rec is not None and "%sResponse" % op not in rec:
         rec, rec_uri = None, None
     host = _host(dev, req)
-    default = ("rtsp://%s:554/Streaming/%s" % (host, token) if kind == "stream" else
+    default = ("rtsp://%s:%d/Streaming/%s" % (host, dev.args.rtsp_port, token)
+               if kind == "stream" else
                "http://%s:%d/snapshot/%s.jpg" % (host, dev.port, token))
     uri = _uri(dev, req, rec_uri, token, tokens[0], default)
     if kind == "snapshot":
