@@ -11,14 +11,13 @@
 # comparison is shown to be real.
 bats_require_minimum_version 1.5.0
 load helpers
+load media
 
 setup_file() {
 	command -v ffmpeg >/dev/null || return 0
 	local d=$BATS_FILE_TMPDIR
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=2 \
-		-c:v libx264 -preset veryfast -g 25 -bf 2 -f h264 "$d/v.264"
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=2 \
-		-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=25 -f hevc "$d/v.265"
+	es "$d/v.264" h264 2 -preset veryfast -bf 2
+	es "$d/v.265" h265 2
 }
 
 setup() {

@@ -5,23 +5,20 @@
 # inputs on loopback, and bad input.
 bats_require_minimum_version 1.5.0
 load helpers
+load media
 
 teardown() { teardown_peers; }
 
 setup_file() {
 	command -v ffmpeg >/dev/null || return 0
 	local d=$BATS_FILE_TMPDIR
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
-		-c:v libx264 -preset ultrafast -g 25 -bf 0 -f h264 "$d/v.264"
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
-		-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=25 -f hevc "$d/v.265"
-	ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=4 -ar 8000 -ac 1 -f alaw "$d/a.alaw"
+	es "$d/v.264" h264
+	es "$d/v.265" h265
+	g711 "$d/a.alaw" alaw 4
 }
 
 setup() {
-	require_cmd ffmpeg ffprobe python3 jq
-	D=$BATS_FILE_TMPDIR
-	T=$BATS_TEST_TMPDIR
+	media_setup
 	PSMUX="$TOOLS/psmux"
 }
 
