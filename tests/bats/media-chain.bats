@@ -36,17 +36,28 @@ teardown() {
 }
 
 in_ns() { ip netns exec "$NS" "$@"; }
+# (background peers run ip netns exec themselves, not through in_ns: the
+# pid of a backgrounded function is a subshell's, which a signal to it
+# would not reach the peer through)
 
 # capture_start FILTER: tcpdump on the namespace's lo into $T/cap.pcap
 capture_start() {
-	in_ns timeout 60 tcpdump -i lo -n -U -w "$T/cap.pcap" "$@" 2> "$T/tcpdump.err" &
+	ip netns exec "$NS" timeout 60 tcpdump -i lo -n -U --immediate-mode -w "$T/cap.pcap" "$@" 2> "$T/tcpdump.err" &
 	CAP_PID=$!
 	PEER_PIDS+=("$CAP_PID")
 	wait_for_grep "listening on" "$T/tcpdump.err" 10
 }
 
-# capture_stop: tcpdump ends and says it dropped nothing
+# capture_stop: tcpdump ends and says it dropped nothing. It is stopped once
+# its file has not grown for a second (at most 15 s): a signal ends it at
+# once, and packets still in the kernel's buffer would be lost.
 capture_stop() {
+	local n=-1 same=0 t=150
+	while [ $same -lt 10 ] && [ $t -gt 0 ]; do
+		if [ "$(stat -c %s "$T/cap.pcap")" = "$n" ]; then same=$((same + 1)); else same=0; fi
+		n=$(stat -c %s "$T/cap.pcap")
+		sleep 0.1; t=$((t - 1))
+	done
 	kill -INT "$CAP_PID"
 	wait "$CAP_PID" || true
 	cat "$T/tcpdump.err"
@@ -56,7 +67,7 @@ capture_stop() {
 # receiver URL: the live rtp-ps-demux in the namespace, writing $T/live.es;
 # sets RX_PID and PORT
 receiver() {
-	in_ns timeout 60 rtp-ps-demux -v --timeout 3s -o "$T/live.es" "$1" 2> "$T/rx.err" &
+	ip netns exec "$NS" timeout 60 rtp-ps-demux -v --timeout 3s -o "$T/live.es" "$1" 2> "$T/rx.err" &
 	RX_PID=$!
 	PEER_PIDS+=("$RX_PID")
 	wait_for_grep "listening on" "$T/rx.err" 10
