@@ -109,13 +109,11 @@ one(void *ctx, const char *arg)
 	int n, pp;
 	char ver[32];
 
-	memset(&tg, 0, sizeof tg);
 	if (j == NULL) {
 		ck_log_warn("out of memory");
 		return CK_SOFTWARE;
 	}
-	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
-	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
+	if ((c = ck_onvifopts_open(arg, &tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    ck_onvif_call(c, "device", "<tds:GetDeviceInformation xmlns:tds=\""
 	    CK_NS_TDS "\"/>", &r, &e) < 0)
 		goto fail;
@@ -175,8 +173,7 @@ one(void *ctx, const char *arg)
 	return n;
 fail:
 	ck_onvif_free(c);
-	ck_log_warn("%s", e.msg);
-	n = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	n = ck_targets_fail(j, &tg, arg, &e);
 	ck_json_free(j);
 	return n;
 }
@@ -185,21 +182,14 @@ int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[2];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 2 };
-	ck_onvif_target first;
+	const ck_opts_tool tool = { usage, about, footer, NULL, 0 };
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	blocks[0] = ck_targets_block(&jb.jobs);
-	blocks[1] = ck_onvifopts_block(&jb.o);
-	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse_multi(&tool, (ck_opts_block){ 0 }, &jb.jobs, &jb.o,
+	    argc, argv, &arg0, &rc))
 		return rc;
-	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
-	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
-	    arg0 == argc, &jb.cred)) != 0)
+	if ((rc = ck_onvifopts_targets(&jb.o, argv + arg0, argc - arg0, &jb.cred)) != 0)
 		return rc;
-	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
-	ck_cred_wipe(&jb.cred);
-	return ck_tool_finish(rc);
+	return ck_onvifopts_run(argv + arg0, argc - arg0, jb.jobs, one, &jb, &jb.cred);
 }

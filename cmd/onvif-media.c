@@ -178,13 +178,11 @@ one(void *ctx, const char *arg)
 	ck_json *j = ck_json_new();
 	int v, n = 0, i, rc = 0, shown = 0;
 
-	memset(&tg, 0, sizeof tg);
 	if (j == NULL) {
 		ck_log_warn("out of memory");
 		return CK_SOFTWARE;
 	}
-	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
-	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
+	if ((c = ck_onvifopts_open(arg, &tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    (v = ck_media_version(c, jb->media, &e)) < 0)
 		goto fail;
 	ck_log_info("%s: using Media%s", tg.url, v == 2 ? "2" : "");
@@ -211,8 +209,7 @@ one(void *ctx, const char *arg)
 fail:
 	free(p);
 	ck_onvif_free(c);
-	ck_log_warn("%s", e.msg);
-	rc = ck_targets_error(j, stdout, tg.url[0] ? tg.url : arg, e.kind, e.msg);
+	rc = ck_targets_fail(j, &tg, arg, &e);
 	ck_json_free(j);
 	return rc;
 }
@@ -229,9 +226,7 @@ media_opt(void *ctx, int key, const char *arg, ck_err *e)
 			return ck_err_set(e, CK_USAGE, "--transport: '%s' (udp, tcp or http)", arg);
 		return 0;
 	case OPT_MEDIA:
-		jb->media = strcmp(arg, "auto") == 0 ? 0 : strcmp(arg, "1") == 0 ? 1 :
-		    strcmp(arg, "2") == 0 ? 2 : -1;
-		if (jb->media < 0)
+		if ((jb->media = ck_media_version_arg(arg)) < 0)
 			return ck_err_set(e, CK_USAGE, "--media: '%s' (auto, 1 or 2)", arg);
 		return 0;
 	case OPT_NO_URI: jb->no_uri = 1; return 0;
@@ -245,30 +240,22 @@ int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[3];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
-	ck_onvif_target first;
+	const ck_opts_tool tool = { usage, about, footer, NULL, 0 };
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	blocks[0] = (ck_opts_block){ NULL, media_opts, media_opt, &jb };
-	blocks[1] = ck_targets_block(&jb.jobs);
-	blocks[2] = ck_onvifopts_block(&jb.o);
-	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse_multi(&tool, (ck_opts_block){ NULL, media_opts, media_opt, &jb },
+	    &jb.jobs, &jb.o, argc, argv, &arg0, &rc))
 		return rc;
 	if ((jb.with_cred || jb.check) && jb.no_uri)
 		return ck_tool_usage_err("%s needs the URIs (drop --no-uri)",
 		    jb.check ? "--check" : "--with-credentials");
-	if ((rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
-	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
-	    arg0 == argc, &jb.cred)) != 0)
+	if ((rc = ck_onvifopts_targets(&jb.o, argv + arg0, argc - arg0, &jb.cred)) != 0)
 		return rc;
 	if (jb.with_cred && !jb.cred.have_pass) {
 		ck_cred_wipe(&jb.cred);
 		return ck_tool_usage_err("--with-credentials: no password configured "
 		    "(--password-file, ONVIF_PASSWORD or the credentials file)");
 	}
-	rc = ck_targets_run(argv + arg0, argc - arg0, jb.jobs, one, &jb);
-	ck_cred_wipe(&jb.cred);
-	return ck_tool_finish(rc);
+	return ck_onvifopts_run(argv + arg0, argc - arg0, jb.jobs, one, &jb, &jb.cred);
 }

@@ -18,6 +18,7 @@
 #include "onvif/ptz.h"
 #include "cli/onvifopts.h"
 #include "cli/opts.h"
+#include "cli/ptzrun.h"
 #include "cli/targets.h"
 #include "cli/tool.h"
 
@@ -68,28 +69,10 @@ static const ck_opts_opt ptz_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-enum verb {
-	V_STATUS, V_MOVE, V_RELATIVE, V_ABSOLUTE, V_STOP, V_PRESETS, V_PSET,
-	V_PGOTO, V_PREMOVE, V_HOME, V_HOMESET, V_NODES, V_INTERACTIVE
-};
-static const struct {
-	const char *name;
-	int args;
-} verbs[] = {
-	{ "status", 0 }, { "move", 0 }, { "relative", 0 }, { "absolute", 0 },
-	{ "stop", 0 }, { "presets", 0 }, { "preset-set", 1 }, { "preset-goto", 1 },
-	{ "preset-remove", 1 }, { "home", 0 }, { "home-set", 0 }, { "nodes", 0 },
-	{ "interactive", 0 },
-};
-
 typedef struct args {
 	ck_onvif_opts o;
-	enum verb verb;
-	const char *arg;           /* NAME / TOKEN for the preset verbs */
-	const char *profile;
-	ck_ptz_want w;             /* --pan/--tilt/--zoom/--speed/--zoom-speed */
+	ck_ptzrun r;               /* the verb and its options */
 	double step;
-	long long duration_ms;
 	int continuous;
 	char **targets;
 	int ntargets;
@@ -130,248 +113,6 @@ parse_num(const char *s, const char *what, int *has, double *out, ck_err *e)
 	if (has)
 		*has = 1;
 	return 0;
-}
-
-/* The record being built: one per worker thread (-j), freed when its
- * target is done. */
-static _Thread_local ck_json *j;
-
-/* Starts the record common to every verb. */
-static ck_json *
-record(const char *type, ck_onvif *c, const ck_ptz_ctx *x)
-{
-	if (!j)
-		j = ck_json_new();
-	ck_json_reset(j);
-	ck_json_record(j, type);
-	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
-	ck_json_str(j, "device", ck_onvif_get_target(c)->url);
-	if (x && x->profile[0])
-		ck_json_str(j, "profile", x->profile);
-	return j;
-}
-
-static int
-emit(ck_json *r, ck_err *e)
-{
-	if (ck_targets_emit(r))
-		return ck_err_set(e, CK_IOERR, "stdout: %s", strerror(errno));
-	return 0;
-}
-
-static int
-do_status(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
-{
-	ck_ptz_status st;
-	ck_json *j;
-
-	if (ck_ptz_get_status(c, x, &st, e) < 0)
-		return -1;
-	j = record("ptz_status", c, x);
-	ck_ptz_status_json(j, &st);
-	return emit(j, e);
-}
-
-static int
-do_presets(ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
-{
-	ck_ptz_preset *p;
-	size_t n, i;
-	int rc = 0;
-
-	if (ck_ptz_get_presets(c, x, &p, &n, e) < 0)
-		return -1;
-	for (i = 0; i < n && rc == 0; i++) {
-		ck_json *j = record("ptz_preset", c, x);
-		ck_json_str(j, "token", p[i].token);
-		ck_json_str(j, "name", p[i].name);
-		if (p[i].has_pos)
-			ck_ptz_vec_json(j, &p[i].pos);
-		rc = emit(j, e);
-	}
-	free(p);
-	if (rc == 0 && n == 0)
-		return ck_err_set(e, CK_EMPTY, "no presets");
-	return rc;
-}
-
-/* The move vector, with the command line's words when no axis is given. */
-static int
-move_vec(const args *a, const ck_ptz_want *w, const ck_ptz_ctx *x, int pt, int z,
-    ck_ptz_vec *v, ck_err *e)
-{
-	if (!w->has_pan && !w->has_tilt && !w->has_zoom)
-		return ck_err_set(e, CK_USAGE, "%s needs --pan, --tilt or --zoom",
-		    verbs[a->verb].name);
-	return ck_ptz_move_vec(w, x, pt, z, v, e);
-}
-
-/* Sleeps until deadline (monotonic ms) or a signal. */
-static void
-sleep_until(int64_t deadline)
-{
-	while (!stop_sig) {
-		int64_t left = deadline - ck_clock_now_ms();
-		if (left <= 0)
-			break;
-		poll(NULL, 0, left > 50 ? 50 : (int)left);
-	}
-}
-
-static int
-send_stop(ck_onvif *c, const ck_ptz_ctx *x, int pt, int z, ck_err *e)
-{
-	return ck_ptz_send(c, "Stop", ck_ptz_body_stop(x->profile, pt, z), e);
-}
-
-static int
-do_move(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
-{
-	ck_ptz_vec v;
-	ck_json *j;
-	int64_t t0;
-	int rc;
-
-	if (move_vec(a, &a->w, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, e) < 0)
-		return -1;
-	t0 = ck_clock_now_ms();
-	/* The Timeout is a hint only: some cameras ignore it, so Stop is sent
-	 * in every case, also when a signal cuts the move short. */
-	if (ck_ptz_send(c, "ContinuousMove", ck_ptz_body_continuous(x->profile, &v,
-	    a->duration_ms), e) < 0) {
-		ck_err e2;
-		if (stop_sig)
-			send_stop(c, x, 1, 1, &e2);
-		return -1;
-	}
-	ck_log_info("moving for %lld ms", a->duration_ms);
-	sleep_until(t0 + a->duration_ms);
-	rc = send_stop(c, x, v.has_pt, v.has_z, e);
-	j = record("ptz_move", c, x);
-	ck_json_str(j, "verb", "move");
-	ck_ptz_vec_json(j, &v);
-	ck_json_int(j, "duration_ms", ck_clock_now_ms() - t0);
-	ck_json_bool(j, "stopped", rc == 0);
-	if (stop_sig)
-		ck_json_bool(j, "interrupted", 1);
-	if (rc < 0) {
-		ck_targets_emit(j);
-		return -1;
-	}
-	return emit(j, e);
-}
-
-static int
-do_relabs(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
-{
-	int abs = a->verb == V_ABSOLUTE;
-	ck_ptz_vec v, sp;
-	ck_ptz_want b = a->w;
-	ck_json *j;
-	char *body;
-
-	/* AbsoluteMove needs both pan and tilt: keep the current other one. */
-	if (abs && (a->w.has_pan != a->w.has_tilt)) {
-		ck_ptz_status st;
-		if (ck_ptz_get_status(c, x, &st, e) < 0)
-			return -1;
-		if (!st.has_pos || !st.pos.has_pt)
-			return ck_err_set(e, CK_USAGE, "the device does not report its "
-			    "position: give both --pan and --tilt");
-		if (!b.has_pan)
-			b.pan = st.pos.x;
-		if (!b.has_tilt)
-			b.tilt = st.pos.y;
-		b.has_pan = b.has_tilt = 1;
-	}
-	if (move_vec(a, &b, x, abs ? CK_PTZ_ABS_PT : CK_PTZ_REL_PT,
-	    abs ? CK_PTZ_ABS_Z : CK_PTZ_REL_Z, &v, e) < 0 ||
-	    ck_ptz_speed_vec(&a->w, x, &sp, e) < 0)
-		return -1;
-	/* Speed only for the axes that move. */
-	sp.has_pt = sp.has_pt && v.has_pt;
-	sp.has_z = sp.has_z && v.has_z;
-	body = abs ? ck_ptz_body_absolute(x->profile, &v, &sp)
-	    : ck_ptz_body_relative(x->profile, &v, &sp);
-	if (ck_ptz_send(c, abs ? "AbsoluteMove" : "RelativeMove", body, e) < 0)
-		return -1;
-	j = record("ptz_move", c, x);
-	ck_json_str(j, "verb", verbs[a->verb].name);
-	ck_ptz_vec_json(j, &v);
-	if (sp.has_pt)
-		ck_json_num(j, "speed", sp.x, 9);
-	if (sp.has_z)
-		ck_json_num(j, "zoom_speed", sp.z, 9);
-	return emit(j, e);
-}
-
-static int
-do_nodes(ck_onvif *c, ck_err *e)
-{
-	ck_soap_resp r;
-	const ck_xml_node *resp;
-	ck_ptz_node *nodes = calloc(64, sizeof *nodes);
-	int n, i, rc = 0;
-
-	if (!nodes)
-		return ck_err_set(e, CK_SOFTWARE, "out of memory");
-	if (ck_ptz_call(c, "GetNodes", ck_ptz_body_simple("GetNodes", NULL), &r,
-	    &resp, e) < 0) {
-		free(nodes);
-		return -1;
-	}
-	n = ck_ptz_parse_nodes(resp, nodes, 64, e);
-	ck_soap_resp_free(&r);
-	for (i = 0; i < n && rc == 0; i++) {
-		ck_json *j = record("ptz_node", c, NULL);
-		ck_ptz_node_json(j, &nodes[i]);
-		rc = emit(j, e);
-	}
-	free(nodes);
-	if (rc == 0 && n == 0)
-		return ck_err_set(e, CK_EMPTY, "the device lists no PTZ node");
-	return rc;
-}
-
-static int
-do_preset_verb(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
-{
-	char tok[128] = "";
-	ck_soap_resp r;
-	const ck_xml_node *resp;
-	ck_ptz_vec sp = {0};
-	ck_json *j;
-
-	if (a->verb == V_PSET) {
-		if (ck_ptz_call(c, "SetPreset", ck_ptz_body_set_preset(x->profile,
-		    a->arg, NULL), &r, &resp, e) < 0)
-			return -1;
-		snprintf(tok, sizeof tok, "%s",
-		    ck_xml_child_text(resp, CK_NS_TPTZ, "PresetToken") ?
-		    ck_xml_child_text(resp, CK_NS_TPTZ, "PresetToken") : "");
-		ck_soap_resp_free(&r);
-		if (!tok[0])
-			return ck_err_set(e, CK_PROTO, "SetPresetResponse has no PresetToken");
-	} else {
-		if (ck_ptz_find_preset(c, x, a->arg, tok, sizeof tok, e) < 0)
-			return -1;
-		if (a->verb == V_PGOTO) {
-			if ((a->w.has_speed || a->w.has_zspeed) && ck_ptz_speed_vec(&a->w, x, &sp, e) < 0)
-				return -1;
-			if (ck_ptz_send(c, "GotoPreset", ck_ptz_body_goto_preset(x->profile, tok,
-			    (a->w.has_speed || a->w.has_zspeed) ? &sp : NULL), e) < 0)
-				return -1;
-		} else if (ck_ptz_send(c, "RemovePreset",
-		    ck_ptz_body_remove_preset(x->profile, tok), e) < 0) {
-			return -1;
-		}
-	}
-	j = record("ptz_preset", c, x);
-	ck_json_str(j, "verb", verbs[a->verb].name);
-	ck_json_str(j, "token", tok);
-	if (a->verb == V_PSET)
-		ck_json_str(j, "name", a->arg);
-	return emit(j, e);
 }
 
 /* ---- interactive ---- */
@@ -487,10 +228,10 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 	    "(%zu), 0 home, space stop, q quit\r\n", x->profile, np);
 	while (!stop_sig) {
 		int k;
-		args m = *a;
+		ck_ptzrun m = a->r;
 
 		if (tstp) {
-			if (moving && send_stop(c, x, 1, 1, &e2) < 0)
+			if (moving && ck_ptzrun_stop(c, x, 1, 1, &e2) < 0)
 				fprintf(stderr, "stop: %s\r\n", e2.msg);
 			moving = 0;
 			suspend();
@@ -503,14 +244,14 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 		if (k == 0) {
 			/* ContinuousMove lasts while the key repeats. */
 			if (moving && ck_clock_now_ms() - last_key > 350) {
-				if (send_stop(c, x, 1, 1, &e2) < 0)
+				if (ck_ptzrun_stop(c, x, 1, 1, &e2) < 0)
 					fprintf(stderr, "stop: %s\r\n", e2.msg);
 				moving = 0;
 			}
 			continue;
 		}
 		m.w.has_pan = m.w.has_tilt = m.w.has_zoom = 0;
-		m.verb = a->continuous ? V_MOVE : V_RELATIVE;
+		m.verb = a->continuous ? CK_PTZRUN_MOVE : CK_PTZRUN_RELATIVE;
 		switch (k) {
 		case 'L': case 'R':
 			m.w.has_pan = 1;
@@ -525,7 +266,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			m.w.zoom = (k == '-' ? -1 : 1) * (a->continuous ? 0.5 : a->step);
 			break;
 		case ' ': case 's':
-			if (send_stop(c, x, 1, 1, &e2) < 0)
+			if (ck_ptzrun_stop(c, x, 1, 1, &e2) < 0)
 				fprintf(stderr, "stop: %s\r\n", e2.msg);
 			moving = 0;
 			continue;
@@ -554,7 +295,7 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 			if (moving && k == dir)
 				continue;   /* key repeat: keep moving */
 			dir = k;
-			if (move_vec(&m, &m.w, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, &e2) < 0 ||
+			if (ck_ptzrun_move_vec(&m, &m.w, x, CK_PTZ_CONT_PT, CK_PTZ_CONT_Z, &v, &e2) < 0 ||
 			    ck_ptz_send(c, "ContinuousMove", ck_ptz_body_continuous(x->profile,
 			    &v, 1000), &e2) < 0)
 				fprintf(stderr, "move: %s\r\n", e2.msg);
@@ -562,13 +303,13 @@ interactive(const args *a, ck_onvif *c, const ck_ptz_ctx *x, ck_err *e)
 				moving = 1;
 		} else {
 			ck_ptz_vec v;
-			if (move_vec(&m, &m.w, x, CK_PTZ_REL_PT, CK_PTZ_REL_Z, &v, &e2) < 0 ||
+			if (ck_ptzrun_move_vec(&m, &m.w, x, CK_PTZ_REL_PT, CK_PTZ_REL_Z, &v, &e2) < 0 ||
 			    ck_ptz_send(c, "RelativeMove", ck_ptz_body_relative(x->profile, &v,
 			    NULL), &e2) < 0)
 				fprintf(stderr, "move: %s\r\n", e2.msg);
 		}
 	}
-	if (moving && send_stop(c, x, 1, 1, e) < 0)
+	if (moving && ck_ptzrun_stop(c, x, 1, 1, e) < 0)
 		rc = -1;
 	tty_restore();
 	free(p);
@@ -581,56 +322,21 @@ run_target(const args *a, const char *target, ck_cred *cred, ck_err *e)
 	ck_onvif_target t;
 	ck_onvif *c;
 	ck_ptz_ctx x;
-	int need_node, rc = -1;
+	int rc = -1;
 
 	if (ck_onvif_target_parse(target, &t, e) < 0)
 		return -1;
 	c = ck_onvif_new(&t, &a->o, cred, e);
 	if (!c)
 		return -1;
-	need_node = a->verb == V_MOVE || a->verb == V_RELATIVE ||
-	    a->verb == V_ABSOLUTE || a->verb == V_INTERACTIVE ||
-	    (a->verb == V_PGOTO && (a->w.has_speed || a->w.has_zspeed));
-	if (a->verb == V_NODES) {
-		rc = do_nodes(c, e);
-	} else if (ck_ptz_select(c, a->profile, need_node, &x, e) == 0) {
+	if (a->r.verb == CK_PTZRUN_NODES) {
+		rc = ck_ptzrun_do(&a->r, c, NULL, e);
+	} else if (ck_ptz_select(c, a->r.profile, ck_ptzrun_need_node(&a->r), &x,
+	    e) == 0) {
 		ck_log_info("profile %s, node %s", x.profile,
 		    x.has_node ? x.node.token : "(not asked)");
-		switch (a->verb) {
-		case V_STATUS: rc = do_status(c, &x, e); break;
-		case V_MOVE: rc = do_move(a, c, &x, e); break;
-		case V_RELATIVE: case V_ABSOLUTE: rc = do_relabs(a, c, &x, e); break;
-		case V_STOP:
-			rc = send_stop(c, &x, 1, 1, e);
-			if (rc == 0) {
-				ck_json *j = record("ptz_move", c, &x);
-				ck_json_str(j, "verb", "stop");
-				rc = emit(j, e);
-			}
-			break;
-		case V_PRESETS: rc = do_presets(c, &x, e); break;
-		case V_PSET: case V_PGOTO: case V_PREMOVE:
-			rc = do_preset_verb(a, c, &x, e);
-			break;
-		case V_HOME: case V_HOMESET: {
-			ck_ptz_vec sp;
-			int home = a->verb == V_HOME;
-			int with_speed = home && (a->w.has_speed || a->w.has_zspeed);
-			if (with_speed && ck_ptz_speed_vec(&a->w, &x, &sp, e) < 0)
-				break;
-			rc = ck_ptz_send(c, home ? "GotoHomePosition" : "SetHomePosition",
-			    home ? ck_ptz_body_goto_home(x.profile, with_speed ? &sp : NULL)
-			    : ck_ptz_body_simple("SetHomePosition", x.profile), e);
-			if (rc == 0) {
-				ck_json *j = record("ptz_move", c, &x);
-				ck_json_str(j, "verb", verbs[a->verb].name);
-				rc = emit(j, e);
-			}
-			break;
-		}
-		case V_INTERACTIVE: rc = interactive(a, c, &x, e); break;
-		case V_NODES: break;
-		}
+		rc = a->r.verb == CK_PTZRUN_INTERACTIVE ? interactive(a, c, &x, e)
+		    : ck_ptzrun_do(&a->r, c, &x, e);
 	}
 	ck_onvif_free(c);
 	return rc;
@@ -647,8 +353,7 @@ one(void *ctx, const char *target)
 	int k = 0;
 
 	k = run_target(a, target, &a->cred, &e);
-	ck_json_free(j);
-	j = NULL;
+	ck_ptzrun_done();
 	if (k < 0) {
 		ck_onvif_target t;
 		ck_err pe;
@@ -674,25 +379,22 @@ one(void *ctx, const char *target)
 static int
 parse_verb(args *a, int argc, char **argv, int i)
 {
-	size_t v;
+	int v, has_arg;
 
 	if (i >= argc)
 		return ck_tool_usage_err("a verb is required (status, move, presets, ...)");
-	for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
-		if (strcmp(argv[i], verbs[v].name) == 0)
-			break;
-	if (v == sizeof verbs / sizeof verbs[0])
+	if ((v = ck_ptzrun_verb(argv[i], &has_arg)) < 0)
 		return ck_tool_usage_err("unknown verb '%s'", argv[i]);
-	a->verb = (enum verb)v;
+	a->r.verb = (enum ck_ptzrun_verb)v;
 	i++;
-	if (verbs[v].args) {
+	if (has_arg) {
 		if (i >= argc || !argv[i][0])
-			return ck_tool_usage_err("%s needs an argument", verbs[v].name);
-		a->arg = argv[i++];
+			return ck_tool_usage_err("%s needs an argument", argv[i - 1]);
+		a->r.arg = argv[i++];
 	}
 	a->targets = argv + i;
 	a->ntargets = argc - i;
-	if (a->verb == V_INTERACTIVE && (a->ntargets != 1 || !isatty(0)))
+	if (a->r.verb == CK_PTZRUN_INTERACTIVE && (a->ntargets != 1 || !isatty(0)))
 		return ck_tool_usage_err(a->ntargets != 1
 		    ? "interactive drives exactly one target"
 		    : "interactive needs a terminal on stdin");
@@ -706,13 +408,13 @@ ptz_opt(void *ctx, int key, const char *arg, ck_err *e)
 	long long ms;
 
 	switch (key) {
-	case 'p': a->profile = arg; return 0;
-	case O_PAN: return parse_num(arg, "--pan", &a->w.has_pan, &a->w.pan, e);
-	case O_TILT: return parse_num(arg, "--tilt", &a->w.has_tilt, &a->w.tilt, e);
-	case O_ZOOM: return parse_num(arg, "--zoom", &a->w.has_zoom, &a->w.zoom, e);
-	case O_SPEED: return parse_num(arg, "--speed", &a->w.has_speed, &a->w.speed, e);
+	case 'p': a->r.profile = arg; return 0;
+	case O_PAN: return parse_num(arg, "--pan", &a->r.w.has_pan, &a->r.w.pan, e);
+	case O_TILT: return parse_num(arg, "--tilt", &a->r.w.has_tilt, &a->r.w.tilt, e);
+	case O_ZOOM: return parse_num(arg, "--zoom", &a->r.w.has_zoom, &a->r.w.zoom, e);
+	case O_SPEED: return parse_num(arg, "--speed", &a->r.w.has_speed, &a->r.w.speed, e);
 	case O_ZOOM_SPEED:
-		return parse_num(arg, "--zoom-speed", &a->w.has_zspeed, &a->w.zspeed, e);
+		return parse_num(arg, "--zoom-speed", &a->r.w.has_zspeed, &a->r.w.zspeed, e);
 	case O_STEP:
 		if (parse_num(arg, "--step", NULL, &a->step, e) < 0)
 			return -1;
@@ -722,7 +424,7 @@ ptz_opt(void *ctx, int key, const char *arg, ck_err *e)
 		if (ck_opt_parse_duration(arg, &ms, NULL) < 0 || ms <= 0 || ms > 3600000)
 			return ck_err_set(e, CK_USAGE,
 			    "--duration: '%s' is not a duration of up to 1h", arg);
-		a->duration_ms = ms;
+		a->r.duration_ms = ms;
 		return 0;
 	}
 	return ck_err_set(e, CK_SOFTWARE, "unhandled option");
@@ -732,23 +434,19 @@ int
 main(int argc, char **argv)
 {
 	static args a;
-	ck_opts_block blocks[3];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
+	const ck_opts_tool tool = { usage, about, footer, NULL, 0 };
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	blocks[0] = (ck_opts_block){ NULL, ptz_opts, ptz_opt, &a };
-	blocks[1] = ck_targets_block(&a.jobs);
-	blocks[2] = ck_onvifopts_block(&a.o);
-	a.duration_ms = 1000;
+	a.r.duration_ms = 1000;
+	a.r.stop = &stop_sig;
 	a.step = 0.1;
-	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse_multi(&tool, (ck_opts_block){ NULL, ptz_opts, ptz_opt,
+	    &a }, &a.jobs, &a.o, argc, argv, &arg0, &rc))
 		return rc;
 	if ((rc = parse_verb(&a, argc, argv, arg0)) != 0 ||
 	    (rc = ck_onvifopts_cred(&a.o, NULL, a.ntargets == 0, &a.cred)) != 0)
 		return rc;
 	catch_signals();
-	rc = ck_targets_run(a.targets, a.ntargets, a.jobs, one, &a);
-	ck_cred_wipe(&a.cred);
-	return ck_tool_finish(rc);
+	return ck_onvifopts_run(a.targets, a.ntargets, a.jobs, one, &a, &a.cred);
 }

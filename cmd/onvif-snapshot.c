@@ -19,6 +19,7 @@
 #include "cli/targets.h"
 #include "cli/tool.h"
 #include "codec/json.h"
+#include "net/net.h"
 #include "onvif/media.h"
 #include "onvif/onvif.h"
 #include "onvif/snapshot.h"
@@ -88,7 +89,6 @@ write_file(struct job *jb, const ck_onvif_target *tg, const char *token,
 	char dev[300], prof[160], hp[300], tmp[4200], ts[32];
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	size_t off = 0;
 	int fd;
 
 	snprintf(hp, sizeof hp, "%s_%d", tg->host, tg->port);
@@ -100,20 +100,18 @@ write_file(struct job *jb, const ck_onvif_target *tg, const char *token,
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		return ck_err_set(e, CK_IOERR, "%s: %s", tmp, strerror(errno));
-	while (off < r->len) {
-		ssize_t w = write(fd, r->body + off, r->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
+	/* a regular file: never waits, the deadline is moot */
+	errno = 0;
+	if (ck_net_write_all(fd, r->body, r->len, ck_clock_now_ms() + 10000, NULL) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+	} else if (close(fd) == 0 && rename(tmp, path) == 0) {
+		return 0;
 	}
-	if (off < r->len || close(fd) < 0 || rename(tmp, path) < 0) {
-		ck_err_set(e, CK_IOERR, "%s: %s", path, strerror(errno ? errno : EIO));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	ck_err_set(e, CK_IOERR, "%s: %s", path, strerror(errno ? errno : EIO));
+	unlink(tmp);
+	return -1;
 }
 
 /* One profile's image: to a file with its record, or to stdout. */
@@ -169,8 +167,7 @@ one(void *ctx, const char *arg)
 		ck_log_warn("out of memory");
 		return CK_SOFTWARE;
 	}
-	if (ck_onvif_target_parse(arg, &tg, &e) < 0 ||
-	    (c = ck_onvif_new(&tg, &jb->o, &jb->cred, &e)) == NULL ||
+	if ((c = ck_onvifopts_open(arg, &tg, &jb->o, &jb->cred, &e)) == NULL ||
 	    (v = ck_media_version(c, jb->media, &e)) < 0 ||
 	    (n = ck_media_get_profiles(c, v, &p, &e)) < 0)
 		goto fail;
@@ -248,9 +245,7 @@ snap_opt(void *ctx, int key, const char *arg, ck_err *e)
 		return ck_opt_parse_int(arg, 1, 1LL << 40, &jb->count, e) < 0 ?
 		    ck_err_wrap(e, "--count") : 0;
 	case O_MEDIA:
-		jb->media = strcmp(arg, "auto") == 0 ? 0 : strcmp(arg, "1") == 0 ? 1 :
-		    strcmp(arg, "2") == 0 ? 2 : -1;
-		return jb->media < 0 ? ck_err_set(e, CK_USAGE, "--media: '%s' (auto, 1 or 2)",
+		return (jb->media = ck_media_version_arg(arg)) < 0 ? ck_err_set(e, CK_USAGE, "--media: '%s' (auto, 1 or 2)",
 		    arg) : 0;
 	}
 	return ck_err_set(e, CK_SOFTWARE, "unhandled option");
@@ -282,24 +277,18 @@ int
 main(int argc, char **argv)
 {
 	static struct job jb;
-	ck_opts_block blocks[3];
-	const ck_opts_tool tool = { usage, about, footer, blocks, 3 };
+	const ck_opts_tool tool = { usage, about, footer, NULL, 0 };
 	struct sigaction sa;
-	ck_onvif_target first;
 	int arg0, rc;
 
 	ck_log_init(argv[0]);
-	blocks[0] = (ck_opts_block){ NULL, snap_opts, snap_opt, &jb };
-	blocks[1] = ck_targets_block(&jb.jobs);
-	blocks[2] = ck_onvifopts_block(&jb.o);
-	if (!ck_onvifopts_parse(&tool, argc, argv, &arg0, &rc))
+	if (!ck_onvifopts_parse_multi(&tool, (ck_opts_block){ NULL, snap_opts, snap_opt, &jb },
+	    &jb.jobs, &jb.o, argc, argv, &arg0, &rc))
 		return rc;
 	if (jb.count > 0 && jb.every_ms <= 0)
 		return ck_tool_usage_err("--count needs --every");
 	if ((rc = check_output(&jb, argc - arg0)) != 0 ||
-	    (rc = ck_targets_check(argv + arg0, argc - arg0, &first)) != 0 ||
-	    (rc = ck_onvifopts_cred(&jb.o, arg0 < argc ? first.host : NULL,
-	    arg0 == argc, &jb.cred)) != 0)
+	    (rc = ck_onvifopts_targets(&jb.o, argv + arg0, argc - arg0, &jb.cred)) != 0)
 		return rc;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;   /* no SA_RESTART: the wait ends early */

@@ -1,22 +1,19 @@
 /* onvif-subscribe: ONVIF events as NDJSON, pull-point or push, with
  * coalescing, a command per event, and recovery from device faults (the
  * subscription client is lib/onvif/subscription). */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "cli/evsink.h"
 #include "cli/onvifopts.h"
 #include "cli/opts.h"
 #include "cli/targets.h"
 #include "cli/tool.h"
-#include "codec/json.h"
-#include "onvif/coalesce.h"
 #include "onvif/events.h"
 #include "onvif/hook.h"
 #include "onvif/onvif.h"
@@ -81,18 +78,6 @@ typedef struct args {
 	const char *target;
 } args;
 
-/* Run state: what the tool does with the notifications. */
-typedef struct run {
-	const args *a;
-	ck_subscription *s;
-	int64_t end_at;      /* monotonic, -1 = none */
-	long long events;
-	ck_coalesce *co;
-	ck_json *j;
-	int out_err;         /* stdout failed */
-	ck_hook *hook;       /* --exec */
-} run;
-
 static volatile sig_atomic_t stop_sig;
 
 static void
@@ -106,215 +91,38 @@ on_signal(int s)
 	stop_sig = s;
 }
 
-static int
-enough(const run *r)
-{
-	return r->out_err || (r->a->count > 0 && r->events >= r->a->count);
-}
-
-static int
-done(void *ctx)
-{
-	const run *r = ctx;
-
-	return stop_sig || enough(r) ||
-	    (r->end_at >= 0 && ck_clock_now_ms() >= r->end_at);
-}
-
-/* What the hook of a record is told. */
-typedef struct fact {
-	const char *state;          /* "single", "start", "end" */
-	long long id;               /* event id, -1 for single */
-	const ck_events_msg *m;
-	int64_t rx;
-} fact;
-
-static const char *device(const run *r);
-
-/* Writes the record in r->j to stdout, and to --exec with f's facts. */
-static void
-output(run *r, const fact *f)
-{
-	char *line = NULL, *env[CK_HOOK_NENV + 1];
-	size_t n = 0;
-	FILE *m = open_memstream(&line, &n);
-	ck_err e;
-
-	if (!m || ck_json_emit(r->j, m) < 0 || fclose(m) != 0) {
-		ck_log_warn("out of memory");
-		r->out_err = 1;
-		free(line);
-		return;
-	}
-	if (fwrite(line, 1, n, stdout) != n || fflush(stdout) != 0) {
-		/* A reader that has had enough (| head) is no news. */
-		if (errno != EPIPE)
-			ck_log_warn("stdout: %s", strerror(errno));
-		r->out_err = errno == EPIPE ? 2 : 1;
-	}
-	if (f && r->hook) {
-		if (ck_hook_env(env, device(r), f->m, f->state, f->id, f->rx) < 0)
-			ck_log_warn("out of memory");
-		else if (ck_hook_run(r->hook, line, n, env, &e) < 0)
-			ck_log_warn("--exec: %s", e.msg);
-		ck_hook_env_free(env);
-	}
-	free(line);
-}
-
-static const char *
-device(const run *r)
-{
-	return ck_subscription_device(r->s);
-}
-
-static void
-end_record(run *r, ck_coalesce_event *o, const char *reason)
-{
-	ck_json_record(r->j, "event_end");
-	ck_json_int(r->j, "event_id", (long long)o->id);
-	ck_events_msg_json(r->j, &o->last, o->last_rx_ms, device(r));
-	ck_json_time_ms(r->j, "started", o->first.utc_ms >= 0 ? o->first.utc_ms
-	    : o->first_rx_ms);
-	ck_json_int(r->j, "notifications", (long long)o->count);
-	ck_json_str(r->j, "reason", reason);
-	output(r, &(fact){ "end", (long long)o->id, &o->last, o->last_rx_ms });
-	r->events++;
-	ck_coalesce_event_clear(o);
-}
-
-static void
-expire(run *r, int64_t now)
-{
-	ck_coalesce_event o;
-
-	while (r->co && ck_coalesce_expire(r->co, now, &o))
-		end_record(r, &o, now == INT64_MAX ? "exit" : "quiet");
-}
-
-/* One notification from the device; 1 when no more are wanted. */
-static int
-deliver(void *ctx, const ck_events_msg *m, int64_t rx)
-{
-	run *r = ctx;
-
-	if (enough(r))
-		return 1;   /* pushed after we had enough */
-	if (r->co) {
-		const ck_coalesce_event *o;
-		int k = ck_coalesce_feed(r->co, m, ck_clock_now_ms(), rx, &o);
-		if (k < 0) {
-			ck_log_warn("out of memory");
-			return 0;
-		}
-		if (k == 0)
-			return 0;
-		ck_json_record(r->j, "event_start");
-		ck_json_int(r->j, "event_id", (long long)o->id);
-		ck_events_msg_json(r->j, m, rx, device(r));
-		output(r, &(fact){ "start", (long long)o->id, m, rx });
-		return enough(r);
-	}
-	ck_json_record(r->j, "event");
-	ck_events_msg_json(r->j, m, rx, device(r));
-	output(r, &(fact){ "single", -1, m, rx });
-	r->events++;
-	return enough(r);
-}
-
-/* The next moment the tool must act: --duration, a coalesced event's end. */
-static int64_t
-next(void *ctx)
-{
-	const run *r = ctx;
-	int64_t cx = r->co ? ck_coalesce_next(r->co) : -1;
-
-	if (r->end_at >= 0 && (cx < 0 || r->end_at < cx))
-		return r->end_at;
-	return cx;
-}
-
-static void
-tick(void *ctx, int64_t now)
-{
-	run *r = ctx;
-
-	expire(r, now);
-	if (r->hook)
-		ck_hook_reap(r->hook, 0);
-}
-
-static void
-topic_cb(void *arg, const char *topic, const char *ns, const ck_xml_node *descr)
-{
-	run *r = arg;
-
-	ck_json_record(r->j, "topic");
-	ck_events_topic_json(r->j, topic, ns, descr);
-	ck_json_str(r->j, "device", device(r));
-	output(r, NULL);
-}
-
-static int
-list_topics(run *r)
-{
-	ck_err e;
-	int n = ck_subscription_topics(ck_subscription_client(r->s), topic_cb, r, &e);
-
-	if (n < 0)
-		return ck_tool_fail(&e);
-	if (n == 0)
-		ck_log_warn("the device lists no event topics");
-	return r->out_err ? CK_IOERR : n == 0 ? CK_EMPTY : 0;
-}
-
 /* Sets up the subscription, runs it, tears down. */
 static int
 subscribe_main(const args *a, ck_cred *cred)
 {
+	ck_evsink_opts ko = { a->count, a->duration_ms, a->coalesce_ms, a->hook,
+	    &stop_sig };
 	ck_onvif_target t;
-	run r;
+	ck_subscription *s = NULL;
+	ck_subscription_hooks h;
+	ck_evsink *k;
 	ck_err e = { 0, "" };
 	int rc = 0;
-	ck_subscription_hooks h = { deliver, done, next, tick, &r };
 
-	memset(&r, 0, sizeof r);
-	r.a = a;
-	r.hook = a->hook;
-	r.end_at = a->duration_ms > 0 ? ck_clock_now_ms() + a->duration_ms : -1;
-	if ((r.j = ck_json_new()) == NULL)
-		ck_err_set(&e, CK_SOFTWARE, "out of memory");
-	else if (a->coalesce_ms > 0 && !(r.co = ck_coalesce_new(a->coalesce_ms)))
-		ck_err_set(&e, CK_SOFTWARE, "out of memory");
-	else if (ck_onvif_target_parse(a->target, &t, &e) == 0)
-		r.s = a->list_topics ? ck_subscription_new(&t, &a->o, cred,
+	if ((k = ck_evsink_new(&ko, &e)) != NULL &&
+	    ck_onvif_target_parse(a->target, &t, &e) == 0)
+		s = a->list_topics ? ck_subscription_new(&t, &a->o, cred,
 		    &(ck_subscription_opts){ .pull_ms = 0 }, &e)
 		    : ck_subscription_new(&t, &a->o, cred, &a->so, &e);
 	ck_cred_wipe(cred);   /* the clients hold their copies */
-	if (r.s == NULL)
+	if (s == NULL)
 		rc = ck_tool_fail(&e);
 	else if (a->list_topics)
-		rc = list_topics(&r);
+		rc = ck_evsink_topics(k, s);
 	else {
-		if (ck_subscription_run(r.s, &h, &e) < 0)
+		h = ck_evsink_hooks(k, s);
+		if (ck_subscription_run(s, &h, &e) < 0)
 			rc = ck_tool_fail(&e);
-		expire(&r, INT64_MAX);
-		ck_subscription_unsubscribe(r.s);
-		if (rc == 0 && r.out_err)
-			rc = CK_IOERR;
-		if (r.out_err == 2)
-			clearerr(stdout);   /* said nothing about EPIPE: keep it so */
-		if (rc == 0 && r.events == 0 && !stop_sig) {
-			if (a->duration_ms > 0)
-				ck_log_warn("no event in %lld ms", (long long)a->duration_ms);
-			else
-				ck_log_warn("the subscription ended without an event");
-			rc = CK_EMPTY;
-		}
+		rc = ck_evsink_finish(k, rc);
+		ck_subscription_unsubscribe(s);
 	}
-	ck_coalesce_free(r.co);
-	ck_subscription_free(r.s);
-	ck_json_free(r.j);
+	ck_subscription_free(s);
+	ck_evsink_free(k);
 	return rc;
 }
 
@@ -382,9 +190,9 @@ sub_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_EXEC_TIMEOUT:
 		return dur_opt("--exec-timeout", arg, 1, &a->exec_timeout_ms, e);
 	case O_EXEC:
-		ck_events_argv_free(a->exec_argv);
+		ck_hook_argv_free(a->exec_argv);
 		a->exec_argv = NULL;
-		if (ck_events_split_argv(arg, &a->exec_argv, e) < 0)
+		if (ck_hook_split_argv(arg, &a->exec_argv, e) < 0)
 			return ck_err_wrap(e, "--exec");
 		return 0;
 	}
@@ -456,7 +264,7 @@ main(int argc, char **argv)
 	rc = subscribe_main(&a, &cred);
 	ck_hook_free(a.hook);
 	ck_cred_wipe(&cred);
-	ck_events_argv_free(a.exec_argv);
+	ck_hook_argv_free(a.exec_argv);
 	free(line);
 	return ck_tool_finish(rc);
 }

@@ -38,16 +38,38 @@ copy(char *dst, size_t dl, const char *src, const char *what, ck_err *e)
 	return 0;
 }
 
+FILE *
+ck_cred_fopen(const char *path, ck_err *e)
+{
+	struct stat st;
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	if ((f = fopen(path, "r")) == NULL) {
+		ck_err_set(e, errno == ENOENT ? CK_NOINPUT : CK_IOERR, "%s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	/* a mode other users can read leaks the secret whatever we do next */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
+		fclose(f);
+		ck_err_set(e, CK_CONFIG, "%s: refusing a password file that group or "
+		    "others can read (run: chmod 600 %s)", path, path);
+		return NULL;
+	}
+	return f;
+}
+
 static int
 from_file(ck_cred *c, const char *path, ck_err *e)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	FILE *f = ck_cred_fopen(path, e);
 	char l1[512] = "", l2[512] = "";
 	int rc = 0;
 
 	if (f == NULL)
-		return ck_err_set(e, errno == ENOENT ? CK_NOINPUT : CK_IOERR,
-		    "%s: %s", path, strerror(errno));
+		return -1;
 	if (fgets(l1, sizeof l1, f) == NULL) {
 		rc = ck_err_set(e, CK_CONFIG, "%s: empty password file", path);
 		goto out;

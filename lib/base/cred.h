@@ -2,6 +2,8 @@
 #ifndef CK_CRED_H
 #define CK_CRED_H
 
+#include <stdio.h>
+
 #include "base/err.h"
 
 typedef struct ck_cred {
@@ -25,6 +27,13 @@ typedef struct ck_cred {
  * CK_NOINPUT/CK_CONFIG/CK_IOERR. */
 int ck_cred_load(ck_cred *c, const char *family, const char *user_opt,
     const char *password_file, const char *host, ck_err *e);
+/* Opens a file holding secrets (a password file, a per-device password
+ * list) for reading; "-" is stdin. A regular file that group or others
+ * can read is refused with CK_CONFIG (checked on the opened file, so it
+ * cannot be swapped after the check); pipes and devices pass. Returns the
+ * stream (fclose it unless stdin), or NULL with CK_NOINPUT/CK_IOERR/
+ * CK_CONFIG. */
+FILE *ck_cred_fopen(const char *path, ck_err *e);
 /* Overwrites the secret in memory. */
 void ck_cred_wipe(ck_cred *c);
 /* Zeroes n bytes at p in a way the compiler will not elide. */

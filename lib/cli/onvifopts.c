@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 
 #include "base/opt.h"
+#include "cli/targets.h"
 #include "cli/tool.h"
 
 const ck_opts_opt ck_onvifopts_opts[] = {
@@ -93,18 +93,21 @@ ck_onvifopts_parse(const ck_opts_tool *t, int argc, char **argv, int *first,
 	return ck_opts_parse(t, argc, argv, first, status);
 }
 
-/* A password file others can read is refused, as the credentials file is. */
-static int
-check_password_file(const char *path, ck_err *e)
+int
+ck_onvifopts_parse_multi(const ck_opts_tool *t, ck_opts_block own, int *jobs,
+    ck_onvif_opts *o, int argc, char **argv, int *first, int *status)
 {
-	struct stat st;
+	ck_opts_block b[3];
+	ck_opts_tool all = *t;
+	size_t n = 0;
 
-	if (path == NULL || strcmp(path, "-") == 0 || stat(path, &st) < 0)
-		return 0;   /* missing: ck_cred_load says so */
-	if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
-		return ck_err_set(e, CK_CONFIG, "%s: refusing a password file that group "
-		    "or others can read (run: chmod 600 %s)", path, path);
-	return 0;
+	if (own.opts != NULL)
+		b[n++] = own;
+	b[n++] = ck_targets_block(jobs);
+	b[n++] = ck_onvifopts_block(o);
+	all.blocks = b;
+	all.nblocks = n;
+	return ck_onvifopts_parse(&all, argc, argv, first, status);
 }
 
 int
@@ -121,8 +124,8 @@ ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
 	if (stdin_targets && o->password_file && strcmp(o->password_file, "-") == 0)
 		return ck_tool_usage_err("--password-file - needs TARGET arguments "
 		    "(stdin is the target list)");
-	if (check_password_file(o->password_file, &e) < 0 ||
-	    ck_onvif_cred(o, host, c, &e) < 0)
+	/* ck_cred refuses a password file group or others can read */
+	if (ck_onvif_cred(o, host, c, &e) < 0)
 		return ck_tool_fail(&e);
 	/* a one-line password file names no user: the environment may */
 	if (c->have_pass && c->user[0] == '\0' && (env = getenv("ONVIF_USERNAME")) &&
@@ -135,4 +138,36 @@ ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
 		return ck_tool_fail(&e);
 	}
 	return 0;
+}
+
+int
+ck_onvifopts_targets(const ck_onvif_opts *o, char **targets, int n, ck_cred *c)
+{
+	ck_onvif_target first;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if ((rc = ck_targets_check(targets, n, &first)) != 0)
+		return rc;
+	return ck_onvifopts_cred(o, n > 0 ? first.host : NULL, n == 0, c);
+}
+
+int
+ck_onvifopts_run(char **targets, int n, int jobs,
+    int (*fn)(void *ctx, const char *t), void *ctx, ck_cred *c)
+{
+	int rc = ck_targets_run(targets, n, jobs, fn, ctx);
+
+	ck_cred_wipe(c);
+	return ck_tool_finish(rc);
+}
+
+ck_onvif *
+ck_onvifopts_open(const char *arg, ck_onvif_target *tg, const ck_onvif_opts *o,
+    const ck_cred *cred, ck_err *e)
+{
+	memset(tg, 0, sizeof *tg);
+	if (ck_onvif_target_parse(arg, tg, e) < 0)
+		return NULL;
+	return ck_onvif_new(tg, o, cred, e);
 }

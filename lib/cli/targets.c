@@ -270,3 +270,12 @@ ck_targets_error(ck_json *j, FILE *f, const char *device, int kind,
 		return ck_targets_emit(j) ? CK_IOERR : kind;
 	return ck_json_emit(j, f) < 0 ? CK_IOERR : kind;
 }
+
+int
+ck_targets_fail(ck_json *j, const ck_onvif_target *tg, const char *arg,
+    const ck_err *e)
+{
+	ck_log_warn("%s", e->msg);
+	return ck_targets_error(j, stdout, tg->url[0] ? tg->url : arg, e->kind,
+	    e->msg);
+}

@@ -50,5 +50,11 @@ int ck_targets_emit(ck_json *j);
  * write failed. */
 int ck_targets_error(ck_json *j, FILE *f, const char *device, int kind,
     const char *msg);
+/* A target that failed: logs e's message, then emits its error record on
+ * stdout naming tg's URL (arg when it did not parse; tg zeroed before the
+ * parse). Returns the status (e's kind, CK_SOFTWARE when unset, or
+ * CK_IOERR). */
+int ck_targets_fail(ck_json *j, const ck_onvif_target *tg, const char *arg,
+    const ck_err *e);
 
 #endif

@@ -337,6 +337,22 @@ ck_http_post(ck_http *h, const char *url, const char *ctype, const char *body,
 	return perform(h, url, ctype, body, len, authz, r, e);
 }
 
+/* A failed transfer: notes whether the certificate was not verified, and
+ * adds the options' TLS hint to that error. Returns -1. */
+static int
+transfer_failed(ck_http *h, CURLcode rc, const char *url, const char *errbuf,
+    long tmo, ck_err *e)
+{
+	h->unverified = rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE;
+	map_curl(rc, url, errbuf, tmo, e);
+	if (e && h->o.tls_hint && h->unverified) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof e->msg - n, " (%s)", h->o.tls_hint);
+	}
+	return -1;
+}
+
 static int
 perform(ck_http *h, const char *url, const char *ctype, const char *body,
     size_t len, const char *authz, ck_http_resp *r, ck_err *e)
@@ -392,9 +408,7 @@ perform(ck_http *h, const char *url, const char *ctype, const char *body,
 	}
 	if (rc != CURLE_OK) {
 		ck_http_resp_free(r);
-		h->unverified = rc == CURLE_PEER_FAILED_VERIFICATION ||
-		    rc == CURLE_SSL_CACERT_BADFILE;
-		return map_curl(rc, url, errbuf, tmo, e);
+		return transfer_failed(h, rc, url, errbuf, tmo, e);
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre);
@@ -534,14 +548,7 @@ ck_http_request(ck_http *h, const ck_http_req *q, ck_http_resp *r, ck_err *e)
 	}
 	if (rc != CURLE_OK) {
 		ck_http_resp_free(r);
-		h->unverified = rc == CURLE_PEER_FAILED_VERIFICATION ||
-		    rc == CURLE_SSL_CACERT_BADFILE;
-		map_curl(rc, q->url, errbuf, tmo, e);
-		if (e && h->o.tls_hint && h->unverified) {
-			size_t n = strlen(e->msg);
-			snprintf(e->msg + n, sizeof e->msg - n, " (%s)", h->o.tls_hint);
-		}
-		return -1;
+		return transfer_failed(h, rc, q->url, errbuf, tmo, e);
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)

@@ -17,9 +17,10 @@ typedef struct ck_http_opts {
 	long connect_timeout_ms;   /* 0: same as timeout_ms */
 	long timeout_ms;           /* whole exchange; 0: 10 s */
 	int insecure;              /* 1: do not verify TLS peer/host */
-	const char *tls_hint;      /* ck_http_request: appended in parentheses to
-	                              a certificate-verification error (the tool
-	                              says how to opt out; lib/ names no flag) */
+	const char *tls_hint;      /* appended in parentheses to a certificate-
+	                              verification error of a post, get or
+	                              request (the tool says how to opt out;
+	                              lib/ names no flag) */
 } ck_http_opts;
 
 typedef struct ck_http_resp {

@@ -128,11 +128,4 @@ int ck_events_topics(const ck_xml_node *resp,
     void (*cb)(void *arg, const char *topic, const char *ns,
         const ck_xml_node *descr), void *arg, ck_err *e);
 
-/* Splits a command line into a NULL-terminated malloc'd argv (free with
- * ck_events_argv_free): words separated by blanks, '...' literal, "..." with
- * \" and \\ escapes, \x outside quotes = x. No variables, globs or other
- * shell syntax. Returns 0, or -1 with CK_USAGE (unbalanced quote, empty). */
-int ck_events_split_argv(const char *cmd, char ***argv, ck_err *e);
-void ck_events_argv_free(char **argv);
-
 #endif

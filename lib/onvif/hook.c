@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/sbuf.h"
 #include "codec/json.h"
+#include "net/net.h"
 
 struct child {
 	pid_t pid;
@@ -153,10 +154,7 @@ ck_hook_free(ck_hook *h)
 		return;
 	if (h->kids)
 		ck_hook_reap(h, 1);
-	if (h->argv)
-		for (int i = 0; h->argv[i]; i++)
-			free(h->argv[i]);
-	free(h->argv);
+	ck_hook_argv_free(h->argv);
 	free(h->kids);
 	free(h);
 }
@@ -165,7 +163,6 @@ ck_hook_free(ck_hook *h)
 static int
 data_fd(const char *data, size_t len, ck_err *e)
 {
-	size_t off = 0;
 	int fd = memfd_create("camkit-event", MFD_CLOEXEC);
 
 	if (fd < 0) {
@@ -174,15 +171,9 @@ data_fd(const char *data, size_t len, ck_err *e)
 			return ck_err_set(e, CK_IOERR, "temporary file: %s", strerror(errno));
 		unlink(tmpl);
 	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off < len || lseek(fd, 0, SEEK_SET) < 0) {
+	/* a memfd or a temporary file: never waits, the deadline is moot */
+	if (ck_net_write_all(fd, data, len, ck_clock_now_ms() + 10000, NULL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
 		close(fd);
 		return ck_err_set(e, CK_IOERR, "temporary file: %s", strerror(errno));
 	}
@@ -284,5 +275,91 @@ ck_hook_env(char *env[], const char *device, const ck_events_msg *m,
 		ck_hook_env_free(env);
 		return -1;
 	}
+	return 0;
+}
+
+void
+ck_hook_argv_free(char **argv)
+{
+	size_t i;
+
+	if (!argv)
+		return;
+	for (i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int
+ck_hook_split_argv(const char *cmd, char ***argv, ck_err *e)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *p = cmd;
+
+	*argv = NULL;
+	for (;;) {
+		ck_sbuf w = {0};
+		int have = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
+			have = 1;
+			if (*p == '\'') {
+				const char *q = strchr(p + 1, '\'');
+				if (!q)
+					goto unbalanced;
+				ck_sbuf_addn(&w, p + 1, (size_t)(q - p - 1));
+				p = q + 1;
+			} else if (*p == '"') {
+				p++;
+				while (*p && *p != '"') {
+					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					ck_sbuf_addn(&w, p, 1);
+					p++;
+				}
+				if (*p != '"')
+					goto unbalanced;
+				p++;
+			} else if (*p == '\\' && p[1]) {
+				ck_sbuf_addn(&w, p + 1, 1);
+				p += 2;
+			} else {
+				ck_sbuf_addn(&w, p, 1);
+				p++;
+			}
+			continue;
+unbalanced:
+			ck_sbuf_free(&w);
+			ck_hook_argv_free(v);
+			return ck_err_set(e, CK_USAGE, "unbalanced quote in '%s'",
+			    cmd);
+		}
+		if (have) {
+			char **nv = realloc(v, (n + 2) * sizeof *v);
+			char *word = ck_sbuf_done(&w);
+			if (!nv || !word) {
+				free(word);
+				if (nv)
+					v = nv;
+				if (v)
+					v[n] = NULL;
+				ck_hook_argv_free(v);
+				return ck_err_set(e, CK_SOFTWARE, "out of memory");
+			}
+			v = nv;
+			v[n++] = word;
+			v[n] = NULL;
+		}
+	}
+	if (n == 0) {
+		ck_hook_argv_free(v);
+		return ck_err_set(e, CK_USAGE, "empty command");
+	}
+	*argv = v;
 	return 0;
 }

@@ -45,4 +45,11 @@ int ck_hook_env(char *env[], const char *device, const ck_events_msg *m,
     const char *state, long long id, int64_t rx_ms);
 void ck_hook_env_free(char *env[]);
 
+/* Splits a command line into a NULL-terminated malloc'd argv (free with
+ * ck_hook_argv_free): words separated by blanks, '...' literal, "..." with
+ * \" and \\ escapes, \x outside quotes = x. No variables, globs or other
+ * shell syntax. Returns 0, or -1 with CK_USAGE (unbalanced quote, empty). */
+int ck_hook_split_argv(const char *cmd, char ***argv, ck_err *e);
+void ck_hook_argv_free(char **argv);
+
 #endif

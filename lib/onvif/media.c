@@ -204,6 +204,13 @@ ck_media_parse_uri(const ck_xml_node *resp, int version, ck_err *e)
 }
 
 int
+ck_media_version_arg(const char *s)
+{
+	return strcmp(s, "auto") == 0 ? 0 : strcmp(s, "1") == 0 ? 1 :
+	    strcmp(s, "2") == 0 ? 2 : -1;
+}
+
+int
 ck_media_transport(const char *s)
 {
 	if (strcasecmp(s, "udp") == 0)

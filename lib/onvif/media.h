@@ -51,6 +51,8 @@ char *ck_media_snapshot_uri_body(int version, const char *token);
 const char *ck_media_parse_uri(const ck_xml_node *resp, int version, ck_err *e);
 /* Parses "udp", "tcp" or "http" (case-insensitive); -1 when unknown. */
 int ck_media_transport(const char *s);
+/* Parses a --media word: "auto" (0), "1" or "2"; -1 when unknown. */
+int ck_media_version_arg(const char *s);
 
 /* Puts percent-encoded user:pass@ into uri (replacing any userinfo) in
  * out. Returns 0, or -1 with CK_DATAERR (not scheme://...) or CK_SOFTWARE

@@ -208,6 +208,7 @@ ck_onvif_new(const ck_onvif_target *t, const ck_onvif_opts *o,
 	memset(&ho, 0, sizeof ho);
 	ho.timeout_ms = o->timeout_ms;
 	ho.insecure = o->insecure;
+	ho.tls_hint = o->tls_hint;   /* ck_http adds it to certificate errors */
 	c->h = ck_http_new(&ho, e);
 	if (c->h == NULL) {
 		ck_onvif_free(c);
@@ -344,10 +345,6 @@ post_once(ck_onvif *c, const char *url, const ck_onvif_req *q, int signed_,
 		ck_cred_wipe_mem(env, strlen(env));
 		if (rc < 0) {
 			free(env);
-			if (e && c->o.tls_hint && ck_http_unverified(c->h)) {
-				size_t n = strlen(e->msg);
-				snprintf(e->msg + n, sizeof e->msg - n, " (%s)", c->o.tls_hint);
-			}
 			return -1;
 		}
 		ck_http_resp_free(&c->last);

@@ -94,3 +94,13 @@ tools() {
 	assert_contains "$output" "lib/onvif/soap.c: onvif includes gb"
 	assert_contains "$output" "lib/codec/json.c: writes to stderr outside the log sink"
 }
+
+@test "camkit.7 lists every tool, and every tool's man page refers to it" {
+	local m t missing=
+	for m in "$ROOT"/man/*.1; do
+		t=$(basename "$m" .1)
+		grep -q "^\.It Xr $t 1$" "$ROOT/man/camkit.7" || missing+=" camkit.7:$t"
+		grep -q "^\.Xr camkit 7" "$m" || missing+=" $t.1:camkit(7)"
+	done
+	[ -z "$missing" ] || { echo "missing:$missing"; return 1; }
+}

@@ -106,7 +106,11 @@ teardown() { teardown_peers; }
 	# process made itself non-dumpable (then to root)
 	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
 	sp=$!
-	for i in $(seq 50); do [ -e /proc/$sp/status ] && break; sleep 0.1; done
+	# until setpriv has exec'd sleep: before that the child is still root's
+	for i in $(seq 50); do
+		[ "$(cat /proc/$sp/comm 2>/dev/null)" = sleep ] && break
+		sleep 0.1
+	done
 	owner=$(stat -c %u /proc/$sp/status)
 	kill $sp; wait $sp || true
 	[ "$owner" = 65534 ]
@@ -122,8 +126,11 @@ teardown() { teardown_peers; }
 	    >"$D/sub.out" 2>"$D/sub.err" &
 	pid=$!
 	# wait until it has subscribed (it holds the password by then)
+	# (the forked child is root's until setpriv execs the tool: judge the
+	# tool itself, not that moment)
 	for i in $(seq 100); do
-		[ "$(stat -c %u /proc/$pid/status 2>/dev/null)" = 0 ] && break
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = onvif-subscribe ] &&
+		    [ "$(stat -c %u /proc/$pid/status 2>/dev/null)" = 0 ] && break
 		sleep 0.1
 	done
 	owner=$(stat -c %u /proc/$pid/status)

@@ -188,22 +188,27 @@ start_sipp_peer() {
 	SIPP_PORT=$PEER_PORT
 }
 
-# start_await_register OUT ERR TOOL ARGS...: gb-catalog or gb-ptzcmd with
-# -w 127.0.0.1:0 -v (ARGS may name more options), the port it bound read
-# back from its "listening on port N" line. Sets PEER_PID, PEER_PORT.
+# start_await_register OUT ERR [timeout N] TOOL ARGS...: gb-catalog,
+# gb-ptzcmd or gb-invite as a registrar (ARGS hold -w 127.0.0.1:0), --port-file added
+# after TOOL and the port the kernel chose read back from it. Sets PEER_PID
+# and PEER_PORT.
 start_await_register() {
-	local out=$1 err=$2 t
+	local out=$1 err=$2 pf="$BATS_TEST_TMPDIR/await.$RANDOM.port" a args=() t
 	shift 2
-	"$@" >"$out" 2>"$err" &
+	for a in "$@"; do
+		args+=("$a")
+		case $a in gb-catalog | gb-ptzcmd | gb-invite) args+=(--port-file "$pf") ;; esac
+	done
+	rm -f "$pf"
+	"${args[@]}" >"$out" 2>"$err" &
 	PEER_PID=$!
 	PEER_PIDS+=("$PEER_PID")
 	for t in $(seq 200); do
-		PEER_PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$err" | head -n 1)
-		[ -n "$PEER_PORT" ] && return 0
+		[ -s "$pf" ] && { PEER_PORT=$(cat "$pf"); return 0; }
 		kill -0 "$PEER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "no listening port from: $*" >&2; cat "$err" >&2
+	echo "no port file from: $*" >&2; cat "$err" >&2
 	return 1
 }
 

@@ -434,7 +434,8 @@ node_client() {
 	run --separate-stderr timeout 30 openvidu-ipcam -t 1s list
 	assert_status 75
 	assert_json_eq "$output" .error timeout
-	OPENVIDU_URL="http://127.0.0.1:$(free_port)" run --separate-stderr openvidu-ipcam --timeout 2s list
+	hold_port tcp	# bound, not listening: refused
+	OPENVIDU_URL="http://127.0.0.1:$PEER_PORT" run --separate-stderr openvidu-ipcam --timeout 2s list
 	assert_status 69
 	mkdir -p "$D/www/openvidu/api"
 	echo 'not json' >"$D/www/openvidu/api/sessions"

@@ -244,8 +244,8 @@ print(c)')
 	assert_status 0
 	wait "${PEER_PIDS[0]}"
 	cmp "$T/t.264" "$D/v.264"
-	port=$(free_port)
-	run --separate-stderr rtp-ps-mux "$D/v.264" "tcp://127.0.0.1:$port"
+	hold_port tcp	# bound, not listening: refused
+	run --separate-stderr rtp-ps-mux "$D/v.264" "tcp://127.0.0.1:$PEER_PORT"
 	assert_status 69
 	assert_contains "$stderr" "127.0.0.1"
 	run --separate-stderr rtp-ps-mux "$D/v.264" "tcp://no-such-host.invalid:5000"

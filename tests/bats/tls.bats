@@ -44,3 +44,37 @@ teardown() { teardown_peers; }
 		[ "$status" -eq 69 ] || { echo "$t: $status $stderr"; return 1; }
 	done
 }
+
+@test "onvif-snapshot over HTTPS: refused with the --insecure hint (69); --insecure fetches the JPEG over TLS" {
+	mkdir "$D/out"
+	run --separate-stderr timeout 20 onvif-snapshot -o "$D/out" "$URL"
+	assert_status 69
+	assert_contains "$stderr" "certificate"
+	assert_contains "$stderr" "--insecure"
+	assert_json_eq "$output" .error unreachable
+	[ -z "$(ls "$D/out")" ]
+	run --separate-stderr timeout 20 onvif-snapshot --insecure -o "$D/out" "$URL"
+	assert_status 0
+	assert_json_eq "$output" .type snapshot
+	[ "$(head -c 2 "$(jq -r .file <<<"$output")" | od -An -tx1 | tr -d ' ')" = ffd8 ]
+	# the still came over TLS from the URI the device handed out
+	jq -e 'select(.op == "snapshot" and .result == "ok")' "$LOG" >/dev/null
+}
+
+@test "onvif-snapshot: a snapshot URI on an HTTPS server whose certificate fails carries the --insecure hint" {
+	# the SOAP device is plain HTTP; its stills are on the TLS emulator
+	local tls=$PEER_PORT
+	emu --snapshot-base "https://127.0.0.1:$tls"
+	mkdir "$D/out"
+	run --separate-stderr timeout 20 onvif-snapshot -o "$D/out" "127.0.0.1:$PEER_PORT"
+	assert_status 69
+	assert_contains "$stderr" "https://127.0.0.1:$tls/snapshot/"
+	assert_contains "$stderr" "certificate"
+	assert_contains "$stderr" "(--insecure skips verification)"
+	assert_json_eq "$output" .type error
+	assert_contains "$(jq -r .message <<<"$output")" "--insecure"
+	[ -z "$(ls "$D/out")" ]
+	run --separate-stderr timeout 20 onvif-snapshot -k -o "$D/out" "127.0.0.1:$PEER_PORT"
+	assert_status 0
+	assert_json_eq "$output" .type snapshot
+}

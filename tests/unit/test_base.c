@@ -216,6 +216,23 @@ test_cred(void)
 	f = fopen(path, "w");
 	fputs("fileuser\nfilepw\n", f);
 	fclose(f);
+	/* group or others may read it: refused here, whoever calls (ONVIF, GB) */
+	chmod(path, 0640);
+	T_EQ_INT(ck_cred_load(&c, "ONVIF", NULL, path, NULL, &e), -1);
+	T_EQ_INT(e.kind, CK_CONFIG);
+	T_OK(strstr(e.msg, "refusing a password file that group or others can read") != NULL);
+	T_EQ_INT(c.have_pass, 0);
+	chmod(path, 0604);
+	T_EQ_INT(ck_cred_load(&c, "GB", NULL, path, NULL, &e), -1);
+	T_EQ_INT(e.kind, CK_CONFIG);
+	T_OK(ck_cred_fopen(path, &e) == NULL);
+	T_EQ_INT(e.kind, CK_CONFIG);
+	chmod(path, 0600);
+	f = ck_cred_fopen(path, &e);
+	T_OK(f != NULL);
+	if (f)
+		fclose(f);
+	T_OK(ck_cred_fopen("-", &e) == stdin);
 	T_EQ_INT(ck_cred_load(&c, "ONVIF", NULL, path, NULL, &e), 0);
 	T_EQ_STR(c.user, "fileuser"); T_EQ_STR(c.pass, "filepw");
 	ck_cred_wipe(&c);

@@ -7,6 +7,7 @@
 
 #include "onvif/coalesce.h"
 #include "onvif/events.h"
+#include "onvif/hook.h"
 #include "net/evhttp.h"
 #include "t.h"
 
@@ -227,19 +228,19 @@ test_argv(void)
 	char **v;
 	ck_err e;
 
-	T_EQ_INT(ck_events_split_argv(" mail -s 'motion at $door' \"a \\\"b\\\"\" c\\ d;e ", &v, &e), 0);
+	T_EQ_INT(ck_hook_split_argv(" mail -s 'motion at $door' \"a \\\"b\\\"\" c\\ d;e ", &v, &e), 0);
 	T_EQ_STR(v[0], "mail");
 	T_EQ_STR(v[2], "motion at $door");
 	T_EQ_STR(v[3], "a \"b\"");
 	T_EQ_STR(v[4], "c d;e");
 	T_OK(v[5] == NULL);
-	ck_events_argv_free(v);
-	T_EQ_INT(ck_events_split_argv("x 'y", &v, &e), -1);
+	ck_hook_argv_free(v);
+	T_EQ_INT(ck_hook_split_argv("x 'y", &v, &e), -1);
 	T_EQ_INT(e.kind, CK_USAGE);
-	T_EQ_INT(ck_events_split_argv("   ", &v, &e), -1);
-	T_EQ_INT(ck_events_split_argv("''", &v, &e), 0);    /* one empty word */
+	T_EQ_INT(ck_hook_split_argv("   ", &v, &e), -1);
+	T_EQ_INT(ck_hook_split_argv("''", &v, &e), 0);    /* one empty word */
 	T_EQ_STR(v[0], "");
-	ck_events_argv_free(v);
+	ck_hook_argv_free(v);
 }
 
 static void

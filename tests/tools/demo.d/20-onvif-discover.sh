@@ -1,11 +1,15 @@
 # demo: onvif-discover, onvif-info, onvif-media: find emulated cameras, read what they are and their streams
 set -eu
+# the emulators and responders are this script's children: stop them when it ends
+# (started inside $(...), so their pids go through a file)
+trap 'kill $(cat "$DEMO_TMP/discover.pids" 2>/dev/null) 2>/dev/null || true' EXIT
 # Multicast needs network namespaces (root; the bats tests make them); the
 # demo probes by unicast on loopback instead, as for cameras in another subnet.
 emu() { # emu NAME ARGS...: an emulated camera (HTTP), prints its port
 	local name=$1; shift
 	tests/tools/onvif-emu --port 0 --port-file "$DEMO_TMP/$name.port" \
 		--user admin --password demo "$@" >/dev/null 2>&1 &
+	echo $! >>"$DEMO_TMP/discover.pids"
 	for _ in $(seq 200); do [ -s "$DEMO_TMP/$name.port" ] && break; sleep 0.05; done
 	cat "$DEMO_TMP/$name.port"
 }
@@ -13,6 +17,7 @@ wsd() { # wsd NAME HTTPPORT ARGS...: its WS-Discovery side, prints its UDP port
 	local name=$1 port=$2; shift 2
 	python3 tests/tools/onvif_emu/discovery.py --bind 127.0.0.1 --port 0 --no-hello \
 		--ready "$DEMO_TMP/$name.wsd" --xaddr "http://{addr}:$port/onvif/device_service" "$@" >/dev/null 2>&1 &
+	echo $! >>"$DEMO_TMP/discover.pids"
 	for _ in $(seq 200); do [ -s "$DEMO_TMP/$name.wsd" ] && break; sleep 0.05; done
 	cat "$DEMO_TMP/$name.wsd"
 }

@@ -10,15 +10,18 @@ export GB_PASSWORD=demo-secret
 echo "\$ gb-catalog --await-register 127.0.0.1:0 --port-file port | jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' &"
 gb-catalog --await-register 127.0.0.1:0 --port-file "$DEMO_TMP/port" --wait 10s >"$DEMO_TMP/catalog.out" &
 cat_pid=$!
-for i in $(seq 100); do   # until the registrar listens
+trap 'kill "$cat_pid" 2>/dev/null || true' EXIT
+for i in $(seq 200); do   # until the registrar listens
 	[ -s "$DEMO_TMP/port" ] && break
 	sleep 0.05
 done
 port=$(cat "$DEMO_TMP/port")
 echo "\$ gb-register --server 34020000002000000001@127.0.0.1:$port --device-id 34020000001320000001 --catalog channels.xml &"
-timeout 15 gb-register --server "34020000002000000001@127.0.0.1:$port" \
+# no `timeout` wrapper here: killing it would leave gb-register running
+gb-register --server "34020000002000000001@127.0.0.1:$port" \
 	--device-id 34020000001320000001 --catalog "$items" >"$DEMO_TMP/device.out" 2>/dev/null &
 dev_pid=$!
+trap 'kill "$cat_pid" 2>/dev/null || true; kill -KILL "$dev_pid" 2>/dev/null || true' EXIT
 wait "$cat_pid"
 if command -v jq >/dev/null; then
 	jq -c '{id: .item.device_id, name: .item.name, status: .item.status}' "$DEMO_TMP/catalog.out"
@@ -27,4 +30,4 @@ else
 fi
 # the platform is gone, so skip the device's unregister attempt
 kill -KILL "$dev_pid" 2>/dev/null || true
-wait "$dev_pid" 2>/dev/null || true
+{ wait "$dev_pid"; } 2>/dev/null || true

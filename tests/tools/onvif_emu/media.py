@@ -19,6 +19,8 @@ the default; basic or none): a JPEG (snapshot.jpg, a 64x48 test pattern)
 for the paths GetSnapshotUri handed out or /snapshot/TOKEN.jpg. Digest is
 checked as for SOAP (nonce, nc replay, algorithm) plus the uri parameter
 against the request line. Every GET is logged (method GET, path, auth).
+Generated snapshot URIs are https:// in HTTPS mode (--tls-cert), and point
+at --snapshot-base when given.
 
 Quirks: no-media2 (Media2 is neither advertised nor answered),
 no-snapshot (GetSnapshotUri -> ter:ActionNotSupported), stream-uri-fault
@@ -101,6 +103,9 @@ def add_args(ap):
                     help="port of the generated stream URIs (an RTSP server's)")
     ap.add_argument("--snapshot-auth", choices=["digest", "basic", "none"],
                     default="digest", help="what snapshot GETs demand (default digest)")
+    ap.add_argument("--snapshot-base", metavar="URL",
+                    help="generated snapshot URIs point at this scheme://host:port "
+                    "(another server, as cameras that serve stills elsewhere)")
 
 
 def serve_snapshot(h):
@@ -203,7 +208,11 @@ def _serve_uri(dev, req, ns, op, token, tokens, kind):
     host = _host(dev, req)
     default = ("rtsp://%s:%d/Streaming/%s" % (host, dev.args.rtsp_port, token)
                if kind == "stream" else
-               "http://%s:%d/snapshot/%s.jpg" % (host, dev.port, token))
+               "%s/snapshot/%s.jpg" % (dev.args.snapshot_base.rstrip("/"), token)
+               if dev.args.snapshot_base else
+               # HTTPS mode serves the stills over TLS too (the one port)
+               "%s://%s:%d/snapshot/%s.jpg" % ("https" if dev.args.tls_cert else "http",
+                                               host, dev.port, token))
     uri = _uri(dev, req, rec_uri, token, tokens[0], default)
     if kind == "snapshot":
         dev.state.setdefault("snapshot_paths", set()).add(urlsplit(uri).path)
