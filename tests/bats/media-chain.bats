@@ -40,9 +40,12 @@ in_ns() { ip netns exec "$NS" "$@"; }
 # pid of a backgrounded function is a subshell's, which a signal to it
 # would not reach the peer through)
 
-# capture_start FILTER: tcpdump on the namespace's lo into $T/cap.pcap
+# capture_start FILTER: tcpdump on the namespace's lo into $T/cap.pcap.
+# Immediate mode (packets are written at once) has a ring of fixed-size
+# slots, one per packet: 64 MiB of them, so a burst on a loaded machine
+# does not overflow it (capture_stop checks that nothing was dropped).
 capture_start() {
-	ip netns exec "$NS" timeout 60 tcpdump -i lo -n -U --immediate-mode -w "$T/cap.pcap" "$@" 2> "$T/tcpdump.err" &
+	ip netns exec "$NS" timeout 60 tcpdump -i lo -n -U --immediate-mode -s 65535 -B 65536 -w "$T/cap.pcap" "$@" 2> "$T/tcpdump.err" &
 	CAP_PID=$!
 	PEER_PIDS+=("$CAP_PID")
 	wait_for_grep "listening on" "$T/tcpdump.err" 10
