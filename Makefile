@@ -99,7 +99,7 @@ lint: deps
 	$(MAKE) all
 	@set -e; for m in $(MAN1) $(MAN7); do mandoc -Tlint -W warning $$m; done; \
 	echo "mandoc -Tlint: $(words $(MAN1) $(MAN7)) pages clean"
-	bash -n tests/tools/*.sh bench/*.sh completions/bash/*
+	bash -n tests/tools/*.sh bench/*.sh bench/*.bash completions/bash/*
 	zsh -n completions/zsh/_camkit 2>/dev/null || ! command -v zsh >/dev/null
 
 bench: deps

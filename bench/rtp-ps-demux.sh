@@ -4,37 +4,14 @@
 # Prints throughputs and ratios measured in this one run, and peak RSS.
 # Goals: >= 4x ffmpeg, >= 50% of cat on PS, >= 40% of cat on RFC 4571,
 # peak RSS <= 8 MiB whatever the input size.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-BIN=$PWD/$BUILD/bin/rtp-ps-demux
-[ -x "$BIN" ] || make -s "$BUILD/bin/rtp-ps-demux"
-MB=${BENCH_MB:-110}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/common.bash"
+bench_init rtp-ps-demux
 
-ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=25:duration=4 \
-	-c:v libx264 -preset ultrafast -g 50 -bf 0 -b:v 12M -f h264 "$tmp/v.264"
-es=$(stat -c %s "$tmp/v.264")
-loops=$(( MB * 1048576 / es + 1 ))
-tests/tools/psmux "$tmp/v.264" --loop "$loops" --pes-max 65000 --stuffing fffa \
+bench_clip
+tests/tools/psmux "$tmp/v.264" --loop "$LOOPS" --pes-max 65000 --stuffing fffa \
 	--ps "$tmp/x.ps" --rtp "$tmp/x.rtp" --es "$tmp/x.264" 2>/dev/null
 ps_size=$(stat -c %s "$tmp/x.ps")
 rtp_size=$(stat -c %s "$tmp/x.rtp")
-
-# best of N wall-clock seconds of a command
-best() {
-	local n=$1 t b=999999; shift
-	for _ in $(seq "$n"); do
-		local s=$(date +%s.%N)
-		"$@" >/dev/null 2>&1
-		t=$(echo "$(date +%s.%N) - $s" | bc -l)
-		b=$(echo "if ($t < $b) $t else $b" | bc -l)
-	done
-	echo "$b"
-}
-rate() { echo "scale=1; $1 / 1048576 / $2" | bc -l; }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
 
 cat "$tmp/x.ps" "$tmp/x.rtp" > /dev/null   # warm the page cache
 # correctness first: the figures mean nothing for wrong output
@@ -52,7 +29,7 @@ head -c $(( ps_size / 10 )) "$tmp/x.ps" > "$tmp/small.ps"
 rss_small=$(/usr/bin/time -f %M "$BIN" --ps "$tmp/small.ps" -o /dev/null 2>&1 >/dev/null | tail -1)
 
 printf 'input: PS %d MB, RFC 4571 %d MB (H.264 1280x720, %d loops)\n' \
-	$(( ps_size / 1048576 )) $(( rtp_size / 1048576 )) "$loops"
+	$(( ps_size / 1048576 )) $(( rtp_size / 1048576 )) "$LOOPS"
 printf 'PS:       rtp-ps-demux %s MB/s, ffmpeg %s MB/s, cat %s MB/s\n' \
 	"$(rate "$ps_size" "$t_ours")" "$(rate "$ps_size" "$t_ff")" "$(rate "$ps_size" "$t_cat")"
 printf '          vs ffmpeg %sx (goal >= 4), vs cat %s (goal >= 0.50)\n' \

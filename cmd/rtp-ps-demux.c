@@ -233,6 +233,14 @@ open_all(run *r, opts *o, ck_err *e)
 	return 0;
 }
 
+/* A reader of an output went away (| head): a clean stop, like a tool
+ * ended by SIGPIPE, but with the outputs closed and exit 0. */
+static int
+gone(const run *r)
+{
+	return r->video.gone || r->audio.gone || r->priv.gone;
+}
+
 static int
 demux(opts *o)
 {
@@ -250,19 +258,19 @@ demux(opts *o)
 		rc = ck_tool_fail(&e);
 		goto out;
 	}
-	if (pump(&r, &kind, &e) < 0) {
+	if (pump(&r, &kind, &e) < 0 && !gone(&r)) {
 		rc = ck_tool_fail(&e);
 		if (rc == CK_DATAERR && kind != CK_IN_PS && r.ps.packs == 0)
 			not_ps_hint(&r.fr);
 	}
 	/* a write that failed was reported above: the close stays quiet */
-	if (ck_esout_close(&r.video, &e) < 0 || ck_esout_close(&r.audio, &e) < 0 ||
-	    ck_esout_close(&r.priv, &e) < 0)
+	if ((ck_esout_close(&r.video, &e) < 0 || ck_esout_close(&r.audio, &e) < 0 ||
+	    ck_esout_close(&r.priv, &e) < 0) && !gone(&r))
 		rc = ck_err_worst(rc, ck_tool_fail(&e));
 	if (r.frames && fclose(r.frames) != 0)
 		rc = ck_err_worst(rc, CK_IOERR);
 	r.frames = NULL;
-	if (rc == 0 || rc == CK_DATAERR)
+	if ((rc == 0 || rc == CK_DATAERR) && !gone(&r))
 		summary(&r, kind);
 	if (rc == 0 && r.ps.frames == 0 && r.ps.audio_bytes == 0) {
 		ck_log_warn("no frames in %s", r.src.desc);

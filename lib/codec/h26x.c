@@ -207,8 +207,15 @@ h264_sps(const uint8_t *nal, size_t n, int *w, int *h, sps_more *x)
 					continue;
 				int last = 8, next = 8, sz = i < 6 ? 16 : 64;
 				for (int j = 0; j < sz && !b.bad; j++) {
-					if (next != 0)
-						next = (last + br_se(&b) + 256) % 256;
+					if (next != 0) {
+						/* delta_scale is -128..127 (7.4.2.1.1.1):
+						 * a larger one is a broken SPS, and
+						 * would overflow the sum */
+						int d = br_se(&b);
+						if (d < -128 || d > 127)
+							return -1;
+						next = (last + d + 256) % 256;
+					}
 					last = next == 0 ? last : next;
 				}
 			}

@@ -42,6 +42,11 @@ flush(ck_esout *o, const uint8_t *p, size_t n, ck_err *e)
 			continue;
 		if (w <= 0) {
 			o->failed = 1;
+			/* the reader went away (| head): the caller stops, quietly */
+			if (w < 0 && errno == EPIPE) {
+				o->gone = 1;
+				return ck_err_set(e, CK_IOERR, "%s: the reader went away", o->name);
+			}
 			return ck_err_set(e, CK_IOERR, "%s: write: %s", o->name,
 			    w < 0 ? strerror(errno) : "nothing written");
 		}

@@ -564,27 +564,42 @@ ck_ipcam_publish(ck_ipcam *c, const char *session, const char *uri,
 	return rc;
 }
 
+/* method on connection id of session; *r is the reply (caller frees). */
+static int
+conn_call(ck_ipcam *c, const char *method, const char *session, const char *id,
+    ck_http_resp *r, ck_err *e)
+{
+	char path[4096], enc[3072];
+
+	path_enc(id, enc, sizeof enc);
+	snprintf(path, sizeof path, "/sessions/%s/connection/%s", session, enc);
+	return call(c, method, path, NULL, r, e);
+}
+
+/* The error for a reply to a connection call that did not succeed. */
+static int
+conn_err(const ck_http_resp *r, const char *session, const char *id,
+    const char *what, ck_err *e)
+{
+	if (r->status == 400 && r->len == 0)   /* the server's answer for no session */
+		return no_session(session, 0, e);
+	if (r->status == 404)
+		return ck_err_set(e, CK_PROTO, "no connection '%s' in session '%s' (HTTP 404)",
+		    id, session);
+	return status_err(r, what, e);
+}
+
 int
 ck_ipcam_get(ck_ipcam *c, const char *session, const char *id, ck_ipcam_conn *out,
     ck_err *e)
 {
 	ck_http_resp r;
-	char path[4096], enc[3072];
 	int rc;
 
-	path_enc(id, enc, sizeof enc);
-	snprintf(path, sizeof path, "/sessions/%s/connection/%s", session, enc);
-	if (call(c, "GET", path, NULL, &r, e) < 0)
+	if (conn_call(c, "GET", session, id, &r, e) < 0)
 		return -1;
-	if (r.status == 200)
-		rc = ck_ipcam_parse_conn(r.body, r.len, out, e);
-	else if (r.status == 400 && r.len == 0)   /* the server's answer for no session */
-		rc = no_session(session, 0, e);
-	else if (r.status == 404)
-		rc = ck_err_set(e, CK_PROTO, "no connection '%s' in session '%s' (HTTP 404)",
-		    id, session);
-	else
-		rc = status_err(&r, "looking up the connection", e);
+	rc = r.status == 200 ? ck_ipcam_parse_conn(r.body, r.len, out, e)
+	    : conn_err(&r, session, id, "looking up the connection", e);
 	ck_http_resp_free(&r);
 	return rc;
 }
@@ -593,22 +608,11 @@ int
 ck_ipcam_unpublish(ck_ipcam *c, const char *session, const char *id, ck_err *e)
 {
 	ck_http_resp r;
-	char path[4096], enc[3072];
-	int rc = 0;
+	int rc;
 
-	path_enc(id, enc, sizeof enc);
-	snprintf(path, sizeof path, "/sessions/%s/connection/%s", session, enc);
-	if (call(c, "DELETE", path, NULL, &r, e) < 0)
+	if (conn_call(c, "DELETE", session, id, &r, e) < 0)
 		return -1;
-	if (r.status == 204)
-		rc = 0;
-	else if (r.status == 400 && r.len == 0)
-		rc = no_session(session, 0, e);
-	else if (r.status == 404)
-		rc = ck_err_set(e, CK_PROTO, "no connection '%s' in session '%s' (HTTP 404)",
-		    id, session);
-	else
-		rc = status_err(&r, "unpublishing", e);
+	rc = r.status == 204 ? 0 : conn_err(&r, session, id, "unpublishing", e);
 	ck_http_resp_free(&r);
 	return rc;
 }

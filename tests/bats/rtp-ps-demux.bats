@@ -5,23 +5,20 @@
 # inputs on loopback, and bad input.
 bats_require_minimum_version 1.5.0
 load helpers
+load media
 
 teardown() { teardown_peers; }
 
 setup_file() {
 	command -v ffmpeg >/dev/null || return 0
 	local d=$BATS_FILE_TMPDIR
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
-		-c:v libx264 -preset ultrafast -g 25 -bf 0 -f h264 "$d/v.264"
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
-		-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=25 -f hevc "$d/v.265"
-	ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=4 -ar 8000 -ac 1 -f alaw "$d/a.alaw"
+	es "$d/v.264" h264
+	es "$d/v.265" h265
+	g711 "$d/a.alaw" alaw 4
 }
 
 setup() {
-	require_cmd ffmpeg ffprobe python3 jq
-	D=$BATS_FILE_TMPDIR
-	T=$BATS_TEST_TMPDIR
+	media_setup
 	PSMUX="$TOOLS/psmux"
 }
 
@@ -499,6 +496,25 @@ listen_port() {
 	run --separate-stderr bash -c "rtp-ps-demux --ps '$T/x.ps' >/dev/full"
 	assert_status 74
 	[ "$(grep -c 'No space left' <<<"$stderr")" = 1 ]
+}
+
+@test "a reader that goes away (EPIPE, | head -c 100) is a clean stop: 0, nothing on stderr" {
+	mux "$D/v.264" --loop 20
+	rtp-ps-demux "$T/x.rtp" 2>/dev/null | head -c 100 > "$T/want"
+	for args in "'$T/x.rtp'" "--ps '$T/x.ps'" "- < '$T/x.rtp'"; do
+		run --separate-stderr bash -c "rtp-ps-demux $args | head -c 100 > '$T/h'; exit \${PIPESTATUS[0]}"
+		assert_status 0
+		[ -z "$stderr" ]
+		cmp "$T/h" "$T/want"
+	done
+	# -o a FIFO whose reader leaves early: the same
+	mkfifo "$T/fifo"
+	head -c 100 "$T/fifo" > "$T/h" &
+	run --separate-stderr rtp-ps-demux -o "$T/fifo" "$T/x.rtp"
+	wait
+	assert_status 0
+	[ -z "$stderr" ]
+	cmp "$T/h" "$T/want"
 }
 
 @test "public capture: its H.264 stream as raw RTP back to back is split and named RFC 6184, not refused blind" {

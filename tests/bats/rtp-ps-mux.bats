@@ -5,28 +5,25 @@
 # destination kind, every option, and bad input.
 bats_require_minimum_version 1.5.0
 load helpers
+load media
 
 teardown() { teardown_peers; }
 
 setup_file() {
 	command -v ffmpeg >/dev/null || return 0
 	local d=$BATS_FILE_TMPDIR
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
-		-c:v libx264 -preset veryfast -g 25 -bf 2 -f h264 "$d/v.264"
-	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=3 \
-		-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=25 -f hevc "$d/v.265"
+	es "$d/v.264" h264 3 -preset veryfast -bf 2
+	es "$d/v.265" h265
 	# key frames far over one PES (65000 bytes)
 	ffmpeg -v error -y -f lavfi -i testsrc=size=640x360:rate=10:duration=1 -vf noise=alls=40:allf=t \
 		-c:v libx264 -preset ultrafast -qp 20 -g 5 -f h264 "$d/big.264"
-	ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=3 -ar 8000 -ac 1 -f alaw "$d/a.alaw"
-	ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=3 -ar 8000 -ac 1 -f mulaw "$d/a.ulaw"
+	g711 "$d/a.alaw" alaw
+	g711 "$d/a.ulaw" mulaw
 	ffmpeg -v error -y -f lavfi -i sine=frequency=440:duration=3 -ar 44100 -ac 1 -c:a aac -f adts "$d/a.aac"
 }
 
 setup() {
-	require_cmd ffmpeg ffprobe python3 jq
-	D=$BATS_FILE_TMPDIR
-	T=$BATS_TEST_TMPDIR
+	media_setup
 }
 
 # rtpinfo FILE: facts about an RFC 4571 stream as one JSON object
