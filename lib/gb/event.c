@@ -1,0 +1,227 @@
+#include "gb/event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "gb/manscdp.h"
+
+/* 1 if s is a JSON number (RFC 8259 grammar), so it can be written as is. */
+static int
+json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		if (*++s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* key: the number as sent, or its text when devices put something else
+ * there (never dropped, never invented); absent elements stay absent. */
+static void
+num_field(ck_json *j, const char *key, const char *text)
+{
+	if (text == NULL)
+		return;
+	if (*text && strlen(text) <= 64 && json_number(text))
+		ck_json_raw(j, key, text);
+	else
+		ck_json_str(j, key, text);
+}
+
+static void
+str_field(ck_json *j, const char *key, const char *text)
+{
+	if (text)
+		ck_json_str(j, key, text);
+}
+
+/* AlarmMethod values, GB/T 28181-2016 A.2.4 (alarm notify). */
+static const char *
+method_name(const char *m)
+{
+	static const char *const names[] = { NULL, "phone", "device", "sms",
+	    "gps", "video", "device_fault", "other" };
+	if (m && m[0] >= '1' && m[0] <= '7' && m[1] == '\0')
+		return names[m[0] - '0'];
+	return NULL;
+}
+
+static void
+alarm_fields(const ck_xml_node *r, ck_json *j)
+{
+	const char *m = ck_manscdp_field(r, "AlarmMethod");
+	const ck_xml_node *info = ck_xml_child(r, NULL, "Info");
+	const char *type = ck_manscdp_field(r, "AlarmType");
+	const char *ev = NULL;
+
+	/* AlarmType sits in <Info> (2016); some devices put it at the top. */
+	if (info) {
+		const ck_xml_node *p = ck_xml_child(info, NULL, "AlarmTypeParam");
+		if (ck_manscdp_field(info, "AlarmType"))
+			type = ck_manscdp_field(info, "AlarmType");
+		if (p)
+			ev = ck_manscdp_field(p, "EventType");
+	}
+	num_field(j, "priority", ck_manscdp_field(r, "AlarmPriority"));
+	num_field(j, "method", m);
+	str_field(j, "method_name", method_name(m));
+	num_field(j, "alarm_type", type);
+	num_field(j, "event_type", ev);
+	str_field(j, "time", ck_manscdp_field(r, "AlarmTime"));
+	str_field(j, "description", ck_manscdp_field(r, "AlarmDescription"));
+	num_field(j, "longitude", ck_manscdp_field(r, "Longitude"));
+	num_field(j, "latitude", ck_manscdp_field(r, "Latitude"));
+}
+
+static void
+position_fields(const ck_xml_node *r, ck_json *j)
+{
+	str_field(j, "time", ck_manscdp_field(r, "Time"));
+	num_field(j, "longitude", ck_manscdp_field(r, "Longitude"));
+	num_field(j, "latitude", ck_manscdp_field(r, "Latitude"));
+	num_field(j, "speed", ck_manscdp_field(r, "Speed"));
+	num_field(j, "direction", ck_manscdp_field(r, "Direction"));
+	num_field(j, "altitude", ck_manscdp_field(r, "Altitude"));
+}
+
+/* The item changes of a catalog notification: every field of each Item,
+ * its Event (ON, OFF, VLOST, DEFECT, ADD, DEL, UPDATE) among them. */
+static void
+catalog_fields(const ck_manscdp *m, ck_json *j)
+{
+	const ck_xml_node *it;
+
+	if (m->sumnum >= 0)
+		ck_json_int(j, "sum_num", m->sumnum);
+	ck_json_arr(j, "items");
+	for (it = ck_manscdp_next_item(m, NULL); it; it = ck_manscdp_next_item(m, it)) {
+		ck_json_obj(j, NULL);
+		ck_manscdp_json_fields(it, j, 0, NULL);
+		ck_json_end(j);
+	}
+	ck_json_end(j);
+}
+
+int
+ck_event_decode(const char *body, size_t len, const char *charset,
+    int via_message, ck_json *j, ck_event_note *n, ck_err *e)
+{
+	ck_manscdp m;
+
+	memset(n, 0, sizeof *n);
+	if (body == NULL || len == 0)
+		return ck_err_set(e, CK_DATAERR, "no body");
+	if (ck_manscdp_parse(body, len, charset, &m, e) < 0)
+		return -1;
+	snprintf(n->kind, sizeof n->kind, "%s", m.kind);
+	snprintf(n->cmd_type, sizeof n->cmd_type, "%s", m.cmd_type);
+	snprintf(n->device_id, sizeof n->device_id, "%s", m.device_id);
+	n->sn = m.sn;
+	n->has_sn = m.has_sn;
+	n->response_due = via_message && !strcmp(m.kind, "Notify") &&
+	    !strcmp(m.cmd_type, "Alarm");
+	ck_json_str(j, "cmd_type", m.cmd_type);
+	ck_json_str(j, "kind", m.kind);
+	ck_json_str(j, "device_id", m.device_id);
+	if (m.has_sn)
+		ck_json_uint(j, "sn", m.sn);
+	if (!strcmp(m.cmd_type, "Alarm"))
+		alarm_fields(m.root, j);
+	else if (!strcmp(m.cmd_type, "MobilePosition"))
+		position_fields(m.root, j);
+	else if (!strcmp(m.cmd_type, "Catalog"))
+		catalog_fields(&m, j);
+	else {
+		ck_json_obj(j, "fields");
+		ck_manscdp_json_fields(m.root, j, 1, &m);
+		ck_json_end(j);
+	}
+	if (strcmp(m.charset, "UTF-8") != 0)
+		ck_json_str(j, "charset", m.charset);
+	ck_manscdp_free(&m);
+	return 0;
+}
+
+char *
+ck_event_response(const ck_event_note *n, size_t *len, ck_err *e)
+{
+	static const char *const kv[] = { "Result", "OK" };
+
+	return ck_manscdp_response(n->cmd_type, n->sn, n->device_id, kv, 2, NULL,
+	    len, e);
+}
+
+int
+ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
+    const char *from_uri, ck_err *e)
+{
+	char ruri[320], src[64];
+	const char *user = ck_sip_from_user(rq->msg, 0);
+	osip_message_t *req;
+	size_t len;
+	char *body;
+
+	if (!n->response_due)
+		return 0;
+	if (!(body = ck_event_response(n, &len, e)))
+		return -1;
+	/* Back to where the alarm came from (NAT-safe), named as its sender. */
+	snprintf(ruri, sizeof ruri, "sip:%s@%s", *user ? user : n->device_id,
+	    ck_sip_peer_str(&rq->peer, src, sizeof src));
+	ck_sip_reqspec rs = { .method = "MESSAGE", .ruri = ruri, .from = from_uri,
+	    .expires = -1, .content_type = CK_SIP_MANSCDP, .body = body,
+	    .body_len = len };
+	req = ck_sip_request_new(s, &rq->peer, &rs, e);
+	free(body);
+	if (req == NULL)
+		return -1;
+	if (ck_sip_tx_start(s, &rq->peer, req, ck_clock_now_ms() + 32000, e) == 0)
+		return -1;
+	ck_log_info("confirmed %s %s SN %lu to %s", n->kind, n->cmd_type, n->sn, src);
+	return 0;
+}
+
+int
+ck_event_reap(ck_sip *s)
+{
+	uint64_t id;
+	osip_message_t *resp;
+	ck_err e;
+	int taken = 0;
+
+	while (ck_sip_tx_done(s, &id, &resp, &e) == 1) {
+		taken++;
+		if (resp == NULL) {
+			ck_log_warn("confirmation not answered: %s", e.msg);
+			continue;
+		}
+		int st = osip_message_get_status_code(resp);
+		if (st < 200 || st > 299)
+			ck_log_warn("confirmation answered %d", st);
+		osip_message_free(resp);
+	}
+	return taken;
+}

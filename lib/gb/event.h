@@ -1,0 +1,55 @@
+/* event: the notifications a GB/T 28181 device sends its platform, decoded
+ * for records and answered as the standard asks. A notification comes in a
+ * NOTIFY of a subscription (Catalog changes, Alarm, MobilePosition) or in a
+ * MESSAGE of its own (an alarm the device raises unasked, positions). The
+ * decoder writes the body's fields into an NDJSON record the caller opened;
+ * the answer is 200 to the request and, for an Alarm that came in a
+ * MESSAGE, a Response MESSAGE with Result OK (GB/T 28181-2016 9.4: the
+ * platform confirms the alarm with its own MESSAGE after the 200). */
+#ifndef CK_EVENT_H
+#define CK_EVENT_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "codec/json.h"
+#include "gb/sip.h"
+
+/* What the caller needs from a decoded body. */
+typedef struct ck_event_note {
+	char kind[16];          /* root element: Notify, Response, ... */
+	char cmd_type[32];      /* "" when the body did not parse */
+	char device_id[64];
+	unsigned long sn;
+	int has_sn;
+	int response_due;       /* an Alarm Notify that came in a MESSAGE */
+} ck_event_note;
+
+/* Decodes a MANSCDP notification body (any charset; charset NULL = detect
+ * as ck_manscdp_to_utf8) into the record open in j: cmd_type, kind,
+ * device_id, sn, then per CmdType: Alarm priority, method, method_name,
+ * alarm_type, event_type, time, description, longitude, latitude;
+ * MobilePosition time, longitude, latitude, speed, direction, altitude;
+ * Catalog sum_num and items (each item's fields, its event among them);
+ * any other CmdType its fields under "fields". Numbers are JSON numbers,
+ * or the text as sent when it is not one. via_message says the body came
+ * in a MESSAGE (which makes an Alarm Notify due a Response). Fills n.
+ * Returns 0, or -1 with CK_DATAERR (nothing written into j). */
+int ck_event_decode(const char *body, size_t len, const char *charset,
+    int via_message, ck_json *j, ck_event_note *n, ck_err *e);
+/* The <Response> body confirming n (CmdType, SN, DeviceID, Result OK).
+ * Returns a malloc'd body (caller frees), *len set, or NULL with e. */
+char *ck_event_response(const ck_event_note *n, size_t *len, ck_err *e);
+/* Sends the Response that n is due to rq's sender, over rq's transport and
+ * source address, From from_uri ("sip:ID@DOMAIN"), as a transaction started
+ * with ck_sip_tx_start (collect it with ck_event_reap). Returns 0 (also
+ * when nothing is due) or -1 with e. */
+int ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
+    const char *from_uri, ck_err *e);
+/* Collects the finished transactions of s (started by ck_event_confirm or
+ * anyone else), logging the answers that are not 2xx. Call it in every
+ * turn of a loop that confirms: ck_sip_next_request returns at once while
+ * one waits. Returns how many it took. */
+int ck_event_reap(ck_sip *s);
+
+#endif
