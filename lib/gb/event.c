@@ -86,8 +86,8 @@ alarm_fields(const ck_xml_node *r, ck_json *j)
 			ev = ck_manscdp_field(p, "EventType");
 	}
 	num_field(j, "priority", ck_manscdp_field(r, "AlarmPriority"));
-	num_field(j, "method", m);
-	str_field(j, "method_name", method_name(m));
+	num_field(j, "alarm_method", m);
+	str_field(j, "alarm_method_name", method_name(m));
 	num_field(j, "alarm_type", type);
 	num_field(j, "event_type", ev);
 	str_field(j, "time", ck_manscdp_field(r, "AlarmTime"));

@@ -27,8 +27,8 @@ typedef struct ck_event_note {
 
 /* Decodes a MANSCDP notification body (any charset; charset NULL = detect
  * as ck_manscdp_to_utf8) into the record open in j: cmd_type, kind,
- * device_id, sn, then per CmdType: Alarm priority, method, method_name,
- * alarm_type, event_type, time, description, longitude, latitude;
+ * device_id, sn, then per CmdType: Alarm priority, alarm_method,
+ * alarm_method_name, alarm_type, event_type, time, description, longitude, latitude;
  * MobilePosition time, longitude, latitude, speed, direction, altitude;
  * Catalog sum_num and items (each item's fields, its event among them);
  * any other CmdType its fields under "fields". Numbers are JSON numbers,
