@@ -17,6 +17,7 @@
 #include "codec/json.h"
 #include "gb/camera.h"
 #include "gb/device.h"
+#include "gb/event.h"
 #include "gb/fleet.h"
 #include "gb/manscdp.h"
 #include "gb/registrar.h"
@@ -266,21 +267,17 @@ run_platform(const struct opts *o, ck_cred *cred)
 			break;
 		}
 		if (n > 0 && !ck_registrar_handle(r, rq)) {
-			/* Not registration business: acknowledge MESSAGEs (alarms,
-			 * notifies) and record them; refuse the rest. */
-			size_t bl;
-			const char *b = ck_sip_body(rq->msg, &bl);
-			ck_sip_reply(p.s, rq, MSG_IS_MESSAGE(rq->msg) ? 200 : 405, &e);
+			/* Not registration business: MESSAGEs (alarms, positions)
+			 * answered as the standard asks and recorded decoded. */
+			char me[160];
+			snprintf(me, sizeof me, "sip:%s@%s", o->gb.device_id, o->domain);
 			ck_json_record(p.j, "message");
 			ck_json_time_ms(p.j, "ts", ck_clock_wall_ms());
-			ck_json_str(p.j, "method", rq->msg->sip_method);
-			ck_json_str(p.j, "from", ck_sip_from_user(rq->msg, 0));
-			char src[64];
-			ck_json_str(p.j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
-			ck_json_int(p.j, "body_bytes", b ? (long long)bl : 0);
+			ck_event_answer(p.s, rq, me, NULL, p.j);
 			emit(p.j);
 			ck_sip_req_free(rq);
 		}
+		ck_event_reap(p.s);   /* the Responses ck_event_answer sent */
 		ck_registrar_tick(r);
 	}
 out:

@@ -205,6 +205,49 @@ ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
 }
 
 int
+ck_event_fields(const ck_sip_req *rq, const char *charset, ck_json *j,
+    ck_event_note *n)
+{
+	size_t len;
+	const char *b = ck_sip_body(rq->msg, &len);
+	int via_message = MSG_IS_MESSAGE(rq->msg);
+	char src[64];
+	ck_err e;
+
+	ck_json_str(j, "from", ck_sip_from_user(rq->msg, 0));
+	ck_json_str(j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
+	memset(n, 0, sizeof *n);
+	if (!b || len == 0)
+		return 0;
+	ck_json_int(j, "body_bytes", (long long)len);
+	if (ck_event_decode(b, len, charset, via_message, j, n, &e) < 0) {
+		ck_log_warn("%s from %s: %s", rq->msg->sip_method, src, e.msg);
+		ck_json_str(j, "error", e.msg);
+	}
+	return 1;
+}
+
+int
+ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
+    const char *charset, ck_json *j)
+{
+	ck_event_note n;
+	ck_err e;
+	int msg = MSG_IS_MESSAGE(rq->msg), had;
+
+	ck_sip_reply(s, rq, msg ? 200 : 405, &e);
+	ck_json_str(j, "method", rq->msg->sip_method);
+	had = ck_event_fields(rq, charset, j, &n);
+	if (msg && n.response_due) {
+		if (ck_event_confirm(s, rq, &n, from_uri, &e) < 0)
+			ck_log_warn("cannot confirm the %s: %s", n.cmd_type, e.msg);
+		else
+			ck_json_bool(j, "confirmed", 1);
+	}
+	return had;
+}
+
+int
 ck_event_reap(ck_sip *s)
 {
 	uint64_t id;

@@ -46,6 +46,20 @@ char *ck_event_response(const ck_event_note *n, size_t *len, ck_err *e);
  * when nothing is due) or -1 with e. */
 int ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
     const char *from_uri, ck_err *e);
+/* Writes what a record of rq carries into the record open in j: from (the
+ * From user), source (address:port), then, when rq has a body, body_bytes
+ * and the decoded body as ck_event_decode (or "error" with why it did not
+ * decode, logged too). Fills n (zeroed when nothing decoded). Returns 1
+ * when rq had a body, 0 when not. */
+int ck_event_fields(const ck_sip_req *rq, const char *charset, ck_json *j,
+    ck_event_note *n);
+/* Answers a request a platform's registrar did not take, as the standard
+ * asks: a MESSAGE gets 200 and, when it carries an Alarm Notify, the
+ * Response (ck_event_confirm, From from_uri); anything else 405. Writes
+ * method and ck_event_fields into the record open in j, and confirmed:true
+ * once a Response went out. Returns as ck_event_fields. */
+int ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
+    const char *charset, ck_json *j);
 /* Collects the finished transactions of s (started by ck_event_confirm or
  * anyone else), logging the answers that are not 2xx. Call it in every
  * turn of a loop that confirms: ck_sip_next_request returns at once while

@@ -335,28 +335,6 @@ sub_state(const osip_message_t *m, char *state, size_t slen, long *expires,
 		snprintf(reason, rlen, "%.*s", (int)strcspn(p + 7, "; \t"), p + 7);
 }
 
-/* The common part of notify and message records: decoded body or error. */
-static int
-body_fields(struct run *r, const ck_sip_req *rq, int via_message, ck_event_note *n)
-{
-	size_t len;
-	const char *b = ck_sip_body(rq->msg, &len);
-	char src[64];
-	ck_err e;
-
-	ck_json_str(r->j, "from", ck_sip_from_user(rq->msg, 0));
-	ck_json_str(r->j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
-	memset(n, 0, sizeof *n);
-	if (!b || len == 0)
-		return 0;
-	ck_json_int(r->j, "body_bytes", (long long)len);
-	if (ck_event_decode(b, len, r->o->charset, via_message, r->j, n, &e) < 0) {
-		ck_log_warn("%s from %s: %s", rq->msg->sip_method, src, e.msg);
-		ck_json_str(r->j, "error", e.msg);
-	}
-	return 1;
-}
-
 static void
 on_notify(struct run *r, ck_sip_req *rq)
 {
@@ -385,7 +363,7 @@ on_notify(struct run *r, ck_sip_req *rq)
 		ck_json_int(r->j, "expires", ex);
 	if (reason[0])
 		ck_json_str(r->j, "reason", reason);
-	int counted = body_fields(r, rq, 0, &n);
+	int counted = ck_event_fields(rq, r->o->charset, r->j, &n);
 	ck_sip_reply(r->q->sip, rq, 200, &e);
 	emit(r);
 	if (counted && s->state == S_ACTIVE)
@@ -404,29 +382,20 @@ on_notify(struct run *r, ck_sip_req *rq)
 static void
 on_message(struct run *r, ck_sip_req *rq)
 {
-	ck_event_note n;
-	ck_err e;
 	size_t len;
 	const char *b = ck_sip_body(rq->msg, &len);
+	ck_err e;
 
-	ck_sip_reply(r->q->sip, rq, 200, &e);
 	/* a device's keepalives are its registrar's business, not records */
-	if (b && len < 4096 && memmem(b, len, "Keepalive", 9)) {
+	if (b && len < 4096 && memmem(b, len, "<CmdType>Keepalive<", 19)) {
+		ck_sip_reply(r->q->sip, rq, 200, &e);
 		ck_log_info("keepalive from %s", ck_sip_from_user(rq->msg, 0));
 		return;
 	}
 	head(r, "message", NULL);
-	ck_json_str(r->j, "method", "MESSAGE");
-	int counted = body_fields(r, rq, 1, &n);
-	if (n.response_due) {
-		if (ck_event_confirm(r->q->sip, rq, &n, r->q->from_uri, &e) < 0)
-			ck_log_warn("cannot confirm the %s: %s", n.cmd_type, e.msg);
-		else
-			ck_json_bool(r->j, "confirmed", 1);
-	}
-	emit(r);
-	if (counted)
+	if (ck_event_answer(r->q->sip, rq, r->q->from_uri, r->o->charset, r->j))
 		r->notes++;
+	emit(r);
 }
 
 static void
