@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# gb-subscribe against sipp (Debian sip-tester) as an independent device:
+# sipp accepts or refuses the SUBSCRIBE, checks what we send (Event, body,
+# CSeq, tags, refresh, Expires: 0) with its own regexps and fails the call
+# when they do not match, and sends NOTIFYs and alarm MESSAGEs. Also
+# gb-register --listen decoding and confirming an alarm a sipp device raises.
+load helpers
+bats_require_minimum_version 1.5.0
+
+SIPP="$ROOT/tests/sipp"
+DEV_ID=34020000001320000001
+PLATFORM_ID=34020000002000000001
+MOTION=视频动检
+
+setup() {
+	require_cmd sipp jq iconv
+	T=$BATS_TEST_TMPDIR
+	export GB_PASSWORD=secret
+	unset GB_USERNAME CAMKIT_CREDENTIALS
+	export XDG_CONFIG_HOME="$T/cfg"
+	# the alarm text as raw GB2312 bytes, made by iconv (not our code)
+	printf 'SEQUENTIAL\n%s;\n' "$(printf '视频丢失' | iconv -f UTF-8 -t GB2312)" >"$T/names.csv"
+}
+
+teardown() { teardown_peers; }
+
+# start_dev SCENARIO [sipp args...]: sipp as the device on a free UDP port.
+start_dev() {
+	local scen=$1; shift
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/$scen" -nostdin -timeout 30s \
+		-set devid "$DEV_ID" -trace_msg -message_file "$T/sipp.msg" \
+		-trace_err -error_file "$T/sipp.err" "$@"
+}
+
+# sipp_ok: sipp ended and every call passed its checks.
+sipp_ok() {
+	local rc=0
+	wait "$SIPP_PID" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sipp.err" "$T/sipp.out" >&2; return 1; }
+}
+
+types() { jq -r .type <<<"$output" | tr '\n' ' '; }
+
+@test "usage errors exit 64" {
+	run --separate-stderr gb-subscribe "sip:$DEV_ID@127.0.0.1"
+	assert_status 64; assert_contains "$stderr" "--event is required"
+	assert_contains "$stderr" "try 'gb-subscribe --help'"
+	run --separate-stderr gb-subscribe --event weather "sip:$DEV_ID@127.0.0.1"
+	assert_status 64; assert_contains "$stderr" "unknown event 'weather'"
+	run --separate-stderr gb-subscribe --event alarm
+	assert_status 64; assert_contains "$stderr" "--await-register"
+	run --separate-stderr gb-subscribe --event alarm -w 127.0.0.1:0 "sip:$DEV_ID@127.0.0.1"
+	assert_status 64
+	run --separate-stderr gb-subscribe --event alarm http://127.0.0.1/
+	assert_status 64; assert_contains "$stderr" "sip:ID@HOST"
+	run --separate-stderr gb-subscribe --event alarm --expires 0 "sip:$DEV_ID@127.0.0.1"
+	assert_status 64
+	run --separate-stderr gb-subscribe --event alarm --start-time 2026-12-04 "sip:$DEV_ID@127.0.0.1"
+	assert_status 64; assert_contains "$stderr" "yyyy-MM-ddTHH:mm:ss"
+	run --separate-stderr gb-subscribe --event alarm --alarm-method video "sip:$DEV_ID@127.0.0.1"
+	assert_status 64
+	run --separate-stderr gb-subscribe --event alarm --duration soon "sip:$DEV_ID@127.0.0.1"
+	assert_status 64
+}
+
+@test "catalog: NOTIFY item changes decoded, refreshed in the dialog, ended with Expires: 0" {
+	start_dev subscribe-catalog.xml -m 1 -set grant 3
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --expires 3 --count 2 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify refreshed notify unsubscribed notify " ]
+	r=$(sed -n 1p <<<"$output")
+	assert_json_eq "$r" .event Catalog
+	assert_json_eq "$r" .expires 3
+	r=$(sed -n 2p <<<"$output")
+	assert_json_eq "$r" .subscription_state active
+	assert_json_eq "$r" .cmd_type Catalog
+	assert_json_eq "$r" .sum_num 2
+	[ "$(jq -r '.items[] | .device_id + ":" + .event' <<<"$r" | tr '\n' ' ')" = \
+		"34020000001310000009:ADD 34020000001310000001:UPDATE " ]
+	assert_json_eq "$r" '.items[0].name' "Gate 9"
+	r=$(sed -n 4p <<<"$output")
+	[ "$(jq -r '.items[] | .device_id + ":" + .event' <<<"$r" | tr '\n' ' ')" = \
+		"34020000001310000002:OFF 34020000001310000009:DEL " ]
+	assert_json_eq "$(sed -n 5p <<<"$output")" .status 200
+	r=$(sed -n 6p <<<"$output")
+	assert_json_eq "$r" .subscription_state terminated
+	assert_json_eq "$r" .reason timeout
+	# what went out, as sipp logged it: Event, then Expires 3, 3, 0
+	[ "$(grep -c '^SUBSCRIBE ' "$T/sipp.msg")" -eq 3 ]
+	[ "$(awk '/^SUBSCRIBE /{s=1} s&&/^Expires:/{print $2; s=0}' "$T/sipp.msg" | tr -d '\r' | tr '\n' ' ')" = "3 3 0 " ]
+	grep -q '^Event: Catalog' "$T/sipp.msg"
+}
+
+@test "position: a NOTIFY ahead of the 200 is taken, numbers decoded, Interval sent" {
+	start_dev subscribe-position.xml -m 1 -set interval 2
+	run --separate-stderr timeout 30 gb-subscribe --event position --interval 2 --count 2 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify notify unsubscribed notify " ]
+	r=$(sed -n 2p <<<"$output")
+	[ "$(jq -c '[.event,.cmd_type,.time,.longitude,.latitude,.speed,.direction,.altitude]' <<<"$r")" = \
+		'["MobilePosition","MobilePosition","2026-12-04T10:00:00",120.1551,30.2741,36.5,90,12]' ]
+	r=$(sed -n 3p <<<"$output")
+	# a value that is not a number stays the text the device sent
+	[ "$(jq -c '[.latitude,.speed,.direction,.altitude]' <<<"$r")" = '[-30.5,0,"n/a",null]' ]
+	# the early NOTIFY really came first on the wire
+	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
+}
+
+@test "position: SIGTERM unsubscribes (Expires: 0) and exits 0" {
+	start_dev subscribe-position.xml -m 1 -set interval 5
+	gb-subscribe --event position "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" >"$T/out" 2>"$T/err" &
+	local gb=$!
+	PEER_PIDS+=("$gb")
+	wait_for_grep '"sn":22' "$T/out" 15
+	kill -TERM "$gb"
+	local rc=0
+	wait "$gb" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/err"; return 1; }
+	sipp_ok
+	[ "$(jq -r .type "$T/out" | tail -2 | tr '\n' ' ')" = "unsubscribed notify " ]
+}
+
+@test "position: --duration ends the subscription" {
+	start_dev subscribe-position.xml -m 1 -set interval 5
+	run --separate-stderr timeout 30 gb-subscribe --event position --duration 2s \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify notify unsubscribed notify " ]
+}
+
+@test "alarm: filters sent, NOTIFY alarm decoded, GB2312 alarm MESSAGE decoded and confirmed with a Response" {
+	start_dev subscribe-alarm.xml -m 2 -inf "$T/names.csv" -set prio 1 -set method 2/5
+	run --separate-stderr timeout 30 gb-subscribe --event alarm --count 2 \
+		--start-priority 1 --alarm-method 2/5 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify message unsubscribed notify " ]
+	r=$(sed -n 2p <<<"$output")
+	[ "$(jq -c '[.cmd_type,.priority,.alarm_method,.alarm_method_name,.alarm_type,.event_type,.time,.description,.longitude,.latitude]' <<<"$r")" = \
+		'["Alarm",2,5,"video",2,1,"2026-12-04T10:01:02","motion",120.15,30.27]' ]
+	[ "$(jq -r .confirmed <<<"$r")" = null ]
+	r=$(sed -n 3p <<<"$output")
+	[ "$(jq -c '[.method,.cmd_type,.sn,.priority,.alarm_method_name,.alarm_type,.description,.confirmed]' <<<"$r")" = \
+		'["MESSAGE","Alarm",32,1,"device",1,"视频丢失",true]' ]
+	# sipp checked the Response's body; it did reach it
+	grep -q '<Result>OK</Result>' "$T/sipp.msg"
+}
+
+@test "refused: 489 -> 76 with the status on stderr" {
+	start_dev subscribe-refuse.xml -m 1
+	run --separate-stderr timeout 30 gb-subscribe --event alarm "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 76
+	[ -z "$output" ]
+	assert_contains "$stderr" "refused the Alarm subscription: 489 Bad Event"
+	sipp_ok
+}
+
+@test "refused: 200 with Result ERROR in the body -> 76" {
+	start_dev subscribe-result-error.xml -m 1
+	run --separate-stderr timeout 30 gb-subscribe --event alarm "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 76
+	[ -z "$output" ]
+	assert_contains "$stderr" "Result ERROR"
+}
+
+@test "silent device: no answer -> 75" {
+	hold_port udp
+	run --separate-stderr timeout 30 gb-subscribe --event catalog -t 1s "sip:$DEV_ID@127.0.0.1:$PEER_PORT"
+	assert_status 75
+	[ -z "$output" ]
+	assert_contains "$stderr" "Catalog SUBSCRIBE"
+}
+
+@test "gb-register --listen: a GB2312 alarm MESSAGE decoded, answered 200 and confirmed with a Response" {
+	gb-register --listen 127.0.0.1:0 >"$T/reg.out" 2>"$T/reg.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"listening"' "$T/reg.out" 10 || { cat "$T/reg.err" >&2; return 1; }
+	local port
+	port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+	printf 'SEQUENTIAL\n%s;%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" \
+		"$(printf '%s' "$MOTION" | iconv -f UTF-8 -t GB2312)" >"$T/dev.csv"
+	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/subscribe-alarm-device.xml" \
+		-oocsf "$SIPP/subscribe-confirm.xml" -inf "$T/dev.csv" -i 127.0.0.1 -m 1 \
+		-nostdin -timeout 20s -timeout_error -set expires 60 -au "$DEV_ID" -ap secret \
+		-d 1500 -trace_msg -message_file "$T/sipp.msg"
+	assert_status 0
+	r=$(grep '"message"' "$T/reg.out")
+	[ "$(jq -c '[.method,.from,.cmd_type,.kind,.device_id,.sn,.priority,.alarm_method,.alarm_method_name,.alarm_type,.event_type,.time,.description,.longitude,.latitude,.confirmed]' <<<"$r")" = \
+		"[\"MESSAGE\",\"$DEV_ID\",\"Alarm\",\"Notify\",\"$DEV_ID\",77,1,5,\"video\",2,1,\"2026-12-04T10:02:03\",\"$MOTION\",116.397,39.909,true]" ]
+	# sipp received the Response (its own checks: CmdType Alarm, SN 77,
+	# Result OK) and answered it 200
+	awk '/message received/{r=1} /message sent/{r=0} r' "$T/sipp.msg" | grep -q '<Result>OK</Result>'
+	awk '/message sent/{s=1} /message received/{s=0} s' "$T/sipp.msg" | grep -A5 '^SIP/2.0 200' | grep -q 'CSeq: [0-9]* MESSAGE'
+	! grep -q 'confirmation not answered' "$T/reg.err"
+}
