@@ -58,7 +58,7 @@ str_field(ck_json *j, const char *key, const char *text)
 		ck_json_str(j, key, text);
 }
 
-/* AlarmMethod values, GB/T 28181-2016 A.2.4 (alarm notify). */
+/* AlarmMethod values, GB/T 28181-2016 Appendix A (the alarm Notify). */
 static const char *
 method_name(const char *m)
 {

@@ -88,7 +88,7 @@ head(struct run *r, const char *type, const struct sub *s)
 }
 
 /* The SUBSCRIBE body: a <Query> naming what is subscribed (GB/T 28181-2016
- * 9.7.2, 9.11.1; A.2.4 for the alarm conditions). */
+ * 9.11; Appendix A for the alarm conditions). */
 static char *
 body_for(const struct run *r, const struct sub *s, size_t *len, ck_err *e)
 {
@@ -116,7 +116,7 @@ body_for(const struct run *r, const struct sub *s, size_t *len, ck_err *e)
 }
 
 /* "Result" of a Response body in a 2xx, or NULL when there is none. The
- * device confirms the subscription there (GB/T 28181-2016 9.11.1). */
+ * device confirms the subscription there (GB/T 28181-2016 9.11). */
 static int
 result_ok(const osip_message_t *resp, char *why, size_t whylen)
 {

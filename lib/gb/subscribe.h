@@ -1,5 +1,5 @@
 /* subscribe: the platform side of GB/T 28181 subscriptions (RFC 6665 event
- * notification over SIP, GB/T 28181-2016 9.7 and 9.11): one SUBSCRIBE
+ * notification over SIP, GB/T 28181-2016 9.11): one SUBSCRIBE
  * dialog per event (Catalog, Alarm, MobilePosition) with the device reached
  * through a ck_query (direct, or as its registrar), refreshed before it
  * expires, ended with Expires: 0; the NOTIFYs of the dialogs and the
@@ -34,7 +34,7 @@ typedef struct ck_subscribe_opts {
 	int expires;               /* asked for, seconds (> 0) */
 	int interval;              /* MobilePosition Interval, seconds */
 	const char *channel;       /* DeviceID in the bodies; NULL = the device */
-	/* Alarm subscription filters (GB/T 28181-2016 A.2.4 alarm query);
+	/* Alarm subscription filters (the alarm query of GB/T 28181-2016 Appendix A);
 	 * NULL = StartAlarmPriority/EndAlarmPriority/AlarmMethod 0 (all),
 	 * the others left out */
 	const char *start_priority, *end_priority, *alarm_method, *alarm_type;
