@@ -317,22 +317,29 @@ match(struct run *r, const osip_message_t *m)
 	return NULL;
 }
 
-/* Subscription-State: "active;expires=N", "pending", "terminated;reason=R". */
-static void
-sub_state(const osip_message_t *m, char *state, size_t slen, long *expires,
+void
+ck_subscribe_parse_state(const char *v, char *state, size_t slen, long *expires,
     char *reason, size_t rlen)
 {
-	const char *v = ck_sip_header(m, "Subscription-State"), *p;
+	const char *p;
 
 	*expires = -1;
 	reason[0] = state[0] = '\0';
 	if (!v)
 		return;
+	v += strspn(v, " \t");
 	snprintf(state, slen, "%.*s", (int)strcspn(v, "; \t"), v);
-	if ((p = strcasestr(v, "expires=")))
-		*expires = strtol(p + 8, NULL, 10);
-	if ((p = strcasestr(v, "reason=")))
-		snprintf(reason, rlen, "%.*s", (int)strcspn(p + 7, "; \t"), p + 7);
+	/* parameters only: a state named "expires=" is not one */
+	for (p = strchr(v, ';'); p; p = strchr(p + 1, ';')) {
+		const char *q = p + 1 + strspn(p + 1, " \t");
+		if (!strncasecmp(q, "expires=", 8)) {
+			char *end;
+			long x = strtol(q + 8, &end, 10);
+			if (end != q + 8 && x >= 0 && x <= 86400L * 365)
+				*expires = x;
+		} else if (!strncasecmp(q, "reason=", 7))
+			snprintf(reason, rlen, "%.*s", (int)strcspn(q + 7, "; \t"), q + 7);
+	}
 }
 
 static void
@@ -349,7 +356,8 @@ on_notify(struct run *r, ck_sip_req *rq)
 		ck_sip_reply(r->q->sip, rq, 481, &e);
 		return;
 	}
-	sub_state(rq->msg, state, sizeof state, &ex, reason, sizeof reason);
+	ck_subscribe_parse_state(ck_sip_header(rq->msg, "Subscription-State"), state,
+	    sizeof state, &ex, reason, sizeof reason);
 	if (!s->remote_tag[0]) {
 		/* NOTIFY ahead of the 200: it names the device's tag */
 		osip_generic_param_t *tag = NULL;

@@ -54,6 +54,12 @@ typedef struct ck_subscribe_opts {
 /* Parses "catalog,alarm,position" (also mobileposition, any case) into
  * ck_subscribe_event bits added to *events. Returns 0 or -1 with CK_USAGE. */
 int ck_subscribe_parse_events(const char *list, unsigned *events, ck_err *e);
+/* Splits a Subscription-State value ("active;expires=N", "pending",
+ * "terminated;reason=R"; NULL = absent) into state (token, "" when absent),
+ * *expires (-1 when absent or not a number in 0..1 year) and reason ("").
+ * Bounded by slen and rlen. */
+void ck_subscribe_parse_state(const char *value, char *state, size_t slen,
+    long *expires, char *reason, size_t rlen);
 /* Subscribes over q (opened by ck_query_open) to every event of o, prints
  * what comes until o->count, o->duration_ms, *o->stop or the end of every
  * subscription, then unsubscribes. Returns an exit kind: 0, CK_PROTO (the
