@@ -147,6 +147,26 @@ finish() {
 	grep -q "Successful call.*|.*1" "$T/sipp.out"
 }
 
+@test "gb-invite --download START END as operands, RFC 3339 with offsets; --sdp-f adds f=" {
+	camera invite-device-status.xml RTP/AVP a=sendonly
+	invite --download 2023-10-14T08:00:00+08:00 2023-10-14T00:10:00.250Z \
+		--sdp-f 'v/2/4/25/1/4096a///'
+	"$TOOLS/rtpsend" udp "$D/x.rtp" 127.0.0.1 "$MPORT"
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	# 2023-10-14T00:00:00Z = 1697241600, whatever TZ says
+	grep -q '^t=1697241600 1697242200' "$T/sipp.msg"
+	grep -q '^f=v/2/4/25/1/4096a///' "$T/sipp.msg"
+	# a malformed f= or time is a usage error before anything is sent
+	run --separate-stderr gb-invite --sdp-f 'v/2/4a/1' sip:1@127.0.0.1
+	assert_status 64
+	assert_contains "$stderr" "--sdp-f"
+	run --separate-stderr gb-invite --playback --start 2023-10-14T00:00:00+25:00 \
+		--end 2023-10-14T01:00:00Z sip:1@127.0.0.1
+	assert_status 64
+	assert_contains "$stderr" "not a time"
+}
+
 @test "gb-invite --download: MediaStatus 121 in the dialog -> 200, BYE, exit 0" {
 	camera invite-device-status.xml RTP/AVP a=sendonly
 	invite --download --start 2023-10-14T00:00:00 --end 2023-10-14T00:10:00 --speed 4
@@ -563,4 +583,49 @@ frames() {
 		! grep -q 'a=setup' "$T/ans"
 		rm -f "$T/sipp.msg" "$T/sipp.log"
 	done
+}
+
+@test "the camera against sipp as the platform over TCP: a=setup:passive offer -> it connects, a=setup:active -> it listens; live and playback; ES byte for byte" {
+	records_start
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	local n=0
+	for setup in passive active; do
+		for kind in Play Playback; do
+			n=$((n + 1))
+			rm -f "$T/sink.port" "$T/sink.out"
+			if [ "$kind" = Play ]; then tline="0 0"; key=0
+			else tline="$((REC + 2)) $((REC + 5))"; key=1; fi
+			if [ "$setup" = passive ]; then
+				"$TOOLS/tcp-sink" listen "$T/sink.port" "$T/sink.out" &
+				sink=$!
+				wait_for_file "$T/sink.port" 5
+				mport=$(cat "$T/sink.port")
+			else
+				mport=9
+			fi
+			timeout 30 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform-tcp.xml" -inf "$T/inv.csv" \
+				-i 127.0.0.1 -p 0 -m 1 -nostdin -timeout 25s -timeout_error \
+				-set setup "$setup" -set mport "$mport" -set kind "$kind" -set tline "$tline" \
+				-trace_msg -message_file "$T/sipp$n.msg" >"$T/sipp$n.out" 2>&1 &
+			sp=$!
+			if [ "$setup" = active ]; then
+				for _ in $(seq 200); do
+					[ "$(grep -c '"type":"invite"' "$T/dev.out")" -ge "$n" ] && break
+					sleep 0.05
+				done
+				lport=$(jq -r 'select(.type=="invite") | .local_media_port' "$T/dev.out" | tail -n 1)
+				"$TOOLS/tcp-sink" connect 127.0.0.1 "$lport" "$T/sink.out" &
+				sink=$!
+			fi
+			wait "$sp" || { cat "$T/sipp$n.out" "$T/dev.err"; return 1; }
+			wait "$sink"
+			# the answer takes the other role of RFC 4145
+			want=$([ "$setup" = passive ] && echo active || echo passive)
+			grep -q "^a=setup:$want" "$T/sipp$n.msg"
+			grep -q '^m=video [0-9]* TCP/RTP/AVP 96' "$T/sipp$n.msg"
+			rtp-ps-demux <"$T/sink.out" >"$T/es$n" 2>/dev/null
+			es_check "$T/es$n" "$T/v10.264" "$key"
+		done
+	done
+	[ "$(grep -c '"stream_stopped".*"platform"' "$T/dev.out")" -eq 4 ]
 }
