@@ -629,3 +629,22 @@ frames() {
 	done
 	[ "$(grep -c '"stream_stopped".*"platform"' "$T/dev.out")" -eq 4 ]
 }
+
+@test "the camera against sipp as the platform: a re-INVITE refreshing the session (same offer, or none) -> 200 with the same answer, the stream goes on; one moving the media -> 488, the dialog stays" {
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$D/v.264" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	run timeout 20 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-reinvite.xml" -inf "$T/inv.csv" \
+		-i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 15s -timeout_error
+	assert_status 0
+	wait_for_grep '"stream_stopped".*"platform"' "$T/dev.out" 5
+	[ "$(jq -r 'select(.type=="reinvite") | .status' "$T/dev.out" | tr '\n' ' ')" = "200 200 488 " ]
+	assert_json_eq "$(grep '"reinvite".*488' "$T/dev.out")" .reason "re-INVITE moves the media"
+	# one stream from the first INVITE to the BYE
+	[ "$(grep -c '"stream_started"' "$T/dev.out")" -eq 1 ]
+	[ "$(grep -c '"stream_stopped"' "$T/dev.out")" -eq 1 ]
+}
