@@ -277,7 +277,6 @@ run_platform(const struct opts *o, ck_cred *cred)
 			emit(p.j);
 			ck_sip_req_free(rq);
 		}
-		ck_event_reap(p.s);   /* the Responses ck_event_answer sent */
 		ck_registrar_tick(r);
 	}
 out:

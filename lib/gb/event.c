@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/clock.h"
 #include "base/log.h"
 #include "gb/manscdp.h"
 
@@ -183,6 +182,7 @@ ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
 	osip_message_t *req;
 	size_t len;
 	char *body;
+	int rc;
 
 	if (!n->response_due)
 		return 0;
@@ -198,7 +198,9 @@ ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
 	free(body);
 	if (req == NULL)
 		return -1;
-	if (ck_sip_tx_start(s, &rq->peer, req, ck_clock_now_ms() + 32000, e) == 0)
+	rc = ck_sip_send_raw(s, &rq->peer, req, e);
+	osip_message_free(req);
+	if (rc < 0)
 		return -1;
 	ck_log_info("confirmed %s %s SN %lu to %s", n->kind, n->cmd_type, n->sn, src);
 	return 0;
@@ -245,26 +247,4 @@ ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
 			ck_json_bool(j, "confirmed", 1);
 	}
 	return had;
-}
-
-int
-ck_event_reap(ck_sip *s)
-{
-	uint64_t id;
-	osip_message_t *resp;
-	ck_err e;
-	int taken = 0;
-
-	while (ck_sip_tx_done(s, &id, &resp, &e) == 1) {
-		taken++;
-		if (resp == NULL) {
-			ck_log_warn("confirmation not answered: %s", e.msg);
-			continue;
-		}
-		int st = osip_message_get_status_code(resp);
-		if (st < 200 || st > 299)
-			ck_log_warn("confirmation answered %d", st);
-		osip_message_free(resp);
-	}
-	return taken;
 }

@@ -41,9 +41,12 @@ int ck_event_decode(const char *body, size_t len, const char *charset,
  * Returns a malloc'd body (caller frees), *len set, or NULL with e. */
 char *ck_event_response(const ck_event_note *n, size_t *len, ck_err *e);
 /* Sends the Response that n is due to rq's sender, over rq's transport and
- * source address, From from_uri ("sip:ID@DOMAIN"), as a transaction started
- * with ck_sip_tx_start (collect it with ck_event_reap). Returns 0 (also
- * when nothing is due) or -1 with e. */
+ * source address, From from_uri ("sip:ID@DOMAIN"). Sent once, outside a
+ * client transaction: a device resends an alarm that stays unconfirmed
+ * (the standard's flow), and each copy is confirmed again, so a registrar
+ * holds no state and sends no more than it receives for it; the device's
+ * 200 is a stray response, dropped. Returns 0 (also when nothing is due)
+ * or -1 with e. */
 int ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
     const char *from_uri, ck_err *e);
 /* Writes what a record of rq carries into the record open in j: from (the
@@ -60,10 +63,5 @@ int ck_event_fields(const ck_sip_req *rq, const char *charset, ck_json *j,
  * once a Response went out. Returns as ck_event_fields. */
 int ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
     const char *charset, ck_json *j);
-/* Collects the finished transactions of s (started by ck_event_confirm or
- * anyone else), logging the answers that are not 2xx. Call it in every
- * turn of a loop that confirms: ck_sip_next_request returns at once while
- * one waits. Returns how many it took. */
-int ck_event_reap(ck_sip *s);
 
 #endif

@@ -23,7 +23,9 @@ struct sub {
 	int state;
 	int granted;               /* seconds */
 	int64_t refresh_at;        /* ck_clock_now_ms time */
+	int64_t expires_at;        /* when the device lets it lapse */
 	int terminated;            /* a NOTIFY said terminated */
+	int ending;                /* our Expires: 0 was accepted */
 };
 
 struct run {
@@ -170,7 +172,9 @@ static void
 schedule(struct sub *s, int seconds)
 {
 	int margin = seconds / 3 > 300 ? 300 : seconds / 3;
-	s->refresh_at = ck_clock_now_ms() + (int64_t)(seconds - margin) * 1000;
+	int64_t now = ck_clock_now_ms();
+	s->expires_at = now + (int64_t)seconds * 1000;
+	s->refresh_at = now + (int64_t)(seconds - margin) * 1000;
 }
 
 /* Sends one SUBSCRIBE of s's dialog (initial, refresh, or Expires: 0) and
@@ -235,7 +239,7 @@ subscribe_one(struct run *r, struct sub *s)
 	ck_digest_random_hex(s->tag, 4);
 	s->cseq = 0;
 	s->remote_tag[0] = s->target[0] = '\0';
-	s->terminated = 0;
+	s->terminated = s->ending = 0;
 	if (send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e) < 0) {
 		ck_log_warn("%s SUBSCRIBE to %s: %s", s->cmd_type, r->q->device_id, e.msg);
 		return e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
@@ -263,13 +267,14 @@ refresh(struct run *r, struct sub *s)
 	ck_err e;
 
 	if (send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e) < 0) {
+		/* no answer: try again while the subscription still lives */
+		int64_t next = ck_clock_now_ms() + 5000;
 		ck_log_warn("%s refresh: %s", s->cmd_type, e.msg);
-		/* try again soon while the subscription may still live */
-		s->refresh_at = ck_clock_now_ms() + 5000;
-		if (s->granted <= 5) {
+		if (next >= s->expires_at) {
+			ck_log_warn("%s subscription lapsed", s->cmd_type);
 			s->state = S_ENDED;
 		}
-		s->granted = s->granted > 5 ? s->granted - 5 : 0;
+		s->refresh_at = next;
 		return;
 	}
 	head(r, "refreshed", s);
@@ -296,8 +301,10 @@ unsubscribe(struct run *r, struct sub *s)
 	if (send_subscribe(r, s, 0, &status, why, sizeof why, &e) < 0) {
 		ck_log_warn("%s unsubscribe: %s", s->cmd_type, e.msg);
 		ck_json_str(r->j, "error", e.msg);
-	} else
+	} else {
 		ck_json_int(r->j, "status", status);
+		s->ending = status >= 200 && status <= 299;
+	}
 	emit(r);
 	s->state = S_ENDED;
 }
@@ -430,7 +437,6 @@ turn(struct run *r, int64_t wake, ck_err *e)
 		return e->kind == CK_OK ? 0 : -1;
 	if (r->q->reg)
 		ck_registrar_tick(r->q->reg);
-	ck_event_reap(r->q->sip);
 	if (n > 0) {
 		if (!r->q->reg || !ck_registrar_handle(r->q->reg, rq))
 			dispatch(r, rq);
@@ -460,7 +466,7 @@ linger(struct run *r)
 	for (;;) {
 		size_t waiting = 0;
 		for (size_t i = 0; i < r->nsubs; i++)
-			waiting += r->subs[i].cseq > 0 && !r->subs[i].terminated;
+			waiting += r->subs[i].ending && !r->subs[i].terminated;
 		if (!waiting || ck_clock_now_ms() >= until)
 			return;
 		if (turn(r, until, &e) < 0)
@@ -524,7 +530,6 @@ ck_subscribe_run(ck_query *q, const ck_subscribe_opts *o)
 		if (r.subs[i].state == S_ACTIVE)
 			unsubscribe(&r, &r.subs[i]);
 	linger(&r);
-	ck_event_reap(q->sip);
 	if (r.out_failed && rc == 0)
 		rc = CK_IOERR;
 	ck_json_free(r.j);
