@@ -11,7 +11,9 @@
 #include "gb/event.h"
 #include "gb/manscdp.h"
 
-enum { S_NONE, S_ACTIVE, S_ENDED };
+/* S_RETRY: ended by the device in a way that asks for a new subscription
+ * (RFC 6665 4.1.3), made again at refresh_at. */
+enum { S_NONE, S_ACTIVE, S_RETRY, S_ENDED };
 
 struct sub {
 	unsigned event;
@@ -24,6 +26,7 @@ struct sub {
 	int granted;               /* seconds */
 	int64_t refresh_at;        /* ck_clock_now_ms time */
 	int64_t expires_at;        /* when the device lets it lapse */
+	int64_t subscribed_at;     /* last initial SUBSCRIBE, to pace retries */
 	int terminated;            /* a NOTIFY said terminated */
 	int ending;                /* our Expires: 0 was accepted */
 };
@@ -35,6 +38,7 @@ struct run {
 	struct sub subs[3];
 	size_t nsubs;
 	long notes;                /* notifications with a body so far */
+	int rc_end;                /* exit kind once the device ended them all */
 	int out_failed;
 };
 
@@ -240,6 +244,7 @@ subscribe_one(struct run *r, struct sub *s)
 	s->cseq = 0;
 	s->remote_tag[0] = s->target[0] = '\0';
 	s->terminated = s->ending = 0;
+	s->subscribed_at = ck_clock_now_ms();
 	if (send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e) < 0) {
 		ck_log_warn("%s SUBSCRIBE to %s: %s", s->cmd_type, r->q->device_id, e.msg);
 		return e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
@@ -257,6 +262,19 @@ subscribe_one(struct run *r, struct sub *s)
 	ck_json_str(r->j, "call_id", s->call_id);
 	emit(r);
 	return 0;
+}
+
+/* Subscribes again after delay_ms, and no sooner than 2 s after the last
+ * initial SUBSCRIBE, so a device that ends every subscription at once is
+ * not flooded. */
+static void
+retry_at(struct sub *s, int64_t delay_ms)
+{
+	int64_t t = ck_clock_now_ms() + delay_ms;
+	if (t < s->subscribed_at + 2000)
+		t = s->subscribed_at + 2000;
+	s->state = S_RETRY;
+	s->refresh_at = t;
 }
 
 static void
@@ -282,10 +300,14 @@ refresh(struct run *r, struct sub *s)
 	if (status >= 200 && status <= 299) {
 		schedule(s, s->granted);
 		ck_json_int(r->j, "expires", s->granted);
+	} else if (status == 481) {
+		/* the device has forgotten it: a new one (RFC 6665 4.1.2.2) */
+		ck_log_warn("%s refresh: %s; subscribing again", s->cmd_type, why);
+		retry_at(s, 0);
 	} else {
-		/* 481 and the like: the device has forgotten it */
 		ck_log_warn("%s refresh refused: %s", s->cmd_type, why);
 		s->state = S_ENDED;
+		r->rc_end = status ? refusal_kind(status) : CK_PROTO;
 	}
 	emit(r);
 }
@@ -349,6 +371,24 @@ ck_subscribe_parse_state(const char *v, char *state, size_t slen, long *expires,
 	}
 }
 
+/* A terminated NOTIFY of a live subscription, per its reason (RFC 6665
+ * 4.1.3): deactivated, timeout, no reason or an unknown one: subscribe
+ * again at once; probation, giveup: after 30 s; rejected, noresource,
+ * invariant: it is over. */
+static void
+ended_by_device(struct run *r, struct sub *s, const char *reason)
+{
+	ck_log_warn("%s subscription ended by the device%s%s", s->cmd_type,
+	    *reason ? ": " : "", reason);
+	if (!strcasecmp(reason, "rejected") || !strcasecmp(reason, "noresource") ||
+	    !strcasecmp(reason, "invariant")) {
+		s->state = S_ENDED;
+		r->rc_end = CK_PROTO;
+	} else
+		retry_at(s, !strcasecmp(reason, "probation") ||
+		    !strcasecmp(reason, "giveup") ? 30000 : 0);
+}
+
 static void
 on_notify(struct run *r, ck_sip_req *rq)
 {
@@ -386,9 +426,7 @@ on_notify(struct run *r, ck_sip_req *rq)
 	if (!strcasecmp(state, "terminated")) {
 		s->terminated = 1;
 		if (s->state == S_ACTIVE)
-			ck_log_warn("%s subscription ended by the device%s%s",
-			    s->cmd_type, reason[0] ? ": " : "", reason);
-		s->state = S_ENDED;
+			ended_by_device(r, s, reason);
 	} else if (ex >= 0 && s->state == S_ACTIVE &&
 	    ck_clock_now_ms() + ex * 1000 < s->refresh_at + 1000)
 		schedule(s, (int)(ex > 0 ? ex : 1));   /* the device shortened it */
@@ -450,7 +488,7 @@ active(const struct run *r)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->nsubs; i++)
-		n += r->subs[i].state == S_ACTIVE;
+		n += r->subs[i].state == S_ACTIVE || r->subs[i].state == S_RETRY;
 	return n;
 }
 
@@ -489,13 +527,22 @@ loop(struct run *r)
 			return 0;
 		if (!active(r)) {
 			ck_log_info("no subscription left");
-			return 0;
+			return r->rc_end;
+		}
+		for (size_t i = 0; i < r->nsubs; i++) {
+			struct sub *s = &r->subs[i];
+			int rc;
+			if (s->state == S_ACTIVE && s->refresh_at <= now)
+				refresh(r, s);
+			else if (s->state == S_RETRY && s->refresh_at <= now &&
+			    (rc = subscribe_one(r, s)) != 0) {
+				s->state = S_ENDED;
+				r->rc_end = rc;
+			}
 		}
 		for (size_t i = 0; i < r->nsubs; i++)
-			if (r->subs[i].state == S_ACTIVE && r->subs[i].refresh_at <= now)
-				refresh(r, &r->subs[i]);
-		for (size_t i = 0; i < r->nsubs; i++)
-			if (r->subs[i].state == S_ACTIVE && r->subs[i].refresh_at < wake)
+			if ((r->subs[i].state == S_ACTIVE || r->subs[i].state == S_RETRY) &&
+			    r->subs[i].refresh_at < wake)
 				wake = r->subs[i].refresh_at;
 		if (end >= 0 && end < wake)
 			wake = end;

@@ -151,6 +151,29 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	grep -q '<Result>OK</Result>' "$T/sipp.msg"
 }
 
+@test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
+	start_dev subscribe-deactivate.xml -m 2 -set reason deactivated
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify subscribed notify unsubscribed notify " ]
+	assert_json_eq "$(sed -n 2p <<<"$output")" .reason deactivated
+	[ "$(jq -r 'select(.type=="subscribed") | .call_id' <<<"$output" | sort -u | wc -l)" -eq 2 ]
+	assert_json_eq "$(sed -n 4p <<<"$output")" '.items[0].event' ON
+	assert_contains "$stderr" "ended by the device: deactivated"
+}
+
+@test "catalog: terminated;reason=rejected -> not again, 76" {
+	start_dev subscribe-deactivate.xml -m 1 -set reason rejected
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 76
+	sipp_ok
+	[ "$(types)" = "subscribed notify " ]
+	[ "$(grep -c '^SUBSCRIBE ' "$T/sipp.msg")" -eq 1 ]
+}
+
 @test "refused: 489 -> 76 with the status on stderr" {
 	start_dev subscribe-refuse.xml -m 1
 	run --separate-stderr timeout 30 gb-subscribe --event alarm "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
