@@ -151,6 +151,16 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	grep -q '<Result>OK</Result>' "$T/sipp.msg"
 }
 
+@test "catalog over TCP: the same dialog on one connection" {
+	start_dev subscribe-catalog.xml -t t1 -m 1 -set grant 3
+	run --separate-stderr timeout 30 gb-subscribe --tcp --event catalog --expires 3 --count 2 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify refreshed notify unsubscribed notify " ]
+	grep -q '^Via: SIP/2.0/TCP' "$T/sipp.msg"
+}
+
 @test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
 	start_dev subscribe-deactivate.xml -m 2 -set reason deactivated
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
@@ -219,4 +229,67 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	# Result OK) and answered it 200
 	awk '/message received/{r=1} /message sent/{r=0} r' "$T/sipp.msg" | grep -q '<Result>OK</Result>'
 	awk '/message sent/{s=1} /message received/{s=0} s' "$T/sipp.msg" | grep -A5 '^SIP/2.0 200' | grep -q 'CSeq: [0-9]* MESSAGE'
+}
+
+# --- end to end with gb-register's device side (lib/gb/notifier) ---------
+
+# e2e_device ARGS...: gb-subscribe -w as the registrar (records in
+# $T/sub.out), gb-register as the device registering with it (ARGS added;
+# records in $T/dev.out). Sets SUB and DEV (pids).
+e2e_device() {
+	gb-register --help | grep -q -- --alarm-every ||
+		skip "gb-register has no device-side subscriptions yet (lib/gb/notifier)"
+	local sub_args=() a
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sub_args+=("$1"); shift; done
+	shift
+	printf '%s\n' '<Item><DeviceID>34020000001310000001</DeviceID><Name>Gate 01</Name><Status>ON</Status></Item>' >"$T/items.xml"
+	GB_PASSWORD=s3cret start_await_register "$T/sub.out" "$T/sub.err" \
+		timeout 60 gb-subscribe -v -w 127.0.0.1:0 --wait 20s "${sub_args[@]}"
+	SUB=$PEER_PID
+	# not under timeout(1): SIGHUP and SIGUSR1 must reach gb-register itself
+	GB_PASSWORD=s3cret gb-register --server "$PLATFORM_ID@127.0.0.1:$PEER_PORT" \
+		--device-id "$DEV_ID" --catalog "$T/items.xml" --retry 1s "$@" >"$T/dev.out" 2>"$T/dev.err" &
+	DEV=$!
+	PEER_PIDS+=("$DEV")
+}
+
+@test "end to end with gb-register over UDP: catalog change, positions, alarms confirmed" {
+	e2e_device --event catalog,alarm,position --interval 1 --duration 6s -- \
+		--alarm-every 2s --position 120.15,30.27
+	wait_for_grep '"subscribed".*"MobilePosition"' "$T/sub.out" 20 || { cat "$T/sub.err" "$T/dev.err"; return 1; }
+	# a channel added to the catalog file: SIGHUP re-reads it
+	printf '%s\n' '<Item><DeviceID>34020000001310000001</DeviceID><Name>Gate 01</Name><Status>ON</Status></Item>' \
+		'<Item><DeviceID>34020000001310000002</DeviceID><Name>Gate 02</Name><Status>ON</Status></Item>' >"$T/items.xml"
+	kill -HUP "$DEV"
+	local rc=0
+	wait "$SUB" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err" "$T/dev.err"; return 1; }
+	jq -e . "$T/sub.out" >/dev/null
+	# the catalog change, decoded
+	[ "$(jq -r 'select(.type=="notify" and .cmd_type=="Catalog") | .items[] | .device_id + ":" + .event' "$T/sub.out")" = \
+		"34020000001310000002:ADD" ]
+	# positions at the Interval, as numbers near the start
+	jq -e -s '[.[] | select(.cmd_type=="MobilePosition")] | length >= 3 and
+		all(.[]; (.longitude|type)=="number" and .latitude > 30.2 and .latitude < 30.3 and
+		(.speed|type)=="number" and (.time|length)==19)' "$T/sub.out" >/dev/null
+	# alarms: in the subscription's NOTIFYs and as MESSAGEs, the latter confirmed
+	jq -e -s '[.[] | select(.type=="notify" and .cmd_type=="Alarm")] | length >= 1' "$T/sub.out" >/dev/null
+	jq -e -s '[.[] | select(.type=="message" and .cmd_type=="Alarm" and .confirmed==true and (.priority|type)=="number" and (.alarm_method|type)=="number")] | length >= 1' "$T/sub.out" >/dev/null
+	grep -q '"alarm_confirmed".*"result":"OK"' "$T/dev.out"
+	# every subscription ended with Expires: 0, seen by the device
+	[ "$(jq -r 'select(.type=="unsubscribed") | .status' "$T/sub.out" | tr '\n' ' ')" = "200 200 200 " ]
+	[ "$(grep -c '"type":"unsubscribed"' "$T/dev.out")" -eq 3 ]
+}
+
+@test "end to end with gb-register over TCP: an alarm on SIGUSR1, confirmed" {
+	e2e_device --event alarm --count 2 -- --tcp
+	wait_for_grep '"subscribed".*"Alarm"' "$T/sub.out" 20 || { cat "$T/sub.err" "$T/dev.err"; return 1; }
+	kill -USR1 "$DEV"
+	local rc=0
+	wait "$SUB" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err" "$T/dev.err"; return 1; }
+	grep -q '"type":"registered".*"transport":"tcp"' "$T/dev.out"
+	[ "$(jq -r 'select(.cmd_type=="Alarm") | .type' "$T/sub.out" | sort | tr '\n' ' ')" = "message notify " ]
+	jq -e -s 'any(.[]; .type=="message" and .cmd_type=="Alarm" and .confirmed==true)' "$T/sub.out" >/dev/null
+	wait_for_grep '"alarm_confirmed"' "$T/dev.out" 10
 }
