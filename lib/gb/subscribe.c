@@ -176,6 +176,8 @@ static void
 schedule(struct sub *s, int seconds)
 {
 	int margin = seconds / 3 > 300 ? 300 : seconds / 3;
+	if (margin < 1 && seconds > 1)
+		margin = 1;   /* never refresh at the very moment it ends */
 	int64_t now = ck_clock_now_ms();
 	s->expires_at = now + (int64_t)seconds * 1000;
 	s->refresh_at = now + (int64_t)(seconds - margin) * 1000;
