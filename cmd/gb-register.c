@@ -269,11 +269,9 @@ run_platform(const struct opts *o, ck_cred *cred)
 		if (n > 0 && !ck_registrar_handle(r, rq)) {
 			/* Not registration business: MESSAGEs (alarms, positions)
 			 * answered as the standard asks and recorded decoded. */
-			char me[160];
-			snprintf(me, sizeof me, "sip:%s@%s", o->gb.device_id, o->domain);
 			ck_json_record(p.j, "message");
 			ck_json_time_ms(p.j, "ts", ck_clock_wall_ms());
-			ck_event_answer(p.s, rq, me, NULL, p.j);
+			ck_event_answer(p.s, rq, NULL, NULL, p.j);
 			emit(p.j);
 			ck_sip_req_free(rq);
 		}

@@ -177,15 +177,24 @@ int
 ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
     const char *from_uri, ck_err *e)
 {
-	char ruri[320], src[64];
+	char ruri[320], src[64], me[320];
 	const char *user = ck_sip_from_user(rq->msg, 0);
 	osip_message_t *req;
+	char *body, *to = NULL;
 	size_t len;
-	char *body;
 	int rc;
 
 	if (!n->response_due)
 		return 0;
+	if (!from_uri) {
+		/* as whom the device addressed: the To of its MESSAGE */
+		if (!rq->msg->to || !rq->msg->to->url ||
+		    osip_uri_to_str(rq->msg->to->url, &to) != 0 || !to)
+			return ck_err_set(e, CK_DATAERR, "no To URI to answer from");
+		snprintf(me, sizeof me, "%s", to);
+		osip_free(to);
+		from_uri = me;
+	}
 	if (!(body = ck_event_response(n, &len, e)))
 		return -1;
 	/* Back to where the alarm came from (NAT-safe), named as its sender. */
@@ -219,9 +228,9 @@ ck_event_fields(const ck_sip_req *rq, const char *charset, ck_json *j,
 	ck_json_str(j, "from", ck_sip_from_user(rq->msg, 0));
 	ck_json_str(j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
 	memset(n, 0, sizeof *n);
+	ck_json_int(j, "body_bytes", b ? (long long)len : 0);
 	if (!b || len == 0)
 		return 0;
-	ck_json_int(j, "body_bytes", (long long)len);
 	if (ck_event_decode(b, len, charset, via_message, j, n, &e) < 0) {
 		ck_log_warn("%s from %s: %s", rq->msg->sip_method, src, e.msg);
 		ck_json_str(j, "error", e.msg);

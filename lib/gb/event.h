@@ -41,7 +41,8 @@ int ck_event_decode(const char *body, size_t len, const char *charset,
  * Returns a malloc'd body (caller frees), *len set, or NULL with e. */
 char *ck_event_response(const ck_event_note *n, size_t *len, ck_err *e);
 /* Sends the Response that n is due to rq's sender, over rq's transport and
- * source address, From from_uri ("sip:ID@DOMAIN"). Sent once, outside a
+ * source address, From from_uri ("sip:ID@DOMAIN"; NULL = the To URI of
+ * rq, the platform the device addressed). Sent once, outside a
  * client transaction: a device resends an alarm that stays unconfirmed
  * (the standard's flow), and each copy is confirmed again, so a registrar
  * holds no state and sends no more than it receives for it; the device's
@@ -50,15 +51,15 @@ char *ck_event_response(const ck_event_note *n, size_t *len, ck_err *e);
 int ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
     const char *from_uri, ck_err *e);
 /* Writes what a record of rq carries into the record open in j: from (the
- * From user), source (address:port), then, when rq has a body, body_bytes
- * and the decoded body as ck_event_decode (or "error" with why it did not
+ * From user), source (address:port), body_bytes (0 without a body), and
+ * the decoded body as ck_event_decode (or "error" with why it did not
  * decode, logged too). Fills n (zeroed when nothing decoded). Returns 1
  * when rq had a body, 0 when not. */
 int ck_event_fields(const ck_sip_req *rq, const char *charset, ck_json *j,
     ck_event_note *n);
 /* Answers a request a platform's registrar did not take, as the standard
  * asks: a MESSAGE gets 200 and, when it carries an Alarm Notify, the
- * Response (ck_event_confirm, From from_uri); anything else 405. Writes
+ * Response (ck_event_confirm, From from_uri or NULL); anything else 405. Writes
  * method and ck_event_fields into the record open in j, and confirmed:true
  * once a Response went out. Returns as ck_event_fields. */
 int ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
