@@ -174,6 +174,20 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	assert_contains "$stderr" "ended by the device: deactivated"
 }
 
+@test "catalog: a refresh answered 481 -> subscribed again in a new dialog" {
+	start_dev subscribe-forget.xml -m 2
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 --expires 60 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed refreshed subscribed notify unsubscribed notify " ]
+	assert_json_eq "$(sed -n 1p <<<"$output")" .expires 2
+	assert_json_eq "$(sed -n 2p <<<"$output")" .status 481
+	# granted no longer than asked, whatever the device says
+	assert_json_eq "$(sed -n 3p <<<"$output")" .expires 60
+	assert_contains "$stderr" "subscribing again"
+}
+
 @test "catalog: terminated;reason=rejected -> not again, 76" {
 	start_dev subscribe-deactivate.xml -m 1 -set reason rejected
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
