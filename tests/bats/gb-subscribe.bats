@@ -20,6 +20,7 @@ setup() {
 	export XDG_CONFIG_HOME="$T/cfg"
 	# the alarm text as raw GB2312 bytes, made by iconv (not our code)
 	printf 'SEQUENTIAL\n%s;\n' "$(printf '视频丢失' | iconv -f UTF-8 -t GB2312)" >"$T/names.csv"
+	printf 'SEQUENTIAL\n%s;\n' "$(printf '西湖 大门 9' | iconv -f UTF-8 -t GB2312)" >"$T/gate.csv"
 }
 
 teardown() { teardown_peers; }
@@ -63,8 +64,8 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	assert_status 64
 }
 
-@test "catalog: NOTIFY item changes decoded, refreshed in the dialog, ended with Expires: 0" {
-	start_dev subscribe-catalog.xml -m 1 -set grant 3
+@test "catalog: NOTIFY item changes decoded (GB2312 name), refreshed in the dialog, ended with Expires: 0" {
+	start_dev subscribe-catalog.xml -m 1 -set grant 3 -inf "$T/gate.csv"
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --expires 3 --count 2 \
 		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
@@ -79,7 +80,7 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	assert_json_eq "$r" .sum_num 2
 	[ "$(jq -r '.items[] | .device_id + ":" + .event' <<<"$r" | tr '\n' ' ')" = \
 		"34020000001310000009:ADD 34020000001310000001:UPDATE " ]
-	assert_json_eq "$r" '.items[0].name' "Gate 9"
+	assert_json_eq "$r" '.items[0].name' "西湖 大门 9"
 	r=$(sed -n 4p <<<"$output")
 	[ "$(jq -r '.items[] | .device_id + ":" + .event' <<<"$r" | tr '\n' ' ')" = \
 		"34020000001310000002:OFF 34020000001310000009:DEL " ]
@@ -152,7 +153,7 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 }
 
 @test "catalog over TCP: the same dialog on one connection" {
-	start_dev subscribe-catalog.xml -t t1 -m 1 -set grant 3
+	start_dev subscribe-catalog.xml -t t1 -m 1 -set grant 3 -inf "$T/gate.csv"
 	run --separate-stderr timeout 30 gb-subscribe --tcp --event catalog --expires 3 --count 2 \
 		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
