@@ -477,9 +477,9 @@ turn(struct run *r, int64_t wake, ck_err *e)
 		return e->kind == CK_OK ? 0 : -1;
 	if (r->q->reg)
 		ck_registrar_tick(r->q->reg);
-	if (n > 0) {
-		if (!r->q->reg || !ck_registrar_handle(r->q->reg, rq))
-			dispatch(r, rq);
+	/* the registrar frees what it takes */
+	if (n > 0 && (!r->q->reg || !ck_registrar_handle(r->q->reg, rq))) {
+		dispatch(r, rq);
 		ck_sip_req_free(rq);
 	}
 	return 0;

@@ -199,17 +199,21 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	[ "$(grep -c '^SUBSCRIBE ' "$T/sipp.msg")" -eq 1 ]
 }
 
-@test "--await-register: a sipp device registers, the SUBSCRIBE goes back to its registered address" {
+@test "--await-register: a sipp device registers, the SUBSCRIBE goes back to its registered address, keepalives go on" {
 	GB_PASSWORD=secret start_await_register "$T/sub.out" "$T/sub.err" \
-		timeout 30 gb-subscribe -v --event catalog --count 1 -w 127.0.0.1:0 --wait 20s
+		timeout 30 gb-subscribe -v --event catalog -w 127.0.0.1:0 --wait 20s
 	local sub=$PEER_PID
 	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/dev.csv"
-	# sipp registers (digest) from its own port and keeps alive; the
-	# subscription reaches it as an out-of-call SUBSCRIBE
+	# sipp registers (digest) from its own port and keeps alive every 1.5 s;
+	# the subscription reaches it as an out-of-call SUBSCRIBE
 	start_sipp_peer "$T/sipp.out" 127.0.0.1:"$PEER_PORT" -sf "$SIPP/register-device.xml" \
 		-oocsf "$SIPP/subscribe-ooc.xml" -inf "$T/dev.csv" -m 1 -nostdin -timeout 20s \
-		-set expires 60 -au "$DEV_ID" -ap secret -d 3000 \
+		-set expires 60 -au "$DEV_ID" -ap secret -d 1500 \
 		-trace_msg -message_file "$T/sipp.msg" -trace_err -error_file "$T/sipp.err"
+	wait_for_grep '"notify"' "$T/sub.out" 15 || { cat "$T/sub.err"; return 1; }
+	# a keepalive handled by the registrar while subscribed
+	wait_for_grep 'keepalive' "$T/sub.err" 15 || { cat "$T/sub.err"; return 1; }
+	kill -TERM "$sub"
 	local rc=0
 	wait "$sub" || rc=$?
 	[ "$rc" -eq 0 ] || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
@@ -218,6 +222,7 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	r=$(sed -n 2p "$T/sub.out")
 	assert_json_eq "$r" .source "127.0.0.1:$SIPP_PORT"
 	assert_json_eq "$r" '.items[0].event' OFF
+	assert_json_eq "$(sed -n 3p "$T/sub.out")" .status 200
 	# sipp's own checks (Event, our To tag, Expires: 0) passed
 	! grep -E 'Aborting|Failed regexp' "$T/sipp.err"
 	grep -q '^SUBSCRIBE ' "$T/sipp.msg"
