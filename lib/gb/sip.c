@@ -1783,3 +1783,37 @@ ck_sip_reply(ck_sip *s, const ck_sip_req *rq, int status, ck_err *e)
 		return -1;
 	return ck_sip_send_response(s, rq, m, e);
 }
+
+/* ---- Date header zone (REG) ---- */
+
+int
+ck_sip_date_tz_check(const char *zone, ck_err *e)
+{
+	const char *z = zone && *zone == ':' ? zone + 1 : zone;
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	size_t k = 0;
+	if (z == NULL || *z == '\0' || strlen(z) > 128 || strstr(z, "..") || *z == '/')
+		goto bad;
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
+	if (access(path, R_OK) == 0)
+		return 0;
+	/* a POSIX TZ string such as "CST-8": a name of 3+ letters, an offset */
+	while (z[k] && ((z[k] >= 'A' && z[k] <= 'Z') || (z[k] >= 'a' && z[k] <= 'z')))
+		k++;
+	if (k >= 3 && (z[k] == '+' || z[k] == '-' || (z[k] >= '0' && z[k] <= '9')))
+		return 0;
+bad:
+	return ck_err_set(e, CK_USAGE, "--date-tz: unknown time zone '%s'", zone ? zone : "");
+}
+
+int
+ck_sip_set_date_tz(const char *zone, ck_err *e)
+{
+	if (ck_sip_date_tz_check(zone, e) < 0)
+		return -1;
+	if (setenv("TZ", zone, 1) < 0)
+		return ck_err_set(e, CK_SOFTWARE, "setenv: %s", strerror(errno));
+	tzset();
+	return 0;
+}

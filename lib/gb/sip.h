@@ -241,5 +241,11 @@ void ck_sip_gb_date(int64_t unix_ms, int utc, char *out, size_t outlen);
  * "Sun, 06 Nov 1994 08:49:37 GMT") as local time (GB) into unix ms.
  * Returns 0 or -1. */
 int ck_sip_parse_gb_date(const char *v, int64_t *unix_ms);
+/* 0 when zone names a time zone (a zoneinfo name such as Asia/Shanghai,
+ * or a POSIX TZ string such as CST-8), else -1 with CK_USAGE. */
+int ck_sip_date_tz_check(const char *zone, ck_err *e);
+/* Makes local time (ck_sip_gb_date with utc=0, so the Date header) be
+ * zone's, for the whole process (TZ). 0, or -1 with CK_USAGE. */
+int ck_sip_set_date_tz(const char *zone, ck_err *e);
 
 #endif
