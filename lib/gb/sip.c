@@ -467,8 +467,9 @@ static int
 tcp_setup(ck_sip *s, ck_err *e)
 {
 	long nofile = ck_net_raise_nofile();
-	if (nofile > 0 && s->max_conns > nofile - 64)
-		s->max_conns = nofile > 128 ? (int)nofile - 64 : 64;
+	long spare = nofile / 4 < 64 ? nofile / 4 : 64;   /* for everything else */
+	if (nofile > 0 && s->max_conns > nofile - spare)
+		s->max_conns = nofile - spare > 1 ? (int)(nofile - spare) : 1;
 	s->srctab = calloc(SRC_BUCKETS, sizeof *s->srctab);
 	if (s->srctab == NULL)
 		return ck_err_set(e, CK_SOFTWARE, "out of memory");
@@ -1534,10 +1535,21 @@ accept_conns(ck_sip *s)
 		struct sockaddr_storage a;
 		socklen_t al = sizeof a;
 		int fd = ck_net_accept(s->tcp_fd, &a, &al);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->fifo_head) {
+			/* out of descriptors (other files count too): the oldest
+			 * unregistered connection makes room, as when the table
+			 * is full */
+			ck_log_info("accept: %s: tcp connection %llu closed for a newer one",
+			    strerror(errno), (unsigned long long)s->fifo_head->id);
+			tx_conn_lost(s, s->fifo_head->id);
+			conn_drop(s, s->fifo_head);
+			continue;
+		}
 		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
-			/* The listener stays readable while the pending connection
-			 * waits: give up the spare descriptor to accept and close
-			 * it, and stop polling the listener for a moment. */
+			/* Nothing to evict, and the listener stays readable while
+			 * the pending connection waits: give up the spare
+			 * descriptor to accept and close it, and stop polling the
+			 * listener for a moment. */
 			ck_log_info("accept: %s: closing a pending connection", strerror(errno));
 			if (s->spare_fd >= 0) {
 				close(s->spare_fd);
