@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -284,26 +285,36 @@ emit(ck_registrar *r, int type, const char *reason, const ck_registrar_device *d
 		r->o.on_event(r->o.arg, &ev);
 }
 
-/* Nonce: 12 hex digits of its issue stamp (wall ms, strictly growing) +
- * 20 hex of HMAC(secret, stamp); stateless to check, ordered so that a
- * device's used nonces can be refused with one number. */
+/* Nonce: 14 hex digits of its issue stamp (wall clock in microseconds,
+ * strictly growing: at most one per microsecond, so it never runs ahead
+ * of the clock at any real rate) + 18 hex of HMAC(secret, stamp);
+ * stateless to check, ordered so that a device's used nonces can be
+ * refused with one number. */
 static void
 nonce_for(ck_registrar *r, uint64_t stamp, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
-	char ts[13];
-	snprintf(ts, sizeof ts, "%012llx", (unsigned long long)(stamp & 0xffffffffffffULL));
-	HMAC(EVP_sha256(), r->secret, sizeof r->secret, (unsigned char *)ts, 12, md, &mdlen);
-	memcpy(out, ts, 12);
-	for (int i = 0; i < 10; i++)
-		snprintf(out + 12 + 2 * i, 3, "%02x", md[i]);
+	char ts[15];
+	snprintf(ts, sizeof ts, "%014llx", (unsigned long long)(stamp & 0xffffffffffffffULL));
+	HMAC(EVP_sha256(), r->secret, sizeof r->secret, (unsigned char *)ts, 14, md, &mdlen);
+	memcpy(out, ts, 14);
+	for (int i = 0; i < 9; i++)
+		snprintf(out + 14 + 2 * i, 3, "%02x", md[i]);
+}
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static void
 make_nonce(ck_registrar *r, char *out)
 {
-	uint64_t now = (uint64_t)ck_clock_wall_ms();
+	uint64_t now = wall_us();
 	r->last_stamp = now > r->last_stamp ? now : r->last_stamp + 1;
 	nonce_for(r, r->last_stamp, out);
 }
@@ -312,16 +323,16 @@ make_nonce(ck_registrar *r, char *out)
 static uint64_t
 nonce_stamp(ck_registrar *r, const char *nonce)
 {
-	char want[40], ts[13];
+	char want[40], ts[15];
 	if (strlen(nonce) != 32)
 		return 0;
-	memcpy(ts, nonce, 12);
-	ts[12] = '\0';
+	memcpy(ts, nonce, 14);
+	ts[14] = '\0';
 	uint64_t stamp = strtoull(ts, NULL, 16);
 	nonce_for(r, stamp, want);
 	if (CRYPTO_memcmp(want, nonce, 32) != 0)
 		return 0;
-	long long age = ((long long)ck_clock_wall_ms() - (long long)stamp) / 1000;
+	long long age = ((long long)wall_us() - (long long)stamp) / 1000000;
 	return age >= -5 && age <= r->o.nonce_ttl_s ? stamp : 0;
 }
 
