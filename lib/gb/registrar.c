@@ -276,7 +276,8 @@ emit(ck_registrar *r, int type, const char *reason, const ck_registrar_device *d
 {
 	ck_registrar_event ev = { type, reason, d, status };
 	if (r->awaiting && !r->await_hit &&
-	    (type == CK_REG_REGISTER || type == CK_REG_REFRESH || type == CK_REG_KEEPALIVE) &&
+	    (type == CK_REG_REGISTER || type == CK_REG_REFRESH ||
+	    (type == CK_REG_KEEPALIVE && d->registered)) &&   /* never a stranger's */
 	    (r->await_id == NULL || strcmp(r->await_id, d->id) == 0)) {
 		r->await_hit = 1;
 		r->await_dev = *d;

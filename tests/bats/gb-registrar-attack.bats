@@ -122,7 +122,8 @@ connected=10000 failed=0" ]
 	[ "$output" = "connected=2000 closed=2000" ]
 	rss=$(awk '/VmRSS/ { print $2 }' "/proc/$REG_PID/status")
 	echo "# RSS $rss0 kB before, $rss kB after 2000 x 60000-byte headers" >&3
-	[ "$rss" -lt $((rss0 + 40000)) ]
+	# (ASan keeps freed memory in quarantine: RSS says nothing there)
+	[ "${SANITIZE:-0}" = 1 ] || [ "$rss" -lt $((rss0 + 40000)) ]
 	# 100 bytes of a header, then silence: closed by the header timeout
 	run timeout 30 python3 "$TOOLS/gb-flood" headers "$REG_PORT" 20 100
 	[ "$output" = "connected=20 closed=20" ]
