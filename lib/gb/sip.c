@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/errqueue.h>
+#include <sys/epoll.h>
 
 #include <osipparser2/osip_port.h>
 
@@ -106,6 +107,8 @@ struct ck_sip {
 	int64_t idle_ms, header_ms, next_sweep, accept_paused_until;
 	size_t max_header, max_buffered, buffered;
 	int spare_fd;             /* given up to accept-and-close under EMFILE */
+	int epfd;                 /* every connection: the cost of a wait does
+	                           * not grow with idle connections */
 	struct qent *qhead, *qtail;
 	size_t qlen;
 	unsigned cseq;
@@ -192,6 +195,7 @@ ck_sip_open(const ck_sip_opts *o, ck_err *e)
 	}
 	osip_setup();
 	s->udp_fd = s->tcp_fd = s->spare_fd = -1;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->t1 = o->t1_ms > 0 ? o->t1_ms : 500;
 	s->max_conns = o->max_conns > 0 ? o->max_conns : CK_SIP_DEF_MAX_CONNS;
 	s->per_source = o->tcp_per_source > 0 ? o->tcp_per_source :
@@ -277,6 +281,8 @@ ck_sip_close(ck_sip *s)
 		close(s->tcp_fd);
 	if (s->spare_fd >= 0)
 		close(s->spare_fd);
+	if (s->epfd >= 0)
+		close(s->epfd);
 	for (size_t i = 0; i < s->nconns; i++)
 		conn_free(s->conns[i]);
 	free(s->conns);
@@ -395,6 +401,8 @@ conn_drop(ck_sip *s, struct conn *c)
 	s->conns[i]->idx = i;
 	if ((size_t)c->fd < s->nbyfd)
 		s->byfd[c->fd] = NULL;
+	if (s->epfd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	fifo_unlink(s, c);
 	src_release(s, c->src);
 	s->buffered -= c->cap;
@@ -432,7 +440,14 @@ conn_add(ck_sip *s, int fd, const struct sockaddr_storage *a, socklen_t al,
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	if (s->epfd >= 0 && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(c);
+		return NULL;
+	}
 	if (accepted && s->srctab && (c->src = src_get(s, a, 1)) == NULL) {
+		if (s->epfd >= 0)
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
 		free(c);
 		return NULL;
 	}
@@ -1575,11 +1590,14 @@ accept_conns(ck_sip *s)
 }
 
 /* Waits up to the deadline for input and processes it. Returns 0 (something
- * or nothing happened), -1 with CK_OK kind on EINTR, -1 on poll error. */
+ * or nothing happened), -1 with CK_OK kind on EINTR, -1 on poll error.
+ * Connections are watched through one epoll descriptor (without it, each
+ * of them through poll). */
 static int
 pump(ck_sip *s, int64_t deadline, ck_err *e)
 {
-	size_t n = s->nconns + 2, k = 0;
+	int viaep = s->epfd >= 0;
+	size_t n = (viaep ? 0 : s->nconns) + 3, k = 0;
 	struct pollfd stackp[64], *pf = n <= 64 ? stackp : malloc(n * sizeof *pf);
 	int64_t now = ck_clock_now_ms();
 	int listen = s->tcp_fd >= 0 && now >= s->accept_paused_until;
@@ -1597,8 +1615,11 @@ pump(ck_sip *s, int64_t deadline, ck_err *e)
 	if (listen)
 		pf[k++] = (struct pollfd){ s->tcp_fd, POLLIN, 0 };
 	size_t base = k;
-	for (size_t i = 0; i < s->nconns; i++)
-		pf[k++] = (struct pollfd){ s->conns[i]->fd, POLLIN, 0 };
+	if (viaep)
+		pf[k++] = (struct pollfd){ s->epfd, POLLIN, 0 };
+	else
+		for (size_t i = 0; i < s->nconns; i++)
+			pf[k++] = (struct pollfd){ s->conns[i]->fd, POLLIN, 0 };
 	rc = poll(pf, k, to);
 	if (rc < 0) {
 		if (pf != stackp)
@@ -1612,13 +1633,24 @@ pump(ck_sip *s, int64_t deadline, ck_err *e)
 	if (rc > 0) {
 		/* Connections first (the table shifts when one is dropped, so
 		 * collect fd and id before reading). */
-		size_t nc = k - base, m = 0;
+		struct epoll_event evs[256];
+		size_t nc = viaep ? 256 : k - base, m = 0;
 		struct { int fd; uint64_t id; } *ids = nc ? malloc(nc * sizeof *ids) : NULL;
-		for (size_t i = base; i < k && ids; i++)
-			if (pf[i].revents) {
-				ids[m].fd = pf[i].fd;
-				ids[m++].id = s->conns[i - base]->id;
+		if (viaep && pf[base].revents && ids) {
+			int got = epoll_wait(s->epfd, evs, 256, 0);
+			for (int i = 0; i < got; i++) {
+				int fd = evs[i].data.fd;
+				if ((size_t)fd < s->nbyfd && s->byfd[fd]) {
+					ids[m].fd = fd;
+					ids[m++].id = s->byfd[fd]->id;
+				}
 			}
+		} else if (!viaep)
+			for (size_t i = base; i < k && ids; i++)
+				if (pf[i].revents) {
+					ids[m].fd = pf[i].fd;
+					ids[m++].id = s->conns[i - base]->id;
+				}
 		for (size_t j = 0; j < m; j++) {
 			struct conn *c = conn_find(s, ids[j].fd, ids[j].id);
 			if (c)
@@ -1640,7 +1672,6 @@ pump(ck_sip *s, int64_t deadline, ck_err *e)
 		conn_sweep(s, ck_clock_now_ms());
 	return 0;
 }
-
 
 int
 ck_sip_next_request(ck_sip *s, int64_t deadline, ck_sip_req **out, ck_err *e)

@@ -83,6 +83,14 @@ connected=10000 failed=0" ]
 	[ "$output" -eq 256 ]
 	start_device "$T/dev.out" --tcp --attempts 1 -t 10s
 	wait_for_grep '"registered"' "$T/dev.out" 10
+	# sipp over TCP, an independent SIP stack, too
+	require_cmd sipp
+	printf 'SEQUENTIAL\n34020000001320000009;%s;\n' "$PLATFORM_ID" >"$T/sipp.csv"
+	run timeout 30 sipp 127.0.0.1:"$REG_PORT" -t t1 -sf "$ROOT/tests/sipp/register-bench.xml" \
+		-inf "$T/sipp.csv" -i 127.0.0.1 -m 1 -nostdin -timeout 10s -timeout_error \
+		-set expires 60 -au 34020000001320000009 -ap secret
+	assert_status 0
+	wait_for_grep '"register".*"34020000001320000009".*"transport":"tcp"' "$T/reg.out" 5
 	run held_from "$REG_PORT" 127.77.0.1
 	[ "$output" -eq 256 ]
 }
