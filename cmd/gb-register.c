@@ -193,9 +193,8 @@ struct plat {
 static void
 on_reg_event(void *arg, const ck_registrar_event *ev)
 {
-	struct plat *p = arg;
-	ck_registrar_event_json(ev, p->j);
-	emit(p->j);
+	ck_registrar_event_json(ev, ((struct plat *)arg)->j);
+	emit(((struct plat *)arg)->j);
 }
 
 /* Not registration business (MESSAGEs come here only from a registered
@@ -255,7 +254,8 @@ run_platform(const struct opts *o, ck_cred *cred)
 /* ---------------------------------------------------------------- */
 
 enum { O_EXPIRES = CK_OPTS_TOOL, O_KEEPALIVE, O_MAXMISSED, O_RETRY, O_ATTEMPTS,
-    O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE, O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS, O_COUNT };
+    O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE,
+    O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS, O_COUNT };
 
 static const ck_opts_opt device_opts[] = {
 	{ "user", 'u', CK_OPTS_ARG, "USER", "digest username (default: the device ID)" },
