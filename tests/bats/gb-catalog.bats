@@ -51,7 +51,7 @@ stop_capture() {
 	assert_status 64
 	run --separate-stderr gb-catalog http://127.0.0.1/
 	assert_status 64; assert_contains "$stderr" "sip:ID@HOST"
-	run --separate-stderr gb-catalog --query Alarm sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query Bogus sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--query"
 	run --separate-stderr gb-catalog --query RecordInfo sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--start"
