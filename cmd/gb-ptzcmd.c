@@ -46,7 +46,8 @@ static const char about[] =
 static const char footer[] =
 "Exit: 0 ok, 1 nothing to decode on stdin, 64 usage, 65 malformed PTZCmd,\n"
 "66 password file missing, 68 unknown host, 69 unreachable, 74 I/O error,\n"
-"75 timeout, 76 SIP error status, 77 refused (401/403), 78 no password.\n";
+"75 timeout (no answer, or no Response to guard/home-position), 76 SIP\n"
+"error status or Result ERROR, 77 refused (401/403), 78 no password.\n";
 
 struct opts {
 	long long address;
