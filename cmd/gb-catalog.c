@@ -82,15 +82,6 @@ build_query(const struct opts *o, unsigned long sn, const char *id,
 	return ck_manscdp_query(o->query, sn, id, &kv, 1, len, e);
 }
 
-static void
-emit(void *arg, ck_json *j)
-{
-	const struct opts *o = arg;
-
-	if (!o->xml)
-		ck_json_emit(j, stdout);
-}
-
 /* --xml: each answer, converted to UTF-8. */
 static void
 raw(void *arg, const char *body, size_t len)
@@ -114,7 +105,8 @@ static int
 run_query(const struct opts *o)
 {
 	ck_query_askspec a = { .cmd_type = o->query, .sn = ck_gbopts_sn(o->sn),
-	    .timeout_ms = o->timeout_ms, .charset = o->charset, .emit = emit,
+	    .timeout_ms = o->timeout_ms, .charset = o->charset,
+	    .out = o->xml ? NULL : stdout,
 	    .raw = raw, .arg = (void *)o };
 	char *body;
 	size_t len;

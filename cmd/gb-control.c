@@ -84,13 +84,6 @@ tool_opt(void *ctx, int key, const char *arg, ck_err *e)
 	return ck_err_set(e, CK_USAGE, "bad option");
 }
 
-static void
-emit(void *arg, ck_json *j)
-{
-	(void)arg;
-	ck_json_emit(j, stdout);
-}
-
 /* Prints the control body (--xml). */
 static int
 print_body(const struct opts *o)
@@ -142,7 +135,7 @@ static int
 run(const struct opts *o)
 {
 	ck_control_send s = { .timeout_ms = o->gb.timeout_ms,
-	    .charset = o->charset, .emit = emit };
+	    .charset = o->charset, .out = stdout };
 	char *body = NULL, cmd_type[64], id[64];
 	int rc, query = 0;
 	ck_query q;
@@ -158,7 +151,7 @@ run(const struct opts *o)
 		s.body = body;
 		s.cmd_type = cmd_type;
 		ck_query_askspec a = { .cmd_type = cmd_type, .sn = s.sn,
-		    .timeout_ms = s.timeout_ms, .charset = o->charset, .emit = emit };
+		    .timeout_ms = s.timeout_ms, .charset = o->charset, .out = stdout };
 		rc = query ? ck_query_ask(&q, body, s.len, &a, &e) :
 		    ck_control_run(&q, &s, &e);
 		if (rc != 0 && e.msg[0])

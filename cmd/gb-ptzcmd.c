@@ -157,13 +157,6 @@ ptz_fields(void *arg, ck_json *j)
 	}
 }
 
-static void
-emit(void *arg, ck_json *j)
-{
-	(void)arg;
-	ck_json_emit(j, stdout);
-}
-
 /* Sends the DeviceControl MESSAGE, through the path gb-control(1) takes:
  * the SIP answer, then the Response for guard and home-position. */
 static int
@@ -172,7 +165,7 @@ do_send(const struct opts *o)
 	char hex[17], *body = NULL;
 	ck_control_send s = { .command = o->args[0], .sn = ck_gbopts_sn(o->sn),
 	    .cmd_type = "DeviceControl", .timeout_ms = o->timeout_ms,
-	    .extra = ptz_fields, .extra_arg = hex, .emit = emit };
+	    .extra = ptz_fields, .extra_arg = hex, .out = stdout };
 	int rc, resp;
 	ck_query q;
 	ck_err e;

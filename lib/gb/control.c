@@ -361,7 +361,7 @@ record(struct run *r, const ck_manscdp *m)
 		ck_control_response_json(m, j);
 		ck_json_int(j, "response_ms", r->x.answer_ms);
 	}
-	s->emit(s->emit_arg, j);
+	ck_json_emit(j, s->out);
 }
 
 /* The exit status for the Response (or its absence), e saying why. */

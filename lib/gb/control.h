@@ -12,6 +12,7 @@
 #define CK_CONTROL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -66,9 +67,7 @@ typedef struct ck_control_send {
 	/* adds the tool's own fields (the PTZCmd) to the record; may be NULL */
 	void (*extra)(void *arg, ck_json *j);
 	void *extra_arg;
-	/* the record is complete in j: print it */
-	void (*emit)(void *arg, ck_json *j);
-	void *emit_arg;
+	FILE *out;                /* where the record goes */
 } ck_control_send;
 
 /* Sends s's body to the device of q, waits for the SIP answer and, when

@@ -334,6 +334,15 @@ record_head(ck_query_list *l, const ck_manscdp *m, const char *type)
 		ck_json_int(l->j, "sum_num", m->sumnum);
 }
 
+static void
+emit(ck_query_list *l)
+{
+	if (l->out)
+		ck_json_emit(l->j, l->out);
+	else
+		ck_json_reset(l->j);
+}
+
 int
 ck_query_take(ck_query_list *l, const ck_manscdp *m)
 {
@@ -344,7 +353,7 @@ ck_query_take(ck_query_list *l, const ck_manscdp *m)
 		record_head(l, m, "response");
 		ck_json_obj(l->j, "fields");
 		ck_manscdp_json_fields(m->root, l->j, 1, NULL);
-		l->emit(l->arg, l->j);
+		emit(l);
 		return 1;
 	}
 	if (m->sumnum >= 0)
@@ -377,7 +386,7 @@ ck_query_take(ck_query_list *l, const ck_manscdp *m)
 		record_head(l, m, "item");
 		ck_json_obj(l->j, "item");
 		ck_manscdp_json_fields(it, l->j, 0, NULL);
-		l->emit(l->arg, l->j);
+		emit(l);
 	}
 	if (l->sumnum < 0)
 		return 1;   /* no SumNum: one response is the whole answer */
@@ -412,8 +421,8 @@ int
 ck_query_ask(ck_query *q, const void *body, size_t len,
     const ck_query_askspec *a, ck_err *e)
 {
-	struct ask k = { .a = a, .l = { .cmd_type = a->cmd_type, .emit = a->emit,
-	    .arg = a->arg, .sumnum = -1 } };
+	struct ask k = { .a = a, .l = { .cmd_type = a->cmd_type, .out = a->out,
+	    .sumnum = -1 } };
 	ck_query_xchg x = { .cmd_type = a->cmd_type, .sn = a->sn, .await = 1,
 	    .charset = a->charset, .timeout_ms = a->timeout_ms,
 	    .on_answer = ask_answer, .arg = &k };

@@ -10,6 +10,7 @@
 #define CK_GBQUERY_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -112,8 +113,7 @@ int ck_query_exchange(ck_query *q, const void *body, size_t len,
 typedef struct ck_query_list {
 	const char *cmd_type;
 	ck_json *j;
-	void (*emit)(void *arg, ck_json *j);   /* a record is complete in j */
-	void *arg;
+	FILE *out;                /* where records go (NULL: nowhere) */
 	/* state */
 	char **keys;
 	size_t nkeys;
@@ -135,7 +135,7 @@ typedef struct ck_query_askspec {
 	unsigned long sn;
 	int64_t timeout_ms;       /* the SIP answer, then idle between answers */
 	const char *charset;      /* answers' charset, NULL = detect */
-	void (*emit)(void *arg, ck_json *j);   /* a record is complete in j */
+	FILE *out;                /* where records go (NULL: nowhere) */
 	/* each matching answer's bytes (for --xml), or NULL */
 	void (*raw)(void *arg, const char *body, size_t len);
 	void *arg;
