@@ -248,3 +248,17 @@ fields() {
 		teardown_peers || true
 	done
 }
+
+@test "sipp device over TCP: the control and its Response on one connection" {
+	require_cmd sipp jq
+	start_sipp control-device.xml -t t1 -set result OK -set respid "$DEV_ID"
+	run --separate-stderr timeout 20 gb-control --tcp --sn 5150 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" \
+		reset-alarm 2 1
+	assert_status 0
+	assert_json_eq "$output" .transport tcp
+	assert_json_eq "$output" .result OK
+	wait "$SIPP_PID"
+	grep -q "body-ok cmd=DeviceControl sn=5150 id=$DEV_ID elem=AlarmCmd val=ResetAlarm" "$T/sipp.log"
+	grep -q '^<AlarmMethod>2</AlarmMethod>' "$T/sipp.msg"
+	grep -q '^<AlarmType>1</AlarmType>' "$T/sipp.msg"
+}
