@@ -105,14 +105,15 @@ print_body(const struct opts *o)
  * the caller); *query set when FILE holds a Query. */
 static int
 load(const struct opts *o, const ck_query *q, ck_control_send *s, char **body,
-    int *query, char cmd_type[64], ck_err *e)
+    int *query, char cmd_type[64], char id[64], ck_err *e)
 {
 	ck_manscdp m;
 	int resp;
 
 	s->sn = ck_gbopts_sn(o->sn);
 	s->command = o->body_file ? "body" : o->args[0];
-	s->body_id = o->channel ? o->channel : q->device_id;
+	snprintf(id, 64, "%s", o->channel ? o->channel : q->device_id);
+	s->body_id = id;
 	if (!o->body_file) {
 		*body = ck_control_body(o->args[0], o->args + 1, o->nargs - 1, s->sn,
 		    s->body_id, &resp, cmd_type, &s->len, e);
@@ -125,7 +126,7 @@ load(const struct opts *o, const ck_query *q, ck_control_send *s, char **body,
 	s->sn = m.sn;
 	s->response = ck_control_expects(&m);
 	*query = !strcmp(m.kind, "Query");
-	s->body_id = m.device_id[0] ? m.device_id : "";
+	snprintf(id, 64, "%s", m.device_id);
 	ck_manscdp_free(&m);
 	return 0;
 }
@@ -143,11 +144,9 @@ run(const struct opts *o)
 
 	if (ck_query_open(&q, &o->g, &e) < 0)
 		return ck_tool_fail(&e);
-	if (load(o, &q, &s, &body, &query, cmd_type, &e) < 0)
+	if (load(o, &q, &s, &body, &query, cmd_type, id, &e) < 0)
 		rc = ck_tool_fail(&e);
 	else {
-		snprintf(id, sizeof id, "%s", s.body_id);   /* body is freed last */
-		s.body_id = id;
 		s.body = body;
 		s.cmd_type = cmd_type;
 		ck_query_askspec a = { .cmd_type = cmd_type, .sn = s.sn,
