@@ -262,3 +262,16 @@ fields() {
 	grep -q '^<AlarmMethod>2</AlarmMethod>' "$T/sipp.msg"
 	grep -q '^<AlarmType>1</AlarmType>' "$T/sipp.msg"
 }
+
+@test "sipp device: a Response that overtakes the SIP 200 is still taken and answered" {
+	require_cmd sipp jq
+	start_sipp control-device-early.xml -set respid "$CHAN"
+	run --separate-stderr timeout 20 gb-control --sn 606 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" home-position-off
+	assert_status 0
+	assert_json_eq "$output" .status 200
+	assert_json_eq "$output" .result OK
+	assert_json_eq "$output" .response_device_id "$CHAN"
+	# sipp got our 200 to its Response (the scenario fails otherwise)
+	wait "$SIPP_PID"
+	grep -q "body-ok cmd=DeviceControl sn=606 early" "$T/sipp.log"
+}
