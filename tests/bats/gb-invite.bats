@@ -475,23 +475,7 @@ t() { date -d "@$1" +%Y-%m-%dT%H:%M:%S; }
 # FROM_KEY-th key frame (0-based) on, cut short; or, with TAIL_KEY, such a
 # cut-short start followed by all of SRC from its TAIL_KEY-th key frame
 # (a jump forward). Prints what it found.
-es_check() {
-	python3 - "$@" <<'PY'
-import re, sys
-out, src = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
-keys = [m.start() for m in re.finditer(b"\x00\x00\x00\x01\x67", src)]
-a = keys[int(sys.argv[3])]
-if len(sys.argv) > 4:
-    tail = src[keys[int(sys.argv[4])]:]
-    assert out.endswith(tail), "does not end with the source from the key frame"
-    head = out[:len(out) - len(tail)]
-    print("head", len(head), "tail", len(tail))
-    assert 0 < len(head) < keys[int(sys.argv[4])] - a, "no jump forward"
-    out = head
-assert len(out) > 0 and src[a:a + len(out)] == out, "not the source from the key frame"
-print("ok", len(out))
-PY
-}
+es_check() { "$TOOLS/es-check" "$@"; }
 
 frames() {
 	ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"
