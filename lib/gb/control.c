@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -141,7 +142,7 @@ basic_param(ck_sbuf *b, char *const *a, int n, ck_err *e)
 }
 
 /* <SnapShotConfig> (2022 A.2.3.2.x): SnapNum 1-10, Interval >= 1 s, the
- * upload URL, and a SessionID of 32-128 letters, digits and '-' (made up
+ * upload URL, and a SessionID of 32-128 letters, digits and '-' (random
  * when not given). */
 static int
 snapshot(ck_sbuf *b, char *const *a, int n, ck_err *e)
@@ -163,10 +164,14 @@ snapshot(ck_sbuf *b, char *const *a, int n, ck_err *e)
 			return ck_err_set(e, CK_USAGE, "snapshot: SESSION is 32-128 "
 			    "letters, digits or '-'");
 	} else {
-		unsigned long long r = (unsigned long long)ck_clock_wall_ms() ^
-		    ((unsigned long long)ck_clock_now_ms() << 20);
-		snprintf(sess, sizeof sess, "%016llx%016llx", r,
-		    r * 6364136223846793005ULL + 1442695040888963407ULL);
+		/* the session ties the uploaded pictures to this request: 32
+		 * hex digits nobody can guess */
+		unsigned char r[16];
+		int i;
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+			return ck_err_set(e, CK_SOFTWARE, "getrandom failed");
+		for (i = 0; i < 16; i++)
+			snprintf(sess + 2 * i, 3, "%02x", r[i]);
 		s = sess;
 	}
 	ck_sbuf_add(b, "<SnapShotConfig>\r\n");

@@ -28,7 +28,7 @@ int ck_control_is_verb(const char *verb);
  * WIDTH MIDX MIDY LENGTHX LENGTHY; home-position PRESET [SECONDS];
  * home-position-off; config KEY=VALUE... (name, expiration,
  * heartbeat-interval, heartbeat-count); snapshot COUNT INTERVAL URL
- * [SESSION]; format-sdcard [N]. *response gets 1 when the device answers
+ * [SESSION] (random when not given); format-sdcard [N]. *response gets 1 when the device answers
  * with a Response, cmd_type (>= 32 bytes) the CmdType. Returns a malloc'd
  * body with *len, or NULL with CK_USAGE (unknown verb, wrong arguments). */
 char *ck_control_body(const char *verb, char *const *args, int nargs,
