@@ -33,7 +33,8 @@ static const char about[] =
 static const char footer[] =
 "Exit: 0 ok, 1 empty list, 64 usage, 65 malformed response, 66 password\n"
 "file missing, 68 unknown host, 69 unreachable, 75 timeout (partial result\n"
-"printed), 76 SIP error status, 77 refused (401/403), 78 no password.\n";
+"printed), 76 SIP error status or Result ERROR, 77 refused (401/403), 78\n"
+"no password.\n";
 
 static const char *const types[] = { "Catalog", "DeviceInfo", "DeviceStatus",
     "RecordInfo", "PresetQuery", "ConfigDownload", "Alarm", "MobilePosition",

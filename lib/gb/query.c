@@ -347,7 +347,10 @@ int
 ck_query_take(ck_query_list *l, const ck_manscdp *m)
 {
 	const ck_xml_node *it;
+	const char *res = ck_manscdp_field(m->root, "Result");
 
+	if (res && !strcasecmp(res, "ERROR"))
+		l->refused = 1;
 	if (!ck_query_is_list(l->cmd_type) &&
 	    !(m->sumnum >= 0 && ck_manscdp_next_item(m, NULL))) {
 		record_head(l, m, "response");
@@ -438,6 +441,10 @@ ck_query_ask(ck_query *q, const void *body, size_t len,
 		    CK_NOPERM : CK_PROTO, "%s answered %d %s to the %s query",
 		    q->device_id, x.status, x.reason, a->cmd_type);
 		rc = e->kind;
+	} else if (k.l.refused) {
+		ck_err_set(e, CK_PROTO, "%s answered the %s query with Result ERROR",
+		    q->device_id, a->cmd_type);
+		rc = CK_PROTO;
 	} else if (ck_query_is_list(a->cmd_type) && k.l.nkeys == 0) {
 		ck_err_set(e, CK_EMPTY, "the %s is empty", a->cmd_type);
 		rc = CK_EMPTY;

@@ -119,6 +119,7 @@ typedef struct ck_query_list {
 	size_t nkeys;
 	long sumnum;              /* -1 until an answer says */
 	int full;                 /* stopped at the item limit */
+	int refused;              /* an answer said Result ERROR */
 } ck_query_list;
 
 /* 1 if cmd_type's answer is a list (Catalog, RecordInfo, PresetQuery). */
@@ -143,7 +144,8 @@ typedef struct ck_query_askspec {
 
 /* Sends a <Query> body and emits its answer's records (ck_query_take).
  * Returns the exit status, e saying why when not 0: CK_EMPTY (an empty
- * list), CK_PROTO/CK_NOPERM (SIP error status), CK_TEMPFAIL (no answer,
+ * list), CK_PROTO (SIP error status, or an answer with Result ERROR:
+ * its record is still emitted), CK_NOPERM (401/403/407), CK_TEMPFAIL (no answer,
  * or a partial one), CK_DATAERR (only malformed answers), CK_SOFTWARE. */
 int ck_query_ask(ck_query *q, const void *body, size_t len,
     const ck_query_askspec *a, ck_err *e);

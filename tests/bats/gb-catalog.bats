@@ -337,3 +337,12 @@ ask_sipp() {
 	[ "$(printf '%s\n' "$output" | jq -r '.type+":"+.item.hdd_name+":"+.item.status' | tr '\n' ' ')" = "item:存储卡甲:OK item:存储卡乙:ERROR " ]
 	assert_json_eq "$(printf '%s\n' "$output" | head -1)" .sum_num 2
 }
+
+@test "sipp device: a query answered with Result ERROR is printed and exits 76" {
+	ask_sipp '<Result>ERROR</Result>' --query CruiseTrackQuery --number 9
+	assert_status 76
+	assert_json_eq "$output" .fields.result ERROR
+	assert_contains "$stderr" "Result ERROR"
+	wait "$SIPP_PID"
+	grep -q 'body-ok cmd=CruiseTrackQuery .* number=9 ' "$T/sipp.log"
+}
