@@ -224,19 +224,21 @@ fields() {
 	assert_status 75; [ -z "$output" ]
 }
 
-@test "--await-register: gb-register's device answers guard with a Response; teleboot ends on the 200" {
+@test "--await-register: gb-register's device answers guard with a Response (UDP, TCP); teleboot ends on the 200" {
 	require_cmd jq
-	local c
-	for c in guard teleboot; do
+	local c tcp
+	for c in guard:udp guard:tcp teleboot:udp; do
+		tcp=; [ "${c#*:}" = tcp ] && tcp=--tcp
 		GB_PASSWORD=s3cret start_await_register "$T/p.out" "$T/p.err" \
-			timeout 20 gb-control -w 127.0.0.1:0 --wait 15s "$c"
+			timeout 20 gb-control -w 127.0.0.1:0 --wait 15s "${c%%:*}"
 		local p=$PEER_PID
-		GB_PASSWORD=s3cret timeout 20 gb-register --retry 1s --server "34020000002000000001@127.0.0.1:$PEER_PORT" \
+		GB_PASSWORD=s3cret timeout 20 gb-register --retry 1s $tcp --server "34020000002000000001@127.0.0.1:$PEER_PORT" \
 			--device-id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
 		PEER_PIDS+=("$!")
 		wait "$p" || { cat "$T/p.err" "$T/dev.err"; return 1; }
 		assert_json_eq "$(cat "$T/p.out")" .status 200
-		if [ "$c" = guard ]; then
+		assert_json_eq "$(cat "$T/p.out")" .transport "${c#*:}"
+		if [ "${c%%:*}" = guard ]; then
 			assert_json_eq "$(cat "$T/p.out")" .result OK
 			assert_json_eq "$(cat "$T/p.out")" .awaited true
 		else
