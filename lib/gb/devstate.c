@@ -65,7 +65,7 @@ ck_devstate_config(ck_devstate *s, const ck_xml_node *control, ck_err *e)
 		/* the ranges real cameras accept: expiry at least 1 min, a
 		 * heartbeat every 5 s to 1 h, 1-255 misses */
 		if (int_field(bp, "Expiration", 60, 100000000, &t.expiration, e) < 0 ||
-		    int_field(bp, "HeartBeatInterval", 5, 3600, &t.heartbeat_interval, e) < 0 ||
+		    int_field(bp, "HeartBeatInterval", 1, 3600, &t.heartbeat_interval, e) < 0 ||
 		    int_field(bp, "HeartBeatCount", 1, 255, &t.heartbeat_count, e) < 0)
 			return -1;
 	}
