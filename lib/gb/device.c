@@ -202,29 +202,36 @@ challenge_of(osip_message_t *m, ck_digest_chal *c, ck_err *e)
 	return rc;
 }
 
+/* Registers with another server from now on; a record of type says so. */
+static void
+switch_server(ck_device *d, const char *type, const char *id, const char *host, int port)
+{
+	char old[300];
+	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
+	snprintf(d->server_id, sizeof d->server_id, "%s", id);
+	snprintf(d->server_host, sizeof d->server_host, "%s", host);
+	d->server_port = port;
+	if (d->have_peer)
+		ck_sip_peer_close(d->s, &d->peer);
+	d->have_peer = 0;
+	rec_start(d, type);
+	ck_json_str(d->j, "from", old);
+	rec_server(d);
+	emit(d);
+}
+
 /* Switches to the server named by a 302's Contact (sip:ID@HOST:PORT). */
 static int
 redirect(ck_device *d, osip_message_t *m, ck_err *e)
 {
 	osip_contact_t *c = NULL;
-	char old[300];
 	if (osip_message_get_contact(m, 0, &c) < 0 || c == NULL || c->url == NULL ||
 	    c->url->host == NULL || c->url->username == NULL)
 		return ck_err_set(e, CK_PROTO, "302 without a usable Contact");
-	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
-	snprintf(d->server_id, sizeof d->server_id, "%s", c->url->username);
-	snprintf(d->server_host, sizeof d->server_host, "%s", c->url->host);
-	d->server_port = c->url->port ? atoi(c->url->port) : 5060;
-	if (d->server_port <= 0 || d->server_port > 65535)
-		d->server_port = 5060;
-	if (d->have_peer)
-		ck_sip_peer_close(d->s, &d->peer);
-	d->have_peer = 0;
+	int port = c->url->port ? atoi(c->url->port) : 5060;
+	switch_server(d, "redirected", c->url->username, c->url->host,
+	    port > 0 && port <= 65535 ? port : 5060);
 	d->redirected = 1;
-	rec_start(d, "redirected");
-	ck_json_str(d->j, "from", old);
-	rec_server(d);
-	emit(d);
 	return 0;
 }
 
@@ -235,21 +242,10 @@ redirect(ck_device *d, osip_message_t *m, ck_err *e)
 static int
 back_to_origin(ck_device *d)
 {
-	char old[300];
 	if (!d->redirected)
 		return 0;
-	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
-	snprintf(d->server_id, sizeof d->server_id, "%s", d->o.server_id);
-	snprintf(d->server_host, sizeof d->server_host, "%s", d->o.server_host);
-	d->server_port = d->o.server_port;
-	if (d->have_peer)
-		ck_sip_peer_close(d->s, &d->peer);
-	d->have_peer = 0;
+	switch_server(d, "redirect_reset", d->o.server_id, d->o.server_host, d->o.server_port);
 	d->redirected = 0;
-	rec_start(d, "redirect_reset");
-	ck_json_str(d->j, "from", old);
-	rec_server(d);
-	emit(d);
 	return 1;
 }
 
