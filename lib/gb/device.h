@@ -23,7 +23,8 @@
  *   ck_device_stop(d, &e);   // unregisters when registered
  *   ck_device_free(d);
  * What happens is reported as NDJSON records (registered, refreshed,
- * redirected, keepalive_ok, keepalive_lost, control, query, unregistered,
+ * redirected, redirect_reset, rebooting, keepalive_ok, keepalive_lost,
+ * control, query, unregistered,
  * error) built in a ck_json handed to the on_record callback. */
 #ifndef CK_DEVICE_H
 #define CK_DEVICE_H

@@ -236,7 +236,8 @@ ck_devstate_config_download(const ck_devstate *s, unsigned long sn,
 		size_t k = tl;
 		while (k && (t[k - 1] == ' ' || t[k - 1] == '\t'))
 			k--;
-		if (config_elem(s, t, k, &body) < 0)
+		/* an empty one (a trailing "/") is no type */
+		if (k > 0 && config_elem(s, t, k, &body) < 0)
 			ok = 0;
 		t += tl;
 		if (*t == '/')
