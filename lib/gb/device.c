@@ -673,11 +673,13 @@ answer_query(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 		answer_end(d, a, -1, &e);
 }
 
-/* Which controls get a Response MESSAGE with their Result (GB/T
- * 28181-2016 9.3.1, 2022 9.3.1): recording, guard, alarm reset, home
- * position, configuration (DeviceConfig) and upgrade do; PTZ, TeleBoot,
- * IFameCmd, DragZoomIn/Out and the 2022 FormatSDCard, PTZPreciseCtrl and
- * TargetTrack get the SIP 200 only. */
+/* Which controls get a Response MESSAGE with their Result. GB/T
+ * 28181-2016 9.3.1: after PTZ, remote start (TeleBoot), forced key frame
+ * (IFameCmd), DragZoomIn/Out "the target device sends no answer"; after
+ * recording, guard/unguard, alarm reset, home position and device
+ * configuration (DeviceConfig) it sends one with the result. 2022 9.3.1 d)
+ * adds PTZ precise control, storage card formatting (FormatSDCard) and
+ * target tracking to the unanswered ones; its device upgrade is answered. */
 static const char *const ack_controls[] = {
 	"RecordCmd", "GuardCmd", "AlarmCmd", "HomePosition", "DeviceUpgrade", NULL
 };
