@@ -271,3 +271,35 @@ platform() {
 		[ "$("$TOOLS/sipp-msgs" "$T/p$st.msg" received --start REGISTER | sed -n 's/^Call-ID: //p' | sort -u | wc -l)" -ge 2 ]
 	done
 }
+
+@test "gb-device: what the device sends, checked by tshark (nothing malformed, MANSCDP MESSAGEs, Allow)" {
+	require_cmd tshark tcpdump
+	require_root
+	sipp_uas p device-platform.xml -set chan "$CHAN"
+	tcpdump -Z root --immediate-mode -B 16384 -i lo -U -w "$T/cap.pcap" "udp port $SIPP_PORT" 2>"$T/tcpdump.err" &
+	TCPD=$!; PEER_PIDS+=("$TCPD")
+	wait_for_grep listening "$T/tcpdump.err" 10
+	device "$T/d.out" --keepalive 60s
+	wait_for_grep '"cmd_type":"DeviceInfo"' "$T/d.out" 30
+	wait_for_grep 'CSeq: [0-9]* PUBLISH' "$T/p.msg" 10
+	sleep 0.5
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	sleep 0.3
+	kill -TERM "$TCPD"; wait "$TCPD" || true
+	ts() { tshark -r "$T/cap.pcap" -d "udp.port==$SIPP_PORT,sip" "$@" 2>/dev/null; }
+	[ "$(ts -Y '_ws.malformed || _ws.expert.severity == error' | wc -l)" -eq 0 ]
+	# the device's MESSAGEs: MANSCDP, the Content-Length its body's, tshark's
+	# XML dissector reads each body's CmdType
+	ts -Y "sip.Method == \"MESSAGE\" && udp.dstport == $SIPP_PORT" -T fields -E separator='|' \
+		-e sip.Content-Type -e sip.Content-Length -e udp.payload >"$T/msgs"
+	[ "$(wc -l <"$T/msgs")" -eq 20 ]
+	while IFS='|' read -r ct cl hex; do
+		[ "$ct" = "Application/MANSCDP+xml" ] || { echo "ctype $ct"; return 1; }
+		body=$(python3 -c 'import sys; b=bytes.fromhex(sys.argv[1]); print(len(b.split(b"\r\n\r\n",1)[1]))' "$hex")
+		[ "$body" = "$cl" ] || { echo "Content-Length $cl, body $body"; return 1; }
+	done <"$T/msgs"
+	# responses to OPTIONS and PUBLISH as tshark reads them
+	[ "$(ts -Y "sip.Status-Code && udp.srcport != $SIPP_PORT && (sip.CSeq.method == \"OPTIONS\" || sip.CSeq.method == \"PUBLISH\")" \
+		-T fields -E separator='|' -e sip.Status-Code -e sip.CSeq.method -e sip.Allow | tr '\n' ' ')" = \
+		"200|OPTIONS|INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE 405|PUBLISH|INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE " ]
+}
