@@ -582,7 +582,7 @@ records(ck_device *d, const ck_manscdp *m, const char *id, char ***out, size_t *
 		ck_sip_parse_gb_date(qs, &from);
 	if (qe)
 		ck_sip_parse_gb_date(qe, &to);
-	*out = calloc((size_t)d->o.records, sizeof **out);
+	*out = calloc((size_t)d->o.records + 1, sizeof **out);
 	*n = 0;
 	if (*out == NULL)
 		return -1;
@@ -602,11 +602,26 @@ records(ck_device *d, const ck_manscdp *m, const char *id, char ***out, size_t *
 			return -1;
 		(*n)++;
 	}
+	/* what RecordCmd Record recorded (to now while it goes on) */
+	int64_t ms = d->st.manual_start_ms, me = d->st.recording ? now : d->st.manual_end_ms;
+	if (ms > 0 && !(me < from || ms > to)) {
+		char st[40], en[40];
+		ck_sip_gb_date(ms, 0, st, sizeof st);
+		ck_sip_gb_date(me, 0, en, sizeof en);
+		st[19] = en[19] = '\0';
+		if (asprintf(&(*out)[*n], "<Item>\r\n<DeviceID>%s</DeviceID>\r\n<Name>%s</Name>\r\n"
+		    "<FilePath>/record/%s/manual.ps</FilePath>\r\n<Address>Address</Address>\r\n"
+		    "<StartTime>%s</StartTime>\r\n<EndTime>%s</EndTime>\r\n<Secrecy>0</Secrecy>\r\n"
+		    "<Type>manual</Type>\r\n<RecorderID>%s</RecorderID>\r\n</Item>", id, id, id,
+		    st, en, id) < 0)
+			return -1;
+		(*n)++;
+	}
 	return 0;
 }
 
 /* The one-MESSAGE answer to query m for channel id into a->body: the
- * device's own (DeviceInfo, an empty RecordInfo) or the state's. 0, 1
+ * device's own (DeviceInfo) or the state's. 0, 1
  * when this device has no answer for the CmdType, -1 with e. */
 static int
 answer_body(ck_device *d, struct answer *a, const ck_manscdp *m, const char *id, ck_err *e)
@@ -619,10 +634,6 @@ answer_body(ck_device *d, struct answer *a, const ck_manscdp *m, const char *id,
 		    "Manufacturer", d->o.manufacturer, "Model", d->o.model,
 		    "Firmware", d->o.firmware, "Channel", ch };
 		a->body = ck_manscdp_response("DeviceInfo", m->sn, id, kv, 12, NULL, &a->blen, e);
-	} else if (strcmp(m->cmd_type, "RecordInfo") == 0) {
-		/* no recordings: an empty list, as devices answer */
-		a->body = ck_manscdp_list_response(m->cmd_type, m->sn, id, 0, "RecordList",
-		    NULL, 0, &a->blen, e);
 	} else {
 		ck_sip_gb_date(ck_clock_wall_ms(), 0, now, sizeof now);
 		now[19] = '\0';
@@ -657,7 +668,7 @@ answer_query(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 		a->list_name = "DeviceList";
 		a->list = d->items;
 		a->nlist = d->nitems;
-	} else if (strcmp(m->cmd_type, "RecordInfo") == 0 && d->o.records > 0) {
+	} else if (strcmp(m->cmd_type, "RecordInfo") == 0) {
 		a->list_name = "RecordList";
 		a->owns = 1;
 		if (records(d, m, a->list_id, &a->list, &a->nlist) < 0)
@@ -701,6 +712,8 @@ reboot(ck_device *d)
 	d->reg.active = 0;
 	d->registered = 0;
 	d->misses = 0;
+	if (d->st.recording)
+		d->st.manual_end_ms = ck_clock_wall_ms();
 	d->st.recording = d->st.alarm = 0;
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
@@ -736,9 +749,13 @@ control(ck_device *d, const ck_manscdp *m, int *ok, int *teleboot)
 	if ((v = ck_manscdp_field(r, "TeleBoot")) != NULL)
 		*teleboot = strcmp(v, "Boot") == 0;
 	if ((v = ck_manscdp_field(r, "RecordCmd")) != NULL) {
-		if (strcmp(v, "Record") == 0 || strcmp(v, "StopRecord") == 0)
-			d->st.recording = v[0] == 'R';
-		else
+		if (strcmp(v, "Record") == 0 && !d->st.recording) {
+			d->st.recording = 1;
+			d->st.manual_start_ms = ck_clock_wall_ms();
+		} else if (strcmp(v, "StopRecord") == 0 && d->st.recording) {
+			d->st.recording = 0;
+			d->st.manual_end_ms = ck_clock_wall_ms();
+		} else if (strcmp(v, "Record") && strcmp(v, "StopRecord"))
 			*ok = 0;
 	}
 	if ((v = ck_manscdp_field(r, "GuardCmd")) != NULL) {

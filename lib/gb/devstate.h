@@ -13,6 +13,7 @@
 #define CK_DEVSTATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "codec/xml.h"
@@ -33,6 +34,8 @@ typedef struct ck_devstate {
 	int snap_num, snap_interval;
 	char upload_url[512], session_id[160];
 	int recording;              /* RecordCmd Record / StopRecord */
+	int64_t manual_start_ms, manual_end_ms;  /* the last such recording
+	                               (wall ms; 0 none; end 0 while on) */
 	int guard;                  /* GuardCmd SetGuard / ResetGuard */
 	int alarm;                  /* an alarm raised and not reset */
 	int home_enabled, home_reset_s, home_preset;

@@ -53,14 +53,14 @@ field() { sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" <<<"$1" | head -n 1; }
 platform() {
 	sipp_uas p device-platform.xml -set chan "$CHAN"
 	device "$T/d.out" "$@"
-	wait_for_grep '"cmd_type":"DeviceInfo"' "$T/d.out" 30 || true
+	wait_for_grep '"cmd_type":"RecordInfo"' "$T/d.out" 30 || true
 	wait_for_grep 'CSeq: [0-9]* PUBLISH' "$T/p.msg" 10 || true
 	sleep 0.5
 }
 
 @test "gb-device: Responses name the channel the request named, not the device" {
 	platform --keepalive 60s
-	for sn in 20 21 22 27 28 31 32 33 40 41 42 43 44 45 46 47 48 49 50 51; do
+	for sn in 20 21 22 27 28 31 32 33 40 41 42 43 44 45 46 47 48 49 50 51 52; do
 		b=$(resp "$T/p.msg" $sn)
 		[ -n "$b" ] || { echo "no Response to SN $sn"; return 1; }
 		[ "$(field "$b" DeviceID)" = "$CHAN" ] || { echo "SN $sn: $(field "$b" DeviceID)"; return 1; }
@@ -148,13 +148,20 @@ platform() {
 	! grep -q BasicParam <<<"$b"
 }
 
-@test "gb-device: RecordCmd and GuardCmd change DeviceStatus' Record and DutyStatus" {
+@test "gb-device: RecordCmd and GuardCmd change DeviceStatus' Record and DutyStatus, and RecordInfo" {
 	platform --keepalive 60s
 	b=$(resp "$T/p.msg" 40)
 	[ "$(field "$b" Result)" = OK ]
 	[ "$(field "$b" Record)" = ON ]
 	grep -q '<Alarmstatus Num="1">' <<<"$b"
 	[ "$(field "$b" DutyStatus)" = ONDUTY ]
+	# what RecordCmd Record started is listed, still going on (until now)
+	b=$(resp "$T/p.msg" 52)
+	[ "$(field "$b" SumNum)" = 1 ]
+	[ "$(field "$b" Type)" = manual ]
+	[ "$(field "$b" DeviceID)" = "$CHAN" ]
+	[[ "$(field "$b" StartTime)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}$ ]]
+	[[ ! "$(field "$b" EndTime)" < "$(field "$b" StartTime)" ]]
 }
 
 @test "gb-device: PresetQuery lists --presets; PTZCmd preset set/delete change it" {
@@ -280,7 +287,7 @@ platform() {
 	TCPD=$!; PEER_PIDS+=("$TCPD")
 	wait_for_grep listening "$T/tcpdump.err" 10
 	device "$T/d.out" --keepalive 60s
-	wait_for_grep '"cmd_type":"DeviceInfo"' "$T/d.out" 30
+	wait_for_grep '"cmd_type":"RecordInfo"' "$T/d.out" 30
 	wait_for_grep 'CSeq: [0-9]* PUBLISH' "$T/p.msg" 10
 	sleep 0.5
 	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
@@ -292,7 +299,7 @@ platform() {
 	# XML dissector reads each body's CmdType
 	ts -Y "sip.Method == \"MESSAGE\" && udp.dstport == $SIPP_PORT" -T fields -E separator='|' \
 		-e sip.Content-Type -e sip.Content-Length -e udp.payload >"$T/msgs"
-	[ "$(wc -l <"$T/msgs")" -eq 20 ]
+	[ "$(wc -l <"$T/msgs")" -eq 21 ]
 	while IFS='|' read -r ct cl hex; do
 		[ "$ct" = "Application/MANSCDP+xml" ] || { echo "ctype $ct"; return 1; }
 		body=$(python3 -c 'import sys; b=bytes.fromhex(sys.argv[1]); print(len(b.split(b"\r\n\r\n",1)[1]))' "$hex")
