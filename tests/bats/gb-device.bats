@@ -310,3 +310,31 @@ platform() {
 		-T fields -E separator='|' -e sip.Status-Code -e sip.CSeq.method -e sip.Allow | tr '\n' ' ')" = \
 		"200|OPTIONS|INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE 405|PUBLISH|INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE " ]
 }
+
+@test "gb-device: gb-register --listen restarted within one keepalive interval: the device registers again within 2 intervals" {
+	gb-register --listen 127.0.0.1:0 >"$T/r1.out" 2>"$T/r1.err" &
+	r1=$!; PEER_PIDS+=("$r1")
+	wait_for_grep '"listening"' "$T/r1.out" 10
+	port=$(jq -r 'select(.type=="listening") | .port' "$T/r1.out")
+	timeout 90 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" --device-id "$DEV_ID" \
+		--keepalive 3s >"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!; PEER_PIDS+=("$DEV_PID")
+	wait_for_grep keepalive_ok "$T/d.out" 15
+	# the platform restarts right after a keepalive: well within one interval
+	kill -TERM "$r1"; wait "$r1" || true
+	t0=$(date +%s%3N)
+	gb-register --listen "127.0.0.1:$port" >"$T/r2.out" 2>"$T/r2.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"listening"' "$T/r2.out" 10
+	wait_for_grep '"register"' "$T/r2.out" 20
+	t1=$(date +%s%3N)
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	echo "re-registered $((t1 - t0)) ms after the restart (interval 3000 ms)"
+	[ $((t1 - t0)) -le 6000 ]
+	# the device was told it is unknown (404) and registered anew at once
+	run jq -r .type "$T/d.out"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -v keepalive_ok | tr '\n' ' ')" = \
+		"registered keepalive_lost registered unregistered " ]
+	assert_json_eq "$(grep keepalive_lost "$T/d.out")" .status 404
+	assert_json_eq "$(grep '"register"' "$T/r2.out")" .id "$DEV_ID"
+}
