@@ -565,6 +565,27 @@ answer_done(ck_device *d, struct answer *a, int status, ck_err *e)
 	answer_end(d, a, status, e);
 }
 
+/* Appends to list (*n items) a RecordList <Item> of channel id:
+ * /record/ID/FILE.ps from start to end (wall ms) of type. 0, or -1 out of
+ * memory (*n unchanged). */
+static int
+record_item(char **list, size_t *n, const char *id, const char *file, int64_t start,
+    int64_t end, const char *type)
+{
+	char st[40], en[40];
+	ck_sip_gb_date(start, 0, st, sizeof st);
+	ck_sip_gb_date(end, 0, en, sizeof en);
+	st[19] = en[19] = '\0';
+	if (asprintf(&list[*n], "<Item>\r\n<DeviceID>%s</DeviceID>\r\n<Name>%s</Name>\r\n"
+	    "<FilePath>/record/%s/%s.ps</FilePath>\r\n<Address>Address</Address>\r\n"
+	    "<StartTime>%s</StartTime>\r\n<EndTime>%s</EndTime>\r\n<Secrecy>0</Secrecy>\r\n"
+	    "<Type>%s</Type>\r\n<RecorderID>%s</RecorderID>\r\n</Item>", id, id, id, file,
+	    st, en, type, id) < 0)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
 /* The synthetic recordings of channel id that overlap the query's
  * StartTime..EndTime: o.records of o.record_seconds each, the last ones of
  * the grid of ck_camera_record_step_ms that start in the day before now,
@@ -588,35 +609,16 @@ records(ck_device *d, const ck_manscdp *m, const char *id, char ***out, size_t *
 		return -1;
 	for (int i = 0; i < d->o.records; i++) {
 		int64_t s = grid - (int64_t)(d->o.records - i) * step, e = s + (len > 0 ? len : 1000);
-		char st[40], en[40];
-		if (e < from || s > to)
-			continue;
-		ck_sip_gb_date(s, 0, st, sizeof st);
-		ck_sip_gb_date(e, 0, en, sizeof en);
-		st[19] = en[19] = '\0';
-		if (asprintf(&(*out)[*n], "<Item>\r\n<DeviceID>%s</DeviceID>\r\n<Name>%s</Name>\r\n"
-		    "<FilePath>/record/%s/%d.ps</FilePath>\r\n<Address>Address</Address>\r\n"
-		    "<StartTime>%s</StartTime>\r\n<EndTime>%s</EndTime>\r\n<Secrecy>0</Secrecy>\r\n"
-		    "<Type>time</Type>\r\n<RecorderID>%s</RecorderID>\r\n</Item>", id, id, id, i,
-		    st, en, id) < 0)
+		char file[16];
+		snprintf(file, sizeof file, "%d", i);
+		if (e >= from && s <= to && record_item(*out, n, id, file, s, e, "time") < 0)
 			return -1;
-		(*n)++;
 	}
 	/* what RecordCmd Record recorded (to now while it goes on) */
 	int64_t ms = d->st.manual_start_ms, me = d->st.recording ? now : d->st.manual_end_ms;
-	if (ms > 0 && !(me < from || ms > to)) {
-		char st[40], en[40];
-		ck_sip_gb_date(ms, 0, st, sizeof st);
-		ck_sip_gb_date(me, 0, en, sizeof en);
-		st[19] = en[19] = '\0';
-		if (asprintf(&(*out)[*n], "<Item>\r\n<DeviceID>%s</DeviceID>\r\n<Name>%s</Name>\r\n"
-		    "<FilePath>/record/%s/manual.ps</FilePath>\r\n<Address>Address</Address>\r\n"
-		    "<StartTime>%s</StartTime>\r\n<EndTime>%s</EndTime>\r\n<Secrecy>0</Secrecy>\r\n"
-		    "<Type>manual</Type>\r\n<RecorderID>%s</RecorderID>\r\n</Item>", id, id, id,
-		    st, en, id) < 0)
-			return -1;
-		(*n)++;
-	}
+	if (ms > 0 && me >= from && ms <= to &&
+	    record_item(*out, n, id, "manual", ms, me, "manual") < 0)
+		return -1;
 	return 0;
 }
 
