@@ -99,6 +99,20 @@ platform() {
 	[ "$(grep -c keepalive_ok "$T/d.out")" -ge 3 ]
 }
 
+@test "gb-device: a new Expiration is asked for at the next refresh" {
+	sipp_uas p device-platform.xml -set chan "$CHAN" -set grant 4
+	device "$T/d.out" --keepalive 60s --expires 1800
+	wait_for_grep '"cmd_type":"RecordInfo"' "$T/d.out" 30
+	# granted 4 s: a refresh every 2 s; the ones after DeviceConfig ask 600
+	for i in $(seq 100); do
+		[ "$(grep -c '"refreshed"' "$T/d.out")" -ge 2 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	e=$("$TOOLS/sipp-msgs" "$T/p.msg" received --start REGISTER | sed -n 's/^Expires: //p' | uniq | tr '\n' ' ')
+	[ "$e" = "1800 600 0 " ] || { echo "Expires asked: $e"; return 1; }
+}
+
 @test "gb-device: which controls get a Response (GB/T 28181 9.3.1): FormatSDCard, IFameCmd, DragZoom, PTZ do not" {
 	platform --keepalive 60s
 	for sn in 21 22 27 28; do
