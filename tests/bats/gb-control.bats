@@ -275,3 +275,63 @@ fields() {
 	wait "$SIPP_PID"
 	grep -q "body-ok cmd=DeviceControl sn=606 early" "$T/sipp.log"
 }
+
+# e2e_device: gb-register --listen as the platform and gb-register's device
+# registered with it; sets URI to the device's own address (from the
+# registrar's record), where the tools then reach it directly.
+e2e_device() {
+	GB_PASSWORD=s3cret gb-register --listen 127.0.0.1:0 >"$T/reg.out" 2>"$T/reg.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"listening"' "$T/reg.out" 10 || { cat "$T/reg.err"; return 1; }
+	local port; port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+	GB_PASSWORD=s3cret timeout 60 gb-register --server "34020000002000000001@127.0.0.1:$port" \
+		--device-id "$DEV_ID" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"type":"register"' "$T/reg.out" 10 || { cat "$T/dev.err"; return 1; }
+	URI="sip:$DEV_ID@$(jq -r 'select(.type=="register") | .source' "$T/reg.out" | head -n 1)"
+}
+
+@test "end to end with gb-register's device: each control's Response, and the state the queries then show" {
+	require_cmd jq
+	e2e_device
+	# DeviceConfig: answered from the channel named, then ConfigDownload says so
+	run --separate-stderr timeout 20 gb-control -c "$CHAN" "$URI" config heartbeat-interval=30 heartbeat-count=4
+	assert_status 0
+	assert_json_eq "$output" .result OK
+	assert_json_eq "$output" .response_device_id "$CHAN"
+	run --separate-stderr timeout 20 gb-catalog --query ConfigDownload "$URI"
+	assert_status 0
+	assert_json_eq "$output" '[.fields.basic_param.heart_beat_interval,.fields.basic_param.heart_beat_count]|@csv' '"30","4"'
+	# RecordCmd -> DeviceStatus Record
+	run --separate-stderr timeout 20 gb-control "$URI" record
+	assert_status 0; assert_json_eq "$output" .result OK
+	run --separate-stderr timeout 20 gb-catalog --query DeviceStatus "$URI"
+	assert_json_eq "$output" .fields.record ON
+	run --separate-stderr timeout 20 gb-control "$URI" stop-record
+	assert_status 0
+	run --separate-stderr timeout 20 gb-catalog --query DeviceStatus "$URI"
+	assert_json_eq "$output" .fields.record OFF
+	# HomePosition (gb-ptzcmd, the same path) -> HomePositionQuery
+	run --separate-stderr timeout 20 gb-ptzcmd --send "$URI" home-position 3 60
+	assert_status 0; assert_json_eq "$output" .result OK
+	run --separate-stderr timeout 20 gb-catalog --query HomePositionQuery "$URI"
+	assert_json_eq "$output" '[.fields.home_position.enabled,.fields.home_position.preset_index,.fields.home_position.reset_time]|@csv' '"1","3","60"'
+	# a PTZCmd has no Response, and moves what PTZPosition reports
+	run --separate-stderr timeout 20 gb-catalog --query PTZPosition "$URI"
+	local z0; z0=$(jq -r .fields.zoom <<<"$output")
+	run --separate-stderr timeout 20 gb-ptzcmd -t 10s --send "$URI" zoom-in 15
+	assert_status 0; assert_json_eq "$output" .awaited false
+	run --separate-stderr timeout 20 gb-catalog --query PTZPosition "$URI"
+	[ "$(jq -r .fields.zoom <<<"$output")" -gt "$z0" ]
+	# FormatSDCard has no Response (2022); the card is empty after it
+	run --separate-stderr timeout 20 gb-control -t 10s "$URI" format-sdcard
+	assert_status 0; assert_json_eq "$output" .awaited false
+	run --separate-stderr timeout 20 gb-catalog --query SDCardStatus "$URI"
+	assert_json_eq "$output" '.item.free_space == .item.capacity' true
+	# guard, reset-alarm, iframe, drag-zoom: Responses where due, none where not
+	for c in "guard:true" "unguard:true" "reset-alarm 2:true" "iframe:false" "drag-zoom-in 704 576 352 288 100 100:false"; do
+		run --separate-stderr timeout 20 gb-control -t 10s "$URI" ${c%%:*}
+		assert_status 0
+		assert_json_eq "$output" .awaited "${c#*:}"
+	done
+}
