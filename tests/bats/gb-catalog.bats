@@ -346,3 +346,19 @@ ask_sipp() {
 	wait "$SIPP_PID"
 	grep -q 'body-ok cmd=CruiseTrackQuery .* number=9 ' "$T/sipp.log"
 }
+
+@test "end to end with gb-register: Alarm, MobilePosition and the 2022 queries over --await-register" {
+	local q
+	for q in Alarm MobilePosition HomePositionQuery CruiseTrackListQuery PTZPosition SDCardStatus; do
+		e2e "" "$q"
+		[ "$CAT_RC" -eq 0 ] || { echo "$q: $CAT_RC"; cat "$T/cat.err" "$T/dev.err"; return 1; }
+		assert_json_eq "$(head -n 1 "$T/cat.out")" .cmd_type "$q"
+		case $q in
+		SDCardStatus) assert_json_eq "$(cat "$T/cat.out")" '.item.id' 1 ;;
+		PTZPosition) assert_json_eq "$(cat "$T/cat.out")" '.fields.zoom|tonumber > 0' true ;;
+		HomePositionQuery) assert_json_eq "$(cat "$T/cat.out")" '.fields.home_position|has("enabled")' true ;;
+		*) assert_json_eq "$(cat "$T/cat.out")" .fields.result OK ;;
+		esac
+		teardown_peers || true
+	done
+}
