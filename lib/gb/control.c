@@ -277,8 +277,10 @@ ck_control_body(const char *verb, char *const *args, int nargs,
 int
 ck_control_expects(const ck_manscdp *m)
 {
+	/* DeviceUpgrade (2022) is answered too, as the device simulator
+	 * answers it */
 	static const char *const answered[] = { "RecordCmd", "GuardCmd",
-	    "AlarmCmd", "HomePosition" };
+	    "AlarmCmd", "HomePosition", "DeviceUpgrade" };
 	size_t i;
 
 	if (!strcmp(m->kind, "Query"))

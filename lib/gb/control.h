@@ -5,7 +5,7 @@
  * every tool that sends a control (gb-control, gb-ptzcmd).
  *
  * Answered with a Response (2016 9.3.1/9.3.2): RecordCmd, GuardCmd,
- * AlarmCmd, HomePosition, DeviceConfig. Not answered (the SIP 200 is all):
+ * AlarmCmd, HomePosition, DeviceConfig (and DeviceUpgrade, 2022). Not answered (the SIP 200 is all):
  * PTZCmd, TeleBoot, IFameCmd, DragZoomIn/Out, and in 2022 also
  * FormatSDCard, PTZPreciseCtrl and TargetTrack. */
 #ifndef CK_CONTROL_H

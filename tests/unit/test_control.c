@@ -92,6 +92,8 @@ main(void)
 	    "<TeleBoot>Boot</TeleBoot></Control>"), 0);
 	T_EQ_INT(expects("<Control><CmdType>DeviceControl</CmdType><SN>1</SN>"
 	    "<FormatSDCard>1</FormatSDCard></Control>"), 0);
+	T_EQ_INT(expects("<Control><CmdType>DeviceControl</CmdType><SN>1</SN>"
+	    "<DeviceUpgrade><Firmware>2</Firmware></DeviceUpgrade></Control>"), 1);
 	T_EQ_INT(expects("<Query><CmdType>Catalog</CmdType><SN>1</SN></Query>"), 1);
 	T_EQ_INT(expects("<Notify><CmdType>Keepalive</CmdType><SN>1</SN></Notify>"), 0);
 	T_EQ_INT(expects("<Notify><CmdType>Broadcast</CmdType><SN>1</SN></Notify>"), 1);
