@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/opt.h"
 #include "cli/gbopts.h"
+#include "cli/notifyopts.h"
 #include "cli/opts.h"
 #include "cli/tool.h"
 #include "codec/json.h"
@@ -41,6 +42,7 @@ static const char footer[] =
 
 struct opts {
 	ck_gbopts gb;
+	ck_notifyopts ev;
 	const char *user, *catalog, *domain;
 	int expires, max_missed, attempts, chunk, qop;
 	long long keepalive_ms, retry_ms, nonce_ttl_ms;
@@ -144,6 +146,10 @@ run_device(const struct opts *o, ck_cred *cred)
 		rc = run_fleet(o, &dopt, &co, &so);
 		goto out;
 	}
+	ck_notifier_opts no;
+	ck_notifyopts_setup(&o->ev, o->gb.device_id, o->domain, o->catalog, o->gb.timeout_ms,
+	    on_record, &no);
+	dopt.notify = &no;
 	if ((s = ck_sip_open(&so, &e)) == NULL ||
 	    (media && (cam = dopt.camera = ck_camera_new(s, &co, &e)) == NULL) ||
 	    (d = ck_device_new(s, &dopt, &e)) == NULL) {
@@ -393,6 +399,8 @@ validate(struct opts *o, ck_err *e)
 		    "with --media");
 	if (o->count > 1 && (g->listen || g->tcp))
 		return ck_err_set(e, CK_USAGE, "--count is for devices over UDP (--server, no --tcp)");
+	if ((o->ev.alarm_every_ms || o->ev.have_position) && (g->listen || o->count > 1))
+		return ck_err_set(e, CK_USAGE, "--alarm-every and --position are for one device");
 	if (o->media && g->listen)
 		return ck_err_set(e, CK_USAGE, "--media is for the device side (--server)");
 	if (o->keepalive_ms <= 0 || g->timeout_ms <= 0)
@@ -415,8 +423,9 @@ main(int argc, char **argv)
 	ck_opts_block blocks[] = {
 		ck_gbopts_block(&o.gb, "GB/T 28181"),
 		{ "Device and registrar", device_opts, device_opt, &o },
+		ck_notifyopts_block(&o.ev, "Device events"),
 	};
-	ck_opts_tool t = { usage, about, footer, blocks, 2 };
+	ck_opts_tool t = { usage, about, footer, blocks, 3 };
 	ck_err e;
 	ck_cred cred;
 	int first, rc;

@@ -79,6 +79,7 @@ struct ck_device {
 	struct regproc reg;
 	struct pend pend[MAX_PENDING + 4];
 	size_t npend;
+	ck_notifier *notifier;
 };
 
 static void
@@ -707,6 +708,8 @@ ck_device_handle(ck_device *d, ck_sip_req *rq)
 	const char *body = ck_sip_body(rq->msg, &blen);
 	if (d->o.camera && ck_camera_handle(d->o.camera, rq))
 		return;
+	if (ck_notifier_handle(d->notifier, rq))
+		return;
 	if (!MSG_IS_MESSAGE(rq->msg)) {
 		ck_sip_reply(d->s, rq, MSG_IS_BYE(rq->msg) ? 481 :
 		    MSG_IS_INVITE(rq->msg) ? 488 : 405, &e);
@@ -738,7 +741,7 @@ finished(ck_device *d, uint64_t tx, osip_message_t *resp, ck_err *e)
 	for (i = 0; i < d->npend && d->pend[i].tx != tx; i++)
 		;
 	if (i == d->npend) {
-		if (resp)
+		if (!ck_notifier_finished(d->notifier, tx, resp, e) && resp)
 			osip_message_free(resp);
 		return 0;
 	}
@@ -803,6 +806,11 @@ ck_device_tick(ck_device *d, ck_err *e)
 		d->next_ka = now + d->o.keepalive_ms;
 		keepalive_send(d);
 	}
+	char uri[400];
+	server_uri(d, uri, sizeof uri);
+	ck_notifier_ctx nc = { d->registered, d->have_peer ? &d->peer : NULL, uri,
+	    &d->items, &d->nitems };
+	ck_notifier_tick(d->notifier, &nc);
 	return 0;
 }
 
@@ -816,7 +824,7 @@ ck_device_wake(const ck_device *d)
 		w = d->refresh_at;
 	if (d->registered && d->next_ka < w)
 		w = d->next_ka;
-	return w;
+	return ck_notifier_wake(d->notifier, w);
 }
 
 int
@@ -892,6 +900,10 @@ ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e)
 		d->items = &d->self_item;
 		d->nitems = 1;
 	}
+	if (o->notify && (d->notifier = ck_notifier_new(s, o->notify, e)) == NULL) {
+		ck_device_free(d);
+		return NULL;
+	}
 	new_session(d);
 	d->next_reg = ck_clock_now_ms();
 	return d;
@@ -907,6 +919,7 @@ ck_device_free(ck_device *d)
 		if (d->pend[i].kind == P_ANSWER)
 			free(d->pend[i].a);
 	}
+	ck_notifier_free(d->notifier);
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
 	free(d->self_item);

@@ -28,6 +28,7 @@
 #include "base/err.h"
 #include "codec/json.h"
 #include "gb/camera.h"
+#include "gb/notifier.h"
 #include "gb/sip.h"
 
 /* A record is complete in j: write it (ck_json_emit) or drop it. */
@@ -58,6 +59,8 @@ typedef struct ck_device_opts {
 	int record_seconds;         /* each one's length (the media's) */
 	ck_camera *camera;          /* media dialogs (INVITE...), or NULL: 488;
 	                               not owned */
+	const ck_notifier_opts *notify;  /* subscriptions and alarms, or NULL:
+	                                    SUBSCRIBE 405 */
 	ck_device_cb on_record;
 	void *arg;
 } ck_device_opts;
