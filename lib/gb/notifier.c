@@ -588,6 +588,9 @@ alarm_confirmed(ck_notifier *n, ck_sip_req *rq, const ck_manscdp *m)
 		ck_json_str(n->j, "from", ck_sip_from_user(rq->msg, 0));
 		ck_json_int(n->j, "sends", a->sends);
 		ck_json_int(n->j, "after_ms", ck_clock_now_ms() - a->raised);
+		ck_json_obj(n->j, "response");
+		ck_manscdp_json_fields(m->root, n->j, 1, m);
+		ck_json_end(n->j);
 		emit(n);
 		/* a MESSAGE still in flight is forgotten with it */
 		for (size_t k = 0; k < n->npend; k++)
