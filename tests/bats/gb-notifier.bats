@@ -1,0 +1,262 @@
+#!/usr/bin/env bats
+# gb-register's device side as a notifier (lib/gb/notifier): SUBSCRIBE for
+# Catalog, Alarm and MobilePosition, NOTIFY in the dialog, alarms as
+# MESSAGE Notify confirmed by the platform's Response. The platform is
+# sipp (an independent SIP stack) running tests/sipp/notifier-*.xml, whose
+# regexp checks (check_it) land in $T/sipp.err when what the device sent is
+# wrong, and whose log lines ($T/sipp.log) show what it parsed.
+load helpers
+bats_require_minimum_version 1.5.0
+
+SIPP="$ROOT/tests/sipp"
+PLATFORM_ID=34020000002000000001
+DEV_ID=34020000001320000001
+
+setup() {
+	require_cmd sipp jq
+	export GB_PASSWORD=secret
+	unset GB_USERNAME CAMKIT_CREDENTIALS
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
+	export TZ=UTC
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() { teardown_peers; }
+
+# start_platform SCENARIO [sipp args...]: sipp as the platform (UAS) on a
+# free UDP port (SIPP_PORT); messages in $T/sipp.msg, its log in
+# $T/sipp.log, failed checks in $T/sipp.err.
+start_platform() {
+	local scen=$1 auth=(); shift
+	: >"$T/sipp.err"
+	# register-platform.xml challenges (GB_PASSWORD) and sends a Date
+	case $scen in register-*) auth=(-set pass secret -set date 2026-01-02T03:04:05.678) ;; esac
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/$scen" -nostdin -timeout 60s \
+		-set user "$DEV_ID" "${auth[@]}" -trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log" \
+		-trace_err -error_file "$T/sipp.err" "$@"
+}
+
+# start_device OUT [args...]: gb-register device side in the background.
+start_device() {
+	local out=$1; shift
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$SIPP_PORT" --device-id "$DEV_ID" \
+		--keepalive 60s "$@" >"$out" 2>"$out.err" &
+	DEV_PID=$!
+	PEER_PIDS+=("$DEV_PID")
+}
+
+# The `timeout` wrapper is DEV_PID; the device is its child.
+device_pid() { pgrep -P "$DEV_PID" gb-register; }
+
+stop_device() {
+	kill -TERM "$DEV_PID"
+	wait "$DEV_PID" || true
+}
+
+# No sipp check failed (a wrong header or body from the device).
+assert_sipp_checks() {
+	if grep -q 'Failed regexp' "$T/sipp.err"; then
+		cat "$T/sipp.err" >&2
+		return 1
+	fi
+}
+
+wait_for_grep_n() {
+	local n=$1 p=$2 f=$3 t=$(( ${4:-10} * 20 ))
+	while [ $t -gt 0 ]; do
+		[ "$(grep -c -- "$p" "$f" 2>/dev/null)" -ge "$n" ] && return 0
+		sleep 0.05; t=$((t - 1))
+	done
+	return 1
+}
+
+catalog() {
+	cat >"$1" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<Response><DeviceList>
+<Item><DeviceID>34020000001310000001</DeviceID><Name>Gate</Name><Status>$2</Status></Item>
+<Item><DeviceID>34020000001310000002</DeviceID><Name>$3</Name><Status>ON</Status></Item>
+$4
+</DeviceList></Response>
+EOF
+}
+
+@test "gb-register: --position and --alarm-every values are checked (64)" {
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --device-id "$DEV_ID" \
+		--position 200,30
+	assert_status 64
+	assert_contains "$stderr" "--position: LON,LAT"
+	run --separate-stderr gb-register --server "$PLATFORM_ID@127.0.0.1" --device-id "$DEV_ID" \
+		--alarm-every 10ms
+	assert_status 64
+	assert_contains "$stderr" "--alarm-every: at least 100ms"
+	run --separate-stderr gb-register --listen 127.0.0.1:0 --alarm-every 1s
+	assert_status 64
+	assert_contains "$stderr" "--alarm-every and --position are for one device"
+}
+
+@test "gb-register: Catalog SUBSCRIBE (no Expires: 3600), SIGHUP notifies ADD/DEL/UPDATE/OFF, Expires 0 ends it" {
+	catalog "$T/cat.xml" ON Yard "<Item><DeviceID>34020000001310000003</DeviceID><Name>Door</Name><Status>ON</Status></Item>"
+	start_platform notifier-catalog.xml -set event "Catalog;id=1" -set expline "X-No-Expires: 1"
+	start_device "$T/d.out" --catalog "$T/cat.xml"
+	wait_for_grep '"subscribed"' "$T/d.out" 10
+	# Gate goes OFF, Yard is renamed, Door goes, Tower comes
+	catalog "$T/cat.xml" OFF "Yard 2" "<Item><DeviceID>34020000001310000004</DeviceID><Name>Tower</Name><Status>ON</Status></Item>"
+	kill -HUP "$(device_pid)"
+	wait_for_grep unsub-ok "$T/sipp.log" 10
+	wait_for_grep '"state":"terminated"' "$T/d.out" 5
+	stop_device
+	assert_sipp_checks
+	grep -q '^sub200 expires=3600 event= Catalog;id=1 contact=sip:34020000001320000001@127.0.0.1:' "$T/sipp.log"
+	grep -q '^notify state=active;expires=3[0-9]* event= Catalog;id=1 ctype=Application/MANSCDP+xml sumnum=4' "$T/sipp.log"
+	s=$(grep '"subscribed"' "$T/d.out")
+	assert_json_eq "$s" .cmd_type Catalog
+	assert_json_eq "$s" .sn 77
+	assert_json_eq "$s" .expires 3600
+	c=$(grep '"catalog_changed"' "$T/d.out")
+	assert_json_eq "$c" '[.items,.added,.deleted,.updated,.on,.off,.subscribers]|join(",")' "3,1,1,1,0,1,1"
+	assert_json_eq "$(grep '"notified"' "$T/d.out" | head -n 1)" '[.state,.items,.status]|join(",")' "active,4,200"
+	grep -q '"unsubscribed"' "$T/d.out"
+	# the NOTIFY body, as sipp received it: each change with its Event
+	python3 - "$T/sipp.msg" <<'EOF'
+import re, sys
+msgs = open(sys.argv[1], encoding="latin-1").read().split("-----------------------------------------------")
+n = [m for m in msgs if "NOTIFY sip:" in m and "<Notify>" in m]
+assert len(n) == 1, len(n)
+items = {}
+for it in n[0].split("<Item>")[1:]:
+    items[re.search(r"<DeviceID>(\d+)</DeviceID>", it).group(1)] = re.search(r"<Event>(\w+)</Event>", it).group(1)
+assert items == {"34020000001310000001": "OFF", "34020000001310000002": "UPDATE",
+                 "34020000001310000003": "DEL", "34020000001310000004": "ADD"}, items
+assert "<Name>Yard 2</Name>" in n[0] and "<Name>Tower</Name>" in n[0]
+assert '<DeviceList Num="4">' in n[0]
+EOF
+}
+
+@test "gb-register: MobilePosition SUBSCRIBE Interval 1 gets NOTIFYs with Time, Longitude, Latitude, Speed, Direction, Altitude" {
+	start_platform notifier-position.xml -set event presence -set expline "Expires: 600" -set interval 1
+	start_device "$T/d.out" --position 120.153576,30.287459
+	wait_for_grep unsub-ok "$T/sipp.log" 15
+	stop_device
+	assert_sipp_checks
+	[ "$(grep -c '^pos state=active' "$T/sipp.log")" -eq 3 ]
+	s=$(grep '"subscribed"' "$T/d.out")
+	assert_json_eq "$s" '[.cmd_type,.interval,.expires,.event]|join(",")' "MobilePosition,1,600,presence"
+	[ "$(grep -c '"notified".*"MobilePosition".*"active".*"status":200' "$T/d.out")" -eq 3 ]
+	# near the start and moving: three different points within 100 m
+	python3 - "$T/sipp.log" <<'EOF'
+import re, sys
+pts = [tuple(map(float, m)) for m in re.findall(r"lon=([-0-9.]+) lat=([-0-9.]+) speed=([0-9.]+) dir=([0-9.]+) alt=([-0-9.]+)", open(sys.argv[1]).read())]
+assert len(pts) == 3, pts
+assert len({p[:2] for p in pts}) == 3, pts
+for lon, lat, spd, d, alt in pts:
+    assert abs(lon - 120.153576) < 0.001 and abs(lat - 30.287459) < 0.001, (lon, lat)
+    assert spd == 36.0 and 0 <= d < 360
+EOF
+	# one second apart by the device's own clock (the Time fields)
+	[ "$(grep -o 'time=[-0-9T:]*' "$T/sipp.log" | sort -u | wc -l)" -ge 2 ]
+}
+
+@test "gb-register: without --position a MobilePosition SUBSCRIBE gets 489" {
+	start_platform register-platform.xml -set grant 3600
+	start_device "$T/d.out"
+	wait_for_grep '"registered"' "$T/d.out" 10
+	port=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/u.csv"
+	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
+		-i 127.0.0.1 -m 1 -nostdin -timeout 20s -set event presence -set exp 60 \
+		-set cmd MobilePosition -trace_logs -log_file "$T/u.log"
+	assert_status 0
+	stop_device
+	grep -qx 'status 489' "$T/u.log"
+	assert_json_eq "$(grep subscribe_refused "$T/d.out")" '[.status,.reason]|join(",")' "489,no position (--position)"
+}
+
+@test "gb-register: Alarm SUBSCRIBE as cameras send it (Event: id=1984, Expires:300); SIGUSR1 alarm as NOTIFY and MESSAGE, confirmed by a GB2312 Response" {
+	start_platform notifier-alarm.xml -set event "id=1984" -set expline "Expires:300" \
+		-set reason "$(printf '\xd2\xd1\xc8\xb7\xc8\xcf')"
+	start_device "$T/d.out" --position 116.397128,39.916527
+	wait_for_grep '"subscribed"' "$T/d.out" 10
+	kill -USR1 "$(device_pid)"
+	wait_for_grep unsub-ok "$T/sipp.log" 10
+	wait_for_grep alarm_confirmed "$T/d.out" 10
+	stop_device
+	assert_sipp_checks
+	grep -q '^sub200 expires=300 event= id=1984 ' "$T/sipp.log"
+	grep -q '^alarm-notify state=active;expires=[0-9]* event= id=1984 ctype=Application/MANSCDP+xml sn=1 priority=3 method=5 time=20[-0-9T:]* type=2' "$T/sipp.log"
+	grep -q '^alarm-message sn=1 ' "$T/sipp.log"
+	a=$(grep '"alarm"' "$T/d.out")
+	assert_json_eq "$a" '[.sn,.trigger,.priority,.method,.alarm_type,.subscribers]|join(",")' "1,signal,3,5,2,1"
+	c=$(grep alarm_confirmed "$T/d.out")
+	assert_json_eq "$c" '[.sn,.result,.sends]|join(",")' "1,OK,1"
+	# the Response had no XML declaration and GB2312 bytes: decoded
+	assert_json_eq "$c" .response.reason "已确认"
+	# the alarm MESSAGE to the platform: GB2312 description, the position
+	python3 - "$T/sipp.msg" <<'EOF'
+import sys
+msgs = open(sys.argv[1], "rb").read().split(b"-----------------------------------------------")
+m = [x for x in msgs if b"MESSAGE sip:" in x and b"<CmdType>Alarm</CmdType>" in x and b"<Notify>" in x]
+assert len(m) == 1, len(m)
+body = m[0].split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in m[0] else m[0].split(b"\n\n", 1)[1]
+assert b'encoding="GB2312"' in body
+assert "运动目标检测报警".encode("gb18030") in body
+for f in (b"<AlarmPriority>3<", b"<AlarmMethod>5<", b"<AlarmTime>", b"<Longitude>116.39", b"<Latitude>39.91", b"<AlarmType>2<"):
+    assert f in body, f
+EOF
+}
+
+@test "gb-register: an alarm the platform never confirms is sent again (same SN), 3 times, then alarm_unconfirmed" {
+	start_platform register-platform.xml -set grant 3600
+	start_device "$T/d.out" -t 1s
+	wait_for_grep '"registered"' "$T/d.out" 10
+	kill -USR1 "$(device_pid)"
+	wait_for_grep alarm_unconfirmed "$T/d.out" 15
+	stop_device
+	assert_json_eq "$(grep alarm_unconfirmed "$T/d.out")" '[.sn,.sends,.last_status]|join(",")' "1,3,200"
+	! grep -q alarm_confirmed "$T/d.out"
+	# three MESSAGEs (three transactions, not UDP retransmissions), one SN
+	python3 - "$T/sipp.msg" <<'EOF'
+import re, sys
+msgs = open(sys.argv[1], "rb").read().split(b"-----------------------------------------------")
+a = [m for m in msgs if b"MESSAGE sip:" in m and b"<CmdType>Alarm</CmdType>" in m]
+calls = {re.search(rb"Call-ID: *(\S+)", m).group(1) for m in a}
+sns = {re.search(rb"<SN>(\d+)</SN>", m).group(1) for m in a}
+assert len(calls) == 3 and sns == {b"1"}, (calls, sns)
+EOF
+}
+
+@test "gb-register: --alarm-every raises alarms on a timer, each confirmed" {
+	start_platform notifier-alarm.xml -set event presence -set expline "Expires: 60" -set reason OK
+	start_device "$T/d.out" --alarm-every 300ms
+	wait_for_grep unsub-ok "$T/sipp.log" 10
+	wait_for_grep_n 3 alarm_confirmed "$T/d.out" 10
+	stop_device
+	assert_sipp_checks
+	[ "$(grep '"alarm"' "$T/d.out" | jq -r .trigger | sort -u)" = timer ]
+	[ "$(grep alarm_confirmed "$T/d.out" | jq -r .sn | sort -u | wc -l)" -ge 3 ]
+}
+
+@test "gb-register: subscriptions are bounded (503 past 32), other packages get 489, short ones expire silently" {
+	start_platform register-platform.xml -set grant 3600
+	start_device "$T/d.out"
+	wait_for_grep '"registered"' "$T/d.out" 10
+	port=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/u.csv"
+	run timeout 60 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
+		-i 127.0.0.1 -m 40 -r 100 -nostdin -timeout 40s -set event Catalog -set exp 2 \
+		-set cmd Catalog -trace_logs -log_file "$T/u.log"
+	assert_status 0
+	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
+		-i 127.0.0.1 -m 1 -nostdin -timeout 20s -set event dialog -set exp 60 \
+		-set cmd Catalog -trace_logs -log_file "$T/u2.log"
+	assert_status 0
+	wait_for_grep_n 32 subscription_expired "$T/d.out" 15
+	stop_device
+	[ "$(grep -cx 'status 200' "$T/u.log")" -eq 32 ]
+	[ "$(grep -cx 'status 503' "$T/u.log")" -eq 8 ]
+	grep -qx 'status 489' "$T/u2.log"
+	[ "$(grep -c '"subscribed"' "$T/d.out")" -eq 32 ]
+	[ "$(grep -c '"status":503' "$T/d.out")" -eq 8 ]
+	# expiry is silent: no NOTIFY went out
+	! grep -q '"notified"\|"notify_failed"' "$T/d.out"
+}
