@@ -45,7 +45,7 @@ static const char *const transports[] = { "udp", "tcp-passive", "tcp-active" };
 struct opts {
 	ck_gbopts gb;
 	ck_query_opts g;
-	const char *target, *channel, *start, *end, *output, *events, *control;
+	const char *target, *channel, *start, *end, *output, *events, *control, *f;
 	int kind, transport, speed, media_port, rtpdump;
 	long long duration_ms, max_bytes, media_timeout_ms;
 };
@@ -119,13 +119,10 @@ offer(struct run *r, char *sdp, size_t sdplen, char *ssrc, ck_err *e)
 	ck_gbsdp_offer of = { .origin_id = fid, .channel = o->channel ? o->channel :
 	    r->q.device_id, .addr = host, .port = ck_mediarx_port(r->mx), .kind = o->kind,
 	    .transport = o->transport, .speed = o->speed };
-	if (o->kind != CK_GBSDP_PLAY) {
-		if (ck_sip_parse_gb_date(o->start, &of.start) < 0 ||
-		    ck_sip_parse_gb_date(o->end, &of.end) < 0)
-			return ck_err_set(e, CK_USAGE, "--start/--end: yyyy-MM-ddTHH:mm:ss");
-		of.start /= 1000;
-		of.end /= 1000;
-	}
+	of.f = o->f;
+	if (o->kind != CK_GBSDP_PLAY && (ck_gbsdp_time(o->start, &of.start, e) < 0 ||
+	    ck_gbsdp_time(o->end, &of.end, e) < 0))
+		return -1;
 	/* the domain of the platform ID for y=, else the SIP domain */
 	if (ck_gbsdp_ssrc(o->kind != CK_GBSDP_PLAY, strlen(fid) >= 8 ? fid : dom,
 	    (unsigned)(ck_gbopts_sn(-1) % 9999) + 1, of.ssrc, e) < 0)
@@ -240,14 +237,18 @@ out:
 }
 
 enum { O_PLAYBACK = CK_OPTS_TOOL, O_DOWNLOAD, O_START, O_END, O_SPEED, O_TRANSPORT,
-    O_MEDIAPORT, O_RTPDUMP, O_EVENTS, O_DURATION, O_MAXBYTES, O_MEDIATIMEOUT, O_CONTROL };
+    O_MEDIAPORT, O_RTPDUMP, O_EVENTS, O_DURATION, O_MAXBYTES, O_MEDIATIMEOUT, O_CONTROL, O_SDPF };
 
 static const ck_opts_opt tool_opts[] = {
 	{ "channel", 'c', CK_OPTS_ARG, "ID", "the channel asked for (default: the device ID)" },
-	{ "playback", O_PLAYBACK, CK_OPTS_NOARG, NULL, "a recording (s=Playback) from --start to --end" },
-	{ "download", O_DOWNLOAD, CK_OPTS_NOARG, NULL, "a recording as a download (s=Download)" },
-	{ "start", O_START, CK_OPTS_ARG, "TIME", "playback/download start, yyyy-MM-ddTHH:mm:ss" },
+	{ "playback", O_PLAYBACK, CK_OPTS_NOARG, NULL, "a recording (s=Playback): --playback START END,\n"
+	    "or with --start and --end" },
+	{ "download", O_DOWNLOAD, CK_OPTS_NOARG, NULL, "a recording as a download (s=Download), the same" },
+	{ "start", O_START, CK_OPTS_ARG, "TIME", "playback/download start: RFC 3339, or\n"
+	    "yyyy-MM-ddTHH:mm:ss in local time (TZ)" },
 	{ "end", O_END, CK_OPTS_ARG, "TIME", "playback/download end" },
+	{ "sdp-f", O_SDPF, CK_OPTS_ARG, "F", "add f=F to the offer (Annex F: v/CODEC/RES/\n"
+	    "FPS/RCTYPE/RATEa/CODEC/RATE/SAMPLE)" },
 	{ "speed", O_SPEED, CK_OPTS_ARG, "N", "download speed asked for (a=downloadspeed)" },
 	{ "transport", O_TRANSPORT, CK_OPTS_ARG, "T", "udp (default), tcp-passive (we listen) or\n"
 	    "tcp-active (we connect)" },
@@ -299,6 +300,9 @@ tool_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_MAXBYTES: return ck_opt_parse_int(arg, 1, 1LL << 50, &o->max_bytes, e);
 	case O_MEDIATIMEOUT: return ck_opt_parse_duration(arg, &o->media_timeout_ms, e);
 	case O_CONTROL: o->control = arg; return 0;
+	case O_SDPF:
+		o->f = arg;
+		return ck_gbsdp_f_check(arg, e) < 0 ? ck_err_wrap(e, "--sdp-f") : 0;
 	}
 	return ck_err_set(e, CK_USAGE, "bad option");
 }
@@ -308,6 +312,16 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 {
 	char id[64], host[256];
 	int port;
+	int64_t t;
+	/* --playback START END: getopt moves the two times to the operands,
+	 * before the URI (if any) */
+	if (o->kind != CK_GBSDP_PLAY && !o->start && !o->end && argc >= 2 &&
+	    ck_gbsdp_time(argv[0], &t, NULL) == 0 && ck_gbsdp_time(argv[1], &t, NULL) == 0) {
+		o->start = argv[0];
+		o->end = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
 	if ((o->gb.listen != NULL) == (argc == 1))
 		return ck_err_set(e, CK_USAGE, "give either sip:CHANNEL@HOST[:PORT] or "
 		    "--await-register");
@@ -315,11 +329,12 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 		return ck_err_set(e, CK_USAGE, "unexpected argument '%s'", argv[1]);
 	if (argc == 1 && !ck_query_split_uri(argv[0], id, sizeof id, host, sizeof host, &port))
 		return ck_err_set(e, CK_USAGE, "'%s' is not sip:ID@HOST[:PORT]", argv[0]);
-	int64_t t;
-	if (o->kind != CK_GBSDP_PLAY && (!o->start || !o->end ||
-	    ck_sip_parse_gb_date(o->start, &t) < 0 || ck_sip_parse_gb_date(o->end, &t) < 0))
-		return ck_err_set(e, CK_USAGE, "--playback and --download need --start and "
-		    "--end as yyyy-MM-ddTHH:mm:ss");
+	if (o->kind != CK_GBSDP_PLAY && (!o->start || !o->end))
+		return ck_err_set(e, CK_USAGE, "--playback and --download need START END "
+		    "(or --start and --end)");
+	if (o->kind != CK_GBSDP_PLAY && (ck_gbsdp_time(o->start, &t, e) < 0 ||
+	    ck_gbsdp_time(o->end, &t, e) < 0))
+		return -1;
 	if (o->kind == CK_GBSDP_PLAY && (o->start || o->end || o->speed))
 		return ck_err_set(e, CK_USAGE, "--start, --end and --speed go with --playback "
 		    "or --download");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
@@ -177,6 +178,10 @@ ck_cred_load(ck_cred *c, const char *family, const char *user_opt,
 	const char *v;
 
 	memset(c, 0, sizeof *c);
+	/* from here on the process may hold a password: no core dumps, no
+	 * ptrace by other processes of the same user (every family: ONVIF,
+	 * GB, OpenVidu) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (user_opt && copy(c->user, sizeof c->user, user_opt, "user name", e) < 0)
 		return -1;
 	if (password_file)

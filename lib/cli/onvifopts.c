@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "base/opt.h"
 #include "cli/targets.h"
@@ -118,9 +117,6 @@ ck_onvifopts_cred(const ck_onvif_opts *o, const char *host, int stdin_targets,
 	const char *env;
 
 	memset(c, 0, sizeof *c);
-	/* from here on the process holds a password: no core dumps, no
-	 * ptrace by other processes of the same user */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (stdin_targets && o->password_file && strcmp(o->password_file, "-") == 0)
 		return ck_tool_usage_err("--password-file - needs TARGET arguments "
 		    "(stdin is the target list)");

@@ -35,6 +35,8 @@ struct sess {
 	uint64_t from, to;         /* the part of the media played (90 kHz; to
 	                            * 0 = to its end or forever) */
 	double speed;
+	char answer[1024];         /* our SDP answer, re-sent to a re-INVITE */
+	int answer_len;
 	int64_t t0;                /* wall ms at which due 0 is (re)anchored */
 	uint32_t ssrc;
 };
@@ -273,6 +275,8 @@ on_invite(ck_camera *c, ck_sip_req *rq)
 		ck_sip_req_free(rq);
 		return;
 	}
+	memcpy(x->answer, sdp, (size_t)n);
+	x->answer_len = n;
 	snprintf(x->local_tag, sizeof x->local_tag, "%s", tag->gvalue);
 	snprintf(x->call_id, sizeof x->call_id, "%s", rq->msg->call_id->number);
 	if (osip_from_get_tag(rq->msg->from, &tag) >= 0 && tag && tag->gvalue)
@@ -371,14 +375,69 @@ on_info(ck_camera *c, struct sess *x, ck_sip_req *rq)
 	emit(c);
 }
 
+/* A re-INVITE in an established dialog (RFC 3261 §14.2): a session refresh
+ * (no offer, or an offer for the same media address, port and transport)
+ * gets 200 with our answer unchanged and the stream goes on; an offer that
+ * moves the media gets 488, as we do not re-target a running stream, and
+ * the dialog stays as it was. */
+static void
+on_reinvite(ck_camera *c, struct sess *x, ck_sip_req *rq)
+{
+	ck_err e;
+	ck_gbsdp_desc d;
+	size_t bl;
+	const char *body = ck_sip_body(rq->msg, &bl), *why = NULL;
+	osip_generic_param_t *tag = NULL;
+	if (osip_to_get_tag(rq->msg->to, &tag) < 0 || tag == NULL || tag->gvalue == NULL ||
+	    strcmp(tag->gvalue, x->local_tag) != 0) {
+		/* the dialog's Call-ID outside the dialog: a merged request (§8.2.2.2) */
+		ck_sip_reply(c->s, rq, 482, &e);
+		return;
+	}
+	if (body && bl > 0) {
+		if (ck_gbsdp_parse(body, bl, &d, &e) < 0)
+			why = e.msg;
+		else if (strcmp(d.addr, x->maddr) != 0 ||
+		    (x->role != T_CONNECT && d.port != x->mport) ||
+		    (!d.tcp) != (x->role == T_UDP))
+			why = "re-INVITE moves the media";
+	}
+	osip_message_t *m = NULL;
+	char host[64], contact[200];
+	if (why == NULL && ck_net_local_addr_toward((const struct sockaddr *)&rq->peer.addr,
+	    rq->peer.addrlen, host, sizeof host) < 0)
+		snprintf(host, sizeof host, "127.0.0.1");
+	if (why == NULL) {
+		snprintf(contact, sizeof contact, strchr(host, ':') ? "<sip:%s@[%s]:%d>" :
+		    "<sip:%s@%s:%d>", c->o.id, host, ck_sip_port(c->s));
+		if ((m = ck_sip_response_new(c->s, rq, 200, &e)) == NULL ||
+		    osip_message_set_contact(m, contact) != 0 ||
+		    ck_sip_set_body(m, "application/sdp", x->answer, (size_t)x->answer_len) != 0) {
+			if (m)
+				osip_message_free(m);
+			m = NULL;
+			why = "cannot build the answer";
+		}
+	}
+	if (m)
+		ck_sip_send_response(c->s, rq, m, &e);
+	else
+		ck_sip_reply(c->s, rq, 488, &e);
+	rec(c, "reinvite", x);
+	ck_json_int(c->j, "status", m ? 200 : 488);
+	if (why)
+		ck_json_str(c->j, "reason", why);
+	emit(c);
+}
+
 int
 ck_camera_handle(ck_camera *c, ck_sip_req *rq)
 {
 	ck_err e;
 	struct sess *x;
 	if (MSG_IS_INVITE(rq->msg)) {
-		if ((x = find(c, rq)) != NULL)   /* a re-INVITE: not supported */
-			ck_sip_reply(c->s, rq, 488, &e);
+		if ((x = find(c, rq)) != NULL)
+			on_reinvite(c, x, rq);
 		else {
 			on_invite(c, rq);
 			return 1;

@@ -99,7 +99,7 @@ teardown() { teardown_peers; }
 	assert_contains "$stderr" "ONVIF_USERNAME"
 }
 
-@test "a tool holding a password is not dumpable: /proc shows root, not its user" {
+@test "a tool holding a password (ONVIF, GB) is not dumpable: /proc shows root, not its user" {
 	require_cmd setpriv
 	rm -f "$CAMKIT_CREDENTIALS"
 	# as an unprivileged user, /proc/PID belongs to that user unless the
@@ -138,5 +138,17 @@ teardown() { teardown_peers; }
 	[ "$owner" = 0 ] || { echo "owner=$owner"; ps -o pid,ppid,uid,stat,wchan,cmd -p $pid; }
 	kill -TERM $pid; wait $pid || true
 	[ "$owner" = 0 ] || { cat "$D/sub.err" "$D/sub.out"; return 1; }
+	# the GB side too: a registrar holding GB_PASSWORD
+	ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan \
+	GB_PASSWORD=secret setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$(command -v gb-register)" -l 127.0.0.1:0 >"$D/reg.out" 2>"$D/reg.err" &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q listening "$D/reg.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	owner=$(stat -c %u /proc/$pid/status)
+	kill -TERM $pid; wait $pid || true
+	[ "$owner" = 0 ] || { echo "gb-register owner=$owner"; cat "$D/reg.err"; return 1; }
 	[ -z "$(ls -A "$sl")" ] || { cat "$sl"/*; return 1; }
 }

@@ -147,6 +147,26 @@ finish() {
 	grep -q "Successful call.*|.*1" "$T/sipp.out"
 }
 
+@test "gb-invite --download START END as operands, RFC 3339 with offsets; --sdp-f adds f=" {
+	camera invite-device-status.xml RTP/AVP a=sendonly
+	invite --download 2023-10-14T08:00:00+08:00 2023-10-14T00:10:00.250Z \
+		--sdp-f 'v/2/4/25/1/4096a///'
+	"$TOOLS/rtpsend" udp "$D/x.rtp" 127.0.0.1 "$MPORT"
+	finish
+	[ "$GI_RC" -eq 0 ] || { cat "$T/err"; return 1; }
+	# 2023-10-14T00:00:00Z = 1697241600, whatever TZ says
+	grep -q '^t=1697241600 1697242200' "$T/sipp.msg"
+	grep -q '^f=v/2/4/25/1/4096a///' "$T/sipp.msg"
+	# a malformed f= or time is a usage error before anything is sent
+	run --separate-stderr gb-invite --sdp-f 'v/2/4a/1' sip:1@127.0.0.1
+	assert_status 64
+	assert_contains "$stderr" "--sdp-f"
+	run --separate-stderr gb-invite --playback --start 2023-10-14T00:00:00+25:00 \
+		--end 2023-10-14T01:00:00Z sip:1@127.0.0.1
+	assert_status 64
+	assert_contains "$stderr" "not a time"
+}
+
 @test "gb-invite --download: MediaStatus 121 in the dialog -> 200, BYE, exit 0" {
 	camera invite-device-status.xml RTP/AVP a=sendonly
 	invite --download --start 2023-10-14T00:00:00 --end 2023-10-14T00:10:00 --speed 4
@@ -455,23 +475,7 @@ t() { date -d "@$1" +%Y-%m-%dT%H:%M:%S; }
 # FROM_KEY-th key frame (0-based) on, cut short; or, with TAIL_KEY, such a
 # cut-short start followed by all of SRC from its TAIL_KEY-th key frame
 # (a jump forward). Prints what it found.
-es_check() {
-	python3 - "$@" <<'PY'
-import re, sys
-out, src = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
-keys = [m.start() for m in re.finditer(b"\x00\x00\x00\x01\x67", src)]
-a = keys[int(sys.argv[3])]
-if len(sys.argv) > 4:
-    tail = src[keys[int(sys.argv[4])]:]
-    assert out.endswith(tail), "does not end with the source from the key frame"
-    head = out[:len(out) - len(tail)]
-    print("head", len(head), "tail", len(tail))
-    assert 0 < len(head) < keys[int(sys.argv[4])] - a, "no jump forward"
-    out = head
-assert len(out) > 0 and src[a:a + len(out)] == out, "not the source from the key frame"
-print("ok", len(out))
-PY
-}
+es_check() { "$TOOLS/es-check" "$@"; }
 
 frames() {
 	ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"
@@ -563,4 +567,68 @@ frames() {
 		! grep -q 'a=setup' "$T/ans"
 		rm -f "$T/sipp.msg" "$T/sipp.log"
 	done
+}
+
+@test "the camera against sipp as the platform over TCP: a=setup:passive offer -> it connects, a=setup:active -> it listens; live and playback; ES byte for byte" {
+	records_start
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	local n=0
+	for setup in passive active; do
+		for kind in Play Playback; do
+			n=$((n + 1))
+			rm -f "$T/sink.port" "$T/sink.out"
+			if [ "$kind" = Play ]; then tline="0 0"; key=0
+			else tline="$((REC + 2)) $((REC + 5))"; key=1; fi
+			if [ "$setup" = passive ]; then
+				"$TOOLS/tcp-sink" listen "$T/sink.port" "$T/sink.out" &
+				sink=$!
+				wait_for_file "$T/sink.port" 5
+				mport=$(cat "$T/sink.port")
+			else
+				mport=9
+			fi
+			timeout 30 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform-tcp.xml" -inf "$T/inv.csv" \
+				-i 127.0.0.1 -p 0 -m 1 -nostdin -timeout 25s -timeout_error \
+				-set setup "$setup" -set mport "$mport" -set kind "$kind" -set tline "$tline" \
+				-trace_msg -message_file "$T/sipp$n.msg" >"$T/sipp$n.out" 2>&1 &
+			sp=$!
+			if [ "$setup" = active ]; then
+				for _ in $(seq 200); do
+					[ "$(grep -c '"type":"invite"' "$T/dev.out")" -ge "$n" ] && break
+					sleep 0.05
+				done
+				lport=$(jq -r 'select(.type=="invite") | .local_media_port' "$T/dev.out" | tail -n 1)
+				"$TOOLS/tcp-sink" connect 127.0.0.1 "$lport" "$T/sink.out" &
+				sink=$!
+			fi
+			wait "$sp" || { cat "$T/sipp$n.out" "$T/dev.err"; return 1; }
+			wait "$sink"
+			# the answer takes the other role of RFC 4145
+			want=$([ "$setup" = passive ] && echo active || echo passive)
+			grep -q "^a=setup:$want" "$T/sipp$n.msg"
+			grep -q '^m=video [0-9]* TCP/RTP/AVP 96' "$T/sipp$n.msg"
+			rtp-ps-demux <"$T/sink.out" >"$T/es$n" 2>/dev/null
+			es_check "$T/es$n" "$T/v10.264" "$key"
+		done
+	done
+	[ "$(grep -c '"stream_stopped".*"platform"' "$T/dev.out")" -eq 4 ]
+}
+
+@test "the camera against sipp as the platform: a re-INVITE refreshing the session (same offer, or none) -> 200 with the same answer, the stream goes on; one moving the media -> 488, the dialog stays" {
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$D/v.264" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	run timeout 20 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-reinvite.xml" -inf "$T/inv.csv" \
+		-i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 15s -timeout_error
+	assert_status 0
+	wait_for_grep '"stream_stopped".*"platform"' "$T/dev.out" 5
+	[ "$(jq -r 'select(.type=="reinvite") | .status' "$T/dev.out" | tr '\n' ' ')" = "200 200 488 " ]
+	assert_json_eq "$(grep '"reinvite".*488' "$T/dev.out")" .reason "re-INVITE moves the media"
+	# one stream from the first INVITE to the BYE
+	[ "$(grep -c '"stream_started"' "$T/dev.out")" -eq 1 ]
+	[ "$(grep -c '"stream_stopped"' "$T/dev.out")" -eq 1 ]
 }
