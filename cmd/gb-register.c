@@ -89,17 +89,10 @@ run_fleet(const struct opts *o, const ck_device_opts *dopt, const ck_camera_opts
     const ck_sip_opts *so)
 {
 	ck_err e;
-	int rc = 0;
+	int started;
 	ck_fleet_opts fo = { .count = o->count, .dev = *dopt, .cam = *co, .sip = *so };
-	ck_fleet *f = ck_fleet_new(&fo, &e);
-	if (f == NULL)
-		return ck_tool_fail(&e);
-	if (ck_fleet_run(f, &stop_flag, &e) < 0)
-		rc = e.kind ? e.kind : CK_SOFTWARE;
-	if (stop_flag)
-		ck_fleet_stop(f);   /* BYE every dialog, then unregister */
-	ck_fleet_free(f);
-	return rc;
+	int rc = ck_fleet_main(&fo, &stop_flag, &started, &e);
+	return rc && !started ? ck_tool_fail(&e) : rc;
 }
 
 static int
@@ -146,10 +139,7 @@ run_device(const struct opts *o, ck_cred *cred)
 		rc = run_fleet(o, &dopt, &co, &so);
 		goto out;
 	}
-	ck_notifier_opts no;
-	ck_notifyopts_setup(&o->ev, o->gb.device_id, o->domain, o->catalog, o->gb.timeout_ms,
-	    on_record, &no);
-	dopt.notify = &no;
+	dopt.notify = ck_notifyopts_setup(&o->ev, &o->gb, o->domain, o->catalog, on_record);
 	if ((s = ck_sip_open(&so, &e)) == NULL ||
 	    (media && (cam = dopt.camera = ck_camera_new(s, &co, &e)) == NULL) ||
 	    (d = ck_device_new(s, &dopt, &e)) == NULL) {

@@ -77,24 +77,26 @@ ck_notifyopts_block(ck_notifyopts *o, const char *title)
 	return (ck_opts_block){ title, table, handle, o };
 }
 
-void
-ck_notifyopts_setup(const ck_notifyopts *o, const char *id, const char *domain,
-    const char *catalog, long long timeout_ms, ck_notifier_cb cb, ck_notifier_opts *no)
+const ck_notifier_opts *
+ck_notifyopts_setup(const ck_notifyopts *o, const ck_gbopts *g, const char *domain,
+    const char *catalog, ck_notifier_cb cb)
 {
+	static ck_notifier_opts no;
 	struct sigaction hup = { .sa_handler = on_hup }, usr1 = { .sa_handler = on_usr1 };
-	memset(no, 0, sizeof *no);
-	no->id = id;
-	no->domain = domain;
-	no->catalog = catalog;
-	no->alarm_every_ms = o->alarm_every_ms;
-	no->have_position = o->have_position;
-	no->lon = o->lon;
-	no->lat = o->lat;
-	no->timeout_ms = timeout_ms;
-	no->confirm_ms = timeout_ms < 5000 ? timeout_ms : 5000;
-	no->reload = &reload_flag;
-	no->raise = &raise_flag;
-	no->on_record = cb;
+	memset(&no, 0, sizeof no);
+	no.id = g->device_id;
+	no.domain = domain;
+	no.catalog = catalog;
+	no.alarm_every_ms = o->alarm_every_ms;
+	no.have_position = o->have_position;
+	no.lon = o->lon;
+	no.lat = o->lat;
+	no.timeout_ms = g->timeout_ms;
+	no.confirm_ms = g->timeout_ms < 5000 ? g->timeout_ms : 5000;
+	no.reload = &reload_flag;
+	no.raise = &raise_flag;
+	no.on_record = cb;
 	sigaction(SIGHUP, &hup, NULL);
 	sigaction(SIGUSR1, &usr1, NULL);
+	return &no;
 }

@@ -5,6 +5,7 @@
 #ifndef CK_NOTIFYOPTS_H
 #define CK_NOTIFYOPTS_H
 
+#include "cli/gbopts.h"
 #include "cli/opts.h"
 #include "gb/notifier.h"
 
@@ -16,11 +17,12 @@ typedef struct ck_notifyopts {
 
 /* The option block (ctx o). */
 ck_opts_block ck_notifyopts_block(ck_notifyopts *o, const char *title);
-/* Fills no from o for device id in domain (catalog: the --catalog file or
- * NULL; timeout_ms: the transaction timeout, also the wait for an alarm's
- * confirmation up to 5 s) and installs the SIGHUP and SIGUSR1 handlers
- * that set its flags. */
-void ck_notifyopts_setup(const ck_notifyopts *o, const char *id, const char *domain,
-    const char *catalog, long long timeout_ms, ck_notifier_cb cb, ck_notifier_opts *no);
+/* The notifier's options from o for the device of g (-d, -t: the
+ * transaction timeout, also the wait for an alarm's confirmation up to
+ * 5 s) in domain, catalog the --catalog file or NULL; installs the SIGHUP
+ * and SIGUSR1 handlers that set its flags. Returns options held by this
+ * module (one device per process). */
+const ck_notifier_opts *ck_notifyopts_setup(const ck_notifyopts *o, const ck_gbopts *g,
+    const char *domain, const char *catalog, ck_notifier_cb cb);
 
 #endif
