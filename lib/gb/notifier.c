@@ -37,6 +37,7 @@ struct sub {
 	char event[128];              /* the Event header, echoed */
 	char from[64];                /* subscriber's user part, for records */
 	char device_id[64];           /* DeviceID the Query named */
+	unsigned long qsn;            /* its SN, echoed in the 200's Response */
 	ck_sip_peer peer;
 	unsigned cseq;
 	int64_t expires_at, next_pos, interval_ms;
@@ -382,8 +383,10 @@ dialog_from(ck_notifier *n, struct sub *x, const ck_sip_req *rq, int kind,
 	snprintf(x->remote_tag, sizeof x->remote_tag, "%s", tag_of(q->from));
 	snprintf(x->from, sizeof x->from, "%s", ck_sip_from_user(q, 0));
 	snprintf(x->event, sizeof x->event, "%s", event);
-	if (m)
+	if (m) {
 		snprintf(x->device_id, sizeof x->device_id, "%s", m->device_id);
+		x->qsn = m->sn;
+	}
 	if (osip_uri_to_str(q->to->url, &u) != 0 || strlen(u) >= sizeof x->local_uri)
 		goto bad;
 	snprintf(x->local_uri, sizeof x->local_uri, "%s", u);
@@ -503,7 +506,9 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 		}
 		x->peer = rq->peer;
 		x->expires_at = ck_clock_now_ms() + (int64_t)exp * 1000;
-		accept_sub(n, rq, x, exp, m.sn, tag, sizeof tag);
+		if (body)
+			x->qsn = m.sn;   /* a refresh may come without a body */
+		accept_sub(n, rq, x, exp, x->qsn, tag, sizeof tag);
 		if (exp == 0) {
 			rec_sub(n, "unsubscribed", x);
 			emit(n);
@@ -944,10 +949,11 @@ notify_done(ck_notifier *n, const struct pend *p, int status, const ck_err *e)
 	else
 		ck_json_str(n->j, "error", e->msg);
 	emit(n);
-	/* 481: the subscriber forgot the dialog; so do we (RFC 6665 4.1.3) */
-	if (live && status == 481) {
+	/* 481: the subscriber forgot the dialog; no answer at all: it is gone.
+	 * Either way the subscription ends (RFC 6665 4.2.2). */
+	if (live && (status == 481 || status < 0)) {
 		rec_sub(n, "subscription_expired", &n->subs[p->slot]);
-		ck_json_str(n->j, "reason", "481 to NOTIFY");
+		ck_json_str(n->j, "reason", status < 0 ? "NOTIFY unanswered" : "481 to NOTIFY");
 		emit(n);
 		sub_free(n, p->slot);
 	}

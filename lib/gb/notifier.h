@@ -17,7 +17,9 @@
  * file is re-read (Event ADD, DEL, UPDATE, or ON/OFF when only Status
  * changed); MobilePosition every Interval seconds of the Query (default 5).
  * Each NOTIFY is a client transaction (SIP timers); a failure is reported,
- * a 481 ends the subscription.
+ * a 481 or no answer at all ends the subscription. As GB devices do (and
+ * unlike RFC 6665 4.2.1.2), a Catalog or Alarm subscription gets no NOTIFY
+ * until something changes; MobilePosition gets the current one at once.
  *
  * Alarms (2016 9.4, A.2.5): raised every alarm_every_ms and when *raise is
  * set (SIGUSR1), sent as MESSAGE <Notify> CmdType Alarm to the platform and
