@@ -718,6 +718,8 @@ alarms_tick(ck_notifier *n, const ck_notifier_ctx *c, int64_t now)
 			a->used = 0;
 		} else if (c->registered && c->peer && c->server_uri)
 			alarm_send(n, a, c);
+		else
+			a->next = now + 1000;   /* held until registered; no busy wake */
 	}
 }
 

@@ -70,6 +70,20 @@ wait_for_grep_n() {
 	return 1
 }
 
+# run_subscribers LOG EVENT EXPIRES CMDTYPE [sipp args...]: sipp as platforms
+# (UAC, notifier-subscriber.xml) sending SUBSCRIBEs straight to the device
+# registered with start_platform register-platform.xml ($T/d.out); each
+# answer's status logged to LOG.
+run_subscribers() {
+	local log=$1 ev=$2 exp=$3 cmd=$4 port
+	shift 4
+	port=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/u.csv"
+	run timeout 60 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
+		-i 127.0.0.1 -nostdin -timeout 40s -set event "$ev" -set exp "$exp" -set cmd "$cmd" \
+		-trace_logs -log_file "$log" "$@"
+}
+
 catalog() {
 	cat >"$1" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -150,11 +164,7 @@ EOF
 	start_platform register-platform.xml -set grant 3600
 	start_device "$T/d.out"
 	wait_for_grep '"registered"' "$T/d.out" 10
-	port=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
-	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/u.csv"
-	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
-		-i 127.0.0.1 -m 1 -nostdin -timeout 20s -set event presence -set exp 60 \
-		-set cmd MobilePosition -trace_logs -log_file "$T/u.log"
+	run_subscribers "$T/u.log" presence 60 MobilePosition -m 1
 	assert_status 0
 	stop_device
 	grep -qx 'status 489' "$T/u.log"
@@ -224,15 +234,9 @@ EOF
 	start_platform register-platform.xml -set grant 3600
 	start_device "$T/d.out"
 	wait_for_grep '"registered"' "$T/d.out" 10
-	port=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
-	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/u.csv"
-	run timeout 60 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
-		-i 127.0.0.1 -m 40 -r 100 -nostdin -timeout 40s -set event Catalog -set exp 2 \
-		-set cmd Catalog -trace_logs -log_file "$T/u.log"
+	run_subscribers "$T/u.log" Catalog 2 Catalog -m 40 -r 100
 	assert_status 0
-	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
-		-i 127.0.0.1 -m 1 -nostdin -timeout 20s -set event dialog -set exp 60 \
-		-set cmd Catalog -trace_logs -log_file "$T/u2.log"
+	run_subscribers "$T/u2.log" dialog 60 Catalog -m 1
 	assert_status 0
 	wait_for_grep_n 32 subscription_expired "$T/d.out" 15
 	stop_device
