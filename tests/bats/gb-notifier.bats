@@ -140,6 +140,26 @@ EOF
 	assert_contains "$(jq -r .body "$T/n.json")" '<DeviceList Num="4">'
 }
 
+@test "gb-register --tcp: SUBSCRIBE and NOTIFY on the registration's TCP connection" {
+	catalog "$T/cat.xml" ON Yard ""
+	start_platform notifier-catalog.xml -t t1 -set event Catalog -set expline "Expires: 120"
+	start_device "$T/d.out" --tcp --catalog "$T/cat.xml"
+	wait_for_grep '"subscribed"' "$T/d.out" 10
+	catalog "$T/cat.xml" ON Yard "<Item><DeviceID>34020000001310000004</DeviceID><Name>Tower</Name><Status>ON</Status></Item>"
+	kill -HUP "$(device_pid)"
+	wait_for_grep unsub-ok "$T/sipp.log" 10
+	stop_device
+	assert_sipp_checks
+	grep -q '^sub200 expires=120 event= Catalog contact=sip:34020000001320000001@127.0.0.1:[0-9]*;transport=tcp' "$T/sipp.log"
+	grep -q '^notify state=active;expires=1[0-9]* event= Catalog ctype=Application/MANSCDP+xml sumnum=1' "$T/sipp.log"
+	[ "$(grep -c '"notified".*"status":200' "$T/d.out")" -eq 2 ]
+	# everything the device sent (REGISTER, 200s, NOTIFYs) came over TCP
+	[ "$(grep -c 'TCP message received' "$T/sipp.msg")" -ge 4 ]
+	! grep -q 'UDP message received' "$T/sipp.msg"
+	"$TOOLS/sipp-msgs" "$T/sipp.msg" | jq -r 'select(.dir=="received") | .headers.via' | grep -v '^SIP/2.0/TCP ' && return 1
+	true
+}
+
 @test "gb-register: MobilePosition SUBSCRIBE Interval 1 gets NOTIFYs with Time, Longitude, Latitude, Speed, Direction, Altitude" {
 	start_platform notifier-position.xml -set event presence -set expline "Expires: 600" -set interval 1
 	start_device "$T/d.out" --position 120.153576,30.287459
