@@ -794,25 +794,27 @@ change_add(struct changes *c, char *s, int which)
 	c->count[which]++;
 }
 
+/* The DeviceID of each item (one parse each), malloc'd array of [64]. */
+static char (*ids_of(char **items, size_t n))[64]
+{
+	char (*ids)[64] = calloc(n ? n : 1, sizeof *ids);
+	for (size_t i = 0; ids && i < n; i++)
+		item_field(items[i], "DeviceID", ids[i], sizeof ids[i]);
+	return ids;
+}
+
 static void
 diff(char **old, size_t nold, char **nw, size_t nnew, struct changes *c)
 {
-	char id[64], oid[64], st[16];
+	char st[16];
 	int *seen = calloc(nold ? nold : 1, sizeof *seen);
-	if (seen == NULL)
-		return;
-	for (size_t i = 0; i < nnew; i++) {
+	char (*oid)[64] = ids_of(old, nold), (*nid)[64] = ids_of(nw, nnew);
+	for (size_t i = 0; seen && oid && nid && i < nnew; i++) {
 		size_t k;
-		item_field(nw[i], "DeviceID", id, sizeof id);
-		for (k = 0; k < nold; k++) {
-			if (seen[k])
-				continue;
-			item_field(old[k], "DeviceID", oid, sizeof oid);
-			if (strcmp(id, oid) == 0)
-				break;
-		}
+		for (k = 0; k < nold && (seen[k] || strcmp(nid[i], oid[k]) != 0); k++)
+			;
 		if (k == nold) {
-			change_add(c, change_item(nw[i], id, "ADD"), 0);
+			change_add(c, change_item(nw[i], nid[i], "ADD"), 0);
 			continue;
 		}
 		seen[k] = 1;
@@ -825,16 +827,16 @@ diff(char **old, size_t nold, char **nw, size_t nnew, struct changes *c)
 		item_field(nw[i], "Status", st, sizeof st);
 		if (status_only && (strcasecmp(st, "ON") == 0 || strcasecmp(st, "OFF") == 0)) {
 			int on = strcasecmp(st, "ON") == 0;
-			change_add(c, change_item(nw[i], id, on ? "ON" : "OFF"), on ? 3 : 4);
+			change_add(c, change_item(nw[i], nid[i], on ? "ON" : "OFF"), on ? 3 : 4);
 		} else
-			change_add(c, change_item(nw[i], id, "UPDATE"), 2);
+			change_add(c, change_item(nw[i], nid[i], "UPDATE"), 2);
 	}
-	for (size_t k = 0; k < nold; k++)
-		if (!seen[k]) {
-			item_field(old[k], "DeviceID", oid, sizeof oid);
-			change_add(c, change_item(old[k], oid, "DEL"), 1);
-		}
+	for (size_t k = 0; seen && oid && nid && k < nold; k++)
+		if (!seen[k])
+			change_add(c, change_item(old[k], oid[k], "DEL"), 1);
 	free(seen);
+	free(oid);
+	free(nid);
 }
 
 static void
