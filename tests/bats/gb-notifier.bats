@@ -180,6 +180,23 @@ EOF
 	[ "$(grep -o 'time=[-0-9T:]*' "$T/sipp.log" | sort -u | wc -l)" -ge 2 ]
 }
 
+@test "gb-register: a NOTIFY nobody answers is retransmitted (UDP, SIP timers), reported and ends the subscription" {
+	start_platform notifier-mute.xml -set event presence -set expline "Expires: 600" -set interval 60
+	start_device "$T/d.out" --position 120.153576,30.287459 -t 2s
+	wait_for_grep subscription_expired "$T/d.out" 15
+	stop_device
+	f=$(grep notify_failed "$T/d.out")
+	assert_json_eq "$f" '[.cmd_type,.cseq,.state]|map(tostring)|join(",")' "MobilePosition,2,active"
+	assert_contains "$(jq -r .error <<<"$f")" "no final response"
+	assert_json_eq "$(grep subscription_expired "$T/d.out")" .reason "NOTIFY unanswered"
+	# the same NOTIFY (CSeq 2) arrived more than once: timer A retransmissions
+	"$TOOLS/sipp-msgs" "$T/sipp.msg" | jq -r 'select(.dir=="received" and .method=="NOTIFY") | .cseq' >"$T/cseq"
+	[ "$(wc -l <"$T/cseq")" -ge 2 ]
+	[ "$(sort -u "$T/cseq")" = "2 NOTIFY" ]
+	# and it never counted as delivered
+	[ "$(grep -c '"notified"' "$T/d.out")" -eq 0 ]
+}
+
 @test "gb-register: without --position a MobilePosition SUBSCRIBE gets 489" {
 	start_platform register-platform.xml -set grant 3600
 	start_device "$T/d.out"
