@@ -132,7 +132,7 @@ EOF
 	assert_json_eq "$(grep '"notified"' "$T/d.out" | head -n 1)" '[.state,.items,.status]|join(",")' "active,4,200"
 	grep -q '"unsubscribed"' "$T/d.out"
 	# the NOTIFY body, as sipp received it: each change with its Event
-	"$TOOLS/sipp-msgs" "$T/sipp.msg" | jq -c 'select(.method=="NOTIFY" and .items)' >"$T/n.json"
+	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -c 'select(.method=="NOTIFY" and .items)' >"$T/n.json"
 	[ "$(wc -l <"$T/n.json")" -eq 1 ]
 	assert_json_eq "$(cat "$T/n.json")" '[.items[] | "\(.device_id):\(.event)"] | sort | join(" ")' \
 		"34020000001310000001:OFF 34020000001310000002:UPDATE 34020000001310000003:DEL 34020000001310000004:ADD"
@@ -156,7 +156,7 @@ EOF
 	# everything the device sent (REGISTER, 200s, NOTIFYs) came over TCP
 	[ "$(grep -c 'TCP message received' "$T/sipp.msg")" -ge 4 ]
 	! grep -q 'UDP message received' "$T/sipp.msg"
-	"$TOOLS/sipp-msgs" "$T/sipp.msg" | jq -r 'select(.dir=="received") | .headers.via' | grep -v '^SIP/2.0/TCP ' && return 1
+	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -r 'select(.dir=="received") | .headers.via' | grep -v '^SIP/2.0/TCP ' && return 1
 	true
 }
 
@@ -190,7 +190,7 @@ EOF
 	assert_contains "$(jq -r .error <<<"$f")" "no final response"
 	assert_json_eq "$(grep subscription_expired "$T/d.out")" .reason "NOTIFY unanswered"
 	# the same NOTIFY (CSeq 2) arrived more than once: timer A retransmissions
-	"$TOOLS/sipp-msgs" "$T/sipp.msg" | jq -r 'select(.dir=="received" and .method=="NOTIFY") | .cseq' >"$T/cseq"
+	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -r 'select(.dir=="received" and .method=="NOTIFY") | .cseq' >"$T/cseq"
 	[ "$(wc -l <"$T/cseq")" -ge 2 ]
 	[ "$(sort -u "$T/cseq")" = "2 NOTIFY" ]
 	# and it never counted as delivered
@@ -228,7 +228,7 @@ EOF
 	# the Response had no XML declaration and GB2312 bytes: decoded
 	assert_json_eq "$c" .response.reason "已确认"
 	# the alarm MESSAGE to the platform: GB2312 description, the position
-	"$TOOLS/sipp-msgs" "$T/sipp.msg" |
+	"$TOOLS/sipp-json" "$T/sipp.msg" |
 		jq -c 'select(.dir=="received" and .method=="MESSAGE" and (.body|contains("<CmdType>Alarm</CmdType>")))' >"$T/a.json"
 	[ "$(wc -l <"$T/a.json")" -eq 1 ]
 	assert_json_eq "$(cat "$T/a.json")" .charset gb18030
@@ -250,7 +250,7 @@ EOF
 	assert_json_eq "$(grep alarm_unconfirmed "$T/d.out")" '[.sn,.sends,.last_status]|join(",")' "1,3,200"
 	! grep -q alarm_confirmed "$T/d.out"
 	# three MESSAGEs (three transactions, not UDP retransmissions), one SN
-	"$TOOLS/sipp-msgs" "$T/sipp.msg" |
+	"$TOOLS/sipp-json" "$T/sipp.msg" |
 		jq -c 'select(.dir=="received" and .method=="MESSAGE" and (.body|contains("<CmdType>Alarm</CmdType>")))' >"$T/a.json"
 	[ "$(jq -r .call_id "$T/a.json" | sort -u | wc -l)" -eq 3 ]
 	[ "$(jq -r '.body | capture("<SN>(?<sn>[0-9]+)</SN>").sn' "$T/a.json" | sort -u)" = 1 ]
