@@ -64,6 +64,7 @@ struct ck_device {
 	ck_device_opts o;
 	ck_sip *s;
 	ck_json *j;
+	ck_notifier *notifier;    /* subscriptions and alarms, or NULL */
 	ck_sip_peer peer;
 	int have_peer;
 	char server_id[64], server_host[256];
@@ -79,7 +80,6 @@ struct ck_device {
 	struct regproc reg;
 	struct pend pend[MAX_PENDING + 4];
 	size_t npend;
-	ck_notifier *notifier;
 };
 
 static void
@@ -879,6 +879,10 @@ ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e)
 	}
 	d->o = *o;
 	d->s = s;
+	if (o->notify && (d->notifier = ck_notifier_new(s, o->notify, e)) == NULL) {
+		ck_device_free(d);
+		return NULL;
+	}
 	if (d->o.max_missed <= 0)
 		d->o.max_missed = 3;
 	if (d->o.chunk <= 0)
@@ -899,10 +903,6 @@ ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e)
 		}
 		d->items = &d->self_item;
 		d->nitems = 1;
-	}
-	if (o->notify && (d->notifier = ck_notifier_new(s, o->notify, e)) == NULL) {
-		ck_device_free(d);
-		return NULL;
 	}
 	new_session(d);
 	d->next_reg = ck_clock_now_ms();
