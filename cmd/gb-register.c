@@ -42,7 +42,6 @@ static const char footer[] =
 
 struct opts {
 	ck_gbopts gb;
-	ck_notifyopts ev;
 	const char *user, *catalog, *domain;
 	int expires, max_missed, attempts, chunk, qop;
 	long long keepalive_ms, retry_ms, nonce_ttl_ms;
@@ -51,6 +50,7 @@ struct opts {
 	int max_streams, records, count;
 	long long ssrc;
 	char domain_buf[32];
+	ck_notifyopts ev;         /* --alarm-every, --position */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -415,7 +415,7 @@ main(int argc, char **argv)
 		{ "Device and registrar", device_opts, device_opt, &o },
 		ck_notifyopts_block(&o.ev, "Device events"),
 	};
-	ck_opts_tool t = { usage, about, footer, blocks, 3 };
+	ck_opts_tool t = { usage, about, footer, blocks, sizeof blocks / sizeof blocks[0] };
 	ck_err e;
 	ck_cred cred;
 	int first, rc;
