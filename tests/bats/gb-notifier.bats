@@ -109,7 +109,7 @@ EOF
 	assert_contains "$stderr" "--alarm-every and --position are for one device"
 }
 
-@test "gb-register: Catalog SUBSCRIBE (no Expires: 3600), SIGHUP notifies ADD/DEL/UPDATE/OFF, Expires 0 ends it" {
+@test "gb-register: Catalog SUBSCRIBE (no Expires: 3600), refreshed to 900, SIGHUP notifies ADD/DEL/UPDATE/OFF, Expires 0 ends it" {
 	catalog "$T/cat.xml" ON Yard "<Item><DeviceID>34020000001310000003</DeviceID><Name>Door</Name><Status>ON</Status></Item>"
 	start_platform notifier-catalog.xml -set event "Catalog;id=1" -set expline "X-No-Expires: 1"
 	start_device "$T/d.out" --catalog "$T/cat.xml"
@@ -122,7 +122,10 @@ EOF
 	stop_device
 	assert_sipp_checks
 	grep -q '^sub200 expires=3600 event= Catalog;id=1 contact=sip:34020000001320000001@127.0.0.1:' "$T/sipp.log"
-	grep -q '^notify state=active;expires=3[0-9]* event= Catalog;id=1 ctype=Application/MANSCDP+xml sumnum=4' "$T/sipp.log"
+	grep -q '^refresh200 expires= 900 ' "$T/sipp.log"
+	# the NOTIFY counts down from the refreshed 900 s
+	grep -q '^notify state=active;expires=\(8[0-9][0-9]\|900\) event= Catalog;id=1 ctype=Application/MANSCDP+xml sumnum=4' "$T/sipp.log"
+	assert_json_eq "$(grep subscription_refreshed "$T/d.out")" .expires 900
 	s=$(grep '"subscribed"' "$T/d.out")
 	assert_json_eq "$s" .cmd_type Catalog
 	assert_json_eq "$s" .sn 77
@@ -151,7 +154,7 @@ EOF
 	stop_device
 	assert_sipp_checks
 	grep -q '^sub200 expires=120 event= Catalog contact=sip:34020000001320000001@127.0.0.1:[0-9]*;transport=tcp' "$T/sipp.log"
-	grep -q '^notify state=active;expires=1[0-9]* event= Catalog ctype=Application/MANSCDP+xml sumnum=1' "$T/sipp.log"
+	grep -q '^notify state=active;expires=\(8[0-9][0-9]\|900\) event= Catalog ctype=Application/MANSCDP+xml sumnum=1' "$T/sipp.log"
 	[ "$(grep -c '"notified".*"status":200' "$T/d.out")" -eq 2 ]
 	# everything the device sent (REGISTER, 200s, NOTIFYs) came over TCP
 	[ "$(grep -c 'TCP message received' "$T/sipp.msg")" -ge 4 ]
