@@ -7,6 +7,9 @@
 #  2. 10,000 devices registered and sending keepalives at 60 s (BENCH_KA):
 #     gb-register's CPU share of one core over a keepalive period and its
 #     peak RSS.
+# BENCH_FLOOD=N: the registrations of step 1 run while N idle TCP
+# connections (tests/tools/gb-flood, 100 source addresses) are held; the
+# descriptors held are printed before and after.
 # Environment: BUILD (build), RATES ("1000 2000 3000 4000 5000 6000 8000 10000"),
 # STEP_S (3), DEVICES (10000), BENCH_KA (60, seconds between keepalives),
 # BENCH_PIN (0). The load average is printed: the figures only mean something
@@ -86,8 +89,19 @@ run_sipp() {
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "== authenticated registrations (REGISTER, 401, REGISTER, 200) on loopback"
+if [ "${BENCH_FLOOD:-0}" -gt 0 ]; then
+	start_registrar --tcp-header-timeout 10m   # held for the whole step, not timed out
+	per=$(( (BENCH_FLOOD + 1) / 2 ))   # two holders: a process's descriptors are limited
+	python3 tests/tools/gb-flood hold "$PORT" "$per" 50 "$T/flood1" 0 &
+	PIDS+=("$!")
+	python3 tests/tools/gb-flood hold "$PORT" "$((BENCH_FLOOD - per))" 50 "$T/flood2" 50 &
+	PIDS+=("$!")
+	for _ in $(seq 3000); do [ -s "$T/flood1" ] && [ -s "$T/flood2" ] && break; sleep 0.1; done
+	echo "idle TCP connections held: $(cat "$T/flood1" "$T/flood2" | tr '\n' ' ')(registrar descriptors: $(ls "/proc/$REG/fd" | wc -l))"
+else
+	start_registrar
+fi
 printf '%8s %8s %7s %8s %9s %14s %14s %8s\n' rate ok failed retrans reg_drops cpu_ms/1000reg sipp_ms/1000 ratio
-start_registrar
 best=0
 for r in $RATES; do
 	n=$((r * STEP_S))
@@ -100,6 +114,7 @@ for r in $RATES; do
 	printf '%8s %8s %7s %8s %9s %14s %14s %8s\n' "$r" "$OK" "$FAILED" "$RETRANS" "$(reg_drops)" "$ms" "$sms" "$ratio"
 	if [ "$FAILED" = 0 ] && [ "$RETRANS" = 0 ] && [ "$OK" -ge "$n" ]; then best=$r; else break; fi
 done
+[ "${BENCH_FLOOD:-0}" -gt 0 ] && echo "registrar descriptors after step 1: $(ls "/proc/$REG/fd" | wc -l)"
 echo "highest clean rate: $best registrations/s (no failed call, no retransmission)"
 echo "(ratio = gb-register CPU / sipp CPU for the same calls; reg_drops = datagrams dropped on"
 echo " the registrar's socket since it started: retransmissions with 0 there were lost or late on"

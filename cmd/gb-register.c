@@ -1,6 +1,5 @@
 /* gb-register: a GB/T 28181 device that registers with a platform (and
  * answers it like a device), or with --listen the platform's registrar. */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "cli/gbopts.h"
 #include "cli/notifyopts.h"
 #include "cli/opts.h"
+#include "cli/regopts.h"
 #include "cli/tool.h"
 #include "codec/json.h"
 #include "gb/camera.h"
@@ -21,7 +21,6 @@
 #include "gb/fleet.h"
 #include "gb/manscdp.h"
 #include "gb/registrar.h"
-#include "gb/sip.h"
 #include "media/psmux.h"
 
 static const char usage[] =
@@ -42,9 +41,10 @@ static const char footer[] =
 
 struct opts {
 	ck_gbopts gb;
+	ck_regopts reg;
 	const char *user, *catalog, *domain;
-	int expires, max_missed, attempts, chunk, qop;
-	long long keepalive_ms, retry_ms, nonce_ttl_ms;
+	int expires, max_missed, attempts, chunk;
+	long long keepalive_ms, retry_ms;
 	const char *name, *manufacturer, *model, *firmware;
 	const char *media, *audio;
 	int max_streams, records, count;
@@ -73,8 +73,7 @@ on_signal(int sig)
 	stop_flag = 1;
 }
 
-/* ---------------------------------------------------------------- */
-/* device side                                                      */
+/* ---------------------------- device side ----------------------------- */
 
 static void
 on_record(void *arg, ck_json *j)
@@ -180,110 +179,70 @@ out:
 	return rc;
 }
 
-/* ---------------------------------------------------------------- */
-/* platform side                                                    */
+/* --------------------------- platform side ---------------------------- */
 
 struct plat {
 	ck_json *j;
 	ck_sip *s;
 };
 
-static const char *const ev_names[] = {
-	[CK_REG_REGISTER] = "register", [CK_REG_REFRESH] = "refresh",
-	[CK_REG_UNREGISTER] = "unregister", [CK_REG_EXPIRED] = "expired",
-	[CK_REG_KEEPALIVE] = "keepalive", [CK_REG_OFFLINE] = "offline",
-	[CK_REG_AUTH_FAILED] = "auth_failed",
-};
-
 static void
 on_reg_event(void *arg, const ck_registrar_event *ev)
 {
+	ck_registrar_event_json(ev, ((struct plat *)arg)->j);
+	emit(((struct plat *)arg)->j);
+}
+
+/* Not registration business (MESSAGEs come here only from a registered
+ * device at its registered source): acknowledge MESSAGEs (alarms,
+ * notifies) and record them; refuse the rest. */
+static void
+on_other(void *arg, ck_sip_req *rq)
+{
 	struct plat *p = arg;
-	const ck_registrar_device *d = ev->dev;
-	ck_json_record(p->j, ev_names[ev->type]);
+	ck_err e;
+	size_t bl;
+	const char *b = ck_sip_body(rq->msg, &bl);
+	ck_sip_reply(p->s, rq, MSG_IS_MESSAGE(rq->msg) ? 200 : 405, &e);
+	ck_json_record(p->j, "message");
 	ck_json_time_ms(p->j, "ts", ck_clock_wall_ms());
-	ck_json_str(p->j, "id", d->id);
-	ck_json_str(p->j, "transport", ck_sip_transport_name(d->peer.transport));
-	ck_json_str(p->j, "source", d->source);
-	if (ev->reason)
-		ck_json_str(p->j, "reason", ev->reason);
-	if (ev->type == CK_REG_REGISTER || ev->type == CK_REG_REFRESH) {
-		ck_json_str(p->j, "contact", d->contact);
-		ck_json_int(p->j, "expires", d->expires);
-		ck_json_str(p->j, "user_agent", d->user_agent);
-	}
-	if (ev->status)
-		ck_json_int(p->j, "status", ev->status);
+	ck_json_str(p->j, "method", rq->msg->sip_method);
+	ck_json_str(p->j, "from", ck_sip_from_user(rq->msg, 0));
+	char src[64];
+	ck_json_str(p->j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
+	ck_json_int(p->j, "body_bytes", b ? (long long)bl : 0);
 	emit(p->j);
+	ck_sip_req_free(rq);
 }
 
 static int
 run_platform(const struct opts *o, ck_cred *cred)
 {
 	ck_err e;
-	char host[256];
-	int port, rc = 0;
+	int rc = 0;
 	struct plat p = { ck_json_new(), NULL };
-	ck_registrar *r = NULL;
-	if (p.j == NULL)
-		return CK_SOFTWARE;
-	if (ck_opt_parse_listen(o->gb.listen, host, sizeof host, &port, 5060, &e) < 0) {
-		ck_json_free(p.j);
-		return ck_tool_fail(&e);
-	}
-	ck_sip_opts so = { .bind_addr = host, .port = port, .udp = 1, .tcp_listen = 1,
+	ck_sip_opts so = { .udp = 1, .tcp_listen = 1,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
 	ck_registrar_opts ro = { .domain = o->domain,
 	    .password = cred->have_pass ? cred->pass : NULL,
 	    .password_file = o->gb.passwords, .allow = o->gb.allow,
-	    .nonce_ttl_s = (int)((o->nonce_ttl_ms + 999) / 1000),
 	    .keepalive_ms = o->keepalive_ms, .max_missed = o->max_missed,
-	    .sha256 = o->gb.sha256, .qop = o->qop, .on_event = on_reg_event, .arg = &p };
-	if ((p.s = ck_sip_open(&so, &e)) == NULL || (r = ck_registrar_new(p.s, &ro, &e)) == NULL) {
-		rc = ck_tool_fail(&e);
-		goto out;
-	}
-	ck_json_record(p.j, "listening");
-	ck_json_time_ms(p.j, "ts", ck_clock_wall_ms());
-	ck_json_str(p.j, "address", host[0] ? host : "0.0.0.0");
-	ck_json_int(p.j, "port", ck_sip_port(p.s));
-	ck_json_str(p.j, "domain", o->domain);
-	ck_json_str(p.j, "id", o->gb.device_id);
-	emit(p.j);
-	if (ck_gbopts_port_file(&o->gb, ck_sip_port(p.s), &e) < 0) {
-		rc = ck_tool_fail(&e);
-		goto out;
-	}
-	while (!stop_flag) {
-		ck_sip_req *rq = NULL;
-		int n = ck_sip_next_request(p.s, ck_clock_now_ms() + 250, &rq, &e);
-		if (n < 0) {
+	    .sha256 = o->gb.sha256, .on_event = on_reg_event, .arg = &p };
+	ck_regopts_apply(&o->reg, &so, &ro);
+	ck_registrar *r = p.j ? ck_registrar_open(o->gb.listen, &so, &ro, &e) : NULL;
+	if (r == NULL)
+		rc = p.j ? ck_tool_fail(&e) : CK_SOFTWARE;
+	else {
+		p.s = ck_registrar_sip(r);
+		ck_registrar_listening_json(r, o->gb.device_id, p.j);
+		emit(p.j);
+		if (ck_gbopts_port_file(&o->gb, ck_sip_port(p.s), &e) < 0 ||
+		    ck_registrar_serve(r, &stop_flag, on_other, &p, &e) < 0)
 			rc = ck_tool_fail(&e);
-			break;
-		}
-		if (n > 0 && !ck_registrar_handle(r, rq)) {
-			/* Not registration business: acknowledge MESSAGEs (alarms,
-			 * notifies) and record them; refuse the rest. */
-			size_t bl;
-			const char *b = ck_sip_body(rq->msg, &bl);
-			ck_sip_reply(p.s, rq, MSG_IS_MESSAGE(rq->msg) ? 200 : 405, &e);
-			ck_json_record(p.j, "message");
-			ck_json_time_ms(p.j, "ts", ck_clock_wall_ms());
-			ck_json_str(p.j, "method", rq->msg->sip_method);
-			ck_json_str(p.j, "from", ck_sip_from_user(rq->msg, 0));
-			char src[64];
-			ck_json_str(p.j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
-			ck_json_int(p.j, "body_bytes", b ? (long long)bl : 0);
-			emit(p.j);
-			ck_sip_req_free(rq);
-		}
-		ck_registrar_tick(r);
 	}
-out:
 	if (out_failed && rc == 0)
 		rc = CK_IOERR;
 	ck_registrar_free(r);
-	ck_sip_close(p.s);
 	ck_json_free(p.j);
 	return rc;
 }
@@ -291,8 +250,8 @@ out:
 /* ---------------------------------------------------------------- */
 
 enum { O_EXPIRES = CK_OPTS_TOOL, O_KEEPALIVE, O_MAXMISSED, O_RETRY, O_ATTEMPTS,
-    O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE, O_NONCETTL,
-    O_QOP, O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS, O_COUNT };
+    O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE,
+    O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS, O_COUNT };
 
 static const ck_opts_opt device_opts[] = {
 	{ "user", 'u', CK_OPTS_ARG, "USER", "digest username (default: the device ID)" },
@@ -309,8 +268,6 @@ static const ck_opts_opt device_opts[] = {
 	{ "manufacturer", O_MANUFACTURER, CK_OPTS_ARG, "M", "DeviceInfo Manufacturer (default 'camkit')" },
 	{ "model", O_MODEL, CK_OPTS_ARG, "M", "DeviceInfo Model (default 'gb-register')" },
 	{ "firmware", O_FIRMWARE, CK_OPTS_ARG, "F", "DeviceInfo Firmware (default the version)" },
-	{ "nonce-ttl", O_NONCETTL, CK_OPTS_ARG, "DUR", "--listen: nonce lifetime (default 300s)" },
-	{ "qop", O_QOP, CK_OPTS_NOARG, NULL, "--listen: offer qop=\"auth\"" },
 	{ "media", O_MEDIA, CK_OPTS_ARG, "FILE", "stream this H.264/H.265 file on INVITE" },
 	{ "audio", O_AUDIO, CK_OPTS_ARG, "FILE", "with --media: G.711 or AAC audio to mux in" },
 	{ "max-streams", O_MAXSTREAMS, CK_OPTS_ARG, "N", "dialogs at once (default 8; above: 486)" },
@@ -349,8 +306,6 @@ device_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_MANUFACTURER: o->manufacturer = arg; return 0;
 	case O_MODEL: o->model = arg; return 0;
 	case O_FIRMWARE: o->firmware = arg; return 0;
-	case O_NONCETTL: return ck_opt_parse_duration(arg, &o->nonce_ttl_ms, e);
-	case O_QOP: o->qop = 1; return 0;
 	case O_MEDIA: o->media = arg; return 0;
 	case O_AUDIO: o->audio = arg; return 0;
 	case O_COUNT: return int_opt(arg, 1, CK_FLEET_MAX, &o->count, "--count", e);
@@ -402,7 +357,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { .expires = 3600, .keepalive_ms = 60000, .max_missed = 3,
-	    .retry_ms = 60000, .chunk = 1, .nonce_ttl_ms = 300000,
+	    .retry_ms = 60000, .chunk = 1,
 	    .name = "camkit", .manufacturer = "camkit", .model = "gb-register",
 	    .firmware = CAMKIT_VERSION,
 	    .gb = { .parts = CK_GBOPTS_SERVER | CK_GBOPTS_LISTEN | CK_GBOPTS_DIRECT |
@@ -413,6 +368,7 @@ main(int argc, char **argv)
 	ck_opts_block blocks[] = {
 		ck_gbopts_block(&o.gb, "GB/T 28181"),
 		{ "Device and registrar", device_opts, device_opt, &o },
+		ck_regopts_block(&o.reg),
 		ck_notifyopts_block(&o.ev, "Device events"),
 	};
 	ck_opts_tool t = { usage, about, footer, blocks, sizeof blocks / sizeof blocks[0] };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -15,13 +16,18 @@
 #include "base/cred.h"
 #include "codec/digest.h"
 #include "base/log.h"
+#include "base/opt.h"
 #include "net/net.h"
 
 #define NBUCKETS 65536
 
 struct dev {
 	ck_registrar_device d;
-	char nonce[40];          /* last nonce accepted, and its nonce count */
+	/* The last nonce accepted, its issue stamp and nonce count: a nonce is
+	 * good once (a newer stamp than any this device used), or again only
+	 * with qop and a growing nc (RFC 7616 3.4). */
+	char nonce[40];
+	uint64_t stamp;
 	unsigned long nc;
 	struct dev *next;
 };
@@ -33,6 +39,8 @@ struct pw {
 
 struct ck_registrar {
 	ck_sip *s;
+	int own_sip;             /* opened by ck_registrar_open */
+	char host[256];          /* its listening address ("" = any) */
 	ck_registrar_opts o;
 	char domain[128];
 	char *password;
@@ -42,6 +50,7 @@ struct ck_registrar {
 	size_t nallow;
 	unsigned char secret[32];
 	char opaque[33];
+	uint64_t last_stamp;     /* of the last nonce issued: strictly growing */
 	struct dev **tab;
 	size_t ndev, nonline;
 	int64_t last_tick;
@@ -128,6 +137,13 @@ ck_registrar_new(ck_sip *s, const ck_registrar_opts *o, ck_err *e)
 		r->o.max_missed = 3;
 	if (r->o.min_expires <= 0)
 		r->o.min_expires = 1;
+	if (r->o.unknown_status == 0)
+		r->o.unknown_status = 404;
+	if (o->date_tz && ck_sip_set_date_tz(o->date_tz, e) < 0) {
+		ck_registrar_free(r);
+		return NULL;
+	}
+	r->o.date_tz = NULL;
 	snprintf(r->domain, sizeof r->domain, "%s", o->domain ? o->domain : "");
 	r->o.domain = r->domain;
 	if (o->password)
@@ -188,6 +204,8 @@ ck_registrar_free(ck_registrar *r)
 		free(r->allow[i]);
 	free(r->allow);
 	ck_cred_wipe_mem(r->secret, sizeof r->secret);
+	if (r->own_sip)
+		ck_sip_close(r->s);
 	free(r);
 }
 
@@ -258,7 +276,8 @@ emit(ck_registrar *r, int type, const char *reason, const ck_registrar_device *d
 {
 	ck_registrar_event ev = { type, reason, d, status };
 	if (r->awaiting && !r->await_hit &&
-	    (type == CK_REG_REGISTER || type == CK_REG_REFRESH || type == CK_REG_KEEPALIVE) &&
+	    (type == CK_REG_REGISTER || type == CK_REG_REFRESH ||
+	    (type == CK_REG_KEEPALIVE && d->registered)) &&   /* never a stranger's */
 	    (r->await_id == NULL || strcmp(r->await_id, d->id) == 0)) {
 		r->await_hit = 1;
 		r->await_dev = *d;
@@ -267,34 +286,55 @@ emit(ck_registrar *r, int type, const char *reason, const ck_registrar_device *d
 		r->o.on_event(r->o.arg, &ev);
 }
 
-/* Stateless nonce: 8 hex digits of issue time + 24 hex of HMAC(secret, time). */
+/* Nonce: 14 hex digits of its issue stamp (wall clock in microseconds,
+ * strictly growing: at most one per microsecond, so it never runs ahead
+ * of the clock at any real rate) + 18 hex of HMAC(secret, stamp);
+ * stateless to check, ordered so that a device's used nonces can be
+ * refused with one number. */
 static void
-make_nonce(ck_registrar *r, int64_t now_s, char *out)
+nonce_for(ck_registrar *r, uint64_t stamp, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
-	char ts[9];
-	snprintf(ts, sizeof ts, "%08llx", (unsigned long long)(now_s & 0xffffffff));
-	HMAC(EVP_sha256(), r->secret, sizeof r->secret, (unsigned char *)ts, 8, md, &mdlen);
-	memcpy(out, ts, 8);
-	for (int i = 0; i < 12; i++)
-		snprintf(out + 8 + 2 * i, 3, "%02x", md[i]);
+	char ts[15];
+	snprintf(ts, sizeof ts, "%014llx", (unsigned long long)(stamp & 0xffffffffffffffULL));
+	HMAC(EVP_sha256(), r->secret, sizeof r->secret, (unsigned char *)ts, 14, md, &mdlen);
+	memcpy(out, ts, 14);
+	for (int i = 0; i < 9; i++)
+		snprintf(out + 14 + 2 * i, 3, "%02x", md[i]);
 }
 
-/* 1 fresh, 0 stale (ours but old, or not ours at all). */
-static int
-nonce_fresh(ck_registrar *r, const char *nonce)
+static uint64_t
+wall_us(void)
 {
-	char want[40];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+make_nonce(ck_registrar *r, char *out)
+{
+	uint64_t now = wall_us();
+	r->last_stamp = now > r->last_stamp ? now : r->last_stamp + 1;
+	nonce_for(r, r->last_stamp, out);
+}
+
+/* The nonce's stamp when it is ours and fresh, else 0 (stale or forged). */
+static uint64_t
+nonce_stamp(ck_registrar *r, const char *nonce)
+{
+	char want[40], ts[15];
 	if (strlen(nonce) != 32)
 		return 0;
-	unsigned long long ts = strtoull((char[9]){ nonce[0], nonce[1], nonce[2], nonce[3],
-	    nonce[4], nonce[5], nonce[6], nonce[7], 0 }, NULL, 16);
-	make_nonce(r, (int64_t)ts, want);
+	memcpy(ts, nonce, 14);
+	ts[14] = '\0';
+	uint64_t stamp = strtoull(ts, NULL, 16);
+	nonce_for(r, stamp, want);
 	if (CRYPTO_memcmp(want, nonce, 32) != 0)
 		return 0;
-	long long age = (long long)((ck_clock_wall_ms() / 1000) & 0xffffffff) - (long long)ts;
-	return age >= -5 && age <= r->o.nonce_ttl_s;
+	long long age = ((long long)wall_us() - (long long)stamp) / 1000000;
+	return age >= -5 && age <= r->o.nonce_ttl_s ? stamp : 0;
 }
 
 static void
@@ -312,7 +352,7 @@ challenge(ck_registrar *r, ck_sip_req *rq, int stale)
 	char v[512];
 	memset(&c, 0, sizeof c);
 	snprintf(c.realm, sizeof c.realm, "%s", r->domain);
-	make_nonce(r, ck_clock_wall_ms() / 1000, c.nonce);
+	make_nonce(r, c.nonce);
 	c.nonce[32] = '\0';
 	snprintf(c.opaque, sizeof c.opaque, "%s", r->opaque);
 	c.alg = r->o.sha256 ? CK_DIGEST_SHA256 : CK_DIGEST_MD5;
@@ -396,7 +436,8 @@ handle_register(ck_registrar *r, ck_sip_req *rq)
 		reject(r, rq, 403, "wrong realm", id);
 		return;
 	}
-	if (!nonce_fresh(r, a.nonce)) {
+	uint64_t stamp = nonce_stamp(r, a.nonce);
+	if (stamp == 0) {
 		ck_registrar_device d;
 		memset(&d, 0, sizeof d);
 		snprintf(d.id, sizeof d.id, "%s", id);
@@ -405,33 +446,45 @@ handle_register(ck_registrar *r, ck_sip_req *rq)
 		emit(r, CK_REG_AUTH_FAILED, "stale nonce", &d, 401);
 		return;
 	}
+	/* We offered qop: an answer without it (RFC 2069 style) is a
+	 * downgrade that would let the same answer be replayed (RFC 7616 3.4). */
+	if (r->o.qop && !a.qop_auth) {
+		reject(r, rq, 403, "qop required", id);
+		return;
+	}
 	if (ck_digest_verify(&a, password_for(r, id), q->sip_method, &e) != 1) {
 		reject(r, rq, 403, "wrong password", id);
 		return;
 	}
 	int expires = ck_sip_expires(q, 3600);
-	struct dev *d = dev_get(r, id, expires > 0);
-	/* With qop, a nonce count that does not grow is a replay (RFC 7616
-	 * 3.4): answer with a fresh nonce, as for a stale one. */
-	if (d && a.qop_auth) {
-		unsigned long nc = strtoul(a.nc, NULL, 16);
-		if (strcmp(d->nonce, a.nonce) == 0 && nc <= d->nc) {
-			ck_registrar_device x;
-			memset(&x, 0, sizeof x);
-			snprintf(x.id, sizeof x.id, "%s", id);
-			fill_src(&x, rq);
-			challenge(r, rq, 1);
-			emit(r, CK_REG_AUTH_FAILED, "replayed nonce count", &x, 401);
-			return;
-		}
+	struct dev *d = dev_get(r, id, 0);
+	/* A nonce this device already used is a replay unless qop's nonce
+	 * count grows (a refresh reusing the nonce): answer with a fresh
+	 * nonce, as for a stale one. */
+	unsigned long nc = a.qop_auth ? strtoul(a.nc, NULL, 16) : 0;
+	if (d && !(stamp > d->stamp || (a.qop_auth && stamp == d->stamp &&
+	    strcmp(d->nonce, a.nonce) == 0 && nc > d->nc))) {
+		ck_registrar_device x;
+		memset(&x, 0, sizeof x);
+		snprintf(x.id, sizeof x.id, "%s", id);
+		fill_src(&x, rq);
+		challenge(r, rq, 1);
+		emit(r, CK_REG_AUTH_FAILED, a.qop_auth ? "replayed nonce count" :
+		    "replayed nonce", &x, 401);
+		return;
+	}
+	if (d == NULL && expires > 0)
+		d = dev_get(r, id, 1);
+	if (d) {
 		snprintf(d->nonce, sizeof d->nonce, "%s", a.nonce);
+		d->stamp = stamp;
 		d->nc = nc;
 	}
 	osip_message_t *m = ck_sip_response_new(r->s, rq, 200, &e);
 	if (m == NULL)
 		return;
 	char date[40], ex[16];
-	ck_sip_gb_date(ck_clock_wall_ms(), 0, date, sizeof date);
+	ck_sip_gb_date(ck_clock_wall_ms(), 0, date, sizeof date);   /* local or --date-tz */
 	osip_message_set_header(m, "Date", date);
 	if (expires > 0 && expires < r->o.min_expires)
 		expires = r->o.min_expires;
@@ -456,6 +509,7 @@ handle_register(ck_registrar *r, ck_sip_req *rq)
 		emit(r, CK_REG_UNREGISTER, NULL, &d->d, 200);
 		return;
 	}
+	ck_sip_peer_trust(r->s, &rq->peer);   /* never evicted for a newcomer */
 	int refresh = d->d.registered && d->d.online &&
 	    strcmp(d->d.call_id, q->call_id->number ? q->call_id->number : "") == 0;
 	int64_t now = ck_clock_now_ms();
@@ -499,38 +553,60 @@ is_keepalive(const osip_message_t *m)
 	return (size_t)(b + len - p) >= 9 && strncmp(p, "Keepalive", 9) == 0;
 }
 
-static void
-handle_keepalive(ck_registrar *r, ck_sip_req *rq)
+/* The request came from where d registered: the same UDP address and
+ * port, or the same TCP connection. */
+static int
+same_source(const struct dev *d, const ck_sip_req *rq)
+{
+	const ck_sip_peer *a = &d->d.peer, *b = &rq->peer;
+	if (a->transport != b->transport)
+		return 0;
+	if (a->transport == CK_SIP_TCP)
+		return a->conn == b->conn;
+	return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+/* A MESSAGE: accepted only from a registered device at its registered
+ * source. Keepalives are handled here; other MESSAGEs that pass return 0
+ * (the caller's). Refused ones are answered and reported: an unknown or
+ * unregistered ID gets unknown_status (404: real cameras register again),
+ * a registered ID from elsewhere 403 (unauthenticated: it must never move
+ * the device nor keep it online). */
+static int
+handle_message(ck_registrar *r, ck_sip_req *rq)
 {
 	ck_err e;
 	const char *id = ck_sip_from_user(rq->msg, 0);
+	int ka = is_keepalive(rq->msg);
 	if (*id == '\0' || strlen(id) >= sizeof(((ck_registrar_device *)0)->id)) {
 		ck_sip_reply(r->s, rq, 400, &e);
-		return;
+		return 1;
 	}
-	if (!allowed(r, id) || password_for(r, id) == NULL) {
-		reject(r, rq, 403, "unknown id", id);
-		return;
-	}
-	/* Keepalives are not authenticated: only devices that registered get
-	 * tracked, so forged IDs cannot grow the table. Others are still
-	 * answered and reported (a device that registered with an earlier
-	 * instance of the platform keeps sending them). */
 	struct dev *d = dev_get(r, id, 0);
-	ck_sip_reply(r->s, rq, 200, &e);
-	if (d == NULL) {
+	if (d == NULL || !d->d.registered) {
 		ck_registrar_device x;
 		memset(&x, 0, sizeof x);
 		snprintf(x.id, sizeof x.id, "%s", id);
 		fill_src(&x, rq);
 		x.last_seen = ck_clock_now_ms();
-		emit(r, CK_REG_KEEPALIVE, NULL, &x, 200);
-		return;
+		ck_sip_reply(r->s, rq, r->o.unknown_status, &e);
+		if (r->o.unknown_status < 300 && ka)
+			emit(r, CK_REG_KEEPALIVE, NULL, &x, r->o.unknown_status);
+		else
+			emit(r, CK_REG_AUTH_FAILED, "not registered", &x, r->o.unknown_status);
+		return 1;
 	}
-	fill_src(&d->d, rq);
+	if (!same_source(d, rq)) {
+		reject(r, rq, 403, "wrong source", id);
+		return 1;
+	}
+	if (!ka)
+		return 0;
+	ck_sip_reply(r->s, rq, 200, &e);
 	d->d.last_seen = ck_clock_now_ms();
 	set_online(r, d);
 	emit(r, CK_REG_KEEPALIVE, NULL, &d->d, 200);
+	return 1;
 }
 
 int
@@ -539,9 +615,7 @@ ck_registrar_handle(ck_registrar *r, ck_sip_req *rq)
 	osip_message_t *q = rq->msg;
 	if (MSG_IS_REGISTER(q))
 		handle_register(r, rq);
-	else if (MSG_IS_MESSAGE(q) && is_keepalive(q))
-		handle_keepalive(r, rq);
-	else
+	else if (!MSG_IS_MESSAGE(q) || !handle_message(r, rq))
 		return 0;
 	ck_sip_req_free(rq);
 	return 1;
@@ -608,4 +682,88 @@ ck_registrar_await(ck_registrar *r, const char *id, int64_t deadline,
 	}
 	r->awaiting = 0;
 	return rc;
+}
+
+static const char *const ev_names[] = {
+	[CK_REG_REGISTER] = "register", [CK_REG_REFRESH] = "refresh",
+	[CK_REG_UNREGISTER] = "unregister", [CK_REG_EXPIRED] = "expired",
+	[CK_REG_KEEPALIVE] = "keepalive", [CK_REG_OFFLINE] = "offline",
+	[CK_REG_AUTH_FAILED] = "auth_failed",
+};
+
+void
+ck_registrar_event_json(const ck_registrar_event *ev, ck_json *j)
+{
+	const ck_registrar_device *d = ev->dev;
+	ck_json_record(j, ev_names[ev->type]);
+	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
+	ck_json_str(j, "id", d->id);
+	ck_json_str(j, "transport", ck_sip_transport_name(d->peer.transport));
+	ck_json_str(j, "source", d->source);
+	if (ev->reason)
+		ck_json_str(j, "reason", ev->reason);
+	if (ev->type == CK_REG_REGISTER || ev->type == CK_REG_REFRESH) {
+		ck_json_str(j, "contact", d->contact);
+		ck_json_int(j, "expires", d->expires);
+		ck_json_str(j, "user_agent", d->user_agent);
+	}
+	if (ev->status)
+		ck_json_int(j, "status", ev->status);
+}
+
+int
+ck_registrar_serve(ck_registrar *r, volatile sig_atomic_t *stop,
+    ck_registrar_other_cb other, void *arg, ck_err *e)
+{
+	while (!*stop) {
+		ck_sip_req *rq = NULL;
+		int n = ck_sip_next_request(r->s, ck_clock_now_ms() + 250, &rq, e);
+		if (n < 0)
+			return -1;
+		if (n > 0 && !ck_registrar_handle(r, rq))
+			other(arg, rq);
+		ck_registrar_tick(r);
+	}
+	return 0;
+}
+
+ck_registrar *
+ck_registrar_open(const char *listen, const ck_sip_opts *so,
+    const ck_registrar_opts *o, ck_err *e)
+{
+	char host[256];
+	int port;
+	ck_sip_opts x = *so;
+	ck_sip *s;
+	ck_registrar *r;
+	if (ck_opt_parse_listen(listen, host, sizeof host, &port, 5060, e) < 0)
+		return NULL;
+	x.bind_addr = host;
+	x.port = port;
+	if ((s = ck_sip_open(&x, e)) == NULL)
+		return NULL;
+	if ((r = ck_registrar_new(s, o, e)) == NULL) {
+		ck_sip_close(s);
+		return NULL;
+	}
+	r->own_sip = 1;
+	snprintf(r->host, sizeof r->host, "%s", host);
+	return r;
+}
+
+ck_sip *
+ck_registrar_sip(const ck_registrar *r)
+{
+	return r->s;
+}
+
+void
+ck_registrar_listening_json(const ck_registrar *r, const char *id, ck_json *j)
+{
+	ck_json_record(j, "listening");
+	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
+	ck_json_str(j, "address", r->host[0] ? r->host : "0.0.0.0");
+	ck_json_int(j, "port", ck_sip_port(r->s));
+	ck_json_str(j, "domain", r->domain);
+	ck_json_str(j, "id", id);
 }

@@ -19,7 +19,10 @@
 
 #include <stdint.h>
 
+#include <signal.h>
+
 #include "base/err.h"
+#include "codec/json.h"
 #include "gb/sip.h"
 
 enum ck_registrar_ev {
@@ -31,7 +34,9 @@ enum ck_registrar_ev {
 	CK_REG_OFFLINE,        /* max_missed keepalive intervals without one */
 	CK_REG_AUTH_FAILED     /* reason: "unknown id", "wrong password",
 	                          "stale nonce", "wrong realm", "not allowed",
-	                          "bad authorization", "replayed nonce count" */
+	                          "bad authorization", "replayed nonce count",
+	                          "replayed nonce", "qop required"; for
+	                          MESSAGEs "not registered", "wrong source" */
 };
 
 typedef struct ck_registrar_device {
@@ -71,7 +76,13 @@ typedef struct ck_registrar_opts {
 	int min_expires;            /* smallest Expires granted, 0 = 1 */
 	int sha256;                 /* challenge with SHA-256 instead of MD5 */
 	int qop;                    /* 1 = offer qop="auth" (default 0: GB
-	                               devices mostly expect no qop) */
+	                               devices mostly expect no qop); answers
+	                               without qop are then refused */
+	int unknown_status;         /* answer to a MESSAGE from an ID not
+	                               registered: 0 = 404 (makes cameras
+	                               register again), or 403, 200, ... */
+	const char *date_tz;        /* zone of the REGISTER 200's Date header
+	                               (sets TZ for the process); NULL = local */
 	ck_registrar_cb on_event;
 	void *arg;
 } ck_registrar_opts;
@@ -84,9 +95,11 @@ typedef struct ck_registrar ck_registrar;
 ck_registrar *ck_registrar_new(ck_sip *s, const ck_registrar_opts *o, ck_err *e);
 void ck_registrar_free(ck_registrar *r);
 
-/* Handles rq if it is the registrar's business (REGISTER, or a MESSAGE whose
- * body is a Keepalive notify): answers it, reports events, frees rq and
- * returns 1. Returns 0 (rq untouched, still the caller's) otherwise. */
+/* Handles rq if it is the registrar's business (REGISTER; a MESSAGE whose
+ * body is a Keepalive notify; any MESSAGE not from a registered device at
+ * its registered source, which is refused): answers it, reports events,
+ * frees rq and returns 1. Returns 0 (rq untouched, still the caller's)
+ * otherwise: other methods, and MESSAGEs from where their device is. */
 int ck_registrar_handle(ck_registrar *r, ck_sip_req *rq);
 /* Reports expired registrations and devices gone offline. Cheap; call it
  * at least once a second. */
@@ -103,5 +116,31 @@ size_t ck_registrar_online(const ck_registrar *r);
  * CK_OK kind when interrupted by a signal. */
 int ck_registrar_await(ck_registrar *r, const char *id, int64_t deadline,
     ck_registrar_device *out, ck_err *e);
+
+/* Opens an endpoint on listen ("[ADDR]:PORT", default port 5060; so gives
+ * the rest, its bind_addr/port are overwritten) owned by the registrar,
+ * and a registrar on it. Returns it or NULL with e (CK_USAGE for a bad
+ * address, CK_UNAVAIL when the port is taken, as ck_registrar_new). */
+ck_registrar *ck_registrar_open(const char *listen, const ck_sip_opts *so,
+    const ck_registrar_opts *o, ck_err *e);
+/* The registrar's endpoint. */
+ck_sip *ck_registrar_sip(const ck_registrar *r);
+/* Fills j with the "listening" record (ts, address, port, domain, id = our
+ * own ID given); the caller emits it. */
+void ck_registrar_listening_json(const ck_registrar *r, const char *id, ck_json *j);
+/* Fills j with the NDJSON record of ev (type register, refresh, unregister,
+ * expired, keepalive, offline, auth_failed; ts, id, transport, source,
+ * reason, contact/expires/user_agent, status); the caller emits it. */
+void ck_registrar_event_json(const ck_registrar_event *ev, ck_json *j);
+
+/* Handles a request that is not the registrar's (ck_registrar_handle
+ * returned 0): answers it and frees it. */
+typedef void (*ck_registrar_other_cb)(void *arg, ck_sip_req *rq);
+
+/* Serves until *stop is set: registrations and keepalives handled, timers
+ * ticked, every other request handed to other (which answers and frees
+ * it). Returns 0 when stopped, -1 with e when the endpoint fails. */
+int ck_registrar_serve(ck_registrar *r, volatile sig_atomic_t *stop,
+    ck_registrar_other_cb other, void *arg, ck_err *e);
 
 #endif

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/errqueue.h>
+#include <sys/epoll.h>
 
 #include <osipparser2/osip_port.h>
 
@@ -32,6 +33,8 @@
 #define CACHE_SLOTS 8192
 #define CACHE_TTL_MS 32000
 
+struct srcent;
+
 struct conn {
 	int fd;
 	uint64_t id;
@@ -39,7 +42,24 @@ struct conn {
 	socklen_t alen;
 	char *buf;
 	size_t len, cap;   /* buffer grows from 4 KiB up to CK_SIP_MAX + 1 */
+	size_t idx;        /* place in s->conns */
+	/* Accepted connections are an unauthenticated peer's resource: timed
+	 * out, counted per source address, and evicted oldest first (unless
+	 * trusted: the registrar vouched for them) when the table is full. */
+	int accepted, trusted, proven;   /* proven: a complete message came */
+	int64_t last_msg;       /* accept, then each complete message */
+	int64_t partial_since;  /* first byte of an incomplete message, or 0 */
+	struct conn *fprev, *fnext;   /* s->fifo: untrusted accepted, oldest first */
+	struct srcent *src;
 };
+
+/* Accepted connections per source address (no port). */
+struct srcent {
+	unsigned char ip[16];
+	int n;
+	struct srcent *next;
+};
+#define SRC_BUCKETS 4096
 
 struct cache_ent {
 	char key[160];
@@ -78,6 +98,17 @@ struct ck_sip {
 	struct conn **conns;
 	size_t nconns, capconns;
 	uint64_t next_conn;
+	/* TCP hardening (accepted connections only) */
+	struct conn **byfd;       /* fd -> connection */
+	size_t nbyfd;
+	struct conn *fifo_head, *fifo_tail;
+	struct srcent **srctab;
+	int per_source;
+	int64_t idle_ms, header_ms, next_sweep, accept_paused_until;
+	size_t max_header, max_buffered, buffered;
+	int spare_fd;             /* given up to accept-and-close under EMFILE */
+	int epfd;                 /* every connection: the cost of a wait does
+	                           * not grow with idle connections */
 	struct qent *qhead, *qtail;
 	size_t qlen;
 	unsigned cseq;
@@ -151,6 +182,8 @@ ck_sip_udp_fd(const ck_sip *s)
 	return s->udp_fd;
 }
 
+static int tcp_setup(ck_sip *s, ck_err *e);
+
 ck_sip *
 ck_sip_open(const ck_sip_opts *o, ck_err *e)
 {
@@ -161,9 +194,17 @@ ck_sip_open(const ck_sip_opts *o, ck_err *e)
 		return NULL;
 	}
 	osip_setup();
-	s->udp_fd = s->tcp_fd = -1;
+	s->udp_fd = s->tcp_fd = s->spare_fd = -1;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->t1 = o->t1_ms > 0 ? o->t1_ms : 500;
-	s->max_conns = o->max_conns > 0 ? o->max_conns : 16384;
+	s->max_conns = o->max_conns > 0 ? o->max_conns : CK_SIP_DEF_MAX_CONNS;
+	s->per_source = o->tcp_per_source > 0 ? o->tcp_per_source :
+	    o->tcp_per_source < 0 ? INT32_MAX : CK_SIP_DEF_PER_SOURCE;
+	s->idle_ms = o->tcp_idle_ms > 0 ? o->tcp_idle_ms : CK_SIP_DEF_IDLE_MS;
+	s->header_ms = o->tcp_header_ms > 0 ? o->tcp_header_ms : CK_SIP_DEF_HEADER_MS;
+	s->max_header = o->tcp_max_header > 0 ? o->tcp_max_header : CK_SIP_DEF_MAX_HEADER;
+	s->max_buffered = o->tcp_max_buffered > 0 ? o->tcp_max_buffered :
+	    CK_SIP_DEF_MAX_BUFFERED;
 	s->family = ba && strchr(ba, ':') ? AF_INET6 : AF_INET;
 	snprintf(s->ua, sizeof s->ua, "%s",
 	    o->user_agent ? o->user_agent : "camkit/" CAMKIT_VERSION);
@@ -192,6 +233,8 @@ ck_sip_open(const ck_sip_opts *o, ck_err *e)
 			setsockopt(s->udp_fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
 	} else if (s->tcp_fd >= 0)
 		s->port = ck_net_local_port(s->tcp_fd);
+	if (s->tcp_fd >= 0 && tcp_setup(s, e) < 0)
+		goto fail;
 	{
 		unsigned char r[2];
 		char hx[5];
@@ -236,9 +279,22 @@ ck_sip_close(ck_sip *s)
 		close(s->udp_fd);
 	if (s->tcp_fd >= 0)
 		close(s->tcp_fd);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
+	if (s->epfd >= 0)
+		close(s->epfd);
 	for (size_t i = 0; i < s->nconns; i++)
 		conn_free(s->conns[i]);
 	free(s->conns);
+	free(s->byfd);
+	if (s->srctab)
+		for (size_t i = 0; i < SRC_BUCKETS; i++)
+			while (s->srctab[i]) {
+				struct srcent *x = s->srctab[i];
+				s->srctab[i] = x->next;
+				free(x);
+			}
+	free(s->srctab);
 	while (s->qhead) {
 		struct qent *q = s->qhead;
 		s->qhead = q->next;
@@ -259,28 +315,105 @@ ck_sip_close(ck_sip *s)
 	free(s);
 }
 
+/* The connection on fd with that id (fds are reused, ids never), or NULL. */
 static struct conn *
-conn_find(ck_sip *s, uint64_t id, size_t *idx)
+conn_find(ck_sip *s, int fd, uint64_t id)
 {
-	for (size_t i = 0; i < s->nconns; i++)
-		if (s->conns[i]->id == id) {
-			if (idx)
-				*idx = i;
-			return s->conns[i];
-		}
-	return NULL;
+	if (fd < 0 || (size_t)fd >= s->nbyfd || s->byfd[fd] == NULL)
+		return NULL;
+	return s->byfd[fd]->id == id ? s->byfd[fd] : NULL;
 }
 
 static void
-conn_drop(ck_sip *s, size_t i)
+src_key(const struct sockaddr_storage *a, unsigned char ip[16])
 {
-	ck_log_info("tcp connection %llu closed", (unsigned long long)s->conns[i]->id);
-	conn_free(s->conns[i]);
-	s->conns[i] = s->conns[--s->nconns];
+	memset(ip, 0, 16);
+	if (a->ss_family == AF_INET6)
+		memcpy(ip, &((const struct sockaddr_in6 *)a)->sin6_addr, 16);
+	else {
+		ip[10] = ip[11] = 0xff;   /* v4-mapped */
+		memcpy(ip + 12, &((const struct sockaddr_in *)a)->sin_addr, 4);
+	}
 }
 
+/* The per-address counter for a, created when create is set. */
+static struct srcent *
+src_get(ck_sip *s, const struct sockaddr_storage *a, int create)
+{
+	unsigned char ip[16];
+	unsigned h = 2166136261u;
+	src_key(a, ip);
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ip[i]) * 16777619u;
+	struct srcent **b = &s->srctab[h % SRC_BUCKETS];
+	for (struct srcent *x = *b; x; x = x->next)
+		if (memcmp(x->ip, ip, 16) == 0)
+			return x;
+	if (!create)
+		return NULL;
+	struct srcent *x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return NULL;
+	memcpy(x->ip, ip, 16);
+	x->next = *b;
+	*b = x;
+	return x;
+}
+
+static void
+src_release(ck_sip *s, struct srcent *x)
+{
+	if (x == NULL || --x->n > 0)
+		return;
+	unsigned h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ x->ip[i]) * 16777619u;
+	for (struct srcent **p = &s->srctab[h % SRC_BUCKETS]; *p; p = &(*p)->next)
+		if (*p == x) {
+			*p = x->next;
+			free(x);
+			return;
+		}
+}
+
+static void
+fifo_unlink(ck_sip *s, struct conn *c)
+{
+	if (!c->accepted || c->trusted)
+		return;
+	if (c->fprev)
+		c->fprev->fnext = c->fnext;
+	else
+		s->fifo_head = c->fnext;
+	if (c->fnext)
+		c->fnext->fprev = c->fprev;
+	else
+		s->fifo_tail = c->fprev;
+	c->fprev = c->fnext = NULL;
+}
+
+static void
+conn_drop(ck_sip *s, struct conn *c)
+{
+	ck_log_info("tcp connection %llu closed", (unsigned long long)c->id);
+	size_t i = c->idx;
+	s->conns[i] = s->conns[--s->nconns];
+	s->conns[i]->idx = i;
+	if ((size_t)c->fd < s->nbyfd)
+		s->byfd[c->fd] = NULL;
+	if (s->epfd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	fifo_unlink(s, c);
+	src_release(s, c->src);
+	s->buffered -= c->cap;
+	conn_free(c);
+}
+
+/* Keeps fd as a connection; accepted ones are counted against their source.
+ * NULL (fd not taken) when the table is full or memory runs out. */
 static struct conn *
-conn_add(ck_sip *s, int fd, const struct sockaddr_storage *a, socklen_t al)
+conn_add(ck_sip *s, int fd, const struct sockaddr_storage *a, socklen_t al,
+    int accepted)
 {
 	struct conn *c;
 	if ((int)s->nconns >= s->max_conns)
@@ -293,17 +426,112 @@ conn_add(ck_sip *s, int fd, const struct sockaddr_storage *a, socklen_t al)
 		s->conns = p;
 		s->capconns = n;
 	}
+	if ((size_t)fd >= s->nbyfd) {
+		size_t n = s->nbyfd ? s->nbyfd : 64;
+		while (n <= (size_t)fd)
+			n *= 2;
+		struct conn **p = realloc(s->byfd, n * sizeof *p);
+		if (p == NULL)
+			return NULL;
+		memset(p + s->nbyfd, 0, (n - s->nbyfd) * sizeof *p);
+		s->byfd = p;
+		s->nbyfd = n;
+	}
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	if (s->epfd >= 0 && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(c);
+		return NULL;
+	}
+	if (accepted && s->srctab && (c->src = src_get(s, a, 1)) == NULL) {
+		if (s->epfd >= 0)
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+		free(c);
+		return NULL;
+	}
 	c->fd = fd;
 	c->id = ++s->next_conn;
 	c->addr = *a;
 	c->alen = al;
+	c->idx = s->nconns;
+	c->accepted = accepted;
+	c->last_msg = ck_clock_now_ms();
 	s->conns[s->nconns++] = c;
+	s->byfd[fd] = c;
+	if (c->src)
+		c->src->n++;
+	if (accepted) {
+		c->fprev = s->fifo_tail;
+		if (s->fifo_tail)
+			s->fifo_tail->fnext = c;
+		else
+			s->fifo_head = c;
+		s->fifo_tail = c;
+	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return c;
+}
+
+/* Listener setup: descriptors raised to the hard limit, the connection
+ * table kept below it (so accept() rarely meets EMFILE), a spare fd for
+ * when it does, the per-source table. */
+static int
+tcp_setup(ck_sip *s, ck_err *e)
+{
+	long nofile = ck_net_raise_nofile();
+	long spare = nofile / 4 < 64 ? nofile / 4 : 64;   /* for everything else */
+	if (nofile > 0 && s->max_conns > nofile - spare)
+		s->max_conns = nofile - spare > 1 ? (int)(nofile - spare) : 1;
+	s->srctab = calloc(SRC_BUCKETS, sizeof *s->srctab);
+	if (s->srctab == NULL)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+void
+ck_sip_peer_trust(ck_sip *s, const ck_sip_peer *p)
+{
+	struct conn *c;
+	if (p->transport != CK_SIP_TCP || (c = conn_find(s, p->fd, p->conn)) == NULL ||
+	    c->trusted)
+		return;
+	fifo_unlink(s, c);
+	c->trusted = 1;
+}
+
+static void tx_conn_lost(ck_sip *s, uint64_t conn);
+
+/* Drops accepted connections past their timeouts: an incomplete message or
+ * a first message not complete within header_ms, no message for idle_ms. */
+static void
+conn_sweep(ck_sip *s, int64_t now)
+{
+	if (now < s->next_sweep)
+		return;
+	s->next_sweep = now + 200;
+	for (size_t i = 0; i < s->nconns;) {
+		struct conn *c = s->conns[i];
+		const char *why = NULL;
+		if (!c->accepted)
+			;
+		else if (c->partial_since && now - c->partial_since >= s->header_ms)
+			why = "incomplete message timed out";
+		else if (!c->proven && now - c->last_msg >= s->header_ms)
+			why = "no message after connecting";
+		else if (now - c->last_msg >= s->idle_ms)
+			why = "idle timeout";
+		if (why) {
+			ck_log_info("tcp connection %llu: %s", (unsigned long long)c->id, why);
+			tx_conn_lost(s, c->id);
+			conn_drop(s, c);
+			continue;   /* the last one moved into slot i */
+		}
+		i++;
+	}
 }
 
 int
@@ -330,7 +558,7 @@ ck_sip_connect(ck_sip *s, const char *host, int port, int64_t deadline,
 	if (fd < 0)
 		return -1;
 	if (getpeername(fd, (struct sockaddr *)&a, &al) < 0 ||
-	    (c = conn_add(s, fd, &a, al)) == NULL) {
+	    (c = conn_add(s, fd, &a, al, 0)) == NULL) {
 		close(fd);
 		return ck_err_set(e, CK_SOFTWARE, "sip: cannot keep connection");
 	}
@@ -347,15 +575,15 @@ ck_sip_peer_alive(ck_sip *s, const ck_sip_peer *p)
 {
 	if (p->transport != CK_SIP_TCP)
 		return 1;
-	return conn_find(s, p->conn, NULL) != NULL;
+	return conn_find(s, p->fd, p->conn) != NULL;
 }
 
 void
 ck_sip_peer_close(ck_sip *s, const ck_sip_peer *p)
 {
-	size_t i;
-	if (p->transport == CK_SIP_TCP && conn_find(s, p->conn, &i))
-		conn_drop(s, i);
+	struct conn *c;
+	if (p->transport == CK_SIP_TCP && (c = conn_find(s, p->fd, p->conn)) != NULL)
+		conn_drop(s, c);
 }
 
 /* ---- helpers over messages ---- */
@@ -567,13 +795,14 @@ send_bytes(ck_sip *s, const ck_sip_peer *p, const char *d, size_t l, ck_err *e)
 {
 	ck_log_trace('>', d, l);
 	if (p->transport == CK_SIP_TCP) {
-		struct conn *c = conn_find(s, p->conn, NULL);
+		struct conn *c = conn_find(s, p->fd, p->conn);
 		if (c == NULL)
 			return ck_err_set(e, CK_UNAVAIL, "sip: TCP connection is closed");
-		if (ck_net_write_all(c->fd, d, l, ck_clock_now_ms() + 5000, e) < 0) {
-			size_t i;
-			if (conn_find(s, p->conn, &i))
-				conn_drop(s, i);
+		/* a peer that does not read its answers cannot stall us long */
+		if (ck_net_write_all(c->fd, d, l, ck_clock_now_ms() + (c->accepted ? 1000 : 5000),
+		    e) < 0) {
+			if ((c = conn_find(s, p->fd, p->conn)) != NULL)
+				conn_drop(s, c);
 			e->kind = CK_UNAVAIL;
 			return -1;
 		}
@@ -625,7 +854,7 @@ local_toward(ck_sip *s, const ck_sip_peer *p, char *host, size_t hl, int *port)
 	socklen_t ll = sizeof la;
 	*port = s->port;
 	if (p->transport == CK_SIP_TCP) {
-		struct conn *c = conn_find(s, p->conn, NULL);
+		struct conn *c = conn_find(s, p->fd, p->conn);
 		if (c && getsockname(c->fd, (struct sockaddr *)&la, &ll) == 0) {
 			ck_net_addr_split((struct sockaddr *)&la, host, hl, port);
 			if (s->tcp_fd >= 0)
@@ -1129,10 +1358,12 @@ ck_sip_frame(const char *buf, size_t len, size_t *skip)
 }
 
 /* Extracts complete messages from a TCP buffer. Returns -1 to drop the
- * connection (framing broken or message too large). */
+ * connection (framing broken, message or header block too large), 1 when
+ * dispatching dropped it already, 0 otherwise. */
 static int
 tcp_extract(ck_sip *s, struct conn *c)
 {
+	int fd = c->fd;
 	for (;;) {
 		size_t skip;
 		long total = ck_sip_frame(c->buf, c->len, &skip);
@@ -1140,8 +1371,22 @@ tcp_extract(ck_sip *s, struct conn *c)
 			memmove(c->buf, c->buf + skip, c->len - skip);
 			c->len -= skip;
 		}
-		if (total <= 0)
-			return (int)total;
+		if (total < 0)
+			return -1;
+		if (total == 0) {
+			/* an unterminated header block is cut at the bound */
+			if (c->len > s->max_header && memmem(c->buf, c->len, "\r\n\r\n", 4) == NULL)
+				return -1;
+			if (c->len == 0) {
+				c->partial_since = 0;
+				s->buffered -= c->cap;
+				free(c->buf);   /* idle connections hold no buffer */
+				c->buf = NULL;
+				c->cap = 0;
+			} else if (c->partial_since == 0)
+				c->partial_since = ck_clock_now_ms();
+			return 0;
+		}
 		ck_sip_peer p = { CK_SIP_TCP, c->fd, c->id, c->addr, c->alen };
 		uint64_t id = c->id;
 		/* dispatch may send (retransmission answer) and drop c on error */
@@ -1151,27 +1396,39 @@ tcp_extract(ck_sip *s, struct conn *c)
 		memcpy(copy, c->buf, (size_t)total);
 		memmove(c->buf, c->buf + total, c->len - (size_t)total);
 		c->len -= (size_t)total;
+		c->proven = 1;
+		c->last_msg = ck_clock_now_ms();
+		c->partial_since = 0;
 		dispatch(s, copy, (size_t)total, &p);
 		free(copy);
-		if (conn_find(s, id, NULL) == NULL)
+		if ((c = conn_find(s, fd, id)) == NULL)
 			return 1;
 	}
 }
 
 static void
-read_conn(ck_sip *s, size_t i)
+read_conn(ck_sip *s, struct conn *c)
 {
-	struct conn *c = s->conns[i];
-	/* Many idle device connections: keep buffers small until needed. */
+	/* Many idle device connections: keep buffers small until needed, and
+	 * all of them together within max_buffered. */
 	if (c->len == c->cap && c->cap < CK_SIP_MAX + 1) {
 		size_t nc = c->cap ? c->cap * 2 : 4096;
 		if (nc > CK_SIP_MAX + 1)
 			nc = CK_SIP_MAX + 1;
-		char *nb = realloc(c->buf, nc);
-		if (nb == NULL) {
-			conn_drop(s, i);
+		if (c->accepted && s->buffered + (nc - c->cap) > s->max_buffered) {
+			ck_log_info("tcp connection %llu: buffered bytes over the bound",
+			    (unsigned long long)c->id);
+			tx_conn_lost(s, c->id);
+			conn_drop(s, c);
 			return;
 		}
+		char *nb = realloc(c->buf, nc);
+		if (nb == NULL) {
+			tx_conn_lost(s, c->id);
+			conn_drop(s, c);
+			return;
+		}
+		s->buffered += nc - c->cap;
 		c->buf = nb;
 		c->cap = nc;
 	}
@@ -1180,19 +1437,22 @@ read_conn(ck_sip *s, size_t i)
 		return;
 	if (n <= 0) {
 		tx_conn_lost(s, c->id);
-		conn_drop(s, i);
+		conn_drop(s, c);
 		return;
 	}
 	c->len += (size_t)n;
 	uint64_t id = c->id;
-	int r = tcp_extract(s, c);
-	if (r < 0) {
+	int fd = c->fd;
+	if (tcp_extract(s, c) < 0) {
 		ck_log_info("tcp connection %llu: bad framing or message too large",
 		    (unsigned long long)id);
-		if (conn_find(s, id, &i))
-			conn_drop(s, i);
+		if ((c = conn_find(s, fd, id)) != NULL) {
+			tx_conn_lost(s, id);
+			conn_drop(s, c);
+		}
 	}
 }
+
 
 /* Fails the UDP transactions whose datagram drew an ICMP error (IP_RECVERR
  * queues it with the original destination in msg_name). */
@@ -1262,16 +1522,66 @@ read_udp(ck_sip *s)
 	}
 }
 
+/* Makes room for one more accepted connection from source a: refused (0)
+ * when that address holds its share, else the oldest untrusted accepted
+ * connection is closed if the table is full. 1 when there is room. */
+static int
+accept_room(ck_sip *s, const struct sockaddr_storage *a)
+{
+	struct srcent *x = src_get(s, a, 0);
+	if (x && x->n >= s->per_source)
+		return 0;
+	if ((int)s->nconns < s->max_conns)
+		return 1;
+	struct conn *old = s->fifo_head;
+	if (old == NULL)
+		return 0;
+	ck_log_info("tcp connection %llu closed for a newer one (table full)",
+	    (unsigned long long)old->id);
+	tx_conn_lost(s, old->id);
+	conn_drop(s, old);
+	return 1;
+}
+
 static void
 accept_conns(ck_sip *s)
 {
-	for (int k = 0; k < 64; k++) {
+	for (int k = 0; k < 256; k++) {
 		struct sockaddr_storage a;
 		socklen_t al = sizeof a;
 		int fd = ck_net_accept(s->tcp_fd, &a, &al);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->fifo_head) {
+			/* out of descriptors (other files count too): the oldest
+			 * unregistered connection makes room, as when the table
+			 * is full */
+			ck_log_info("accept: %s: tcp connection %llu closed for a newer one",
+			    strerror(errno), (unsigned long long)s->fifo_head->id);
+			tx_conn_lost(s, s->fifo_head->id);
+			conn_drop(s, s->fifo_head);
+			continue;
+		}
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* Nothing to evict, and the listener stays readable while
+			 * the pending connection waits: give up the spare
+			 * descriptor to accept and close it, and stop polling the
+			 * listener for a moment. */
+			ck_log_info("accept: %s: closing a pending connection", strerror(errno));
+			if (s->spare_fd >= 0) {
+				close(s->spare_fd);
+				s->spare_fd = -1;
+				if ((fd = ck_net_accept(s->tcp_fd, &a, &al)) >= 0)
+					close(fd);
+				s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			}
+			s->accept_paused_until = ck_clock_now_ms() + 100;
+			return;
+		}
 		if (fd < 0)
 			return;
-		if (conn_add(s, fd, &a, al) == NULL) {
+		if (!accept_room(s, &a) || conn_add(s, fd, &a, al, 1) == NULL) {
+			char as[64];
+			ck_log_info("tcp connection from %s refused (limit)",
+			    ck_net_addr_str((struct sockaddr *)&a, as, sizeof as));
 			close(fd);
 			continue;
 		}
@@ -1280,25 +1590,36 @@ accept_conns(ck_sip *s)
 }
 
 /* Waits up to the deadline for input and processes it. Returns 0 (something
- * or nothing happened), -1 with CK_OK kind on EINTR, -1 on poll error. */
+ * or nothing happened), -1 with CK_OK kind on EINTR, -1 on poll error.
+ * Connections are watched through one epoll descriptor (without it, each
+ * of them through poll). */
 static int
 pump(ck_sip *s, int64_t deadline, ck_err *e)
 {
-	size_t n = s->nconns + 2, k = 0;
+	int viaep = s->epfd >= 0;
+	size_t n = (viaep ? 0 : s->nconns) + 3, k = 0;
 	struct pollfd stackp[64], *pf = n <= 64 ? stackp : malloc(n * sizeof *pf);
 	int64_t now = ck_clock_now_ms();
+	int listen = s->tcp_fd >= 0 && now >= s->accept_paused_until;
+	if (s->tcp_fd >= 0 && s->nconns && deadline - now > 200)
+		deadline = now + 200;   /* timeouts are swept at least 5 times a second */
 	int to = deadline < 0 ? -1 : deadline <= now ? 0 :
 	    (int)(deadline - now > 3600000 ? 3600000 : deadline - now);
+	if (s->tcp_fd >= 0 && !listen && to > s->accept_paused_until - now)
+		to = (int)(s->accept_paused_until - now);
 	int rc;
 	if (pf == NULL)
 		return ck_err_set(e, CK_SOFTWARE, "out of memory");
 	if (s->udp_fd >= 0)
 		pf[k++] = (struct pollfd){ s->udp_fd, POLLIN, 0 };
-	if (s->tcp_fd >= 0)
+	if (listen)
 		pf[k++] = (struct pollfd){ s->tcp_fd, POLLIN, 0 };
 	size_t base = k;
-	for (size_t i = 0; i < s->nconns; i++)
-		pf[k++] = (struct pollfd){ s->conns[i]->fd, POLLIN, 0 };
+	if (viaep)
+		pf[k++] = (struct pollfd){ s->epfd, POLLIN, 0 };
+	else
+		for (size_t i = 0; i < s->nconns; i++)
+			pf[k++] = (struct pollfd){ s->conns[i]->fd, POLLIN, 0 };
 	rc = poll(pf, k, to);
 	if (rc < 0) {
 		if (pf != stackp)
@@ -1310,18 +1631,30 @@ pump(ck_sip *s, int64_t deadline, ck_err *e)
 		return ck_err_set(e, CK_IOERR, "poll: %s", strerror(errno));
 	}
 	if (rc > 0) {
-		/* Connections first (indices shift when one is dropped, so
-		 * collect ids before reading). */
-		size_t nc = k - base;
-		uint64_t *ids = nc ? malloc(nc * sizeof *ids) : NULL;
-		size_t m = 0;
-		for (size_t i = base; i < k && (ids || nc == 0); i++)
-			if (pf[i].revents)
-				ids[m++] = s->conns[i - base]->id;
+		/* Connections first (the table shifts when one is dropped, so
+		 * collect fd and id before reading). */
+		struct epoll_event evs[256];
+		size_t nc = viaep ? 256 : k - base, m = 0;
+		struct { int fd; uint64_t id; } *ids = nc ? malloc(nc * sizeof *ids) : NULL;
+		if (viaep && pf[base].revents && ids) {
+			int got = epoll_wait(s->epfd, evs, 256, 0);
+			for (int i = 0; i < got; i++) {
+				int fd = evs[i].data.fd;
+				if ((size_t)fd < s->nbyfd && s->byfd[fd]) {
+					ids[m].fd = fd;
+					ids[m++].id = s->byfd[fd]->id;
+				}
+			}
+		} else if (!viaep)
+			for (size_t i = base; i < k && ids; i++)
+				if (pf[i].revents) {
+					ids[m].fd = pf[i].fd;
+					ids[m++].id = s->conns[i - base]->id;
+				}
 		for (size_t j = 0; j < m; j++) {
-			size_t idx;
-			if (conn_find(s, ids[j], &idx))
-				read_conn(s, idx);
+			struct conn *c = conn_find(s, ids[j].fd, ids[j].id);
+			if (c)
+				read_conn(s, c);
 		}
 		free(ids);
 		for (size_t i = 0; i < base; i++) {
@@ -1335,6 +1668,8 @@ pump(ck_sip *s, int64_t deadline, ck_err *e)
 	}
 	if (pf != stackp)
 		free(pf);
+	if (s->tcp_fd >= 0)
+		conn_sweep(s, ck_clock_now_ms());
 	return 0;
 }
 
@@ -1490,4 +1825,38 @@ ck_sip_reply(ck_sip *s, const ck_sip_req *rq, int status, ck_err *e)
 	if (m == NULL)
 		return -1;
 	return ck_sip_send_response(s, rq, m, e);
+}
+
+/* ---- Date header zone (REG) ---- */
+
+int
+ck_sip_date_tz_check(const char *zone, ck_err *e)
+{
+	const char *z = zone && *zone == ':' ? zone + 1 : zone;
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	size_t k = 0;
+	if (z == NULL || *z == '\0' || strlen(z) > 128 || strstr(z, "..") || *z == '/')
+		goto bad;
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", z);
+	if (access(path, R_OK) == 0)
+		return 0;
+	/* a POSIX TZ string such as "CST-8": a name of 3+ letters, an offset */
+	while (z[k] && ((z[k] >= 'A' && z[k] <= 'Z') || (z[k] >= 'a' && z[k] <= 'z')))
+		k++;
+	if (k >= 3 && (z[k] == '+' || z[k] == '-' || (z[k] >= '0' && z[k] <= '9')))
+		return 0;
+bad:
+	return ck_err_set(e, CK_USAGE, "--date-tz: unknown time zone '%s'", zone ? zone : "");
+}
+
+int
+ck_sip_set_date_tz(const char *zone, ck_err *e)
+{
+	if (ck_sip_date_tz_check(zone, e) < 0)
+		return -1;
+	if (setenv("TZ", zone, 1) < 0)
+		return ck_err_set(e, CK_SOFTWARE, "setenv: %s", strerror(errno));
+	tzset();
+	return 0;
 }

@@ -56,10 +56,31 @@ typedef struct ck_sip_opts {
 	const char *user_agent;   /* NULL = "camkit/VERSION" */
 	const char *contact_host; /* NULL = the local address toward each peer */
 	int t1_ms;                /* RFC 3261 T1, 0 = 500 */
-	int max_conns;            /* TCP connections kept, 0 = 16384 */
+	int max_conns;            /* TCP connections kept, 0 = 16384 (and below
+	                           * the descriptor limit, raised to its hard
+	                           * value when listening on TCP); when full, the
+	                           * oldest accepted connection not trusted
+	                           * (ck_sip_peer_trust) makes room */
 	int cache_slots;          /* answers kept for retransmitted requests,
 	                           * 0 = 8192 (a lone device needs few) */
+	/* Bounds on accepted TCP connections (what an unauthenticated peer
+	 * can hold); 0 = the default. */
+	int tcp_per_source;       /* per source address, 0 = 256, -1 = no limit */
+	int64_t tcp_idle_ms;      /* no complete message for this long: closed
+	                           * (0 = 300 s) */
+	int64_t tcp_header_ms;    /* a message (the first one too) not complete
+	                           * this long after it began: closed (0 = 10 s) */
+	size_t tcp_max_header;    /* unterminated header block cut here (0 = 16 KiB) */
+	size_t tcp_max_buffered;  /* bytes buffered over all connections
+	                           * (0 = 32 MiB); a connection needing more is closed */
 } ck_sip_opts;
+
+#define CK_SIP_DEF_MAX_CONNS 16384
+#define CK_SIP_DEF_PER_SOURCE 256
+#define CK_SIP_DEF_IDLE_MS 300000
+#define CK_SIP_DEF_HEADER_MS 10000
+#define CK_SIP_DEF_MAX_HEADER 16384
+#define CK_SIP_DEF_MAX_BUFFERED (32u << 20)
 
 typedef struct ck_sip ck_sip;
 
@@ -88,6 +109,9 @@ int ck_sip_connect(ck_sip *s, const char *host, int port, int64_t deadline,
 int ck_sip_peer_alive(ck_sip *s, const ck_sip_peer *p);
 /* Closes p's TCP connection (no-op for UDP). */
 void ck_sip_peer_close(ck_sip *s, const ck_sip_peer *p);
+/* Marks p's accepted TCP connection as vouched for (an authenticated
+ * device): never closed to make room for a new one. No-op for UDP. */
+void ck_sip_peer_trust(ck_sip *s, const ck_sip_peer *p);
 /* "udp"/"tcp" and "ip:port" text for a peer (out >= 64 bytes). */
 const char *ck_sip_transport_name(int transport);
 const char *ck_sip_peer_str(const ck_sip_peer *p, char *out, size_t outlen);
@@ -217,5 +241,11 @@ void ck_sip_gb_date(int64_t unix_ms, int utc, char *out, size_t outlen);
  * "Sun, 06 Nov 1994 08:49:37 GMT") as local time (GB) into unix ms.
  * Returns 0 or -1. */
 int ck_sip_parse_gb_date(const char *v, int64_t *unix_ms);
+/* 0 when zone names a time zone (a zoneinfo name such as Asia/Shanghai,
+ * or a POSIX TZ string such as CST-8), else -1 with CK_USAGE. */
+int ck_sip_date_tz_check(const char *zone, ck_err *e);
+/* Makes local time (ck_sip_gb_date with utc=0, so the Date header) be
+ * zone's, for the whole process (TZ). 0, or -1 with CK_USAGE. */
+int ck_sip_set_date_tz(const char *zone, ck_err *e);
 
 #endif

@@ -78,5 +78,8 @@ int ck_net_local_addr_toward(const struct sockaddr *peer, socklen_t peerlen,
 /* accept(2) on a listening socket; the new fd is non-blocking and
  * close-on-exec. Returns it, or -1 with errno set (EAGAIN: none waiting). */
 int ck_net_accept(int lfd, struct sockaddr_storage *a, socklen_t *al);
+/* Raises the soft RLIMIT_NOFILE to the hard limit (servers holding many
+ * connections). Returns the soft limit now in force, or -1. */
+long ck_net_raise_nofile(void);
 
 #endif

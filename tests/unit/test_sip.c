@@ -279,5 +279,17 @@ main(void)
 	T_EQ_INT(ms, 784111777000LL);
 	T_EQ_INT(ck_sip_parse_gb_date("2026-13-01T00:00:00", &ms), -1);
 	T_EQ_INT(ck_sip_parse_gb_date("yesterday", &ms), -1);
+
+	/* --date-tz: zone names and POSIX strings; then local time is the zone's */
+	ck_err ze;
+	T_EQ_INT(ck_sip_date_tz_check("Asia/Shanghai", &ze), 0);
+	T_EQ_INT(ck_sip_date_tz_check("CST-8", &ze), 0);
+	T_EQ_INT(ck_sip_date_tz_check("Nowhere/Land", &ze), -1);
+	T_EQ_INT(ze.kind, CK_USAGE);
+	T_EQ_INT(ck_sip_date_tz_check("../../etc/passwd", &ze), -1);
+	T_EQ_INT(ck_sip_date_tz_check("", &ze), -1);
+	T_EQ_INT(ck_sip_set_date_tz("CST-8", &ze), 0);
+	ck_sip_gb_date(1700000000123LL, 0, d, sizeof d);
+	T_EQ_STR(d, "2023-11-15T06:13:20.123");
 	T_DONE();
 }

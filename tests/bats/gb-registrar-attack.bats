@@ -1,0 +1,275 @@
+#!/usr/bin/env bats
+# The registrar (gb-register --listen, and gb-catalog --await-register which
+# runs the same code) under bounded attack on loopback: idle TCP connections
+# by the tens of thousands, unterminated headers, forged keepalives,
+# replayed digest answers. The abuse comes from tests/tools/gb-flood; the
+# legitimate devices are gb-register's device side and sipp.
+load helpers
+bats_require_minimum_version 1.5.0
+
+PLATFORM_ID=34020000002000000001
+DEV_ID=34020000001320000001
+
+setup() {
+	require_cmd jq ss
+	export GB_PASSWORD=secret
+	unset GB_USERNAME CAMKIT_CREDENTIALS
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
+	export TZ=UTC
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() { teardown_peers; }
+
+# start_registrar [args...]: gb-register --listen on 127.0.0.1, port 0 unless
+# REG_AT says ADDR:PORT; records in $T/reg.out, port in REG_PORT.
+start_registrar() {
+	gb-register --listen "${REG_AT:-127.0.0.1:0}" "$@" >"$T/reg.out" 2>"$T/reg.err" &
+	REG_PID=$!
+	PEER_PIDS+=("$REG_PID")
+	wait_for_grep '"listening"' "$T/reg.out" 10 || { cat "$T/reg.err" >&2; return 1; }
+	REG_PORT=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out" | tail -n 1)
+}
+
+# start_device OUT [args...]: gb-register's device side against the registrar.
+start_device() {
+	local out=$1; shift
+	timeout 60 gb-register --server "$PLATFORM_ID@127.0.0.1:$REG_PORT" --device-id "$DEV_ID" \
+		"$@" >"$out" 2>"$out.err" &
+	DEV_PID=$!
+	PEER_PIDS+=("$DEV_PID")
+}
+
+# held_from PORT ADDR: established connections the registrar on PORT holds
+# from source address ADDR.
+held_from() {
+	ss -Htn state established "( sport = :$1 )" | awk -v a="$2" '$4 ~ "^"a":" { n++ } END { print n + 0 }'
+}
+
+# ms_since T0: milliseconds since T0 (date +%s%3N).
+ms_since() { echo $(( $(date +%s%3N) - $1 )); }
+
+@test "20,000 idle TCP connections from 100 addresses: a TCP device still registers at once (the oldest unregistered connections make room)" {
+	# two holders of 10,000 (the hard descriptor limit may be 20,000)
+	ulimit -n "$(ulimit -Hn)"
+	[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 20000 ] ||
+		skip "needs 20000 descriptors (ulimit -Hn is $(ulimit -Hn))"
+	# timeouts far away: the connection limits alone must protect
+	start_registrar --tcp-header-timeout 10m --tcp-idle 10m
+	python3 "$TOOLS/gb-flood" hold "$REG_PORT" 10000 50 "$T/f1" 0 &
+	PEER_PIDS+=("$!")
+	python3 "$TOOLS/gb-flood" hold "$REG_PORT" 10000 50 "$T/f2" 50 &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/f1" 240 && wait_for_file "$T/f2" 240
+	[ "$(cat "$T/f1" "$T/f2")" = "connected=10000 failed=0
+connected=10000 failed=0" ]
+	held=$(ls "/proc/$REG_PID/fd" | wc -l)
+	echo "# registrar holds $held descriptors with 20000 connections made" >&3
+	[ "$held" -gt 1000 ]
+	t0=$(date +%s%3N)
+	start_device "$T/dev.out" --tcp --attempts 1 -t 10s
+	wait_for_grep '"registered"' "$T/dev.out" 10 || { cat "$T/dev.out.err" >&2; false; }
+	echo "# TCP device registered $(ms_since "$t0") ms after starting, 20000 connections held" >&3
+	wait_for_grep '"register".*"transport":"tcp"' "$T/reg.out" 5
+}
+
+@test "1,000 connections from one address: the registrar keeps 256 of them, and a device from another address registers over TCP" {
+	start_registrar --tcp-header-timeout 10m
+	python3 "$TOOLS/gb-flood" hold "$REG_PORT" 1000 1 "$T/f1" 0 &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/f1" 60
+	sleep 1   # let the registrar accept (and refuse) the backlog
+	run held_from "$REG_PORT" 127.77.0.1
+	[ "$output" -eq 256 ]
+	start_device "$T/dev.out" --tcp --attempts 1 -t 10s
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	# sipp over TCP, an independent SIP stack, too
+	require_cmd sipp
+	printf 'SEQUENTIAL\n34020000001320000009;%s;\n' "$PLATFORM_ID" >"$T/sipp.csv"
+	run timeout 30 sipp 127.0.0.1:"$REG_PORT" -t t1 -sf "$ROOT/tests/sipp/register-bench.xml" \
+		-inf "$T/sipp.csv" -i 127.0.0.1 -m 1 -nostdin -timeout 10s -timeout_error \
+		-set expires 60 -au 34020000001320000009 -ap secret
+	assert_status 0
+	wait_for_grep '"register".*"34020000001320000009".*"transport":"tcp"' "$T/reg.out" 5
+	run held_from "$REG_PORT" 127.77.0.1
+	[ "$output" -eq 256 ]
+}
+
+@test "descriptors exhausted (limit 40, 24 taken by inherited files, 300 connections): no busy loop on accept(), and a TCP device still registers" {
+	(
+		ulimit -n 40
+		# files the registrar does not know about: accept() meets EMFILE
+		# long before its connection table is full
+		for i in $(seq 24); do exec {fd}</dev/null; done
+		exec gb-register --listen 127.0.0.1:0 --tcp-per-source 0 --tcp-header-timeout 10m -v
+	) >"$T/reg.out" 2>"$T/reg.err" &
+	REG_PID=$!
+	PEER_PIDS+=("$REG_PID")
+	wait_for_grep '"listening"' "$T/reg.out" 10
+	REG_PORT=$(jq -r .port "$T/reg.out")
+	python3 "$TOOLS/gb-flood" hold "$REG_PORT" 300 1 "$T/f1" 0 &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/f1" 60
+	# CPU time (utime + stime, clock ticks) spent in 3 s of the flood held
+	c0=$(awk '{ print $14 + $15 }' "/proc/$REG_PID/stat")
+	sleep 3
+	ticks=$(( $(awk '{ print $14 + $15 }' "/proc/$REG_PID/stat") - c0 ))
+	echo "# registrar used $ticks ticks of CPU in 3 s ($(getconf CLK_TCK)/s)" >&3
+	[ "$ticks" -lt "$(getconf CLK_TCK)" ]
+	grep -q 'accept: Too many open files' "$T/reg.err"
+	# a TCP device takes the place of the oldest unregistered connection
+	start_device "$T/dev.out" --tcp --attempts 1 -t 10s
+	wait_for_grep '"registered"' "$T/dev.out" 10
+}
+
+@test "unterminated headers: cut at 16 KiB, memory stays bounded; a stalled message is closed at --tcp-header-timeout" {
+	start_registrar --tcp-per-source 0 --tcp-header-timeout 1s
+	rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$REG_PID/status")
+	run timeout 60 python3 "$TOOLS/gb-flood" headers "$REG_PORT" 2000 60000
+	assert_status 0
+	[ "$output" = "connected=2000 closed=2000" ]
+	rss=$(awk '/VmRSS/ { print $2 }' "/proc/$REG_PID/status")
+	echo "# RSS $rss0 kB before, $rss kB after 2000 x 60000-byte headers" >&3
+	# (ASan keeps freed memory in quarantine: RSS says nothing there)
+	[ "${SANITIZE:-0}" = 1 ] || [ "$rss" -lt $((rss0 + 40000)) ]
+	# 100 bytes of a header, then silence: closed by the header timeout
+	run timeout 30 python3 "$TOOLS/gb-flood" headers "$REG_PORT" 20 100
+	[ "$output" = "connected=20 closed=20" ]
+	grep -q 'incomplete message timed out' "$T/reg.err" || true
+	kill -0 "$REG_PID"
+}
+
+@test "forged keepalive from another port: 403, the device's address does not move, and a dead device still goes offline" {
+	start_registrar --keepalive 1s --max-missed 2 -v
+	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/dev.csv"
+	require_cmd sipp
+	run timeout 30 sipp 127.0.0.1:"$REG_PORT" -sf "$ROOT/tests/sipp/register-bench.xml" -inf "$T/dev.csv" \
+		-i 127.0.0.1 -m 1 -nostdin -timeout 20s -timeout_error -set expires 60 -au "$DEV_ID" -ap secret
+	assert_status 0
+	wait_for_grep '"register"' "$T/reg.out" 5
+	src=$(jq -r 'select(.type=="register") | .source' "$T/reg.out")
+	for i in 1 2 3 4 5 6; do
+		run python3 "$TOOLS/gb-flood" keepalive "$REG_PORT" "$DEV_ID"
+		[ "$output" = status=403 ]
+		sleep 0.5
+	done
+	wait_for_grep '"offline"' "$T/reg.out" 10
+	[ "$(jq -r 'select(.type=="offline") | .source' "$T/reg.out")" = "$src" ]
+	! grep -q '"type":"keepalive"' "$T/reg.out"
+	[ "$(jq -r 'select(.type=="auth_failed") | .reason' "$T/reg.out" | sort -u)" = "wrong source" ]
+}
+
+@test "gb-catalog --await-register: a forged keepalive before the device registers is answered 404 and the query goes to the real device" {
+	printf '%s\n' '<Item><DeviceID>34020000001310000001</DeviceID><Name>Cam 1</Name><Status>ON</Status></Item>' >"$T/items.xml"
+	start_await_register "$T/cat.out" "$T/cat.err" gb-catalog -v -w 127.0.0.1:0 --wait 20s -t 5s
+	cat_pid=$PEER_PID port=$PEER_PORT
+	python3 "$TOOLS/gb-flood" keepalive "$port" "$DEV_ID" 6 >"$T/forge.out" &
+	forger=$!
+	sleep 1
+	timeout 30 gb-register --server "$PLATFORM_ID@127.0.0.1:$port" --device-id "$DEV_ID" \
+		--catalog "$T/items.xml" >"$T/dev.out" 2>"$T/dev.err" &
+	PEER_PIDS+=("$!")
+	rc=0
+	wait "$cat_pid" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/cat.err" >&2; false; }
+	[ "$(jq -r .item.name "$T/cat.out")" = "Cam 1" ]
+	wait "$forger"
+	[ "$(cat "$T/forge.out")" = "status=404 queried=0" ]
+}
+
+@test "replayed digest answer (no qop): from another port with a new Call-ID and Expires: 0 or another Contact, and from the same port -> 401, device stays registered" {
+	start_registrar
+	run timeout 20 python3 "$TOOLS/gb-flood" replay "$REG_PORT" "$DEV_ID" secret
+	assert_status 0
+	[ "$output" = "status0=200 status1=401 status2=401 status3=401" ]
+	[ "$(jq -r 'select(.type=="auth_failed") | .reason' "$T/reg.out" | sort -u)" = "replayed nonce" ]
+	! grep -q '"unregister"' "$T/reg.out"
+	[ "$(grep -c '"register"' "$T/reg.out")" -eq 1 ]
+}
+
+@test "--qop: an answer without qop is refused (403 qop required); sipp's qop answer and gb-register's refreshes still register" {
+	start_registrar --qop
+	run timeout 20 python3 "$TOOLS/gb-flood" noqop "$REG_PORT" "$DEV_ID" secret
+	[ "$output" = "offered=True status=403" ]
+	assert_json_eq "$(grep auth_failed "$T/reg.out")" .reason "qop required"
+	# our device refreshes every second (Expires 2): each refresh must pass
+	start_device "$T/dev.out" --expires 2 --keepalive 1s
+	sleep 4
+	[ "$(grep -c '"type":"refresh"\|"type":"register"' "$T/reg.out")" -ge 3 ]
+	! grep -q '"type":"error"' "$T/dev.out"
+}
+
+@test "without qop, a device refreshing its registration gets a fresh challenge and stays registered" {
+	start_registrar
+	start_device "$T/dev.out" --expires 2 --keepalive 1s
+	sleep 5
+	[ "$(grep -c '"type":"refresh"\|"type":"register"' "$T/reg.out")" -ge 3 ]
+	! grep -q '"type":"error"' "$T/dev.out"
+	! grep -q '"expired"\|"offline"' "$T/reg.out"
+}
+
+@test "platform restarted within one keepalive interval: the new registrar answers the device's keepalive 404 (--unknown-status 200 keeps the old answer)" {
+	start_registrar --keepalive 2s
+	start_device "$T/dev.out" --keepalive 2s --max-missed 3
+	wait_for_grep '"register"' "$T/reg.out" 10
+	kill "$REG_PID"
+	wait "$REG_PID" || true
+	mv "$T/reg.out" "$T/reg1.out"
+	REG_AT=127.0.0.1:$REG_PORT start_registrar --keepalive 2s
+	wait_for_grep '"not registered"' "$T/reg.out" 10
+	r=$(grep '"not registered"' "$T/reg.out" | head -n 1)
+	assert_json_eq "$r" .id "$DEV_ID"
+	assert_json_eq "$r" .status 404
+	kill "$REG_PID"
+	wait "$REG_PID" || true
+	REG_AT=127.0.0.1:$REG_PORT start_registrar --keepalive 2s --unknown-status 200
+	wait_for_grep '"keepalive"' "$T/reg.out" 10
+	assert_json_eq "$(grep '"keepalive"' "$T/reg.out" | head -n 1)" .status 200
+}
+
+@test "--date-tz Asia/Shanghai: the REGISTER 200's Date is Beijing time on a UTC host; a zone that does not exist is a usage error" {
+	run --separate-stderr gb-register --listen 127.0.0.1:0 --date-tz Nowhere/Land
+	assert_status 64
+	assert_contains "$stderr" "unknown time zone"
+	run --separate-stderr gb-register --listen 127.0.0.1:0 --unknown-status 302
+	assert_status 64
+	start_registrar --date-tz Asia/Shanghai
+	run timeout 20 python3 "$TOOLS/gb-flood" date "$REG_PORT" "$DEV_ID" secret
+	assert_status 0
+	# within a minute of the UTC clock plus 8 hours
+	want=$(date -u -d '+8 hours' +%s)
+	got=$(date -u -d "${output%.*}" +%s)
+	[ $((got - want)) -le 60 ] && [ $((want - got)) -le 60 ]
+}
+
+@test "port 0 under port pressure: UDP and TCP end up on one number (20 starts with 15,000 TCP ports taken); a taken port exits 69" {
+	cat >"$T/pressure.py" <<'EOF'
+import signal, socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+    except OSError:
+        break
+    socks.append(s)
+open(sys.argv[2], "w").write("%d\n" % len(socks))
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+while True:
+    signal.pause()
+EOF
+	python3 "$T/pressure.py" 15000 "$T/held" &
+	PEER_PIDS+=("$!")
+	wait_for_file "$T/held" 60
+	for i in $(seq 20); do
+		start_registrar
+		owns_port "$REG_PID" udp "$REG_PORT"
+		owns_port "$REG_PID" tcp "$REG_PORT"
+		kill "$REG_PID"
+		wait "$REG_PID" || true
+	done
+	hold_port udp
+	run --separate-stderr timeout 10 gb-register --listen "127.0.0.1:$PEER_PORT"
+	assert_status 69
+	assert_contains "$stderr" "in use"
+}
