@@ -718,6 +718,7 @@ reboot(ck_device *d)
 	if (d->st.recording)
 		d->st.manual_end_ms = ck_clock_wall_ms();
 	d->st.recording = d->st.alarm = 0;
+	ck_notifier_reset(d->notifier);   /* subscriptions live in RAM too */
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
 	d->have_peer = 0;

@@ -1038,6 +1038,32 @@ ck_notifier_tick(ck_notifier *n, const ck_notifier_ctx *c)
 	alarms_tick(n, c, now);
 }
 
+void
+ck_notifier_reset(ck_notifier *n)
+{
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->npend; i++)
+		ck_sip_tx_cancel(n->s, n->pend[i].tx);
+	n->npend = 0;
+	for (int i = 0; i < n->o.max_subs; i++)
+		if (n->subs[i].used) {
+			rec_sub(n, "subscription_expired", &n->subs[i]);
+			ck_json_str(n->j, "reason", "reboot");
+			emit(n);
+			sub_free(n, i);
+		}
+	for (int i = 0; i < MAX_ALARMS; i++)
+		if (n->alarms[i].used) {
+			rec_start(n, "alarm_unconfirmed");
+			ck_json_uint(n->j, "sn", n->alarms[i].sn);
+			ck_json_int(n->j, "sends", n->alarms[i].sends);
+			ck_json_str(n->j, "reason", "reboot");
+			emit(n);
+			n->alarms[i].used = 0;
+		}
+}
+
 int64_t
 ck_notifier_wake(const ck_notifier *n, int64_t w)
 {

@@ -90,6 +90,11 @@ int ck_notifier_finished(ck_notifier *n, uint64_t tx, osip_message_t *resp,
 /* Runs what is due: expiries, positions, alarms, a catalog reload (which
  * may replace what c->items and c->nitems point to with arrays the notifier owns). */
 void ck_notifier_tick(ck_notifier *n, const ck_notifier_ctx *c);
+/* A reboot (TeleBoot): every subscription and every alarm waiting for its
+ * confirmation is forgotten, as a camera's memory is, each reported
+ * (subscription_expired, alarm_unconfirmed with reason "reboot"); the
+ * NOTIFYs and MESSAGEs in flight are abandoned. NULL is fine. */
+void ck_notifier_reset(ck_notifier *n);
 /* The earlier of w and the notifier's next deadline (ck_clock_now_ms). */
 int64_t ck_notifier_wake(const ck_notifier *n, int64_t w);
 

@@ -288,3 +288,31 @@ EOF
 	# expiry is silent: no NOTIFY went out
 	! grep -q '"notified"\|"notify_failed"' "$T/d.out"
 }
+
+@test "gb-register: a TeleBoot forgets the subscriptions and the unconfirmed alarms, as a rebooted camera does" {
+	catalog "$T/cat.xml" ON Yard ""
+	start_platform register-platform.xml -set grant 3600
+	start_device "$T/d.out" --catalog "$T/cat.xml"
+	wait_for_grep '"registered"' "$T/d.out" 10
+	run_subscribers "$T/u.log" Catalog 600 Catalog -m 1
+	assert_status 0
+	wait_for_grep '"subscribed"' "$T/d.out" 5
+	kill -USR1 "$(device_pid)"
+	wait_for_grep '"alarm"' "$T/d.out" 5
+	run timeout 30 sipp 127.0.0.1:"$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")" \
+		-sf "$SIPP/notifier-teleboot.xml" -inf "$T/u.csv" -i 127.0.0.1 -m 1 -nostdin -timeout 20s
+	assert_status 0
+	wait_for_grep_n 2 '"registered"' "$T/d.out" 15
+	catalog "$T/cat.xml" OFF Yard ""
+	kill -HUP "$(device_pid)"
+	wait_for_grep catalog_changed "$T/d.out" 5
+	stop_device
+	assert_json_eq "$(grep subscription_expired "$T/d.out")" '[.cmd_type,.reason]|join(",")' "Catalog,reboot"
+	assert_json_eq "$(grep alarm_unconfirmed "$T/d.out")" '[.sn,.reason]|map(tostring)|join(",")' "1,reboot"
+	assert_json_eq "$(grep catalog_changed "$T/d.out")" '[.off,.subscribers]|map(tostring)|join(",")' "1,0"
+	! grep -q '"notified"\|"notify_failed"' "$T/d.out"
+	run jq -r .type "$T/d.out"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -v keepalive_ok | tr '\n' ' ')" = \
+		"registered subscribed alarm control subscription_expired alarm_unconfirmed rebooting registered catalog_changed unregistered " ]
+}
+
