@@ -273,3 +273,18 @@ EOF
 	assert_status 69
 	assert_contains "$stderr" "in use"
 }
+
+@test "8 TCP peers that send REGISTERs and never read the answers are closed at once; a sipp device registers meanwhile" {
+	require_cmd sipp
+	start_registrar
+	python3 "$TOOLS/gb-flood" noread "$REG_PORT" 20 8 >"$T/nr.out" &
+	nr=$!
+	PEER_PIDS+=("$nr")
+	sleep 3   # their answers fill the socket buffers
+	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/dev.csv"
+	run timeout 30 sipp 127.0.0.1:"$REG_PORT" -sf "$ROOT/tests/sipp/register-bench.xml" -inf "$T/dev.csv" \
+		-i 127.0.0.1 -m 1 -nostdin -timeout 15s -timeout_error -set expires 60 -au "$DEV_ID" -ap secret
+	assert_status 0
+	wait "$nr"
+	[ "$(sed 's/.* //' "$T/nr.out")" = closed=8 ]
+}
