@@ -1,5 +1,6 @@
 /* gb-catalog: query a GB/T 28181 device (Catalog, DeviceInfo, DeviceStatus,
- * RecordInfo, PresetQuery, ConfigDownload) as its platform. */
+ * RecordInfo, PresetQuery, ConfigDownload, Alarm, MobilePosition and the
+ * 2022 queries) as its platform. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,6 @@
 #include "cli/opts.h"
 #include "cli/tool.h"
 
-#define MAX_ITEMS 100000
-
 static const char usage[] =
 "Usage: gb-catalog [options] sip:ID@HOST[:PORT]\n"
 "       gb-catalog --await-register [ADDR]:PORT [options]";
@@ -32,39 +31,24 @@ static const char about[] =
 "per item (Catalog channels, records, presets) or per response.\n";
 
 static const char footer[] =
-"Exit: 0 ok, 1 empty answer, 64 usage, 65 malformed response, 66 password\n"
+"Exit: 0 ok, 1 empty list, 64 usage, 65 malformed response, 66 password\n"
 "file missing, 68 unknown host, 69 unreachable, 75 timeout (partial result\n"
-"printed), 76 SIP error status, 77 refused (401/403), 78 no password.\n";
+"printed), 76 SIP error status or Result ERROR, 77 refused (401/403), 78\n"
+"no password.\n";
 
 static const char *const types[] = { "Catalog", "DeviceInfo", "DeviceStatus",
-    "RecordInfo", "PresetQuery", "ConfigDownload" };
+    "RecordInfo", "PresetQuery", "ConfigDownload", "Alarm", "MobilePosition",
+    "HomePositionQuery", "CruiseTrackListQuery", "CruiseTrackQuery",
+    "PTZPosition", "SDCardStatus" };
 
 struct opts {
 	ck_gbopts gb;
 	ck_query_opts g;
 	const char *query, *channel, *start, *end, *rtype, *config, *charset;
-	const char *address;
+	const char *address, *number, *interval, *alarm_method;
 	long long sn, timeout_ms;
 	int xml;
 };
-
-struct run {
-	const struct opts *o;
-	ck_query q;
-	unsigned long sn;
-	ck_json *j;
-	char **keys;
-	size_t nkeys;
-	long sumnum;
-	int responses, malformed;
-};
-
-static int
-list_type(const char *t)
-{
-	return !strcmp(t, "Catalog") || !strcmp(t, "RecordInfo") ||
-	    !strcmp(t, "PresetQuery");
-}
 
 static char *
 build_query(const struct opts *o, unsigned long sn, const char *id,
@@ -86,216 +70,60 @@ build_query(const struct opts *o, unsigned long sn, const char *id,
 		kv.value = cfg;
 		return ck_manscdp_query(o->query, sn, id, &kv, 1, len, e);
 	}
-	return ck_manscdp_query(o->query, sn, id, NULL, 0, len, e);
-}
-
-/* 1 if key was new (and remembered), 0 if seen, -1 when full. */
-static int
-remember(struct run *r, const char *key)
-{
-	size_t i;
-	char **k;
-
-	for (i = 0; i < r->nkeys; i++)
-		if (!strcmp(r->keys[i], key))
-			return 0;
-	if (r->nkeys >= MAX_ITEMS ||
-	    !(k = realloc(r->keys, (r->nkeys + 1) * sizeof *k)) ||
-	    !(k[r->nkeys] = strdup(key))) {
-		if (r->nkeys < MAX_ITEMS && k)
-			r->keys = k;
-		return -1;
+	if (!strcmp(o->query, "Alarm")) {
+		/* 2016 A.2.4.8: every condition optional */
+		ck_manscdp_kv al[] = { { "AlarmMethod", o->alarm_method },
+		    { "StartAlarmTime", o->start }, { "EndAlarmTime", o->end } };
+		return ck_manscdp_query(o->query, sn, id, al, 3, len, e);
 	}
-	r->keys = k;
-	r->nkeys++;
-	return 1;
+	/* MobilePosition's Interval and CruiseTrackQuery's Number; NULL
+	 * values are left out */
+	kv.key = !strcmp(o->query, "MobilePosition") ? "Interval" : "Number";
+	kv.value = kv.key[0] == 'I' ? o->interval : o->number;
+	return ck_manscdp_query(o->query, sn, id, &kv, 1, len, e);
 }
 
+/* --xml: each answer, converted to UTF-8. */
 static void
-record_head(struct run *r, const ck_manscdp *m, const char *type)
+raw(void *arg, const char *body, size_t len)
 {
-	ck_json_record(r->j, type);
-	ck_json_str(r->j, "cmd_type", m->cmd_type);
-	ck_json_str(r->j, "device_id", m->device_id);
-	ck_json_uint(r->j, "sn", m->sn);
-	if (m->sumnum >= 0)
-		ck_json_int(r->j, "sum_num", m->sumnum);
-}
-
-/* Prints what one matching response carries. Returns 1 when the answer is
- * complete, 0 when more is expected. */
-static int
-take(struct run *r, const ck_manscdp *m, const char *raw, size_t rawlen)
-{
-	const ck_xml_node *it;
+	const struct opts *o = arg;
 	const char *used;
-	char *u;
 	size_t n;
+	char *u;
 	ck_err e;
 
-	r->responses++;
-	if (r->o->xml && (u = ck_manscdp_to_utf8(raw, rawlen, r->o->charset, 1,
-	    &n, &used, &e))) {
+	if (o->xml && (u = ck_manscdp_to_utf8(body, len, o->charset, 1, &n, &used,
+	    &e))) {
 		fwrite(u, 1, n, stdout);
 		fputc('\n', stdout);
 		fflush(stdout);
 		free(u);
 	}
-	if (!list_type(r->o->query)) {
-		if (!r->o->xml) {
-			record_head(r, m, "response");
-			ck_json_obj(r->j, "fields");
-			ck_manscdp_json_fields(m->root, r->j, 1, NULL);
-			ck_json_emit(r->j, stdout);
-		}
-		return 1;
-	}
-	if (m->sumnum >= 0)
-		r->sumnum = m->sumnum;
-	for (it = ck_manscdp_next_item(m, NULL); it;
-	    it = ck_manscdp_next_item(m, it)) {
-		const char *id = ck_manscdp_field(it, "DeviceID");
-		char *key = NULL;
-		int fresh;
-
-		/* Catalog items are unique by DeviceID; records and presets by
-		 * their whole content. */
-		if (!strcmp(r->o->query, "Catalog") && id && *id)
-			fresh = remember(r, id);
-		else {
-			size_t sl;
-			const char *src = ck_xml_src(m->doc, &sl);
-			if (!(key = strndup(src + it->src_off, it->src_len)))
-				return 1;
-			fresh = remember(r, key);
-			free(key);
-		}
-		if (fresh < 0) {
-			ck_log_warn("too many items; stopping at %zu", r->nkeys);
-			return 1;
-		}
-		if (!fresh) {
-			ck_log_info("duplicate item %s dropped", id ? id : "");
-			continue;
-		}
-		if (!r->o->xml) {
-			record_head(r, m, "item");
-			ck_json_obj(r->j, "item");
-			ck_manscdp_json_fields(it, r->j, 0, NULL);
-			ck_json_emit(r->j, stdout);
-		}
-	}
-	if (r->sumnum < 0)
-		return 1;   /* no SumNum: one response is the whole answer */
-	return (long)r->nkeys >= r->sumnum;
-}
-
-/* Answers one incoming MESSAGE and reports whether the answer is complete
- * (1), not yet (0). */
-static int
-handle(struct run *r, ck_sip_req *rq)
-{
-	ck_manscdp m;
-	ck_err e;
-	size_t len;
-	const char *body = ck_sip_body(rq->msg, &len);
-	int done = 0;
-
-	ck_sip_reply(r->q.sip, rq, 200, &e);
-	if (!body || len == 0) {
-		ck_log_info("MESSAGE without a body ignored");
-		return 0;
-	}
-	if (ck_manscdp_parse(body, len, r->o->charset, &m, &e) < 0) {
-		ck_log_warn("response from %s: %s", r->q.source, e.msg);
-		r->malformed++;
-		return 0;
-	}
-	if (!strcmp(m.kind, "Response") && m.has_sn && m.sn == r->sn &&
-	    !strcasecmp(m.cmd_type, r->o->query))
-		done = take(r, &m, body, len);
-	else
-		ck_log_info("ignored %s %s SN %lu", m.kind, m.cmd_type, m.sn);
-	ck_manscdp_free(&m);
-	return done;
-}
-
-static int
-collect(struct run *r)
-{
-	int64_t deadline = ck_clock_now_ms() + r->o->timeout_ms;
-	ck_sip_req *rq;
-	ck_err e;
-	int n;
-
-	for (;;) {
-		if ((n = ck_query_next_message(&r->q, deadline, &rq, &e)) < 0)
-			return ck_tool_fail(&e);
-		if (n == 0)
-			break;
-		int before = r->responses;
-		int done = handle(r, rq);
-		ck_sip_req_free(rq);
-		if (r->responses > before)
-			deadline = ck_clock_now_ms() + r->o->timeout_ms;
-		if (done && r->nkeys == 0 && list_type(r->o->query)) {
-			ck_log_warn("the %s is empty", r->o->query);   /* exit 1 alone is mute */
-			return CK_EMPTY;
-		}
-		if (done)
-			return 0;
-	}
-	if (r->responses == 0) {
-		ck_log_warn("no %s response within %lld ms%s", r->o->query,
-		    r->o->timeout_ms, r->malformed ? " (only malformed ones)" : "");
-		return r->malformed ? CK_DATAERR : CK_TEMPFAIL;
-	}
-	ck_log_warn("partial answer: %zu of %ld items, then nothing for %lld ms",
-	    r->nkeys, r->sumnum, r->o->timeout_ms);
-	return CK_TEMPFAIL;
 }
 
 static int
 run_query(const struct opts *o)
 {
-	struct run r = { .o = o, .sumnum = -1, .sn = ck_gbopts_sn(o->sn) };
-	char *body, reason[128];
+	ck_query_askspec a = { .cmd_type = o->query, .sn = ck_gbopts_sn(o->sn),
+	    .timeout_ms = o->timeout_ms, .charset = o->charset,
+	    .out = o->xml ? NULL : stdout,
+	    .raw = raw, .arg = (void *)o };
+	char *body;
 	size_t len;
-	int status, rc;
+	ck_query q;
 	ck_err e;
+	int rc;
 
-	if (!(r.j = ck_json_new()))
-		return CK_SOFTWARE;
-	if (ck_query_open(&r.q, &o->g, &e) < 0) {
-		ck_json_free(r.j);
+	if (ck_query_open(&q, &o->g, &e) < 0)
 		return ck_tool_fail(&e);
-	}
-	if (!(body = build_query(o, r.sn, o->channel ? o->channel : r.q.device_id,
-	    &len, &e))) {
+	if (!(body = build_query(o, a.sn, o->channel ? o->channel : q.device_id,
+	    &len, &e)))
 		rc = ck_tool_fail(&e);
-		goto out;
-	}
-	rc = ck_query_message(&r.q, body, len, ck_clock_now_ms() + o->timeout_ms, &status,
-	    reason, sizeof reason, &e);
+	else if ((rc = ck_query_ask(&q, body, len, &a, &e)) != 0)
+		ck_log_warn("%s", e.msg);
 	free(body);
-	if (rc < 0) {
-		rc = ck_tool_fail(&e);
-		goto out;
-	}
-	if (status < 200 || status > 299) {
-		ck_log_warn("%s answered %d %s to the %s query", r.q.device_id, status,
-		    reason, o->query);
-		rc = status == 401 || status == 403 || status == 407 ? CK_NOPERM :
-		    CK_PROTO;
-		goto out;
-	}
-	rc = collect(&r);
-out:
-	while (r.nkeys > 0)
-		free(r.keys[--r.nkeys]);
-	free(r.keys);
-	ck_json_free(r.j);
-	ck_query_close(&r.q);
+	ck_query_close(&q);
 	return rc;
 }
 
@@ -331,6 +159,13 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 			    argv[0]);
 		o->g.target = argv[0];
 	}
+	if (!strcmp(o->query, "CruiseTrackQuery") != (o->number != NULL))
+		return ck_err_set(e, CK_USAGE, "--number goes with CruiseTrackQuery, "
+		    "which needs it");
+	if (o->interval && strcmp(o->query, "MobilePosition"))
+		return ck_err_set(e, CK_USAGE, "--interval goes with MobilePosition");
+	if (o->alarm_method && strcmp(o->query, "Alarm"))
+		return ck_err_set(e, CK_USAGE, "--alarm-method goes with Alarm");
 	if (!strcmp(o->query, "RecordInfo") && (!o->start || !o->end))
 		return ck_err_set(e, CK_USAGE, "RecordInfo needs --start and --end");
 	if ((o->start && !gb_time(o->start)) || (o->end && !gb_time(o->end)))
@@ -341,14 +176,18 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 }
 
 enum { O_QUERY = CK_OPTS_TOOL, O_START, O_END, O_TYPE, O_CONFIG, O_SN,
-    O_CHARSET, O_ADDRESS };
+    O_CHARSET, O_ADDRESS, O_NUMBER, O_INTERVAL, O_ALARM_METHOD };
 
 static const ck_opts_opt tool_opts[] = {
 	{ "query", O_QUERY, CK_OPTS_ARG, "TYPE", "Catalog (default), DeviceInfo, DeviceStatus,\n"
-	    "RecordInfo, PresetQuery, ConfigDownload" },
+	    "RecordInfo, PresetQuery, ConfigDownload, Alarm,\nMobilePosition, HomePositionQuery, "
+	    "CruiseTrackListQuery,\nCruiseTrackQuery, PTZPosition, SDCardStatus" },
 	{ "channel", 'c', CK_OPTS_ARG, "ID", "DeviceID in the query (default: the device's ID)" },
-	{ "start", O_START, CK_OPTS_ARG, "TIME", "RecordInfo start, yyyy-MM-ddTHH:mm:ss" },
-	{ "end", O_END, CK_OPTS_ARG, "TIME", "RecordInfo end" },
+	{ "start", O_START, CK_OPTS_ARG, "TIME", "RecordInfo (Alarm) start, yyyy-MM-ddTHH:mm:ss" },
+	{ "end", O_END, CK_OPTS_ARG, "TIME", "RecordInfo (Alarm) end" },
+	{ "number", O_NUMBER, CK_OPTS_ARG, "N", "CruiseTrackQuery: the cruise track's Number" },
+	{ "interval", O_INTERVAL, CK_OPTS_ARG, "S", "MobilePosition: report Interval in seconds" },
+	{ "alarm-method", O_ALARM_METHOD, CK_OPTS_ARG, "N", "Alarm: AlarmMethod (1-7)" },
 	{ "type", O_TYPE, CK_OPTS_ARG, "TYPE", "RecordInfo type: all (default), time, alarm, manual" },
 	{ "address", O_ADDRESS, CK_OPTS_ARG, "TEXT", "RecordInfo Address (sent as GB2312)" },
 	{ "config", O_CONFIG, CK_OPTS_ARG, "LIST", "ConfigDownload types (default BasicParam), e.g.\n"
@@ -359,6 +198,18 @@ static const ck_opts_opt tool_opts[] = {
 	    "when undeclared and not UTF-8)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
+
+/* A number in lo..hi, kept as its text for the query. */
+static int
+num(const char *arg, long long lo, long long hi, const char **out, ck_err *e)
+{
+	long long v;
+
+	if (ck_opt_parse_int(arg, lo, hi, &v, e) < 0)
+		return -1;
+	*out = arg;
+	return 0;
+}
 
 static int
 tool_opt(void *ctx, int key, const char *arg, ck_err *e)
@@ -372,6 +223,9 @@ tool_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_TYPE: o->rtype = arg; return 0;
 	case O_ADDRESS: o->address = arg; return 0;
 	case O_CONFIG: o->config = arg; return 0;
+	case O_NUMBER: return num(arg, 0, 255, &o->number, e);
+	case O_INTERVAL: return num(arg, 1, 3600, &o->interval, e);
+	case O_ALARM_METHOD: return num(arg, 0, 7, &o->alarm_method, e);
 	case O_SN:
 		return ck_opt_parse_int(arg, 0, 4294967295LL, &o->sn, e) < 0 ?
 		    ck_err_wrap(e, "--sn") : 0;

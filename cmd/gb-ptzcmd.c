@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/cred.h"
 #include "base/err.h"
+#include "gb/control.h"
 #include "gb/query.h"
 #include "codec/json.h"
 #include "base/log.h"
@@ -45,7 +46,8 @@ static const char about[] =
 static const char footer[] =
 "Exit: 0 ok, 1 nothing to decode on stdin, 64 usage, 65 malformed PTZCmd,\n"
 "66 password file missing, 68 unknown host, 69 unreachable, 74 I/O error,\n"
-"75 timeout, 76 SIP error status, 77 refused (401/403), 78 no password.\n";
+"75 timeout (no answer, or no Response to guard/home-position), 76 SIP\n"
+"error status or Result ERROR, 77 refused (401/403), 78 no password.\n";
 
 struct opts {
 	long long address;
@@ -59,7 +61,8 @@ struct opts {
 	char **args;
 };
 
-/* Commands that exist only as a DeviceControl body, not as a PTZCmd. */
+/* Commands that exist only as a DeviceControl body, not as a PTZCmd
+ * (built by gb/control, as gb-control(1) sends them). */
 static int
 xml_only(const char *verb)
 {
@@ -82,31 +85,19 @@ parse_nums(const struct opts *o, long long *nums, ck_err *e)
 	return 0;
 }
 
-/* The body for the command (PTZCmd, HomePosition or GuardCmd). */
+/* The body for the command (PTZCmd, HomePosition or GuardCmd); *response
+ * gets 1 when the device answers it with a Response. */
 static char *
 control_body(const struct opts *o, const char *device_id, unsigned long sn,
-    const char *hex, size_t *len, ck_err *e)
+    const char *hex, int *response, size_t *len, ck_err *e)
 {
-	const char *v = o->args[0];
-	long long n[2] = { 0, 0 };
+	char cmd_type[32];
 
-	if (!xml_only(v))
+	*response = 0;
+	if (!xml_only(o->args[0]))
 		return ck_manscdp_ptz_control(sn, device_id, hex, len, e);
-	if (parse_nums(o, n, e) < 0)
-		return NULL;
-	if (!strcmp(v, "home-position")) {
-		if (o->nargs < 2 || n[0] < 1 || n[0] > 255)
-			return ck_err_set(e, CK_USAGE, "home-position takes a "
-			    "preset 1-255 and optional seconds"), NULL;
-		return ck_manscdp_home_position(sn, device_id, 1,
-		    o->nargs > 2 ? (unsigned)n[1] : 0, (unsigned)n[0], len, e);
-	}
-	if (o->nargs > 1)
-		return ck_err_set(e, CK_USAGE, "%s takes no argument", v), NULL;
-	if (!strcmp(v, "home-position-off"))
-		return ck_manscdp_home_position(sn, device_id, 0, 0, 0, len, e);
-	return ck_manscdp_guard_control(sn, device_id, !strcmp(v, "guard"),
-	    len, e);
+	return ck_control_body(o->args[0], o->args + 1, o->nargs - 1, sn,
+	    device_id, response, cmd_type, len, e);
 }
 
 /* Builds the PTZCmd hex for the command (empty for XML-only commands). */
@@ -133,6 +124,7 @@ do_encode(const struct opts *o)
 {
 	char hex[17], *body;
 	size_t len;
+	int resp;
 	ck_err e;
 
 	if (build(o, hex, &e) < 0)
@@ -143,49 +135,38 @@ do_encode(const struct opts *o)
 		printf("%s\n", hex);
 		return 0;
 	}
-	if (!(body = control_body(o, o->device_id, ck_gbopts_sn(o->sn), hex, &len, &e)))
+	if (!(body = control_body(o, o->device_id, ck_gbopts_sn(o->sn), hex, &resp,
+	    &len, &e)))
 		return e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
 	fwrite(body, 1, len, stdout);
 	free(body);
 	return 0;
 }
 
+/* The decoded PTZCmd in the control record. */
 static void
-send_record(ck_json *j, const struct opts *o, const ck_query *q,
-    const char *body_id, unsigned long sn, const char *hex, int status,
-    const char *reason, int64_t rtt)
+ptz_fields(void *arg, ck_json *j)
 {
+	const char *hex = arg;
 	ck_ptzcmd c;
 	ck_err e;
 
-	ck_json_record(j, "control");
-	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
-	ck_json_str(j, "device_id", body_id);
-	ck_json_str(j, "to", q->device_id);
-	ck_json_str(j, "peer", q->source);
-	ck_json_str(j, "transport", ck_sip_transport_name(q->peer.transport));
-	ck_json_uint(j, "sn", sn);
-	ck_json_str(j, "command", o->args[0]);
 	if (hex[0] && ck_ptzcmd_decode_hex(hex, 16, &c, &e) == 0) {
 		ck_json_str(j, "ptzcmd", hex);
 		ck_ptzcmd_json(&c, j);
 	}
-	ck_json_int(j, "status", status);
-	ck_json_str(j, "reason", reason);
-	ck_json_int(j, "rtt_ms", rtt);
 }
 
-/* Sends the DeviceControl MESSAGE and waits for the device's answer. */
+/* Sends the DeviceControl MESSAGE, through the path gb-control(1) takes:
+ * the SIP answer, then the Response for guard and home-position. */
 static int
 do_send(const struct opts *o)
 {
-	char hex[17], reason[128], *body = NULL;
-	unsigned long sn = ck_gbopts_sn(o->sn);
-	ck_json *j = NULL;
-	const char *id;
-	int status, rc;
-	int64_t t0;
-	size_t len;
+	char hex[17], *body = NULL;
+	ck_control_send s = { .command = o->args[0], .sn = ck_gbopts_sn(o->sn),
+	    .cmd_type = "DeviceControl", .timeout_ms = o->timeout_ms,
+	    .extra = ptz_fields, .extra_arg = hex, .out = stdout };
+	int rc, resp;
 	ck_query q;
 	ck_err e;
 
@@ -193,28 +174,16 @@ do_send(const struct opts *o)
 		return e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
 	if (ck_query_open(&q, &o->g, &e) < 0)
 		return ck_tool_fail(&e);
-	id = o->device_id ? o->device_id : q.device_id;
-	if (!(body = control_body(o, id, sn, hex, &len, &e)) || !(j = ck_json_new())) {
+	s.body_id = o->device_id ? o->device_id : q.device_id;
+	if (!(body = control_body(o, s.body_id, s.sn, hex, &resp, &s.len, &e)))
 		rc = e.kind == CK_USAGE ? ck_tool_usage_err("%s", e.msg) : ck_tool_fail(&e);
-		goto out;
+	else {
+		s.body = body;
+		s.response = resp;
+		if ((rc = ck_control_run(&q, &s, &e)) != 0)
+			ck_log_warn("%s", e.msg);
 	}
-	t0 = ck_clock_now_ms();
-	if (ck_query_message(&q, body, len, t0 + o->timeout_ms, &status, reason,
-	    sizeof reason, &e) < 0) {
-		rc = ck_tool_fail(&e);
-		goto out;
-	}
-	send_record(j, o, &q, id, sn, hex, status, reason, ck_clock_now_ms() - t0);
-	ck_json_emit(j, stdout);
-	rc = 0;
-	if (status < 200 || status > 299) {
-		ck_log_warn("%s answered %d %s", q.device_id, status, reason);
-		rc = status == 401 || status == 403 || status == 407 ? CK_NOPERM :
-		    CK_PROTO;
-	}
-out:
 	free(body);
-	ck_json_free(j);
 	ck_query_close(&q);
 	return rc;
 }
@@ -293,7 +262,7 @@ enum { O_ADDRESS = CK_OPTS_TOOL, O_SN, O_DECODE, O_SEND };
 
 static const ck_opts_opt tool_opts[] = {
 	{ "send", O_SEND, CK_OPTS_ARG, "URI", "send the DeviceControl MESSAGE to\n"
-	    "sip:ID@HOST[:PORT] and wait for its 200" },
+	    "sip:ID@HOST[:PORT], wait for its 200 (and the\nResponse to guard, unguard, home-position*)" },
 	{ "xml", 'x', CK_OPTS_NOARG, NULL, "print the MANSCDP DeviceControl body instead" },
 	{ "decode", O_DECODE, CK_OPTS_NOARG, NULL, "decode HEX arguments or stdin lines" },
 	{ "address", O_ADDRESS, CK_OPTS_ARG, "N", "device address 0-4095 (default 1)" },
@@ -371,8 +340,9 @@ validate(const struct opts *o, ck_err *e)
 	if (o->g.target || o->g.listen) {
 		char hex[17], *body;
 		size_t len;
+		int resp;
 		if (build(o, hex, e) < 0 ||
-		    !(body = control_body(o, "0", 0, hex, &len, e)))
+		    !(body = control_body(o, "0", 0, hex, &resp, &len, e)))
 			return -1;
 		free(body);
 	}

@@ -45,7 +45,7 @@ struct opts {
 	int expires, max_missed, attempts, chunk;
 	long long keepalive_ms, retry_ms;
 	const char *name, *manufacturer, *model, *firmware;
-	const char *media, *audio;
+	const char *media, *audio, *presets;
 	int max_streams, records, count;
 	long long ssrc;
 	char domain_buf[32];
@@ -125,7 +125,8 @@ run_device(const struct opts *o, ck_cred *cred)
 	    .max_missed = o->max_missed, .retry_ms = o->retry_ms, .attempts = o->attempts,
 	    .timeout_ms = o->gb.timeout_ms, .chunk = o->chunk, .name = o->name,
 	    .manufacturer = o->manufacturer, .model = o->model, .firmware = o->firmware,
-	    .items = items, .nitems = (size_t)nitems, .on_record = on_record };
+	    .items = items, .nitems = (size_t)nitems, .presets = o->presets,
+	    .on_record = on_record };
 	/* An IPv6 platform needs an IPv6 socket. */
 	ck_sip_opts so = { .udp = 1, .port = o->gb.local_port,
 	    .bind_addr = strchr(o->gb.server_host, ':') ? "::" : NULL,
@@ -149,27 +150,8 @@ run_device(const struct opts *o, ck_cred *cred)
 		rc = ck_tool_fail(&e);
 		goto out;
 	}
-	while (!stop_flag) {
-		ck_sip_req *rq = NULL;
-		int64_t wake = ck_device_wake(d), cw = cam ? ck_camera_wake(cam) : -1;
-		int n = ck_sip_next_request(s, cw >= 0 && cw < wake ? cw : wake, &rq, &e);
-		if (n > 0)
-			ck_device_handle(d, rq);
-		if (n < 0) {
-			rc = ck_tool_fail(&e);
-			break;
-		}
-		if (cam)
-			ck_camera_tick(cam);
-		if (ck_device_tick(d, &e) < 0) {
-			rc = e.kind ? e.kind : CK_SOFTWARE;
-			break;
-		}
-	}
-	if (stop_flag && cam)
-		ck_camera_stop(cam);   /* BYE every dialog, then unregister */
-	if (stop_flag)
-		ck_device_stop(d, &e);
+	if (ck_device_run(d, cam, &stop_flag, &e) < 0)
+		rc = e.kind ? e.kind : CK_SOFTWARE;
 out:
 	if (out_failed && rc == 0)
 		rc = CK_IOERR;
@@ -255,7 +237,7 @@ run_platform(const struct opts *o, ck_cred *cred)
 
 enum { O_EXPIRES = CK_OPTS_TOOL, O_KEEPALIVE, O_MAXMISSED, O_RETRY, O_ATTEMPTS,
     O_CATALOG, O_CHUNK, O_NAME, O_MANUFACTURER, O_MODEL, O_FIRMWARE,
-    O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS, O_COUNT };
+    O_MEDIA, O_AUDIO, O_MAXSTREAMS, O_SSRC, O_RECORDS, O_COUNT, O_PRESETS };
 
 static const ck_opts_opt device_opts[] = {
 	{ "user", 'u', CK_OPTS_ARG, "USER", "digest username (default: the device ID)" },
@@ -280,6 +262,8 @@ static const ck_opts_opt device_opts[] = {
 	    "over the past day" },
 	{ "count", O_COUNT, CK_OPTS_ARG, "N", "N devices, IDs --device-id and the next N-1, each\n"
 	    "with its own UDP port, registration and camera\n(default 1)" },
+	{ "presets", O_PRESETS, CK_OPTS_ARG, "LIST", "PresetQuery: preset numbers, e.g. 1,2,5\n"
+	    "(default 1,2,3; '' none)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -312,6 +296,7 @@ device_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_FIRMWARE: o->firmware = arg; return 0;
 	case O_MEDIA: o->media = arg; return 0;
 	case O_AUDIO: o->audio = arg; return 0;
+	case O_PRESETS: o->presets = arg; return 0;
 	case O_COUNT: return int_opt(arg, 1, CK_FLEET_MAX, &o->count, "--count", e);
 	case O_RECORDS: return int_opt(arg, 1, 100000, &o->records, "--records", e);
 	case O_MAXSTREAMS: return int_opt(arg, 1, 1024, &o->max_streams, "--max-streams", e);

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "codec/digest.h"
 #include "codec/xml.h"
+#include "gb/devstate.h"
 #include "gb/manscdp.h"
 #include "gb/ptzcmd.h"
 
@@ -38,6 +39,8 @@ struct answer {
 	size_t nlist;
 	int owns;
 	char list_id[64];         /* DeviceID of the answer */
+	char *body;               /* a one-MESSAGE answer, built when asked */
+	size_t blen;
 };
 
 /* What a client transaction is for. */
@@ -79,6 +82,9 @@ struct ck_device {
 	struct regproc reg;
 	struct pend pend[MAX_PENDING + 4];
 	size_t npend;
+	ck_devstate st;           /* configuration, recording, guard, presets */
+	int redirected;           /* registered with a server a 302 named */
+	int64_t boot_until;       /* TeleBoot: silent until then (0: running) */
 };
 
 static void
@@ -196,29 +202,51 @@ challenge_of(osip_message_t *m, ck_digest_chal *c, ck_err *e)
 	return rc;
 }
 
+/* Registers with another server from now on; a record of type says so. */
+static void
+switch_server(ck_device *d, const char *type, const char *id, const char *host, int port)
+{
+	char old[300];
+	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
+	snprintf(d->server_id, sizeof d->server_id, "%s", id);
+	snprintf(d->server_host, sizeof d->server_host, "%s", host);
+	d->server_port = port;
+	if (d->have_peer)
+		ck_sip_peer_close(d->s, &d->peer);
+	d->have_peer = 0;
+	rec_start(d, type);
+	ck_json_str(d->j, "from", old);
+	rec_server(d);
+	emit(d);
+}
+
 /* Switches to the server named by a 302's Contact (sip:ID@HOST:PORT). */
 static int
 redirect(ck_device *d, osip_message_t *m, ck_err *e)
 {
 	osip_contact_t *c = NULL;
-	char old[300];
 	if (osip_message_get_contact(m, 0, &c) < 0 || c == NULL || c->url == NULL ||
 	    c->url->host == NULL || c->url->username == NULL)
 		return ck_err_set(e, CK_PROTO, "302 without a usable Contact");
-	snprintf(old, sizeof old, "%s@%s:%d", d->server_id, d->server_host, d->server_port);
-	snprintf(d->server_id, sizeof d->server_id, "%s", c->url->username);
-	snprintf(d->server_host, sizeof d->server_host, "%s", c->url->host);
-	d->server_port = c->url->port ? atoi(c->url->port) : 5060;
-	if (d->server_port <= 0 || d->server_port > 65535)
-		d->server_port = 5060;
-	if (d->have_peer)
-		ck_sip_peer_close(d->s, &d->peer);
-	d->have_peer = 0;
-	rec_start(d, "redirected");
-	ck_json_str(d->j, "from", old);
-	rec_server(d);
-	emit(d);
+	int port = c->url->port ? atoi(c->url->port) : 5060;
+	switch_server(d, "redirected", c->url->username, c->url->host,
+	    port > 0 && port <= 65535 ? port : 5060);
+	d->redirected = 1;
 	return 0;
+}
+
+/* After a redirect, the server it named is lost (refresh refused or
+ * unanswered, keepalives unanswered, registration failed): GB/T
+ * 28181-2022 has the device run the redirect procedure again, at the
+ * server it was configured with. Returns 1 when it switched back. */
+static int
+back_to_origin(ck_device *d)
+{
+	if (!d->redirected)
+		return 0;
+	switch_server(d, "redirect_reset", d->o.server_id, d->o.server_host, d->o.server_port);
+	d->redirected = 0;
+	return 1;
 }
 
 /* What a final response to the REGISTER means: 1 granted (*granted,
@@ -327,17 +355,28 @@ refresh_time(int granted)
 static int
 reg_failed(ck_device *d, ck_err *e)
 {
+	int fatal = e->kind == CK_NOPERM || e->kind == CK_CONFIG;
 	d->reg.active = 0;
 	if (d->reg.purpose == R_REFRESH) {
 		rec_error(d, "refresh", e);
-		if (e->kind == CK_NOPERM || e->kind == CK_CONFIG)
-			return -1;
 		d->registered = 0;
+		/* a redirected-to server that refuses is not the end: the
+		 * redirect server picks another (GB/T 28181-2022) */
+		if (back_to_origin(d)) {
+			d->next_reg = ck_clock_now_ms();
+			new_session(d);
+			return 0;
+		}
+		if (fatal)
+			return -1;
 	} else {
 		rec_error(d, "register", e);
 		d->failures++;
-		if (e->kind == CK_NOPERM || e->kind == CK_CONFIG || e->kind == CK_NOHOST ||
-		    (d->o.attempts > 0 && d->failures >= d->o.attempts))
+		if (back_to_origin(d))
+			fatal = 0;
+		else if (e->kind == CK_NOHOST)
+			fatal = 1;
+		if (fatal || (d->o.attempts > 0 && d->failures >= d->o.attempts))
 			return -1;
 	}
 	d->next_reg = ck_clock_now_ms() + d->o.retry_ms;
@@ -401,6 +440,7 @@ keepalive_lost(ck_device *d, int status)
 	emit(d);
 	d->registered = 0;
 	d->next_reg = ck_clock_now_ms();
+	back_to_origin(d);
 	new_session(d);
 }
 
@@ -464,27 +504,10 @@ answer_next(ck_device *d, struct answer *a, ck_err *e)
 		cnt = a->nlist - a->k < chunk ? a->nlist - a->k : chunk;
 		b = ck_manscdp_list_response(a->cmd_type, a->sn, a->list_id, a->nlist,
 		    a->list_name, (const char *const *)a->list + a->k, cnt, &len, e);
-	} else if (strcmp(a->cmd_type, "DeviceInfo") == 0) {
-		char ch[16];
-		snprintf(ch, sizeof ch, "%zu", d->nitems);
-		const char *kv[] = { "Result", "OK", "DeviceName", d->o.name,
-		    "Manufacturer", d->o.manufacturer, "Model", d->o.model,
-		    "Firmware", d->o.firmware, "Channel", ch };
-		b = ck_manscdp_response("DeviceInfo", a->sn, d->o.id, kv, 12, NULL, &len, e);
-	} else if (strcmp(a->cmd_type, "DeviceStatus") == 0) {
-		char now[40];
-		ck_sip_gb_date(ck_clock_wall_ms(), 0, now, sizeof now);
-		now[19] = '\0';
-		const char *kv[] = { "Result", "OK", "Online", "ONLINE", "Status", "OK",
-		    "Encode", "ON", "Record", "OFF", "DeviceTime", now };
-		b = ck_manscdp_response("DeviceStatus", a->sn, d->o.id, kv, 12,
-		    "<Alarmstatus Num=\"0\">\r\n</Alarmstatus>\r\n", &len, e);
-	} else if (strcmp(a->cmd_type, "ConfigDownload") == 0) {
-		const char *kv[] = { "Result", "OK" };
-		b = ck_manscdp_response("ConfigDownload", a->sn, d->o.id, kv, 2,
-		    "<BasicParam>\r\n<Expiration>3600</Expiration>\r\n"
-		    "<HeartBeatInterval>60</HeartBeatInterval>\r\n<HeartBeatCount>3</HeartBeatCount>\r\n"
-		    "</BasicParam>\r\n", &len, e);
+	} else if (a->body) {
+		b = a->body;   /* built when the query came (the state then) */
+		len = a->blen;
+		a->body = NULL;
 	} else
 		return ck_err_set(e, CK_SOFTWARE, "no answer for %s", a->cmd_type);
 	if (b == NULL)
@@ -521,6 +544,7 @@ answer_end(ck_device *d, struct answer *a, int status, const ck_err *e)
 		free(a->list[i]);
 	if (a->owns)
 		free(a->list);
+	free(a->body);
 	free(a);
 }
 
@@ -541,6 +565,27 @@ answer_done(ck_device *d, struct answer *a, int status, ck_err *e)
 	answer_end(d, a, status, e);
 }
 
+/* Appends to list (*n items) a RecordList <Item> of channel id:
+ * /record/ID/FILE.ps from start to end (wall ms) of type. 0, or -1 out of
+ * memory (*n unchanged). */
+static int
+record_item(char **list, size_t *n, const char *id, const char *file, int64_t start,
+    int64_t end, const char *type)
+{
+	char st[40], en[40];
+	ck_sip_gb_date(start, 0, st, sizeof st);
+	ck_sip_gb_date(end, 0, en, sizeof en);
+	st[19] = en[19] = '\0';
+	if (asprintf(&list[*n], "<Item>\r\n<DeviceID>%s</DeviceID>\r\n<Name>%s</Name>\r\n"
+	    "<FilePath>/record/%s/%s.ps</FilePath>\r\n<Address>Address</Address>\r\n"
+	    "<StartTime>%s</StartTime>\r\n<EndTime>%s</EndTime>\r\n<Secrecy>0</Secrecy>\r\n"
+	    "<Type>%s</Type>\r\n<RecorderID>%s</RecorderID>\r\n</Item>", id, id, id, file,
+	    st, en, type, id) < 0)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
 /* The synthetic recordings of channel id that overlap the query's
  * StartTime..EndTime: o.records of o.record_seconds each, the last ones of
  * the grid of ck_camera_record_step_ms that start in the day before now,
@@ -558,27 +603,47 @@ records(ck_device *d, const ck_manscdp *m, const char *id, char ***out, size_t *
 		ck_sip_parse_gb_date(qs, &from);
 	if (qe)
 		ck_sip_parse_gb_date(qe, &to);
-	*out = calloc((size_t)d->o.records, sizeof **out);
+	*out = calloc((size_t)d->o.records + 1, sizeof **out);
 	*n = 0;
 	if (*out == NULL)
 		return -1;
 	for (int i = 0; i < d->o.records; i++) {
 		int64_t s = grid - (int64_t)(d->o.records - i) * step, e = s + (len > 0 ? len : 1000);
-		char st[40], en[40];
-		if (e < from || s > to)
-			continue;
-		ck_sip_gb_date(s, 0, st, sizeof st);
-		ck_sip_gb_date(e, 0, en, sizeof en);
-		st[19] = en[19] = '\0';
-		if (asprintf(&(*out)[*n], "<Item>\r\n<DeviceID>%s</DeviceID>\r\n<Name>%s</Name>\r\n"
-		    "<FilePath>/record/%s/%d.ps</FilePath>\r\n<Address>Address</Address>\r\n"
-		    "<StartTime>%s</StartTime>\r\n<EndTime>%s</EndTime>\r\n<Secrecy>0</Secrecy>\r\n"
-		    "<Type>time</Type>\r\n<RecorderID>%s</RecorderID>\r\n</Item>", id, id, id, i,
-		    st, en, id) < 0)
+		char file[16];
+		snprintf(file, sizeof file, "%d", i);
+		if (e >= from && s <= to && record_item(*out, n, id, file, s, e, "time") < 0)
 			return -1;
-		(*n)++;
 	}
+	/* what RecordCmd Record recorded (to now while it goes on) */
+	int64_t ms = d->st.manual_start_ms, me = d->st.recording ? now : d->st.manual_end_ms;
+	if (ms > 0 && me >= from && ms <= to &&
+	    record_item(*out, n, id, "manual", ms, me, "manual") < 0)
+		return -1;
 	return 0;
+}
+
+/* The one-MESSAGE answer to query m for channel id into a->body: the
+ * device's own (DeviceInfo) or the state's. 0, 1
+ * when this device has no answer for the CmdType, -1 with e. */
+static int
+answer_body(ck_device *d, struct answer *a, const ck_manscdp *m, const char *id, ck_err *e)
+{
+	char now[40];
+	if (strcmp(m->cmd_type, "DeviceInfo") == 0) {
+		char ch[16];
+		snprintf(ch, sizeof ch, "%zu", d->nitems);
+		const char *kv[] = { "Result", "OK", "DeviceName", d->st.name,
+		    "Manufacturer", d->o.manufacturer, "Model", d->o.model,
+		    "Firmware", d->o.firmware, "Channel", ch };
+		a->body = ck_manscdp_response("DeviceInfo", m->sn, id, kv, 12, NULL, &a->blen, e);
+	} else {
+		ck_sip_gb_date(ck_clock_wall_ms(), 0, now, sizeof now);
+		now[19] = '\0';
+		a->body = ck_devstate_answer(&d->st, m, id, now, &a->blen, e);
+		if (a->body == NULL && e->kind == CK_EMPTY)
+			return 1;
+	}
+	return a->body ? 0 : -1;
 }
 
 static void
@@ -597,94 +662,197 @@ answer_query(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 	osip_free(to);
 	a->sn = m->sn;
 	a->peer = rq->peer;
+	/* the answer names what the query named (a channel), as cameras do */
+	snprintf(a->list_id, sizeof a->list_id, "%s", m->device_id[0] ? m->device_id : d->o.id);
 	a->catalog = strcmp(m->cmd_type, "Catalog") == 0;
+	int rc = 0;
 	if (a->catalog) {
 		a->list_name = "DeviceList";
 		a->list = d->items;
 		a->nlist = d->nitems;
-		snprintf(a->list_id, sizeof a->list_id, "%s", d->o.id);
-	} else if (strcmp(m->cmd_type, "RecordInfo") == 0 && d->o.records > 0) {
+	} else if (strcmp(m->cmd_type, "RecordInfo") == 0) {
 		a->list_name = "RecordList";
 		a->owns = 1;
-		snprintf(a->list_id, sizeof a->list_id, "%s", m->device_id[0] ? m->device_id : d->o.id);
-		if (records(d, m, a->list_id, &a->list, &a->nlist) < 0) {
-			ck_err_set(&e, CK_SOFTWARE, "out of memory");
-			answer_end(d, a, -1, &e);
-			return;
-		}
-	} else if (strcmp(m->cmd_type, "RecordInfo") == 0 || strcmp(m->cmd_type, "PresetQuery") == 0) {
-		/* No recordings and no presets: an empty list, as devices answer. */
-		int rec = m->cmd_type[0] == 'R';
-		size_t len;
-		char *b = ck_manscdp_list_response(m->cmd_type, m->sn,
-		    m->device_id[0] ? m->device_id : d->o.id, 0,
-		    rec ? "RecordList" : "PresetList", NULL, 0, &len, &e);
-		uint64_t tx = 0;
-		if (b && d->npend < MAX_PENDING)
-			tx = message_start(d, &a->peer, a->to, b, len,
-			    ck_clock_now_ms() + d->o.timeout_ms, &e);
-		else if (b)
-			ck_err_set(&e, CK_TEMPFAIL, "%d answers in flight", MAX_PENDING);
-		free(b);
-		if (tx == 0) {
-			answer_end(d, a, -1, &e);
-			return;
-		}
-		pend_add(d, tx, P_ANSWER)->a = a;
-		a->sent = 1;
-		return;
-	}
-	if (!a->list_name && strcmp(m->cmd_type, "DeviceInfo") != 0 &&
-	    strcmp(m->cmd_type, "DeviceStatus") != 0 &&
-	    strcmp(m->cmd_type, "ConfigDownload") != 0) {
+		if (records(d, m, a->list_id, &a->list, &a->nlist) < 0)
+			rc = ck_err_set(&e, CK_SOFTWARE, "out of memory");
+	} else if ((rc = answer_body(d, a, m, a->list_id, &e)) > 0) {
 		answer_end(d, a, 0, &e);   /* nothing to answer with */
 		return;
 	}
-	int rc = d->npend < MAX_PENDING ? answer_next(d, a, &e) :
-	    ck_err_set(&e, CK_TEMPFAIL, "%d answers in flight", MAX_PENDING);
+	if (rc == 0)
+		rc = d->npend < MAX_PENDING ? answer_next(d, a, &e) :
+		    ck_err_set(&e, CK_TEMPFAIL, "%d answers in flight", MAX_PENDING);
 	if (rc < 0)
 		answer_end(d, a, -1, &e);
 }
 
-/* Control elements that need a <Response> (GB/T 28181-2016 9.3). */
+/* Which controls get a Response MESSAGE with their Result. GB/T
+ * 28181-2016 9.3.1: after PTZ, remote start (TeleBoot), forced key frame
+ * (IFameCmd), DragZoomIn/Out "the target device sends no answer"; after
+ * recording, guard/unguard, alarm reset, home position and device
+ * configuration (DeviceConfig) it sends one with the result. 2022 9.3.1 d)
+ * adds PTZ precise control, storage card formatting (FormatSDCard) and
+ * target tracking to the unanswered ones; its device upgrade is answered. */
 static const char *const ack_controls[] = {
-	"RecordCmd", "GuardCmd", "AlarmCmd", "HomePosition", "DeviceUpgrade",
-	"FormatSDCard", NULL
+	"RecordCmd", "GuardCmd", "AlarmCmd", "HomePosition", "DeviceUpgrade", NULL
 };
+
+/* TeleBoot: a rebooting camera drops off the network without
+ * unregistering, answers nothing for its boot time, then registers anew
+ * (new Call-ID and tags) at the server it is configured with. What it was
+ * doing (recording, an alarm) is gone; its configuration stays. */
+static void
+reboot(ck_device *d)
+{
+	for (size_t i = 0; i < d->npend;) {
+		if (d->pend[i].kind == P_REG || d->pend[i].kind == P_KA) {
+			ck_sip_tx_cancel(d->s, d->pend[i].tx);
+			d->pend[i] = d->pend[--d->npend];
+		} else
+			i++;
+	}
+	d->reg.active = 0;
+	d->registered = 0;
+	d->misses = 0;
+	if (d->st.recording)
+		d->st.manual_end_ms = ck_clock_wall_ms();
+	d->st.recording = d->st.alarm = 0;
+	if (d->have_peer)
+		ck_sip_peer_close(d->s, &d->peer);
+	d->have_peer = 0;
+	int64_t boot = d->o.boot_ms > 0 ? d->o.boot_ms : 3000;
+	rec_start(d, "rebooting");
+	ck_json_str(d->j, "id", d->o.id);
+	ck_json_int(d->j, "boot_ms", boot);
+	emit(d);
+	back_to_origin(d);
+	new_session(d);
+	d->boot_until = d->next_reg = ck_clock_now_ms() + boot;
+}
+
+/* Carries out DeviceControl m (the 200 is sent). Returns 1 when it needs
+ * a Response (*ok its Result), 0 when not. */
+static int
+control(ck_device *d, const ck_manscdp *m, int *ok, int *teleboot)
+{
+	const ck_xml_node *r = m->root;
+	const char *v;
+	ck_err e;
+	int need = 0;
+	*ok = 1;
+	for (int i = 0; ack_controls[i]; i++)
+		if (ck_xml_child(r, NULL, ack_controls[i]))
+			need = 1;
+	if ((v = ck_manscdp_field(r, "PTZCmd")) != NULL) {
+		ck_ptzcmd c;
+		if (ck_ptzcmd_decode_hex(v, strlen(v), &c, &e) == 0)
+			ck_devstate_ptz(&d->st, &c);
+	}
+	if ((v = ck_manscdp_field(r, "TeleBoot")) != NULL)
+		*teleboot = strcmp(v, "Boot") == 0;
+	if ((v = ck_manscdp_field(r, "RecordCmd")) != NULL) {
+		if (strcmp(v, "Record") == 0 && !d->st.recording) {
+			d->st.recording = 1;
+			d->st.manual_start_ms = ck_clock_wall_ms();
+		} else if (strcmp(v, "StopRecord") == 0 && d->st.recording) {
+			d->st.recording = 0;
+			d->st.manual_end_ms = ck_clock_wall_ms();
+		} else if (strcmp(v, "Record") && strcmp(v, "StopRecord"))
+			*ok = 0;
+	}
+	if ((v = ck_manscdp_field(r, "GuardCmd")) != NULL) {
+		if (strcmp(v, "SetGuard") == 0 || strcmp(v, "ResetGuard") == 0)
+			d->st.guard = v[0] == 'S';
+		else
+			*ok = 0;
+	}
+	if ((v = ck_manscdp_field(r, "AlarmCmd")) != NULL) {
+		if (strcmp(v, "ResetAlarm") == 0)
+			d->st.alarm = 0;
+		else
+			*ok = 0;
+	}
+	if ((v = ck_manscdp_field(r, "FormatSDCard")) != NULL)
+		d->st.formats++;
+	const ck_xml_node *h = ck_xml_child(r, NULL, "HomePosition");
+	if (h) {
+		const char *en = ck_manscdp_field(h, "Enabled"),
+		    *rt = ck_manscdp_field(h, "ResetTime"), *pi = ck_manscdp_field(h, "PresetIndex");
+		if (en == NULL || (strcmp(en, "0") && strcmp(en, "1")))
+			*ok = 0;
+		else {
+			d->st.home_enabled = en[0] == '1';
+			if (rt)
+				d->st.home_reset_s = atoi(rt);
+			if (pi)
+				d->st.home_preset = atoi(pi);
+		}
+	}
+	return need;
+}
+
+/* DeviceConfig: applied to the state (nothing when any part is refused),
+ * the keepalive timer follows a new HeartBeatInterval at once, a new
+ * Expiration the next refresh. 1 OK, 0 ERROR (e says why). */
+static int
+configure(ck_device *d, const ck_manscdp *m, ck_err *e)
+{
+	int hb = d->st.heartbeat_interval;
+	if (ck_devstate_config(&d->st, m->root, e) < 0)
+		return 0;
+	if (d->st.heartbeat_interval != hb) {
+		d->o.keepalive_ms = (int64_t)d->st.heartbeat_interval * 1000;
+		d->next_ka = ck_clock_now_ms() + d->o.keepalive_ms;
+	}
+	d->o.max_missed = d->st.heartbeat_count;
+	d->o.expires = d->st.expiration;
+	return 1;
+}
 
 static void
 answer_control(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 {
-	ck_err e;
+	ck_err e = { 0 };
 	const char *ptz = ck_manscdp_field(m->root, "PTZCmd");
-	int need_ack = 0;
+	const char *id = m->device_id[0] ? m->device_id : d->o.id;
+	int need_ack, ok = 1, teleboot = 0;
+	if (strcmp(m->cmd_type, "DeviceConfig") == 0) {
+		need_ack = 1;
+		ok = configure(d, m, &e);
+	} else
+		need_ack = control(d, m, &ok, &teleboot);
 	rec_start(d, "control");
 	ck_json_str(d->j, "from", ck_sip_from_user(rq->msg, 0));
 	ck_json_uint(d->j, "sn", m->sn);
 	ck_json_str(d->j, "device_id", m->device_id);
+	if (strcmp(m->cmd_type, "DeviceControl") != 0)
+		ck_json_str(d->j, "cmd_type", m->cmd_type);
 	if (ptz) {
 		ck_ptzcmd c;
+		ck_err pe;
 		ck_json_str(d->j, "ptzcmd", ptz);
-		if (ck_ptzcmd_decode_hex(ptz, strlen(ptz), &c, &e) == 0)
+		if (ck_ptzcmd_decode_hex(ptz, strlen(ptz), &c, &pe) == 0)
 			ck_ptzcmd_json(&c, d->j);
 		else
-			ck_json_str(d->j, "decode_error", e.msg);
+			ck_json_str(d->j, "decode_error", pe.msg);
 	} else {
 		ck_json_obj(d->j, "command");
 		ck_manscdp_json_fields(m->root, d->j, 1, m);
 		ck_json_end(d->j);
-		for (int i = 0; ack_controls[i]; i++)
-			if (ck_xml_find(m->root, NULL, ack_controls[i]))
-				need_ack = 1;
 	}
+	if (need_ack)
+		ck_json_str(d->j, "result", ok ? "OK" : "ERROR");
+	if (!ok && e.msg[0])
+		ck_json_str(d->j, "reason", e.msg);
 	emit(d);
+	if (teleboot)
+		reboot(d);
 	if (!need_ack)
 		return;
-	const char *kv[] = { "Result", "OK" };
 	size_t len;
 	char *to = NULL;
 	uint64_t tx = 0;
-	char *b = ck_manscdp_response("DeviceControl", m->sn, d->o.id, kv, 2, NULL, &len, &e);
+	char *b = ck_devstate_result(m->cmd_type, m->sn, id, ok, &len, &e);
 	if (b && d->npend >= MAX_PENDING)
 		ck_err_set(&e, CK_TEMPFAIL, "%d answers in flight", MAX_PENDING);
 	else if (b && osip_uri_to_str(rq->msg->from->url, &to) == 0)
@@ -698,6 +866,31 @@ answer_control(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 		rec_error(d, "control", &e);
 }
 
+/* Methods this device handles (the Allow of its 405 and OPTIONS 200). */
+static const char allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE";
+
+/* A request that is not a MESSAGE and no media business: OPTIONS 200,
+ * CANCEL of no transaction 481, BYE of no dialog 481, INVITE without a
+ * camera 488, ACK nothing, the rest 405 with Allow (RFC 3261 8.2.1,
+ * 11.2, 9.2). */
+static void
+answer_other(ck_device *d, ck_sip_req *rq)
+{
+	ck_err e;
+	int st = MSG_IS_OPTIONS(rq->msg) ? 200 : MSG_IS_CANCEL(rq->msg) ||
+	    MSG_IS_BYE(rq->msg) ? 481 : MSG_IS_INVITE(rq->msg) ? 488 : 405;
+	osip_message_t *r;
+	if (MSG_IS_ACK(rq->msg))
+		return;
+	if ((r = ck_sip_response_new(d->s, rq, st, &e)) == NULL)
+		return;
+	if (st == 200 || st == 405)
+		osip_message_set_allow(r, allow);
+	if (st == 200)
+		osip_message_set_header(r, "Accept", "Application/MANSCDP+xml, application/sdp");
+	ck_sip_send_response(d->s, rq, r, &e);
+}
+
 void
 ck_device_handle(ck_device *d, ck_sip_req *rq)
 {
@@ -705,11 +898,14 @@ ck_device_handle(ck_device *d, ck_sip_req *rq)
 	ck_manscdp m;
 	size_t blen;
 	const char *body = ck_sip_body(rq->msg, &blen);
+	if (d->boot_until) {   /* rebooting: nobody answers */
+		ck_sip_req_free(rq);
+		return;
+	}
 	if (d->o.camera && ck_camera_handle(d->o.camera, rq))
 		return;
 	if (!MSG_IS_MESSAGE(rq->msg)) {
-		ck_sip_reply(d->s, rq, MSG_IS_BYE(rq->msg) ? 481 :
-		    MSG_IS_INVITE(rq->msg) ? 488 : 405, &e);
+		answer_other(d, rq);
 		ck_sip_req_free(rq);
 		return;
 	}
@@ -777,11 +973,15 @@ ck_device_tick(ck_device *d, ck_err *e)
 			return -1;
 		}
 	now = ck_clock_now_ms();
+	if (d->boot_until && now < d->boot_until)
+		return 0;
+	d->boot_until = 0;
 	if (d->registered && d->o.tcp && !ck_sip_peer_alive(d->s, &d->peer)) {
 		ck_err_set(&te, CK_UNAVAIL, "TCP connection to the platform closed");
 		rec_error(d, "connection", &te);
 		d->registered = 0;
 		d->next_reg = now;
+		back_to_origin(d);
 		new_session(d);
 	}
 	if (d->reg.active)
@@ -810,6 +1010,8 @@ int64_t
 ck_device_wake(const ck_device *d)
 {
 	int64_t w = ck_clock_now_ms() + 1000;
+	if (d->boot_until)
+		return d->boot_until < w ? d->boot_until : w;
 	if (!d->registered && !d->reg.active && d->next_reg < w)
 		w = d->next_reg;
 	if (d->registered && !d->reg.active && d->refresh_at < w)
@@ -860,6 +1062,26 @@ ck_device_stop(ck_device *d, ck_err *e)
 	return -1;
 }
 
+/* The state a fresh device starts with: its options as BasicParam. */
+static int
+state_init(ck_device *d, ck_err *e)
+{
+	ck_devstate *t = &d->st;
+	snprintf(t->name, sizeof t->name, "%s", d->o.name ? d->o.name : "");
+	snprintf(t->id, sizeof t->id, "%s", d->o.id);
+	snprintf(t->server_id, sizeof t->server_id, "%s", d->o.server_id);
+	snprintf(t->server_ip, sizeof t->server_ip, "%s", d->o.server_host);
+	snprintf(t->domain, sizeof t->domain, "%s", d->o.domain ? d->o.domain : "");
+	t->server_port = d->o.server_port;
+	t->expiration = d->o.expires;
+	t->heartbeat_interval = (int)((d->o.keepalive_ms + 999) / 1000);
+	t->heartbeat_count = d->o.max_missed;
+	t->snap_num = 1;
+	t->snap_interval = 1;
+	t->zoom = 1;
+	return ck_devstate_presets(t, d->o.presets ? d->o.presets : "1,2,3", e);
+}
+
 ck_device *
 ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e)
 {
@@ -892,6 +1114,10 @@ ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e)
 		d->items = &d->self_item;
 		d->nitems = 1;
 	}
+	if (state_init(d, e) < 0) {
+		ck_device_free(d);
+		return NULL;
+	}
 	new_session(d);
 	d->next_reg = ck_clock_now_ms();
 	return d;
@@ -904,12 +1130,43 @@ ck_device_free(ck_device *d)
 		return;
 	for (size_t i = 0; i < d->npend; i++) {
 		ck_sip_tx_cancel(d->s, d->pend[i].tx);
-		if (d->pend[i].kind == P_ANSWER)
+		if (d->pend[i].kind == P_ANSWER) {
+			free(d->pend[i].a->body);
 			free(d->pend[i].a);
+		}
 	}
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
 	free(d->self_item);
 	ck_json_free(d->j);
 	free(d);
+}
+
+int
+ck_device_run(ck_device *d, ck_camera *cam, volatile sig_atomic_t *stop, ck_err *e)
+{
+	int rc = 0;
+	while (!*stop) {
+		ck_sip_req *rq = NULL;
+		int64_t wake = ck_device_wake(d), cw = cam ? ck_camera_wake(cam) : -1;
+		int n = ck_sip_next_request(d->s, cw >= 0 && cw < wake ? cw : wake, &rq, e);
+		if (n > 0)
+			ck_device_handle(d, rq);
+		if (n < 0) {
+			ck_log_warn("%s", e->msg);
+			rc = -1;
+			break;
+		}
+		if (cam)
+			ck_camera_tick(cam);
+		if (ck_device_tick(d, e) < 0) {
+			rc = -1;   /* reported as an error record */
+			break;
+		}
+	}
+	if (*stop && cam)
+		ck_camera_stop(cam);   /* BYE every dialog, then unregister */
+	if (*stop)
+		ck_device_stop(d, e);
+	return rc;
 }

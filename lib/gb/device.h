@@ -2,8 +2,13 @@
  * of the registrar. Registers with the platform (digest, up to 3 redirects),
  * refreshes before expiry, sends keepalives, re-registers after max_missed
  * unanswered ones or a dropped TCP connection, answers Catalog, DeviceInfo,
- * DeviceStatus, RecordInfo, PresetQuery and ConfigDownload queries and
- * DeviceControl (with the Response MESSAGE the controls that need one get).
+ * DeviceStatus, RecordInfo, PresetQuery, ConfigDownload, the Alarm and
+ * MobilePosition queries and the 2022 ones (lib/gb/devstate builds them,
+ * each naming the DeviceID the query named), DeviceControl and
+ * DeviceConfig (carried out, with the Response MESSAGE the controls that
+ * need one get), TeleBoot (drops off, re-registers after a boot time),
+ * OPTIONS (200 with Allow). After a 302 it goes back to the server it was
+ * given once the one it was sent to is lost (GB/T 28181-2022).
  *
  * Every request it sends is its own client transaction (ck_sip_tx_start):
  * a platform that never answers a Response MESSAGE delays neither the
@@ -18,11 +23,13 @@
  *   ck_device_stop(d, &e);   // unregisters when registered
  *   ck_device_free(d);
  * What happens is reported as NDJSON records (registered, refreshed,
- * redirected, keepalive_ok, keepalive_lost, control, query, unregistered,
+ * redirected, redirect_reset, rebooting, keepalive_ok, keepalive_lost,
+ * control, query, unregistered,
  * error) built in a ck_json handed to the on_record callback. */
 #ifndef CK_DEVICE_H
 #define CK_DEVICE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -56,6 +63,8 @@ typedef struct ck_device_opts {
 	int records;                /* RecordInfo: this many synthetic records
 	                               spread over the past day (0: none) */
 	int record_seconds;         /* each one's length (the media's) */
+	const char *presets;        /* "1,2,3" (the default when NULL), "" none */
+	int64_t boot_ms;            /* TeleBoot: silent this long (0: 3 s) */
 	ck_camera *camera;          /* media dialogs (INVITE...), or NULL: 488;
 	                               not owned */
 	ck_device_cb on_record;
@@ -85,5 +94,10 @@ int ck_device_registered(const ck_device *d);
 /* Unregisters (Expires: 0, bounded to 5 s) when registered and reports it.
  * Returns 0 (also when there was nothing to do) or -1 with e. */
 int ck_device_stop(ck_device *d, ck_err *e);
+/* The loop above with the camera cam (or NULL) ticked alongside: runs
+ * until *stop is set, then hangs up cam's dialogs and unregisters
+ * (returns 0); or returns -1 with e when the endpoint fails (logged) or
+ * the device gives up (an error record). */
+int ck_device_run(ck_device *d, ck_camera *cam, volatile sig_atomic_t *stop, ck_err *e);
 
 #endif

@@ -124,13 +124,13 @@ ck_manscdp_record_query(unsigned long sn, const char *device_id,
 	    sizeof kv / sizeof kv[0], len, e);
 }
 
-static char *
-control(unsigned long sn, const char *device_id, const char *inner,
-    size_t *len, ck_err *e)
+char *
+ck_manscdp_control(const char *cmd_type, unsigned long sn,
+    const char *device_id, const char *inner, size_t *len, ck_err *e)
 {
 	ck_sbuf b = { 0 };
 
-	head(&b, "Control", "DeviceControl", sn, device_id);
+	head(&b, "Control", cmd_type, sn, device_id);
 	ck_sbuf_add(&b, inner);
 	ck_sbuf_add(&b, "</Control>\r\n");
 	return finish(&b, len, e);
@@ -151,32 +151,7 @@ ck_manscdp_ptz_control(unsigned long sn, const char *device_id,
 			return ck_err_set(e, CK_USAGE, "PTZCmd not hex"), NULL;
 	snprintf(inner, sizeof inner, "<PTZCmd>%s</PTZCmd>\r\n<Info>\r\n"
 	    "<ControlPriority>5</ControlPriority>\r\n</Info>\r\n", ptzcmd_hex);
-	return control(sn, device_id, inner, len, e);
-}
-
-char *
-ck_manscdp_guard_control(unsigned long sn, const char *device_id, int set,
-    size_t *len, ck_err *e)
-{
-	return control(sn, device_id, set ? "<GuardCmd>SetGuard</GuardCmd>\r\n" :
-	    "<GuardCmd>ResetGuard</GuardCmd>\r\n", len, e);
-}
-
-char *
-ck_manscdp_home_position(unsigned long sn, const char *device_id,
-    int enabled, unsigned reset_s, unsigned preset, size_t *len, ck_err *e)
-{
-	char inner[256];
-
-	if (enabled)
-		snprintf(inner, sizeof inner, "<HomePosition>\r\n"
-		    "<Enabled>1</Enabled>\r\n<ResetTime>%u</ResetTime>\r\n"
-		    "<PresetIndex>%u</PresetIndex>\r\n</HomePosition>\r\n",
-		    reset_s, preset);
-	else
-		snprintf(inner, sizeof inner, "<HomePosition>\r\n"
-		    "<Enabled>0</Enabled>\r\n</HomePosition>\r\n");
-	return control(sn, device_id, inner, len, e);
+	return ck_manscdp_control("DeviceControl", sn, device_id, inner, len, e);
 }
 
 char *

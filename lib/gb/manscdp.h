@@ -44,14 +44,11 @@ char *ck_manscdp_record_query(unsigned long sn, const char *device_id,
  * <Info><ControlPriority>5</ControlPriority></Info>. Returns as above. */
 char *ck_manscdp_ptz_control(unsigned long sn, const char *device_id,
     const char *ptzcmd_hex, size_t *len, ck_err *e);
-/* <Control> DeviceControl with <GuardCmd>SetGuard|ResetGuard</GuardCmd>. */
-char *ck_manscdp_guard_control(unsigned long sn, const char *device_id,
-    int set, size_t *len, ck_err *e);
-/* <Control> DeviceControl with <HomePosition><Enabled>1|0</Enabled>
- * <ResetTime>s</ResetTime><PresetIndex>n</PresetIndex></HomePosition>
- * (ResetTime and PresetIndex only when enabled). */
-char *ck_manscdp_home_position(unsigned long sn, const char *device_id,
-    int enabled, unsigned reset_s, unsigned preset, size_t *len, ck_err *e);
+/* A <Control> with CmdType cmd_type (DeviceControl, DeviceConfig), SN,
+ * DeviceID, then inner verbatim (UTF-8 XML elements, the caller escapes).
+ * Returns as ck_manscdp_query (GB18030 when not ASCII). */
+char *ck_manscdp_control(const char *cmd_type, unsigned long sn,
+    const char *device_id, const char *inner, size_t *len, ck_err *e);
 /* <Notify> MediaStatus with <NotifyType>type</NotifyType> (121: the end
  * of a playback or download), as the sender sends it in the dialog. */
 char *ck_manscdp_media_status(unsigned long sn, const char *device_id,

@@ -10,9 +10,12 @@
 #define CK_GBQUERY_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "base/err.h"
+#include "codec/json.h"
+#include "gb/manscdp.h"
 #include "gb/registrar.h"
 #include "gb/sip.h"
 
@@ -70,5 +73,81 @@ int ck_query_message(ck_query *q, const void *body, size_t len, int64_t deadline
  * on a signal, -1 on error. */
 int ck_query_next_message(ck_query *q, int64_t deadline, ck_sip_req **out,
     ck_err *e);
+
+/* One request and the answers it calls for (see ck_query_exchange). */
+typedef struct ck_query_xchg {
+	const char *cmd_type;     /* answers carry this CmdType... */
+	unsigned long sn;         /* ...and this SN (any DeviceID) */
+	int await;                /* 0: the SIP answer ends the exchange */
+	const char *charset;      /* answers' charset, NULL = detect */
+	int64_t timeout_ms;       /* the SIP answer; then the idle time allowed
+	                           * before and between answers */
+	/* a matching answer (a Response, or a Notify of the same CmdType):
+	 * returns 1 when the answer is complete, 0 when more is due */
+	int (*on_answer)(void *arg, const ck_manscdp *m, const char *raw,
+	    size_t rawlen);
+	void *arg;
+	/* results */
+	int status;               /* final SIP status of the request */
+	char reason[128];
+	int64_t rtt_ms;           /* request to its final answer */
+	int64_t answer_ms;        /* request to the answer that completed it */
+	int answers, malformed;   /* matching answers, unparsable MESSAGEs */
+} ck_query_xchg;
+
+/* Sends body (a MANSCDP MESSAGE) and, when x->await and the SIP answer
+ * is 2xx, answers every MESSAGE that comes with 200 and hands the
+ * matching ones to x->on_answer until it says complete. Returns 0 (the
+ * SIP answer came: see x->status; with await, the answer is complete),
+ * or -1 with e: CK_TEMPFAIL (no SIP answer; or no complete answer before
+ * the idle timeout: x->answers tells partial from none), CK_DATAERR (only
+ * malformed answers), CK_UNAVAIL, or CK_OK kind on a signal. */
+int ck_query_exchange(ck_query *q, const void *body, size_t len,
+    ck_query_xchg *x, ck_err *e);
+
+/* Collects the answers to a query as records: list answers (Catalog,
+ * RecordInfo, PresetQuery, and any Response with SumNum and an <Item>
+ * list) become one "item" record per new Item (Catalog items unique by
+ * DeviceID, others by content; complete when SumNum are in), the others
+ * one "response" record with the decoded fields. */
+typedef struct ck_query_list {
+	const char *cmd_type;
+	ck_json *j;
+	FILE *out;                /* where records go (NULL: nowhere) */
+	/* state */
+	char **keys;
+	size_t nkeys;
+	long sumnum;              /* -1 until an answer says */
+	int full;                 /* stopped at the item limit */
+	int refused;              /* an answer said Result ERROR */
+} ck_query_list;
+
+/* 1 if cmd_type's answer is a list (Catalog, RecordInfo, PresetQuery). */
+int ck_query_is_list(const char *cmd_type);
+/* Takes one matching answer into l, emitting its records. Returns 1 when
+ * the answer is complete, 0 when more is due. */
+int ck_query_take(ck_query_list *l, const ck_manscdp *m);
+/* Frees what l remembers. */
+void ck_query_list_free(ck_query_list *l);
+
+/* A query to ask and where its records go (see ck_query_ask). */
+typedef struct ck_query_askspec {
+	const char *cmd_type;
+	unsigned long sn;
+	int64_t timeout_ms;       /* the SIP answer, then idle between answers */
+	const char *charset;      /* answers' charset, NULL = detect */
+	FILE *out;                /* where records go (NULL: nowhere) */
+	/* each matching answer's bytes (for --xml), or NULL */
+	void (*raw)(void *arg, const char *body, size_t len);
+	void *arg;
+} ck_query_askspec;
+
+/* Sends a <Query> body and emits its answer's records (ck_query_take).
+ * Returns the exit status, e saying why when not 0: CK_EMPTY (an empty
+ * list), CK_PROTO (SIP error status, or an answer with Result ERROR:
+ * its record is still emitted), CK_NOPERM (401/403/407), CK_TEMPFAIL (no answer,
+ * or a partial one), CK_DATAERR (only malformed answers), CK_SOFTWARE. */
+int ck_query_ask(ck_query *q, const void *body, size_t len,
+    const ck_query_askspec *a, ck_err *e);
 
 #endif

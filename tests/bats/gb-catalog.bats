@@ -51,7 +51,7 @@ stop_capture() {
 	assert_status 64
 	run --separate-stderr gb-catalog http://127.0.0.1/
 	assert_status 64; assert_contains "$stderr" "sip:ID@HOST"
-	run --separate-stderr gb-catalog --query Alarm sip:1@127.0.0.1
+	run --separate-stderr gb-catalog --query Bogus sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--query"
 	run --separate-stderr gb-catalog --query RecordInfo sip:1@127.0.0.1
 	assert_status 64; assert_contains "$stderr" "--start"
@@ -262,4 +262,103 @@ e2e() {
 	[ "$(printf '%s\n' "$output" | jq -r '[.cmd_type, .item.preset_id, .item.preset_name] | join(",")' | tr '\n' '|')" = "PresetQuery,1,$ZJ|PresetQuery,2,Gate 3|" ]
 	grep -q '^<CmdType>PresetQuery</CmdType>' "$T/sipp.msg"
 	grep -q '^<DeviceID>34020000001310000001</DeviceID>' "$T/sipp.msg"
+}
+
+# ask_sipp FIELDS [gb-catalog args...]: query-device.xml answers from the
+# channel's ID with FIELDS (UTF-8 here, sent as GB2312 without a
+# declaration) as the body; runs gb-catalog with the args against it.
+ask_sipp() {
+	printf 'SEQUENTIAL\n%s;\n' "$(printf '%s' "$1" | iconv -f UTF-8 -t GB2312)" >"$T/f.csv"
+	shift
+	start_sipp_peer "$T/sipp.out" -sf "$SIPP/query-device.xml" -m 1 -nostdin -timeout 20s \
+		-set respid 34020000001310000001 -inf "$T/f.csv" \
+		-trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log"
+	run --separate-stderr timeout 20 gb-catalog --from "$PLAT" --sn 31 "$@" "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+}
+
+@test "2022 and alarm queries: usage errors 64" {
+	run --separate-stderr gb-catalog --query CruiseTrackQuery sip:1@127.0.0.1
+	assert_status 64; assert_contains "$stderr" "--number"
+	run --separate-stderr gb-catalog --number 2 sip:1@127.0.0.1
+	assert_status 64
+	run --separate-stderr gb-catalog --query MobilePosition --interval 0 sip:1@127.0.0.1
+	assert_status 64
+	run --separate-stderr gb-catalog --interval 5 sip:1@127.0.0.1
+	assert_status 64
+	run --separate-stderr gb-catalog --query Alarm --alarm-method 8 sip:1@127.0.0.1
+	assert_status 64
+}
+
+@test "sipp device: PTZPosition, HomePositionQuery, CruiseTrackListQuery decoded from the channel's Response" {
+	ask_sipp '<Pan>120.5</Pan><Tilt>30</Tilt><Zoom>2</Zoom>' --query ptzposition -c 34020000001310000001
+	assert_status 0; [ -z "$stderr" ]
+	assert_json_eq "$output" .type response
+	assert_json_eq "$output" .cmd_type PTZPosition
+	assert_json_eq "$output" .device_id 34020000001310000001
+	assert_json_eq "$output" '[.fields.pan,.fields.tilt,.fields.zoom]|@csv' '"120.5","30","2"'
+	wait "$SIPP_PID"
+	grep -q 'body-ok cmd=PTZPosition sn=31 id=34020000001310000001 ' "$T/sipp.log"
+	ask_sipp '<Result>OK</Result><HomePosition><Enabled>1</Enabled><ResetTime>60</ResetTime><PresetIndex>3</PresetIndex></HomePosition>' --query HomePositionQuery
+	assert_status 0
+	assert_json_eq "$output" '[.fields.result,.fields.home_position.enabled,.fields.home_position.preset_index]|@csv' '"OK","1","3"'
+	ask_sipp '<Result>OK</Result><SumNum>2</SumNum><CruiseTrackList Num="2"><CruiseTrack><Number>1</Number><Name>巡航一</Name></CruiseTrack><CruiseTrack><Number>2</Number><Name>巡航二</Name></CruiseTrack></CruiseTrackList>' --query CruiseTrackListQuery
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	assert_json_eq "$output" '[.fields.cruise_track_list.cruise_track[].name]|join(",")' '巡航一,巡航二'
+}
+
+@test "sipp device: CruiseTrackQuery sends Number, MobilePosition Interval, Alarm its conditions" {
+	ask_sipp '<Number>2</Number><SumNum>2</SumNum><CruiseTrack Num="2"><Item><PresetIndex>1</PresetIndex><StayTime>10</StayTime></Item><Item><PresetIndex>4</PresetIndex><StayTime>20</StayTime></Item></CruiseTrack>' \
+		--query CruiseTrackQuery --number 2
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | jq -r .item.preset_index | tr '\n' ' ')" = "1 4 " ]
+	wait "$SIPP_PID"
+	grep -q 'body-ok cmd=CruiseTrackQuery sn=31 .* number=2 interval= method=$' "$T/sipp.log"
+	ask_sipp '<Time>2026-12-04T10:00:00</Time><Longitude>120.15</Longitude><Latitude>30.28</Latitude><Speed>0.0</Speed><Direction>90</Direction><Altitude>12</Altitude>' \
+		--query MobilePosition --interval 5
+	assert_status 0
+	assert_json_eq "$output" '[.fields.longitude,.fields.latitude,.fields.direction]|@csv' '"120.15","30.28","90"'
+	wait "$SIPP_PID"
+	grep -q 'body-ok cmd=MobilePosition .* interval=5 method=$' "$T/sipp.log"
+	ask_sipp '<Result>OK</Result>' --query Alarm --alarm-method 2 --start 2026-12-04T00:00:00 --end 2026-12-04T23:59:59
+	assert_status 0
+	assert_json_eq "$output" .cmd_type Alarm
+	wait "$SIPP_PID"
+	grep -q 'body-ok cmd=Alarm .* method=2$' "$T/sipp.log"
+	grep -q '^<StartAlarmTime>2026-12-04T00:00:00</StartAlarmTime>' "$T/sipp.msg"
+	grep -q '^<EndAlarmTime>2026-12-04T23:59:59</EndAlarmTime>' "$T/sipp.msg"
+}
+
+@test "sipp device: SDCardStatus, an Item list with SumNum in undeclared GB2312, one record per card" {
+	ask_sipp '<SumNum>2</SumNum><SDCardList Num="2"><Item><ID>1</ID><HddName>存储卡甲</HddName><Status>OK</Status><Capacity>64</Capacity><FreeSpace>12</FreeSpace></Item><Item><ID>2</ID><HddName>存储卡乙</HddName><Status>ERROR</Status></Item></SDCardList>' \
+		--query SDCardStatus
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | jq -r '.type+":"+.item.hdd_name+":"+.item.status' | tr '\n' ' ')" = "item:存储卡甲:OK item:存储卡乙:ERROR " ]
+	assert_json_eq "$(printf '%s\n' "$output" | head -1)" .sum_num 2
+}
+
+@test "sipp device: a query answered with Result ERROR is printed and exits 76" {
+	ask_sipp '<Result>ERROR</Result>' --query CruiseTrackQuery --number 9
+	assert_status 76
+	assert_json_eq "$output" .fields.result ERROR
+	assert_contains "$stderr" "Result ERROR"
+	wait "$SIPP_PID"
+	grep -q 'body-ok cmd=CruiseTrackQuery .* number=9 ' "$T/sipp.log"
+}
+
+@test "end to end with gb-register: Alarm, MobilePosition and the 2022 queries over --await-register" {
+	local q
+	for q in Alarm MobilePosition HomePositionQuery CruiseTrackListQuery PTZPosition SDCardStatus; do
+		e2e "" "$q"
+		[ "$CAT_RC" -eq 0 ] || { echo "$q: $CAT_RC"; cat "$T/cat.err" "$T/dev.err"; return 1; }
+		assert_json_eq "$(head -n 1 "$T/cat.out")" .cmd_type "$q"
+		case $q in
+		SDCardStatus) assert_json_eq "$(cat "$T/cat.out")" '.item.id' 1 ;;
+		PTZPosition) assert_json_eq "$(cat "$T/cat.out")" '.fields.zoom|tonumber > 0' true ;;
+		HomePositionQuery) assert_json_eq "$(cat "$T/cat.out")" '.fields.home_position|has("enabled")' true ;;
+		*) assert_json_eq "$(cat "$T/cat.out")" .fields.result OK ;;
+		esac
+		teardown_peers || true
+	done
 }

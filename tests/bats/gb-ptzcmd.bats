@@ -205,18 +205,38 @@ start_sipp() {
 	assert_contains "$stderr" "500 Server Internal Error"
 }
 
-@test "--send: home-position and guard are DeviceControl bodies without PTZCmd" {
+@test "--send: home-position and guard wait for the device's Response (Result OK, from the channel)" {
 	require_cmd sipp jq
-	start_sipp ptz-device.xml
-	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" home-position 3 60
+	start_sipp control-device.xml -set result OK -set respid 34020000001310000001
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" \
+		-d 34020000001310000001 --sn 55 home-position 3 60
 	assert_status 0
 	assert_json_eq "$output" .command home-position
 	assert_json_eq "$output" '.ptzcmd // "none"' none
+	assert_json_eq "$output" .awaited true
+	assert_json_eq "$output" .result OK
+	assert_json_eq "$output" .response_device_id 34020000001310000001
 	wait "$SIPP_PID"
-	grep -q '^<HomePosition>' "$T/sipp.msg"
+	grep -q "body-ok cmd=DeviceControl sn=55 id=34020000001310000001 elem=HomePosition" "$T/sipp.log"
 	grep -q '^<PresetIndex>3</PresetIndex>' "$T/sipp.msg"
 	grep -q '^<ResetTime>60</ResetTime>' "$T/sipp.msg"
 	! grep -q 'PTZCmd' "$T/sipp.msg"
+	# Result ERROR is 76; a Response that never comes is 75
+	start_sipp control-device.xml -set result ERROR -set respid "$DEV_ID"
+	run --separate-stderr timeout 20 gb-ptzcmd --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" guard
+	assert_status 76
+	assert_json_eq "$output" .result ERROR
+	assert_contains "$stderr" "Result ERROR"
+	start_sipp control-device-silent.xml
+	run --separate-stderr timeout 20 gb-ptzcmd -t 1s --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" unguard
+	assert_status 75
+	assert_json_eq "$output" .status 200
+	grep -q "elem=GuardCmd val=ResetGuard" "$T/sipp.log"
+	# a PTZCmd has no Response: the 200 ends it even with a long timeout
+	start_sipp control-device-silent.xml
+	run --separate-stderr timeout 20 gb-ptzcmd -t 10s --send "sip:$DEV_ID@127.0.0.1:$SIPP_PORT" stop
+	assert_status 0
+	assert_json_eq "$output" .awaited false
 }
 
 @test "--send: silent device -> 75; usage errors -> 64" {

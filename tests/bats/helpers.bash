@@ -197,7 +197,7 @@ start_await_register() {
 	shift 2
 	for a in "$@"; do
 		args+=("$a")
-		case $a in gb-catalog | gb-ptzcmd | gb-invite) args+=(--port-file "$pf") ;; esac
+		case $a in gb-catalog | gb-ptzcmd | gb-invite | gb-control) args+=(--port-file "$pf") ;; esac
 	done
 	rm -f "$pf"
 	"${args[@]}" >"$out" 2>"$err" &
