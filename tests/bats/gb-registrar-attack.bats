@@ -208,7 +208,7 @@ connected=10000 failed=0" ]
 	! grep -q '"expired"\|"offline"' "$T/reg.out"
 }
 
-@test "platform restarted within one keepalive interval: the new registrar answers the device's keepalive 404 (--unknown-status 200 keeps the old answer)" {
+@test "platform restarted within one keepalive interval: the new registrar answers the device's keepalive 404, the device registers again within 2 intervals (--unknown-status 200 keeps the old answer)" {
 	start_registrar --keepalive 2s
 	start_device "$T/dev.out" --keepalive 2s --max-missed 3
 	wait_for_grep '"register"' "$T/reg.out" 10
@@ -220,6 +220,14 @@ connected=10000 failed=0" ]
 	r=$(grep '"not registered"' "$T/reg.out" | head -n 1)
 	assert_json_eq "$r" .id "$DEV_ID"
 	assert_json_eq "$r" .status 404
+	# gb-register's device side registers again on that 404: within two
+	# keepalive intervals of the restart (ts of the records)
+	wait_for_grep '"type":"register"' "$T/reg.out" 10
+	up=$(jq -r 'select(.type=="listening") | .ts' "$T/reg.out")
+	reg=$(jq -r 'select(.type=="register") | .ts' "$T/reg.out" | head -n 1)
+	ms=$(( $(date -d "$reg" +%s%3N) - $(date -d "$up" +%s%3N) ))
+	echo "# device registered again $ms ms after the restart (keepalive 2 s)" >&3
+	[ "$ms" -le 4000 ]
 	kill "$REG_PID"
 	wait "$REG_PID" || true
 	REG_AT=127.0.0.1:$REG_PORT start_registrar --keepalive 2s --unknown-status 200
