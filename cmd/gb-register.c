@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/opt.h"
 #include "cli/gbopts.h"
+#include "cli/notifyopts.h"
 #include "cli/opts.h"
 #include "cli/regopts.h"
 #include "cli/tool.h"
@@ -50,6 +51,7 @@ struct opts {
 	int max_streams, records, count;
 	long long ssrc;
 	char domain_buf[32];
+	ck_notifyopts ev;         /* --alarm-every, --position */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -87,17 +89,10 @@ run_fleet(const struct opts *o, const ck_device_opts *dopt, const ck_camera_opts
     const ck_sip_opts *so)
 {
 	ck_err e;
-	int rc = 0;
+	int started;
 	ck_fleet_opts fo = { .count = o->count, .dev = *dopt, .cam = *co, .sip = *so };
-	ck_fleet *f = ck_fleet_new(&fo, &e);
-	if (f == NULL)
-		return ck_tool_fail(&e);
-	if (ck_fleet_run(f, &stop_flag, &e) < 0)
-		rc = e.kind ? e.kind : CK_SOFTWARE;
-	if (stop_flag)
-		ck_fleet_stop(f);   /* BYE every dialog, then unregister */
-	ck_fleet_free(f);
-	return rc;
+	int rc = ck_fleet_main(&fo, &stop_flag, &started, &e);
+	return rc && !started ? ck_tool_fail(&e) : rc;
 }
 
 static int
@@ -145,6 +140,7 @@ run_device(const struct opts *o, ck_cred *cred)
 		rc = run_fleet(o, &dopt, &co, &so);
 		goto out;
 	}
+	dopt.notify = ck_notifyopts_setup(&o->ev, &o->gb, o->domain, o->catalog, on_record);
 	if ((s = ck_sip_open(&so, &e)) == NULL ||
 	    (media && (cam = dopt.camera = ck_camera_new(s, &co, &e)) == NULL) ||
 	    (d = ck_device_new(s, &dopt, &e)) == NULL) {
@@ -326,6 +322,8 @@ validate(struct opts *o, ck_err *e)
 		    "with --media");
 	if (o->count > 1 && (g->listen || g->tcp))
 		return ck_err_set(e, CK_USAGE, "--count is for devices over UDP (--server, no --tcp)");
+	if ((o->ev.alarm_every_ms || o->ev.have_position) && (g->listen || o->count > 1))
+		return ck_err_set(e, CK_USAGE, "--alarm-every and --position are for one device");
 	if (o->media && g->listen)
 		return ck_err_set(e, CK_USAGE, "--media is for the device side (--server)");
 	if (o->keepalive_ms <= 0 || g->timeout_ms <= 0)
@@ -349,8 +347,9 @@ main(int argc, char **argv)
 		ck_gbopts_block(&o.gb, "GB/T 28181"),
 		{ "Device and registrar", device_opts, device_opt, &o },
 		ck_regopts_block(&o.reg),
+		ck_notifyopts_block(&o.ev, "Device events"),
 	};
-	ck_opts_tool t = { usage, about, footer, blocks, 3 };
+	ck_opts_tool t = { usage, about, footer, blocks, sizeof blocks / sizeof blocks[0] };
 	ck_err e;
 	ck_cred cred;
 	int first, rc;

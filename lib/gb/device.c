@@ -67,6 +67,7 @@ struct ck_device {
 	ck_device_opts o;
 	ck_sip *s;
 	ck_json *j;
+	ck_notifier *notifier;    /* subscriptions and alarms, or NULL */
 	ck_sip_peer peer;
 	int have_peer;
 	char server_id[64], server_host[256];
@@ -717,6 +718,7 @@ reboot(ck_device *d)
 	if (d->st.recording)
 		d->st.manual_end_ms = ck_clock_wall_ms();
 	d->st.recording = d->st.alarm = 0;
+	ck_notifier_reset(d->notifier);   /* subscriptions live in RAM too */
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
 	d->have_peer = 0;
@@ -904,6 +906,8 @@ ck_device_handle(ck_device *d, ck_sip_req *rq)
 	}
 	if (d->o.camera && ck_camera_handle(d->o.camera, rq))
 		return;
+	if (ck_notifier_handle(d->notifier, rq))
+		return;
 	if (!MSG_IS_MESSAGE(rq->msg)) {
 		answer_other(d, rq);
 		ck_sip_req_free(rq);
@@ -934,7 +938,7 @@ finished(ck_device *d, uint64_t tx, osip_message_t *resp, ck_err *e)
 	for (i = 0; i < d->npend && d->pend[i].tx != tx; i++)
 		;
 	if (i == d->npend) {
-		if (resp)
+		if (!ck_notifier_finished(d->notifier, tx, resp, e) && resp)
 			osip_message_free(resp);
 		return 0;
 	}
@@ -1003,6 +1007,11 @@ ck_device_tick(ck_device *d, ck_err *e)
 		d->next_ka = now + d->o.keepalive_ms;
 		keepalive_send(d);
 	}
+	char uri[400];
+	server_uri(d, uri, sizeof uri);
+	ck_notifier_ctx nc = { d->registered, d->have_peer ? &d->peer : NULL, uri,
+	    &d->items, &d->nitems };
+	ck_notifier_tick(d->notifier, &nc);
 	return 0;
 }
 
@@ -1018,7 +1027,7 @@ ck_device_wake(const ck_device *d)
 		w = d->refresh_at;
 	if (d->registered && d->next_ka < w)
 		w = d->next_ka;
-	return w;
+	return ck_notifier_wake(d->notifier, w);
 }
 
 int
@@ -1093,6 +1102,10 @@ ck_device_new(ck_sip *s, const ck_device_opts *o, ck_err *e)
 	}
 	d->o = *o;
 	d->s = s;
+	if (o->notify && (d->notifier = ck_notifier_new(s, o->notify, e)) == NULL) {
+		ck_device_free(d);
+		return NULL;
+	}
 	if (d->o.max_missed <= 0)
 		d->o.max_missed = 3;
 	if (d->o.chunk <= 0)
@@ -1135,6 +1148,7 @@ ck_device_free(ck_device *d)
 			free(d->pend[i].a);
 		}
 	}
+	ck_notifier_free(d->notifier);
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
 	free(d->self_item);

@@ -35,6 +35,7 @@
 #include "base/err.h"
 #include "codec/json.h"
 #include "gb/camera.h"
+#include "gb/notifier.h"
 #include "gb/sip.h"
 
 /* A record is complete in j: write it (ck_json_emit) or drop it. */
@@ -67,6 +68,8 @@ typedef struct ck_device_opts {
 	int64_t boot_ms;            /* TeleBoot: silent this long (0: 3 s) */
 	ck_camera *camera;          /* media dialogs (INVITE...), or NULL: 488;
 	                               not owned */
+	const ck_notifier_opts *notify;  /* subscriptions and alarms, or NULL:
+	                                    SUBSCRIBE 405 */
 	ck_device_cb on_record;
 	void *arg;
 } ck_device_opts;

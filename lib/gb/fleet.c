@@ -210,3 +210,19 @@ ck_fleet_free(ck_fleet *f)
 	free(f->pf);
 	free(f);
 }
+
+int
+ck_fleet_main(const ck_fleet_opts *o, volatile sig_atomic_t *stop, int *started, ck_err *e)
+{
+	int rc = 0;
+	ck_fleet *f = ck_fleet_new(o, e);
+	*started = f != NULL;
+	if (f == NULL)
+		return e->kind ? e->kind : CK_SOFTWARE;
+	if (ck_fleet_run(f, stop, e) < 0)
+		rc = e->kind ? e->kind : CK_SOFTWARE;
+	if (*stop)
+		ck_fleet_stop(f);   /* BYE every dialog, then unregister */
+	ck_fleet_free(f);
+	return rc;
+}

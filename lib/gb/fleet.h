@@ -39,6 +39,11 @@ int ck_fleet_run(ck_fleet *f, volatile sig_atomic_t *stop, ck_err *e);
 /* Hangs up every camera's dialogs and unregisters every device. */
 void ck_fleet_stop(ck_fleet *f);
 void ck_fleet_free(ck_fleet *f);
+/* ck_fleet_new, ck_fleet_run until *stop or a failure, ck_fleet_stop after
+ * a stop, ck_fleet_free: what gb-register --count does. Returns 0, or the
+ * failure's kind with e (*started 0: the fleet never started). */
+int ck_fleet_main(const ck_fleet_opts *o, volatile sig_atomic_t *stop, int *started,
+    ck_err *e);
 /* Writes into out (outlen >= 33) the decimal ID first + k, keeping the
  * width. 0, or -1 when it would not fit or first is not digits. */
 int ck_fleet_id(const char *first, int k, char *out, size_t outlen);

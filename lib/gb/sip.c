@@ -107,8 +107,10 @@ struct ck_sip {
 	int64_t idle_ms, header_ms, next_sweep, accept_paused_until;
 	size_t max_header, max_buffered, buffered;
 	int spare_fd;             /* given up to accept-and-close under EMFILE */
-	int epfd;                 /* every connection: the cost of a wait does
-	                           * not grow with idle connections */
+	int epfd;                 /* every connection (made with the first one, so
+	                           * UDP-only endpoints hold no extra descriptor):
+	                           * the cost of a wait does not grow with idle
+	                           * connections */
 	struct qent *qhead, *qtail;
 	size_t qlen;
 	unsigned cseq;
@@ -194,8 +196,7 @@ ck_sip_open(const ck_sip_opts *o, ck_err *e)
 		return NULL;
 	}
 	osip_setup();
-	s->udp_fd = s->tcp_fd = s->spare_fd = -1;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	s->udp_fd = s->tcp_fd = s->spare_fd = s->epfd = -1;
 	s->t1 = o->t1_ms > 0 ? o->t1_ms : 500;
 	s->max_conns = o->max_conns > 0 ? o->max_conns : CK_SIP_DEF_MAX_CONNS;
 	s->per_source = o->tcp_per_source > 0 ? o->tcp_per_source :
@@ -437,6 +438,8 @@ conn_add(ck_sip *s, int fd, const struct sockaddr_storage *a, socklen_t al,
 		s->byfd = p;
 		s->nbyfd = n;
 	}
+	if (s->epfd < 0 && s->nconns == 0)
+		s->epfd = epoll_create1(EPOLL_CLOEXEC);   /* else poll() watches them */
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return NULL;
@@ -798,9 +801,11 @@ send_bytes(ck_sip *s, const ck_sip_peer *p, const char *d, size_t l, ck_err *e)
 		struct conn *c = conn_find(s, p->fd, p->conn);
 		if (c == NULL)
 			return ck_err_set(e, CK_UNAVAIL, "sip: TCP connection is closed");
-		/* a peer that does not read its answers cannot stall us long */
-		if (ck_net_write_all(c->fd, d, l, ck_clock_now_ms() + (c->accepted ? 1000 : 5000),
-		    e) < 0) {
+		/* A peer that does not read its answers cannot stall the loop:
+		 * an accepted connection not vouched for gets what the kernel
+		 * takes now, a registered device's a second. */
+		int64_t wait = !c->accepted ? 5000 : c->trusted ? 1000 : 0;
+		if (ck_net_write_all(c->fd, d, l, ck_clock_now_ms() + wait, e) < 0) {
 			if ((c = conn_find(s, p->fd, p->conn)) != NULL)
 				conn_drop(s, c);
 			e->kind = CK_UNAVAIL;
