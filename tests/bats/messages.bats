@@ -152,7 +152,7 @@ teardown() {
 	wait_for_file "$T/cat.port" 10
 	port=$(cat "$T/cat.port")
 	GB_PASSWORD=s3cret timeout 30 gb-register --retry 1s --server "34020000002000000001@127.0.0.1:$port" \
-		--device-id 34020000001320000001 >"$T/dev.out" 2>"$T/dev.err" &
+		--device-id 34020000001320000001 --presets '' >"$T/dev.out" 2>"$T/dev.err" &
 	PEER_PIDS+=("$!")
 	local rc=0
 	wait "$cat" || rc=$?
