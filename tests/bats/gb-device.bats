@@ -14,11 +14,7 @@ CHAN=34020000001310000001
 
 setup() {
 	require_cmd sipp jq python3
-	export GB_PASSWORD=secret
-	unset GB_USERNAME CAMKIT_CREDENTIALS
-	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
-	export TZ=UTC
-	T=$BATS_TEST_TMPDIR
+	gb_setup
 }
 
 teardown() { teardown_peers; }

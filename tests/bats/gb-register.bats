@@ -13,11 +13,7 @@ GB_DATE=2026-01-02T03:04:05.678
 
 setup() {
 	require_cmd sipp jq
-	export GB_PASSWORD=secret
-	unset GB_USERNAME CAMKIT_CREDENTIALS
-	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
-	export TZ=UTC
-	T=$BATS_TEST_TMPDIR
+	gb_setup
 }
 
 teardown() { teardown_peers; }

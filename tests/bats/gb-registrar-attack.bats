@@ -12,11 +12,7 @@ DEV_ID=34020000001320000001
 
 setup() {
 	require_cmd jq ss
-	export GB_PASSWORD=secret
-	unset GB_USERNAME CAMKIT_CREDENTIALS
-	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
-	export TZ=UTC
-	T=$BATS_TEST_TMPDIR
+	gb_setup
 }
 
 teardown() { teardown_peers; }

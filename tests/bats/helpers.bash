@@ -89,6 +89,17 @@ wait_for_file() {
 	return 1
 }
 
+# gb_setup: what every GB test runs with: the password 'secret' in
+# GB_PASSWORD, no user name or credentials file, a private config
+# directory, UTC (Date headers, record times); T is the test's directory.
+gb_setup() {
+	export GB_PASSWORD=secret
+	unset GB_USERNAME CAMKIT_CREDENTIALS
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/cfg"
+	export TZ=UTC
+	T=$BATS_TEST_TMPDIR
+}
+
 # wait_for_grep PATTERN FILE SECONDS
 wait_for_grep() {
 	local p=$1 f=$2 t=$(( $3 * 20 ))
