@@ -230,6 +230,21 @@ loop_start() {
 	PEER_PIDS+=("$DEV")
 }
 
+# camera_start SECS MEDIA [ARGS...]: a platform (gb-register -l) and a
+# camera (gb-register --media MEDIA ARGS, for SECS at most) registered
+# with it, records in $T/dev.out. Sets DEV (the camera) and DPORT (its SIP
+# port).
+camera_start() {
+	local secs=$1 media=$2; shift 2
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout "$secs" gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
+		--media "$media" "$@" >"$T/dev.out" 2>"$T/dev.err" &
+	DEV=$!
+	PEER_PIDS+=("$DEV")
+	wait_for_grep '"registered"' "$T/dev.out" 10
+	DPORT=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+}
+
 # one loop of the clip as the camera's muxer cuts it: RTP bytes
 one_loop() {
 	rtp-ps-mux "$D/v.264" 2>/dev/null | python3 -c 'import struct,sys; d=sys.stdin.buffer.read(); o=t=0
@@ -293,18 +308,12 @@ print(t)'
 }
 
 @test "loop: --max-streams 1 -> a second INVITE gets 486; SIGTERM: the camera BYEs its dialog, then unregisters" {
-	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
-	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
-		--media "$D/v.264" --max-streams 1 >"$T/dev.out" 2>"$T/dev.err" &
-	DEV=$!
-	PEER_PIDS+=("$DEV")
-	wait_for_grep '"registered"' "$T/dev.out" 10
-	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
-	timeout 60 gb-invite --events "$T/ev" "sip:$DEV_ID@127.0.0.1:$dport" >"$T/out.rtp" 2>"$T/err" &
+	camera_start 60 "$D/v.264" --max-streams 1
+	timeout 60 gb-invite --events "$T/ev" "sip:$DEV_ID@127.0.0.1:$DPORT" >"$T/out.rtp" 2>"$T/err" &
 	GI=$!
 	PEER_PIDS+=("$GI")
 	wait_for_grep media_started "$T/ev" 10
-	run --separate-stderr timeout 20 gb-invite "sip:$DEV_ID@127.0.0.1:$dport" -o /dev/null
+	run --separate-stderr timeout 20 gb-invite "sip:$DEV_ID@127.0.0.1:$DPORT" -o /dev/null
 	assert_status 76
 	assert_json_eq "$(grep '"error"' <<<"$stderr")" .sip_status 486
 	kill -TERM "$DEV"
@@ -318,15 +327,10 @@ print(t)'
 }
 
 @test "loop: an offer the camera cannot serve gets 488 and a record saying why" {
-	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
-	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
-		--media "$D/v.264" >"$T/dev.out" 2>"$T/dev.err" &
-	PEER_PIDS+=("$!")
-	wait_for_grep '"registered"' "$T/dev.out" 10
-	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	camera_start 30 "$D/v.264"
 	# sipp as a platform offering H.264 only over RTP, no PS
 	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
-	run timeout 20 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-h264.xml" -inf "$T/inv.csv" \
+	run timeout 20 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform-h264.xml" -inf "$T/inv.csv" \
 		-i 127.0.0.1 -p 0 -m 1 -nostdin -timeout 15s -timeout_error
 	assert_status 0
 	wait_for_grep invite_refused "$T/dev.out" 5
@@ -357,14 +361,9 @@ print(t)'
 }
 
 @test "the camera against sipp as the platform (UAC): PS offer -> sendonly PS answer with the offered y=, ACK, media, BYE" {
-	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
-	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
-		--media "$D/v.264" >"$T/dev.out" 2>"$T/dev.err" &
-	PEER_PIDS+=("$!")
-	wait_for_grep '"registered"' "$T/dev.out" 10
-	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	camera_start 30 "$D/v.264"
 	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
-	run timeout 20 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform.xml" -inf "$T/inv.csv" \
+	run timeout 20 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform.xml" -inf "$T/inv.csv" \
 		-i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 15s -timeout_error
 	assert_status 0
 	wait_for_grep '"stream_stopped".*"platform"' "$T/dev.out" 5
@@ -407,32 +406,27 @@ print(t)'
 }
 
 @test "the camera's --records: gb-catalog finds them by time (RecordInfo), gb-invite plays one back byte for byte" {
-	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
-	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
-		--media "$D/v.264" --records 5 --catalog-chunk 2 >"$T/dev.out" 2>"$T/dev.err" &
-	PEER_PIDS+=("$!")
-	wait_for_grep '"registered"' "$T/dev.out" 10
-	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	camera_start 60 "$D/v.264" --records 5 --catalog-chunk 2
 	now=$(date +%s)
 	# the recordings start on a grid of 86400/5 s since 1970: not at its edge
 	if (( now % 17280 > 17270 )); then sleep 12; now=$(date +%s); fi
 	grid=$((now / 17280 * 17280))
 	t() { date -d "@$1" +%Y-%m-%dT%H:%M:%S; }
 	run --separate-stderr timeout 20 gb-catalog --query RecordInfo -c 34020000001310000001 \
-		--start "$(t $((now - 2 * 86400)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
+		--start "$(t $((now - 2 * 86400)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$DPORT"
 	assert_status 0
 	[ "${#lines[@]}" -eq 5 ]
 	assert_json_eq "${lines[0]}" .item.device_id 34020000001310000001
 	assert_json_eq "${lines[0]}" .sum_num 5
 	# only the recordings that overlap the range: the last three of the day
 	run --separate-stderr timeout 20 gb-catalog --query RecordInfo \
-		--start "$(t $((grid - 3 * 17280 - 10)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$dport"
+		--start "$(t $((grid - 3 * 17280 - 10)))" --end "$(t $((now + 60)))" "sip:$DEV_ID@127.0.0.1:$DPORT"
 	assert_status 0
 	[ "${#lines[@]}" -eq 3 ]
 	s=$(jq -r .item.start_time <<<"${lines[0]}")
 	e=$(jq -r .item.end_time <<<"${lines[0]}")
 	timeout 30 gb-invite --playback --start "$s" --end "$e" --events "$T/ev" \
-		"sip:$DEV_ID@127.0.0.1:$dport" >"$T/out.rtp" 2>"$T/err" || { cat "$T/err"; return 1; }
+		"sip:$DEV_ID@127.0.0.1:$DPORT" >"$T/out.rtp" 2>"$T/err" || { cat "$T/err"; return 1; }
 	rtp-ps-demux <"$T/out.rtp" 2>/dev/null | cmp - "$D/v.264"
 	assert_json_eq "$(grep media_status "$T/ev")" .notify_type 121
 }
@@ -454,12 +448,7 @@ print(t)'
 records_start() {
 	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=10 \
 		-c:v libx264 -preset ultrafast -g 50 -bf 0 -f h264 "$T/v10.264"
-	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
-	timeout 90 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
-		--media "$T/v10.264" --records 5 "$@" >"$T/dev.out" 2>"$T/dev.err" &
-	PEER_PIDS+=("$!")
-	wait_for_grep '"registered"' "$T/dev.out" 10
-	DPORT=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	camera_start 90 "$T/v10.264" --records 5 "$@"
 	run --separate-stderr timeout 20 gb-catalog --query RecordInfo \
 		--start "$(date -d @$(( $(date +%s) - 2 * 86400 )) +%Y-%m-%dT%H:%M:%S)" \
 		--end "$(date +%Y-%m-%dT%H:%M:%S)" "sip:$DEV_ID@127.0.0.1:$DPORT"
@@ -538,16 +527,11 @@ frames() {
 @test "the camera against sipp as the platform: INFO PAUSE, PLAY with Scale and Range in the dialog answered 200 + MANSRTSP 200 OK; a=setup:active on a UDP line is ignored (UDP answer, no a=setup)" {
 	ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25:duration=10 \
 		-c:v libx264 -preset ultrafast -g 50 -bf 0 -f h264 "$T/v10.264"
-	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
-	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
-		--media "$T/v10.264" >"$T/dev.out" 2>"$T/dev.err" &
-	PEER_PIDS+=("$!")
-	wait_for_grep '"registered"' "$T/dev.out" 10
-	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	camera_start 60 "$T/v10.264"
 	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
 	for setup in "" "a=setup:active"; do
 		skip_n=$(wc -l <"$T/dev.out")
-		run timeout 30 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-info.xml" -inf "$T/inv.csv" \
+		run timeout 30 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform-info.xml" -inf "$T/inv.csv" \
 			-set setupline "$setup" -i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 20s \
 			-timeout_error -trace_msg -message_file "$T/sipp.msg" -trace_logs -log_file "$T/sipp.log"
 		[ "$status" -eq 0 ] || { echo "setup '$setup': sipp $status"; cat "$T/sipp.msg"; return 1; }
@@ -615,14 +599,9 @@ frames() {
 }
 
 @test "the camera against sipp as the platform: a re-INVITE refreshing the session (same offer, or none) -> 200 with the same answer, the stream goes on; one moving the media -> 488, the dialog stays" {
-	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
-	timeout 30 gb-register -s "34020000002000000001@127.0.0.1:$PEER_PORT" -d "$DEV_ID" \
-		--media "$D/v.264" >"$T/dev.out" 2>"$T/dev.err" &
-	PEER_PIDS+=("$!")
-	wait_for_grep '"registered"' "$T/dev.out" 10
-	dport=$(jq -r 'select(.type=="registered") | .local_port' "$T/dev.out")
+	camera_start 30 "$D/v.264"
 	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
-	run timeout 20 sipp "127.0.0.1:$dport" -sf "$SIPP/invite-platform-reinvite.xml" -inf "$T/inv.csv" \
+	run timeout 20 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform-reinvite.xml" -inf "$T/inv.csv" \
 		-i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 15s -timeout_error
 	assert_status 0
 	wait_for_grep '"stream_stopped".*"platform"' "$T/dev.out" 5
