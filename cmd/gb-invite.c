@@ -22,6 +22,7 @@
 #include "gb/mediarx.h"
 #include "gb/mediasess.h"
 #include "gb/query.h"
+#include "gb/sip.h"
 #include "media/rtpout.h"
 #include "net/net.h"
 
@@ -104,6 +105,19 @@ on_record(void *arg, ck_json *j)
 	ck_json_emit(j, r->ev);
 }
 
+/* A playback/download bound as t= takes it (whole seconds). Returns 0, or
+ * -1 with CK_USAGE. */
+static int
+parse_time(const char *s, int64_t *unix_s, ck_err *e)
+{
+	int64_t ms;
+	if (s == NULL || ck_sip_parse_gb_date(s, &ms) < 0)
+		return ck_err_set(e, CK_USAGE, "'%s' is not a time (RFC 3339, or "
+		    "yyyy-MM-ddTHH:mm:ss in local time)", s ? s : "");
+	*unix_s = ms / 1000;
+	return 0;
+}
+
 /* The SDP offer for o, the receiving side bound. */
 static int
 offer(struct run *r, char *sdp, size_t sdplen, char *ssrc, ck_err *e)
@@ -120,8 +134,8 @@ offer(struct run *r, char *sdp, size_t sdplen, char *ssrc, ck_err *e)
 	    r->q.device_id, .addr = host, .port = ck_mediarx_port(r->mx), .kind = o->kind,
 	    .transport = o->transport, .speed = o->speed };
 	of.f = o->f;
-	if (o->kind != CK_GBSDP_PLAY && (ck_gbsdp_time(o->start, &of.start, e) < 0 ||
-	    ck_gbsdp_time(o->end, &of.end, e) < 0))
+	if (o->kind != CK_GBSDP_PLAY && (parse_time(o->start, &of.start, e) < 0 ||
+	    parse_time(o->end, &of.end, e) < 0))
 		return -1;
 	/* the domain of the platform ID for y=, else the SIP domain */
 	if (ck_gbsdp_ssrc(o->kind != CK_GBSDP_PLAY, strlen(fid) >= 8 ? fid : dom,
@@ -316,7 +330,7 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 	/* --playback START END: getopt moves the two times to the operands,
 	 * before the URI (if any) */
 	if (o->kind != CK_GBSDP_PLAY && !o->start && !o->end && argc >= 2 &&
-	    ck_gbsdp_time(argv[0], &t, NULL) == 0 && ck_gbsdp_time(argv[1], &t, NULL) == 0) {
+	    parse_time(argv[0], &t, NULL) == 0 && parse_time(argv[1], &t, NULL) == 0) {
 		o->start = argv[0];
 		o->end = argv[1];
 		argc -= 2;
@@ -332,8 +346,8 @@ validate(struct opts *o, int argc, char **argv, ck_err *e)
 	if (o->kind != CK_GBSDP_PLAY && (!o->start || !o->end))
 		return ck_err_set(e, CK_USAGE, "--playback and --download need START END "
 		    "(or --start and --end)");
-	if (o->kind != CK_GBSDP_PLAY && (ck_gbsdp_time(o->start, &t, e) < 0 ||
-	    ck_gbsdp_time(o->end, &t, e) < 0))
+	if (o->kind != CK_GBSDP_PLAY && (parse_time(o->start, &t, e) < 0 ||
+	    parse_time(o->end, &t, e) < 0))
 		return -1;
 	if (o->kind == CK_GBSDP_PLAY && (o->start || o->end || o->speed))
 		return ck_err_set(e, CK_USAGE, "--start, --end and --speed go with --playback "

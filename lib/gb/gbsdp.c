@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 static const char *const kinds[] = { "Play", "Playback", "Download" };
 
@@ -17,55 +16,6 @@ ck_gbsdp_ssrc(int history, const char *domain_id, unsigned stream, char out[11],
 		return ck_err_set(e, CK_USAGE, "y=: the domain ID needs 8 digits");
 	snprintf(out, 11, "%d%.5s%04u", history ? 1 : 0, domain_id + 3, stream % 10000);
 	return 0;
-}
-
-int
-ck_gbsdp_time(const char *s, int64_t *unix_s, ck_err *e)
-{
-	struct tm tm;
-	int n = 0;
-	memset(&tm, 0, sizeof tm);
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n < 19)
-		goto bad;
-	const char *p = s + n;
-	if (*p == '.' && p[1] >= '0' && p[1] <= '9')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;   /* t= has whole seconds: the fraction is dropped */
-	if (tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-	    tm.tm_sec > 60)
-		goto bad;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t;
-	if (*p == '\0') {
-		tm.tm_isdst = -1;   /* local time: let TZ decide summer time */
-		t = mktime(&tm);
-	} else {
-		int off = 0, hh, mm, k = 0;
-		if (*p == 'Z' || *p == 'z')
-			k = 1;
-		else if ((*p == '+' || *p == '-') &&
-		    (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &k) == 2 ||
-		    sscanf(p + 1, "%2d%2d%n", &hh, &mm, &k) == 2) && hh < 24 && mm < 60) {
-			off = (hh * 60 + mm) * 60 * (*p == '-' ? -1 : 1);
-			k++;
-		} else
-			goto bad;
-		if (p[k] != '\0')
-			goto bad;
-		t = timegm(&tm);
-		if (t != (time_t)-1)
-			t -= off;
-	}
-	if (t == (time_t)-1)
-		goto bad;
-	*unix_s = (int64_t)t;
-	return 0;
-bad:
-	return ck_err_set(e, CK_USAGE, "'%s' is not a time (RFC 3339, or "
-	    "yyyy-MM-ddTHH:mm:ss in local time)", s ? s : "");
 }
 
 int

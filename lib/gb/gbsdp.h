@@ -39,11 +39,6 @@ int ck_gbsdp_ssrc(int history, const char *domain_id, unsigned stream,
 int ck_gbsdp_offer_write(const ck_gbsdp_offer *o, char *out, size_t outlen,
     ck_err *e);
 
-/* Parses a t= bound given by a user: RFC 3339 (2026-12-04T10:00:00Z,
- * ...+08:00, fraction allowed) or yyyy-MM-ddTHH:mm:ss (also with a space
- * for the T) in local time, TZ applying. Returns 0 with *unix_s set, or -1
- * with CK_USAGE. */
-int ck_gbsdp_time(const char *s, int64_t *unix_s, ck_err *e);
 /* Checks an Annex F f= value: v/CODEC/RES/FPS/RCTYPE/RATEa/CODEC/RATE/SAMPLE,
  * fields decimal or empty. Returns 0, or -1 with CK_USAGE. */
 int ck_gbsdp_f_check(const char *f, ck_err *e);

@@ -749,7 +749,7 @@ ck_sip_parse_gb_date(const char *v, int64_t *unix_ms)
 	memset(&tm, 0, sizeof tm);
 	while (*v == ' ')
 		v++;
-	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6) {
+	if (sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6) {
 		const char *p = v + n;
 		if (*p == '.') {
 			int k = 0;
@@ -763,6 +763,18 @@ ck_sip_parse_gb_date(const char *v, int64_t *unix_ms)
 			while (*p >= '0' && *p <= '9')
 				p++;
 		}
+		/* RFC 3339's zone: Z or an offset; without one, local time (GB) */
+		int zoned = 0, off = 0, zh, zm, k = 0;
+		if (*p == 'Z' || *p == 'z') {
+			zoned = 1;
+			p++;
+		} else if ((*p == '+' || *p == '-') &&
+		    (sscanf(p + 1, "%2d:%2d%n", &zh, &zm, &k) == 2 ||
+		    sscanf(p + 1, "%2d%2d%n", &zh, &zm, &k) == 2) && zh < 24 && zm < 60) {
+			zoned = 1;
+			off = (zh * 60 + zm) * 60 * (*p == '-' ? -1 : 1);
+			p += 1 + k;
+		}
 		while (*p == ' ')
 			p++;
 		if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
@@ -774,10 +786,11 @@ ck_sip_parse_gb_date(const char *v, int64_t *unix_ms)
 		tm.tm_hour = h;
 		tm.tm_min = mi;
 		tm.tm_sec = sec;
-		tm.tm_isdst = -1;
-		time_t t = mktime(&tm);
+		tm.tm_isdst = -1;   /* local time: let TZ decide summer time */
+		time_t t = zoned ? timegm(&tm) : mktime(&tm);
 		if (t == (time_t)-1)
 			return -1;
+		t -= off;
 		*unix_ms = (int64_t)t * 1000 + ms;
 		return 0;
 	}

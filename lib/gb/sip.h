@@ -237,8 +237,9 @@ osip_message_t *ck_sip_parse(const char *buf, size_t len, ck_err *e);
 /* GB/T 28181 Date header value "yyyy-MM-ddTHH:mm:ss.SSS" (local time as GB
  * platforms use, utc=0; or UTC, utc=1) for unix_ms into out (>= 24 bytes). */
 void ck_sip_gb_date(int64_t unix_ms, int utc, char *out, size_t outlen);
-/* Parses a GB Date value "yyyy-MM-ddTHH:mm:ss[.SSS]" (also RFC 1123
- * "Sun, 06 Nov 1994 08:49:37 GMT") as local time (GB) into unix ms.
+/* Parses a GB Date value "yyyy-MM-ddTHH:mm:ss[.SSS]" (a space for the T
+ * too) as local time (GB), or with an RFC 3339 zone (Z, +08:00, +0800) as
+ * that zone's, or RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT", into unix ms.
  * Returns 0 or -1. */
 int ck_sip_parse_gb_date(const char *v, int64_t *unix_ms);
 /* 0 when zone names a time zone (a zoneinfo name such as Asia/Shanghai,

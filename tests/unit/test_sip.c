@@ -279,6 +279,18 @@ main(void)
 	T_EQ_INT(ms, 784111777000LL);
 	T_EQ_INT(ck_sip_parse_gb_date("2026-13-01T00:00:00", &ms), -1);
 	T_EQ_INT(ck_sip_parse_gb_date("yesterday", &ms), -1);
+	/* RFC 3339 zones, whatever TZ says; a space for the T */
+	T_EQ_INT(ck_sip_parse_gb_date("2023-10-14T08:00:00+08:00", &ms), 0);
+	T_EQ_INT(ms, 1697241600000LL);
+	T_EQ_INT(ck_sip_parse_gb_date("2023-10-14T08:00:00+0800", &ms), 0);
+	T_EQ_INT(ms, 1697241600000LL);
+	T_EQ_INT(ck_sip_parse_gb_date("2023-10-14T00:10:00.250Z", &ms), 0);
+	T_EQ_INT(ms, 1697242200250LL);
+	T_EQ_INT(ck_sip_parse_gb_date("2023-10-13T20:00:00-04:00", &ms), 0);
+	T_EQ_INT(ms, 1697241600000LL);
+	T_EQ_INT(ck_sip_parse_gb_date("2026-11-21 10:00:00", &ms), 0);
+	T_EQ_INT(ck_sip_parse_gb_date("2023-10-14T00:00:00+25:00", &ms), -1);
+	T_EQ_INT(ck_sip_parse_gb_date("2023-10-14T00:00:00Zx", &ms), -1);
 
 	/* --date-tz: zone names and POSIX strings; then local time is the zone's */
 	ck_err ze;
