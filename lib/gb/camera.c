@@ -209,6 +209,33 @@ media_open(struct sess *x, const ck_gbsdp_desc *d, ck_err *e)
 	return 9;   /* we connect: the discard port, as GB answers */
 }
 
+/* Our address toward the platform that sent rq (127.0.0.1 if unknown). */
+static void
+local_host(const ck_sip_req *rq, char *host, size_t len)
+{
+	if (ck_net_local_addr_toward((const struct sockaddr *)&rq->peer.addr, rq->peer.addrlen,
+	    host, len) < 0)
+		snprintf(host, len, "127.0.0.1");
+}
+
+/* The 200 to an INVITE or re-INVITE: our Contact at host and the SDP
+ * answer. Returns NULL if it cannot be built. */
+static osip_message_t *
+answer_200(ck_camera *c, const ck_sip_req *rq, const char *host, const char *sdp, int n)
+{
+	ck_err e;
+	char contact[200];
+	osip_message_t *m = ck_sip_response_new(c->s, rq, 200, &e);
+	snprintf(contact, sizeof contact, strchr(host, ':') ? "<sip:%s@[%s]:%d>" :
+	    "<sip:%s@%s:%d>", c->o.id, host, ck_sip_port(c->s));
+	if (m && (osip_message_set_contact(m, contact) != 0 ||
+	    ck_sip_set_body(m, "application/sdp", sdp, (size_t)n) != 0)) {
+		osip_message_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
 static void
 on_invite(ck_camera *c, ck_sip_req *rq)
 {
@@ -256,18 +283,11 @@ on_invite(ck_camera *c, ck_sip_req *rq)
 		ck_sip_req_free(rq);
 		return;
 	}
-	if (ck_net_local_addr_toward((const struct sockaddr *)&rq->peer.addr, rq->peer.addrlen,
-	    host, sizeof host) < 0)
-		snprintf(host, sizeof host, "127.0.0.1");
+	local_host(rq, host, sizeof host);
 	int n = answer_sdp(c, x, &d, host, port, sdp, sizeof sdp);
-	osip_message_t *m = ck_sip_response_new(c->s, rq, 200, &e);
+	osip_message_t *m = answer_200(c, rq, host, sdp, n);
 	osip_generic_param_t *tag = NULL;
-	char contact[200];
-	snprintf(contact, sizeof contact, strchr(host, ':') ? "<sip:%s@[%s]:%d>" :
-	    "<sip:%s@%s:%d>", c->o.id, host, ck_sip_port(c->s));
-	if (m == NULL || osip_message_set_contact(m, contact) != 0 ||
-	    ck_sip_set_body(m, "application/sdp", sdp, (size_t)n) != 0 ||
-	    osip_to_get_tag(m->to, &tag) < 0 || tag == NULL) {
+	if (m == NULL || osip_to_get_tag(m->to, &tag) < 0 || tag == NULL) {
 		if (m)
 			osip_message_free(m);
 		close_sess(x);
@@ -403,21 +423,11 @@ on_reinvite(ck_camera *c, struct sess *x, ck_sip_req *rq)
 			why = "re-INVITE moves the media";
 	}
 	osip_message_t *m = NULL;
-	char host[64], contact[200];
-	if (why == NULL && ck_net_local_addr_toward((const struct sockaddr *)&rq->peer.addr,
-	    rq->peer.addrlen, host, sizeof host) < 0)
-		snprintf(host, sizeof host, "127.0.0.1");
+	char host[64];
 	if (why == NULL) {
-		snprintf(contact, sizeof contact, strchr(host, ':') ? "<sip:%s@[%s]:%d>" :
-		    "<sip:%s@%s:%d>", c->o.id, host, ck_sip_port(c->s));
-		if ((m = ck_sip_response_new(c->s, rq, 200, &e)) == NULL ||
-		    osip_message_set_contact(m, contact) != 0 ||
-		    ck_sip_set_body(m, "application/sdp", x->answer, (size_t)x->answer_len) != 0) {
-			if (m)
-				osip_message_free(m);
-			m = NULL;
+		local_host(rq, host, sizeof host);
+		if ((m = answer_200(c, rq, host, x->answer, x->answer_len)) == NULL)
 			why = "cannot build the answer";
-		}
 	}
 	if (m)
 		ck_sip_send_response(c->s, rq, m, &e);
