@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # pcap-rtp-extract stream listing against cat, tshark -z rtp,streams and
-# tcpdump -r X -w /dev/null: a generated capture of >= 100 MB (two RTP
+# tcpdump -r X -w /dev/null (and, on the big one, tcpdump reading with a
+# filter that matches nothing: libpcap's own read loop): a generated capture of >= 100 MB (two RTP
 # streams over UDP with SIP/SDP) and one nine times bigger (~1 GB, the same
 # records repeated), both page-cached; peak RSS on each. Prints ratios
 # from this one run (goals: >= 40% of cat's throughput on 1 GB,
@@ -61,6 +62,10 @@ bigmb=$(( $(stat -c %s "$T/big.pcap") / 1048576 ))
 cat "$T/big.pcap" >/dev/null   # warm the page cache
 read -r bours boursc <<<"$(best 5 "$X" -r "$T/big.pcap" --format json)"
 read -r bcat bcatc <<<"$(best 5 cat "$T/big.pcap")"
+# libpcap's own offline read loop with no work per packet: a filter that
+# matches nothing, so tcpdump prints nothing (the ceiling of any reader
+# built on libpcap's stdio path)
+read -r bnop bnopc <<<"$(best 5 tcpdump -r "$T/big.pcap" -q 'less 1')"
 rss2=$(rss "$X" -r "$T/big.pcap" --format json)
 btsh=0 btshc=0
 if [ "${BENCH_TSHARK_BIG:-1}" = 1 ]; then
@@ -69,7 +74,8 @@ fi
 
 awk -v mb="$mb" -v o="$ours" -v oc="$oursc" -v td="$tcpd" -v tdc="$tcpdc" \
     -v ts="$tsh" -v tsc="$tshc" -v r1="$rss1" -v r2="$rss2" -v big="$bigmb" \
-    -v bo="$bours" -v boc="$boursc" -v bc="$bcat" -v bcc="$bcatc" -v bt="$btsh" -v btc="$btshc" '
+    -v bo="$bours" -v boc="$boursc" -v bc="$bcat" -v bcc="$bcatc" -v bt="$btsh" -v btc="$btshc" \
+    -v bn="$bnop" -v bnc="$bnopc" '
 function d(x) { return x > 0 ? x : 0.005 }
 BEGIN {
 	printf "capture: %d MiB, 90000 RTP packets in 2 streams, and %d MiB (the same records\n", mb, big
@@ -81,5 +87,9 @@ BEGIN {
 	if (bt > 0)
 		printf "tshark on %d MiB:           %.3f / %.3f s -> ours %.1fx faster wall, %.1fx CPU\n", big, bt, btc, bt / d(bo), btc / d(boc)
 	printf "tcpdump -r -w /dev/null:    %.3f / %.3f s -> ours at %.0f%% of its throughput wall\n", td, tdc, 100 * td / d(o)
+	printf "tcpdump -r, filter \"less 1\", %d MiB: %.3f / %.3f s (libpcap reading, no work) -> ours at %.0f%% of its time", big, bn, bnc, 100 * bo / d(bn)
+	if (bt > 0)
+		printf "; tshark / it = %.1fx", bt / d(bn)
+	printf "\n"
 	printf "peak RSS: %.1f MiB on %d MiB, %.1f MiB on %d MiB (goal: flat)\n", r1 / 1024, mb, r2 / 1024, big
 }'

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -409,7 +410,7 @@ ck_pcap_netdec_frame(ck_pcap_netdec *d, const uint8_t *p, size_t len, int64_t ts
 	}
 }
 
-#define PCAP_IOBUF (1u << 20)
+#define PCAP_IOBUF (1u << 17)
 
 struct ck_pcap {
 	pcap_t *pc;
@@ -471,6 +472,9 @@ ck_pcap_open_file(const char *path, ck_err *e)
 	 * the size when setvbuf is given no buffer: hand it one. */
 	if ((iobuf = malloc(PCAP_IOBUF)) != NULL)
 		setvbuf(fp, iobuf, _IOFBF, PCAP_IOBUF);
+	/* one thread reads this stream: libpcap's two freads per record
+	 * need not take and drop the stream lock each time */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!pc) {

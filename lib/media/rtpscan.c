@@ -808,7 +808,9 @@ udp(ck_rtpscan *s, const ck_pcap_pkt *p)
 		sip_message(s, p->data, p->len);
 		return;
 	}
-	m = &s->memo[(p->sport ^ p->dport) & 15];
+	/* multiplicative hash of both ports: GB28181 streams sit on port
+	 * pairs 2 apart on both sides, which a plain XOR puts in one slot */
+	m = &s->memo[((uint32_t)p->sport << 16 | p->dport) * 2654435761u >> 28];
 	mkkey(&k, p);
 	if (m->found && m->sdp_gen == s->sdp_gen && m->flow_gen == s->flow_gen &&
 	    !memcmp(&m->k, &k, sizeof k)) {
