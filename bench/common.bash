@@ -9,6 +9,11 @@
 #   best N CMD...          best of N wall-clock seconds of CMD
 #   rate BYTES SECONDS     MB/s
 #   ratio A B              A / B, two decimals
+#   bench_servers          for benchmarks that start servers: T = a temp
+#                          dir, PIDS = processes killed and reaped (then T
+#                          removed) on exit, 65536 descriptors if allowed,
+#                          TCK = clock ticks per second for cpu_ticks PID
+#                          (user + system ticks of a process, 0 once gone)
 
 bench_init() {
 	set -euo pipefail
@@ -40,3 +45,20 @@ best() {
 
 rate() { echo "scale=1; $1 / 1048576 / $2" | bc -l; }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+
+bench_servers() {
+	T=$(mktemp -d)
+	PIDS=()
+	trap bench_servers_cleanup EXIT
+	ulimit -n 65536 2>/dev/null || true
+	TCK=$(getconf CLK_TCK)
+}
+
+bench_servers_cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }

@@ -23,19 +23,9 @@ DEVICES=${DEVICES:-1000}
 KA=${BENCH_KA:-60}
 for c in ffmpeg jq; do command -v "$c" >/dev/null || { echo "$c is required" >&2; exit 1; }; done
 [ -x "$B/gb-register" ] && [ -x "$B/gb-invite" ] || { echo "build $B first (make)" >&2; exit 1; }
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ulimit -n 65536 2>/dev/null || true
-TCK=$(getconf CLK_TCK)
+. bench/common.bash
+bench_servers
 export GB_PASSWORD=benchpw
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 wait_grep() { for _ in $(seq 400); do grep -q "$1" "$2" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 

@@ -26,17 +26,8 @@ DEVICES=${DEVICES:-10000}
 KA=${BENCH_KA:-60}
 command -v sipp >/dev/null || { echo "sipp (sip-tester) is required" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "build $BIN first (make)" >&2; exit 1; }
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ulimit -n 65536 2>/dev/null || true
-TCK=$(getconf CLK_TCK)
+. bench/common.bash
+bench_servers
 # BENCH_PIN=1: one core each, gb-register on CPU 0 and sipp on CPU 1 (on a
 # quiet machine; on a shared one pinning only adds contention).
 PIN_REG=() PIN_SIPP=()
@@ -44,7 +35,6 @@ if [ "${BENCH_PIN:-0}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -g
 	PIN_REG=(taskset -c 0) PIN_SIPP=(taskset -c 1)
 fi
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Datagrams the kernel dropped on the registrar's UDP socket (full buffer).
 reg_drops() { ss -Huampn "sport = :$PORT" 2>/dev/null | sed -n 's/.*,d\([0-9]*\)).*/\1/p' | head -n 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -74,7 +64,8 @@ run_sipp() {
 	local sp=$!
 	local t0=0 t1
 	while kill -0 "$sp" 2>/dev/null; do
-		t1=$(cpu_ticks "$sp" 2>/dev/null || echo "$t0"); t0=$t1; sleep 0.2
+		# 0 once sipp is gone: keep the last reading
+		t1=$(cpu_ticks "$sp"); [ "$t1" -gt 0 ] && t0=$t1; sleep 0.2
 	done
 	wait "$sp" || true
 	SIPP_TICKS=$t0
