@@ -207,29 +207,34 @@ connected=10000 failed=0" ]
 }
 
 @test "platform restarted within one keepalive interval: the new registrar answers the device's keepalive 404, the device registers again within 2 intervals (--unknown-status 200 keeps the old answer)" {
-	start_registrar --keepalive 2s
-	start_device "$T/dev.out" --keepalive 2s --max-missed 3
-	wait_for_grep '"register"' "$T/reg.out" 10
+	ka=2   # keepalive interval, seconds (both sides)
+	start_registrar --keepalive ${ka}s
+	start_device "$T/dev.out" --keepalive ${ka}s --max-missed 3
+	wait_for_grep '"register"' "$T/reg.out" $((5 * ka))
 	kill "$REG_PID"
 	wait "$REG_PID" || true
 	mv "$T/reg.out" "$T/reg1.out"
-	REG_AT=127.0.0.1:$REG_PORT start_registrar --keepalive 2s
-	wait_for_grep '"not registered"' "$T/reg.out" 10
+	REG_AT=127.0.0.1:$REG_PORT start_registrar --keepalive ${ka}s
+	wait_for_grep '"not registered"' "$T/reg.out" $((5 * ka))
 	r=$(grep '"not registered"' "$T/reg.out" | head -n 1)
 	assert_json_eq "$r" .id "$DEV_ID"
 	assert_json_eq "$r" .status 404
-	# gb-register's device side registers again on that 404: within two
-	# keepalive intervals of the restart (ts of the records)
-	wait_for_grep '"type":"register"' "$T/reg.out" 10
+	# gb-register's device side registers again on that 404. "Within 2
+	# intervals" counted on the device's own clock, not ours: at most 2 of
+	# its keepalives refused before it is back (1 when it re-registers on
+	# the first 404; waiting out --max-missed would take 3; a load that
+	# slows its registration by a whole interval, 2)
+	wait_for_grep '"type":"register"' "$T/reg.out" $((10 * ka))
+	refused=$(jq -r 'select(.type=="auth_failed" or .type=="register") | .type' "$T/reg.out" |
+		sed '/^register$/q' | grep -c '^auth_failed$')
 	up=$(jq -r 'select(.type=="listening") | .ts' "$T/reg.out")
 	reg=$(jq -r 'select(.type=="register") | .ts' "$T/reg.out" | head -n 1)
-	ms=$(( $(date -d "$reg" +%s%3N) - $(date -d "$up" +%s%3N) ))
-	echo "# device registered again $ms ms after the restart (keepalive 2 s)" >&3
-	[ "$ms" -le 4000 ]
+	echo "# device registered again after $refused refused keepalive(s), $(( $(date -d "$reg" +%s%3N) - $(date -d "$up" +%s%3N) )) ms after the restart (keepalive $ka s)" >&3
+	[ "$refused" -ge 1 ] && [ "$refused" -le 2 ]
 	kill "$REG_PID"
 	wait "$REG_PID" || true
-	REG_AT=127.0.0.1:$REG_PORT start_registrar --keepalive 2s --unknown-status 200
-	wait_for_grep '"keepalive"' "$T/reg.out" 10
+	REG_AT=127.0.0.1:$REG_PORT start_registrar --keepalive ${ka}s --unknown-status 200
+	wait_for_grep '"keepalive"' "$T/reg.out" $((5 * ka))
 	assert_json_eq "$(grep '"keepalive"' "$T/reg.out" | head -n 1)" .status 200
 }
 
@@ -355,7 +360,7 @@ auth_suppressed() {
 	dropped=$(auth_suppressed "$T/reg.out" 127.77.)
 	other=$(jq -r 'select(.type=="auth_failed_suppressed" and .address == null) | .suppressed' "$T/reg.out" |
 		awk '{ n += $1 } END { print n + 0 }')
-	counts=$(grep -c '"auth_failed_suppressed"' "$T/reg.out")
+	counts=$(jq -r 'select(.type=="auth_failed_suppressed") | 1' "$T/reg.out" | wc -l)
 	echo "# $output in about $secs s: $records records, $dropped suppressed by address + $other for addresses out of the table, in $counts records" >&3
 	[ "$records" -le $(( 100 + 50 * secs )) ]
 	[ $(( records + dropped + other )) -eq 6000 ]
