@@ -338,12 +338,9 @@ auth_suppressed() {
 	[ "$records" -ge 40 ]
 	# every refusal is accounted for: reported or counted
 	[ $(( records + dropped )) -eq "$sent" ]
-	# one count per address per interval
-	[ "$(jq -r 'select(.type=="auth_failed_suppressed") | .address' "$T/reg.out" | sort -u | wc -l)" -eq 4 ]
-	assert_json_eq "$(grep '"auth_failed_suppressed"' "$T/reg.out" | head -n 1)" .address 127.77.0.1 ||
-		assert_json_eq "$(grep '"auth_failed_suppressed"' "$T/reg.out" | head -n 1)" .address 127.77.0.2 ||
-		assert_json_eq "$(grep '"auth_failed_suppressed"' "$T/reg.out" | head -n 1)" .address 127.77.0.3 ||
-		assert_json_eq "$(grep '"auth_failed_suppressed"' "$T/reg.out" | head -n 1)" .address 127.77.0.4
+	# counts by address, for the flood's 4 addresses only
+	[ "$(jq -r 'select(.type=="auth_failed_suppressed") | .address' "$T/reg.out" | sort -u | xargs)" = \
+		"127.77.0.1 127.77.0.2 127.77.0.3 127.77.0.4" ]
 	# the device's own record was not held back
 	[ "$(jq -r 'select(.type=="register") | .id' "$T/reg.out")" = "$DEV_ID" ]
 }
