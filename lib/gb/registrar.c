@@ -36,7 +36,7 @@
 struct lim {
 	int family;               /* 0 = free slot */
 	unsigned char addr[16];
-	int64_t tat;              /* when the bucket is full again + burst */
+	int64_t tat;              /* when its next token is due (<= now: full) */
 	unsigned long dropped;    /* records held back since `since` */
 	int64_t since;
 };
