@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -20,6 +21,25 @@
 #include "net/net.h"
 
 #define NBUCKETS 65536
+
+/* auth_failed records: a token bucket per source address (GCRA: the
+ * bucket is the time its next token is due), in a bounded table so that
+ * a flood from spoofed addresses grows neither output nor memory. */
+#define LIM_SLOTS 1024          /* addresses tracked */
+#define LIM_PROBE 8             /* slots an address may take */
+#define LIM_BURST 10            /* records an address may cause at once */
+#define LIM_EVERY_MS 1000       /* then one a second */
+#define LIM_ALL_BURST 100       /* and over all addresses together */
+#define LIM_ALL_EVERY_MS 20     /* 50 a second */
+#define LIM_SUMMARY_MS 10000    /* one suppression count per address per 10 s */
+
+struct lim {
+	int family;               /* 0 = free slot */
+	unsigned char addr[16];
+	int64_t tat;              /* when its next token is due (<= now: full) */
+	unsigned long dropped;    /* records held back since `since` */
+	int64_t since;
+};
 
 struct dev {
 	ck_registrar_device d;
@@ -53,6 +73,10 @@ struct ck_registrar {
 	uint64_t last_stamp;     /* of the last nonce issued: strictly growing */
 	struct dev **tab;
 	size_t ndev, nonline;
+	struct lim *lim;         /* LIM_SLOTS */
+	int64_t lim_all_tat;
+	unsigned long lim_other; /* held back for addresses evicted from lim */
+	int64_t lim_other_since;
 	int64_t last_tick;
 	/* ck_registrar_await */
 	int awaiting;
@@ -122,7 +146,10 @@ ck_registrar *
 ck_registrar_new(ck_sip *s, const ck_registrar_opts *o, ck_err *e)
 {
 	ck_registrar *r = calloc(1, sizeof *r);
-	if (r == NULL || (r->tab = calloc(NBUCKETS, sizeof *r->tab)) == NULL) {
+	if (r == NULL || (r->tab = calloc(NBUCKETS, sizeof *r->tab)) == NULL ||
+	    (r->lim = calloc(LIM_SLOTS, sizeof *r->lim)) == NULL) {
+		if (r)
+			free(r->tab);
 		free(r);
 		ck_err_set(e, CK_SOFTWARE, "out of memory");
 		return NULL;
@@ -177,11 +204,15 @@ ck_registrar_new(ck_sip *s, const ck_registrar_opts *o, ck_err *e)
 	return r;
 }
 
+static void lim_flush(ck_registrar *r, int64_t now, int all);
+
 void
 ck_registrar_free(ck_registrar *r)
 {
 	if (r == NULL)
 		return;
+	lim_flush(r, 0, 1);
+	free(r->lim);
 	if (r->tab)
 		for (size_t i = 0; i < NBUCKETS; i++)
 			while (r->tab[i]) {
@@ -270,11 +301,124 @@ password_for(const ck_registrar *r, const char *id)
 	return r->password;
 }
 
+/* The address of p (no port) as a table key; 0 if it has none. */
+static int
+lim_key(const ck_sip_peer *p, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (p->addr.ss_family == AF_INET)
+		memcpy(key, &((const struct sockaddr_in *)&p->addr)->sin_addr, 4);
+	else if (p->addr.ss_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)&p->addr)->sin6_addr, 16);
+	else
+		return 0;
+	return p->addr.ss_family;
+}
+
+/* The entry of p's address: found, or a free slot, or the slot among its
+ * LIM_PROBE whose bucket filled up longest ago (its count not yet
+ * reported goes to lim_other). NULL for a peer without an address. */
+static struct lim *
+lim_get(ck_registrar *r, const ck_sip_peer *p, int64_t now)
+{
+	unsigned char key[16];
+	int fam = lim_key(p, key);
+	if (fam == 0)
+		return NULL;
+	unsigned h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	struct lim *victim = NULL;
+	for (int i = 0; i < LIM_PROBE; i++) {
+		struct lim *l = &r->lim[(h + (unsigned)i) % LIM_SLOTS];
+		if (l->family == fam && memcmp(l->addr, key, 16) == 0)
+			return l;
+		if (victim == NULL || (victim->family && (l->family == 0 || l->tat < victim->tat)))
+			victim = l;
+	}
+	if (victim->family && victim->dropped) {
+		if (r->lim_other == 0)
+			r->lim_other_since = now;
+		r->lim_other += victim->dropped;
+	}
+	memset(victim, 0, sizeof *victim);
+	victim->family = fam;
+	memcpy(victim->addr, key, 16);
+	victim->tat = now;
+	return victim;
+}
+
+/* Takes a token from the bucket whose next token is due at *tat. */
+static int
+bucket_take(int64_t *tat, int64_t now, int burst, int64_t every)
+{
+	int64_t t = *tat > now ? *tat : now;
+	if (t - now > (int64_t)(burst - 1) * every)
+		return 0;
+	*tat = t + every;
+	return 1;
+}
+
+/* May an auth_failed event from p be reported? If not, it is counted. */
+static int
+lim_allow(ck_registrar *r, const ck_sip_peer *p)
+{
+	int64_t now = ck_clock_now_ms();
+	struct lim *l = lim_get(r, p, now);
+	if ((l == NULL || bucket_take(&l->tat, now, LIM_BURST, LIM_EVERY_MS)) &&
+	    bucket_take(&r->lim_all_tat, now, LIM_ALL_BURST, LIM_ALL_EVERY_MS))
+		return 1;
+	unsigned long *n = l ? &l->dropped : &r->lim_other;
+	if ((*n)++ == 0)
+		*(l ? &l->since : &r->lim_other_since) = now;
+	return 0;
+}
+
+static void
+lim_report(ck_registrar *r, const struct lim *l, unsigned long n)
+{
+	ck_registrar_device d;
+	ck_registrar_event ev = { CK_REG_AUTH_SUPPRESSED, NULL, &d, 0, n };
+	memset(&d, 0, sizeof d);
+	if (l) {
+		d.peer.addr.ss_family = (sa_family_t)l->family;
+		if (l->family == AF_INET)
+			memcpy(&((struct sockaddr_in *)&d.peer.addr)->sin_addr, l->addr, 4);
+		else
+			memcpy(&((struct sockaddr_in6 *)&d.peer.addr)->sin6_addr, l->addr, 16);
+		int port;
+		ck_net_addr_split((struct sockaddr *)&d.peer.addr, d.source, sizeof d.source, &port);
+	}
+	if (r->o.on_event)
+		r->o.on_event(r->o.arg, &ev);
+}
+
+/* Reports the counts held LIM_SUMMARY_MS (all: every count) and resets them. */
+static void
+lim_flush(ck_registrar *r, int64_t now, int all)
+{
+	if (r->lim == NULL)
+		return;
+	for (size_t i = 0; i < LIM_SLOTS; i++) {
+		struct lim *l = &r->lim[i];
+		if (l->dropped && (all || now - l->since >= LIM_SUMMARY_MS)) {
+			lim_report(r, l, l->dropped);
+			l->dropped = 0;
+		}
+	}
+	if (r->lim_other && (all || now - r->lim_other_since >= LIM_SUMMARY_MS)) {
+		lim_report(r, NULL, r->lim_other);
+		r->lim_other = 0;
+	}
+}
+
 static void
 emit(ck_registrar *r, int type, const char *reason, const ck_registrar_device *d,
     int status)
 {
-	ck_registrar_event ev = { type, reason, d, status };
+	ck_registrar_event ev = { type, reason, d, status, 0 };
+	if (type == CK_REG_AUTH_FAILED && !lim_allow(r, &d->peer))
+		return;
 	if (r->awaiting && !r->await_hit &&
 	    (type == CK_REG_REGISTER || type == CK_REG_REFRESH ||
 	    (type == CK_REG_KEEPALIVE && d->registered)) &&   /* never a stranger's */
@@ -629,6 +773,7 @@ ck_registrar_tick(ck_registrar *r)
 	if (now - r->last_tick < 200)
 		return;
 	r->last_tick = now;
+	lim_flush(r, now, 0);
 	for (size_t i = 0; i < NBUCKETS; i++)
 		for (struct dev *d = r->tab[i]; d; d = d->next) {
 			if (!d->d.online)
@@ -689,6 +834,7 @@ static const char *const ev_names[] = {
 	[CK_REG_UNREGISTER] = "unregister", [CK_REG_EXPIRED] = "expired",
 	[CK_REG_KEEPALIVE] = "keepalive", [CK_REG_OFFLINE] = "offline",
 	[CK_REG_AUTH_FAILED] = "auth_failed",
+	[CK_REG_AUTH_SUPPRESSED] = "auth_failed_suppressed",
 };
 
 void
@@ -697,6 +843,12 @@ ck_registrar_event_json(const ck_registrar_event *ev, ck_json *j)
 	const ck_registrar_device *d = ev->dev;
 	ck_json_record(j, ev_names[ev->type]);
 	ck_json_time_ms(j, "ts", ck_clock_wall_ms());
+	if (ev->type == CK_REG_AUTH_SUPPRESSED) {
+		if (d->source[0])
+			ck_json_str(j, "address", d->source);
+		ck_json_int(j, "suppressed", (long long)ev->suppressed);
+		return;
+	}
 	ck_json_str(j, "id", d->id);
 	ck_json_str(j, "transport", ck_sip_transport_name(d->peer.transport));
 	ck_json_str(j, "source", d->source);

@@ -13,7 +13,11 @@
  *       ck_registrar_tick(r);
  *   }
  * Events (register, keepalive, offline, ...) are reported through the
- * callback given in the options. */
+ * callback given in the options. Refusals (auth_failed) are rate limited
+ * per source address (a burst of 10, then 1 a second; 50 a second over
+ * all addresses): the ones held back are counted and reported as one
+ * CK_REG_AUTH_SUPPRESSED event per address at most every 10 s, so that
+ * an unauthenticated flood costs bounded output and memory. */
 #ifndef CK_REGISTRAR_H
 #define CK_REGISTRAR_H
 
@@ -32,11 +36,16 @@ enum ck_registrar_ev {
 	CK_REG_EXPIRED,        /* registration ran out without a refresh */
 	CK_REG_KEEPALIVE,      /* Keepalive MESSAGE accepted */
 	CK_REG_OFFLINE,        /* max_missed keepalive intervals without one */
-	CK_REG_AUTH_FAILED     /* reason: "unknown id", "wrong password",
+	CK_REG_AUTH_FAILED,    /* reason: "unknown id", "wrong password",
 	                          "stale nonce", "wrong realm", "not allowed",
 	                          "bad authorization", "replayed nonce count",
 	                          "replayed nonce", "qop required"; for
 	                          MESSAGEs "not registered", "wrong source" */
+	CK_REG_AUTH_SUPPRESSED /* auth_failed events not reported (rate limit,
+	                          per source address): ev->suppressed of them;
+	                          dev->source is the address without port, or
+	                          "" for addresses the bounded table could not
+	                          keep apart */
 };
 
 typedef struct ck_registrar_device {
@@ -60,6 +69,7 @@ typedef struct ck_registrar_event {
 	const ck_registrar_device *dev; /* the device (for auth_failed: id/source/peer
 	                             only); valid during the callback */
 	int status;               /* SIP status answered (0 for timer events) */
+	unsigned long suppressed; /* for CK_REG_AUTH_SUPPRESSED */
 } ck_registrar_event;
 
 typedef void (*ck_registrar_cb)(void *arg, const ck_registrar_event *ev);
@@ -93,6 +103,8 @@ typedef struct ck_registrar ck_registrar;
  * allow list. Returns it (free with ck_registrar_free) or NULL with e
  * (CK_NOINPUT for a missing file, CK_CONFIG for a bad line). */
 ck_registrar *ck_registrar_new(ck_sip *s, const ck_registrar_opts *o, ck_err *e);
+/* Reports the suppression counts not yet reported (the callback runs),
+ * then frees r. */
 void ck_registrar_free(ck_registrar *r);
 
 /* Handles rq if it is the registrar's business (REGISTER; a MESSAGE whose
@@ -130,7 +142,8 @@ ck_sip *ck_registrar_sip(const ck_registrar *r);
 void ck_registrar_listening_json(const ck_registrar *r, const char *id, ck_json *j);
 /* Fills j with the NDJSON record of ev (type register, refresh, unregister,
  * expired, keepalive, offline, auth_failed; ts, id, transport, source,
- * reason, contact/expires/user_agent, status); the caller emits it. */
+ * reason, contact/expires/user_agent, status; auth_failed_suppressed: ts,
+ * address, suppressed); the caller emits it. */
 void ck_registrar_event_json(const ck_registrar_event *ev, ck_json *j);
 
 /* Handles a request that is not the registrar's (ck_registrar_handle

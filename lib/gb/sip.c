@@ -1568,6 +1568,11 @@ accept_conns(ck_sip *s)
 		struct sockaddr_storage a;
 		socklen_t al = sizeof a;
 		int fd = ck_net_accept(s->tcp_fd, &a, &al);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && k > 0)
+			return;   /* accept() fails so before it looks at the queue:
+			             nothing may be waiting (poll will say), and the
+			             connection just accepted must not make room for
+			             no one */
 		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->fifo_head) {
 			/* out of descriptors (other files count too): the oldest
 			 * unregistered connection makes room, as when the table
