@@ -47,16 +47,17 @@ split_from(const char *from, char *id, size_t idlen, char *dom, size_t domlen,
 static void
 on_reg(void *arg, const ck_registrar_event *ev)
 {
-	static const char *const names[] = { "", "registered", "refreshed",
-	    "unregistered", "expired", "keepalive", "offline", "auth failed" };
-	const char *n = ev->type >= 1 && ev->type <= 7 ? names[ev->type] : "?";
-
 	(void)arg;
 	if (ev->type == CK_REG_AUTH_FAILED)
 		ck_log_warn("registrar: %s from %s: %s", ev->dev ? ev->dev->id : "?",
 		    ev->dev ? ev->dev->source : "?", ev->reason ? ev->reason : "");
+	else if (ev->type == CK_REG_AUTH_SUPPRESSED)
+		ck_log_warn("registrar: %lu more refusals from %s not logged (rate limit)",
+		    ev->suppressed, ev->dev && ev->dev->source[0] ? ev->dev->source :
+		    "other addresses");
 	else
-		ck_log_info("registrar: %s %s (%s %s)", ev->dev ? ev->dev->id : "?", n,
+		ck_log_info("registrar: %s %s (%s %s)", ev->dev ? ev->dev->id : "?",
+		    ck_registrar_event_name(ev->type),
 		    ev->dev ? ck_sip_transport_name(ev->dev->peer.transport) : "",
 		    ev->dev ? ev->dev->source : "");
 }

@@ -837,6 +837,14 @@ static const char *const ev_names[] = {
 	[CK_REG_AUTH_SUPPRESSED] = "auth_failed_suppressed",
 };
 
+const char *
+ck_registrar_event_name(int type)
+{
+	if (type < 1 || type >= (int)(sizeof ev_names / sizeof ev_names[0]))
+		return "?";
+	return ev_names[type];
+}
+
 void
 ck_registrar_event_json(const ck_registrar_event *ev, ck_json *j)
 {

@@ -145,6 +145,9 @@ void ck_registrar_listening_json(const ck_registrar *r, const char *id, ck_json 
  * reason, contact/expires/user_agent, status; auth_failed_suppressed: ts,
  * address, suppressed); the caller emits it. */
 void ck_registrar_event_json(const ck_registrar_event *ev, ck_json *j);
+/* The record type of an event type (enum ck_registrar_ev), "?" for
+ * another number. */
+const char *ck_registrar_event_name(int type);
 
 /* Handles a request that is not the registrar's (ck_registrar_handle
  * returned 0): answers it and frees it. */
