@@ -541,6 +541,7 @@ refresh(struct run *r, struct sub *s)
 		if (next >= s->expires_at) {
 			ck_log_warn("%s subscription lapsed", s->cmd_type);
 			s->state = S_ENDED;
+			r->rc_end = e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
 		}
 		s->refresh_at = next;
 		return;

@@ -162,6 +162,46 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	grep -q '^Via: SIP/2.0/TCP' "$T/sipp.msg"
 }
 
+# route_pair PATH: subscribe-route-proxy.xml (PROXY_PID, PROXY_PORT, log
+# $T/proxy.msg) and the device behind it, subscribe-route-device.xml -set
+# path PATH (SIPP_PID, SIPP_PORT, log $T/sipp.msg); then gb-subscribe
+# subscribes to the device and checks where its dialog requests went.
+route_pair() {
+	start_sipp_peer "$T/proxy.out" -sf "$SIPP/subscribe-route-proxy.xml" -nostdin \
+		-timeout 30s -set devid "$DEV_ID" -m 1 -trace_msg -message_file "$T/proxy.msg" \
+		-trace_err -error_file "$T/proxy.err"
+	PROXY_PID=$SIPP_PID PROXY_PORT=$SIPP_PORT
+	start_dev subscribe-route-device.xml -m 1 -set pport "$PROXY_PORT" -set path "$1"
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --expires 2 --count 2 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	local rc=0
+	wait "$PROXY_PID" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/proxy.err" "$T/proxy.out" >&2; return 1; }
+	[ "$(types)" = "subscribed notify refreshed notify unsubscribed notify " ]
+	[ "$(jq -r 'select(.type=="notify") | .source' <<<"$output" | tr '\n' ' ')" = \
+		"127.0.0.1:$SIPP_PORT 127.0.0.1:$PROXY_PORT 127.0.0.1:$PROXY_PORT " ]
+	# the device saw the initial SUBSCRIBE only; the proxy the refresh and
+	# the unsubscribe, each for the device's Contact with the route set,
+	# near proxy first (sipp checked the same with its own regexp)
+	[ "$(grep -c '^SUBSCRIBE ' "$T/sipp.msg")" -eq 1 ]
+	[ "$(grep -c "^SUBSCRIBE sip:$DEV_ID@127.0.0.1:$SIPP_PORT SIP/2.0" "$T/proxy.msg")" -eq 2 ]
+	[ "$(grep '^Route:' "$T/proxy.msg" | tr -d '\r' | tr '\n' ' ')" = \
+		"Route: <sip:127.0.0.1:$PROXY_PORT;lr> Route: <sip:proxy2.gb.invalid;lr> Route: <sip:127.0.0.1:$PROXY_PORT;lr> Route: <sip:proxy2.gb.invalid;lr> " ]
+	! grep -q '^Route:' "$T/sipp.msg"
+}
+
+@test "route set from the 200's Record-Route, reversed: refresh and unsubscribe go through the near proxy with Route headers" {
+	route_pair 2xx
+}
+
+@test "route set from a NOTIFY ahead of the 200, in order (the 200 has no Record-Route): refresh and unsubscribe go through the proxy" {
+	route_pair notify
+	# the NOTIFY did come first on the wire
+	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
+}
+
 @test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
 	start_dev subscribe-deactivate.xml -m 2 -set reason deactivated
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
