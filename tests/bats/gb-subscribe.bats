@@ -135,7 +135,7 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 }
 
 @test "alarm: filters sent, NOTIFY alarm decoded, GB2312 alarm MESSAGE decoded and confirmed with a Response" {
-	start_dev subscribe-alarm.xml -m 2 -inf "$T/names.csv" -set prio 1 -set method 2/5
+	start_dev subscribe-alarm.xml -m 2 -inf "$T/names.csv" -set prio 1 -set method 2/5 -set hold 0
 	run --separate-stderr timeout 30 gb-subscribe --event alarm --count 2 \
 		--start-priority 1 --alarm-method 2/5 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
@@ -150,6 +150,35 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 		'["MESSAGE","Alarm",32,1,"device",1,"视频丢失",true]' ]
 	# sipp checked the Response's body; it did reach it
 	grep -q '<Result>OK</Result>' "$T/sipp.msg"
+}
+
+# responses_received: the Response MESSAGEs sipp received, one line each:
+# its Via branch and CSeq.
+responses_received() {
+	awk '/message received/{r=1; b=""; c=""; resp=0; next}
+		/^-----/{if (r && resp) print b, c; r=0}
+		r && /^Via:/{match($0, /branch=[^;\r]*/); b=substr($0, RSTART, RLENGTH)}
+		r && /^CSeq:/{c=$2 "-" $3}
+		r && /<Response>/{resp=1}' "$T/sipp.msg" | tr -d '\r'
+}
+
+@test "alarm: the Response is a client transaction, retransmitted until the device answers it" {
+	# sipp answers the Response only 1.7 s after it came: the copies that
+	# come meanwhile (timer E: 0.5 s, then 1 s later) are taken in and
+	# logged, not answered; then gb-subscribe waits for its 200
+	start_dev subscribe-alarm.xml -m 2 -inf "$T/names.csv" -set prio 1 -set method 2/5 -set hold 1700
+	run --separate-stderr timeout 30 gb-subscribe -v --event alarm --count 2 \
+		--start-priority 1 --alarm-method 2/5 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify message unsubscribed notify " ]
+	assert_json_eq "$(sed -n 3p <<<"$output")" .confirmed true
+	assert_contains "$stderr" "alarm Response answered 200"
+	local copies
+	copies=$(responses_received)
+	[ "$(wc -l <<<"$copies")" -ge 2 ] || { echo "copies: $copies" >&2; return 1; }
+	# every copy the same request: one branch, one CSeq
+	[ "$(sort -u <<<"$copies" | wc -l)" -eq 1 ]
 }
 
 @test "catalog over TCP: the same dialog on one connection" {
