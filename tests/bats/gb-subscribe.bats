@@ -231,6 +231,46 @@ route_pair() {
 	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
 }
 
+@test "catalog over TCP: a NOTIFY over a connection the device opens to our Contact is taken" {
+	start_dev subscribe-tcp-device.xml -t t1 -m 1
+	timeout 30 gb-subscribe -v --tcp --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT" >"$T/sub.out" 2>"$T/sub.err" &
+	local sub=$!
+	PEER_PIDS+=("$sub")
+	wait_for_grep '"subscribed"' "$T/sub.out" 15 || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
+	# the dialog as sipp saw it: our Contact, Call-ID, From and tag, its tag
+	local m contact port cid from ftag dtag
+	m=$(tr -d '\r' <"$T/sipp.msg")
+	contact=$(grep -m1 '^Contact:' <<<"$m" | sed 's/.*<\([^;>]*\).*/\1/')
+	port=${contact##*:}
+	cid=$(grep -m1 '^Call-ID:' <<<"$m" | awk '{print $2}')
+	from=$(grep -m1 '^From:' <<<"$m" | sed 's/.*<\([^>]*\)>.*/\1/')
+	ftag=$(grep -m1 '^From:' <<<"$m" | sed 's/.*tag=//')
+	dtag=$(grep '^To:.*tag=' <<<"$m" | head -1 | sed 's/.*tag=//')
+	[ -n "$port" ] && [ -n "$dtag" ]
+	printf 'SEQUENTIAL\n%s;%s;%s;%s;%s;\n' "$contact" "$cid" "$from" "$ftag" "$dtag" >"$T/dialog.csv"
+	run timeout 20 sipp "127.0.0.1:$port" -t t1 -i 127.0.0.1 -sf "$SIPP/subscribe-tcp-notifier.xml" \
+		-inf "$T/dialog.csv" -set devid "$DEV_ID" -m 1 -nostdin -timeout 15s -timeout_error \
+		-trace_msg -message_file "$T/notifier.msg"
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/sub.err"; return 1; }
+	# our 200 came back over its connection (sipp reports it as a
+	# message it cannot map to its call)
+	grep -A6 "can't be mapped" <<<"$output" | grep -q '^CSeq: 1 NOTIFY'
+	grep -A1 "can't be mapped" <<<"$output" | grep -q '^SIP/2.0 200 OK'
+	local rc=0
+	wait "$sub" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
+	sipp_ok
+	run jq -r .type "$T/sub.out"
+	[ "${lines[*]}" = "subscribed notify unsubscribed" ]
+	r=$(sed -n 2p "$T/sub.out")
+	assert_json_eq "$r" .sn 51
+	assert_json_eq "$r" '.items[0].event' ADD
+	# it came over another connection than ours to the device
+	[ "$(jq -r .source <<<"$r")" != "127.0.0.1:$SIPP_PORT" ]
+	grep -q 'tcp connection accepted' "$T/sub.err"
+}
+
 @test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
 	start_dev subscribe-deactivate.xml -m 2 -set reason deactivated
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
