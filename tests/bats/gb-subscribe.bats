@@ -231,6 +231,22 @@ route_pair() {
 	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
 }
 
+# sipp_dialog_csv FILE: the dialog of the SUBSCRIBE in $T/sipp.msg as an
+# -inf file for subscribe-tcp-notifier.xml (our Contact URI, Call-ID, From
+# URI and tag, the device's tag); prints the Contact's port.
+sipp_dialog_csv() {
+	local m contact cid from ftag dtag
+	m=$(tr -d '\r' <"$T/sipp.msg")
+	contact=$(grep -m1 '^Contact:' <<<"$m" | sed 's/.*<\([^;>]*\).*/\1/')
+	cid=$(grep -m1 '^Call-ID:' <<<"$m" | awk '{print $2}')
+	from=$(grep -m1 '^From:' <<<"$m" | sed 's/.*<\([^>]*\)>.*/\1/')
+	ftag=$(grep -m1 '^From:' <<<"$m" | sed 's/.*tag=//')
+	dtag=$(grep '^To:.*tag=' <<<"$m" | head -1 | sed 's/.*tag=//')
+	[ -n "$contact" ] && [ -n "$dtag" ] || return 1
+	printf 'SEQUENTIAL\n%s;%s;%s;%s;%s;\n' "$contact" "$cid" "$from" "$ftag" "$dtag" >"$1"
+	echo "${contact##*:}"
+}
+
 @test "catalog over TCP: a NOTIFY over a connection the device opens to our Contact is taken" {
 	start_dev subscribe-tcp-device.xml -t t1 -m 1
 	timeout 30 gb-subscribe -v --tcp --event catalog --count 1 \
@@ -238,17 +254,8 @@ route_pair() {
 	local sub=$!
 	PEER_PIDS+=("$sub")
 	wait_for_grep '"subscribed"' "$T/sub.out" 15 || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
-	# the dialog as sipp saw it: our Contact, Call-ID, From and tag, its tag
-	local m contact port cid from ftag dtag
-	m=$(tr -d '\r' <"$T/sipp.msg")
-	contact=$(grep -m1 '^Contact:' <<<"$m" | sed 's/.*<\([^;>]*\).*/\1/')
-	port=${contact##*:}
-	cid=$(grep -m1 '^Call-ID:' <<<"$m" | awk '{print $2}')
-	from=$(grep -m1 '^From:' <<<"$m" | sed 's/.*<\([^>]*\)>.*/\1/')
-	ftag=$(grep -m1 '^From:' <<<"$m" | sed 's/.*tag=//')
-	dtag=$(grep '^To:.*tag=' <<<"$m" | head -1 | sed 's/.*tag=//')
-	[ -n "$port" ] && [ -n "$dtag" ]
-	printf 'SEQUENTIAL\n%s;%s;%s;%s;%s;\n' "$contact" "$cid" "$from" "$ftag" "$dtag" >"$T/dialog.csv"
+	local port
+	port=$(sipp_dialog_csv "$T/dialog.csv")
 	run timeout 20 sipp "127.0.0.1:$port" -t t1 -i 127.0.0.1 -sf "$SIPP/subscribe-tcp-notifier.xml" \
 		-inf "$T/dialog.csv" -set devid "$DEV_ID" -m 1 -nostdin -timeout 15s -timeout_error \
 		-trace_msg -message_file "$T/notifier.msg"
@@ -269,6 +276,42 @@ route_pair() {
 	# it came over another connection than ours to the device
 	[ "$(jq -r .source <<<"$r")" != "127.0.0.1:$SIPP_PORT" ]
 	grep -q 'tcp connection accepted' "$T/sub.err"
+}
+
+@test "catalog over TCP: the connections a device may open to us are bounded per source" {
+	start_dev subscribe-tcp-device.xml -t t1 -m 1
+	timeout 30 gb-subscribe -v --tcp --event catalog \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT" >"$T/sub.out" 2>"$T/sub.err" &
+	local sub=$!
+	PEER_PIDS+=("$sub")
+	wait_for_grep '"subscribed"' "$T/sub.out" 15 || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
+	local port
+	port=$(sipp_dialog_csv "$T/dialog.csv")
+	# 12 idle connections from one address: 8 kept, the rest closed
+	python3 - "$port" <<'PY'
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(12)]
+time.sleep(1)
+closed = 0
+for s in socks:
+    s.settimeout(0.2)
+    try:
+        closed += s.recv(1) == b""
+    except ConnectionResetError:
+        closed += 1
+    except socket.timeout:
+        pass
+print(closed)
+sys.exit(0 if closed == 4 else 1)
+PY
+	assert_contains "$(cat "$T/sub.err")" "refused (limit)"
+	# the subscription is unharmed: it still ends with Expires: 0
+	kill -TERM "$sub"
+	local rc=0
+	wait "$sub" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
+	sipp_ok
+	[ "$(jq -r .type "$T/sub.out" | tr '\n' ' ')" = "subscribed unsubscribed " ]
 }
 
 @test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
