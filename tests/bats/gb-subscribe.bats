@@ -194,7 +194,8 @@ responses_received() {
 # route_pair PATH: subscribe-route-proxy.xml (PROXY_PID, PROXY_PORT, log
 # $T/proxy.msg) and the device behind it, subscribe-route-device.xml -set
 # path PATH (SIPP_PID, SIPP_PORT, log $T/sipp.msg); then gb-subscribe
-# subscribes to the device and checks where its dialog requests went.
+# subscribes to the device and checks that its dialog requests went to the
+# proxy, not the device. The caller checks their Request-URI and Route.
 route_pair() {
 	start_sipp_peer "$T/proxy.out" -sf "$SIPP/subscribe-route-proxy.xml" -nostdin \
 		-timeout 30s -set devid "$DEV_ID" -m 1 -trace_msg -message_file "$T/proxy.msg" \
@@ -211,22 +212,37 @@ route_pair() {
 	[ "$(types)" = "subscribed notify refreshed notify unsubscribed notify " ]
 	[ "$(jq -r 'select(.type=="notify") | .source' <<<"$output" | tr '\n' ' ')" = \
 		"127.0.0.1:$SIPP_PORT 127.0.0.1:$PROXY_PORT 127.0.0.1:$PROXY_PORT " ]
-	# the device saw the initial SUBSCRIBE only; the proxy the refresh and
-	# the unsubscribe, each for the device's Contact with the route set,
-	# near proxy first (sipp checked the same with its own regexp)
+	# the device saw the initial SUBSCRIBE only, the proxy the refresh and
+	# the unsubscribe
 	[ "$(grep -c '^SUBSCRIBE ' "$T/sipp.msg")" -eq 1 ]
+	[ "$(grep -c '^SUBSCRIBE ' "$T/proxy.msg")" -eq 2 ]
+	! grep -q '^Route:' "$T/sipp.msg"
+}
+
+# loose_routed: both requests the proxy got name the device's Contact and
+# carry the route set, near proxy first (sipp checked the same with its
+# own regexp).
+loose_routed() {
 	[ "$(grep -c "^SUBSCRIBE sip:$DEV_ID@127.0.0.1:$SIPP_PORT SIP/2.0" "$T/proxy.msg")" -eq 2 ]
 	[ "$(grep '^Route:' "$T/proxy.msg" | tr -d '\r' | tr '\n' ' ')" = \
 		"Route: <sip:127.0.0.1:$PROXY_PORT;lr> Route: <sip:proxy2.gb.invalid;lr> Route: <sip:127.0.0.1:$PROXY_PORT;lr> Route: <sip:proxy2.gb.invalid;lr> " ]
-	! grep -q '^Route:' "$T/sipp.msg"
 }
 
 @test "route set from the 200's Record-Route, reversed: refresh and unsubscribe go through the near proxy with Route headers" {
 	route_pair 2xx
+	loose_routed
+}
+
+@test "route set through a strict router (no ;lr): it is the Request-URI, the device's Contact the last Route" {
+	route_pair strict
+	[ "$(grep -c "^SUBSCRIBE sip:127.0.0.1:$PROXY_PORT SIP/2.0" "$T/proxy.msg")" -eq 2 ]
+	[ "$(grep '^Route:' "$T/proxy.msg" | tr -d '\r' | tr '\n' ' ')" = \
+		"Route: <sip:$DEV_ID@127.0.0.1:$SIPP_PORT> Route: <sip:$DEV_ID@127.0.0.1:$SIPP_PORT> " ]
 }
 
 @test "route set from a NOTIFY ahead of the 200, in order (the 200 has no Record-Route): refresh and unsubscribe go through the proxy" {
 	route_pair notify
+	loose_routed
 	# the NOTIFY did come first on the wire
 	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
 }
