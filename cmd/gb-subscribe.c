@@ -176,6 +176,8 @@ parse_opts(int argc, char **argv, struct opts *o, int *status)
 	if (!ck_opts_parse(&t, argc, argv, &first, status))
 		return 0;
 	ck_gbopts_query(&o->gb, NULL, &o->g);
+	/* a device may send its NOTIFYs over a connection of its own */
+	o->g.tcp_accept = 1;
 	o->g.device_id = o->gb.device_id;
 	o->s.timeout_ms = o->gb.timeout_ms;
 	if (validate(o, argc - first, argv + first, &e) < 0) {

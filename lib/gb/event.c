@@ -173,8 +173,8 @@ ck_event_response(const ck_event_note *n, size_t *len, ck_err *e)
 	    len, e);
 }
 
-int
-ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
+osip_message_t *
+ck_event_confirm_new(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
     const char *from_uri, ck_err *e)
 {
 	char ruri[320], src[64], me[320];
@@ -182,21 +182,20 @@ ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
 	osip_message_t *req;
 	char *body, *to = NULL;
 	size_t len;
-	int rc;
 
-	if (!n->response_due)
-		return 0;
 	if (!from_uri) {
 		/* as whom the device addressed: the To of its MESSAGE */
 		if (!rq->msg->to || !rq->msg->to->url ||
-		    osip_uri_to_str(rq->msg->to->url, &to) != 0 || !to)
-			return ck_err_set(e, CK_DATAERR, "no To URI to answer from");
+		    osip_uri_to_str(rq->msg->to->url, &to) != 0 || !to) {
+			ck_err_set(e, CK_DATAERR, "no To URI to answer from");
+			return NULL;
+		}
 		snprintf(me, sizeof me, "%s", to);
 		osip_free(to);
 		from_uri = me;
 	}
 	if (!(body = ck_event_response(n, &len, e)))
-		return -1;
+		return NULL;
 	/* Back to where the alarm came from (NAT-safe), named as its sender. */
 	snprintf(ruri, sizeof ruri, "sip:%s@%s", *user ? user : n->device_id,
 	    ck_sip_peer_str(&rq->peer, src, sizeof src));
@@ -205,13 +204,27 @@ ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
 	    .body_len = len };
 	req = ck_sip_request_new(s, &rq->peer, &rs, e);
 	free(body);
-	if (req == NULL)
+	return req;
+}
+
+int
+ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
+    const char *from_uri, ck_err *e)
+{
+	char src[64];
+	osip_message_t *req;
+	int rc;
+
+	if (!n->response_due)
+		return 0;
+	if (!(req = ck_event_confirm_new(s, rq, n, from_uri, e)))
 		return -1;
 	rc = ck_sip_send_raw(s, &rq->peer, req, e);
 	osip_message_free(req);
 	if (rc < 0)
 		return -1;
-	ck_log_info("confirmed %s %s SN %lu to %s", n->kind, n->cmd_type, n->sn, src);
+	ck_log_info("confirmed %s %s SN %lu to %s", n->kind, n->cmd_type, n->sn,
+	    ck_sip_peer_str(&rq->peer, src, sizeof src));
 	return 0;
 }
 

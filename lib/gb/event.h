@@ -50,6 +50,12 @@ char *ck_event_response(const ck_event_note *n, size_t *len, ck_err *e);
  * or -1 with e. */
 int ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
     const char *from_uri, ck_err *e);
+/* The Response MESSAGE that n is due, addressed as ck_event_confirm sends
+ * it, for a caller that sends it in a client transaction of its own
+ * (retransmitted until the device answers, RFC 3261 17.1.2). Returns the
+ * request (caller owns it) or NULL with e. */
+osip_message_t *ck_event_confirm_new(ck_sip *s, const ck_sip_req *rq,
+    const ck_event_note *n, const char *from_uri, ck_err *e);
 /* Writes what a record of rq carries into the record open in j: from (the
  * From user), source (address:port), body_bytes (0 without a body), and
  * the decoded body as ck_event_decode (or "error" with why it did not

@@ -68,7 +68,13 @@ open_direct(ck_query *q, const ck_query_opts *o, const char *fid, const char *fd
 {
 	char host[256];
 	int port;
-	ck_sip_opts so = { .port = o->local_port, .udp = 1 };
+	ck_sip_opts so = { .port = o->local_port, .udp = 1,
+	    .tcp_listen = o->tcp && o->tcp_accept };
+
+	if (so.tcp_listen) {
+		so.max_conns = CK_QUERY_ACCEPT_CONNS;
+		so.tcp_per_source = CK_QUERY_ACCEPT_PER_SOURCE;
+	}
 
 	if (!ck_query_split_uri(o->target, q->device_id, sizeof q->device_id, host,
 	    sizeof host, &port))

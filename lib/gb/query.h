@@ -20,6 +20,11 @@
 #include "gb/sip.h"
 
 #define CK_GB_DEFAULT_FROM "34020000002000000001@3402000000"
+/* Bounds on what tcp_accept lets in: one device is expected, so few
+ * connections; the header and idle timeouts are ck_sip's defaults, as a
+ * registrar's. */
+#define CK_QUERY_ACCEPT_CONNS 64
+#define CK_QUERY_ACCEPT_PER_SOURCE 8
 
 typedef struct ck_query_opts {
 	const char *target;        /* "sip:ID@HOST[:PORT]" (direct), or NULL */
@@ -33,6 +38,10 @@ typedef struct ck_query_opts {
 	const char *device_id;     /* await only this device (NULL: any) */
 	int local_port;            /* 0 = any (direct) */
 	int tcp;                   /* direct: connect over TCP */
+	int tcp_accept;            /* direct with tcp: also accept TCP on the
+	                            * local port (the Contact's), for a device
+	                            * that opens its own connection to send
+	                            * requests; bounded (CK_QUERY_ACCEPT_*) */
 	int64_t wait_ms;           /* how long to await registration, -1 forever */
 	int64_t connect_ms;        /* TCP connect limit (direct) */
 	/* called with the bound port once the registrar listens (before the

@@ -88,6 +88,7 @@ struct tx {
 	int done;
 	osip_message_t *resp;      /* final response, when done and no error */
 	ck_err err;                /* why it failed, when done and no resp */
+	uint64_t seq;              /* arrival number of resp (ck_sip_tx_seq) */
 };
 
 struct ck_sip {
@@ -112,6 +113,7 @@ struct ck_sip {
 	                           * the cost of a wait does not grow with idle
 	                           * connections */
 	struct qent *qhead, *qtail;
+	uint64_t rx_seq;           /* messages taken in so far (arrival order) */
 	size_t qlen;
 	unsigned cseq;
 	char ua[128];
@@ -1238,6 +1240,15 @@ ck_sip_tx_done(ck_sip *s, uint64_t *id, osip_message_t **resp, ck_err *e)
 	return 1;
 }
 
+uint64_t
+ck_sip_tx_seq(const ck_sip *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->ntxs; i++)
+		if (s->txs[i].id == id)
+			return s->txs[i].done && s->txs[i].resp ? s->txs[i].seq : 0;
+	return 0;
+}
+
 void
 ck_sip_tx_cancel(ck_sip *s, uint64_t id)
 {
@@ -1272,6 +1283,7 @@ dispatch(ck_sip *s, const char *buf, size_t len, const ck_sip_peer *p)
 		if (t && m->status_code >= 200) {
 			t->resp = m;
 			t->done = 1;
+			t->seq = ++s->rx_seq;
 			return;
 		}
 		if (t)
@@ -1307,6 +1319,7 @@ dispatch(ck_sip *s, const char *buf, size_t len, const ck_sip_peer *p)
 	r->rawlen = len;
 	r->msg = m;
 	r->peer = *p;
+	r->seq = ++s->rx_seq;
 	enqueue(s, r);
 }
 

@@ -165,6 +165,11 @@ uint64_t ck_sip_tx_start(ck_sip *s, const ck_sip_peer *p, osip_message_t *req,
  * *resp (the final response, caller frees) or *resp NULL and e filled as
  * ck_sip_send_request fails; 0 when none has finished. */
 int ck_sip_tx_done(ck_sip *s, uint64_t *id, osip_message_t **resp, ck_err *e);
+/* Where the final response of transaction id came among the requests
+ * received (comparable with ck_sip_req.seq: a NOTIFY and the 200 of its
+ * SUBSCRIBE taken in by one read are told apart), or 0 while it runs, when
+ * it failed or was collected. */
+uint64_t ck_sip_tx_seq(const ck_sip *s, uint64_t id);
 /* Forgets a transaction; a response arriving later is dropped. */
 void ck_sip_tx_cancel(ck_sip *s, uint64_t id);
 /* Transactions still waiting for their final response. */
@@ -179,6 +184,7 @@ typedef struct ck_sip_req {
 	ck_sip_peer peer;
 	char *raw;
 	size_t rawlen;
+	uint64_t seq;                    /* arrival number (ck_sip_tx_seq) */
 } ck_sip_req;
 
 /* Waits for the next incoming request until the deadline (-1 = forever).

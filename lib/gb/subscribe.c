@@ -15,6 +15,10 @@
  * (RFC 6665 4.1.3), made again at refresh_at. */
 enum { S_NONE, S_ACTIVE, S_RETRY, S_ENDED };
 
+/* A route set bigger than this is refused rather than cut (a request sent
+ * along part of its route would go astray). */
+enum { MAX_ROUTES = 8, ROUTE_LEN = 256, MAX_HELD = 8 };
+
 struct sub {
 	unsigned event;
 	const char *cmd_type;      /* body CmdType and the records' "event" */
@@ -29,6 +33,14 @@ struct sub {
 	int64_t subscribed_at;     /* last initial SUBSCRIBE, to pace retries */
 	int terminated;            /* a NOTIFY said terminated */
 	int ending;                /* our Expires: 0 was accepted */
+	int dialog;                /* established, by its 2xx or a NOTIFY */
+	/* the route set (RFC 3261 12.1): Route values of our requests in the
+	 * dialog, in order; route_bad when it did not fit */
+	char route[MAX_ROUTES][ROUTE_LEN];
+	size_t nroute;
+	int route_bad;
+	ck_sip_peer hop;           /* the first route's address, once resolved */
+	int hop_ok, hop_own;       /* hop_own: a TCP connection of its own */
 };
 
 struct run {
@@ -40,6 +52,17 @@ struct run {
 	long notes;                /* notifications with a body so far */
 	int rc_end;                /* exit kind once the device ended them all */
 	int out_failed;
+	/* the SUBSCRIBE waited for (one at a time) and what it got */
+	struct sub *establishing;  /* its initial SUBSCRIBE, when it is one */
+	uint64_t wait_id;
+	int wait_done;
+	osip_message_t *wait_resp;
+	ck_err wait_err;
+	/* NOTIFYs of the dialog being established, already answered, recorded
+	 * after its "subscribed" record */
+	ck_sip_req *held[MAX_HELD];
+	size_t nheld;
+	size_t confirming;         /* alarm Responses the device has not answered */
 };
 
 static const struct {
@@ -147,26 +170,67 @@ result_ok(const osip_message_t *resp, char *why, size_t whylen)
 	return ok;
 }
 
-/* Takes the dialog's state from a 2xx: the device's tag, its Contact as
- * the target of later requests, the granted Expires. */
+/* The Contact of m, when it has one, as the target of later requests (a
+ * 2xx, and a NOTIFY: a target refresh request, RFC 6665 4.1.2.4). */
 static void
-take_2xx(struct sub *s, const osip_message_t *resp, int asked)
+take_target(struct sub *s, const osip_message_t *m)
 {
-	osip_generic_param_t *tag = NULL;
 	osip_contact_t *c = NULL;
-	const char *ex = ck_sip_header(resp, "Expires");
 	char *u = NULL;
-	long g;
 
-	if (!s->remote_tag[0] && resp->to && osip_to_get_tag(resp->to, &tag) == 0 &&
-	    tag && tag->gvalue)
-		snprintf(s->remote_tag, sizeof s->remote_tag, "%s", tag->gvalue);
-	if (osip_message_get_contact(resp, 0, &c) >= 0 && c && c->url &&
+	if (osip_message_get_contact(m, 0, &c) >= 0 && c && c->url &&
 	    osip_uri_to_str(c->url, &u) == 0 && u) {
 		if (strlen(u) < sizeof s->target)
 			snprintf(s->target, sizeof s->target, "%s", u);
 		osip_free(u);
 	}
+}
+
+/* The route set of a dialog being established, from the Record-Route of
+ * m: reversed from a 2xx (we sent the request: RFC 3261 12.1.2), in order
+ * from a NOTIFY that came first (we receive the request: 12.1.1). */
+static void
+take_routes(struct sub *s, const osip_message_t *m, int reverse)
+{
+	int n = osip_list_size(&m->record_routes);
+
+	s->nroute = 0;
+	s->route_bad = 0;
+	s->hop_ok = 0;
+	for (int i = 0; i < n; i++) {
+		osip_record_route_t *rr = osip_list_get(&m->record_routes,
+		    reverse ? n - 1 - i : i);
+		char *v = NULL;
+		if (!rr || osip_record_route_to_str(rr, &v) != 0 || !v ||
+		    strlen(v) >= ROUTE_LEN || s->nroute == MAX_ROUTES) {
+			osip_free(v);
+			s->route_bad = 1;
+			s->nroute = 0;
+			return;
+		}
+		snprintf(s->route[s->nroute++], ROUTE_LEN, "%s", v);
+		osip_free(v);
+	}
+}
+
+/* Takes the dialog's state from a 2xx: the device's tag and the route set
+ * unless a NOTIFY established the dialog first, its Contact as the target
+ * of later requests, the granted Expires. */
+static void
+take_2xx(struct sub *s, const osip_message_t *resp, int asked)
+{
+	osip_generic_param_t *tag = NULL;
+	const char *ex = ck_sip_header(resp, "Expires");
+	long g;
+
+	if (!s->dialog) {
+		if (resp->to && osip_to_get_tag(resp->to, &tag) == 0 && tag &&
+		    tag->gvalue)
+			snprintf(s->remote_tag, sizeof s->remote_tag, "%s", tag->gvalue);
+		take_routes(s, resp, 1);
+		s->dialog = 1;
+	}
+	take_target(s, resp);
 	g = ex ? strtol(ex, NULL, 10) : asked;
 	/* a grant is never longer than asked (RFC 6665 4.2.1.1) */
 	s->granted = g > 0 && g <= asked ? (int)g : asked;
@@ -183,6 +247,149 @@ schedule(struct sub *s, int seconds)
 	s->refresh_at = now + (int64_t)(seconds - margin) * 1000;
 }
 
+/* The first route, parsed: its address and whether it routes loosely
+ * (;lr). 0, or -1 with CK_PROTO when it is no SIP URI. */
+static int
+first_route(const struct sub *s, char *host, size_t hostlen, int *port,
+    int *tcp, int *loose, char *uri, size_t urilen, ck_err *e)
+{
+	osip_route_t *rt = NULL;
+	osip_uri_param_t *pm = NULL;
+	char *u = NULL;
+	int rc = -1;
+
+	if (osip_route_init(&rt) != 0)
+		return ck_err_set(e, CK_SOFTWARE, "out of memory");
+	if (osip_route_parse(rt, s->route[0]) == 0 && rt->url && rt->url->host &&
+	    strlen(rt->url->host) < hostlen && osip_uri_to_str(rt->url, &u) == 0 &&
+	    strlen(u) < urilen) {
+		char *end;
+		long p = rt->url->port ? strtol(rt->url->port, &end, 10) : 5060;
+		if (p > 0 && p <= 65535 && (!rt->url->port || !*end)) {
+			snprintf(host, hostlen, "%s", rt->url->host);
+			snprintf(uri, urilen, "%s", u);
+			*port = (int)p;
+			*tcp = osip_uri_param_get_byname(&rt->url->url_params, "transport",
+			    &pm) == 0 && pm && pm->gvalue ? !strcasecmp(pm->gvalue, "tcp") : -1;
+			*loose = osip_uri_param_get_byname(&rt->url->url_params, "lr",
+			    &pm) == 0;
+			rc = 0;
+		}
+	}
+	osip_free(u);
+	osip_route_free(rt);
+	return rc == 0 ? 0 : ck_err_set(e, CK_PROTO, "unusable Record-Route '%s'",
+	    s->route[0]);
+}
+
+/* Where requests of s's dialog go: the device's address, or the first
+ * route (RFC 3261 12.2.1.1), over its transport= or ours; a TCP route
+ * to the device's own address reuses our connection. */
+static int
+next_hop(struct run *r, struct sub *s, const ck_sip_peer **hop, ck_err *e)
+{
+	ck_query *q = r->q;
+	char host[ROUTE_LEN], uri[ROUTE_LEN], a[64], b[64];
+	int port, tcp, loose;
+
+	*hop = &q->peer;
+	if (!s->nroute)
+		return 0;
+	if (s->hop_ok && ck_sip_peer_alive(q->sip, &s->hop)) {
+		*hop = &s->hop;
+		return 0;
+	}
+	if (s->hop_own)
+		ck_sip_peer_close(q->sip, &s->hop);
+	s->hop_ok = s->hop_own = 0;
+	if (first_route(s, host, sizeof host, &port, &tcp, &loose, uri, sizeof uri,
+	    e) < 0 || ck_sip_peer_udp(q->sip, host, port, &s->hop, e) < 0)
+		return -1;
+	if (tcp < 0)
+		tcp = q->peer.transport == CK_SIP_TCP;
+	if (tcp && q->peer.transport == CK_SIP_TCP &&
+	    !strcmp(ck_sip_peer_str(&s->hop, a, sizeof a),
+	    ck_sip_peer_str(&q->peer, b, sizeof b)))
+		s->hop = q->peer;
+	else if (tcp) {
+		if (ck_sip_connect(q->sip, host, port, ck_clock_now_ms() +
+		    (r->o->timeout_ms > 0 ? r->o->timeout_ms : 5000), &s->hop, e) < 0)
+			return -1;
+		s->hop_own = 1;
+	}
+	s->hop_ok = 1;
+	*hop = &s->hop;
+	return 0;
+}
+
+/* Puts the route set on m as Route headers: loose routing keeps the
+ * target as Request-URI; a strict router (no ;lr) becomes the
+ * Request-URI and the target goes last (RFC 3261 12.2.1.1). */
+static int
+add_routes(const struct sub *s, osip_message_t *m, ck_err *e)
+{
+	char host[ROUTE_LEN], uri[ROUTE_LEN], last[sizeof s->target + 2];
+	int port, tcp, loose;
+	size_t i = 0;
+	osip_uri_t *u = NULL;
+	char *t = NULL;
+
+	if (!s->nroute)
+		return 0;
+	if (first_route(s, host, sizeof host, &port, &tcp, &loose, uri, sizeof uri,
+	    e) < 0)
+		return -1;
+	if (!loose) {
+		if (osip_uri_init(&u) != 0 || osip_uri_parse(u, uri) != 0) {
+			osip_uri_free(u);
+			return ck_err_set(e, CK_PROTO, "unusable Record-Route '%s'", uri);
+		}
+		if (osip_uri_to_str(m->req_uri, &t) != 0 || strlen(t) >= sizeof s->target) {
+			osip_free(t);
+			osip_uri_free(u);
+			return ck_err_set(e, CK_PROTO, "target too long for a strict route");
+		}
+		snprintf(last, sizeof last, "<%s>", t);
+		osip_free(t);
+		osip_uri_free(m->req_uri);
+		m->req_uri = u;
+		i = 1;
+	}
+	for (; i < s->nroute; i++)
+		if (osip_message_set_route(m, s->route[i]) != 0)
+			return ck_err_set(e, CK_PROTO, "unusable Record-Route '%s'",
+			    s->route[i]);
+	if (!loose && osip_message_set_route(m, last) != 0)
+		return ck_err_set(e, CK_PROTO, "unusable target %s", last);
+	return 0;
+}
+
+static int turn(struct run *r, int64_t wake, ck_err *e);
+
+/* Sends m (taken) to hop in a client transaction and handles what comes
+ * meanwhile until its final answer: 0 with *resp, or -1 with e. */
+static int
+transact(struct run *r, const ck_sip_peer *hop, osip_message_t *m,
+    int64_t deadline, osip_message_t **resp, ck_err *e)
+{
+	if (!(r->wait_id = ck_sip_tx_start(r->q->sip, hop, m, deadline, e)))
+		return -1;
+	r->wait_done = 0;
+	while (!r->wait_done)
+		if (turn(r, ck_clock_now_ms() + 1000, e) < 0) {
+			ck_sip_tx_cancel(r->q->sip, r->wait_id);
+			r->wait_id = 0;
+			return -1;
+		}
+	r->wait_id = 0;
+	if (!(*resp = r->wait_resp)) {
+		*e = r->wait_err;
+		return -1;
+	}
+	r->wait_resp = NULL;
+	return 0;
+}
+
 /* Sends one SUBSCRIBE of s's dialog (initial, refresh, or Expires: 0) and
  * waits for its final answer: *status. Returns 0 or -1 with e (no answer). */
 static int
@@ -190,29 +397,34 @@ send_subscribe(struct run *r, struct sub *s, int expires, int *status,
     char *why, size_t whylen, ck_err *e)
 {
 	ck_query *q = r->q;
+	const ck_sip_peer *hop;
 	char tag[160];
 	size_t len;
-	char *body = body_for(r, s, &len, e);
+	char *body;
 	osip_message_t *m, *resp = NULL;
 
-	if (!body)
+	if (next_hop(r, s, &hop, e) < 0 || !(body = body_for(r, s, &len, e)))
 		return -1;
 	ck_sip_reqspec rs = { .method = "SUBSCRIBE",
 	    .ruri = s->target[0] ? s->target : q->ruri, .from = q->from_uri,
 	    .to = q->to_uri, .from_tag = s->tag, .call_id = s->call_id,
 	    .cseq = ++s->cseq, .expires = expires,
 	    .content_type = CK_SIP_MANSCDP, .body = body, .body_len = len };
-	m = ck_sip_request_new(q->sip, &q->peer, &rs, e);
+	m = ck_sip_request_new(q->sip, hop, &rs, e);
 	free(body);
 	if (!m)
 		return -1;
+	if (add_routes(s, m, e) < 0) {
+		osip_message_free(m);
+		return -1;
+	}
 	snprintf(tag, sizeof tag, "%s", s->package);
 	osip_message_set_header(m, "Event", tag);
 	if (expires == 0)
 		osip_message_set_expires(m, "0");
 	if (s->remote_tag[0])
 		osip_to_set_tag(m->to, osip_strdup(s->remote_tag));
-	if (ck_sip_send_request(q->sip, &q->peer, m, ck_clock_now_ms() +
+	if (transact(r, hop, m, ck_clock_now_ms() +
 	    (r->o->timeout_ms > 0 ? r->o->timeout_ms : 5000), &resp, e) < 0)
 		return -1;
 	*status = osip_message_get_status_code(resp);
@@ -223,6 +435,11 @@ send_subscribe(struct run *r, struct sub *s, int expires, int *status,
 			take_2xx(s, resp, expires);
 		if (!result_ok(resp, why, whylen))
 			*status = 0;   /* accepted by SIP, refused in the body */
+		else if (s->route_bad) {
+			snprintf(why, whylen, "Record-Route beyond %d entries of %d bytes",
+			    MAX_ROUTES, ROUTE_LEN - 1);
+			*status = 0;
+		}
 	}
 	osip_message_free(resp);
 	return 0;
@@ -232,6 +449,28 @@ static int
 refusal_kind(int status)
 {
 	return status == 401 || status == 403 || status == 407 ? CK_NOPERM : CK_PROTO;
+}
+
+static void notify_record(struct run *r, struct sub *s, ck_sip_req *rq,
+    int answered);
+
+/* The NOTIFYs held while s's SUBSCRIBE waited: recorded and answered now
+ * that it is active, else answered 481. */
+static void
+release_held(struct run *r, struct sub *s)
+{
+	ck_err e;
+
+	for (size_t i = 0; i < r->nheld; i++) {
+		if (s->state == S_ACTIVE)
+			notify_record(r, s, r->held[i], 0);
+		else {
+			ck_log_info("NOTIFY of a subscription that failed: 481");
+			ck_sip_reply(r->q->sip, r->held[i], 481, &e);
+		}
+		ck_sip_req_free(r->held[i]);
+	}
+	r->nheld = 0;
 }
 
 static int
@@ -245,25 +484,34 @@ subscribe_one(struct run *r, struct sub *s)
 	ck_digest_random_hex(s->tag, 4);
 	s->cseq = 0;
 	s->remote_tag[0] = s->target[0] = '\0';
-	s->terminated = s->ending = 0;
+	s->terminated = s->ending = s->dialog = 0;
+	s->nroute = 0;
+	s->route_bad = 0;
+	if (s->hop_own)
+		ck_sip_peer_close(r->q->sip, &s->hop);
+	s->hop_ok = s->hop_own = 0;
 	s->subscribed_at = ck_clock_now_ms();
-	if (send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e) < 0) {
+	r->establishing = s;
+	int rc = send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e);
+	r->establishing = NULL;
+	if (rc < 0) {
 		ck_log_warn("%s SUBSCRIBE to %s: %s", s->cmd_type, r->q->device_id, e.msg);
-		return e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
-	}
-	if (status < 200 || status > 299) {
+		rc = e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
+	} else if (status < 200 || status > 299) {
 		ck_log_warn("%s refused the %s subscription: %s", r->q->device_id,
 		    s->cmd_type, why);
-		return status ? refusal_kind(status) : CK_PROTO;
+		rc = status ? refusal_kind(status) : CK_PROTO;
+	} else {
+		s->state = S_ACTIVE;
+		schedule(s, s->granted);
+		head(r, "subscribed", s);
+		ck_json_int(r->j, "status", status);
+		ck_json_int(r->j, "expires", s->granted);
+		ck_json_str(r->j, "call_id", s->call_id);
+		emit(r);
 	}
-	s->state = S_ACTIVE;
-	schedule(s, s->granted);
-	head(r, "subscribed", s);
-	ck_json_int(r->j, "status", status);
-	ck_json_int(r->j, "expires", s->granted);
-	ck_json_str(r->j, "call_id", s->call_id);
-	emit(r);
-	return 0;
+	release_held(r, s);
+	return rc;
 }
 
 /* Subscribes again after delay_ms, and no sooner than 2 s after the last
@@ -293,6 +541,7 @@ refresh(struct run *r, struct sub *s)
 		if (next >= s->expires_at) {
 			ck_log_warn("%s subscription lapsed", s->cmd_type);
 			s->state = S_ENDED;
+			r->rc_end = e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
 		}
 		s->refresh_at = next;
 		return;
@@ -321,8 +570,10 @@ unsubscribe(struct run *r, struct sub *s)
 	int status = 0;
 	ck_err e;
 
+	/* records of what comes meanwhile are made while it waits */
+	int rc = send_subscribe(r, s, 0, &status, why, sizeof why, &e);
 	head(r, "unsubscribed", s);
-	if (send_subscribe(r, s, 0, &status, why, sizeof why, &e) < 0) {
+	if (rc < 0) {
 		ck_log_warn("%s unsubscribe: %s", s->cmd_type, e.msg);
 		ck_json_str(r->j, "error", e.msg);
 	} else {
@@ -391,29 +642,19 @@ ended_by_device(struct run *r, struct sub *s, const char *reason)
 		    !strcasecmp(reason, "giveup") ? 30000 : 0);
 }
 
+/* Records a NOTIFY of an active dialog and answers it (unless answered
+ * already). */
 static void
-on_notify(struct run *r, ck_sip_req *rq)
+notify_record(struct run *r, struct sub *s, ck_sip_req *rq, int answered)
 {
-	struct sub *s = match(r, rq->msg);
 	char state[32], reason[64];
 	long ex;
 	ck_event_note n;
 	ck_err e;
 
-	if (!s || s->state == S_NONE) {
-		ck_log_info("NOTIFY outside our subscriptions: 481");
-		ck_sip_reply(r->q->sip, rq, 481, &e);
-		return;
-	}
 	ck_subscribe_parse_state(ck_sip_header(rq->msg, "Subscription-State"), state,
 	    sizeof state, &ex, reason, sizeof reason);
-	if (!s->remote_tag[0]) {
-		/* NOTIFY ahead of the 200: it names the device's tag */
-		osip_generic_param_t *tag = NULL;
-		if (rq->msg->from && osip_from_get_tag(rq->msg->from, &tag) == 0 &&
-		    tag && tag->gvalue)
-			snprintf(s->remote_tag, sizeof s->remote_tag, "%s", tag->gvalue);
-	}
+	take_target(s, rq->msg);
 	head(r, "notify", s);
 	ck_json_str(r->j, "subscription_state", state[0] ? state : NULL);
 	if (ex >= 0)
@@ -421,7 +662,8 @@ on_notify(struct run *r, ck_sip_req *rq)
 	if (reason[0])
 		ck_json_str(r->j, "reason", reason);
 	int counted = ck_event_fields(rq, r->o->charset, r->j, &n);
-	ck_sip_reply(r->q->sip, rq, 200, &e);
+	if (!answered)
+		ck_sip_reply(r->q->sip, rq, 200, &e);
 	emit(r);
 	if (counted && s->state == S_ACTIVE)
 		r->notes++;
@@ -434,11 +676,88 @@ on_notify(struct run *r, ck_sip_req *rq)
 		schedule(s, (int)(ex > 0 ? ex : 1));   /* the device shortened it */
 }
 
+/* A NOTIFY while s's initial SUBSCRIBE waits for its answer: when it came
+ * ahead of the 2xx it establishes the dialog (RFC 6665 4.1.2.4): the
+ * device's tag, its Contact, the route set in the order it came (RFC 3261
+ * 12.1.1). Held, and answered and recorded after "subscribed" (a device
+ * that waits for the 200 of its SUBSCRIBE before the 200 of its NOTIFY
+ * is not surprised); its retransmissions meanwhile are dropped. Returns 1
+ * when rq is held (the caller must not free it). */
+static int
+early_notify(struct run *r, struct sub *s, ck_sip_req *rq)
+{
+	uint64_t answered_at = ck_sip_tx_seq(r->q->sip, r->wait_id);
+	osip_generic_param_t *tag = NULL;
+	ck_err e;
+
+	for (size_t i = 0; i < r->nheld; i++)
+		if (r->held[i]->msg->cseq && rq->msg->cseq &&
+		    r->held[i]->msg->cseq->number && rq->msg->cseq->number &&
+		    !strcmp(r->held[i]->msg->cseq->number, rq->msg->cseq->number))
+			return 0;   /* a retransmission: the held one is answered */
+
+	if (!s->dialog && !r->wait_done && (!answered_at || rq->seq < answered_at)) {
+		if (rq->msg->from && osip_from_get_tag(rq->msg->from, &tag) == 0 &&
+		    tag && tag->gvalue)
+			snprintf(s->remote_tag, sizeof s->remote_tag, "%s", tag->gvalue);
+		take_routes(s, rq->msg, 0);
+		take_target(s, rq->msg);
+		s->dialog = 1;
+	}
+	if (r->nheld == MAX_HELD) {
+		ck_log_info("NOTIFY ahead of the SUBSCRIBE's answer beyond %d: "
+		    "answered, not recorded", MAX_HELD);
+		ck_sip_reply(r->q->sip, rq, 200, &e);
+		return 0;
+	}
+	r->held[r->nheld++] = rq;
+	return 1;
+}
+
+static int
+on_notify(struct run *r, ck_sip_req *rq)
+{
+	struct sub *s = match(r, rq->msg);
+	ck_err e;
+
+	if (s && s == r->establishing)
+		return early_notify(r, s, rq);
+	if (!s || s->state == S_NONE) {
+		ck_log_info("NOTIFY outside our subscriptions: 481");
+		ck_sip_reply(r->q->sip, rq, 481, &e);
+		return 0;
+	}
+	notify_record(r, s, rq, 0);
+	return 0;
+}
+
+/* The Response to an alarm MESSAGE (GB/T 28181-2016 9.4), itself a
+ * MESSAGE request: a non-INVITE client transaction, retransmitted over
+ * UDP (timer E) until the device answers or timer F (RFC 3261 17.1.2);
+ * the answer is collected by collect(). */
+static void
+confirm(struct run *r, const ck_sip_req *rq, const ck_event_note *n)
+{
+	ck_err e;
+	osip_message_t *m = ck_event_confirm_new(r->q->sip, rq, n, r->q->from_uri,
+	    &e);
+
+	/* the transaction takes m, also when it cannot start */
+	if (!m || !ck_sip_tx_start(r->q->sip, &rq->peer, m, -1, &e)) {
+		ck_log_warn("cannot confirm the %s: %s", n->cmd_type, e.msg);
+		return;
+	}
+	r->confirming++;
+	ck_log_info("confirming %s %s SN %lu", n->kind, n->cmd_type, n->sn);
+	ck_json_bool(r->j, "confirmed", 1);
+}
+
 static void
 on_message(struct run *r, ck_sip_req *rq)
 {
 	size_t len;
 	const char *b = ck_sip_body(rq->msg, &len);
+	ck_event_note n;
 	ck_err e;
 
 	/* a device's keepalives are its registrar's business, not records */
@@ -448,22 +767,59 @@ on_message(struct run *r, ck_sip_req *rq)
 		return;
 	}
 	head(r, "message", NULL);
-	if (ck_event_answer(r->q->sip, rq, r->q->from_uri, r->o->charset, r->j))
+	ck_sip_reply(r->q->sip, rq, 200, &e);
+	ck_json_str(r->j, "method", rq->msg->sip_method);
+	if (ck_event_fields(rq, r->o->charset, r->j, &n))
 		r->notes++;
+	if (n.response_due)
+		confirm(r, rq, &n);
 	emit(r);
 }
 
-static void
+/* Handles rq; 1 when it is held (not to be freed). */
+static int
 dispatch(struct run *r, ck_sip_req *rq)
 {
 	ck_err e;
 
 	if (MSG_IS_NOTIFY(rq->msg))
-		on_notify(r, rq);
-	else if (MSG_IS_MESSAGE(rq->msg))
+		return on_notify(r, rq);
+	if (MSG_IS_MESSAGE(rq->msg))
 		on_message(r, rq);
 	else if (!MSG_IS_ACK(rq->msg))
 		ck_sip_reply(r->q->sip, rq, 405, &e);
+	return 0;
+}
+
+/* Takes the transactions that finished: the SUBSCRIBE waited for, and
+ * the alarm Responses (the device's answer only logged). */
+static void
+collect(struct run *r)
+{
+	osip_message_t *resp;
+	uint64_t id;
+	ck_err e;
+
+	while (ck_sip_tx_done(r->q->sip, &id, &resp, &e) == 1) {
+		if (id == r->wait_id) {
+			r->wait_done = 1;
+			r->wait_resp = resp;
+			r->wait_err = e;
+			continue;
+		}
+		if (r->confirming)
+			r->confirming--;
+		if (!resp) {
+			ck_log_warn("alarm Response: %s", e.msg);
+			continue;
+		}
+		int st = osip_message_get_status_code(resp);
+		if (st < 200 || st > 299)
+			ck_log_warn("the device answered the alarm Response %d", st);
+		else
+			ck_log_info("alarm Response answered %d", st);
+		osip_message_free(resp);
+	}
 }
 
 /* One turn: the next request until wake, registrar upkeep. -1 on error. */
@@ -478,10 +834,10 @@ turn(struct run *r, int64_t wake, ck_err *e)
 	if (r->q->reg)
 		ck_registrar_tick(r->q->reg);
 	/* the registrar frees what it takes */
-	if (n > 0 && (!r->q->reg || !ck_registrar_handle(r->q->reg, rq))) {
-		dispatch(r, rq);
+	if (n > 0 && (!r->q->reg || !ck_registrar_handle(r->q->reg, rq)) &&
+	    !dispatch(r, rq))
 		ck_sip_req_free(rq);
-	}
+	collect(r);
 	return 0;
 }
 
@@ -495,21 +851,27 @@ active(const struct run *r)
 }
 
 /* After Expires: 0 the device sends a last NOTIFY (terminated): answer it
- * rather than leave it retransmitting, for a short while. */
+ * rather than leave it retransmitting, for a short while; and give the
+ * alarm Responses still unanswered the timeout (-t) to be answered. */
 static void
 linger(struct run *r)
 {
-	int64_t until = ck_clock_now_ms() + (r->o->timeout_ms > 0 &&
-	    r->o->timeout_ms < 2000 ? r->o->timeout_ms : 2000);
+	int64_t t = r->o->timeout_ms > 0 ? r->o->timeout_ms : 5000;
+	int64_t now = ck_clock_now_ms(), notes_until = now + (t < 2000 ? t : 2000),
+	    conf_until = now + t;
 	ck_err e;
 
 	for (;;) {
 		size_t waiting = 0;
 		for (size_t i = 0; i < r->nsubs; i++)
 			waiting += r->subs[i].ending && !r->subs[i].terminated;
-		if (!waiting || ck_clock_now_ms() >= until)
+		now = ck_clock_now_ms();
+		int notes = waiting && now < notes_until,
+		    confs = r->confirming && now < conf_until;
+		if (!notes && !confs)
 			return;
-		if (turn(r, until, &e) < 0)
+		if (turn(r, notes && (!confs || notes_until < conf_until) ?
+		    notes_until : conf_until, &e) < 0)
 			return;
 	}
 }
@@ -579,6 +941,7 @@ ck_subscribe_run(ck_query *q, const ck_subscribe_opts *o)
 		if (r.subs[i].state == S_ACTIVE)
 			unsubscribe(&r, &r.subs[i]);
 	linger(&r);
+	osip_message_free(r.wait_resp);
 	if (r.out_failed && rc == 0)
 		rc = CK_IOERR;
 	ck_json_free(r.j);

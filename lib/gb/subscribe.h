@@ -11,8 +11,11 @@
  * examples use both); the body's CmdType names what is subscribed. Each
  * subscription is its own dialog, so its NOTIFYs are told apart by Call-ID
  * and our tag; a NOTIFY that arrives before the 200 of its SUBSCRIBE
- * establishes the dialog (RFC 6665 4.1.2.4). Route sets (Record-Route) are
- * not kept: requests in a dialog go straight to the device's address. */
+ * establishes the dialog (RFC 6665 4.1.2.4). Requests in a dialog follow
+ * its route set (RFC 3261 12.1: the 2xx's Record-Route reversed, or the
+ * early NOTIFY's in order), else go to the device's address. Each
+ * SUBSCRIBE and each alarm Response is a client transaction; requests
+ * that arrive while one waits are handled meanwhile. */
 #ifndef CK_SUBSCRIBE_H
 #define CK_SUBSCRIBE_H
 
@@ -63,9 +66,10 @@ void ck_subscribe_parse_state(const char *value, char *state, size_t slen,
 /* Subscribes over q (opened by ck_query_open) to every event of o, prints
  * what comes until o->count, o->duration_ms, *o->stop or the end of every
  * subscription, then unsubscribes. Returns an exit kind: 0, CK_PROTO (the
- * device refused a SUBSCRIBE: 4xx-6xx, or a Response with Result ERROR),
- * CK_NOPERM (401/403), CK_TEMPFAIL (no answer), CK_UNAVAIL, CK_IOERR
- * (on_record failed). Reasons are logged. */
+ * device refused a SUBSCRIBE: 4xx-6xx, a Response with Result ERROR, or a
+ * route set too big), CK_NOPERM (401/403), CK_TEMPFAIL (no answer, also a
+ * subscription that lapsed unrefreshed), CK_UNAVAIL, CK_IOERR (on_record
+ * failed). Reasons are logged. */
 int ck_subscribe_run(ck_query *q, const ck_subscribe_opts *o);
 
 #endif

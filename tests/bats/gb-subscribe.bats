@@ -135,7 +135,7 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 }
 
 @test "alarm: filters sent, NOTIFY alarm decoded, GB2312 alarm MESSAGE decoded and confirmed with a Response" {
-	start_dev subscribe-alarm.xml -m 2 -inf "$T/names.csv" -set prio 1 -set method 2/5
+	start_dev subscribe-alarm.xml -m 2 -inf "$T/names.csv" -set prio 1 -set method 2/5 -set hold 0
 	run --separate-stderr timeout 30 gb-subscribe --event alarm --count 2 \
 		--start-priority 1 --alarm-method 2/5 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
@@ -152,6 +152,35 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	grep -q '<Result>OK</Result>' "$T/sipp.msg"
 }
 
+# responses_received: the Response MESSAGEs sipp received, one line each:
+# its Via branch and CSeq.
+responses_received() {
+	awk '/message received/{r=1; b=""; c=""; resp=0; next}
+		/^-----/{if (r && resp) print b, c; r=0}
+		r && /^Via:/{match($0, /branch=[^;\r]*/); b=substr($0, RSTART, RLENGTH)}
+		r && /^CSeq:/{c=$2 "-" $3}
+		r && /<Response>/{resp=1}' "$T/sipp.msg" | tr -d '\r'
+}
+
+@test "alarm: the Response is a client transaction, retransmitted until the device answers it" {
+	# sipp answers the Response only 1.7 s after it came: the copies that
+	# come meanwhile (timer E: 0.5 s, then 1 s later) are taken in and
+	# logged, not answered; then gb-subscribe waits for its 200
+	start_dev subscribe-alarm.xml -m 2 -inf "$T/names.csv" -set prio 1 -set method 2/5 -set hold 1700
+	run --separate-stderr timeout 30 gb-subscribe -v --event alarm --count 2 \
+		--start-priority 1 --alarm-method 2/5 "sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify message unsubscribed notify " ]
+	assert_json_eq "$(sed -n 3p <<<"$output")" .confirmed true
+	assert_contains "$stderr" "alarm Response answered 200"
+	local copies
+	copies=$(responses_received)
+	[ "$(wc -l <<<"$copies")" -ge 2 ] || { echo "copies: $copies" >&2; return 1; }
+	# every copy the same request: one branch, one CSeq
+	[ "$(sort -u <<<"$copies" | wc -l)" -eq 1 ]
+}
+
 @test "catalog over TCP: the same dialog on one connection" {
 	start_dev subscribe-catalog.xml -t t1 -m 1 -set grant 3 -inf "$T/gate.csv"
 	run --separate-stderr timeout 30 gb-subscribe --tcp --event catalog --expires 3 --count 2 \
@@ -160,6 +189,145 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 	sipp_ok
 	[ "$(types)" = "subscribed notify refreshed notify unsubscribed notify " ]
 	grep -q '^Via: SIP/2.0/TCP' "$T/sipp.msg"
+}
+
+# route_pair PATH: subscribe-route-proxy.xml (PROXY_PID, PROXY_PORT, log
+# $T/proxy.msg) and the device behind it, subscribe-route-device.xml -set
+# path PATH (SIPP_PID, SIPP_PORT, log $T/sipp.msg); then gb-subscribe
+# subscribes to the device and checks that its dialog requests went to the
+# proxy, not the device. The caller checks their Request-URI and Route.
+route_pair() {
+	start_sipp_peer "$T/proxy.out" -sf "$SIPP/subscribe-route-proxy.xml" -nostdin \
+		-timeout 30s -set devid "$DEV_ID" -m 1 -trace_msg -message_file "$T/proxy.msg" \
+		-trace_err -error_file "$T/proxy.err"
+	PROXY_PID=$SIPP_PID PROXY_PORT=$SIPP_PORT
+	start_dev subscribe-route-device.xml -m 1 -set pport "$PROXY_PORT" -set path "$1"
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --expires 2 --count 2 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	local rc=0
+	wait "$PROXY_PID" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/proxy.err" "$T/proxy.out" >&2; return 1; }
+	[ "$(types)" = "subscribed notify refreshed notify unsubscribed notify " ]
+	[ "$(jq -r 'select(.type=="notify") | .source' <<<"$output" | tr '\n' ' ')" = \
+		"127.0.0.1:$SIPP_PORT 127.0.0.1:$PROXY_PORT 127.0.0.1:$PROXY_PORT " ]
+	# the device saw the initial SUBSCRIBE only, the proxy the refresh and
+	# the unsubscribe
+	[ "$(grep -c '^SUBSCRIBE ' "$T/sipp.msg")" -eq 1 ]
+	[ "$(grep -c '^SUBSCRIBE ' "$T/proxy.msg")" -eq 2 ]
+	! grep -q '^Route:' "$T/sipp.msg"
+}
+
+# loose_routed: both requests the proxy got name the device's Contact and
+# carry the route set, near proxy first (sipp checked the same with its
+# own regexp).
+loose_routed() {
+	[ "$(grep -c "^SUBSCRIBE sip:$DEV_ID@127.0.0.1:$SIPP_PORT SIP/2.0" "$T/proxy.msg")" -eq 2 ]
+	[ "$(grep '^Route:' "$T/proxy.msg" | tr -d '\r' | tr '\n' ' ')" = \
+		"Route: <sip:127.0.0.1:$PROXY_PORT;lr> Route: <sip:proxy2.gb.invalid;lr> Route: <sip:127.0.0.1:$PROXY_PORT;lr> Route: <sip:proxy2.gb.invalid;lr> " ]
+}
+
+@test "route set from the 200's Record-Route, reversed: refresh and unsubscribe go through the near proxy with Route headers" {
+	route_pair 2xx
+	loose_routed
+}
+
+@test "route set through a strict router (no ;lr): it is the Request-URI, the device's Contact the last Route" {
+	route_pair strict
+	[ "$(grep -c "^SUBSCRIBE sip:127.0.0.1:$PROXY_PORT SIP/2.0" "$T/proxy.msg")" -eq 2 ]
+	[ "$(grep '^Route:' "$T/proxy.msg" | tr -d '\r' | tr '\n' ' ')" = \
+		"Route: <sip:$DEV_ID@127.0.0.1:$SIPP_PORT> Route: <sip:$DEV_ID@127.0.0.1:$SIPP_PORT> " ]
+}
+
+@test "route set from a NOTIFY ahead of the 200, in order (the 200 has no Record-Route): refresh and unsubscribe go through the proxy" {
+	route_pair notify
+	loose_routed
+	# the NOTIFY did come first on the wire
+	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
+}
+
+# sipp_dialog_csv FILE: the dialog of the SUBSCRIBE in $T/sipp.msg as an
+# -inf file for subscribe-tcp-notifier.xml (our Contact URI, Call-ID, From
+# URI and tag, the device's tag); prints the Contact's port.
+sipp_dialog_csv() {
+	local m contact cid from ftag dtag
+	m=$(tr -d '\r' <"$T/sipp.msg")
+	contact=$(grep -m1 '^Contact:' <<<"$m" | sed 's/.*<\([^;>]*\).*/\1/')
+	cid=$(grep -m1 '^Call-ID:' <<<"$m" | awk '{print $2}')
+	from=$(grep -m1 '^From:' <<<"$m" | sed 's/.*<\([^>]*\)>.*/\1/')
+	ftag=$(grep -m1 '^From:' <<<"$m" | sed 's/.*tag=//')
+	dtag=$(grep '^To:.*tag=' <<<"$m" | head -1 | sed 's/.*tag=//')
+	[ -n "$contact" ] && [ -n "$dtag" ] || return 1
+	printf 'SEQUENTIAL\n%s;%s;%s;%s;%s;\n' "$contact" "$cid" "$from" "$ftag" "$dtag" >"$1"
+	echo "${contact##*:}"
+}
+
+@test "catalog over TCP: a NOTIFY over a connection the device opens to our Contact is taken" {
+	start_dev subscribe-tcp-device.xml -t t1 -m 1
+	timeout 30 gb-subscribe -v --tcp --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT" >"$T/sub.out" 2>"$T/sub.err" &
+	local sub=$!
+	PEER_PIDS+=("$sub")
+	wait_for_grep '"subscribed"' "$T/sub.out" 15 || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
+	local port
+	port=$(sipp_dialog_csv "$T/dialog.csv")
+	run timeout 20 sipp "127.0.0.1:$port" -t t1 -i 127.0.0.1 -sf "$SIPP/subscribe-tcp-notifier.xml" \
+		-inf "$T/dialog.csv" -set devid "$DEV_ID" -m 1 -nostdin -timeout 15s -timeout_error \
+		-trace_msg -message_file "$T/notifier.msg"
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/sub.err"; return 1; }
+	# our 200 came back over its connection (sipp reports it as a
+	# message it cannot map to its call)
+	grep -A6 "can't be mapped" <<<"$output" | grep -q '^CSeq: 1 NOTIFY'
+	grep -A1 "can't be mapped" <<<"$output" | grep -q '^SIP/2.0 200 OK'
+	local rc=0
+	wait "$sub" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
+	sipp_ok
+	run jq -r .type "$T/sub.out"
+	[ "${lines[*]}" = "subscribed notify unsubscribed" ]
+	r=$(sed -n 2p "$T/sub.out")
+	assert_json_eq "$r" .sn 51
+	assert_json_eq "$r" '.items[0].event' ADD
+	# it came over another connection than ours to the device
+	[ "$(jq -r .source <<<"$r")" != "127.0.0.1:$SIPP_PORT" ]
+	grep -q 'tcp connection accepted' "$T/sub.err"
+}
+
+@test "catalog over TCP: the connections a device may open to us are bounded per source" {
+	start_dev subscribe-tcp-device.xml -t t1 -m 1
+	timeout 30 gb-subscribe -v --tcp --event catalog \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT" >"$T/sub.out" 2>"$T/sub.err" &
+	local sub=$!
+	PEER_PIDS+=("$sub")
+	wait_for_grep '"subscribed"' "$T/sub.out" 15 || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
+	local port
+	port=$(sipp_dialog_csv "$T/dialog.csv")
+	# 12 idle connections from one address: 8 kept, the rest closed
+	python3 - "$port" <<'PY'
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(12)]
+time.sleep(1)
+closed = 0
+for s in socks:
+    s.settimeout(0.2)
+    try:
+        closed += s.recv(1) == b""
+    except ConnectionResetError:
+        closed += 1
+    except socket.timeout:
+        pass
+print(closed)
+sys.exit(0 if closed == 4 else 1)
+PY
+	assert_contains "$(cat "$T/sub.err")" "refused (limit)"
+	# the subscription is unharmed: it still ends with Expires: 0
+	kill -TERM "$sub"
+	local rc=0
+	wait "$sub" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
+	sipp_ok
+	[ "$(jq -r .type "$T/sub.out" | tr '\n' ' ')" = "subscribed unsubscribed " ]
 }
 
 @test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
