@@ -597,6 +597,21 @@ ck_camera_stop(ck_camera *c)
 	}
 }
 
+void
+ck_camera_drop(ck_camera *c, const char *why)
+{
+	for (int i = 0; i < c->o.max_streams; i++) {
+		struct sess *x = &c->ss[i];
+		if (x->state == S_FREE)
+			continue;
+		rec(c, "stream_stopped", x);
+		ck_json_str(c->j, "by", "device");
+		ck_json_str(c->j, "reason", why);
+		emit(c);
+		close_sess(x);
+	}
+}
+
 ck_camera *
 ck_camera_new(ck_sip *s, const ck_camera_opts *o, ck_err *e)
 {

@@ -699,9 +699,10 @@ static const char *const ack_controls[] = {
 };
 
 /* TeleBoot: a rebooting camera drops off the network without
- * unregistering, answers nothing for its boot time, then registers anew
- * (new Call-ID and tags) at the server it is configured with. What it was
- * doing (recording, an alarm) is gone; its configuration stays. */
+ * unregistering or hanging up, answers nothing for its boot time, then
+ * registers anew (new Call-ID and tags) at the server it is configured
+ * with. What it was doing (streams, their dialogs, subscriptions,
+ * recording, an alarm) is gone; its configuration stays. */
 static void
 reboot(ck_device *d)
 {
@@ -719,6 +720,8 @@ reboot(ck_device *d)
 		d->st.manual_end_ms = ck_clock_wall_ms();
 	d->st.recording = d->st.alarm = 0;
 	ck_notifier_reset(d->notifier);   /* subscriptions live in RAM too */
+	if (d->o.camera)   /* its calls drop: media stops, dialogs forgotten */
+		ck_camera_drop(d->o.camera, "reboot");
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
 	d->have_peer = 0;
