@@ -17,9 +17,10 @@
  * file is re-read (Event ADD, DEL, UPDATE, or ON/OFF when only Status
  * changed); MobilePosition every Interval seconds of the Query (default 5).
  * Each NOTIFY is a client transaction (SIP timers); a failure is reported,
- * a 481 or no answer at all ends the subscription. As GB devices do (and
- * unlike RFC 6665 4.2.1.2), a Catalog or Alarm subscription gets no NOTIFY
- * until something changes; MobilePosition gets the current one at once.
+ * a 481 or no answer at all ends the subscription. Right after a
+ * subscription is accepted or refreshed its current state is notified
+ * (RFC 6665 4.2.1.2): Catalog, every item with Event ADD; Alarm, a NOTIFY
+ * without a body (no alarm is a state); MobilePosition, the position.
  *
  * Alarms (2016 9.4, A.2.5): raised every alarm_every_ms and when *raise is
  * set (SIGUSR1), sent as MESSAGE <Notify> CmdType Alarm to the platform and
@@ -29,7 +30,8 @@
  *
  * Everything is reported as NDJSON records through on_record: subscribed,
  * subscription_refreshed, unsubscribed, subscription_expired,
- * subscribe_refused, notified, notify_failed, catalog_changed, alarm,
+ * subscribe_refused, notified (current_state true for the NOTIFY that
+ * follows a SUBSCRIBE), notify_failed, catalog_changed, alarm,
  * alarm_confirmed, alarm_unconfirmed, error. */
 #ifndef CK_NOTIFIER_H
 #define CK_NOTIFIER_H
