@@ -973,7 +973,7 @@ reload(ck_notifier *n, const ck_notifier_ctx *c)
 /* ---- the hooks ---- */
 
 int
-ck_notifier_handle(ck_notifier *n, ck_sip_req *rq)
+ck_notifier_handle(ck_notifier *n, ck_sip_req *rq, int from_platform)
 {
 	ck_manscdp m;
 	ck_err e;
@@ -995,8 +995,22 @@ ck_notifier_handle(ck_notifier *n, ck_sip_req *rq)
 		ck_manscdp_free(&m);
 		return 0;
 	}
-	ck_sip_reply(n->s, rq, 200, &e);
-	alarm_confirmed(n, rq, &m);
+	if (!from_platform) {
+		/* anyone else could silence the device's alarms */
+		char src[80];
+		ck_sip_reply(n->s, rq, 403, &e);
+		rec_start(n, "refused");
+		ck_json_str(n->j, "cmd_type", "Alarm");
+		ck_json_uint(n->j, "sn", m.sn);
+		ck_json_str(n->j, "from", ck_sip_from_user(rq->msg, 0));
+		ck_json_str(n->j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
+		ck_json_int(n->j, "status", 403);
+		ck_json_str(n->j, "reason", "not the platform the device is registered with");
+		emit(n);
+	} else {
+		ck_sip_reply(n->s, rq, 200, &e);
+		alarm_confirmed(n, rq, &m);
+	}
 	ck_manscdp_free(&m);
 	ck_sip_req_free(rq);
 	return 1;

@@ -338,3 +338,32 @@ EOF
 		"registered subscribed notified alarm control subscription_expired alarm_unconfirmed rebooting registered catalog_changed unregistered " ]
 }
 
+
+@test "gb-register: an alarm confirmation or AlarmCmd ResetAlarm from anywhere but the platform the device registered with gets 403" {
+	start_platform register-platform.xml -set grant 3600
+	start_device "$T/d.out" -t 1s
+	wait_for_grep '"registered"' "$T/d.out" 10
+	kill -USR1 "$(device_pid)"
+	wait_for_grep '"alarm"' "$T/d.out" 5
+	sn=$(jq -r 'select(.type=="alarm") | .sn' "$T/d.out")
+	port=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	# the platform's ID in From, but another address (sipp's own port)
+	{
+		echo SEQUENTIAL
+		echo "$DEV_ID;$PLATFORM_ID;<?xml version=\"1.0\"?><Response><CmdType>Alarm</CmdType><SN>$sn</SN><DeviceID>$DEV_ID</DeviceID><Result>OK</Result></Response>;"
+		echo "$DEV_ID;$PLATFORM_ID;<?xml version=\"1.0\"?><Control><CmdType>DeviceControl</CmdType><SN>90</SN><DeviceID>$DEV_ID</DeviceID><AlarmCmd>ResetAlarm</AlarmCmd></Control>;"
+	} >"$T/f.csv"
+	run timeout 30 sipp "127.0.0.1:$port" -sf "$SIPP/device-foreign.xml" -inf "$T/f.csv" -i 127.0.0.1 \
+		-m 2 -nostdin -timeout 20s -trace_logs -log_file "$T/f.log"
+	assert_status 0
+	[ "$(grep -cx 'status 403' "$T/f.log")" -eq 2 ]
+	# the refused confirmation did not count: the device sent the alarm
+	# until it gave up
+	wait_for_grep alarm_unconfirmed "$T/d.out" 30
+	stop_device
+	! grep -q alarm_confirmed "$T/d.out"
+	assert_json_eq "$(grep alarm_unconfirmed "$T/d.out")" '[.sn,.sends]|join(",")' "$sn,3"
+	[ "$(jq -r 'select(.type=="refused") | [.cmd_type,.sn,.from,.status] | join(",")' "$T/d.out" | tr '\n' ' ')" = \
+		"Alarm,$sn,$PLATFORM_ID,403 DeviceControl,90,$PLATFORM_ID,403 " ]
+	! grep -q '"type":"control"' "$T/d.out"
+}
