@@ -803,8 +803,22 @@ static int
 configure(ck_device *d, const ck_manscdp *m, ck_err *e)
 {
 	int hb = d->st.heartbeat_interval;
+	char name[sizeof d->st.name];
+	memcpy(name, d->st.name, sizeof name);
 	if (ck_devstate_config(&d->st, m->root, e) < 0)
 		return 0;
+	if (d->self_item && strcmp(name, d->st.name) != 0) {
+		/* the camera is its own channel: the catalog names it anew
+		 * (answers in flight read d->self_item when they send) */
+		ck_err ie;
+		char *it = ck_manscdp_self_item(d->o.id, d->st.name, d->o.manufacturer,
+		    d->o.model, d->o.domain, d->o.server_id, &ie);
+		if (it) {
+			free(d->self_item);
+			d->self_item = it;
+		} else
+			rec_error(d, "config", &ie);
+	}
 	if (d->st.heartbeat_interval != hb) {
 		d->o.keepalive_ms = (int64_t)d->st.heartbeat_interval * 1000;
 		d->next_ka = ck_clock_now_ms() + d->o.keepalive_ms;

@@ -396,3 +396,20 @@ media_platform() {
 	[ "$(printf '%s\n' "${lines[@]}" | grep -v keepalive_ok | tr '\n' ' ')" = \
 		"registered invite stream_started control stream_stopped rebooting registered invite stream_started stream_stopped unregistered " ]
 }
+
+@test "gb-device: a DeviceConfig BasicParam Name renames the camera's own catalog item" {
+	sipp_uas p device-rename.xml -set name "Gate 2"
+	device "$T/d.out" --keepalive 60s --name "Gate 1"
+	for i in $(seq 100); do
+		[ -n "$(resp "$T/p.msg" 62)" ] && break   # the last answer is in
+		sleep 0.1
+	done
+	b=$(resp "$T/p.msg" 60)
+	[ "$(field "$b" Name)" = "Gate 1" ] || { echo "before: $b"; return 1; }
+	[ "$(field "$(resp "$T/p.msg" 61)" Result)" = OK ]
+	b=$(resp "$T/p.msg" 62)
+	[ "$(field "$b" Name)" = "Gate 2" ] || { echo "after: $b"; return 1; }
+	# the rest of the item is unchanged
+	[ "$(field "$b" DeviceID)" = "$DEV_ID" ]
+	[ "$(field "$b" Status)" = ON ]
+}
