@@ -368,20 +368,6 @@ tag_of(osip_from_t *f)
 	return "";
 }
 
-/* The whole Call-ID of q ("number@host"; libosip splits it) into out:
- * NOTIFYs must carry it as the subscriber sent it. 0, or -1 when it does
- * not fit. */
-static int
-call_id_of(const osip_message_t *q, char *out, size_t outlen)
-{
-	const osip_call_id_t *c = q->call_id;
-	if (c == NULL || c->number == NULL)
-		return -1;
-	int k = c->host ? snprintf(out, outlen, "%s@%s", c->number, c->host) :
-	    snprintf(out, outlen, "%s", c->number);
-	return k >= 0 && (size_t)k < outlen ? 0 : -1;
-}
-
 /* Fills a new dialog from the SUBSCRIBE (local tag: the 200's To tag). */
 static int
 dialog_from(ck_notifier *n, struct sub *x, const ck_sip_req *rq, int kind,
@@ -395,7 +381,7 @@ dialog_from(ck_notifier *n, struct sub *x, const ck_sip_req *rq, int kind,
 	x->gen = ++n->gen;
 	x->peer = rq->peer;
 	x->cseq = 1;
-	if (call_id_of(q, x->call_id, sizeof x->call_id) < 0 ||
+	if (ck_sip_call_id(q, x->call_id, sizeof x->call_id) < 0 ||
 	    strlen(tag_of(q->from)) >= sizeof x->remote_tag)
 		return -1;
 	snprintf(x->remote_tag, sizeof x->remote_tag, "%s", tag_of(q->from));
@@ -509,7 +495,7 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 		return;
 	}
 	char cid[sizeof n->subs[0].call_id];
-	int slot = call_id_of(q, cid, sizeof cid) < 0 ? -1 : find_sub(n, cid, tag_of(q->from));
+	int slot = ck_sip_call_id(q, cid, sizeof cid) < 0 ? -1 : find_sub(n, cid, tag_of(q->from));
 	if (slot < 0 && to_tag[0]) {
 		ck_manscdp_free(&m);
 		refuse(n, rq, 481, "no such subscription");

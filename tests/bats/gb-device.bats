@@ -413,3 +413,15 @@ media_platform() {
 	[ "$(field "$b" DeviceID)" = "$DEV_ID" ]
 	[ "$(field "$b" Status)" = ON ]
 }
+
+@test "gb-device: the camera's in-dialog MESSAGE (MediaStatus 121) carries the platform's whole Call-ID (number@host)" {
+	require_cmd ffmpeg
+	media_platform
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	run timeout 30 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform-download.xml" -inf "$T/inv.csv" \
+		-i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 25s -timeout_error -trace_logs -log_file "$T/i.log"
+	assert_status 0
+	grep -q '^media-status call-id= *1-[0-9]*@127.0.0.1 ' "$T/i.log"
+	wait_for_grep '"stream_finished"' "$T/d.out" 5
+	assert_json_eq "$(grep '"stream_finished"' "$T/d.out")" .call_id "$(sed -n 's/^media-status call-id= *\([^ ]*\) .*/\1/p' "$T/i.log")"
+}
