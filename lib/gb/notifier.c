@@ -859,7 +859,7 @@ catalog_notify_one(ck_notifier *n, int slot, const struct changes *c, int state_
 		size_t cnt = c->n - k < CHANGES_PER_NOTIFY ? c->n - k : CHANGES_PER_NOTIFY, len;
 		ck_err e;
 		char *b = ck_manscdp_list_response("Catalog", ++n->sn, n->o.id, c->n,
-		    "DeviceList", (const char *const *)c->v + k, cnt, &len, &e);
+		    "DeviceList", c->v ? (const char *const *)c->v + k : NULL, cnt, &len, &e);
 		if (b == NULL) {
 			rec_error(n, "notify", &e);
 			return;
