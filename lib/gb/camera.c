@@ -103,8 +103,10 @@ emit(ck_camera *c)
 static struct sess *
 find(ck_camera *c, const ck_sip_req *rq)
 {
-	const char *cid = rq->msg->call_id ? rq->msg->call_id->number : NULL;
-	for (int i = 0; cid && i < c->o.max_streams; i++)
+	char cid[sizeof c->ss[0].call_id];
+	if (ck_sip_call_id(rq->msg, cid, sizeof cid) < 0)
+		return NULL;
+	for (int i = 0; i < c->o.max_streams; i++)
 		if (c->ss[i].state != S_FREE && strcmp(c->ss[i].call_id, cid) == 0)
 			return &c->ss[i];
 	return NULL;
@@ -298,7 +300,8 @@ on_invite(ck_camera *c, ck_sip_req *rq)
 	memcpy(x->answer, sdp, (size_t)n);
 	x->answer_len = n;
 	snprintf(x->local_tag, sizeof x->local_tag, "%s", tag->gvalue);
-	snprintf(x->call_id, sizeof x->call_id, "%s", rq->msg->call_id->number);
+	/* whole, "number@host": our BYE and MESSAGE in the dialog carry it */
+	ck_sip_call_id(rq->msg, x->call_id, sizeof x->call_id);
 	if (osip_from_get_tag(rq->msg->from, &tag) >= 0 && tag && tag->gvalue)
 		snprintf(x->remote_tag, sizeof x->remote_tag, "%s", tag->gvalue);
 	if (osip_uri_to_str(rq->msg->to->url, &u) == 0)
@@ -592,6 +595,21 @@ ck_camera_stop(ck_camera *c)
 		dialog_send(c, x, "BYE", NULL, NULL, 0, 1);
 		rec(c, "stream_stopped", x);
 		ck_json_str(c->j, "by", "device");
+		emit(c);
+		close_sess(x);
+	}
+}
+
+void
+ck_camera_drop(ck_camera *c, const char *why)
+{
+	for (int i = 0; i < c->o.max_streams; i++) {
+		struct sess *x = &c->ss[i];
+		if (x->state == S_FREE)
+			continue;
+		rec(c, "stream_stopped", x);
+		ck_json_str(c->j, "by", "device");
+		ck_json_str(c->j, "reason", why);
 		emit(c);
 		close_sess(x);
 	}

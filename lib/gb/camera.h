@@ -55,6 +55,10 @@ int64_t ck_camera_wake(const ck_camera *c);
 int ck_camera_active(const ck_camera *c);
 /* Sends BYE in every dialog (each bounded to 2 s) and closes them. */
 void ck_camera_stop(ck_camera *c);
+/* Closes every dialog and its media without a word to the platform (a
+ * rebooting camera sends no BYE), each reported as stream_stopped with
+ * reason why. */
+void ck_camera_drop(ck_camera *c, const char *why);
 void ck_camera_free(ck_camera *c);
 
 #endif

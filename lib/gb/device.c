@@ -699,9 +699,10 @@ static const char *const ack_controls[] = {
 };
 
 /* TeleBoot: a rebooting camera drops off the network without
- * unregistering, answers nothing for its boot time, then registers anew
- * (new Call-ID and tags) at the server it is configured with. What it was
- * doing (recording, an alarm) is gone; its configuration stays. */
+ * unregistering or hanging up, answers nothing for its boot time, then
+ * registers anew (new Call-ID and tags) at the server it is configured
+ * with. What it was doing (streams, their dialogs, subscriptions,
+ * recording, an alarm) is gone; its configuration stays. */
 static void
 reboot(ck_device *d)
 {
@@ -719,6 +720,8 @@ reboot(ck_device *d)
 		d->st.manual_end_ms = ck_clock_wall_ms();
 	d->st.recording = d->st.alarm = 0;
 	ck_notifier_reset(d->notifier);   /* subscriptions live in RAM too */
+	if (d->o.camera)   /* its calls drop: media stops, dialogs forgotten */
+		ck_camera_drop(d->o.camera, "reboot");
 	if (d->have_peer)
 		ck_sip_peer_close(d->s, &d->peer);
 	d->have_peer = 0;
@@ -800,8 +803,22 @@ static int
 configure(ck_device *d, const ck_manscdp *m, ck_err *e)
 {
 	int hb = d->st.heartbeat_interval;
+	char name[sizeof d->st.name];
+	memcpy(name, d->st.name, sizeof name);
 	if (ck_devstate_config(&d->st, m->root, e) < 0)
 		return 0;
+	if (d->self_item && strcmp(name, d->st.name) != 0) {
+		/* the camera is its own channel: the catalog names it anew
+		 * (answers in flight read d->self_item when they send) */
+		ck_err ie;
+		char *it = ck_manscdp_self_item(d->o.id, d->st.name, d->o.manufacturer,
+		    d->o.model, d->o.domain, d->o.server_id, &ie);
+		if (it) {
+			free(d->self_item);
+			d->self_item = it;
+		} else
+			rec_error(d, "config", &ie);
+	}
 	if (d->st.heartbeat_interval != hb) {
 		d->o.keepalive_ms = (int64_t)d->st.heartbeat_interval * 1000;
 		d->next_ka = ck_clock_now_ms() + d->o.keepalive_ms;
@@ -868,6 +885,41 @@ answer_control(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 		rec_error(d, "control", &e);
 }
 
+/* rq came from the platform this device is registered with: its ID in
+ * From, and the address the device registers at (UDP: the same address
+ * and port; TCP: the registration's connection), the mirror of the
+ * registrar's check on its devices. A request that can silence an alarm
+ * (its confirmation, a reset) is taken only from there. */
+static int
+from_platform(const ck_device *d, const ck_sip_req *rq)
+{
+	const ck_sip_peer *a = &d->peer, *b = &rq->peer;
+	if (!d->registered || !d->have_peer ||
+	    strcmp(ck_sip_from_user(rq->msg, 0), d->server_id) != 0 ||
+	    a->transport != b->transport)
+		return 0;
+	if (a->transport == CK_SIP_TCP)
+		return a->conn == b->conn;
+	return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+/* Refuses rq (403) and reports it: a refused record. */
+static void
+refuse_foreign(ck_device *d, ck_sip_req *rq, const ck_manscdp *m)
+{
+	ck_err e;
+	char src[80];
+	ck_sip_reply(d->s, rq, 403, &e);
+	rec_start(d, "refused");
+	ck_json_str(d->j, "cmd_type", m->cmd_type);
+	ck_json_uint(d->j, "sn", m->sn);
+	ck_json_str(d->j, "from", ck_sip_from_user(rq->msg, 0));
+	ck_json_str(d->j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
+	ck_json_int(d->j, "status", 403);
+	ck_json_str(d->j, "reason", "not the platform the device is registered with");
+	emit(d);
+}
+
 /* Methods this device handles (the Allow of its 405 and OPTIONS 200). */
 static const char allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, MESSAGE";
 
@@ -906,7 +958,7 @@ ck_device_handle(ck_device *d, ck_sip_req *rq)
 	}
 	if (d->o.camera && ck_camera_handle(d->o.camera, rq))
 		return;
-	if (ck_notifier_handle(d->notifier, rq))
+	if (ck_notifier_handle(d->notifier, rq, from_platform(d, rq)))
 		return;
 	if (!MSG_IS_MESSAGE(rq->msg)) {
 		answer_other(d, rq);
@@ -915,6 +967,13 @@ ck_device_handle(ck_device *d, ck_sip_req *rq)
 	}
 	if (body == NULL || ck_manscdp_parse(body, blen, NULL, &m, &e) < 0) {
 		ck_sip_reply(d->s, rq, 400, &e);
+		ck_sip_req_free(rq);
+		return;
+	}
+	if (strcmp(m.kind, "Control") == 0 && ck_xml_child(m.root, NULL, "AlarmCmd") &&
+	    !from_platform(d, rq)) {
+		refuse_foreign(d, rq, &m);
+		ck_manscdp_free(&m);
 		ck_sip_req_free(rq);
 		return;
 	}

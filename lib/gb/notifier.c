@@ -41,6 +41,9 @@ struct sub {
 	ck_sip_peer peer;
 	unsigned cseq;
 	int64_t expires_at, next_pos, interval_ms;
+	int state_due;                /* the current state is to be notified
+	                                 (accepted or refreshed: RFC 6665
+	                                 4.2.1.2), at the next tick */
 };
 
 struct alarm {
@@ -57,6 +60,7 @@ struct pend {
 	unsigned long sn;             /* T_ALARM */
 	unsigned cseq;
 	int final;                    /* the terminated NOTIFY */
+	int state;                    /* the current state after a SUBSCRIBE */
 	size_t items;
 	char from[64];
 };
@@ -226,7 +230,7 @@ deadline(const ck_notifier *n)
 /* Sends a NOTIFY in x's dialog (slot -1: x is not kept). 0 or -1 (e). */
 static int
 notify_send(ck_notifier *n, struct sub *x, int slot, int final, const char *body,
-    size_t len, size_t items, ck_err *e)
+    size_t len, size_t items, int state_of, ck_err *e)
 {
 	char contact[200], state[64];
 	uint64_t tx;
@@ -258,6 +262,7 @@ notify_send(ck_notifier *n, struct sub *x, int slot, int final, const char *body
 	p->kind = x->kind;
 	p->cseq = rs.cseq;
 	p->final = final;
+	p->state = state_of;
 	p->items = items;
 	snprintf(p->from, sizeof p->from, "%s", x->from);
 	return 0;
@@ -265,10 +270,10 @@ notify_send(ck_notifier *n, struct sub *x, int slot, int final, const char *body
 
 static void
 notify_or_report(ck_notifier *n, struct sub *x, int slot, const char *body, size_t len,
-    size_t items)
+    size_t items, int state_of)
 {
 	ck_err e;
-	if (notify_send(n, x, slot, 0, body, len, items, &e) < 0) {
+	if (notify_send(n, x, slot, 0, body, len, items, state_of, &e) < 0) {
 		rec_sub(n, "notify_failed", x);
 		ck_json_str(n->j, "error", e.msg);
 		emit(n);
@@ -319,7 +324,7 @@ position_notify(ck_notifier *n, int slot)
 		return;
 	}
 	to_notify(b, &len);
-	notify_or_report(n, x, slot, b, len, 0);
+	notify_or_report(n, x, slot, b, len, 0, 0);
 	free(b);
 }
 
@@ -376,10 +381,9 @@ dialog_from(ck_notifier *n, struct sub *x, const ck_sip_req *rq, int kind,
 	x->gen = ++n->gen;
 	x->peer = rq->peer;
 	x->cseq = 1;
-	if (strlen(q->call_id->number) >= sizeof x->call_id ||
+	if (ck_sip_call_id(q, x->call_id, sizeof x->call_id) < 0 ||
 	    strlen(tag_of(q->from)) >= sizeof x->remote_tag)
 		return -1;
-	snprintf(x->call_id, sizeof x->call_id, "%s", q->call_id->number);
 	snprintf(x->remote_tag, sizeof x->remote_tag, "%s", tag_of(q->from));
 	snprintf(x->from, sizeof x->from, "%s", ck_sip_from_user(q, 0));
 	snprintf(x->event, sizeof x->event, "%s", event);
@@ -490,7 +494,8 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 		refuse(n, rq, 489, "CmdType is not Catalog, Alarm or MobilePosition");
 		return;
 	}
-	int slot = find_sub(n, q->call_id->number, tag_of(q->from));
+	char cid[sizeof n->subs[0].call_id];
+	int slot = ck_sip_call_id(q, cid, sizeof cid) < 0 ? -1 : find_sub(n, cid, tag_of(q->from));
 	if (slot < 0 && to_tag[0]) {
 		ck_manscdp_free(&m);
 		refuse(n, rq, 481, "no such subscription");
@@ -512,7 +517,7 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 		if (exp == 0) {
 			rec_sub(n, "unsubscribed", x);
 			emit(n);
-			if (notify_send(n, x, -1, 1, NULL, 0, 0, &e) < 0)
+			if (notify_send(n, x, -1, 1, NULL, 0, 0, 0, &e) < 0)
 				rec_error(n, "notify", &e);
 			sub_free(n, slot);
 		} else {
@@ -521,6 +526,8 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 			emit(n);
 			if (x->kind == K_POSITION)
 				x->next_pos = ck_clock_now_ms();
+			else
+				x->state_due = 1;
 		}
 		ck_manscdp_free(&m);
 		return;
@@ -569,11 +576,12 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 	if (exp == 0) {
 		/* a fetch, or an unsubscribe for a dialog we do not know: the
 		 * terminated NOTIFY RFC 6665 4.2.1.1 asks for */
-		if (notify_send(n, x, -1, 1, NULL, 0, 0, &e) < 0)
+		if (notify_send(n, x, -1, 1, NULL, 0, 0, 0, &e) < 0)
 			rec_error(n, "notify", &e);
 		return;
 	}
 	x->used = 1;
+	x->state_due = kind != K_POSITION;   /* positions have their own clock */
 	n->nsubs++;
 }
 
@@ -686,7 +694,7 @@ alarm_raise(ck_notifier *n, const char *why)
 	char *b = alarm_body(n, a, &len, &e);
 	for (int i = 0; b && i < n->o.max_subs; i++)
 		if (n->subs[i].used && n->subs[i].kind == K_ALARM) {
-			notify_or_report(n, &n->subs[i], i, b, len, 0);
+			notify_or_report(n, &n->subs[i], i, b, len, 0, 0);
 			subs++;
 		}
 	free(b);
@@ -839,27 +847,70 @@ diff(char **old, size_t nold, char **nw, size_t nnew, struct changes *c)
 	free(nid);
 }
 
+/* The changes c to the Catalog subscriber in slot, CHANGES_PER_NOTIFY
+ * items per NOTIFY, SumNum all of them (at least one NOTIFY: the state
+ * of an empty catalog is news too). */
+static void
+catalog_notify_one(ck_notifier *n, int slot, const struct changes *c, int state_of)
+{
+	struct sub *x = &n->subs[slot];
+	size_t k = 0;
+	do {
+		size_t cnt = c->n - k < CHANGES_PER_NOTIFY ? c->n - k : CHANGES_PER_NOTIFY, len;
+		ck_err e;
+		char *b = ck_manscdp_list_response("Catalog", ++n->sn, n->o.id, c->n,
+		    "DeviceList", c->v ? (const char *const *)c->v + k : NULL, cnt, &len, &e);
+		if (b == NULL) {
+			rec_error(n, "notify", &e);
+			return;
+		}
+		to_notify(b, &len);
+		notify_or_report(n, x, slot, b, len, cnt, state_of);
+		free(b);
+		k += cnt;
+	} while (k < c->n);
+}
+
 static void
 catalog_notify(ck_notifier *n, struct changes *c)
 {
-	for (int i = 0; i < n->o.max_subs; i++) {
-		struct sub *x = &n->subs[i];
-		if (!x->used || x->kind != K_CATALOG)
-			continue;
-		for (size_t k = 0; k < c->n; k += CHANGES_PER_NOTIFY) {
-			size_t cnt = c->n - k < CHANGES_PER_NOTIFY ? c->n - k : CHANGES_PER_NOTIFY, len;
-			ck_err e;
-			char *b = ck_manscdp_list_response("Catalog", ++n->sn, n->o.id, c->n,
-			    "DeviceList", (const char *const *)c->v + k, cnt, &len, &e);
-			if (b == NULL) {
-				rec_error(n, "notify", &e);
-				break;
-			}
-			to_notify(b, &len);
-			notify_or_report(n, x, i, b, len, cnt);
-			free(b);
-		}
+	for (int i = 0; i < n->o.max_subs; i++)
+		if (n->subs[i].used && n->subs[i].kind == K_CATALOG && c->n > 0)
+			catalog_notify_one(n, i, c, 0);
+}
+
+/* The current state to a subscriber that was just accepted or refreshed
+ * (RFC 6665 4.2.1.2; GB/T 28181-2016 9.11 subscriptions are RFC 6665
+ * ones): Catalog, every item of the catalog with Event ADD (the Notify
+ * form of A.2.5 change notifications; adding what the platform already
+ * has is harmless); Alarm, a NOTIFY without a body (an alarm is an event,
+ * not a state: none is pending until one is raised, and an empty body is
+ * what RFC 6665 4.2.1.2 allows when there is no meaningful state). */
+static void
+state_notify(ck_notifier *n, int slot, const ck_notifier_ctx *c)
+{
+	struct sub *x = &n->subs[slot];
+	x->state_due = 0;
+	if (x->kind == K_ALARM) {
+		notify_or_report(n, x, slot, NULL, 0, 0, 1);
+		return;
 	}
+	struct changes ch = { 0 };
+	size_t ni = c && c->items && c->nitems ? *c->nitems : 0;
+	char (*ids)[64] = ids_of(ni ? *c->items : NULL, ni);
+	for (size_t i = 0; ids && i < ni; i++)
+		change_add(&ch, change_item((*c->items)[i], ids[i], "ADD"), 0);
+	free(ids);
+	if (ch.n == ni)
+		catalog_notify_one(n, slot, &ch, 1);
+	else {
+		ck_err e;
+		ck_err_set(&e, CK_SOFTWARE, "out of memory");
+		rec_error(n, "notify", &e);
+	}
+	for (size_t i = 0; i < ch.n; i++)
+		free(ch.v[i]);
+	free(ch.v);
 }
 
 static void
@@ -908,7 +959,7 @@ reload(ck_notifier *n, const ck_notifier_ctx *c)
 /* ---- the hooks ---- */
 
 int
-ck_notifier_handle(ck_notifier *n, ck_sip_req *rq)
+ck_notifier_handle(ck_notifier *n, ck_sip_req *rq, int from_platform)
 {
 	ck_manscdp m;
 	ck_err e;
@@ -930,8 +981,22 @@ ck_notifier_handle(ck_notifier *n, ck_sip_req *rq)
 		ck_manscdp_free(&m);
 		return 0;
 	}
-	ck_sip_reply(n->s, rq, 200, &e);
-	alarm_confirmed(n, rq, &m);
+	if (!from_platform) {
+		/* anyone else could silence the device's alarms */
+		char src[80];
+		ck_sip_reply(n->s, rq, 403, &e);
+		rec_start(n, "refused");
+		ck_json_str(n->j, "cmd_type", "Alarm");
+		ck_json_uint(n->j, "sn", m.sn);
+		ck_json_str(n->j, "from", ck_sip_from_user(rq->msg, 0));
+		ck_json_str(n->j, "source", ck_sip_peer_str(&rq->peer, src, sizeof src));
+		ck_json_int(n->j, "status", 403);
+		ck_json_str(n->j, "reason", "not the platform the device is registered with");
+		emit(n);
+	} else {
+		ck_sip_reply(n->s, rq, 200, &e);
+		alarm_confirmed(n, rq, &m);
+	}
 	ck_manscdp_free(&m);
 	ck_sip_req_free(rq);
 	return 1;
@@ -946,6 +1011,8 @@ notify_done(ck_notifier *n, const struct pend *p, int status, const ck_err *e)
 	ck_json_str(n->j, "to", p->from);
 	ck_json_uint(n->j, "cseq", p->cseq);
 	ck_json_str(n->j, "state", p->final ? "terminated" : "active");
+	if (p->state)
+		ck_json_bool(n->j, "current_state", 1);
 	if (p->kind == K_CATALOG && !p->final)
 		ck_json_uint(n->j, "items", p->items);
 	if (status > 0)
@@ -1017,7 +1084,9 @@ ck_notifier_tick(ck_notifier *n, const ck_notifier_ctx *c)
 			rec_sub(n, "subscription_expired", x);
 			emit(n);
 			sub_free(n, i);
-		} else if (x->kind == K_POSITION && now >= x->next_pos) {
+		} else if (x->state_due)
+			state_notify(n, i, c);
+		else if (x->kind == K_POSITION && now >= x->next_pos) {
 			x->next_pos = now - x->next_pos < x->interval_ms ?
 			    x->next_pos + x->interval_ms : now + x->interval_ms;
 			position_notify(n, i);
@@ -1077,6 +1146,8 @@ ck_notifier_wake(const ck_notifier *n, int64_t w)
 			w = x->expires_at;
 		if (x->kind == K_POSITION && x->next_pos < w)
 			w = x->next_pos;
+		if (x->state_due)
+			w = ck_clock_now_ms();
 	}
 	if (n->o.alarm_every_ms > 0 && n->next_alarm < w)
 		w = n->next_alarm;

@@ -17,20 +17,23 @@
  * file is re-read (Event ADD, DEL, UPDATE, or ON/OFF when only Status
  * changed); MobilePosition every Interval seconds of the Query (default 5).
  * Each NOTIFY is a client transaction (SIP timers); a failure is reported,
- * a 481 or no answer at all ends the subscription. As GB devices do (and
- * unlike RFC 6665 4.2.1.2), a Catalog or Alarm subscription gets no NOTIFY
- * until something changes; MobilePosition gets the current one at once.
+ * a 481 or no answer at all ends the subscription. Right after a
+ * subscription is accepted or refreshed its current state is notified
+ * (RFC 6665 4.2.1.2): Catalog, every item with Event ADD; Alarm, a NOTIFY
+ * without a body (no alarm is a state); MobilePosition, the position.
  *
  * Alarms (2016 9.4, A.2.5): raised every alarm_every_ms and when *raise is
  * set (SIGUSR1), sent as MESSAGE <Notify> CmdType Alarm to the platform and
  * as NOTIFY to Alarm subscribers. The platform confirms with a MESSAGE
- * <Response> CmdType Alarm of the same SN; until it does the MESSAGE is sent
+ * <Response> CmdType Alarm of the same SN (from the platform the device is
+ * registered with; others get 403); until it does the MESSAGE is sent
  * again (same SN) every confirm_ms, 3 times in all.
  *
  * Everything is reported as NDJSON records through on_record: subscribed,
  * subscription_refreshed, unsubscribed, subscription_expired,
- * subscribe_refused, notified, notify_failed, catalog_changed, alarm,
- * alarm_confirmed, alarm_unconfirmed, error. */
+ * subscribe_refused, notified (current_state true for the NOTIFY that
+ * follows a SUBSCRIBE), notify_failed, catalog_changed, alarm,
+ * alarm_confirmed, alarm_unconfirmed, refused, error. */
 #ifndef CK_NOTIFIER_H
 #define CK_NOTIFIER_H
 
@@ -80,9 +83,10 @@ ck_notifier *ck_notifier_new(ck_sip *s, const ck_notifier_opts *o, ck_err *e);
  * device must not use them after). NULL is fine. */
 void ck_notifier_free(ck_notifier *n);
 /* Takes SUBSCRIBE and the platform's alarm Responses (MESSAGE <Response>
- * CmdType Alarm): answers, frees rq and returns 1. Anything else: 0, rq
- * untouched. n NULL: 0. */
-int ck_notifier_handle(ck_notifier *n, ck_sip_req *rq);
+ * CmdType Alarm; one not from_platform, the platform the device is
+ * registered with, gets 403 and a refused record): answers, frees rq and
+ * returns 1. Anything else: 0, rq untouched. n NULL: 0. */
+int ck_notifier_handle(ck_notifier *n, ck_sip_req *rq, int from_platform);
 /* A finished client transaction: 1 when it was one of the notifier's (resp
  * freed), 0 when not (resp untouched). */
 int ck_notifier_finished(ck_notifier *n, uint64_t tx, osip_message_t *resp,

@@ -642,6 +642,17 @@ ck_sip_from_user(const osip_message_t *m, int which_to)
 }
 
 int
+ck_sip_call_id(const osip_message_t *m, char *out, size_t outlen)
+{
+	const osip_call_id_t *c = m->call_id;
+	if (c == NULL || c->number == NULL)
+		return -1;
+	int k = c->host ? snprintf(out, outlen, "%s@%s", c->number, c->host) :
+	    snprintf(out, outlen, "%s", c->number);
+	return k >= 0 && (size_t)k < outlen ? 0 : -1;
+}
+
+int
 ck_sip_expires(const osip_message_t *m, int dflt)
 {
 	osip_contact_t *c = NULL;

@@ -227,6 +227,9 @@ const char *ck_sip_body(const osip_message_t *m, size_t *len);
 const char *ck_sip_header(const osip_message_t *m, const char *name);
 /* User part of the From (or To, which_to=1) URI, or "" . Not owned. */
 const char *ck_sip_from_user(const osip_message_t *m, int which_to);
+/* The whole Call-ID of m ("number@host": libosip splits it) into out, as
+ * in-dialog requests must carry it. 0, or -1 (none, or it does not fit). */
+int ck_sip_call_id(const osip_message_t *m, char *out, size_t outlen);
 /* Expires of a REGISTER: the Contact's expires= param, else the Expires
  * header, else dflt. */
 int ck_sip_expires(const osip_message_t *m, int dflt);

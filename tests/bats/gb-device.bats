@@ -348,3 +348,80 @@ platform() {
 	assert_json_eq "$(grep keepalive_lost "$T/d.out")" .status 404
 	assert_json_eq "$(grep '"register"' "$T/r2.out")" .id "$DEV_ID"
 }
+
+# media_platform: a platform (gb-register -l) and this device streaming
+# $T/v.264 (--media, one stream at most) registered with it; records in
+# $T/d.out, its SIP port in DPORT.
+media_platform() {
+	ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=25:duration=2 \
+		-c:v libx264 -preset ultrafast -g 25 -bf 0 -f h264 "$T/v.264"
+	start_peer "$T/reg.port" gb-register -l 127.0.0.1:0 --port-file "$T/reg.port" --keepalive 60s
+	timeout 90 gb-register -s "$PLATFORM_ID@127.0.0.1:$PEER_PORT" -d "$DEV_ID" --keepalive 60s \
+		--media "$T/v.264" --max-streams 1 "$@" >"$T/d.out" 2>"$T/d.err" &
+	DEV_PID=$!
+	PEER_PIDS+=("$DEV_PID")
+	wait_for_grep '"registered"' "$T/d.out" 10
+	DPORT=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/u.csv"
+}
+
+@test "gb-device: TeleBoot stops the --media streams without a BYE and forgets their dialogs; after re-registering an INVITE streams again" {
+	require_cmd ffmpeg
+	media_platform
+	timeout 60 gb-invite --events "$T/ev" --media-timeout 2s --duration 40s \
+		"sip:$DEV_ID@127.0.0.1:$DPORT" -o "$T/1.rtp" 2>"$T/gi.err" &
+	GI=$!; PEER_PIDS+=("$GI")
+	wait_for_grep media_started "$T/ev" 10
+	run timeout 30 sipp "127.0.0.1:$DPORT" -sf "$SIPP/notifier-teleboot.xml" -inf "$T/u.csv" \
+		-i 127.0.0.1 -m 1 -nostdin -timeout 20s
+	assert_status 0
+	# the RTP stops: gb-invite hangs up on its media timeout, long before
+	# its --duration, and the device never hung up itself
+	rc=0; wait "$GI" || rc=$?
+	[ "$rc" -eq 75 ] || { echo "gb-invite exit $rc"; cat "$T/gi.err"; return 1; }
+	assert_json_eq "$(grep '"bye"' "$T/ev")" .reason "media timeout"
+	! grep -q '"by":"device"' "$T/ev"
+	assert_json_eq "$(grep '"stream_stopped"' "$T/d.out")" '[.by,.reason]|join(",")' "device,reboot"
+	for i in $(seq 200); do
+		[ "$(grep -c '"registered"' "$T/d.out")" -ge 2 ] && break
+		sleep 0.1
+	done
+	# the dialog is gone (--max-streams 1 would refuse with 486): a new
+	# INVITE is answered and streams
+	run --separate-stderr timeout 30 gb-invite --max-bytes 20000 "sip:$DEV_ID@127.0.0.1:$DPORT" -o "$T/2.rtp"
+	assert_status 0
+	[ "$(stat -c %s "$T/2.rtp")" -gt 0 ]
+	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
+	run jq -r .type "$T/d.out"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -v keepalive_ok | tr '\n' ' ')" = \
+		"registered invite stream_started control stream_stopped rebooting registered invite stream_started stream_stopped unregistered " ]
+}
+
+@test "gb-device: a DeviceConfig BasicParam Name renames the camera's own catalog item" {
+	sipp_uas p device-rename.xml -set name "Gate 2"
+	device "$T/d.out" --keepalive 60s --name "Gate 1"
+	for i in $(seq 100); do
+		[ -n "$(resp "$T/p.msg" 62)" ] && break   # the last answer is in
+		sleep 0.1
+	done
+	b=$(resp "$T/p.msg" 60)
+	[ "$(field "$b" Name)" = "Gate 1" ] || { echo "before: $b"; return 1; }
+	[ "$(field "$(resp "$T/p.msg" 61)" Result)" = OK ]
+	b=$(resp "$T/p.msg" 62)
+	[ "$(field "$b" Name)" = "Gate 2" ] || { echo "after: $b"; return 1; }
+	# the rest of the item is unchanged
+	[ "$(field "$b" DeviceID)" = "$DEV_ID" ]
+	[ "$(field "$b" Status)" = ON ]
+}
+
+@test "gb-device: the camera's in-dialog MESSAGE (MediaStatus 121) carries the platform's whole Call-ID (number@host)" {
+	require_cmd ffmpeg
+	media_platform
+	printf 'SEQUENTIAL\n%s;\n' "$DEV_ID" >"$T/inv.csv"
+	run timeout 30 sipp "127.0.0.1:$DPORT" -sf "$SIPP/invite-platform-download.xml" -inf "$T/inv.csv" \
+		-i 127.0.0.1 -p 0 -mp 0 -m 1 -nostdin -timeout 25s -timeout_error -trace_logs -log_file "$T/i.log"
+	assert_status 0
+	grep -q '^media-status call-id= *1-[0-9]*@127.0.0.1 ' "$T/i.log"
+	wait_for_grep '"stream_finished"' "$T/d.out" 5
+	assert_json_eq "$(grep '"stream_finished"' "$T/d.out")" .call_id "$(sed -n 's/^media-status call-id= *\([^ ]*\) .*/\1/p' "$T/i.log")"
+}

@@ -105,11 +105,11 @@ EOF
 	assert_contains "$stderr" "--alarm-every and --position are for one device"
 }
 
-@test "gb-register: Catalog SUBSCRIBE (no Expires: 3600), refreshed to 900, SIGHUP notifies ADD/DEL/UPDATE/OFF, Expires 0 ends it" {
+@test "gb-register: Catalog SUBSCRIBE (no Expires: 3600): the current catalog NOTIFYed at once and after the refresh to 900, SIGHUP notifies ADD/DEL/UPDATE/OFF, Expires 0 ends it" {
 	catalog "$T/cat.xml" ON Yard "<Item><DeviceID>34020000001310000003</DeviceID><Name>Door</Name><Status>ON</Status></Item>"
 	start_platform notifier-catalog.xml -set event "Catalog;id=1" -set expline "X-No-Expires: 1"
 	start_device "$T/d.out" --catalog "$T/cat.xml"
-	wait_for_grep '"subscribed"' "$T/d.out" 10
+	wait_for_grep '^refresh-state' "$T/sipp.log" 10
 	# Gate goes OFF, Yard is renamed, Door goes, Tower comes
 	catalog "$T/cat.xml" OFF "Yard 2" "<Item><DeviceID>34020000001310000004</DeviceID><Name>Tower</Name><Status>ON</Status></Item>"
 	kill -HUP "$(device_pid)"
@@ -118,7 +118,11 @@ EOF
 	stop_device
 	assert_sipp_checks
 	grep -q '^sub200 expires=3600 event= Catalog;id=1 contact=sip:34020000001320000001@127.0.0.1:' "$T/sipp.log"
+	# the current catalog right after the 200 (RFC 6665 4.2.1.2), and again
+	# after the refresh, counting down from 3600 and from 900
+	grep -q '^init-state state=active;expires=3[56][0-9][0-9] sumnum=3 num=3 ' "$T/sipp.log"
 	grep -q '^refresh200 expires= 900 ' "$T/sipp.log"
+	grep -q '^refresh-state state=active;expires=\(8[0-9][0-9]\|900\) sumnum=3 num=3 ' "$T/sipp.log"
 	# the NOTIFY counts down from the refreshed 900 s
 	grep -q '^notify state=active;expires=\(8[0-9][0-9]\|900\) event= Catalog;id=1 ctype=Application/MANSCDP+xml sumnum=4' "$T/sipp.log"
 	assert_json_eq "$(grep subscription_refreshed "$T/d.out")" .expires 900
@@ -128,30 +132,40 @@ EOF
 	assert_json_eq "$s" .expires 3600
 	c=$(grep '"catalog_changed"' "$T/d.out")
 	assert_json_eq "$c" '[.items,.added,.deleted,.updated,.on,.off,.subscribers]|join(",")' "3,1,1,1,0,1,1"
-	assert_json_eq "$(grep '"notified"' "$T/d.out" | head -n 1)" '[.state,.items,.status]|join(",")' "active,4,200"
+	[ "$(jq -r 'select(.type=="notified") | [.state,.items,.status,.current_state] | join(",")' "$T/d.out" | tr '\n' ' ')" = \
+		"active,3,200,true active,3,200,true active,4,200, terminated,,200, " ]
 	grep -q '"unsubscribed"' "$T/d.out"
-	# the NOTIFY body, as sipp received it: each change with its Event
+	# the NOTIFY bodies, as sipp received them: the whole catalog as ADD
+	# twice, then each change with its Event
 	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -c 'select(.method=="NOTIFY" and .items)' >"$T/n.json"
-	[ "$(wc -l <"$T/n.json")" -eq 1 ]
-	assert_json_eq "$(cat "$T/n.json")" '[.items[] | "\(.device_id):\(.event)"] | sort | join(" ")' \
+	[ "$(wc -l <"$T/n.json")" -eq 3 ]
+	for i in 1 2; do
+		n=$(sed -n "${i}p" "$T/n.json")
+		assert_json_eq "$n" '[.items[] | "\(.device_id):\(.event):\(.name)"] | join(" ")' \
+			"34020000001310000001:ADD:Gate 34020000001310000002:ADD:Yard 34020000001310000003:ADD:Door"
+	done
+	n=$(sed -n 3p "$T/n.json")
+	assert_json_eq "$n" '[.items[] | "\(.device_id):\(.event)"] | sort | join(" ")' \
 		"34020000001310000001:OFF 34020000001310000002:UPDATE 34020000001310000003:DEL 34020000001310000004:ADD"
-	assert_json_eq "$(cat "$T/n.json")" '[.items[] | select(.event=="ADD" or .event=="UPDATE") | .name] | sort | join(",")' "Tower,Yard 2"
-	assert_contains "$(jq -r .body "$T/n.json")" '<DeviceList Num="4">'
+	assert_json_eq "$n" '[.items[] | select(.event=="ADD" or .event=="UPDATE") | .name] | sort | join(",")' "Tower,Yard 2"
+	assert_contains "$(jq -r .body <<<"$n")" '<DeviceList Num="4">'
 }
 
 @test "gb-register --tcp: SUBSCRIBE and NOTIFY on the registration's TCP connection" {
 	catalog "$T/cat.xml" ON Yard ""
 	start_platform notifier-catalog.xml -t t1 -set event Catalog -set expline "Expires: 120"
 	start_device "$T/d.out" --tcp --catalog "$T/cat.xml"
-	wait_for_grep '"subscribed"' "$T/d.out" 10
+	wait_for_grep '^refresh-state' "$T/sipp.log" 10
 	catalog "$T/cat.xml" ON Yard "<Item><DeviceID>34020000001310000004</DeviceID><Name>Tower</Name><Status>ON</Status></Item>"
 	kill -HUP "$(device_pid)"
 	wait_for_grep unsub-ok "$T/sipp.log" 10
 	stop_device
 	assert_sipp_checks
 	grep -q '^sub200 expires=120 event= Catalog contact=sip:34020000001320000001@127.0.0.1:[0-9]*;transport=tcp' "$T/sipp.log"
+	grep -q '^init-state state=active;expires=1[0-2][0-9] sumnum=2 num=2 ' "$T/sipp.log"
 	grep -q '^notify state=active;expires=\(8[0-9][0-9]\|900\) event= Catalog ctype=Application/MANSCDP+xml sumnum=1' "$T/sipp.log"
-	[ "$(grep -c '"notified".*"status":200' "$T/d.out")" -eq 2 ]
+	# the current state twice, the change, terminated
+	[ "$(grep -c '"notified".*"status":200' "$T/d.out")" -eq 4 ]
 	# everything the device sent (REGISTER, 200s, NOTIFYs) came over TCP
 	[ "$(grep -c 'TCP message received' "$T/sipp.msg")" -ge 4 ]
 	! grep -q 'UDP message received' "$T/sipp.msg"
@@ -218,6 +232,9 @@ EOF
 	stop_device
 	assert_sipp_checks
 	grep -q '^sub200 expires=300 event= id=1984 ' "$T/sipp.log"
+	# no alarm yet: a NOTIFY without a body right after the 200
+	grep -q '^init-state state=active;expires=[0-9]* length= *0$' "$T/sipp.log"
+	assert_json_eq "$(grep '"notified"' "$T/d.out" | head -n 1)" '[.cmd_type,.state,.current_state,.status]|join(",")' "Alarm,active,true,200"
 	grep -q '^alarm-notify state=active;expires=[0-9]* event= id=1984 ctype=Application/MANSCDP+xml sn=1 priority=3 method=5 time=20[-0-9T:]* type=2' "$T/sipp.log"
 	grep -q '^alarm-message sn=1 ' "$T/sipp.log"
 	a=$(grep '"alarm"' "$T/d.out")
@@ -266,7 +283,7 @@ EOF
 	[ "$(grep alarm_confirmed "$T/d.out" | jq -r .sn | sort -u | wc -l)" -ge 3 ]
 }
 
-@test "gb-register: subscriptions are bounded (503 past 32), other packages get 489, short ones expire silently" {
+@test "gb-register: subscriptions are bounded (503 past 32), other packages get 489, each accepted one gets its NOTIFY at once, short ones expire silently" {
 	start_platform register-platform.xml -set grant 3600
 	start_device "$T/d.out"
 	wait_for_grep '"registered"' "$T/d.out" 10
@@ -281,8 +298,12 @@ EOF
 	grep -qx 'status 489' "$T/u2.log"
 	[ "$(grep -c '"subscribed"' "$T/d.out")" -eq 32 ]
 	[ "$(grep -c '"status":503' "$T/d.out")" -eq 8 ]
-	# expiry is silent: no NOTIFY went out
-	! grep -q '"notified"\|"notify_failed"' "$T/d.out"
+	# each accepted one was sent the catalog at once, and sipp answered it
+	[ "$(grep -c '^notify *active;expires=[12]$' "$T/u.log")" -eq 32 ]
+	[ "$(grep -c '"notified".*"current_state":true.*"status":200' "$T/d.out")" -eq 32 ]
+	# expiry is silent: no other NOTIFY went out
+	[ "$(grep -c '"notified"' "$T/d.out")" -eq 32 ]
+	! grep -q '"notify_failed"' "$T/d.out"
 }
 
 @test "gb-register: a TeleBoot forgets the subscriptions and the unconfirmed alarms, as a rebooted camera does" {
@@ -292,7 +313,7 @@ EOF
 	wait_for_grep '"registered"' "$T/d.out" 10
 	run_subscribers "$T/u.log" Catalog 600 Catalog -m 1
 	assert_status 0
-	wait_for_grep '"subscribed"' "$T/d.out" 5
+	wait_for_grep '"notified"' "$T/d.out" 5
 	kill -USR1 "$(device_pid)"
 	wait_for_grep '"alarm"' "$T/d.out" 5
 	run timeout 30 sipp 127.0.0.1:"$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")" \
@@ -304,11 +325,45 @@ EOF
 	wait_for_grep catalog_changed "$T/d.out" 5
 	stop_device
 	assert_json_eq "$(grep subscription_expired "$T/d.out")" '[.cmd_type,.reason]|join(",")' "Catalog,reboot"
-	assert_json_eq "$(grep alarm_unconfirmed "$T/d.out")" '[.sn,.reason]|map(tostring)|join(",")' "1,reboot"
+	# the alarm's SN follows the catalog NOTIFY's (one SN counter for the
+	# device's Notify bodies)
+	assert_json_eq "$(grep alarm_unconfirmed "$T/d.out")" '[.sn,.reason]|map(tostring)|join(",")' \
+		"$(jq -r 'select(.type=="alarm") | .sn' "$T/d.out"),reboot"
 	assert_json_eq "$(grep catalog_changed "$T/d.out")" '[.off,.subscribers]|map(tostring)|join(",")' "1,0"
-	! grep -q '"notified"\|"notify_failed"' "$T/d.out"
+	# only the NOTIFY of the current state that followed the SUBSCRIBE
+	[ "$(grep -c '"notified"' "$T/d.out")" -eq 1 ]
+	! grep -q '"notify_failed"' "$T/d.out"
 	run jq -r .type "$T/d.out"
 	[ "$(printf '%s\n' "${lines[@]}" | grep -v keepalive_ok | tr '\n' ' ')" = \
-		"registered subscribed alarm control subscription_expired alarm_unconfirmed rebooting registered catalog_changed unregistered " ]
+		"registered subscribed notified alarm control subscription_expired alarm_unconfirmed rebooting registered catalog_changed unregistered " ]
 }
 
+
+@test "gb-register: an alarm confirmation or AlarmCmd ResetAlarm from anywhere but the platform the device registered with gets 403" {
+	start_platform register-platform.xml -set grant 3600
+	start_device "$T/d.out" -t 1s
+	wait_for_grep '"registered"' "$T/d.out" 10
+	kill -USR1 "$(device_pid)"
+	wait_for_grep '"alarm"' "$T/d.out" 5
+	sn=$(jq -r 'select(.type=="alarm") | .sn' "$T/d.out")
+	port=$(jq -r 'select(.type=="registered") | .local_port' "$T/d.out")
+	# the platform's ID in From, but another address (sipp's own port)
+	{
+		echo SEQUENTIAL
+		echo "$DEV_ID;$PLATFORM_ID;<?xml version=\"1.0\"?><Response><CmdType>Alarm</CmdType><SN>$sn</SN><DeviceID>$DEV_ID</DeviceID><Result>OK</Result></Response>;"
+		echo "$DEV_ID;$PLATFORM_ID;<?xml version=\"1.0\"?><Control><CmdType>DeviceControl</CmdType><SN>90</SN><DeviceID>$DEV_ID</DeviceID><AlarmCmd>ResetAlarm</AlarmCmd></Control>;"
+	} >"$T/f.csv"
+	run timeout 30 sipp "127.0.0.1:$port" -sf "$SIPP/device-foreign.xml" -inf "$T/f.csv" -i 127.0.0.1 \
+		-m 2 -nostdin -timeout 20s -trace_logs -log_file "$T/f.log"
+	assert_status 0
+	[ "$(grep -cx 'status 403' "$T/f.log")" -eq 2 ]
+	# the refused confirmation did not count: the device sent the alarm
+	# until it gave up
+	wait_for_grep alarm_unconfirmed "$T/d.out" 30
+	stop_device
+	! grep -q alarm_confirmed "$T/d.out"
+	assert_json_eq "$(grep alarm_unconfirmed "$T/d.out")" '[.sn,.sends]|join(",")' "$sn,3"
+	[ "$(jq -r 'select(.type=="refused") | [.cmd_type,.sn,.from,.status] | join(",")' "$T/d.out" | tr '\n' ' ')" = \
+		"Alarm,$sn,$PLATFORM_ID,403 DeviceControl,90,$PLATFORM_ID,403 " ]
+	! grep -q '"type":"control"' "$T/d.out"
+}

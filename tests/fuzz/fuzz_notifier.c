@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ck_sip_req *rq = calloc(1, sizeof *rq);
 	rq->msg = m;
 	rq->peer = peer;
-	if (!ck_notifier_handle(n, rq))
+	if (!ck_notifier_handle(n, rq, (int)(size & 1)))   /* both: platform or not */
 		ck_sip_req_free(rq);
 	ck_notifier_ctx ctx = { 0 };
 	ck_notifier_tick(n, &ctx);
