@@ -53,7 +53,8 @@ struct run {
 	int rc_end;                /* exit kind once the device ended them all */
 	int out_failed;
 	/* the SUBSCRIBE waited for (one at a time) and what it got */
-	struct sub *establishing;  /* its initial SUBSCRIBE, when it is one */
+	struct sub *pending;       /* the sub whose SUBSCRIBE waits for its
+	                              answer: its NOTIFYs are held meanwhile */
 	uint64_t wait_id;
 	int wait_done;
 	osip_message_t *wait_resp;
@@ -454,15 +455,17 @@ refusal_kind(int status)
 static void notify_record(struct run *r, struct sub *s, ck_sip_req *rq,
     int answered);
 
-/* The NOTIFYs held while s's SUBSCRIBE waited: recorded and answered now
- * that it is active, else answered 481. */
+/* The NOTIFYs held while s's SUBSCRIBE waited, once its answer is
+ * recorded: recorded and answered when record, else answered 481. Holding
+ * them keeps the records in wire order when the answer and a NOTIFY are
+ * read in the same wake (a device sends the NOTIFY right after its 200). */
 static void
-release_held(struct run *r, struct sub *s)
+release_held(struct run *r, struct sub *s, int record)
 {
 	ck_err e;
 
 	for (size_t i = 0; i < r->nheld; i++) {
-		if (s->state == S_ACTIVE)
+		if (record)
 			notify_record(r, s, r->held[i], 0);
 		else {
 			ck_log_info("NOTIFY of a subscription that failed: 481");
@@ -491,9 +494,9 @@ subscribe_one(struct run *r, struct sub *s)
 		ck_sip_peer_close(r->q->sip, &s->hop);
 	s->hop_ok = s->hop_own = 0;
 	s->subscribed_at = ck_clock_now_ms();
-	r->establishing = s;
+	r->pending = s;
 	int rc = send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e);
-	r->establishing = NULL;
+	r->pending = NULL;
 	if (rc < 0) {
 		ck_log_warn("%s SUBSCRIBE to %s: %s", s->cmd_type, r->q->device_id, e.msg);
 		rc = e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
@@ -510,7 +513,7 @@ subscribe_one(struct run *r, struct sub *s)
 		ck_json_str(r->j, "call_id", s->call_id);
 		emit(r);
 	}
-	release_held(r, s);
+	release_held(r, s, s->state == S_ACTIVE);
 	return rc;
 }
 
@@ -534,7 +537,10 @@ refresh(struct run *r, struct sub *s)
 	int status = 0;
 	ck_err e;
 
-	if (send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e) < 0) {
+	r->pending = s;
+	int rc = send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e);
+	r->pending = NULL;
+	if (rc < 0) {
 		/* no answer: try again while the subscription still lives */
 		int64_t next = ck_clock_now_ms() + 5000;
 		ck_log_warn("%s refresh: %s", s->cmd_type, e.msg);
@@ -544,6 +550,7 @@ refresh(struct run *r, struct sub *s)
 			r->rc_end = e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
 		}
 		s->refresh_at = next;
+		release_held(r, s, s->state != S_NONE);
 		return;
 	}
 	head(r, "refreshed", s);
@@ -561,6 +568,8 @@ refresh(struct run *r, struct sub *s)
 		r->rc_end = status ? refusal_kind(status) : CK_PROTO;
 	}
 	emit(r);
+	/* as on_notify would have had them after the answer */
+	release_held(r, s, s->state != S_NONE);
 }
 
 static void
@@ -570,8 +579,10 @@ unsubscribe(struct run *r, struct sub *s)
 	int status = 0;
 	ck_err e;
 
-	/* records of what comes meanwhile are made while it waits */
+	/* NOTIFYs meanwhile (the last one, terminated) are recorded after */
+	r->pending = s;
 	int rc = send_subscribe(r, s, 0, &status, why, sizeof why, &e);
+	r->pending = NULL;
 	head(r, "unsubscribed", s);
 	if (rc < 0) {
 		ck_log_warn("%s unsubscribe: %s", s->cmd_type, e.msg);
@@ -582,6 +593,7 @@ unsubscribe(struct run *r, struct sub *s)
 	}
 	emit(r);
 	s->state = S_ENDED;
+	release_held(r, s, 1);
 }
 
 static struct sub *
@@ -676,10 +688,12 @@ notify_record(struct run *r, struct sub *s, ck_sip_req *rq, int answered)
 		schedule(s, (int)(ex > 0 ? ex : 1));   /* the device shortened it */
 }
 
-/* A NOTIFY while s's initial SUBSCRIBE waits for its answer: when it came
- * ahead of the 2xx it establishes the dialog (RFC 6665 4.1.2.4): the
+/* A NOTIFY while a SUBSCRIBE of s waits for its answer (initial, refresh
+ * or unsubscribe). For an initial one, when it came ahead of the 2xx it
+ * establishes the dialog (RFC 6665 4.1.2.4): the
  * device's tag, its Contact, the route set in the order it came (RFC 3261
- * 12.1.1). Held, and answered and recorded after "subscribed" (a device
+ * 12.1.1). Held, and answered and recorded after "subscribed",
+ * "refreshed" or "unsubscribed" (a device
  * that waits for the 200 of its SUBSCRIBE before the 200 of its NOTIFY
  * is not surprised); its retransmissions meanwhile are dropped. Returns 1
  * when rq is held (the caller must not free it). */
@@ -720,7 +734,7 @@ on_notify(struct run *r, ck_sip_req *rq)
 	struct sub *s = match(r, rq->msg);
 	ck_err e;
 
-	if (s && s == r->establishing)
+	if (s && s == r->pending)
 		return early_notify(r, s, rq);
 	if (!s || s->state == S_NONE) {
 		ck_log_info("NOTIFY outside our subscriptions: 481");

@@ -343,6 +343,20 @@ PY
 	assert_contains "$stderr" "ended by the device: deactivated"
 }
 
+@test "unsubscribe answered after its terminated NOTIFY: recorded in dialog order, the NOTIFY answered" {
+	# the device sends its last NOTIFY, then the SUBSCRIBE's 200 300 ms
+	# later: "unsubscribed" first, then the NOTIFY (held while the answer
+	# was due), whichever datagram came first
+	start_dev subscribe-crossed.xml -m 1 -set hold 300
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify unsubscribed notify " ] || { echo "got: $(types)"; return 1; }
+	assert_json_eq "$(sed -n 3p <<<"$output")" .status 200
+	assert_json_eq "$(sed -n 4p <<<"$output")" .subscription_state terminated
+}
+
 @test "catalog: a refresh answered 481 -> subscribed again in a new dialog" {
 	start_dev subscribe-forget.xml -m 2
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 --expires 60 \
