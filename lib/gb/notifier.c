@@ -28,6 +28,10 @@ static const char *const kinds[] = { "Catalog", "Alarm", "MobilePosition" };
 
 enum { T_NOTIFY = 1, T_ALARM };
 
+/* What a NOTIFY says of the subscription: active, or ended (by an
+ * Expires: 0, or by its expiry: RFC 6665 4.2.2's reason=timeout). */
+enum { F_ACTIVE, F_TERMINATED, F_TIMEOUT };
+
 /* One subscription: the dialog the SUBSCRIBE made (we are its UAS). */
 struct sub {
 	int used, kind;
@@ -59,7 +63,7 @@ struct pend {
 	unsigned gen;
 	unsigned long sn;             /* T_ALARM */
 	unsigned cseq;
-	int final;                    /* the terminated NOTIFY */
+	int final;                    /* F_*: a terminated NOTIFY */
 	int state;                    /* the current state after a SUBSCRIBE */
 	size_t items;
 	char from[64];
@@ -227,7 +231,8 @@ deadline(const ck_notifier *n)
 	return n->o.timeout_ms > 0 ? ck_clock_now_ms() + n->o.timeout_ms : -1;
 }
 
-/* Sends a NOTIFY in x's dialog (slot -1: x is not kept). 0 or -1 (e). */
+/* Sends a NOTIFY in x's dialog (slot -1: x is not kept); final F_*. 0 or
+ * -1 (e). */
 static int
 notify_send(ck_notifier *n, struct sub *x, int slot, int final, const char *body,
     size_t len, size_t items, int state_of, ck_err *e)
@@ -245,7 +250,8 @@ notify_send(ck_notifier *n, struct sub *x, int slot, int final, const char *body
 	if (m == NULL)
 		return -1;
 	if (final)
-		snprintf(state, sizeof state, "terminated");
+		snprintf(state, sizeof state, "terminated%s",
+		    final == F_TIMEOUT ? ";reason=timeout" : "");
 	else {
 		int64_t left = (x->expires_at - ck_clock_now_ms() + 999) / 1000;
 		snprintf(state, sizeof state, "active;expires=%lld", (long long)(left > 0 ? left : 0));
@@ -517,7 +523,7 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 		if (exp == 0) {
 			rec_sub(n, "unsubscribed", x);
 			emit(n);
-			if (notify_send(n, x, -1, 1, NULL, 0, 0, 0, &e) < 0)
+			if (notify_send(n, x, -1, F_TERMINATED, NULL, 0, 0, 0, &e) < 0)
 				rec_error(n, "notify", &e);
 			sub_free(n, slot);
 		} else {
@@ -576,7 +582,7 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 	if (exp == 0) {
 		/* a fetch, or an unsubscribe for a dialog we do not know: the
 		 * terminated NOTIFY RFC 6665 4.2.1.1 asks for */
-		if (notify_send(n, x, -1, 1, NULL, 0, 0, 0, &e) < 0)
+		if (notify_send(n, x, -1, F_TERMINATED, NULL, 0, 0, 0, &e) < 0)
 			rec_error(n, "notify", &e);
 		return;
 	}
@@ -1011,6 +1017,8 @@ notify_done(ck_notifier *n, const struct pend *p, int status, const ck_err *e)
 	ck_json_str(n->j, "to", p->from);
 	ck_json_uint(n->j, "cseq", p->cseq);
 	ck_json_str(n->j, "state", p->final ? "terminated" : "active");
+	if (p->final == F_TIMEOUT)
+		ck_json_str(n->j, "reason", "timeout");
 	if (p->state)
 		ck_json_bool(n->j, "current_state", 1);
 	if (p->kind == K_CATALOG && !p->final)
@@ -1081,8 +1089,14 @@ ck_notifier_tick(ck_notifier *n, const ck_notifier_ctx *c)
 		if (!x->used)
 			continue;
 		if (now >= x->expires_at) {
+			ck_err e;
 			rec_sub(n, "subscription_expired", x);
+			ck_json_str(n->j, "reason", "timeout");
 			emit(n);
+			/* the subscriber learns it ended rather than finding out
+			 * by a 481 to its next refresh (RFC 6665 4.2.2) */
+			if (notify_send(n, x, -1, F_TIMEOUT, NULL, 0, 0, 0, &e) < 0)
+				rec_error(n, "notify", &e);
 			sub_free(n, i);
 		} else if (x->state_due)
 			state_notify(n, i, c);

@@ -8,7 +8,8 @@
  * Event echoed, a Contact and a <Response> Result OK. A SUBSCRIBE in the
  * dialog (or with the same Call-ID and From tag: platforms that drop the To
  * tag) refreshes it; Expires 0 ends it with a NOTIFY
- * "Subscription-State: terminated"; expiry ends it silently. At most
+ * "Subscription-State: terminated", its expiry with one saying
+ * "terminated;reason=timeout" (RFC 6665 4.2.2). At most
  * max_subs subscriptions exist at once (503 beyond), so a peer cannot grow
  * memory without bound.
  *
