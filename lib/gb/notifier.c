@@ -919,13 +919,48 @@ state_notify(ck_notifier *n, int slot, const ck_notifier_ctx *c)
 	free(ch.v);
 }
 
+/* The catalog went from old to nw (trigger says why): a catalog_changed
+ * record, and the items that differ NOTIFYed to every Catalog subscriber
+ * (Event ADD, DEL, UPDATE, ON/OFF). */
+static void
+changed(ck_notifier *n, char **old, size_t nold, char **nw, size_t nnew,
+    const char *trigger)
+{
+	static const char *const names[] = { "added", "deleted", "updated", "on", "off" };
+	struct changes ch = { 0 };
+	int subs = 0;
+
+	diff(old, nold, nw, nnew, &ch);
+	rec_start(n, "catalog_changed");
+	ck_json_str(n->j, "trigger", trigger);
+	ck_json_int(n->j, "items", (long long)nnew);
+	for (int i = 0; i < 5; i++)
+		ck_json_uint(n->j, names[i], ch.count[i]);
+	for (int i = 0; i < n->o.max_subs; i++)
+		subs += n->subs[i].used && n->subs[i].kind == K_CATALOG;
+	ck_json_int(n->j, "subscribers", ch.n ? subs : 0);
+	emit(n);
+	catalog_notify(n, &ch);
+	for (size_t i = 0; i < ch.n; i++)
+		free(ch.v[i]);
+	free(ch.v);
+}
+
+void
+ck_notifier_catalog_changed(ck_notifier *n, char **old, size_t nold, char **nw,
+    size_t nnew, const char *trigger)
+{
+	if (n)
+		changed(n, old, nold, nw, nnew, trigger);
+}
+
 static void
 reload(ck_notifier *n, const ck_notifier_ctx *c)
 {
 	ck_err e;
-	char **items;
+	char **items, **old;
 	long cnt;
-	static const char *const names[] = { "added", "deleted", "updated", "on", "off" };
+	size_t nold;
 	if (n->o.catalog == NULL || c->items == NULL) {
 		ck_log_info("SIGHUP: no --catalog to re-read");
 		return;
@@ -940,26 +975,14 @@ reload(ck_notifier *n, const ck_notifier_ctx *c)
 		rec_error(n, "catalog", &e);
 		return;
 	}
-	struct changes ch = { 0 };
-	diff(*c->items, *c->nitems, items, (size_t)cnt, &ch);
 	/* answers in flight may still read the old catalog: it is kept */
 	n->gens[n->ngens] = items;
 	n->gen_n[n->ngens++] = (size_t)cnt;
+	old = *c->items;
+	nold = *c->nitems;
 	*c->items = items;
 	*c->nitems = (size_t)cnt;
-	rec_start(n, "catalog_changed");
-	ck_json_int(n->j, "items", cnt);
-	for (int i = 0; i < 5; i++)
-		ck_json_uint(n->j, names[i], ch.count[i]);
-	int subs = 0;
-	for (int i = 0; i < n->o.max_subs; i++)
-		subs += n->subs[i].used && n->subs[i].kind == K_CATALOG;
-	ck_json_int(n->j, "subscribers", ch.n ? subs : 0);
-	emit(n);
-	catalog_notify(n, &ch);
-	for (size_t i = 0; i < ch.n; i++)
-		free(ch.v[i]);
-	free(ch.v);
+	changed(n, old, nold, items, (size_t)cnt, "reload");
 }
 
 /* ---- the hooks ---- */

@@ -152,6 +152,32 @@ EOF
 	assert_contains "$(jq -r .body <<<"$n")" '<DeviceList Num="4">'
 }
 
+@test "gb-register: a DeviceConfig Name that renames the camera's own catalog item is NOTIFYed to its Catalog subscriber (Event UPDATE)" {
+	start_platform notifier-rename.xml -set name "Gate 2"
+	start_device "$T/d.out" --name "Gate 1"
+	wait_for_grep unsub-ok "$T/sipp.log" 15 || { cat "$T/sipp.log" "$T/sipp.err" "$T/d.out" "$T/d.out.err" >&2; return 1; }
+	wait_for_grep '"state":"terminated"' "$T/d.out" 5
+	stop_device
+	assert_sipp_checks
+	grep -qx 'init state=active;expires=[0-9]* name=Gate 1 event=ADD' "$T/sipp.log"
+	grep -qx "rename-notify state=active;expires=[0-9]* sumnum=1 num=1 id=$DEV_ID name=Gate 2 event=UPDATE" "$T/sipp.log" ||
+		{ cat "$T/sipp.log" >&2; return 1; }
+	# the NOTIFY came after the DeviceConfig's 200, in the subscription's dialog
+	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -c 'select(.dir=="received" and .method=="NOTIFY" and .items)' >"$T/n.json"
+	[ "$(jq -r '[.cseq, (.items[] | "\(.device_id):\(.event):\(.name)")] | join(" ")' "$T/n.json" | tr '\n' '|')" = \
+		"2 NOTIFY $DEV_ID:ADD:Gate 1|3 NOTIFY $DEV_ID:UPDATE:Gate 2|" ]
+	[ "$(jq -r .call_id "$T/n.json" | sort -u | wc -l)" -eq 1 ]
+	c=$(grep '"catalog_changed"' "$T/d.out")
+	assert_json_eq "$c" '[.trigger,.items,.added,.deleted,.updated,.on,.off,.subscribers]|join(",")' "DeviceConfig,1,0,0,1,0,0,1"
+	[ "$(jq -r 'select(.type=="notified") | [.state,.items,.status,.current_state] | join(",")' "$T/d.out" | tr '\n' ' ')" = \
+		"active,1,200,true active,1,200, terminated,,200, " ]
+	# the record of the control comes before the change it made
+	run jq -r .type "$T/d.out"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -v keepalive_ok | tr '\n' ' ')" = \
+		"registered subscribed notified control catalog_changed notified unsubscribed notified unregistered " ] ||
+		{ cat "$T/d.out" >&2; return 1; }
+}
+
 @test "gb-register --tcp: SUBSCRIBE and NOTIFY on the registration's TCP connection" {
 	catalog "$T/cat.xml" ON Yard ""
 	start_platform notifier-catalog.xml -t t1 -set event Catalog -set expline "Expires: 120"
@@ -177,7 +203,7 @@ EOF
 @test "gb-register: MobilePosition SUBSCRIBE Interval 1 gets NOTIFYs with Time, Longitude, Latitude, Speed, Direction, Altitude" {
 	start_platform notifier-position.xml -set event presence -set expline "Expires: 600" -set interval 1
 	start_device "$T/d.out" --position 120.153576,30.287459
-	wait_for_grep unsub-ok "$T/sipp.log" 15
+	wait_for_grep unsub-ok "$T/sipp.log" 15 || { cat "$T/sipp.log" "$T/sipp.err" "$T/d.out" "$T/d.out.err" >&2; return 1; }
 	stop_device
 	assert_sipp_checks
 	[ "$(grep -c '^pos state=active' "$T/sipp.log")" -eq 3 ]
