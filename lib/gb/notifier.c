@@ -919,17 +919,19 @@ state_notify(ck_notifier *n, int slot, const ck_notifier_ctx *c)
 	free(ch.v);
 }
 
-/* The catalog went from old to nw (trigger says why): a catalog_changed
- * record, and the items that differ NOTIFYed to every Catalog subscriber
- * (Event ADD, DEL, UPDATE, ON/OFF). */
-static void
-changed(ck_notifier *n, char **old, size_t nold, char **nw, size_t nnew,
-    const char *trigger)
+/* A catalog_changed record, and the items that differ NOTIFYed to every
+ * Catalog subscriber (Event ADD, DEL, UPDATE, ON/OFF): what a reload and
+ * a rename have in common. */
+void
+ck_notifier_catalog_changed(ck_notifier *n, char **old, size_t nold, char **nw,
+    size_t nnew, const char *trigger)
 {
 	static const char *const names[] = { "added", "deleted", "updated", "on", "off" };
 	struct changes ch = { 0 };
 	int subs = 0;
 
+	if (n == NULL)
+		return;
 	diff(old, nold, nw, nnew, &ch);
 	rec_start(n, "catalog_changed");
 	ck_json_str(n->j, "trigger", trigger);
@@ -944,14 +946,6 @@ changed(ck_notifier *n, char **old, size_t nold, char **nw, size_t nnew,
 	for (size_t i = 0; i < ch.n; i++)
 		free(ch.v[i]);
 	free(ch.v);
-}
-
-void
-ck_notifier_catalog_changed(ck_notifier *n, char **old, size_t nold, char **nw,
-    size_t nnew, const char *trigger)
-{
-	if (n)
-		changed(n, old, nold, nw, nnew, trigger);
 }
 
 static void
@@ -982,7 +976,7 @@ reload(ck_notifier *n, const ck_notifier_ctx *c)
 	nold = *c->nitems;
 	*c->items = items;
 	*c->nitems = (size_t)cnt;
-	changed(n, old, nold, items, (size_t)cnt, "reload");
+	ck_notifier_catalog_changed(n, old, nold, items, (size_t)cnt, "reload");
 }
 
 /* ---- the hooks ---- */
