@@ -155,11 +155,8 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 # responses_received: the Response MESSAGEs sipp received, one line each:
 # its Via branch and CSeq.
 responses_received() {
-	awk '/message received/{r=1; b=""; c=""; resp=0; next}
-		/^-----/{if (r && resp) print b, c; r=0}
-		r && /^Via:/{match($0, /branch=[^;\r]*/); b=substr($0, RSTART, RLENGTH)}
-		r && /^CSeq:/{c=$2 "-" $3}
-		r && /<Response>/{resp=1}' "$T/sipp.msg" | tr -d '\r'
+	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -r 'select(.dir=="received" and .method=="MESSAGE" and
+		(.body | contains("<Response>"))) | "\(.headers.via | capture("(?<b>branch=[^;]*)").b) \(.cseq)"'
 }
 
 @test "alarm: the Response is a client transaction, retransmitted until the device answers it" {
