@@ -167,6 +167,7 @@ out:
 struct plat {
 	ck_json *j;
 	ck_sip *s;
+	ck_event_confirms conf;   /* alarm Responses waiting for their answer */
 };
 
 static void
@@ -185,9 +186,15 @@ on_other(void *arg, ck_sip_req *rq)
 	struct plat *p = arg;
 	ck_json_record(p->j, "message");
 	ck_json_time_ms(p->j, "ts", ck_clock_wall_ms());
-	ck_event_answer(p->s, rq, NULL, NULL, p->j);
+	ck_event_answer(&p->conf, p->s, rq, NULL, NULL, p->j);
 	emit(p->j);
 	ck_sip_req_free(rq);
+}
+
+static int
+on_done(void *arg, uint64_t id, osip_message_t *resp, const ck_err *te)
+{
+	return ck_event_confirm_done(&((struct plat *)arg)->conf, id, resp, te);
 }
 
 static int
@@ -195,7 +202,7 @@ run_platform(const struct opts *o, ck_cred *cred)
 {
 	ck_err e;
 	int rc = 0;
-	struct plat p = { ck_json_new(), NULL };
+	struct plat p = { ck_json_new(), NULL, { { 0 }, 0 } };
 	ck_sip_opts so = { .udp = 1, .tcp_listen = 1,
 	    .user_agent = "camkit gb-register/" CAMKIT_VERSION };
 	ck_registrar_opts ro = { .domain = o->domain,
@@ -212,7 +219,7 @@ run_platform(const struct opts *o, ck_cred *cred)
 		ck_registrar_listening_json(r, o->gb.device_id, p.j);
 		emit(p.j);
 		if (ck_gbopts_port_file(&o->gb, ck_sip_port(p.s), &e) < 0 ||
-		    ck_registrar_serve(r, &stop_flag, on_other, &p, &e) < 0)
+		    ck_registrar_serve(r, &stop_flag, on_other, on_done, &p, &e) < 0)
 			rc = ck_tool_fail(&e);
 	}
 	if (out_failed && rc == 0)

@@ -798,9 +798,11 @@ control(ck_device *d, const ck_manscdp *m, int *ok, int *teleboot)
 
 /* DeviceConfig: applied to the state (nothing when any part is refused),
  * the keepalive timer follows a new HeartBeatInterval at once, a new
- * Expiration the next refresh. 1 OK, 0 ERROR (e says why). */
+ * Expiration the next refresh; *was set to the device's own catalog item
+ * as it was when a new Name replaced it (the caller notifies and frees
+ * it). 1 OK, 0 ERROR (e says why). */
 static int
-configure(ck_device *d, const ck_manscdp *m, ck_err *e)
+configure(ck_device *d, const ck_manscdp *m, char **was, ck_err *e)
 {
 	int hb = d->st.heartbeat_interval;
 	char name[sizeof d->st.name];
@@ -814,7 +816,7 @@ configure(ck_device *d, const ck_manscdp *m, ck_err *e)
 		char *it = ck_manscdp_self_item(d->o.id, d->st.name, d->o.manufacturer,
 		    d->o.model, d->o.domain, d->o.server_id, &ie);
 		if (it) {
-			free(d->self_item);
+			*was = d->self_item;
 			d->self_item = it;
 		} else
 			rec_error(d, "config", &ie);
@@ -835,9 +837,10 @@ answer_control(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 	const char *ptz = ck_manscdp_field(m->root, "PTZCmd");
 	const char *id = m->device_id[0] ? m->device_id : d->o.id;
 	int need_ack, ok = 1, teleboot = 0;
+	char *was = NULL;
 	if (strcmp(m->cmd_type, "DeviceConfig") == 0) {
 		need_ack = 1;
-		ok = configure(d, m, &e);
+		ok = configure(d, m, &was, &e);
 	} else
 		need_ack = control(d, m, &ok, &teleboot);
 	rec_start(d, "control");
@@ -864,6 +867,13 @@ answer_control(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 	if (!ok && e.msg[0])
 		ck_json_str(d->j, "reason", e.msg);
 	emit(d);
+	if (was) {
+		/* a renamed channel is a catalog change: its subscribers hear
+		 * of it as of a re-read catalog file (Event UPDATE) */
+		ck_notifier_catalog_changed(d->notifier, &was, 1, &d->self_item, 1,
+		    "DeviceConfig");
+		free(was);
+	}
 	if (teleboot)
 		reboot(d);
 	if (!need_ack)

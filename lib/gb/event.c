@@ -173,8 +173,9 @@ ck_event_response(const ck_event_note *n, size_t *len, ck_err *e)
 	    len, e);
 }
 
-osip_message_t *
-ck_event_confirm_new(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
+/* The Response MESSAGE that n is due, back to rq's sender. */
+static osip_message_t *
+confirm_new(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
     const char *from_uri, ck_err *e)
 {
 	char ruri[320], src[64], me[320];
@@ -208,24 +209,52 @@ ck_event_confirm_new(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
 }
 
 int
-ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
-    const char *from_uri, ck_err *e)
+ck_event_confirm(ck_event_confirms *c, ck_sip *s, const ck_sip_req *rq,
+    const ck_event_note *n, const char *from_uri, ck_err *e)
 {
-	char src[64];
-	osip_message_t *req;
-	int rc;
+	osip_message_t *m;
+	uint64_t tx;
 
 	if (!n->response_due)
 		return 0;
-	if (!(req = ck_event_confirm_new(s, rq, n, from_uri, e)))
+	/* a device that raises alarms faster than it answers their Responses
+	 * holds no more transactions than this; it resends what stays
+	 * unconfirmed */
+	if (c->n == CK_EVENT_MAX_CONFIRMS)
+		return ck_err_set(e, CK_TEMPFAIL, "%d alarm Responses wait for their "
+		    "answer already", CK_EVENT_MAX_CONFIRMS);
+	if (!(m = confirm_new(s, rq, n, from_uri, e)))
 		return -1;
-	rc = ck_sip_send_raw(s, &rq->peer, req, e);
-	osip_message_free(req);
-	if (rc < 0)
+	/* the transaction takes m, also when it cannot start */
+	if (!(tx = ck_sip_tx_start(s, &rq->peer, m, -1, e)))
 		return -1;
-	ck_log_info("confirmed %s %s SN %lu to %s", n->kind, n->cmd_type, n->sn,
-	    ck_sip_peer_str(&rq->peer, src, sizeof src));
-	return 0;
+	c->tx[c->n++] = tx;
+	ck_log_info("confirming %s %s SN %lu", n->kind, n->cmd_type, n->sn);
+	return 1;
+}
+
+int
+ck_event_confirm_done(ck_event_confirms *c, uint64_t id, osip_message_t *resp,
+    const ck_err *te)
+{
+	size_t i;
+
+	for (i = 0; i < c->n && c->tx[i] != id; i++)
+		;
+	if (i == c->n)
+		return 0;
+	c->tx[i] = c->tx[--c->n];
+	if (!resp) {
+		ck_log_warn("alarm Response: %s", te->msg);
+		return 1;
+	}
+	int st = osip_message_get_status_code(resp);
+	if (st < 200 || st > 299)
+		ck_log_warn("the device answered the alarm Response %d", st);
+	else
+		ck_log_info("alarm Response answered %d", st);
+	osip_message_free(resp);
+	return 1;
 }
 
 int
@@ -252,8 +281,8 @@ ck_event_fields(const ck_sip_req *rq, const char *charset, ck_json *j,
 }
 
 int
-ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
-    const char *charset, ck_json *j)
+ck_event_answer(ck_event_confirms *c, ck_sip *s, const ck_sip_req *rq,
+    const char *from_uri, const char *charset, ck_json *j)
 {
 	ck_event_note n;
 	ck_err e;
@@ -263,7 +292,7 @@ ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
 	ck_json_str(j, "method", rq->msg->sip_method);
 	had = ck_event_fields(rq, charset, j, &n);
 	if (msg && n.response_due) {
-		if (ck_event_confirm(s, rq, &n, from_uri, &e) < 0)
+		if (ck_event_confirm(c, s, rq, &n, from_uri, &e) < 0)
 			ck_log_warn("cannot confirm the %s: %s", n.cmd_type, e.msg);
 		else
 			ck_json_bool(j, "confirmed", 1);

@@ -10,6 +10,7 @@
 #define CK_EVENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "codec/json.h"
@@ -40,22 +41,30 @@ int ck_event_decode(const char *body, size_t len, const char *charset,
 /* The <Response> body confirming n (CmdType, SN, DeviceID, Result OK).
  * Returns a malloc'd body (caller frees), *len set, or NULL with e. */
 char *ck_event_response(const ck_event_note *n, size_t *len, ck_err *e);
-/* Sends the Response that n is due to rq's sender, over rq's transport and
- * source address, From from_uri ("sip:ID@DOMAIN"; NULL = the To URI of
- * rq, the platform the device addressed). Sent once, outside a
- * client transaction: a device resends an alarm that stays unconfirmed
- * (the standard's flow), and each copy is confirmed again, so a registrar
- * holds no state and sends no more than it receives for it; the device's
- * 200 is a stray response, dropped. Returns 0 (also when nothing is due)
- * or -1 with e. */
-int ck_event_confirm(ck_sip *s, const ck_sip_req *rq, const ck_event_note *n,
-    const char *from_uri, ck_err *e);
-/* The Response MESSAGE that n is due, addressed as ck_event_confirm sends
- * it, for a caller that sends it in a client transaction of its own
- * (retransmitted until the device answers, RFC 3261 17.1.2). Returns the
- * request (caller owns it) or NULL with e. */
-osip_message_t *ck_event_confirm_new(ck_sip *s, const ck_sip_req *rq,
+/* The alarm Responses in flight. A Response is a MESSAGE request, so a
+ * non-INVITE client transaction (RFC 3261 17.1.2): retransmitted over UDP
+ * (timer E) until the device answers or timer F. Zero-initialise; the
+ * caller's loop hands each finished transaction (ck_sip_tx_done) to
+ * ck_event_confirm_done. */
+#define CK_EVENT_MAX_CONFIRMS 32
+typedef struct ck_event_confirms {
+	uint64_t tx[CK_EVENT_MAX_CONFIRMS];   /* ck_sip_tx_start ids */
+	size_t n;                             /* not answered yet */
+} ck_event_confirms;
+
+/* Starts, in c, the transaction of the Response that n is due: a MESSAGE
+ * to rq's sender over rq's transport and source address (NAT-safe), From
+ * from_uri ("sip:ID@DOMAIN"; NULL = the To URI of rq, the platform the
+ * device addressed). Each copy of an alarm the device resends unconfirmed
+ * is confirmed again. Returns 1 when started, 0 when nothing is due, -1
+ * with e (CK_TEMPFAIL when CK_EVENT_MAX_CONFIRMS wait already). */
+int ck_event_confirm(ck_event_confirms *c, ck_sip *s, const ck_sip_req *rq,
     const ck_event_note *n, const char *from_uri, ck_err *e);
+/* Takes finished transaction id when it is one of c's (resp and te as
+ * ck_sip_tx_done gave them): logs the device's answer, frees resp and
+ * returns 1. Returns 0 when id is not c's (resp still the caller's). */
+int ck_event_confirm_done(ck_event_confirms *c, uint64_t id,
+    osip_message_t *resp, const ck_err *te);
 /* Writes what a record of rq carries into the record open in j: from (the
  * From user), source (address:port), body_bytes (0 without a body), and
  * the decoded body as ck_event_decode (or "error" with why it did not
@@ -65,10 +74,11 @@ int ck_event_fields(const ck_sip_req *rq, const char *charset, ck_json *j,
     ck_event_note *n);
 /* Answers a request a platform's registrar did not take, as the standard
  * asks: a MESSAGE gets 200 and, when it carries an Alarm Notify, the
- * Response (ck_event_confirm, From from_uri or NULL); anything else 405. Writes
- * method and ck_event_fields into the record open in j, and confirmed:true
- * once a Response went out. Returns as ck_event_fields. */
-int ck_event_answer(ck_sip *s, const ck_sip_req *rq, const char *from_uri,
-    const char *charset, ck_json *j);
+ * Response (ck_event_confirm in c, From from_uri or NULL); anything else
+ * 405. Writes method and ck_event_fields into the record open in j, and
+ * confirmed:true once the Response's transaction started. Returns as
+ * ck_event_fields. */
+int ck_event_answer(ck_event_confirms *c, ck_sip *s, const ck_sip_req *rq,
+    const char *from_uri, const char *charset, ck_json *j);
 
 #endif

@@ -28,6 +28,10 @@ static const char *const kinds[] = { "Catalog", "Alarm", "MobilePosition" };
 
 enum { T_NOTIFY = 1, T_ALARM };
 
+/* What a NOTIFY says of the subscription: active, or ended (by an
+ * Expires: 0, or by its expiry: RFC 6665 4.2.2's reason=timeout). */
+enum { F_ACTIVE, F_TERMINATED, F_TIMEOUT };
+
 /* One subscription: the dialog the SUBSCRIBE made (we are its UAS). */
 struct sub {
 	int used, kind;
@@ -59,7 +63,7 @@ struct pend {
 	unsigned gen;
 	unsigned long sn;             /* T_ALARM */
 	unsigned cseq;
-	int final;                    /* the terminated NOTIFY */
+	int final;                    /* F_*: a terminated NOTIFY */
 	int state;                    /* the current state after a SUBSCRIBE */
 	size_t items;
 	char from[64];
@@ -227,7 +231,8 @@ deadline(const ck_notifier *n)
 	return n->o.timeout_ms > 0 ? ck_clock_now_ms() + n->o.timeout_ms : -1;
 }
 
-/* Sends a NOTIFY in x's dialog (slot -1: x is not kept). 0 or -1 (e). */
+/* Sends a NOTIFY in x's dialog (slot -1: x is not kept); final F_*. 0 or
+ * -1 (e). */
 static int
 notify_send(ck_notifier *n, struct sub *x, int slot, int final, const char *body,
     size_t len, size_t items, int state_of, ck_err *e)
@@ -245,7 +250,8 @@ notify_send(ck_notifier *n, struct sub *x, int slot, int final, const char *body
 	if (m == NULL)
 		return -1;
 	if (final)
-		snprintf(state, sizeof state, "terminated");
+		snprintf(state, sizeof state, "terminated%s",
+		    final == F_TIMEOUT ? ";reason=timeout" : "");
 	else {
 		int64_t left = (x->expires_at - ck_clock_now_ms() + 999) / 1000;
 		snprintf(state, sizeof state, "active;expires=%lld", (long long)(left > 0 ? left : 0));
@@ -517,7 +523,7 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 		if (exp == 0) {
 			rec_sub(n, "unsubscribed", x);
 			emit(n);
-			if (notify_send(n, x, -1, 1, NULL, 0, 0, 0, &e) < 0)
+			if (notify_send(n, x, -1, F_TERMINATED, NULL, 0, 0, 0, &e) < 0)
 				rec_error(n, "notify", &e);
 			sub_free(n, slot);
 		} else {
@@ -576,7 +582,7 @@ subscribe(ck_notifier *n, ck_sip_req *rq)
 	if (exp == 0) {
 		/* a fetch, or an unsubscribe for a dialog we do not know: the
 		 * terminated NOTIFY RFC 6665 4.2.1.1 asks for */
-		if (notify_send(n, x, -1, 1, NULL, 0, 0, 0, &e) < 0)
+		if (notify_send(n, x, -1, F_TERMINATED, NULL, 0, 0, 0, &e) < 0)
 			rec_error(n, "notify", &e);
 		return;
 	}
@@ -913,13 +919,42 @@ state_notify(ck_notifier *n, int slot, const ck_notifier_ctx *c)
 	free(ch.v);
 }
 
+/* A catalog_changed record, and the items that differ NOTIFYed to every
+ * Catalog subscriber (Event ADD, DEL, UPDATE, ON/OFF): what a reload and
+ * a rename have in common. */
+void
+ck_notifier_catalog_changed(ck_notifier *n, char **old, size_t nold, char **nw,
+    size_t nnew, const char *trigger)
+{
+	static const char *const names[] = { "added", "deleted", "updated", "on", "off" };
+	struct changes ch = { 0 };
+	int subs = 0;
+
+	if (n == NULL)
+		return;
+	diff(old, nold, nw, nnew, &ch);
+	rec_start(n, "catalog_changed");
+	ck_json_str(n->j, "trigger", trigger);
+	ck_json_int(n->j, "items", (long long)nnew);
+	for (int i = 0; i < 5; i++)
+		ck_json_uint(n->j, names[i], ch.count[i]);
+	for (int i = 0; i < n->o.max_subs; i++)
+		subs += n->subs[i].used && n->subs[i].kind == K_CATALOG;
+	ck_json_int(n->j, "subscribers", ch.n ? subs : 0);
+	emit(n);
+	catalog_notify(n, &ch);
+	for (size_t i = 0; i < ch.n; i++)
+		free(ch.v[i]);
+	free(ch.v);
+}
+
 static void
 reload(ck_notifier *n, const ck_notifier_ctx *c)
 {
 	ck_err e;
-	char **items;
+	char **items, **old;
 	long cnt;
-	static const char *const names[] = { "added", "deleted", "updated", "on", "off" };
+	size_t nold;
 	if (n->o.catalog == NULL || c->items == NULL) {
 		ck_log_info("SIGHUP: no --catalog to re-read");
 		return;
@@ -934,26 +969,14 @@ reload(ck_notifier *n, const ck_notifier_ctx *c)
 		rec_error(n, "catalog", &e);
 		return;
 	}
-	struct changes ch = { 0 };
-	diff(*c->items, *c->nitems, items, (size_t)cnt, &ch);
 	/* answers in flight may still read the old catalog: it is kept */
 	n->gens[n->ngens] = items;
 	n->gen_n[n->ngens++] = (size_t)cnt;
+	old = *c->items;
+	nold = *c->nitems;
 	*c->items = items;
 	*c->nitems = (size_t)cnt;
-	rec_start(n, "catalog_changed");
-	ck_json_int(n->j, "items", cnt);
-	for (int i = 0; i < 5; i++)
-		ck_json_uint(n->j, names[i], ch.count[i]);
-	int subs = 0;
-	for (int i = 0; i < n->o.max_subs; i++)
-		subs += n->subs[i].used && n->subs[i].kind == K_CATALOG;
-	ck_json_int(n->j, "subscribers", ch.n ? subs : 0);
-	emit(n);
-	catalog_notify(n, &ch);
-	for (size_t i = 0; i < ch.n; i++)
-		free(ch.v[i]);
-	free(ch.v);
+	ck_notifier_catalog_changed(n, old, nold, items, (size_t)cnt, "reload");
 }
 
 /* ---- the hooks ---- */
@@ -1011,6 +1034,8 @@ notify_done(ck_notifier *n, const struct pend *p, int status, const ck_err *e)
 	ck_json_str(n->j, "to", p->from);
 	ck_json_uint(n->j, "cseq", p->cseq);
 	ck_json_str(n->j, "state", p->final ? "terminated" : "active");
+	if (p->final == F_TIMEOUT)
+		ck_json_str(n->j, "reason", "timeout");
 	if (p->state)
 		ck_json_bool(n->j, "current_state", 1);
 	if (p->kind == K_CATALOG && !p->final)
@@ -1081,8 +1106,14 @@ ck_notifier_tick(ck_notifier *n, const ck_notifier_ctx *c)
 		if (!x->used)
 			continue;
 		if (now >= x->expires_at) {
+			ck_err e;
 			rec_sub(n, "subscription_expired", x);
+			ck_json_str(n->j, "reason", "timeout");
 			emit(n);
+			/* the subscriber learns it ended rather than finding out
+			 * by a 481 to its next refresh (RFC 6665 4.2.2) */
+			if (notify_send(n, x, -1, F_TIMEOUT, NULL, 0, 0, 0, &e) < 0)
+				rec_error(n, "notify", &e);
 			sub_free(n, i);
 		} else if (x->state_due)
 			state_notify(n, i, c);

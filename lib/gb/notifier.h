@@ -8,7 +8,8 @@
  * Event echoed, a Contact and a <Response> Result OK. A SUBSCRIBE in the
  * dialog (or with the same Call-ID and From tag: platforms that drop the To
  * tag) refreshes it; Expires 0 ends it with a NOTIFY
- * "Subscription-State: terminated"; expiry ends it silently. At most
+ * "Subscription-State: terminated", its expiry with one saying
+ * "terminated;reason=timeout" (RFC 6665 4.2.2). At most
  * max_subs subscriptions exist at once (503 beyond), so a peer cannot grow
  * memory without bound.
  *
@@ -32,7 +33,8 @@
  * Everything is reported as NDJSON records through on_record: subscribed,
  * subscription_refreshed, unsubscribed, subscription_expired,
  * subscribe_refused, notified (current_state true for the NOTIFY that
- * follows a SUBSCRIBE), notify_failed, catalog_changed, alarm,
+ * follows a SUBSCRIBE), notify_failed, catalog_changed (trigger reload or
+ * DeviceConfig), alarm,
  * alarm_confirmed, alarm_unconfirmed, refused, error. */
 #ifndef CK_NOTIFIER_H
 #define CK_NOTIFIER_H
@@ -94,6 +96,13 @@ int ck_notifier_finished(ck_notifier *n, uint64_t tx, osip_message_t *resp,
 /* Runs what is due: expiries, positions, alarms, a catalog reload (which
  * may replace what c->items and c->nitems point to with arrays the notifier owns). */
 void ck_notifier_tick(ck_notifier *n, const ck_notifier_ctx *c);
+/* The catalog went from old to nw other than by a reload (a DeviceConfig
+ * renamed the device's own item); both stay the caller's. Reported as a
+ * reload's change is (catalog_changed, trigger as given) and the items
+ * that differ NOTIFYed to the Catalog subscribers (Event UPDATE for a
+ * renamed one). NULL n is fine. */
+void ck_notifier_catalog_changed(ck_notifier *n, char **old, size_t nold,
+    char **nw, size_t nnew, const char *trigger);
 /* A reboot (TeleBoot): every subscription and every alarm waiting for its
  * confirmation is forgotten, as a camera's memory is, each reported
  * (subscription_expired, alarm_unconfirmed with reason "reboot"); the

@@ -153,10 +153,19 @@ const char *ck_registrar_event_name(int type);
  * returned 0): answers it and frees it. */
 typedef void (*ck_registrar_other_cb)(void *arg, ck_sip_req *rq);
 
+/* Takes a client transaction that finished (the caller started it on the
+ * registrar's endpoint, e.g. an alarm Response): resp and te as
+ * ck_sip_tx_done gives them. Returns 1 when it took resp, 0 to leave it
+ * to the registrar (freed). */
+typedef int (*ck_registrar_done_cb)(void *arg, uint64_t id, osip_message_t *resp,
+    const ck_err *te);
+
 /* Serves until *stop is set: registrations and keepalives handled, timers
  * ticked, every other request handed to other (which answers and frees
- * it). Returns 0 when stopped, -1 with e when the endpoint fails. */
+ * it), every client transaction that finished to done (NULL: dropped).
+ * Returns 0 when stopped, -1 with e when the endpoint fails. */
 int ck_registrar_serve(ck_registrar *r, volatile sig_atomic_t *stop,
-    ck_registrar_other_cb other, void *arg, ck_err *e);
+    ck_registrar_other_cb other, ck_registrar_done_cb done, void *arg,
+    ck_err *e);
 
 #endif

@@ -63,7 +63,7 @@ struct run {
 	 * after its "subscribed" record */
 	ck_sip_req *held[MAX_HELD];
 	size_t nheld;
-	size_t confirming;         /* alarm Responses the device has not answered */
+	ck_event_confirms conf;    /* alarm Responses the device has not answered */
 };
 
 static const struct {
@@ -745,25 +745,17 @@ on_notify(struct run *r, ck_sip_req *rq)
 	return 0;
 }
 
-/* The Response to an alarm MESSAGE (GB/T 28181-2016 9.4), itself a
- * MESSAGE request: a non-INVITE client transaction, retransmitted over
- * UDP (timer E) until the device answers or timer F (RFC 3261 17.1.2);
- * the answer is collected by collect(). */
+/* The Response to an alarm MESSAGE (GB/T 28181-2016 9.4), in a client
+ * transaction of its own; its answer is collected by collect(). */
 static void
 confirm(struct run *r, const ck_sip_req *rq, const ck_event_note *n)
 {
 	ck_err e;
-	osip_message_t *m = ck_event_confirm_new(r->q->sip, rq, n, r->q->from_uri,
-	    &e);
 
-	/* the transaction takes m, also when it cannot start */
-	if (!m || !ck_sip_tx_start(r->q->sip, &rq->peer, m, -1, &e)) {
+	if (ck_event_confirm(&r->conf, r->q->sip, rq, n, r->q->from_uri, &e) < 0)
 		ck_log_warn("cannot confirm the %s: %s", n->cmd_type, e.msg);
-		return;
-	}
-	r->confirming++;
-	ck_log_info("confirming %s %s SN %lu", n->kind, n->cmd_type, n->sn);
-	ck_json_bool(r->j, "confirmed", 1);
+	else
+		ck_json_bool(r->j, "confirmed", 1);
 }
 
 static void
@@ -821,18 +813,8 @@ collect(struct run *r)
 			r->wait_err = e;
 			continue;
 		}
-		if (r->confirming)
-			r->confirming--;
-		if (!resp) {
-			ck_log_warn("alarm Response: %s", e.msg);
-			continue;
-		}
-		int st = osip_message_get_status_code(resp);
-		if (st < 200 || st > 299)
-			ck_log_warn("the device answered the alarm Response %d", st);
-		else
-			ck_log_info("alarm Response answered %d", st);
-		osip_message_free(resp);
+		if (!ck_event_confirm_done(&r->conf, id, resp, &e))
+			osip_message_free(resp);   /* none other runs; freed all the same */
 	}
 }
 
@@ -881,7 +863,7 @@ linger(struct run *r)
 			waiting += r->subs[i].ending && !r->subs[i].terminated;
 		now = ck_clock_now_ms();
 		int notes = waiting && now < notes_until,
-		    confs = r->confirming && now < conf_until;
+		    confs = r->conf.n && now < conf_until;
 		if (!notes && !confs)
 			return;
 		if (turn(r, notes && (!confs || notes_until < conf_until) ?

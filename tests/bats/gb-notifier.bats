@@ -69,7 +69,8 @@ wait_for_grep_n() {
 # run_subscribers LOG EVENT EXPIRES CMDTYPE [sipp args...]: sipp as platforms
 # (UAC, notifier-subscriber.xml) sending SUBSCRIBEs straight to the device
 # registered with start_platform register-platform.xml ($T/d.out); each
-# answer's status logged to LOG.
+# answer's status logged to LOG. LAPSE=1: each waits for the NOTIFY that
+# ends its subscription at expiry, and answers it.
 run_subscribers() {
 	local log=$1 ev=$2 exp=$3 cmd=$4 port
 	shift 4
@@ -77,7 +78,7 @@ run_subscribers() {
 	printf 'SEQUENTIAL\n%s;%s;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/u.csv"
 	run timeout 60 sipp 127.0.0.1:"$port" -sf "$SIPP/notifier-subscriber.xml" -inf "$T/u.csv" \
 		-i 127.0.0.1 -nostdin -timeout 40s -set event "$ev" -set exp "$exp" -set cmd "$cmd" \
-		-trace_logs -log_file "$log" "$@"
+		-set lapse "${LAPSE:-0}" -trace_logs -log_file "$log" "$@"
 }
 
 catalog() {
@@ -151,6 +152,29 @@ EOF
 	assert_contains "$(jq -r .body <<<"$n")" '<DeviceList Num="4">'
 }
 
+@test "gb-register: a DeviceConfig Name that renames the camera's own catalog item is NOTIFYed to its Catalog subscriber (Event UPDATE)" {
+	start_platform notifier-rename.xml -set name "Gate 2"
+	start_device "$T/d.out" --name "Gate 1"
+	wait_for_grep unsub-ok "$T/sipp.log" 15 || { cat "$T/sipp.log" "$T/sipp.err" "$T/d.out" "$T/d.out.err" >&2; return 1; }
+	wait_for_grep '"state":"terminated"' "$T/d.out" 5
+	stop_device
+	assert_sipp_checks
+	grep -qx 'init state=active;expires=[0-9]* name=Gate 1 event=ADD' "$T/sipp.log"
+	grep -qx "rename-notify state=active;expires=[0-9]* sumnum=1 num=1 id=$DEV_ID name=Gate 2 event=UPDATE" "$T/sipp.log" ||
+		{ cat "$T/sipp.log" >&2; return 1; }
+	# the NOTIFY came after the DeviceConfig's 200, in the subscription's dialog
+	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -c 'select(.dir=="received" and .method=="NOTIFY" and .items)' >"$T/n.json"
+	[ "$(jq -r '[.cseq, (.items[] | "\(.device_id):\(.event):\(.name)")] | join(" ")' "$T/n.json" | tr '\n' '|')" = \
+		"2 NOTIFY $DEV_ID:ADD:Gate 1|3 NOTIFY $DEV_ID:UPDATE:Gate 2|" ]
+	[ "$(jq -r .call_id "$T/n.json" | sort -u | wc -l)" -eq 1 ]
+	c=$(grep '"catalog_changed"' "$T/d.out")
+	assert_json_eq "$c" '[.trigger,.items,.added,.deleted,.updated,.on,.off,.subscribers]|join(",")' "DeviceConfig,1,0,0,1,0,0,1"
+	[ "$(jq -r 'select(.type=="notified") | [.state,.items,.status,.current_state] | join(",")' "$T/d.out" | tr '\n' ' ')" = \
+		"active,1,200,true active,1,200, terminated,,200, " ]
+	# the record of the control comes before the change it made
+	[ "$(grep -n '"control"' "$T/d.out" | cut -d: -f1)" -lt "$(grep -n '"catalog_changed"' "$T/d.out" | cut -d: -f1)" ]
+}
+
 @test "gb-register --tcp: SUBSCRIBE and NOTIFY on the registration's TCP connection" {
 	catalog "$T/cat.xml" ON Yard ""
 	start_platform notifier-catalog.xml -t t1 -set event Catalog -set expline "Expires: 120"
@@ -176,7 +200,7 @@ EOF
 @test "gb-register: MobilePosition SUBSCRIBE Interval 1 gets NOTIFYs with Time, Longitude, Latitude, Speed, Direction, Altitude" {
 	start_platform notifier-position.xml -set event presence -set expline "Expires: 600" -set interval 1
 	start_device "$T/d.out" --position 120.153576,30.287459
-	wait_for_grep unsub-ok "$T/sipp.log" 15
+	wait_for_grep unsub-ok "$T/sipp.log" 15 || { cat "$T/sipp.log" "$T/sipp.err" "$T/d.out" "$T/d.out.err" >&2; return 1; }
 	stop_device
 	assert_sipp_checks
 	[ "$(grep -c '^pos state=active' "$T/sipp.log")" -eq 3 ]
@@ -283,15 +307,43 @@ EOF
 	[ "$(grep alarm_confirmed "$T/d.out" | jq -r .sn | sort -u | wc -l)" -ge 3 ]
 }
 
-@test "gb-register: subscriptions are bounded (503 past 32), other packages get 489, each accepted one gets its NOTIFY at once, short ones expire silently" {
+@test "gb-register: an expired subscription ends with a NOTIFY terminated;reason=timeout in its dialog (RFC 6665 4.2.2), answered by the subscriber" {
+	catalog "$T/cat.xml" ON Yard ""
+	start_platform register-platform.xml -set grant 3600
+	start_device "$T/d.out" --catalog "$T/cat.xml"
+	wait_for_grep '"registered"' "$T/d.out" 10
+	LAPSE=1 run_subscribers "$T/u.log" Catalog 2 Catalog -m 1
+	assert_status 0
+	wait_for_grep '"notified".*"terminated"' "$T/d.out" 5
+	stop_device
+	grep -q '^notify *active;expires=[12]$' "$T/u.log"
+	# the dialog of the first NOTIFY: same tags, the next CSeq; no body
+	local first cs tt ft
+	first=$(grep '^first cseq=' "$T/u.log")
+	cs=$(sed 's/.*cseq=\([0-9]*\).*/\1/' <<<"$first")
+	tt=$(sed 's/.*totag=\([^ ]*\).*/\1/' <<<"$first")
+	ft=$(sed 's/.*fromtag=\([^ ]*\).*/\1/' <<<"$first")
+	[ -n "$tt" ] && [ -n "$ft" ]
+	grep -qx "lapsed  *terminated;reason=timeout cseq=$((cs + 1)) totag=$tt fromtag=$ft event= Catalog length=0" "$T/u.log" ||
+		{ cat "$T/u.log" >&2; return 1; }
+	assert_json_eq "$(grep subscription_expired "$T/d.out")" '[.cmd_type,.reason]|join(",")' "Catalog,timeout"
+	assert_json_eq "$(grep '"notified".*"terminated"' "$T/d.out")" '[.cseq,.reason,.status]|map(tostring)|join(",")' \
+		"$((cs + 1)),timeout,200"
+	run jq -r .type "$T/d.out"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -v keepalive_ok | tr '\n' ' ')" = \
+		"registered subscribed notified subscription_expired notified unregistered " ]
+}
+
+@test "gb-register: subscriptions are bounded (503 past 32), other packages get 489, each accepted one gets its NOTIFY at once, short ones expire with a terminated NOTIFY" {
 	start_platform register-platform.xml -set grant 3600
 	start_device "$T/d.out"
 	wait_for_grep '"registered"' "$T/d.out" 10
-	run_subscribers "$T/u.log" Catalog 2 Catalog -m 40 -r 100
+	LAPSE=1 run_subscribers "$T/u.log" Catalog 2 Catalog -m 40 -r 100
 	assert_status 0
 	run_subscribers "$T/u2.log" dialog 60 Catalog -m 1
 	assert_status 0
 	wait_for_grep_n 32 subscription_expired "$T/d.out" 15
+	wait_for_grep_n 64 '"notified"' "$T/d.out" 15
 	stop_device
 	[ "$(grep -cx 'status 200' "$T/u.log")" -eq 32 ]
 	[ "$(grep -cx 'status 503' "$T/u.log")" -eq 8 ]
@@ -301,8 +353,11 @@ EOF
 	# each accepted one was sent the catalog at once, and sipp answered it
 	[ "$(grep -c '^notify *active;expires=[12]$' "$T/u.log")" -eq 32 ]
 	[ "$(grep -c '"notified".*"current_state":true.*"status":200' "$T/d.out")" -eq 32 ]
-	# expiry is silent: no other NOTIFY went out
-	[ "$(grep -c '"notified"' "$T/d.out")" -eq 32 ]
+	# each expired with the NOTIFY saying so, answered; nothing else went out
+	[ "$(grep -c '^lapsed  *terminated;reason=timeout cseq=3 ' "$T/u.log")" -eq 32 ]
+	[ "$(grep -c '"subscription_expired".*"reason":"timeout"' "$T/d.out")" -eq 32 ]
+	[ "$(grep -c '"notified".*"state":"terminated","reason":"timeout".*"status":200' "$T/d.out")" -eq 32 ]
+	[ "$(grep -c '"notified"' "$T/d.out")" -eq 64 ]
 	! grep -q '"notify_failed"' "$T/d.out"
 }
 

@@ -155,11 +155,8 @@ types() { jq -r .type <<<"$output" | tr '\n' ' '; }
 # responses_received: the Response MESSAGEs sipp received, one line each:
 # its Via branch and CSeq.
 responses_received() {
-	awk '/message received/{r=1; b=""; c=""; resp=0; next}
-		/^-----/{if (r && resp) print b, c; r=0}
-		r && /^Via:/{match($0, /branch=[^;\r]*/); b=substr($0, RSTART, RLENGTH)}
-		r && /^CSeq:/{c=$2 "-" $3}
-		r && /<Response>/{resp=1}' "$T/sipp.msg" | tr -d '\r'
+	"$TOOLS/sipp-json" "$T/sipp.msg" | jq -r 'select(.dir=="received" and .method=="MESSAGE" and
+		(.body | contains("<Response>"))) | "\(.headers.via | capture("(?<b>branch=[^;]*)").b) \(.cseq)"'
 }
 
 @test "alarm: the Response is a client transaction, retransmitted until the device answers it" {
@@ -445,8 +442,8 @@ PY
 		"$(printf '%s' "$MOTION" | iconv -f UTF-8 -t GB2312)" >"$T/dev.csv"
 	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/subscribe-alarm-device.xml" \
 		-oocsf "$SIPP/subscribe-confirm.xml" -inf "$T/dev.csv" -i 127.0.0.1 -m 1 \
-		-nostdin -timeout 20s -timeout_error -set expires 60 -au "$DEV_ID" -ap secret \
-		-d 1500 -trace_msg -message_file "$T/sipp.msg"
+		-nostdin -timeout 20s -timeout_error -set expires 60 -set hold 0 -au "$DEV_ID" \
+		-ap secret -d 1500 -trace_msg -message_file "$T/sipp.msg"
 	assert_status 0
 	r=$(grep '"message"' "$T/reg.out")
 	[ "$(jq -c '[.method,.from,.cmd_type,.kind,.device_id,.sn,.priority,.alarm_method,.alarm_method_name,.alarm_type,.event_type,.time,.description,.longitude,.latitude,.confirmed]' <<<"$r")" = \
@@ -455,6 +452,30 @@ PY
 	# Result OK) and answered it 200
 	awk '/message received/{r=1} /message sent/{r=0} r' "$T/sipp.msg" | grep -q '<Result>OK</Result>'
 	awk '/message sent/{s=1} /message received/{s=0} s' "$T/sipp.msg" | grep -A5 '^SIP/2.0 200' | grep -q 'CSeq: [0-9]* MESSAGE'
+}
+
+@test "gb-register --listen: the alarm Response is a client transaction, retransmitted until the device answers it" {
+	gb-register -v --listen 127.0.0.1:0 >"$T/reg.out" 2>"$T/reg.err" &
+	PEER_PIDS+=("$!")
+	wait_for_grep '"listening"' "$T/reg.out" 10 || { cat "$T/reg.err" >&2; return 1; }
+	local port copies
+	port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+	printf 'SEQUENTIAL\n%s;%s;motion;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/dev.csv"
+	# the device answers the Response 1.7 s after it came (its main
+	# scenario waits 4 s for that): the copies that come meanwhile (timer
+	# E: 0.5 s, then 1 s later) are taken in, not answered
+	run timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/subscribe-alarm-device.xml" \
+		-oocsf "$SIPP/subscribe-confirm.xml" -inf "$T/dev.csv" -i 127.0.0.1 -m 1 \
+		-nostdin -timeout 20s -timeout_error -set expires 60 -set hold 1700 -au "$DEV_ID" \
+		-ap secret -d 4000 -trace_msg -message_file "$T/sipp.msg"
+	assert_status 0
+	assert_json_eq "$(grep '"message"' "$T/reg.out")" .confirmed true
+	copies=$(responses_received)
+	[ "$(wc -l <<<"$copies")" -ge 2 ] || { echo "copies: $copies" >&2; return 1; }
+	# every copy the same request: one branch, one CSeq
+	[ "$(sort -u <<<"$copies" | wc -l)" -eq 1 ]
+	# and the device's late 200 ended the transaction
+	wait_for_grep "alarm Response answered 200" "$T/reg.err" 5 || { cat "$T/reg.err" >&2; return 1; }
 }
 
 # --- end to end with gb-register's device side (lib/gb/notifier) ---------

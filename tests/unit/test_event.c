@@ -106,6 +106,26 @@ main(void)
 	T_EQ_INT(ev, CK_SUBSCRIBE_CATALOG | CK_SUBSCRIBE_ALARM | CK_SUBSCRIBE_POSITION);
 	T_EQ_INT(ck_subscribe_parse_events("catalog,,weather", &ev, &e), -1);
 	T_EQ_INT(e.kind, CK_USAGE);
+
+	/* the alarm Responses in flight: nothing due starts nothing; a full
+	 * table refuses before building anything; a finished transaction is
+	 * taken only when it is one of the table's */
+	ck_event_confirms c = { { 0 }, 0 };
+	ck_event_note due = { .response_due = 1 }, none = { 0 };
+	T_EQ_INT(ck_event_confirm(&c, NULL, NULL, &none, NULL, &e), 0);
+	c.n = CK_EVENT_MAX_CONFIRMS;
+	T_EQ_INT(ck_event_confirm(&c, NULL, NULL, &due, NULL, &e), -1);
+	T_EQ_INT(e.kind, CK_TEMPFAIL);
+	c.n = 2;
+	c.tx[0] = 5;
+	c.tx[1] = 7;
+	ck_err_set(&e, CK_TEMPFAIL, "sip: no final response");
+	T_EQ_INT(ck_event_confirm_done(&c, 9, NULL, &e), 0);
+	T_EQ_INT(c.n, 2);
+	T_EQ_INT(ck_event_confirm_done(&c, 5, NULL, &e), 1);
+	T_EQ_INT(c.n, 1);
+	T_EQ_INT(c.tx[0], 7);
+	T_EQ_INT(ck_event_confirm_done(&c, 5, NULL, &e), 0);
 	ck_json_free(j);
 	T_DONE();
 }
