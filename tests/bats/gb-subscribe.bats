@@ -260,15 +260,23 @@ sipp_dialog_csv() {
 	echo "${contact##*:}"
 }
 
-@test "catalog over TCP: a NOTIFY over a connection the device opens to our Contact is taken" {
+# tcp_subscribed [ARGS]: a sipp device over TCP and gb-subscribe -v --tcp
+# --event catalog ARGS subscribed to it in the background; sets sub (its
+# pid) and port (the local port its Contact names, from the dialog, whose
+# fields go to $T/dialog.csv).
+tcp_subscribed() {
 	start_dev subscribe-tcp-device.xml -t t1 -m 1
-	timeout 30 gb-subscribe -v --tcp --event catalog --count 1 \
+	timeout 30 gb-subscribe -v --tcp --event catalog "$@" \
 		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT" >"$T/sub.out" 2>"$T/sub.err" &
-	local sub=$!
+	sub=$!
 	PEER_PIDS+=("$sub")
 	wait_for_grep '"subscribed"' "$T/sub.out" 15 || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
-	local port
 	port=$(sipp_dialog_csv "$T/dialog.csv")
+}
+
+@test "catalog over TCP: a NOTIFY over a connection the device opens to our Contact is taken" {
+	local sub port
+	tcp_subscribed --count 1
 	run timeout 20 sipp "127.0.0.1:$port" -t t1 -i 127.0.0.1 -sf "$SIPP/subscribe-tcp-notifier.xml" \
 		-inf "$T/dialog.csv" -set devid "$DEV_ID" -m 1 -nostdin -timeout 15s -timeout_error \
 		-trace_msg -message_file "$T/notifier.msg"
@@ -292,31 +300,10 @@ sipp_dialog_csv() {
 }
 
 @test "catalog over TCP: the connections a device may open to us are bounded per source" {
-	start_dev subscribe-tcp-device.xml -t t1 -m 1
-	timeout 30 gb-subscribe -v --tcp --event catalog \
-		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT" >"$T/sub.out" 2>"$T/sub.err" &
-	local sub=$!
-	PEER_PIDS+=("$sub")
-	wait_for_grep '"subscribed"' "$T/sub.out" 15 || { cat "$T/sub.err" "$T/sipp.err"; return 1; }
-	local port
-	port=$(sipp_dialog_csv "$T/dialog.csv")
+	local sub port
+	tcp_subscribed
 	# 12 idle connections from one address: 8 kept, the rest closed
-	python3 - "$port" <<'PY'
-import socket, sys, time
-socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(12)]
-time.sleep(1)
-closed = 0
-for s in socks:
-    s.settimeout(0.2)
-    try:
-        closed += s.recv(1) == b""
-    except ConnectionResetError:
-        closed += 1
-    except socket.timeout:
-        pass
-print(closed)
-sys.exit(0 if closed == 4 else 1)
-PY
+	[ "$(python3 "$TOOLS/gb-flood" idle "$port" 12)" = closed=4 ]
 	assert_contains "$(cat "$T/sub.err")" "refused (limit)"
 	# the subscription is unharmed: it still ends with Expires: 0
 	kill -TERM "$sub"
