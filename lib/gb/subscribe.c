@@ -425,8 +425,13 @@ send_subscribe(struct run *r, struct sub *s, int expires, int *status,
 		osip_message_set_expires(m, "0");
 	if (s->remote_tag[0])
 		osip_to_set_tag(m->to, osip_strdup(s->remote_tag));
-	if (transact(r, hop, m, ck_clock_now_ms() +
-	    (r->o->timeout_ms > 0 ? r->o->timeout_ms : 5000), &resp, e) < 0)
+	/* s's NOTIFYs that come meanwhile are held (on_notify), for the
+	 * caller to release after it has recorded the answer */
+	r->pending = s;
+	int rc = transact(r, hop, m, ck_clock_now_ms() +
+	    (r->o->timeout_ms > 0 ? r->o->timeout_ms : 5000), &resp, e);
+	r->pending = NULL;
+	if (rc < 0)
 		return -1;
 	*status = osip_message_get_status_code(resp);
 	const char *rp = osip_message_get_reason_phrase(resp);
@@ -494,9 +499,7 @@ subscribe_one(struct run *r, struct sub *s)
 		ck_sip_peer_close(r->q->sip, &s->hop);
 	s->hop_ok = s->hop_own = 0;
 	s->subscribed_at = ck_clock_now_ms();
-	r->pending = s;
 	int rc = send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e);
-	r->pending = NULL;
 	if (rc < 0) {
 		ck_log_warn("%s SUBSCRIBE to %s: %s", s->cmd_type, r->q->device_id, e.msg);
 		rc = e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
@@ -537,9 +540,7 @@ refresh(struct run *r, struct sub *s)
 	int status = 0;
 	ck_err e;
 
-	r->pending = s;
 	int rc = send_subscribe(r, s, r->o->expires, &status, why, sizeof why, &e);
-	r->pending = NULL;
 	if (rc < 0) {
 		/* no answer: try again while the subscription still lives */
 		int64_t next = ck_clock_now_ms() + 5000;
@@ -550,26 +551,26 @@ refresh(struct run *r, struct sub *s)
 			r->rc_end = e.kind == CK_OK ? CK_TEMPFAIL : e.kind;
 		}
 		s->refresh_at = next;
-		release_held(r, s, s->state != S_NONE);
-		return;
-	}
-	head(r, "refreshed", s);
-	ck_json_int(r->j, "status", status);
-	if (status >= 200 && status <= 299) {
-		schedule(s, s->granted);
-		ck_json_int(r->j, "expires", s->granted);
-	} else if (status == 481) {
-		/* the device has forgotten it: a new one (RFC 6665 4.1.2.2) */
-		ck_log_warn("%s refresh: %s; subscribing again", s->cmd_type, why);
-		retry_at(s, 0);
 	} else {
-		ck_log_warn("%s refresh refused: %s", s->cmd_type, why);
-		s->state = S_ENDED;
-		r->rc_end = status ? refusal_kind(status) : CK_PROTO;
+		head(r, "refreshed", s);
+		ck_json_int(r->j, "status", status);
+		if (status >= 200 && status <= 299) {
+			schedule(s, s->granted);
+			ck_json_int(r->j, "expires", s->granted);
+		} else if (status == 481) {
+			/* the device has forgotten it: a new one (RFC 6665 4.1.2.2) */
+			ck_log_warn("%s refresh: %s; subscribing again", s->cmd_type, why);
+			retry_at(s, 0);
+		} else {
+			ck_log_warn("%s refresh refused: %s", s->cmd_type, why);
+			s->state = S_ENDED;
+			r->rc_end = status ? refusal_kind(status) : CK_PROTO;
+		}
+		emit(r);
 	}
-	emit(r);
-	/* as on_notify would have had them after the answer */
-	release_held(r, s, s->state != S_NONE);
+	/* recorded after the answer, as on_notify would have had them (s
+	 * is never S_NONE here) */
+	release_held(r, s, 1);
 }
 
 static void
@@ -580,9 +581,7 @@ unsubscribe(struct run *r, struct sub *s)
 	ck_err e;
 
 	/* NOTIFYs meanwhile (the last one, terminated) are recorded after */
-	r->pending = s;
 	int rc = send_subscribe(r, s, 0, &status, why, sizeof why, &e);
-	r->pending = NULL;
 	head(r, "unsubscribed", s);
 	if (rc < 0) {
 		ck_log_warn("%s unsubscribe: %s", s->cmd_type, e.msg);
