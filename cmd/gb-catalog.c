@@ -241,14 +241,11 @@ parse_opts(int argc, char **argv, struct opts *o, int *status)
 {
 	ck_gbopts_platform(&o->gb, "with --await-register: the device to wait for\n"
 	    "(default: the first)", "give up when no response came for DUR (default 5s)");
-	ck_opts_block blocks[] = {
-		{ NULL, tool_opts, tool_opt, o },
-		ck_gbopts_block(&o->gb, "GB/T 28181"),
-	};
-	ck_opts_tool t = { usage, about, footer, blocks, 2 };
+	ck_opts_tool t = { usage, about, footer, NULL, 0 };
+	ck_opts_block own = { NULL, tool_opts, tool_opt, o };
 	ck_err e;
 	int first;
-	if (!ck_opts_parse(&t, argc, argv, &first, status))
+	if (!ck_gbopts_parse(&o->gb, &t, own, argc, argv, &first, status))
 		return 0;
 	ck_gbopts_query(&o->gb, NULL, &o->g);
 	o->g.device_id = o->gb.device_id;

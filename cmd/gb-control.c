@@ -202,16 +202,13 @@ parse_opts(int argc, char **argv, struct opts *o, int *status)
 	ck_gbopts_platform(&o->gb, "with --await-register: the device to wait for\n"
 	    "(default: the first)", "wait this long for the SIP answer, then for\n"
 	    "the Response (default 5s)");
-	ck_opts_block blocks[] = {
-		{ NULL, tool_opts, tool_opt, o },
-		ck_gbopts_block(&o->gb, "GB/T 28181"),
-	};
-	ck_opts_tool t = { usage, about, footer, blocks, 2 };
+	ck_opts_tool t = { usage, about, footer, NULL, 0 };
+	ck_opts_block own = { NULL, tool_opts, tool_opt, o };
 	const char *target = NULL;
 	ck_err e;
 	int first;
 
-	if (!ck_opts_parse(&t, argc, argv, &first, status))
+	if (!ck_gbopts_parse(&o->gb, &t, own, argc, argv, &first, status))
 		return 0;
 	if (first < argc && !strncasecmp(argv[first], "sip:", 4))
 		target = argv[first++];

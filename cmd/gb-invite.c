@@ -365,16 +365,13 @@ main(int argc, char **argv)
 	struct opts o = { .media_timeout_ms = 10000 };
 	ck_gbopts_platform(&o.gb, "with --await-register: the device to wait for",
 	    "SIP transaction timeout (default 5s)");
-	ck_opts_block blocks[] = {
-		{ NULL, tool_opts, tool_opt, &o },
-		ck_gbopts_block(&o.gb, "GB/T 28181"),
-	};
-	ck_opts_tool t = { usage, about, footer, blocks, 2 };
+	ck_opts_tool t = { usage, about, footer, NULL, 0 };
+	ck_opts_block own = { NULL, tool_opts, tool_opt, &o };
 	ck_cred cred;
 	ck_err e;
 	int first, rc;
 	ck_log_init(argv[0]);
-	if (!ck_opts_parse(&t, argc, argv, &first, &rc))
+	if (!ck_gbopts_parse(&o.gb, &t, own, argc, argv, &first, &rc))
 		return rc;
 	if (validate(&o, argc - first, argv + first, &e) < 0)
 		return ck_tool_usage_err("%s", e.msg);

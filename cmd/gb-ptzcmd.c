@@ -294,13 +294,10 @@ parse_opts(int argc, char **argv, struct opts *o, int *status)
 {
 	ck_gbopts_platform(&o->gb, "DeviceID in the body (default: the device's)",
 	    "wait this long for the 200 (default 5s)");
-	ck_opts_block blocks[] = {
-		{ NULL, tool_opts, tool_opt, o },
-		ck_gbopts_block(&o->gb, "GB/T 28181"),
-	};
-	ck_opts_tool t = { usage, about, footer, blocks, 2 };
+	ck_opts_tool t = { usage, about, footer, NULL, 0 };
+	ck_opts_block own = { NULL, tool_opts, tool_opt, o };
 	int first;
-	if (!ck_opts_parse(&t, argc, argv, &first, status))
+	if (!ck_gbopts_parse(&o->gb, &t, own, argc, argv, &first, status))
 		return 0;
 	o->device_id = o->gb.device_id;
 	o->timeout_ms = o->gb.timeout_ms;

@@ -122,6 +122,16 @@ ck_gbopts_block(ck_gbopts *g, const char *title)
 	return (ck_opts_block){ title, g->table, handle, g };
 }
 
+int
+ck_gbopts_parse(ck_gbopts *g, const ck_opts_tool *t, ck_opts_block own,
+    int argc, char **argv, int *first, int *status)
+{
+	ck_opts_block blocks[] = { own, ck_gbopts_block(g, "GB/T 28181") };
+	ck_opts_tool full = { t->usage, t->about, t->footer, blocks, 2 };
+
+	return ck_opts_parse(&full, argc, argv, first, status);
+}
+
 void
 ck_gbopts_platform(ck_gbopts *g, const char *device_id_help, const char *timeout_help)
 {

@@ -48,6 +48,11 @@ void ck_gbopts_platform(ck_gbopts *g, const char *device_id_help,
 /* Builds the block for g->parts into g->table and returns it (its ctx is
  * g). Set parts, the help strings and the defaults first. */
 ck_opts_block ck_gbopts_block(ck_gbopts *g, const char *title);
+/* ck_opts_parse for a GB tool: its own block, then g's block titled
+ * "GB/T 28181" (set g up first, e.g. with ck_gbopts_platform); t gives
+ * usage, about and footer (its blocks are ignored). Same returns. */
+int ck_gbopts_parse(ck_gbopts *g, const ck_opts_tool *t, ck_opts_block own,
+    int argc, char **argv, int *first, int *status);
 /* The platform-side query options (direct target or --await-register)
  * from g; target is the direct sip: URI or NULL. */
 void ck_gbopts_query(const ck_gbopts *g, const char *target, ck_query_opts *q);
