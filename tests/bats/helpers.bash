@@ -110,6 +110,16 @@ wait_for_grep() {
 	return 1
 }
 
+# wait_for_count PATTERN FILE N SECONDS: until N lines of FILE match
+wait_for_count() {
+	local p=$1 f=$2 n=$3 t=$(( $4 * 20 ))
+	while [ $t -gt 0 ]; do
+		[ "$(grep -c -- "$p" "$f" 2>/dev/null)" -ge "$n" ] && return 0
+		sleep 0.05; t=$((t - 1))
+	done
+	return 1
+}
+
 teardown_peers() {
 	local p
 	for p in "${PEER_PIDS[@]}"; do
