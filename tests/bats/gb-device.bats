@@ -88,7 +88,7 @@ platform() {
 	platform --keepalive 60s
 	# registered + the first keepalive at once; with 60 s no other for a
 	# minute, with the configured 2 s two more come soon
-	wait_for_count keepalive_ok "$T/d.out" 3 30
+	wait_for_grep_n 3 keepalive_ok "$T/d.out" 30
 }
 
 @test "gb-device: a new Expiration is asked for at the next refresh" {
@@ -96,7 +96,7 @@ platform() {
 	device "$T/d.out" --keepalive 60s --expires 1800
 	wait_for_grep '"cmd_type":"RecordInfo"' "$T/d.out" 30
 	# granted 4 s: a refresh every 2 s; the ones after DeviceConfig ask 600
-	wait_for_count '"refreshed"' "$T/d.out" 2 10
+	wait_for_grep_n 2 '"refreshed"' "$T/d.out" 10
 	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
 	e=$("$TOOLS/sipp-msgs" "$T/p.msg" received --start REGISTER | sed -n 's/^Expires: //p' | uniq | tr '\n' ' ')
 	[ "$e" = "1800 600 0 " ] || { echo "Expires asked: $e"; return 1; }
@@ -224,7 +224,7 @@ platform() {
 	sipp_uas p device-teleboot.xml
 	device "$T/d.out" --keepalive 60s
 	wait_for_grep '"rebooting"' "$T/d.out" 15
-	wait_for_count '"registered"' "$T/d.out" 2 30
+	wait_for_grep_n 2 '"registered"' "$T/d.out" 30
 	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
 	run jq -r .type "$T/d.out"
 	[ "${lines[0]}" = registered ]
@@ -247,7 +247,7 @@ platform() {
 		-set target "sip:34020000002000000002@127.0.0.1:$b_port"
 	device "$T/d.out" --keepalive 300ms --max-missed 2
 	wait_for_grep '"redirect_reset"' "$T/d.out" 20
-	wait_for_count '"redirected"' "$T/d.out" 2 20
+	wait_for_grep_n 2 '"redirected"' "$T/d.out" 20
 	kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
 	run jq -r .type "$T/d.out"
 	[ "$(printf '%s\n' "${lines[@]}" | head -n 5 | tr '\n' ' ')" = \
@@ -264,7 +264,7 @@ platform() {
 	for st in 404 403; do
 		sipp_uas p$st device-keepalive-$st.xml
 		device "$T/d$st.out" --keepalive 1s
-		wait_for_count '"registered"' "$T/d$st.out" 2 20
+		wait_for_grep_n 2 '"registered"' "$T/d$st.out" 20
 		kill -TERM "$DEV_PID"; wait "$DEV_PID" || true
 		run jq -r .type "$T/d$st.out"
 		[ "$(printf '%s\n' "${lines[@]}" | head -n 3 | tr '\n' ' ')" = "registered keepalive_lost registered " ]
@@ -366,7 +366,7 @@ media_platform() {
 	assert_json_eq "$(grep '"bye"' "$T/ev")" .reason "media timeout"
 	! grep -q '"by":"device"' "$T/ev"
 	assert_json_eq "$(grep '"stream_stopped"' "$T/d.out")" '[.by,.reason]|join(",")' "device,reboot"
-	wait_for_count '"registered"' "$T/d.out" 2 20
+	wait_for_grep_n 2 '"registered"' "$T/d.out" 20
 	# the dialog is gone (--max-streams 1 would refuse with 486): a new
 	# INVITE is answered and streams
 	run --separate-stderr timeout 30 gb-invite --max-bytes 20000 "sip:$DEV_ID@127.0.0.1:$DPORT" -o "$T/2.rtp"

@@ -57,15 +57,6 @@ assert_sipp_checks() {
 	fi
 }
 
-wait_for_grep_n() {
-	local n=$1 p=$2 f=$3 t=$(( ${4:-10} * 20 ))
-	while [ $t -gt 0 ]; do
-		[ "$(grep -c -- "$p" "$f" 2>/dev/null)" -ge "$n" ] && return 0
-		sleep 0.05; t=$((t - 1))
-	done
-	return 1
-}
-
 # run_subscribers LOG EVENT EXPIRES CMDTYPE [sipp args...]: sipp as platforms
 # (UAC, notifier-subscriber.xml) sending SUBSCRIBEs straight to the device
 # registered with start_platform register-platform.xml ($T/d.out); each

@@ -171,15 +171,6 @@ run_sipp_uac() {
 	assert_json_eq "$(grep keepalive_lost "$T/d.out")" .missed 3
 }
 
-wait_for_grep_n() {
-	local n=$1 p=$2 f=$3 t=$(( ${4:-10} * 20 ))
-	while [ $t -gt 0 ]; do
-		[ "$(grep -c -- "$p" "$f" 2>/dev/null)" -ge "$n" ] && return 0
-		sleep 0.05; t=$((t - 1))
-	done
-	return 1
-}
-
 @test "gb-register: --tcp against sipp over TCP" {
 	start_sipp_uas register-platform.xml -t t1 -set grant 3600
 	start_device "$T/d.out" --tcp --keepalive 300ms

@@ -110,9 +110,10 @@ wait_for_grep() {
 	return 1
 }
 
-# wait_for_count PATTERN FILE N SECONDS: until N lines of FILE match
-wait_for_count() {
-	local p=$1 f=$2 n=$3 t=$(( $4 * 20 ))
+# wait_for_grep_n N PATTERN FILE [SECONDS]: until N lines of FILE match
+# (within SECONDS, default 10)
+wait_for_grep_n() {
+	local n=$1 p=$2 f=$3 t=$(( ${4:-10} * 20 ))
 	while [ $t -gt 0 ]; do
 		[ "$(grep -c -- "$p" "$f" 2>/dev/null)" -ge "$n" ] && return 0
 		sleep 0.05; t=$((t - 1))
