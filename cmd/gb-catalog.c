@@ -226,9 +226,7 @@ tool_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_NUMBER: return num(arg, 0, 255, &o->number, e);
 	case O_INTERVAL: return num(arg, 1, 3600, &o->interval, e);
 	case O_ALARM_METHOD: return num(arg, 0, 7, &o->alarm_method, e);
-	case O_SN:
-		return ck_opt_parse_int(arg, 0, 4294967295LL, &o->sn, e) < 0 ?
-		    ck_err_wrap(e, "--sn") : 0;
+	case O_SN: return ck_gbopts_parse_sn(arg, &o->sn, e);
 	case 'x': o->xml = 1; return 0;
 	case O_CHARSET: o->charset = arg; return 0;
 	}

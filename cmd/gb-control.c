@@ -75,9 +75,7 @@ tool_opt(void *ctx, int key, const char *arg, ck_err *e)
 	switch (key) {
 	case 'c': o->channel = arg; return 0;
 	case O_BODY: o->body_file = arg; return 0;
-	case O_SN:
-		return ck_opt_parse_int(arg, 0, 4294967295LL, &o->sn, e) < 0 ?
-		    ck_err_wrap(e, "--sn") : 0;
+	case O_SN: return ck_gbopts_parse_sn(arg, &o->sn, e);
 	case 'x': o->xml = 1; return 0;
 	case O_CHARSET: o->charset = arg; return 0;
 	}

@@ -278,9 +278,7 @@ tool_opt(void *ctx, int key, const char *arg, ck_err *e)
 	case O_ADDRESS:
 		return ck_opt_parse_int(arg, 0, 4095, &o->address, e) < 0 ?
 		    ck_err_wrap(e, "--address") : 0;
-	case O_SN:
-		return ck_opt_parse_int(arg, 0, 4294967295LL, &o->sn, e) < 0 ?
-		    ck_err_wrap(e, "--sn") : 0;
+	case O_SN: return ck_gbopts_parse_sn(arg, &o->sn, e);
 	case 'x': o->xml = 1; return 0;
 	case O_DECODE: o->decode = 1; return 0;
 	case O_SEND: o->send = arg; return 0;

@@ -212,6 +212,13 @@ ck_gbopts_is_id(const char *s, size_t min)
 	return strspn(s, "0123456789") == n;
 }
 
+int
+ck_gbopts_parse_sn(const char *arg, long long *sn, ck_err *e)
+{
+	return ck_opt_parse_int(arg, 0, 4294967295LL, sn, e) < 0 ?
+	    ck_err_wrap(e, "--sn") : 0;
+}
+
 unsigned long
 ck_gbopts_sn(long long sn)
 {

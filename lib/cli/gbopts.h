@@ -67,6 +67,9 @@ int ck_gbopts_registrar_password(const ck_gbopts *g, ck_cred *cred,
  * temporary file and rename, so a reader never sees half of it). Returns
  * 0 (also without --port-file) or -1 with CK_IOERR. */
 int ck_gbopts_port_file(const ck_gbopts *g, int port, ck_err *e);
+/* --sn ARG into *sn: 0..4294967295 (SN is a 32-bit count), or -1 with
+ * CK_USAGE naming the option. */
+int ck_gbopts_parse_sn(const char *arg, long long *sn, ck_err *e);
 /* sn when it is >= 0 (given with --sn), else a random SN in 1..999999. */
 unsigned long ck_gbopts_sn(long long sn);
 /* 1 if s is a GB ID: min to 32 digits. */
