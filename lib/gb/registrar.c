@@ -35,7 +35,7 @@
 
 struct lim {
 	int family;               /* 0 = free slot */
-	unsigned char addr[16];
+	unsigned char addr[16];   /* ck_net_addr_key */
 	int64_t tat;              /* when its next token is due (<= now: full) */
 	unsigned long dropped;    /* records held back since `since` */
 	int64_t since;
@@ -301,20 +301,6 @@ password_for(const ck_registrar *r, const char *id)
 	return r->password;
 }
 
-/* The address of p (no port) as a table key; 0 if it has none. */
-static int
-lim_key(const ck_sip_peer *p, unsigned char key[16])
-{
-	memset(key, 0, 16);
-	if (p->addr.ss_family == AF_INET)
-		memcpy(key, &((const struct sockaddr_in *)&p->addr)->sin_addr, 4);
-	else if (p->addr.ss_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)&p->addr)->sin6_addr, 16);
-	else
-		return 0;
-	return p->addr.ss_family;
-}
-
 /* The entry of p's address: found, or a free slot, or the slot among its
  * LIM_PROBE whose bucket filled up longest ago (its count not yet
  * reported goes to lim_other). NULL for a peer without an address. */
@@ -322,15 +308,14 @@ static struct lim *
 lim_get(ck_registrar *r, const ck_sip_peer *p, int64_t now)
 {
 	unsigned char key[16];
-	int fam = lim_key(p, key);
-	if (fam == 0)
+	int fam = p->addr.ss_family;
+	if (fam != AF_INET && fam != AF_INET6)
 		return NULL;
-	unsigned h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
+	ck_net_addr_key((const struct sockaddr *)&p->addr, key);
+	uint32_t h = ck_net_addr_key_hash(key);
 	struct lim *victim = NULL;
 	for (int i = 0; i < LIM_PROBE; i++) {
-		struct lim *l = &r->lim[(h + (unsigned)i) % LIM_SLOTS];
+		struct lim *l = &r->lim[(h + (uint32_t)i) % LIM_SLOTS];
 		if (l->family == fam && memcmp(l->addr, key, 16) == 0)
 			return l;
 		if (victim == NULL || (victim->family && (l->family == 0 || l->tat < victim->tat)))
@@ -382,8 +367,8 @@ lim_report(ck_registrar *r, const struct lim *l, unsigned long n)
 	memset(&d, 0, sizeof d);
 	if (l) {
 		d.peer.addr.ss_family = (sa_family_t)l->family;
-		if (l->family == AF_INET)
-			memcpy(&((struct sockaddr_in *)&d.peer.addr)->sin_addr, l->addr, 4);
+		if (l->family == AF_INET)   /* the key holds it v4-mapped */
+			memcpy(&((struct sockaddr_in *)&d.peer.addr)->sin_addr, l->addr + 12, 4);
 		else
 			memcpy(&((struct sockaddr_in6 *)&d.peer.addr)->sin6_addr, l->addr, 16);
 		int port;

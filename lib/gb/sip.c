@@ -327,28 +327,13 @@ conn_find(ck_sip *s, int fd, uint64_t id)
 	return s->byfd[fd]->id == id ? s->byfd[fd] : NULL;
 }
 
-static void
-src_key(const struct sockaddr_storage *a, unsigned char ip[16])
-{
-	memset(ip, 0, 16);
-	if (a->ss_family == AF_INET6)
-		memcpy(ip, &((const struct sockaddr_in6 *)a)->sin6_addr, 16);
-	else {
-		ip[10] = ip[11] = 0xff;   /* v4-mapped */
-		memcpy(ip + 12, &((const struct sockaddr_in *)a)->sin_addr, 4);
-	}
-}
-
 /* The per-address counter for a, created when create is set. */
 static struct srcent *
 src_get(ck_sip *s, const struct sockaddr_storage *a, int create)
 {
 	unsigned char ip[16];
-	unsigned h = 2166136261u;
-	src_key(a, ip);
-	for (int i = 0; i < 16; i++)
-		h = (h ^ ip[i]) * 16777619u;
-	struct srcent **b = &s->srctab[h % SRC_BUCKETS];
+	ck_net_addr_key((const struct sockaddr *)a, ip);
+	struct srcent **b = &s->srctab[ck_net_addr_key_hash(ip) % SRC_BUCKETS];
 	for (struct srcent *x = *b; x; x = x->next)
 		if (memcmp(x->ip, ip, 16) == 0)
 			return x;
@@ -368,10 +353,8 @@ src_release(ck_sip *s, struct srcent *x)
 {
 	if (x == NULL || --x->n > 0)
 		return;
-	unsigned h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ x->ip[i]) * 16777619u;
-	for (struct srcent **p = &s->srctab[h % SRC_BUCKETS]; *p; p = &(*p)->next)
+	for (struct srcent **p = &s->srctab[ck_net_addr_key_hash(x->ip) % SRC_BUCKETS];
+	    *p; p = &(*p)->next)
 		if (*p == x) {
 			*p = x->next;
 			free(x);

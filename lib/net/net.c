@@ -50,6 +50,28 @@ ck_net_addr_split(const struct sockaddr *sa, char *host, size_t hostlen, int *po
 	}
 }
 
+void
+ck_net_addr_key(const struct sockaddr *sa, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	else {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	}
+}
+
+uint32_t
+ck_net_addr_key_hash(const unsigned char key[16])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
 const char *
 ck_net_addr_str(const struct sockaddr *sa, char *out, size_t outlen)
 {
