@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "base/cred.h"
+#include "base/hash.h"
 #include "codec/digest.h"
 #include "base/log.h"
 #include "base/opt.h"
@@ -84,15 +85,6 @@ struct ck_registrar {
 	int await_hit;
 	ck_registrar_device await_dev;
 };
-
-static unsigned
-hash_id(const char *k)
-{
-	unsigned h = 2166136261u;
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
 
 static int
 pw_cmp(const void *a, const void *b)
@@ -243,7 +235,7 @@ ck_registrar_free(ck_registrar *r)
 static struct dev *
 dev_get(ck_registrar *r, const char *id, int create)
 {
-	unsigned h = hash_id(id) % NBUCKETS;
+	unsigned h = ck_hash_str(id, CK_HASH_INIT) % NBUCKETS;
 	for (struct dev *d = r->tab[h]; d; d = d->next)
 		if (strcmp(d->d.id, id) == 0)
 			return d;
@@ -312,7 +304,7 @@ lim_get(ck_registrar *r, const ck_sip_peer *p, int64_t now)
 	if (fam != AF_INET && fam != AF_INET6)
 		return NULL;
 	ck_net_addr_key((const struct sockaddr *)&p->addr, key);
-	uint32_t h = ck_net_addr_key_hash(key);
+	uint32_t h = ck_hash_bytes(key, 16, CK_HASH_INIT);
 	struct lim *victim = NULL;
 	for (int i = 0; i < LIM_PROBE; i++) {
 		struct lim *l = &r->lim[(h + (uint32_t)i) % LIM_SLOTS];

@@ -22,6 +22,7 @@
 #include <osipparser2/osip_port.h>
 
 #include "codec/digest.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "net/net.h"
 
@@ -333,7 +334,7 @@ src_get(ck_sip *s, const struct sockaddr_storage *a, int create)
 {
 	unsigned char ip[16];
 	ck_net_addr_key((const struct sockaddr *)a, ip);
-	struct srcent **b = &s->srctab[ck_net_addr_key_hash(ip) % SRC_BUCKETS];
+	struct srcent **b = &s->srctab[ck_hash_bytes(ip, 16, CK_HASH_INIT) % SRC_BUCKETS];
 	for (struct srcent *x = *b; x; x = x->next)
 		if (memcmp(x->ip, ip, 16) == 0)
 			return x;
@@ -353,7 +354,7 @@ src_release(ck_sip *s, struct srcent *x)
 {
 	if (x == NULL || --x->n > 0)
 		return;
-	for (struct srcent **p = &s->srctab[ck_net_addr_key_hash(x->ip) % SRC_BUCKETS];
+	for (struct srcent **p = &s->srctab[ck_hash_bytes(x->ip, 16, CK_HASH_INIT) % SRC_BUCKETS];
 	    *p; p = &(*p)->next)
 		if (*p == x) {
 			*p = x->next;
@@ -994,15 +995,6 @@ top_branch(const osip_message_t *m)
 	return "";
 }
 
-static unsigned
-hash_str(const char *k)
-{
-	unsigned h = 2166136261u;
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
-
 static void
 cache_key(const osip_message_t *m, const ck_sip_peer *p, char *k, size_t kl)
 {
@@ -1014,7 +1006,7 @@ cache_key(const osip_message_t *m, const ck_sip_peer *p, char *k, size_t kl)
 static struct cache_ent *
 cache_get(ck_sip *s, const char *k)
 {
-	struct cache_ent *c = &s->cache[hash_str(k) % s->cache_slots];
+	struct cache_ent *c = &s->cache[ck_hash_str(k, CK_HASH_INIT) % s->cache_slots];
 	if (c->data && strcmp(c->key, k) == 0 && c->until > ck_clock_now_ms())
 		return c;
 	return NULL;
@@ -1023,7 +1015,7 @@ cache_get(ck_sip *s, const char *k)
 static void
 cache_put(ck_sip *s, const char *k, const char *d, size_t l)
 {
-	struct cache_ent *c = &s->cache[hash_str(k) % s->cache_slots];
+	struct cache_ent *c = &s->cache[ck_hash_str(k, CK_HASH_INIT) % s->cache_slots];
 	char *x = malloc(l);
 	if (x == NULL)
 		return;
@@ -1815,7 +1807,8 @@ ck_sip_response_new(ck_sip *s, const ck_sip_req *rq, int status, ck_err *e)
 	if (status > 100 && m->to && (osip_to_get_tag(m->to, &tag) < 0 || tag == NULL)) {
 		/* Stable per request: retransmissions get the same tag. */
 		char t[16];
-		snprintf(t, sizeof t, "%08x", hash_str(top_branch(q)) ^ hash_str(q->call_id->number ? q->call_id->number : ""));
+		snprintf(t, sizeof t, "%08x", ck_hash_str(top_branch(q), CK_HASH_INIT) ^
+		    ck_hash_str(q->call_id->number ? q->call_id->number : "", CK_HASH_INIT));
 		osip_to_set_tag(m->to, osip_strdup(t));
 	}
 	osip_message_set_header(m, "User-Agent", s->ua);

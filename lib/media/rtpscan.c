@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/hash.h"
 #include "media/rtp.h"
 #include "media/rtsp.h"
 #include "media/sdp.h"
@@ -145,16 +146,6 @@ struct ck_rtpscan {
 	unsigned flow_gen;            /* bumped when flows move or are forgotten */
 	const sdpent *force_se;       /* the medium of an interleaved packet */
 };
-
-static uint32_t
-hash(const void *p, size_t n, uint32_t h)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
 
 static void
 mkkey(key *k, const ck_pcap_pkt *p)
@@ -313,12 +304,12 @@ ck_rtpscan_rtcp(const ck_rtpscan *s, size_t i)
 static uint32_t
 sdp_hash(int af, int tcp, const uint8_t *addr, uint16_t port)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = CK_HASH_INIT;
 	uint8_t k[3] = {(uint8_t)af, (uint8_t)tcp, 0};
 
-	h = hash(k, 2, h);
-	h = hash(addr, 16, h);
-	return hash(&port, 2, h) & (SDP_SLOTS - 1);
+	h = ck_hash_bytes(k, 2, h);
+	h = ck_hash_bytes(addr, 16, h);
+	return ck_hash_bytes(&port, 2, h) & (SDP_SLOTS - 1);
 }
 
 static const sdpent *
@@ -490,15 +481,15 @@ call_info(ck_rtpscan *s, sdpent *se, ck_rtpscan_flow *x)
 static uint32_t
 skey_hash(const ck_pcap_pkt *p, uint32_t ssrc)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = CK_HASH_INIT;
 
-	h = hash(&p->af, sizeof p->af, h);
-	h = hash(&p->proto, sizeof p->proto, h);
-	h = hash(p->src, 16, h);
-	h = hash(p->dst, 16, h);
-	h = hash(&p->sport, 2, h);
-	h = hash(&p->dport, 2, h);
-	return hash(&ssrc, 4, h);
+	h = ck_hash_bytes(&p->af, sizeof p->af, h);
+	h = ck_hash_bytes(&p->proto, sizeof p->proto, h);
+	h = ck_hash_bytes(p->src, 16, h);
+	h = ck_hash_bytes(p->dst, 16, h);
+	h = ck_hash_bytes(&p->sport, 2, h);
+	h = ck_hash_bytes(&p->dport, 2, h);
+	return ck_hash_bytes(&ssrc, 4, h);
 }
 
 static int
@@ -665,7 +656,7 @@ flow_get(ck_rtpscan *s, const ck_pcap_pkt *p)
 	size_t m = s->flsize - 1, i;
 
 	mkkey(&k, p);
-	for (i = hash(&k, sizeof k, 2166136261u) & m; s->fl[i].state != F_FREE;
+	for (i = ck_hash_bytes(&k, sizeof k, CK_HASH_INIT) & m; s->fl[i].state != F_FREE;
 	    i = (i + 1) & m)
 		if (!memcmp(&s->fl[i].k, &k, sizeof k))
 			return &s->fl[i];
@@ -679,7 +670,7 @@ flow_get(ck_rtpscan *s, const ck_pcap_pkt *p)
 				size_t x;
 				if (f->state == F_FREE)
 					continue;
-				for (x = hash(&f->k, sizeof f->k, 2166136261u) & (ns - 1);
+				for (x = ck_hash_bytes(&f->k, sizeof f->k, CK_HASH_INIT) & (ns - 1);
 				    nf[x].state != F_FREE; x = (x + 1) & (ns - 1))
 					;
 				nf[x] = *f;

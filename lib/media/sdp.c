@@ -1,5 +1,7 @@
 #include "media/sdp.h"
 
+#include "base/hash.h"
+
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <osipparser2/osip_parser.h>
@@ -253,14 +255,10 @@ ck_sdp_from_sip(const char *buf, size_t len, ck_sdp_media *m, int max, ck_err *e
 	if (n > 0) {
 		/* offer and answer of one call share its Call-ID */
 		osip_call_id_t *ci = osip_message_get_call_id(msg);
-		uint32_t h = 2166136261u;
-		const char *c = ci && ci->number ? ci->number : "";
+		uint32_t h = ck_hash_str(ci && ci->number ? ci->number : "", CK_HASH_INIT);
 		int i;
-		for (; *c; c++)
-			h = (h ^ (uint8_t)*c) * 16777619u;
 		if (ci && ci->host)
-			for (c = ci->host; *c; c++)
-				h = (h ^ (uint8_t)*c) * 16777619u;
+			h = ck_hash_str(ci->host, h);
 		for (i = 0; i < n; i++) {
 			m[i].call = h ? h : 1;
 			m[i].answer = MSG_IS_RESPONSE(msg);

@@ -62,16 +62,6 @@ ck_net_addr_key(const struct sockaddr *sa, unsigned char key[16])
 	}
 }
 
-uint32_t
-ck_net_addr_key_hash(const unsigned char key[16])
-{
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h;
-}
-
 const char *
 ck_net_addr_str(const struct sockaddr *sa, char *out, size_t outlen)
 {

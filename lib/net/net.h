@@ -24,8 +24,6 @@ void ck_net_addr_split(const struct sockaddr *sa, char *host, size_t hostlen, in
 /* The host part of sa, its port left out, as a 16-byte key for tables of
  * addresses: IPv6 as it is, IPv4 v4-mapped (::ffff:a.b.c.d). */
 void ck_net_addr_key(const struct sockaddr *sa, unsigned char key[16]);
-/* The FNV-1a hash of such a key. */
-uint32_t ck_net_addr_key_hash(const unsigned char key[16]);
 
 /* UDP socket bound to addr:port (addr NULL/"" = any, port 0 = ephemeral),
  * non-blocking, SO_REUSEADDR. family as above. Returns fd or -1. */
