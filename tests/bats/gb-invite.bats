@@ -217,9 +217,14 @@ finish() {
 
 # loop_start ARGS...: gb-invite -w 127.0.0.1:0 ARGS (records in $T/ev, RTP in
 # $T/out.rtp) and a gb-register device streaming $D/v.264 registering with
-# it (records in $T/dev.out). Sets GI and DEV.
+# it (records in $T/dev.out). Sets GI and DEV. The device ID is this test's
+# own (DEV_ID) and gb-invite waits for it alone: other bats files run at the
+# same time with devices of the usual ID and password, and one of them
+# registering at a port that was theirs a moment ago must not be taken for
+# this test's camera.
 loop_start() {
-	timeout 60 gb-invite -w 127.0.0.1:0 --port-file "$T/gi.port" --wait 20s \
+	DEV_ID=3402000000132$(printf %07d $(( (RANDOM * 32768 + RANDOM) % 10000000 )))
+	timeout 60 gb-invite -w 127.0.0.1:0 -d "$DEV_ID" --port-file "$T/gi.port" --wait 20s \
 		--events "$T/ev" "$@" >"$T/out.rtp" 2>"$T/err" &
 	GI=$!
 	PEER_PIDS+=("$GI")
@@ -228,6 +233,15 @@ loop_start() {
 		--media "$D/v.264" --retry 1s ${DEV_ARGS:-} >"$T/dev.out" 2>"$T/dev.err" &
 	DEV=$!
 	PEER_PIDS+=("$DEV")
+}
+
+# loop_dump: what both ends of the loop said, for a failed test's log.
+loop_dump() {
+	local f
+	for f in ev err dev.out dev.err; do
+		echo "--- $f"; cat "$T/$f" 2>/dev/null
+	done
+	return 1
 }
 
 # camera_start SECS MEDIA [ARGS...]: a platform (gb-register -l) and a
@@ -295,11 +309,11 @@ print(t)'
 	mkfifo "$T/ctl"
 	exec 7<>"$T/ctl"
 	loop_start --playback --start 2023-10-14T00:00:00 --end 2023-10-14T01:00:00 --control "$T/ctl"
-	wait_for_grep media_started "$T/ev" 10
+	wait_for_grep media_started "$T/ev" 10 || loop_dump
 	echo pause >&7
-	wait_for_grep '"method":"pause"' "$T/dev.out" 10
+	wait_for_grep '"method":"pause"' "$T/dev.out" 10 || loop_dump
 	echo "scale 2" >&7
-	wait_for_grep '"method":"play","speed":2' "$T/dev.out" 10
+	wait_for_grep '"method":"play","speed":2' "$T/dev.out" 10 || loop_dump
 	rc=0; wait "$GI" || rc=$?
 	exec 7>&-
 	[ "$rc" -eq 0 ] || { cat "$T/err"; return 1; }
