@@ -244,6 +244,37 @@ loose_routed() {
 	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
 }
 
+# far_routes FROM: the Record-Route entries <sip:pN.gb.invalid;lr> for N
+# from FROM down to 2, farthest first, as a response collects them.
+far_routes() {
+	local n out=
+	for ((n = $1; n >= 2; n--)); do out+="${out:+, }<sip:p$n.gb.invalid;lr>"; done
+	echo "$out"
+}
+
+@test "a route set of 8 entries is kept whole; one of 9 is refused (76), not cut" {
+	# 7 far entries and the device itself as the near proxy: 8 in all
+	start_dev subscribe-route-limit.xml -m 1 -set rr "$(far_routes 8)" -set over no
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify unsubscribed notify " ]
+	# the unsubscribe names the device's Contact and carries the set
+	# reversed, near first, every entry in order
+	local want="Route: <sip:127.0.0.1:$SIPP_PORT;lr> " n
+	for n in 2 3 4 5 6 7 8; do want+="Route: <sip:p$n.gb.invalid;lr> "; done
+	[ "$(grep '^Route:' "$T/sipp.msg" | tr -d '\r' | tr '\n' ' ')" = "$want" ]
+	# one entry more
+	start_dev subscribe-route-limit.xml -m 1 -set rr "$(far_routes 9)" -set over yes
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 76
+	sipp_ok
+	[ -z "$output" ]
+	assert_contains "$stderr" "Record-Route beyond 8 entries"
+}
+
 # sipp_dialog_csv FILE: the dialog of the SUBSCRIBE in $T/sipp.msg as an
 # -inf file for subscribe-tcp-notifier.xml (our Contact URI, Call-ID, From
 # URI and tag, the device's tag); prints the Contact's port.
