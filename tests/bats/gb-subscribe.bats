@@ -345,6 +345,23 @@ tcp_subscribed() {
 	[ "$(jq -r .type "$T/sub.out" | tr '\n' ' ')" = "subscribed unsubscribed " ]
 }
 
+@test "catalog over TCP: a connection to us is cut past 16 KiB of header, and one whose message stalls at the 10 s header timeout" {
+	local sub port t0
+	tcp_subscribed
+	[ "$(python3 "$TOOLS/gb-flood" headers "$port" 4 60000 5)" = "connected=4 closed=4" ]
+	t0=$SECONDS
+	[ "$(python3 "$TOOLS/gb-flood" headers "$port" 2 100 20)" = "connected=2 closed=2" ]
+	# not at once: the stalled ones were held until the timeout
+	[ $((SECONDS - t0)) -ge 8 ]
+	# the subscription is unharmed: it still ends with Expires: 0
+	kill -TERM "$sub"
+	local rc=0
+	wait "$sub" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
+	sipp_ok
+	[ "$(jq -r .type "$T/sub.out" | tr '\n' ' ')" = "subscribed unsubscribed " ]
+}
+
 @test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
 	start_dev subscribe-deactivate.xml -m 2 -set reason deactivated
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
