@@ -244,6 +244,16 @@ loose_routed() {
 	[ "$(grep -E '^(NOTIFY|SIP/2.0 200)' "$T/sipp.msg" | head -2 | cut -c1-6 | tr '\n' ' ')" = "NOTIFY SIP/2. " ]
 }
 
+@test "a NOTIFY's Contact is the dialog's new target: the unsubscribe names it as Request-URI" {
+	start_dev subscribe-target.xml -m 1
+	run --separate-stderr timeout 30 gb-subscribe --event catalog --count 1 \
+		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
+	assert_status 0
+	sipp_ok
+	[ "$(types)" = "subscribed notify unsubscribed notify " ]
+	[ "$(grep -c "^SUBSCRIBE sip:$DEV_ID@127.0.0.1:$SIPP_PORT;line=2 SIP/2.0" "$T/sipp.msg")" -eq 1 ]
+}
+
 # far_routes FROM: the Record-Route entries <sip:pN.gb.invalid;lr> for N
 # from FROM down to 2, farthest first, as a response collects them.
 far_routes() {
