@@ -188,17 +188,21 @@ responses_received() {
 	grep -q '^Via: SIP/2.0/TCP' "$T/sipp.msg"
 }
 
-# route_pair PATH: subscribe-route-proxy.xml (PROXY_PID, PROXY_PORT, log
-# $T/proxy.msg) and the device behind it, subscribe-route-device.xml -set
-# path PATH (SIPP_PID, SIPP_PORT, log $T/sipp.msg); then gb-subscribe
+# route_pair PATH [tcp]: subscribe-route-proxy.xml (PROXY_PID, PROXY_PORT,
+# log $T/proxy.msg; over TCP with tcp, and the route names it
+# ;transport=tcp) and the device behind it, subscribe-route-device.xml
+# -set path PATH (SIPP_PID, SIPP_PORT, log $T/sipp.msg); then gb-subscribe
 # subscribes to the device and checks that its dialog requests went to the
 # proxy, not the device. The caller checks their Request-URI and Route.
 route_pair() {
-	start_sipp_peer "$T/proxy.out" -sf "$SIPP/subscribe-route-proxy.xml" -nostdin \
+	local pt=() nearp=
+	[ "${2:-}" = tcp ] && pt=(-t t1) nearp=";transport=tcp"
+	start_sipp_peer "$T/proxy.out" -sf "$SIPP/subscribe-route-proxy.xml" -nostdin "${pt[@]}" \
 		-timeout 30s -set devid "$DEV_ID" -m 1 -trace_msg -message_file "$T/proxy.msg" \
 		-trace_err -error_file "$T/proxy.err"
 	PROXY_PID=$SIPP_PID PROXY_PORT=$SIPP_PORT
-	start_dev subscribe-route-device.xml -m 1 -set pport "$PROXY_PORT" -set path "$1"
+	start_dev subscribe-route-device.xml -m 1 -set pport "$PROXY_PORT" -set path "$1" \
+		-set nearp "$nearp"
 	run --separate-stderr timeout 30 gb-subscribe --event catalog --expires 2 --count 2 \
 		"sip:$DEV_ID@127.0.0.1:$SIPP_PORT"
 	assert_status 0
@@ -228,6 +232,16 @@ loose_routed() {
 @test "route set from the 200's Record-Route, reversed: refresh and unsubscribe go through the near proxy with Route headers" {
 	route_pair 2xx
 	loose_routed
+}
+
+@test "route set whose near proxy is TCP (;transport=tcp) at another address: the refresh and the unsubscribe go over a connection of their own" {
+	route_pair 2xx tcp
+	[ "$(grep -c "^SUBSCRIBE sip:$DEV_ID@127.0.0.1:$SIPP_PORT SIP/2.0" "$T/proxy.msg")" -eq 2 ]
+	[ "$(grep '^Route:' "$T/proxy.msg" | tr -d '\r' | tr '\n' ' ')" = \
+		"Route: <sip:127.0.0.1:$PROXY_PORT;transport=tcp;lr> Route: <sip:proxy2.gb.invalid;lr> Route: <sip:127.0.0.1:$PROXY_PORT;transport=tcp;lr> Route: <sip:proxy2.gb.invalid;lr> " ]
+	# they came over TCP, our subscription to the device over UDP
+	[ "$(grep -c '^Via: SIP/2.0/TCP ' "$T/proxy.msg")" -ge 2 ]
+	grep -q '^Via: SIP/2.0/UDP ' "$T/sipp.msg"
 }
 
 @test "route set through a strict router (no ;lr): it is the Request-URI, the device's Contact the last Route" {
