@@ -224,13 +224,13 @@ finish() {
 # this test's camera.
 loop_start() {
 	DEV_ID=3402000000132$(printf %07d $(( (RANDOM * 32768 + RANDOM) % 10000000 )))
-	timeout 60 gb-invite -w 127.0.0.1:0 -d "$DEV_ID" --port-file "$T/gi.port" --wait 20s \
+	timeout 60 gb-invite -v -w 127.0.0.1:0 -d "$DEV_ID" --port-file "$T/gi.port" --wait 20s \
 		--events "$T/ev" "$@" >"$T/out.rtp" 2>"$T/err" &
 	GI=$!
 	PEER_PIDS+=("$GI")
 	wait_for_file "$T/gi.port" 10 || { cat "$T/err"; return 1; }
 	timeout 60 gb-register -s "34020000002000000001@127.0.0.1:$(cat "$T/gi.port")" -d "$DEV_ID" \
-		--media "$D/v.264" --retry 1s ${DEV_ARGS:-} >"$T/dev.out" 2>"$T/dev.err" &
+		--media "$D/v.264" --retry 1s -v ${DEV_ARGS:-} >"$T/dev.out" 2>"$T/dev.err" &
 	DEV=$!
 	PEER_PIDS+=("$DEV")
 }
