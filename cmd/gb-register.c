@@ -67,11 +67,13 @@ emit(ck_json *j)
 	}
 }
 
+/* 1 at the first signal, 2 at the next: a platform waiting for its alarm
+ * Responses to be answered quits at once then. */
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	stop_flag = stop_flag ? 2 : 1;
 }
 
 /* ---------------------------- device side ----------------------------- */
@@ -197,6 +199,22 @@ on_done(void *arg, uint64_t id, osip_message_t *resp, const ck_err *te)
 	return ck_event_confirm_done(&((struct plat *)arg)->conf, id, resp, te);
 }
 
+/* Stopped with alarm Responses not answered yet: waits up to timeout_ms
+ * for their transactions to end, as a device that got no answer sends
+ * the alarm again (to a platform that is gone). A second signal, or a
+ * closed stdout, quits at once. */
+static int
+linger(ck_registrar *r, struct plat *p, int64_t timeout_ms, ck_err *e)
+{
+	if (!p->conf.n || out_failed)
+		return 0;
+	ck_log_warn("waiting up to %lld s for %zu alarm Response%s to be answered "
+	    "(signal again to quit now)", (long long)(timeout_ms + 999) / 1000, p->conf.n,
+	    p->conf.n == 1 ? "" : "s");
+	return ck_registrar_linger(r, &stop_flag, &p->conf.n, ck_clock_now_ms() + timeout_ms,
+	    on_other, on_done, p, e);
+}
+
 static int
 run_platform(const struct opts *o, ck_cred *cred)
 {
@@ -219,7 +237,8 @@ run_platform(const struct opts *o, ck_cred *cred)
 		ck_registrar_listening_json(r, o->gb.device_id, p.j);
 		emit(p.j);
 		if (ck_gbopts_port_file(&o->gb, ck_sip_port(p.s), &e) < 0 ||
-		    ck_registrar_serve(r, &stop_flag, on_other, on_done, &p, &e) < 0)
+		    ck_registrar_serve(r, &stop_flag, on_other, on_done, &p, &e) < 0 ||
+		    linger(r, &p, o->gb.timeout_ms, &e) < 0)
 			rc = ck_tool_fail(&e);
 	}
 	if (out_failed && rc == 0)

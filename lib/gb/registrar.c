@@ -848,27 +848,49 @@ ck_registrar_event_json(const ck_registrar_event *ev, ck_json *j)
 		ck_json_int(j, "status", ev->status);
 }
 
+/* One turn of serving: the next request until 250 ms from now, every
+ * client transaction that finished, the timers. -1 with e when the
+ * endpoint fails. */
+static int
+serve_turn(ck_registrar *r, ck_registrar_other_cb other, ck_registrar_done_cb done,
+    void *arg, ck_err *e)
+{
+	ck_sip_req *rq = NULL;
+	osip_message_t *resp;
+	uint64_t id;
+	ck_err te;
+	int n = ck_sip_next_request(r->s, ck_clock_now_ms() + 250, &rq, e);
+	if (n < 0)
+		return -1;
+	if (n > 0 && !ck_registrar_handle(r, rq))
+		other(arg, rq);
+	/* taken each turn: one left waiting would end every wait early */
+	while (ck_sip_tx_done(r->s, &id, &resp, &te) == 1)
+		if (!done || !done(arg, id, resp, &te))
+			osip_message_free(resp);
+	ck_registrar_tick(r);
+	return 0;
+}
+
 int
 ck_registrar_serve(ck_registrar *r, volatile sig_atomic_t *stop,
     ck_registrar_other_cb other, ck_registrar_done_cb done, void *arg,
     ck_err *e)
 {
-	while (!*stop) {
-		ck_sip_req *rq = NULL;
-		osip_message_t *resp;
-		uint64_t id;
-		ck_err te;
-		int n = ck_sip_next_request(r->s, ck_clock_now_ms() + 250, &rq, e);
-		if (n < 0)
+	while (!*stop)
+		if (serve_turn(r, other, done, arg, e) < 0)
 			return -1;
-		if (n > 0 && !ck_registrar_handle(r, rq))
-			other(arg, rq);
-		/* taken each turn: one left waiting would end every wait early */
-		while (ck_sip_tx_done(r->s, &id, &resp, &te) == 1)
-			if (!done || !done(arg, id, resp, &te))
-				osip_message_free(resp);
-		ck_registrar_tick(r);
-	}
+	return 0;
+}
+
+int
+ck_registrar_linger(ck_registrar *r, volatile sig_atomic_t *stop, const size_t *pending,
+    int64_t deadline, ck_registrar_other_cb other, ck_registrar_done_cb done, void *arg,
+    ck_err *e)
+{
+	while (*pending && *stop < 2 && ck_clock_now_ms() < deadline)
+		if (serve_turn(r, other, done, arg, e) < 0)
+			return -1;
 	return 0;
 }
 

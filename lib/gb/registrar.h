@@ -167,5 +167,12 @@ typedef int (*ck_registrar_done_cb)(void *arg, uint64_t id, osip_message_t *resp
 int ck_registrar_serve(ck_registrar *r, volatile sig_atomic_t *stop,
     ck_registrar_other_cb other, ck_registrar_done_cb done, void *arg,
     ck_err *e);
+/* What a stopped platform runs so the client transactions it started (the
+ * alarm Responses) can end: serves as ck_registrar_serve while *pending is
+ * not 0, until deadline or *stop reaches 2 (signalled again). Returns 0,
+ * or -1 with e when the endpoint fails. */
+int ck_registrar_linger(ck_registrar *r, volatile sig_atomic_t *stop,
+    const size_t *pending, int64_t deadline, ck_registrar_other_cb other,
+    ck_registrar_done_cb done, void *arg, ck_err *e);
 
 #endif

@@ -537,6 +537,47 @@ tcp_subscribed() {
 	wait_for_grep "alarm Response answered 200" "$T/reg.err" 5 || { cat "$T/reg.err" >&2; return 1; }
 }
 
+# listen_alarm HOLD: gb-register -v --listen (REG, records $T/reg.out, log
+# $T/reg.err) and a sipp device (SIPP_PID) sending it an alarm and
+# answering its Response HOLD ms after it came; returns once the alarm is
+# recorded (its Response on the way).
+listen_alarm() {
+	gb-register -v --listen 127.0.0.1:0 >"$T/reg.out" 2>"$T/reg.err" &
+	REG=$!
+	PEER_PIDS+=("$REG")
+	wait_for_grep '"listening"' "$T/reg.out" 10 || { cat "$T/reg.err" >&2; return 1; }
+	local port
+	port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
+	printf 'SEQUENTIAL\n%s;%s;motion;\n' "$DEV_ID" "$PLATFORM_ID" >"$T/dev.csv"
+	timeout 30 sipp 127.0.0.1:"$port" -sf "$SIPP/subscribe-alarm-device.xml" \
+		-oocsf "$SIPP/subscribe-confirm.xml" -inf "$T/dev.csv" -i 127.0.0.1 -m 1 \
+		-nostdin -timeout 20s -timeout_error -set expires 60 -set hold "$1" -au "$DEV_ID" \
+		-ap secret -d 4000 -trace_msg -message_file "$T/sipp.msg" >"$T/sipp.out" 2>&1 &
+	SIPP_PID=$!
+	PEER_PIDS+=("$SIPP_PID")
+	wait_for_grep '"message"' "$T/reg.out" 10 || { cat "$T/reg.err" "$T/sipp.out" >&2; return 1; }
+}
+
+@test "gb-register --listen stopped with an alarm Response unanswered waits for the answer (up to -t); a second signal quits at once" {
+	local rc
+	listen_alarm 1500
+	kill -TERM "$REG"
+	rc=0; wait "$REG" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/reg.err" >&2; return 1; }
+	assert_contains "$(cat "$T/reg.err")" "waiting up to 32 s for 1 alarm Response to be answered"
+	# it was still there to take the device's late 200
+	grep -q "alarm Response answered 200" "$T/reg.err" || { cat "$T/reg.err" >&2; return 1; }
+	wait "$SIPP_PID" || { cat "$T/sipp.out" >&2; return 1; }
+	# again, signalled twice: gone before the answer
+	listen_alarm 3000
+	kill -TERM "$REG"
+	wait_for_grep "waiting up to" "$T/reg.err" 5
+	kill -TERM "$REG"
+	rc=0; wait "$REG" || rc=$?
+	[ "$rc" -eq 0 ]
+	! grep -q "alarm Response answered" "$T/reg.err"
+}
+
 # --- end to end with gb-register's device side (lib/gb/notifier) ---------
 
 # e2e_device ARGS...: gb-subscribe -w as the registrar (records in
