@@ -329,6 +329,17 @@ tcp_subscribed() {
 	port=$(sipp_dialog_csv "$T/dialog.csv")
 }
 
+# tcp_unharmed: tcp_subscribed's subscription is unharmed by what the
+# test did: SIGTERM still ends it with Expires: 0, exit 0.
+tcp_unharmed() {
+	kill -TERM "$sub"
+	local rc=0
+	wait "$sub" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
+	sipp_ok
+	[ "$(jq -r .type "$T/sub.out" | tr '\n' ' ')" = "subscribed unsubscribed " ]
+}
+
 @test "catalog over TCP: a NOTIFY over a connection the device opens to our Contact is taken" {
 	local sub port
 	tcp_subscribed --count 1
@@ -360,13 +371,7 @@ tcp_subscribed() {
 	# 12 idle connections from one address: 8 kept, the rest closed
 	[ "$(python3 "$TOOLS/gb-flood" idle "$port" 12)" = closed=4 ]
 	assert_contains "$(cat "$T/sub.err")" "refused (limit)"
-	# the subscription is unharmed: it still ends with Expires: 0
-	kill -TERM "$sub"
-	local rc=0
-	wait "$sub" || rc=$?
-	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
-	sipp_ok
-	[ "$(jq -r .type "$T/sub.out" | tr '\n' ' ')" = "subscribed unsubscribed " ]
+	tcp_unharmed
 }
 
 @test "catalog over TCP: a connection to us is cut past 16 KiB of header, and one whose message stalls at the 10 s header timeout" {
@@ -377,13 +382,7 @@ tcp_subscribed() {
 	[ "$(python3 "$TOOLS/gb-flood" headers "$port" 2 100 20)" = "connected=2 closed=2" ]
 	# not at once: the stalled ones were held until the timeout
 	[ $((SECONDS - t0)) -ge 8 ]
-	# the subscription is unharmed: it still ends with Expires: 0
-	kill -TERM "$sub"
-	local rc=0
-	wait "$sub" || rc=$?
-	[ "$rc" -eq 0 ] || { cat "$T/sub.err"; return 1; }
-	sipp_ok
-	[ "$(jq -r .type "$T/sub.out" | tr '\n' ' ')" = "subscribed unsubscribed " ]
+	tcp_unharmed
 }
 
 @test "catalog: terminated;reason=deactivated -> subscribed again in a new dialog" {
