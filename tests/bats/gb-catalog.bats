@@ -18,7 +18,7 @@ setup() {
 		"$(printf '滨江 3' | iconv -f UTF-8 -t GB2312)" >"$T/names.csv"
 }
 
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 # start_sipp SCENARIO [args...]: sipp as the device on a free UDP port
 # (TCP with SIPP_TCP=1).

@@ -13,7 +13,7 @@ CHAN=34020000001310000001
 PLAT=34020000002000000001@3402000000
 
 setup() { T=$BATS_TEST_TMPDIR; }
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 # start_sipp SCENARIO [args...]: sipp as the device on a free UDP port.
 start_sipp() {

@@ -17,7 +17,7 @@ setup() {
 	gb_setup
 }
 
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 # sipp_uas NAME SCENARIO [sipp args...]: sipp as a platform on a free UDP
 # port; log $T/NAME.msg, port in SIPP_PORT.

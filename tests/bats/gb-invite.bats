@@ -32,7 +32,10 @@ while o + 2 <= len(d): n = struct.unpack_from(">H", d, o)[0]; t += n; o += 2 + n
 print(t)' "$D/x.rtp")
 }
 
-teardown() { teardown_peers; }
+teardown() {
+	teardown_peers
+	show_on_failure "$T"/{ev,ev2,err,dev.out,dev.err}
+}
 
 # camera SCENARIO PROTO SETUPLINE [MPORT]: sipp answering the INVITE.
 camera() {
@@ -235,15 +238,6 @@ loop_start() {
 	PEER_PIDS+=("$DEV")
 }
 
-# loop_dump: what both ends of the loop said, for a failed test's log.
-loop_dump() {
-	local f
-	for f in ev err dev.out dev.err; do
-		echo "--- $f"; cat "$T/$f" 2>/dev/null
-	done
-	return 1
-}
-
 # camera_start SECS MEDIA [ARGS...]: a platform (gb-register -l) and a
 # camera (gb-register --media MEDIA ARGS, for SECS at most) registered
 # with it, records in $T/dev.out. Sets DEV (the camera) and DPORT (its SIP
@@ -309,11 +303,11 @@ print(t)'
 	mkfifo "$T/ctl"
 	exec 7<>"$T/ctl"
 	loop_start --playback --start 2023-10-14T00:00:00 --end 2023-10-14T01:00:00 --control "$T/ctl"
-	wait_for_grep media_started "$T/ev" 10 || loop_dump
+	wait_for_grep media_started "$T/ev" 10
 	echo pause >&7
-	wait_for_grep '"method":"pause"' "$T/dev.out" 10 || loop_dump
+	wait_for_grep '"method":"pause"' "$T/dev.out" 10
 	echo "scale 2" >&7
-	wait_for_grep '"method":"play","speed":2' "$T/dev.out" 10 || loop_dump
+	wait_for_grep '"method":"play","speed":2' "$T/dev.out" 10
 	rc=0; wait "$GI" || rc=$?
 	exec 7>&-
 	[ "$rc" -eq 0 ] || { cat "$T/err"; return 1; }

@@ -17,7 +17,7 @@ setup() {
 	gb_setup
 }
 
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 # start_platform SCENARIO [sipp args...]: sipp as the platform (UAS) on a
 # free UDP port (SIPP_PORT); messages in $T/sipp.msg, its log in

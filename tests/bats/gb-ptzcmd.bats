@@ -3,7 +3,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 @test "encode: the known answers" {
 	run --separate-stderr gb-ptzcmd stop

@@ -16,7 +16,7 @@ setup() {
 	gb_setup
 }
 
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 # start_sipp_uas SCENARIO [sipp args...]: sipp as a platform on a free UDP
 # port (SIPP_PORT), with its message log in $T/sipp.msg.

@@ -15,7 +15,7 @@ setup() {
 	gb_setup
 }
 
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 # start_registrar [args...]: gb-register --listen on 127.0.0.1, port 0 unless
 # REG_AT says ADDR:PORT; records in $T/reg.out, port in REG_PORT.

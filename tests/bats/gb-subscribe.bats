@@ -23,7 +23,7 @@ setup() {
 	printf 'SEQUENTIAL\n%s;\n' "$(printf '西湖 大门 9' | iconv -f UTF-8 -t GB2312)" >"$T/gate.csv"
 }
 
-teardown() { teardown_peers; }
+teardown() { teardown_peers; show_on_failure; }
 
 # start_dev SCENARIO [sipp args...]: sipp as the device on a free UDP port.
 start_dev() {

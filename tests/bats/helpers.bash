@@ -121,6 +121,20 @@ wait_for_grep_n() {
 	return 1
 }
 
+# show_on_failure [FILE...]: in a teardown, the last 20 lines of each FILE
+# that is not empty when the test failed (bats prints a failed test's
+# teardown output with it), so a failure in CI says what the tools said.
+# Without FILEs: the test's *.out, *.err and ev* files.
+show_on_failure() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] && return 0
+	local f
+	[ $# -gt 0 ] || set -- "$BATS_TEST_TMPDIR"/*.out "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/ev*
+	for f in "$@"; do
+		[ -s "$f" ] && { echo "--- ${f##*/} (last 20 lines)"; tail -n 20 "$f"; }
+	done
+	return 0
+}
+
 teardown_peers() {
 	local p
 	for p in "${PEER_PIDS[@]}"; do
