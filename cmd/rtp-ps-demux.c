@@ -21,6 +21,9 @@
 #include "media/rtpseq.h"
 #include "media/rtpsrc.h"
 
+/* set by SIGINT/SIGTERM: the input ends after what is queued */
+static volatile sig_atomic_t stop_flag;
+
 /* Default reorder windows (their cost is measured in the man page):
  * packets for files and pipes (no clock to go by), time for live inputs
  * (a lost packet holds the output back at most this long). */
@@ -218,6 +221,7 @@ open_all(run *r, opts *o, ck_err *e)
 	/* the input first (a missing file must not truncate -o), then the outputs */
 	if (ck_rtpsrc_open(&r->src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, e) < 0)
 		return -1;
+	r->src.stop = &stop_flag;
 	default_reorder(o, &r->src);
 	if (ck_esout_open(&r->video, o->m.output, "video", e) < 0 ||
 	    (o->audio && ck_esout_open(&r->audio, o->audio, "audio", e) < 0) ||
@@ -292,6 +296,7 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
+	stop_flag = 1;
 }
 
 static int

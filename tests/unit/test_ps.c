@@ -1,10 +1,16 @@
 /* Unit tests for lib/ps (streaming over any chunk size, PSM, stuffing,
  * split PES, damage), lib/h26x (SPS sizes, key frames, codec guess) and
- * lib/rtpsrc (framing detection, reorder window). */
+ * lib/rtpsrc (framing detection, reorder window, the stop flag). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "base/clock.h"
 #include "codec/h26x.h"
+#include "net/net.h"
 #include "media/ps.h"
 #include "media/rtpseq.h"
 #include "media/rtpsrc.h"
@@ -340,6 +346,62 @@ test_reorder(void)
 	ck_rtpseq_free(&q);
 }
 
+/* A stop flag raised with no signal to interrupt a system call (one that
+ * landed between two of them): a live input waiting with a 60 s timeout
+ * ends within a poll slice, after what is queued; alarm(10) kills the test
+ * if it waits on. */
+static void
+test_stop_flag(void)
+{
+	ck_rtpsrc s;
+	ck_err e;
+	const uint8_t *p;
+	size_t n;
+	volatile sig_atomic_t stop = 1;
+	int64_t t0;
+
+	alarm(10);
+	/* tcp-listen: nobody connects; ends with nothing, not a timeout */
+	T_EQ_INT(ck_rtpsrc_open(&s, "tcp-listen://127.0.0.1:0", CK_IN_AUTO, 60000, &e), 0);
+	s.stop = &stop;
+	t0 = ck_clock_now_ms();
+	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), 0);
+	T_OK(ck_clock_now_ms() - t0 < 5000);
+	ck_rtpsrc_close(&s);
+
+	/* udp: two datagrams queued are still read, then the end */
+	T_EQ_INT(ck_rtpsrc_open(&s, "udp://127.0.0.1:0", CK_IN_AUTO, 60000, &e), 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(
+	    (uint16_t)ck_net_local_port(s.fd)) };
+	uint8_t rtp[12] = { 0x80, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&to, sizeof to);
+	rtp[3] = 2;
+	sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&to, sizeof to);
+	close(fd);
+	s.stop = &stop;
+	t0 = ck_clock_now_ms();
+	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), 1);
+	T_EQ_INT(n, 12);
+	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), 1);
+	T_EQ_INT(p[3], 2);
+	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), 0);
+	T_OK(ck_clock_now_ms() - t0 < 5000);
+	ck_rtpsrc_close(&s);
+
+	/* the flag down: a wait goes on past the poll slices to its timeout */
+	stop = 0;
+	T_EQ_INT(ck_rtpsrc_open(&s, "udp://127.0.0.1:0", CK_IN_AUTO, 700, &e), 0);
+	s.stop = &stop;
+	t0 = ck_clock_now_ms();
+	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), -1);
+	T_EQ_INT(e.kind, CK_TEMPFAIL);
+	T_OK(ck_clock_now_ms() - t0 >= 650);
+	ck_rtpsrc_close(&s);
+	alarm(0);
+}
+
 int
 main(void)
 {
@@ -348,5 +410,6 @@ main(void)
 	test_h26x();
 	test_framing();
 	test_reorder();
+	test_stop_flag();
 	T_DONE();
 }
