@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 
 struct member {
 	ck_fleet *f;
@@ -189,11 +190,24 @@ void
 ck_fleet_stop(ck_fleet *f)
 {
 	ck_err e;
+	int gone = 0, skipped = 0;
 	for (int k = 0; k < f->o.count; k++) {
 		if (f->m[k].cam)
 			ck_camera_stop(f->m[k].cam);
-		ck_device_stop(f->m[k].d, &e);
+		/* Every device registers with the one platform: once an
+		 * unregister gets no answer (timed out, refused), the others
+		 * would each wait their 5 s for nothing, 83 minutes for 1000. */
+		if (gone) {
+			skipped += ck_device_registered(f->m[k].d);
+			continue;
+		}
+		if (ck_device_stop(f->m[k].d, &e) < 0 &&
+		    (e.kind == CK_TEMPFAIL || e.kind == CK_UNAVAIL))
+			gone = 1;
 	}
+	if (skipped)
+		ck_log_warn("%d more device%s not unregistered: the platform did not answer",
+		    skipped, skipped == 1 ? "" : "s");
 }
 
 void

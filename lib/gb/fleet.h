@@ -36,7 +36,9 @@ ck_fleet *ck_fleet_new(const ck_fleet_opts *o, ck_err *e);
 /* Runs every device until *stop is set (returns 0) or one fails for good
  * (returns -1 with its e, as ck_device_tick: given up, rejected). */
 int ck_fleet_run(ck_fleet *f, volatile sig_atomic_t *stop, ck_err *e);
-/* Hangs up every camera's dialogs and unregisters every device. */
+/* Hangs up every camera's dialogs and unregisters every device; once one
+ * unregister gets no answer (the platform is gone) the rest are skipped,
+ * their number logged. */
 void ck_fleet_stop(ck_fleet *f);
 void ck_fleet_free(ck_fleet *f);
 /* ck_fleet_new, ck_fleet_run until *stop or a failure, ck_fleet_stop after

@@ -613,6 +613,36 @@ print(t)')
 	assert_status 64
 }
 
+@test "gb-register --count: stopped while the platform is silent, the fleet gives up unregistering after the first device's 5 s, not 5 s a device" {
+	start_registrar --keepalive 60s
+	gb-register -s "$PLATFORM_ID@127.0.0.1:$REG_PORT" -d 34020000001320020000 --count 30 \
+		--retry 60s >"$T/dev.out" 2>"$T/dev.err" &
+	local fleet=$! rc=0 t0
+	PEER_PIDS+=("$fleet")
+	wait_for_grep_n 30 '"registered"' "$T/dev.out" 20
+	# the platform hangs (alive, answering nothing)
+	kill -STOP "$REG_PID"
+	t0=$SECONDS
+	kill -TERM "$fleet"
+	# 30 devices at 5 s each would be 150 s
+	timeout 40 tail --pid="$fleet" -f /dev/null || { kill -CONT "$REG_PID"; echo "still unregistering after $((SECONDS - t0)) s"; return 1; }
+	kill -CONT "$REG_PID"
+	wait "$fleet" || rc=$?
+	echo "stopped in $((SECONDS - t0)) s"
+	[ "$(grep -c '"stage":"unregister"' "$T/dev.out")" -eq 1 ]
+	assert_contains "$(cat "$T/dev.err")" "29 more devices not unregistered: the platform did not answer"
+	# an answering platform still gets every unregister
+	start_registrar --keepalive 60s
+	gb-register -s "$PLATFORM_ID@127.0.0.1:$REG_PORT" -d 34020000001320030000 --count 30 \
+		--retry 60s >"$T/dev2.out" 2>"$T/dev2.err" &
+	fleet=$!
+	PEER_PIDS+=("$fleet")
+	wait_for_grep_n 30 '"registered"' "$T/dev2.out" 20
+	kill -TERM "$fleet"
+	wait "$fleet" || true
+	[ "$(grep -c '"unregistered"' "$T/dev2.out")" -eq 30 ]
+}
+
 @test "gb-register --count 1000: every device registers, each on its own port (port-0 sockets can share a port; the fleet refuses that)" {
 	start_registrar --keepalive 60s
 	port=$(jq -r 'select(.type=="listening") | .port' "$T/reg.out")
