@@ -20,6 +20,7 @@
 #include "media/rtpps.h"
 #include "media/rtpseq.h"
 #include "media/rtpsrc.h"
+#include "net/net.h"
 
 /* set by SIGINT/SIGTERM: the input ends after what is queued */
 static volatile sig_atomic_t stop_flag;
@@ -221,7 +222,6 @@ open_all(run *r, opts *o, ck_err *e)
 	/* the input first (a missing file must not truncate -o), then the outputs */
 	if (ck_rtpsrc_open(&r->src, o->input, o->ps ? CK_IN_PS : CK_IN_AUTO, o->timeout_ms, e) < 0)
 		return -1;
-	r->src.stop = &stop_flag;
 	default_reorder(o, &r->src);
 	if (ck_esout_open(&r->video, o->m.output, "video", e) < 0 ||
 	    (o->audio && ck_esout_open(&r->audio, o->audio, "audio", e) < 0) ||
@@ -388,5 +388,6 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;  /* no SA_RESTART: reads return, we finish */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	ck_net_set_interrupt(&stop_flag);
 	return ck_tool_finish(demux(&o));
 }

@@ -19,6 +19,7 @@
 #include "codec/json.h"
 #include "media/psmux.h"
 #include "media/rtpout.h"
+#include "net/net.h"
 #include "net/pktout.h"
 
 enum { F_4571, F_PS, F_RTPDUMP };
@@ -349,5 +350,6 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	ck_net_set_interrupt(&stop);
 	return ck_tool_finish(mux(&o));
 }

@@ -341,41 +341,17 @@ ck_rtpsrc_close(ck_rtpsrc *s)
 	s->buf = NULL;
 }
 
-/* The stop flag is up: a signal came, whether or not it interrupted a
- * system call. */
-static int
-stop_asked(const ck_rtpsrc *s)
-{
-	return s->stop && *s->stop;
-}
-
-/* What a socket wait with deadline dl waits for at most: dl itself, or no
- * more than CK_RTPSRC_STOP_POLL_MS while a stop flag is to be watched.
- * *sliced says the slice ends before dl. */
-static int64_t
-slice(const ck_rtpsrc *s, int64_t dl, int *sliced)
-{
-	int64_t cut = ck_clock_now_ms() + CK_RTPSRC_STOP_POLL_MS;
-	*sliced = s->stop && (dl < 0 || dl > cut);
-	return *sliced ? cut : dl;
-}
-
 /* Accepts the camera's connection on a tcp-listen source: 0, 1 when a
- * signal ended the wait, or -1. */
+ * signal interrupted the wait, or -1. */
 static int
 accept_one(ck_rtpsrc *s, ck_err *e)
 {
 	int64_t dl = s->timeout_ms < 0 ? -1 : ck_clock_now_ms() + s->timeout_ms;
-	int sliced;
 
 	for (;;) {
-		if (stop_asked(s))
-			return 1;  /* nothing to read */
-		if (ck_net_wait_fd(s->lfd, POLLIN, slice(s, dl, &sliced), e) < 0) {
+		if (ck_net_wait_fd(s->lfd, POLLIN, dl, e) < 0) {
 			if (e->kind == CK_OK)
 				return 1;  /* interrupted by a signal: nothing to read */
-			if (e->kind == CK_TEMPFAIL && sliced)
-				continue;
 			if (e->kind == CK_TEMPFAIL)
 				return ck_err_set(e, CK_TEMPFAIL, "%s: nobody connected in time", s->desc);
 			return -1;
@@ -402,28 +378,6 @@ read_deadline(const ck_rtpsrc *s)
 	if (s->stopping)
 		return ck_clock_now_ms();
 	return s->timeout_ms < 0 ? -1 : ck_clock_now_ms() + s->timeout_ms;
-}
-
-/* One read (from == NULL) or recvfrom of a socket, within the read
- * deadline; -1 with e as ck_net_read_deadline. A stop flag that is up
- * makes it fail as a signal does (CK_OK) the first time, so read_failed
- * turns to draining what is queued. */
-static ssize_t
-net_read(ck_rtpsrc *s, void *b, size_t n, struct sockaddr_storage *from, socklen_t *fl,
-    ck_err *e)
-{
-	int64_t full = read_deadline(s);
-	for (;;) {
-		int sliced;
-		if (stop_asked(s) && !s->stopping)
-			return ck_err_set(e, CK_OK, "interrupted");
-		int64_t dl = slice(s, full, &sliced);
-		ssize_t r = from ? ck_net_recvfrom_deadline(s->fd, b, n, from, fl, dl, e) :
-		    ck_net_read_deadline(s->fd, b, n, dl, e);
-		if (r < 0 && e->kind == CK_TEMPFAIL && sliced)
-			continue;
-		return r;
-	}
 }
 
 /* After a failed network read: 1 = read again (a signal arrived: drain what
@@ -461,7 +415,7 @@ rd(ck_rtpsrc *s, void *b, size_t n, ck_err *e)
 	}
 	if (s->net) {
 again:;
-		r = net_read(s, b, n, NULL, NULL, e);
+		r = ck_net_read_deadline(s->fd, b, n, read_deadline(s), e);
 		if (r < 0) {
 			int f = read_failed(s, e);
 			if (f > 0)
@@ -596,7 +550,8 @@ ck_rtpsrc_next(ck_rtpsrc *s, const uint8_t **p, size_t *n, ck_err *e)
 		for (;;) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof from;
-			ssize_t m = net_read(s, s->buf, s->cap, &from, &fl, e);
+			ssize_t m = ck_net_recvfrom_deadline(s->fd, s->buf, s->cap, &from, &fl,
+			    read_deadline(s), e);
 			if (m < 0) {
 				int f = read_failed(s, e);
 				if (f > 0)

@@ -6,7 +6,6 @@
 #ifndef CK_RTPSRC_H
 #define CK_RTPSRC_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,20 +19,12 @@ enum {
 	CK_IN_ANNEXB           /* a capture, or an elementary stream already */
 };
 
-#define CK_RTPSRC_STOP_POLL_MS 200
-
 typedef struct ck_rtpsrc {
 	int fd, lfd;           /* lfd: the tcp-listen socket until accept */
 	int kind;              /* CK_IN_* once known */
 	int net;               /* a socket: the idle timeout applies */
 	int got_data, timed_out;
 	int stopping;          /* a signal came: read what is queued, then end */
-	/* Set by the caller after ck_rtpsrc_open (NULL: none): a flag its
-	 * signal handler sets. A signal that lands between two system calls
-	 * interrupts none of them, so socket waits look at the flag at least
-	 * every CK_RTPSRC_STOP_POLL_MS and then end as an interrupted one
-	 * would: what is queued is read, then the input ends. */
-	volatile sig_atomic_t *stop;
 	int64_t timeout_ms;    /* idle timeout on sockets, -1 = none */
 	uint8_t *buf;
 	size_t cap, off, len;

@@ -143,6 +143,14 @@ ck_net_local_port(int fd)
 	return port;
 }
 
+static volatile sig_atomic_t *net_intr;
+
+void
+ck_net_set_interrupt(volatile sig_atomic_t *flag)
+{
+	net_intr = flag;
+}
+
 int
 ck_net_wait_fd(int fd, short events, int64_t deadline, ck_err *e)
 {
@@ -150,6 +158,8 @@ ck_net_wait_fd(int fd, short events, int64_t deadline, ck_err *e)
 	int ms, rc;
 
 	for (;;) {
+		if (net_intr && *net_intr)
+			return ck_err_set(e, CK_OK, "interrupted");
 		if (deadline < 0)
 			ms = -1;
 		else {
@@ -158,6 +168,8 @@ ck_net_wait_fd(int fd, short events, int64_t deadline, ck_err *e)
 				return ck_err_set(e, CK_TEMPFAIL, "timed out");
 			ms = left > 1000000 ? 1000000 : (int)left;
 		}
+		if (net_intr && (ms < 0 || ms > CK_NET_INTR_POLL_MS))
+			ms = CK_NET_INTR_POLL_MS;   /* a poll that timed out loops */
 		rc = poll(&p, 1, ms);
 		if (rc > 0)
 			return 0;

@@ -3,6 +3,7 @@
 #ifndef CK_NET_H
 #define CK_NET_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -38,8 +39,17 @@ int ck_net_local_port(int fd);
 
 /* Waits until fd is readable (events=POLLIN) or writable (POLLOUT).
  * Returns 0 when ready, -1 with CK_TEMPFAIL at the deadline or CK_IOERR.
- * EINTR returns -1 with CK_OK kind so callers can check a signal flag. */
+ * EINTR returns -1 with CK_OK kind so callers can check a signal flag;
+ * so does a raised interrupt flag (ck_net_set_interrupt). */
 int ck_net_wait_fd(int fd, short events, int64_t deadline, ck_err *e);
+/* The flag the tool's SIGINT/SIGTERM handler raises (NULL, the default:
+ * none). A signal that lands between two system calls interrupts none of
+ * them, so while a flag is given every wait above (and the reads, writes
+ * and accepts that wait through it) looks at it at least every
+ * CK_NET_INTR_POLL_MS, and once it is up fails as an interrupted wait
+ * does. Process-wide, as signals are. */
+#define CK_NET_INTR_POLL_MS 200
+void ck_net_set_interrupt(volatile sig_atomic_t *flag);
 /* Reads up to n bytes before the deadline. Returns bytes read (0 = EOF), or -1. */
 ssize_t ck_net_read_deadline(int fd, void *buf, size_t n, int64_t deadline, ck_err *e);
 /* Writes all n bytes before the deadline. Returns 0 or -1. */

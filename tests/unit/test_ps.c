@@ -3,6 +3,7 @@
  * lib/rtpsrc (framing detection, reorder window, the stop flag). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -382,10 +383,10 @@ test_reorder(void)
 	ck_rtpseq_free(&q);
 }
 
-/* A stop flag raised with no signal to interrupt a system call (one that
- * landed between two of them): a live input waiting with a 60 s timeout
- * ends within a poll slice, after what is queued; alarm(10) kills the test
- * if it waits on. */
+/* An interrupt flag (ck_net_set_interrupt) raised with no signal to
+ * interrupt a system call (one that landed between two of them): a live
+ * input waiting with a 60 s timeout ends within a poll slice, after what
+ * is queued; alarm(10) kills the test if it waits on. */
 static void
 test_stop_flag(void)
 {
@@ -397,9 +398,9 @@ test_stop_flag(void)
 	int64_t t0;
 
 	alarm(10);
+	ck_net_set_interrupt(&stop);
 	/* tcp-listen: nobody connects; ends with nothing, not a timeout */
 	T_EQ_INT(ck_rtpsrc_open(&s, "tcp-listen://127.0.0.1:0", CK_IN_AUTO, 60000, &e), 0);
-	s.stop = &stop;
 	t0 = ck_clock_now_ms();
 	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), 0);
 	T_OK(ck_clock_now_ms() - t0 < 5000);
@@ -415,8 +416,6 @@ test_stop_flag(void)
 	sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&to, sizeof to);
 	rtp[3] = 2;
 	sendto(fd, rtp, sizeof rtp, 0, (struct sockaddr *)&to, sizeof to);
-	close(fd);
-	s.stop = &stop;
 	t0 = ck_clock_now_ms();
 	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), 1);
 	T_EQ_INT(n, 12);
@@ -426,15 +425,22 @@ test_stop_flag(void)
 	T_OK(ck_clock_now_ms() - t0 < 5000);
 	ck_rtpsrc_close(&s);
 
+	/* the wait itself, as rtp-ps-mux's tcp-listen and writes use it */
+	t0 = ck_clock_now_ms();
+	T_EQ_INT(ck_net_wait_fd(fd, POLLIN, t0 + 60000, &e), -1);
+	T_EQ_INT(e.kind, CK_OK);
+	T_OK(ck_clock_now_ms() - t0 < 5000);
+	close(fd);
+
 	/* the flag down: a wait goes on past the poll slices to its timeout */
 	stop = 0;
 	T_EQ_INT(ck_rtpsrc_open(&s, "udp://127.0.0.1:0", CK_IN_AUTO, 700, &e), 0);
-	s.stop = &stop;
 	t0 = ck_clock_now_ms();
 	T_EQ_INT(ck_rtpsrc_next(&s, &p, &n, &e), -1);
 	T_EQ_INT(e.kind, CK_TEMPFAIL);
 	T_OK(ck_clock_now_ms() - t0 >= 650);
 	ck_rtpsrc_close(&s);
+	ck_net_set_interrupt(NULL);
 	alarm(0);
 }
 
