@@ -744,25 +744,11 @@ on_notify(struct run *r, ck_sip_req *rq)
 	return 0;
 }
 
-/* The Response to an alarm MESSAGE (GB/T 28181-2016 9.4), in a client
- * transaction of its own; its answer is collected by collect(). */
-static void
-confirm(struct run *r, const ck_sip_req *rq, const ck_event_note *n)
-{
-	ck_err e;
-
-	if (ck_event_confirm(&r->conf, r->q->sip, rq, n, r->q->from_uri, &e) < 0)
-		ck_log_warn("cannot confirm the %s: %s", n->cmd_type, e.msg);
-	else
-		ck_json_bool(r->j, "confirmed", 1);
-}
-
 static void
 on_message(struct run *r, ck_sip_req *rq)
 {
 	size_t len;
 	const char *b = ck_sip_body(rq->msg, &len);
-	ck_event_note n;
 	ck_err e;
 
 	/* a device's keepalives are its registrar's business, not records */
@@ -772,12 +758,10 @@ on_message(struct run *r, ck_sip_req *rq)
 		return;
 	}
 	head(r, "message", NULL);
-	ck_sip_reply(r->q->sip, rq, 200, &e);
-	ck_json_str(r->j, "method", rq->msg->sip_method);
-	if (ck_event_fields(rq, r->o->charset, r->j, &n))
+	/* 200, and an alarm's Response in a client transaction of its own
+	 * (its answer is collected by collect()) */
+	if (ck_event_answer(&r->conf, r->q->sip, rq, r->q->from_uri, r->o->charset, r->j))
 		r->notes++;
-	if (n.response_due)
-		confirm(r, rq, &n);
 	emit(r);
 }
 
