@@ -903,14 +903,9 @@ answer_control(ck_device *d, ck_sip_req *rq, ck_manscdp *m)
 static int
 from_platform(const ck_device *d, const ck_sip_req *rq)
 {
-	const ck_sip_peer *a = &d->peer, *b = &rq->peer;
-	if (!d->registered || !d->have_peer ||
-	    strcmp(ck_sip_from_user(rq->msg, 0), d->server_id) != 0 ||
-	    a->transport != b->transport)
-		return 0;
-	if (a->transport == CK_SIP_TCP)
-		return a->conn == b->conn;
-	return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+	return d->registered && d->have_peer &&
+	    strcmp(ck_sip_from_user(rq->msg, 0), d->server_id) == 0 &&
+	    ck_sip_peer_same(&d->peer, &rq->peer);
 }
 
 /* Refuses rq (403) and reports it: a refused record. */

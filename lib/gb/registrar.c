@@ -674,19 +674,6 @@ is_keepalive(const osip_message_t *m)
 	return (size_t)(b + len - p) >= 9 && strncmp(p, "Keepalive", 9) == 0;
 }
 
-/* The request came from where d registered: the same UDP address and
- * port, or the same TCP connection. */
-static int
-same_source(const struct dev *d, const ck_sip_req *rq)
-{
-	const ck_sip_peer *a = &d->d.peer, *b = &rq->peer;
-	if (a->transport != b->transport)
-		return 0;
-	if (a->transport == CK_SIP_TCP)
-		return a->conn == b->conn;
-	return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
-}
-
 /* A MESSAGE: accepted only from a registered device at its registered
  * source. Keepalives are handled here; other MESSAGEs that pass return 0
  * (the caller's). Refused ones are answered and reported: an unknown or
@@ -717,7 +704,7 @@ handle_message(ck_registrar *r, ck_sip_req *rq)
 			emit(r, CK_REG_AUTH_FAILED, "not registered", &x, r->o.unknown_status);
 		return 1;
 	}
-	if (!same_source(d, rq)) {
+	if (!ck_sip_peer_same(&d->d.peer, &rq->peer)) {
 		reject(r, rq, 403, "wrong source", id);
 		return 1;
 	}

@@ -163,6 +163,16 @@ ck_sip_transport_name(int t)
 	return t == CK_SIP_TCP ? "tcp" : "udp";
 }
 
+int
+ck_sip_peer_same(const ck_sip_peer *a, const ck_sip_peer *b)
+{
+	if (a->transport != b->transport)
+		return 0;
+	if (a->transport == CK_SIP_TCP)
+		return a->conn == b->conn;
+	return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
 const char *
 ck_sip_peer_str(const ck_sip_peer *p, char *out, size_t outlen)
 {

@@ -112,6 +112,9 @@ void ck_sip_peer_close(ck_sip *s, const ck_sip_peer *p);
 /* Marks p's accepted TCP connection as vouched for (an authenticated
  * device): never closed to make room for a new one. No-op for UDP. */
 void ck_sip_peer_trust(ck_sip *s, const ck_sip_peer *p);
+/* 1 when a and b are the same source: the same UDP address and port, or
+ * the same TCP connection. */
+int ck_sip_peer_same(const ck_sip_peer *a, const ck_sip_peer *b);
 /* "udp"/"tcp" and "ip:port" text for a peer (out >= 64 bytes). */
 const char *ck_sip_transport_name(int transport);
 const char *ck_sip_peer_str(const ck_sip_peer *p, char *out, size_t outlen);
